@@ -1,0 +1,103 @@
+/**
+ * Builds the Express application from its dependencies; never listens
+ * (src/server.ts does). The whole middleware chain and every router is
+ * visible here, in order:
+ *
+ *   request log → security headers → static assets → language →
+ *   page cache (anonymous hits end here) → session → body → CSRF → locals →
+ *   routers → 404 → error handler
+ */
+import crypto from 'node:crypto';
+import express from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Config } from './config/index.js';
+import { createDownloadsController, createDownloadsRouter, DownloadsService } from './downloads/index.js';
+import { createCsrf } from './http/csrf.js';
+import { createErrorHandler, notFound } from './http/error-handler.js';
+import { createI18n } from './http/i18n.js';
+import { createLocals } from './http/locals.js';
+import { PageCache } from './http/page-cache.js';
+import { perIpLimiter } from './http/rate-limit.js';
+import { securityHeaders } from './http/security.js';
+import { createSession, sessionCookieName } from './http/session.js';
+import type { Clock } from './platform/clock.js';
+import type { Db } from './platform/db.js';
+import type { Logger } from './platform/logger.js';
+import type { Mailer } from './platform/mailer.js';
+import { ContactService, createSiteController, createSiteRouter } from './site/index.js';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  db: Db;
+  logger: Logger;
+  mailer: Mailer;
+  clock: Clock;
+  sessionSecret: string;
+}
+
+export interface AppHandle {
+  app: express.Express;
+  downloads: DownloadsService;
+  pageCache: PageCache;
+  /** Close what the app opened (session store, log files); not the database. */
+  close(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export function createApp(deps: AppDeps): AppHandle {
+  const { config, db, logger, mailer, clock } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('view engine', 'ejs');
+  app.set('views', config.paths.views);
+  app.set('view cache', config.env === 'production');
+
+  const i18n = createI18n(config.defaultLocale, config.secureCookies);
+  const session = createSession(config, deps.sessionSecret);
+  const csrf = createCsrf();
+  const pageCache = new PageCache(config.pageCacheTtl, sessionCookieName(config));
+  const downloads = new DownloadsService({ db, config, clock, logger });
+  const contact = new ContactService({ db, mailer, clock, logger, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
+
+  app.use(pinoHttp({
+    logger,
+    genReqId: (req, res) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    // One short line per request: no headers (cookies, tokens), no query values.
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0], ip: req.remoteAddress }),
+      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+    },
+  }));
+  app.use(securityHeaders(config.secureCookies));
+  app.use(express.static(config.paths.public, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
+  app.use(i18n.middleware);
+  app.use(pageCache.serve);
+  app.use(session.middleware);
+  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  app.use(csrf.protect);
+  app.use(createLocals(csrf));
+
+  app.use(createSiteRouter(createSiteController(contact, pageCache), perIpLimiter({ windowSeconds: 3600, limit: config.contactPerHour, methods: ['POST'] })));
+  app.use(createDownloadsRouter(createDownloadsController(downloads, pageCache, config, logger)));
+
+  app.use(notFound);
+  app.use(createErrorHandler(logger));
+
+  return {
+    app,
+    downloads,
+    pageCache,
+    close: async () => {
+      await downloads.close();
+      await session.close();
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * Configuration: the environment is read once, here, validated with zod and
+ * frozen. Nothing else in the code base reads `process.env`.
+ *
+ * `loadConfig(env)` returns a frozen {@link Config}; it throws a
+ * {@link ConfigError} whose message lists every invalid key, so the server
+ * fails at start with a readable list instead of failing later.
+ * Every key, its default and its meaning is listed in `.env.example`.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Absolute path of the project root (the folder holding package.json). */
+export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Raised when the environment does not describe a valid configuration. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const intInRange = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: intInRange(3000, 0, 65535),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
+  SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  TRUST_PROXY: intInRange(0, 0, 10),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).default('artisan_nd <no-reply@localhost>'),
+  ADMIN_EMAIL: z.email().default('admin@localhost.localdomain'),
+  DEFAULT_LOCALE: z.enum(['fr', 'en']).default('fr'),
+  DOWNLOADS_PER_HOUR: intInRange(10, 1, 100000),
+  DOWNLOADS_CONCURRENT: intInRange(3, 1, 1000),
+  DOWNLOAD_ACCEL: z.enum(['none', 'x-accel']).default('none'),
+  DOWNLOAD_ACCEL_PREFIX: z.string().regex(/^\/.*\/$/, 'a path starting and ending with /').default('/_protected_downloads/'),
+  CONTACT_PER_HOUR: intInRange(5, 1, 10000),
+  PAGE_CACHE_TTL: intInRange(60, 0, 86400),
+  SHUTDOWN_GRACE_SECONDS: intInRange(30, 0, 600),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FILES_DIR: z.string().min(1).default('files'),
+  LOGS_DIR: z.string().min(1).default('logs'),
+  DB_DIR: z.string().min(1).default('db'),
+});
+
+/** Database connection: the embedded SQLite file or a PostgreSQL URL. */
+export type DatabaseConfig =
+  | { client: 'sqlite'; filename: string }
+  | { client: 'pg'; url: string; schema: string | undefined };
+
+/** The validated, frozen configuration. Paths are absolute; durations in seconds. */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  baseUrl: string;
+  secureCookies: boolean;
+  database: DatabaseConfig;
+  sessionSecret: string | undefined;
+  trustProxy: number;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  adminEmail: string;
+  defaultLocale: 'fr' | 'en';
+  downloads: { perHour: number; concurrent: number; accel: 'none' | 'x-accel'; accelPrefix: string };
+  contactPerHour: number;
+  pageCacheTtl: number;
+  shutdownGraceSeconds: number;
+  logLevel: string;
+  paths: { root: string; files: string; downloads: string; logs: string; mail: string; db: string; views: string; public: string };
+}
+
+function parseDatabase(url: string | undefined, schemaName: string | undefined, dbDir: string): DatabaseConfig | string {
+  if (!url) return { client: 'sqlite', filename: path.join(dbDir, 'artisan_nd.sqlite') };
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!file) return 'DATABASE_URL: sqlite: needs a file path, e.g. sqlite:db/artisan_nd.sqlite';
+    return { client: 'sqlite', filename: path.resolve(ROOT_DIR, file) };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return { client: 'pg', url, schema: schemaName };
+  return 'DATABASE_URL: expected sqlite:<path> or postgres://user@host:port/database';
+}
+
+/**
+ * Validate `env` (normally `process.env`) and build the frozen configuration.
+ * @throws ConfigError listing every invalid key.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const abs = (p: string) => path.resolve(ROOT_DIR, p);
+  const dbDir = abs(e.DB_DIR);
+  const database = parseDatabase(e.DATABASE_URL, e.DATABASE_SCHEMA, dbDir);
+  if (typeof database === 'string') throw new ConfigError([database]);
+  const baseUrl = (e.BASE_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, '');
+  const files = abs(e.FILES_DIR);
+  const logs = abs(e.LOGS_DIR);
+  const config: Config = {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    baseUrl,
+    secureCookies: baseUrl.startsWith('https://'),
+    database,
+    sessionSecret: e.SESSION_SECRET,
+    trustProxy: e.TRUST_PROXY,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    adminEmail: e.ADMIN_EMAIL,
+    defaultLocale: e.DEFAULT_LOCALE,
+    downloads: {
+      perHour: e.DOWNLOADS_PER_HOUR,
+      concurrent: e.DOWNLOADS_CONCURRENT,
+      accel: e.DOWNLOAD_ACCEL,
+      accelPrefix: e.DOWNLOAD_ACCEL_PREFIX,
+    },
+    contactPerHour: e.CONTACT_PER_HOUR,
+    pageCacheTtl: e.PAGE_CACHE_TTL,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    logLevel: e.LOG_LEVEL,
+    paths: {
+      root: ROOT_DIR,
+      files,
+      downloads: path.join(files, 'downloads'),
+      logs,
+      mail: path.join(logs, 'mail'),
+      db: dbDir,
+      views: path.join(ROOT_DIR, 'views'),
+      public: path.join(ROOT_DIR, 'public'),
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(o: T): Readonly<T> {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}

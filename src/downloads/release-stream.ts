@@ -1,0 +1,96 @@
+/**
+ * Sending a release file over HTTP: validators (strong ETag from the SHA-256,
+ * Last-Modified), conditional GET (304), single byte ranges (206, 416,
+ * If-Range) per RFC 9110 §13–14, HEAD, and the X-Accel-Redirect offload.
+ * Several ranges in one request are answered with the whole file (allowed by
+ * RFC 9110 §14.2), as is a malformed Range header.
+ */
+import fs from 'node:fs';
+import type { Request, Response } from 'express';
+import parseRange from 'range-parser';
+import type { Release } from './releases.repository.js';
+
+/** What to send: the whole file (200), one range (206), or an error status. */
+export type Plan =
+  | { kind: 'not-modified' }
+  | { kind: 'unsatisfiable'; size: number }
+  | { kind: 'full'; size: number }
+  | { kind: 'partial'; start: number; end: number; size: number; rangeHeader: string };
+
+export function etagOf(release: Release): string {
+  return `"sha256-${release.sha256}"`;
+}
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((t) => { const v = t.trim(); return v === '*' || v.replace(/^W\//, '') === etag; });
+}
+
+/** Decide what a GET/HEAD for `release` (of `size` bytes) gets. */
+export function planResponse(req: Request, release: Release, size: number): Plan {
+  const etag = etagOf(release);
+  const lastModified = release.updatedAt;
+  const inm = req.get('if-none-match');
+  if (inm ? matchesEtag(inm, etag) : notModifiedSince(req.get('if-modified-since'), lastModified)) return { kind: 'not-modified' };
+  const range = req.get('range');
+  if (!range || !rangeStillValid(req.get('if-range'), etag, lastModified)) return { kind: 'full', size };
+  const parsed = parseRange(size, range, { combine: true });
+  if (parsed === -1) return { kind: 'unsatisfiable', size };
+  if (parsed === -2 || parsed.type !== 'bytes' || parsed.length !== 1) return { kind: 'full', size };
+  const r = parsed[0]!;
+  return { kind: 'partial', start: r.start, end: r.end, size, rangeHeader: range };
+}
+
+function notModifiedSince(header: string | undefined, lastModified: Date): boolean {
+  if (!header) return false;
+  const since = Date.parse(header);
+  return !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000);
+}
+
+function rangeStillValid(ifRange: string | undefined, etag: string, lastModified: Date): boolean {
+  if (!ifRange) return true;
+  if (ifRange.startsWith('"') || ifRange.startsWith('W/')) return ifRange === etag;
+  const date = Date.parse(ifRange);
+  return !Number.isNaN(date) && Math.floor(lastModified.getTime() / 1000) === Math.floor(date / 1000);
+}
+
+/** Headers common to every answer about a release file. */
+export function setValidators(res: Response, release: Release): void {
+  res.setHeader('ETag', etagOf(release));
+  res.setHeader('Last-Modified', release.updatedAt.toUTCString());
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Cache-Control', 'private, no-transform');
+}
+
+/** Headers of a 200/206 body answer. */
+export function setBodyHeaders(res: Response, release: Release, plan: Extract<Plan, { kind: 'full' | 'partial' }>): number {
+  res.attachment(release.filename); // also sets Content-Type: application/x-debian-package
+  if (plan.kind === 'partial') {
+    res.status(206);
+    res.setHeader('Content-Range', `bytes ${plan.start}-${plan.end}/${plan.size}`);
+    res.setHeader('Content-Length', String(plan.end - plan.start + 1));
+    return plan.end - plan.start + 1;
+  }
+  res.status(200);
+  res.setHeader('Content-Length', String(plan.size));
+  return plan.size;
+}
+
+/**
+ * Stream the planned bytes; `onDone(bytesSent, complete)` is called once when
+ * the response closes, also when the client went away early.
+ */
+export function streamFile(res: Response, file: string, plan: Extract<Plan, { kind: 'full' | 'partial' }>, onDone: (bytes: number, complete: boolean) => void): void {
+  const expected = plan.kind === 'partial' ? plan.end - plan.start + 1 : plan.size;
+  const stream = fs.createReadStream(file, plan.kind === 'partial' ? { start: plan.start, end: plan.end } : {});
+  let bytes = 0;
+  stream.on('data', (chunk) => { bytes += chunk.length; });
+  stream.on('error', () => res.destroy());
+  // 'close' (not 'finish') also fires for aborted transfers: those must be logged too.
+  res.on('close', () => {
+    stream.destroy();
+    const complete = res.writableFinished && bytes === expected;
+    onDone(complete ? bytes : Math.min(bytes, Math.max(0, bytes - (res.writableLength ?? 0))), complete);
+  });
+  stream.pipe(res);
+}

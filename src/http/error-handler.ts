@@ -1,0 +1,89 @@
+/**
+ * The one error handler (DESIGN.md convention 6).
+ *
+ * Under `/api`: JSON `{success:false, error, message, details, timestamp,
+ * request_id}`. Elsewhere: `views/errors/<status>.ejs` (or the generic page)
+ * in the visitor's language. AppErrors keep their status; errors raised by
+ * libraries with an HTTP status (body parser: 400/413, csrf-sync: 403) are
+ * mapped to the same shape; anything else is logged and shown as a plain 500
+ * without details.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { AppError, NotFoundError, RateLimitedError } from './errors.js';
+import { ensureLocals } from './locals.js';
+
+const PAGES = new Set([400, 403, 404, 413, 422, 429, 500]);
+
+const CODES: Record<number, string> = {
+  400: 'INVALID_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'VALIDATION_FAILED',
+  429: 'RATE_LIMIT_EXCEEDED',
+  500: 'SERVER_ERROR',
+};
+
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  code?: string;
+  type?: string;
+  expose?: boolean;
+  message?: string;
+}
+
+/** Normalise anything thrown into an AppError; `null` means an unexpected failure. */
+function toAppError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  const e = err as HttpishError;
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = e.code === 'EBADCSRFTOKEN' || e.message === 'invalid csrf token' ? 'CSRF_TOKEN_INVALID' : (CODES[status] ?? 'INVALID_REQUEST');
+    return new AppError(status, code, e.expose && e.message ? e.message : (CODES[status] ?? 'Bad request'));
+  }
+  return null;
+}
+
+/** 404 for every route nobody answered. */
+export function notFound(_req: Request, _res: Response, next: NextFunction): void {
+  next(new NotFoundError());
+}
+
+export function createErrorHandler(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) return next(err);
+    const appErr = toAppError(err);
+    if (!appErr) logger.error({ err, reqId: req.id, url: req.originalUrl }, 'unexpected error');
+    const status = appErr?.status ?? 500;
+    if (appErr instanceof RateLimitedError) res.setHeader('Retry-After', String(appErr.retryAfter));
+    res.status(status);
+    if (req.originalUrl.startsWith('/api/')) {
+      res.json({
+        success: false,
+        error: appErr?.code ?? 'SERVER_ERROR',
+        message: appErr?.message ?? 'Internal server error',
+        details: appErr?.details ?? null,
+        ...(appErr instanceof RateLimitedError ? { retry_after: appErr.retryAfter } : {}),
+        timestamp: new Date().toISOString(),
+        request_id: String(req.id ?? ''),
+      });
+      return;
+    }
+    ensureLocals(req, res);
+    const view = PAGES.has(status) ? `errors/${status}` : 'errors/generic';
+    res.setHeader('Cache-Control', 'no-store');
+    res.render(view, { status, title: '', retryAfter: appErr instanceof RateLimitedError ? appErr.retryAfter : undefined }, (renderErr: Error | null, html: string) => {
+      if (renderErr) {
+        logger.error({ err: renderErr }, 'error page failed to render');
+        res.type('text/plain').send(`${status}`);
+        return;
+      }
+      res.send(html);
+    });
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Languages: i18next with the LanguageDetector of i18next-http-middleware.
+ *
+ * Order: `?lang=` (then remembered in the `lang` cookie for a year),
+ * the `lang` cookie, the Accept-Language header, then DEFAULT_LOCALE.
+ * Translations live in src/locales/<lng>/<namespace>.json; `common` is the
+ * default namespace. Each request gets the per-language fixed `t` (no
+ * per-request clone of the i18next instance: that clone costs more than the
+ * rest of a cached page).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NextFunction, Request, Response } from 'express';
+import i18next, { type Resource, type TFunction, type i18n } from 'i18next';
+import { LanguageDetector } from 'i18next-http-middleware';
+
+export const LOCALES = ['fr', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+export const NAMESPACES = ['common', 'site'] as const;
+
+const LOCALES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'locales');
+const LANG_COOKIE = 'lang';
+const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The resolved page language. */
+    locale: Locale;
+    /** Translate into the page language. */
+    t: TFunction;
+  }
+}
+
+export function isLocale(v: unknown): v is Locale {
+  return typeof v === 'string' && (LOCALES as readonly string[]).includes(v);
+}
+
+function loadResources(): Resource {
+  const resources: Resource = {};
+  for (const lng of LOCALES) {
+    resources[lng] = {};
+    for (const ns of NAMESPACES) {
+      const file = path.join(LOCALES_DIR, lng, `${ns}.json`);
+      resources[lng][ns] = JSON.parse(fs.readFileSync(file, 'utf8')) as Resource[string][string];
+    }
+  }
+  return resources;
+}
+
+/** A ready i18next instance (synchronous init) and the language middleware using it. */
+export interface I18n {
+  instance: i18n;
+  /** Fixed `t` per locale. */
+  t: Record<Locale, TFunction>;
+  middleware: (req: Request, res: Response, next: NextFunction) => void;
+}
+
+/** Build the i18n instance and middleware; `secureCookie` marks the lang cookie Secure. */
+export function createI18n(defaultLocale: Locale, secureCookie: boolean): I18n {
+  const instance = i18next.createInstance();
+  const detector = new LanguageDetector(null, {
+    order: ['querystring', 'cookie', 'header'],
+    lookupQuerystring: 'lang',
+    lookupCookie: LANG_COOKIE,
+    caches: false,
+  });
+  instance.use(detector).init({
+    resources: loadResources(),
+    ns: [...NAMESPACES],
+    defaultNS: 'common',
+    supportedLngs: [...LOCALES],
+    nonExplicitSupportedLngs: true,
+    load: 'languageOnly',
+    fallbackLng: defaultLocale,
+    initAsync: false,
+    interpolation: { escapeValue: false }, // EJS escapes on output (<%= %>)
+    returnNull: false,
+  });
+  const t = { fr: instance.getFixedT('fr'), en: instance.getFixedT('en') };
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    const detected = detector.detect(req, res, ['querystring', 'cookie', 'header']) as string | string[] | undefined;
+    const first = (Array.isArray(detected) ? detected[0] : detected)?.slice(0, 2).toLowerCase();
+    const locale = isLocale(first) ? first : defaultLocale;
+    req.locale = locale;
+    req.t = t[locale];
+    const asked = req.query.lang;
+    if (isLocale(asked)) {
+      res.cookie(LANG_COOKIE, asked, { maxAge: ONE_YEAR_MS, sameSite: 'lax', httpOnly: true, secure: secureCookie, path: '/' });
+    }
+    next();
+  };
+  return { instance, t, middleware };
+}

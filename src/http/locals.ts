@@ -1,0 +1,69 @@
+/**
+ * The only place that sets `res.locals` (DESIGN.md convention 8): what every
+ * template may use.
+ *
+ * - `t(key, params)`, `locale` ('fr'|'en'), `otherLocale`, `langUrl(lng)`:
+ *   translation and the FR/EN switch (same page, `?lang=`).
+ * - `csrfToken()`: the session's CSRF token; called only by forms, so pages
+ *   without a form create no session.
+ * - `flashes`: messages left by the previous request, already cleared.
+ * - `path`: the current path, for the active navigation link.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { Csrf } from './csrf.js';
+
+export interface Flash {
+  type: 'success' | 'error' | 'info';
+  text: string;
+}
+
+const dateFormats = {
+  fr: new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'UTC' }),
+  en: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' }),
+};
+
+/** Size in bytes as the visitor reads it: "1,2 Mo" / "1.2 MB". */
+export function formatBytes(bytes: number, locale: 'fr' | 'en'): string {
+  const units = locale === 'fr' ? ['o', 'Ko', 'Mo', 'Go'] : ['B', 'KB', 'MB', 'GB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) { v /= 1000; i += 1; }
+  const n = new Intl.NumberFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: i === 0 ? 0 : 1 }).format(v);
+  return `${n} ${units[i]}`;
+}
+
+function baseLocals(req: Request, res: Response): void {
+  const locale = req.locale;
+  Object.assign(res.locals, {
+    t: req.t,
+    locale,
+    otherLocale: locale === 'fr' ? 'en' : 'fr',
+    langUrl: (lng: string) => `${req.path}?lang=${lng}`,
+    path: req.path,
+    productName: 'artisan_nd',
+    formatDate: (d: Date) => dateFormats[locale].format(d),
+    formatBytes: (n: number) => formatBytes(n, locale),
+    flashes: [],
+    csrfToken: () => '',
+  });
+}
+
+/** For the error handler: the locals a page needs, when the chain failed before `createLocals` ran. */
+export function ensureLocals(req: Request, res: Response): void {
+  if (!res.locals.t) baseLocals(req, res);
+}
+
+export function createLocals(csrf: Csrf) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    baseLocals(req, res);
+    const stored = req.session?.flash;
+    let flashes: Flash[] = [];
+    if (stored && stored.length > 0) {
+      flashes = stored.map((f) => ({ type: f.type, text: req.t(f.key, f.params ?? {}) }));
+      delete req.session.flash;
+    }
+    res.locals.flashes = flashes;
+    res.locals.csrfToken = () => csrf.token(req);
+    next();
+  };
+}

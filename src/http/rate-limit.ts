@@ -1,0 +1,36 @@
+/**
+ * Per-IP rate limits (express-rate-limit 8). Limits are counted in this
+ * process's memory: behind nginx with several instances, each counts alone
+ * (a visitor gets at most N × instances); the download limits, which matter
+ * more, are counted in the database instead (src/downloads).
+ * Beyond a limit the request becomes a RateLimitedError: a translated 429
+ * page, or the API's JSON error, with Retry-After in seconds.
+ */
+import type { RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { RateLimitedError } from './errors.js';
+
+export interface LimitOptions {
+  /** Window length in seconds. */
+  windowSeconds: number;
+  /** Requests allowed per IP in one window. */
+  limit: number;
+  /** Only count requests with these methods (default: all). */
+  methods?: string[];
+}
+
+/** A limiter keyed by client IP (IPv6 grouped by /56, as ipKeyGenerator does). */
+export function perIpLimiter(opts: LimitOptions): RequestHandler {
+  return rateLimit({
+    windowMs: opts.windowSeconds * 1000,
+    limit: opts.limit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    skip: opts.methods ? (req) => !opts.methods!.includes(req.method) : undefined,
+    keyGenerator: (req) => ipKeyGenerator(req.ip ?? '0.0.0.0'),
+    handler: (req, _res, next) => {
+      const reset = (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime() ?? Date.now() + opts.windowSeconds * 1000;
+      next(new RateLimitedError(Math.max(1, Math.ceil((reset - Date.now()) / 1000))));
+    },
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * Sessions (express-session). Store: connect-sqlite3 in its own file
+ * (`<DB_DIR>/sessions.sqlite`) on SQLite, connect-pg-simple (table `session`,
+ * created by a migration) on PostgreSQL.
+ *
+ * Cookie: HttpOnly, SameSite=Lax, and `Secure` with the `__Host-` prefix when
+ * BASE_URL is https (OWASP Session Management Cheat Sheet). No session is
+ * created until something is stored in it (`saveUninitialized: false`), so
+ * anonymous visitors of plain pages get no cookie and cached pages.
+ */
+import path from 'node:path';
+import connectPgSimple from 'connect-pg-simple';
+import connectSqlite3 from 'connect-sqlite3';
+import type { RequestHandler } from 'express';
+import session from 'express-session';
+import pg from 'pg';
+import type { Config } from '../config/index.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    flash?: { type: 'success' | 'error' | 'info'; key: string; params?: Record<string, string | number> }[];
+  }
+}
+
+/** The cookie name: `__Host-sid` over https, `sid` otherwise. */
+export function sessionCookieName(config: Readonly<Config>): string {
+  return config.secureCookies ? '__Host-sid' : 'sid';
+}
+
+export interface SessionSetup {
+  middleware: RequestHandler;
+  store: session.Store;
+  close(): Promise<void>;
+}
+
+function createStore(config: Readonly<Config>): { store: session.Store; close(): Promise<void> } {
+  const db = config.database;
+  if (db.client === 'pg') {
+    const PgStore = connectPgSimple(session);
+    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    const store = new PgStore({ pool, tableName: 'session', schemaName: db.schema, pruneSessionInterval: 15 * 60 });
+    return { store, close: async () => { store.close(); await pool.end(); } };
+  }
+  const SQLiteStore = connectSqlite3(session);
+  const store = new SQLiteStore({ db: 'sessions.sqlite', dir: path.dirname(db.filename), table: 'sessions', createDirIfNotExists: true });
+  return { store, close: () => new Promise((resolve) => store.db.close(() => resolve())) };
+}
+
+/** Build the session middleware and its store. `secret` signs the cookie. */
+export function createSession(config: Readonly<Config>, secret: string): SessionSetup {
+  const { store, close } = createStore(config);
+  const middleware = session({
+    name: sessionCookieName(config),
+    secret,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.secureCookies,
+      path: '/',
+      maxAge: 8 * 3600 * 1000,
+    },
+  });
+  return { middleware, store, close };
+}

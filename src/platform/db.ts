@@ -1,0 +1,90 @@
+/**
+ * Database access: one knex instance over SQLite (sqlite3) or PostgreSQL (pg).
+ *
+ * SQLite connections get, each one as it is created (knex `pool.afterCreate`),
+ * `journal_mode=WAL`, `busy_timeout=5000` (ms), `foreign_keys=ON` and
+ * `synchronous=FULL` (https://www.sqlite.org/pragma.html): WAL lets readers
+ * run beside the writer, FULL makes every committed ledger row durable.
+ * PostgreSQL may be confined to one schema (`DATABASE_SCHEMA`), created when missing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import knexFactory, { type Knex } from 'knex';
+import type { DatabaseConfig } from '../config/index.js';
+
+export type Db = Knex;
+
+const SQLITE_PRAGMAS = [
+  'PRAGMA journal_mode = WAL',
+  'PRAGMA busy_timeout = 5000',
+  'PRAGMA foreign_keys = ON',
+  'PRAGMA synchronous = FULL',
+];
+
+interface SqliteConnection {
+  run(sql: string, cb: (err: Error | null) => void): void;
+}
+
+function applyPragmas(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void): void {
+  const next = (i: number): void => {
+    const sql = SQLITE_PRAGMAS[i];
+    if (sql === undefined) return done(null, conn);
+    conn.run(sql, (err) => (err ? done(err, conn) : next(i + 1)));
+  };
+  next(0);
+}
+
+/** Build the knex instance for `database`; creates the SQLite file's folder. */
+export function createDb(database: DatabaseConfig): Db {
+  if (database.client === 'sqlite') {
+    fs.mkdirSync(path.dirname(database.filename), { recursive: true });
+    return knexFactory({
+      client: 'sqlite3',
+      connection: { filename: database.filename },
+      useNullAsDefault: true,
+      pool: { min: 1, max: 1, afterCreate: applyPragmas },
+    });
+  }
+  return knexFactory({
+    client: 'pg',
+    connection: database.url,
+    searchPath: database.schema ? [database.schema] : undefined,
+    pool: { min: 0, max: 10 },
+  });
+}
+
+/** True when `db` talks to SQLite (for the few places where SQL must differ). */
+export function isSqlite(db: Db): boolean {
+  return db.client.config.client === 'sqlite3';
+}
+
+/**
+ * Migration source over `db/migrations`: names are recorded without their
+ * extension, so runs under tsx (.ts) and from compiled files (.js) agree.
+ */
+export class FolderMigrationSource implements Knex.MigrationSource<string> {
+  constructor(private readonly dir: string) {}
+
+  async getMigrations(): Promise<string[]> {
+    const files = await fs.promises.readdir(this.dir);
+    return files.filter((f) => /^\d{14}_[a-z0-9-]+\.(ts|js)$/.test(f)).sort();
+  }
+
+  getMigrationName(file: string): string {
+    return file.replace(/\.(ts|js)$/, '');
+  }
+
+  async getMigration(file: string): Promise<Knex.Migration> {
+    return (await import(pathToFileURL(path.join(this.dir, file)).href)) as Knex.Migration;
+  }
+}
+
+/** Create the PostgreSQL schema when one is configured, then run every pending migration. */
+export async function migrate(db: Db, database: DatabaseConfig, migrationsDir: string): Promise<string[]> {
+  if (database.client === 'pg' && database.schema) {
+    await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [database.schema]);
+  }
+  const [, applied] = (await db.migrate.latest({ migrationSource: new FolderMigrationSource(migrationsDir) })) as [number, string[]];
+  return applied;
+}

@@ -1,0 +1,72 @@
+/**
+ * Outgoing mail through nodemailer.
+ *
+ * With `SMTP_URL` set, mail goes to that SMTP server. Without it every mail is
+ * written as an RFC 5322 `.eml` file under `logs/mail/` and its subject and
+ * links are logged, so a small host can read what would have been sent.
+ * Never call `send` inside a database transaction: it waits on the network.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Logger } from 'pino';
+
+/** A message to send; `text` is required, `html` optional. */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  replyTo?: string;
+}
+
+/** What was done with a message: its Message-ID, and the .eml file when written to disk. */
+export interface MailResult {
+  messageId: string;
+  file?: string;
+}
+
+export interface Mailer {
+  /** @throws whatever the SMTP transport raises (connection refused, rejected recipient). */
+  send(message: MailMessage): Promise<MailResult>;
+  close(): void;
+}
+
+export interface MailerOptions {
+  smtpUrl: string | undefined;
+  from: string;
+  mailDir: string;
+  logger: Logger;
+}
+
+const LINK = /https?:\/\/[^\s<>"]+/g;
+
+/** Build the SMTP mailer, or the .eml-file mailer when no SMTP_URL is configured. */
+export function createMailer(opts: MailerOptions): Mailer {
+  if (opts.smtpUrl) {
+    const transport = nodemailer.createTransport(opts.smtpUrl);
+    return {
+      async send(message) {
+        const info = await transport.sendMail({ from: opts.from, ...message });
+        opts.logger.info({ to: message.to, subject: message.subject, messageId: info.messageId }, 'mail sent');
+        return { messageId: info.messageId };
+      },
+      close: () => transport.close(),
+    };
+  }
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(message) {
+      const info = await transport.sendMail({ from: opts.from, ...message });
+      await fs.mkdir(opts.mailDir, { recursive: true });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const file = path.join(opts.mailDir, `${stamp}-${crypto.randomBytes(4).toString('hex')}.eml`);
+      await fs.writeFile(file, info.message as Buffer, { mode: 0o600 });
+      const links = message.text.match(LINK) ?? [];
+      opts.logger.info({ to: message.to, subject: message.subject, links, file }, 'SMTP_URL is not set: mail written to file');
+      return { messageId: info.messageId, file };
+    },
+    close: () => undefined,
+  };
+}

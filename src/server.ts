@@ -1,0 +1,59 @@
+/**
+ * Entry point (`npm start`): read the configuration, open and migrate the
+ * database, seed the demo release, build the app and listen.
+ *
+ * SIGTERM/SIGINT: stop accepting connections, let downloads under way finish
+ * for up to SHUTDOWN_GRACE_SECONDS (30), then cut what remains, close the
+ * session store, the download log and the database.
+ */
+import path from 'node:path';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config/index.js';
+import { resolveSessionSecret } from './config/session-secret.js';
+import { seedDemoRelease } from '../db/seeds/demo-release.js';
+import { systemClock } from './platform/clock.js';
+import { createDb, migrate } from './platform/db.js';
+import { createLogger } from './platform/logger.js';
+import { createMailer } from './platform/mailer.js';
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(1);
+}
+
+const logger = createLogger(config.logLevel);
+const db = createDb(config.database);
+const applied = await migrate(db, config.database, path.join(config.paths.root, 'db', 'migrations'));
+if (applied.length) logger.info({ applied }, 'database migrated');
+const seeded = await seedDemoRelease(db, config.paths.downloads, systemClock.now());
+if (seeded) logger.info({ release: seeded.filename }, 'demo release registered');
+
+const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: config.paths.mail, logger });
+const handle = createApp({ config, db, logger, mailer, clock: systemClock, sessionSecret: resolveSessionSecret(config, logger) });
+
+const server = handle.app.listen(config.port, config.host, () => {
+  logger.info({ url: config.baseUrl, database: config.database.client }, `artisan_nd portal listening on http://${config.host}:${config.port}`);
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal, downloads: handle.downloads.activeDownloads }, 'shutting down: no new connections');
+  server.close();
+  server.closeIdleConnections();
+  const left = await handle.downloads.waitIdle(config!.shutdownGraceSeconds);
+  if (left > 0) logger.warn({ left }, 'grace period over: cutting the downloads still running');
+  server.closeAllConnections();
+  await handle.close();
+  mailer.close();
+  await db.destroy();
+  logger.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

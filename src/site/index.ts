@@ -1,0 +1,4 @@
+/** The public site component: plain pages and the contact form. */
+export { ContactService } from './contact.service.js';
+export { createSiteController } from './site.controller.js';
+export { createSiteRouter } from './site.router.js';

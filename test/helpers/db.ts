@@ -1,0 +1,47 @@
+/**
+ * The test database. `npm test` uses a fresh SQLite file per context;
+ * with TEST_DATABASE_URL=postgres://… every context shares one PostgreSQL
+ * schema (`artisan_test`), dropped and recreated once at the start of the
+ * run (the server may hold what an earlier run left), then emptied per context.
+ */
+import path from 'node:path';
+import type { DatabaseConfig } from '../../src/config/index.js';
+import { createDb, migrate, type Db } from '../../src/platform/db.js';
+
+export const PG_URL = process.env.TEST_DATABASE_URL;
+export const PG_SCHEMA = 'artisan_test';
+export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 'db', 'migrations');
+
+/** DATABASE_URL and DATABASE_SCHEMA for a context whose files live under `dbDir`. */
+export function testDatabaseEnv(dbDir: string): Record<string, string> {
+  if (PG_URL) return { DATABASE_URL: PG_URL, DATABASE_SCHEMA: PG_SCHEMA };
+  return { DATABASE_URL: `sqlite:${path.join(dbDir, 'test.sqlite')}` };
+}
+
+/** Drop and recreate the PostgreSQL test schema and migrate it (once per run). */
+export async function resetPgSchema(): Promise<void> {
+  if (!PG_URL) return;
+  const admin = createDb({ client: 'pg', url: PG_URL, schema: undefined });
+  await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [PG_SCHEMA]);
+  await admin.raw('CREATE SCHEMA ??', [PG_SCHEMA]);
+  await admin.destroy();
+  const db = createDb({ client: 'pg', url: PG_URL, schema: PG_SCHEMA });
+  await migrate(db, { client: 'pg', url: PG_URL, schema: PG_SCHEMA }, MIGRATIONS_DIR);
+  await db.destroy();
+}
+
+/** Open the context's database: migrated, and empty of rows. */
+export async function openTestDb(database: DatabaseConfig): Promise<Db> {
+  const db = createDb(database);
+  if (database.client === 'sqlite') {
+    await migrate(db, database, MIGRATIONS_DIR);
+    return db;
+  }
+  const rows = (await db.raw(
+    "SELECT tablename FROM pg_tables WHERE schemaname = ? AND tablename NOT LIKE 'knex_migrations%'",
+    [PG_SCHEMA],
+  )) as { rows: { tablename: string }[] };
+  const tables = rows.rows.map((r) => r.tablename);
+  if (tables.length) await db.raw(`TRUNCATE ${tables.map(() => '??').join(', ')} RESTART IDENTITY CASCADE`, tables);
+  return db;
+}
