@@ -3,12 +3,13 @@
  * the field. `website` is a honeypot: hidden from people, filled by bots.
  */
 import { z } from 'zod';
+import { emailField, fieldErrors, multiLine, singleLine } from '../http/text-fields.js';
 
 export const contactSchema = z.object({
-  name: z.string().trim().min(1, 'contact.errors.name_required').max(120, 'contact.errors.name_long'),
-  email: z.string().trim().min(1, 'contact.errors.email_required').max(254, 'contact.errors.email_invalid').pipe(z.email('contact.errors.email_invalid')),
-  message: z.string().trim().min(10, 'contact.errors.message_short').max(5000, 'contact.errors.message_long'),
-  website: z.string().optional(),
+  name: singleLine(1, 120, { required: 'contact.errors.name_required', long: 'contact.errors.name_long', invalid: 'contact.errors.name_invalid' }),
+  email: emailField({ required: 'contact.errors.email_required', invalid: 'contact.errors.email_invalid' }),
+  message: multiLine(10, 5000, { short: 'contact.errors.message_short', long: 'contact.errors.message_long', invalid: 'contact.errors.message_invalid' }),
+  website: z.unknown().optional(),
 });
 
 export type ContactInput = z.infer<typeof contactSchema>;
@@ -24,10 +25,5 @@ export function contactValues(body: unknown): { name: string; email: string; mes
 export function parseContact(body: unknown): { ok: true; data: ContactInput } | { ok: false; errors: Record<string, string> } {
   const r = contactSchema.safeParse(body ?? {});
   if (r.success) return { ok: true, data: r.data };
-  const errors: Record<string, string> = {};
-  for (const issue of r.error.issues) {
-    const field = String(issue.path[0] ?? 'form');
-    if (!errors[field]) errors[field] = issue.message.startsWith('contact.') ? issue.message : `contact.errors.${field}_invalid`;
-  }
-  return { ok: false, errors };
+  return { ok: false, errors: fieldErrors(r.error, (field) => `contact.errors.${field}_invalid`) };
 }

@@ -112,3 +112,26 @@ describe('POST /contact with SMTP_URL', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
 });
+
+describe('POST /contact with a hostile body', () => {
+  let ctx: TestContext;
+  before(async () => { ctx = await createTestContext(); });
+  after(async () => { await ctx.close(); });
+
+  it('answers 413 (not 500) to an oversized form, and stores nothing', async () => {
+    const { agent, csrf } = await formAgent(ctx.app, '/contact');
+    const res = await agent.post('/contact').type('form').send({ ...GOOD, message: 'x'.repeat(40_000), _csrf: csrf }).expect(413);
+    expect(res.text).to.contain('Envoi trop volumineux');
+    expect(Number((await ctx.db('contact_messages').count({ n: '*' }).first())!.n)).to.equal(0);
+  });
+
+  it('re-renders with errors for fields sent as arrays or with NUL bytes', async () => {
+    const { agent, csrf } = await formAgent(ctx.app, '/contact');
+    await agent.post('/contact').type('form').send(`name=a&name=b&email=x%00y%40z.fr&message=${'m'.repeat(20)}&_csrf=${encodeURIComponent(csrf)}`).expect(422);
+    const res = await agent.post('/contact').type('form').send(`name=Jo%00&email=jo%40example.fr&message=${'m'.repeat(20)}%00&_csrf=${encodeURIComponent(csrf)}`).expect(422);
+    expect(res.text).to.contain('Indiquez votre nom.').and.contain('Écrivez votre message.');
+    const header = await agent.post('/contact').type('form').send({ ...GOOD, name: 'Eve\r\nBcc: victim@example.com', _csrf: csrf }).expect(422);
+    expect(header.text).to.contain('Indiquez votre nom.');
+    expect(Number((await ctx.db('contact_messages').count({ n: '*' }).first())!.n)).to.equal(0);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * Browser test: a visitor in headless Chromium (Debian's chromium driven by
+ * playwright-core) opens the home page, switches to English, goes to the
+ * download page, downloads the .deb and gets the published SHA-256.
+ * Skipped when chromium is missing outside CI; CI installs it and must run it.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import { expect } from 'chai';
+import { chromium, type Browser } from 'playwright-core';
+import { createTestContext, DEMO_DEB, REPO_ROOT, type TestContext } from '../helpers/context.js';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+const SCREENSHOTS = path.join(REPO_ROOT, 'test', 'e2e', 'screenshots');
+
+describe('browser: a visitor downloads artisan_nd', function () {
+  this.timeout(60000);
+  let ctx: TestContext;
+  let server: Server;
+  let browser: Browser;
+  let base: string;
+
+  before(async function () {
+    if (!CHROMIUM) {
+      if (process.env.CI) throw new Error('chromium is required in CI (.ci/run installs it)');
+      this.skip();
+    }
+    ctx = await createTestContext();
+    server = ctx.app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (server) await new Promise((r) => server.close(r));
+    await ctx?.close();
+  });
+
+  it('switches to English, downloads the .deb and checks its SHA-256', async () => {
+    const page = await browser.newPage({ acceptDownloads: true, locale: 'fr-FR' });
+    await page.goto(`${base}/`);
+    expect(await page.getAttribute('html', 'lang')).to.equal('fr');
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'home-fr.png'), fullPage: true });
+
+    await page.click('.lang-switch a[hreflang="en"]');
+    expect(await page.getAttribute('html', 'lang')).to.equal('en');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'home-en.png'), fullPage: true });
+
+    await page.click('.main-nav a[href="/download"]');
+    await page.waitForURL(`${base}/download`);
+    expect(await page.textContent('h1')).to.contain('Download artisan_nd');
+    const published = (await page.textContent('.release-latest code.sha256'))?.trim();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'download-en.png'), fullPage: true });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('.release-latest a.btn-primary')]);
+    expect(download.suggestedFilename()).to.equal('artisan-nd_0.1.0_all.deb');
+    const saved = path.join(ctx.dir, 'downloaded.deb');
+    await download.saveAs(saved);
+    const sha = crypto.createHash('sha256').update(fs.readFileSync(saved)).digest('hex');
+    expect(sha).to.equal(published);
+    expect(sha).to.equal(crypto.createHash('sha256').update(fs.readFileSync(DEMO_DEB)).digest('hex'));
+    await page.close();
+  });
+
+  it('re-shows the contact form with the error beside the field, in English', async () => {
+    const page = await browser.newPage({ locale: 'en-GB' });
+    await page.goto(`${base}/contact?lang=en`);
+    await page.fill('#name', 'Alice');
+    await page.fill('#email', 'alice@');
+    await page.fill('#message', 'I would like to resell artisan_nd.');
+    await page.click('form.form button[type="submit"]');
+    expect(await page.textContent('#email-error')).to.contain('not valid');
+    expect(await page.inputValue('#name')).to.equal('Alice');
+    await page.fill('#email', 'alice@example.com');
+    await page.click('form.form button[type="submit"]');
+    await page.waitForURL(`${base}/contact`);
+    expect(await page.textContent('.flash-success')).to.contain('Thank you');
+    await page.close();
+  });
+});
