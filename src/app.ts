@@ -4,12 +4,15 @@
  * visible here, in order:
  *
  *   request log → security headers → static assets → language →
- *   page cache (anonymous hits end here) → session → body → CSRF → locals →
- *   routers → 404 → error handler
+ *   page cache (anonymous hits end here) → session → account → body →
+ *   CSRF → locals → routers → 404 → error handler
  */
 import crypto from 'node:crypto';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
+import { AccountMails, AccountsService, AuthService, createAccountController, createAccountsRouter, createAuthController } from './accounts/index.js';
+import { createAdminRouter } from './admin/index.js';
+import { AuditService } from './audit/index.js';
 import type { Config } from './config/index.js';
 import { createDownloadsController, createDownloadsRouter, DownloadsService } from './downloads/index.js';
 import { createCsrf } from './http/csrf.js';
@@ -19,7 +22,9 @@ import { createLocals } from './http/locals.js';
 import { PageCache } from './http/page-cache.js';
 import { perIpLimiter } from './http/rate-limit.js';
 import { securityHeaders } from './http/security.js';
-import { createSession, sessionCookieName } from './http/session.js';
+import { createAccountLoader } from './http/auth.js';
+import { createSession, sessionCookieName, storeDestroyer } from './http/session.js';
+import { createPartnersRouter } from './partners/index.js';
 import type { Clock } from './platform/clock.js';
 import type { Db } from './platform/db.js';
 import type { Logger } from './platform/logger.js';
@@ -37,6 +42,9 @@ export interface AppDeps {
 
 export interface AppHandle {
   app: express.Express;
+  accounts: AccountsService;
+  auth: AuthService;
+  audit: AuditService;
   downloads: DownloadsService;
   pageCache: PageCache;
   /** Close what the app opened (session store, log files); not the database. */
@@ -59,6 +67,10 @@ export function createApp(deps: AppDeps): AppHandle {
   const csrf = createCsrf();
   const pageCache = new PageCache(config.pageCacheTtl, sessionCookieName(config));
   const downloads = new DownloadsService({ db, config, clock, logger });
+  const audit = new AuditService(db, clock);
+  const mails = new AccountMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger });
+  const auth = new AuthService({ db, clock, audit, mails, logger, sessions: storeDestroyer(session.store) });
+  const accounts = new AccountsService({ db, clock, audit, mails, auth });
   const contact = new ContactService({ db, mailer, clock, logger, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
   app.use(pinoHttp({
@@ -81,18 +93,29 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(i18n.middleware);
   app.use(pageCache.serve);
   app.use(session.middleware);
+  app.use(createAccountLoader(auth));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(csrf.protect);
   app.use(createLocals(csrf));
 
   app.use(createSiteRouter(createSiteController(contact, pageCache), perIpLimiter({ windowSeconds: 3600, limit: config.contactPerHour, methods: ['POST'] })));
   app.use(createDownloadsRouter(createDownloadsController(downloads, pageCache, config, logger)));
+  app.use(createAccountsRouter(createAuthController(accounts, auth), createAccountController(accounts, auth), {
+    login: perIpLimiter({ windowSeconds: 900, limit: 20 }),
+    forgot: perIpLimiter({ windowSeconds: 900, limit: 10 }),
+    register: perIpLimiter({ windowSeconds: 3600, limit: 10 }),
+  }));
+  app.use(createPartnersRouter());
+  app.use(createAdminRouter());
 
   app.use(notFound);
   app.use(createErrorHandler(logger));
 
   return {
     app,
+    accounts,
+    auth,
+    audit,
     downloads,
     pageCache,
     close: async () => {

@@ -21,6 +21,10 @@ const dateFormats = {
   fr: new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'UTC' }),
   en: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' }),
 };
+const dateTimeFormats = {
+  fr: new Intl.DateTimeFormat('fr-FR', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }),
+  en: new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }),
+};
 
 /** Size in bytes as the visitor reads it: "1,2 Mo" / "1.2 MB". */
 export function formatBytes(bytes: number, locale: 'fr' | 'en'): string {
@@ -42,9 +46,11 @@ function baseLocals(req: Request, res: Response): void {
     path: req.path,
     productName: 'artisan_nd',
     formatDate: (d: Date) => dateFormats[locale].format(d),
+    formatDateTime: (d: Date) => `${dateTimeFormats[locale].format(d)} UTC`,
     formatBytes: (n: number) => formatBytes(n, locale),
     flashes: [],
     csrfToken: () => '',
+    account: req.account ?? null,
   });
 }
 

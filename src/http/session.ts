@@ -19,6 +19,10 @@ import type { Config } from '../config/index.js';
 declare module 'express-session' {
   interface SessionData {
     flash?: { type: 'success' | 'error' | 'info'; key: string; params?: Record<string, string | number> }[];
+    /** The logged-in account (see src/http/auth.ts). */
+    accountId?: number;
+    /** Login time, ms since the epoch (for the absolute timeout). */
+    authAt?: number;
   }
 }
 
@@ -65,4 +69,19 @@ export function createSession(config: Readonly<Config>, secret: string): Session
     },
   });
   return { middleware, store, close };
+}
+
+/** `req.session.regenerate` as a promise: a new session id, empty data (OWASP: renew the id at login). */
+export function regenerateSession(req: import('express').Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((err: unknown) => (err ? reject(err) : resolve())));
+}
+
+/** `req.session.save` as a promise (before a redirect that depends on it). */
+export function saveSession(req: import('express').Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((err: unknown) => (err ? reject(err) : resolve())));
+}
+
+/** Destroy a stored session by id (used to end sessions server-side). */
+export function storeDestroyer(store: session.Store): { destroy(sid: string): Promise<void> } {
+  return { destroy: (sid) => new Promise((resolve, reject) => store.destroy(sid, (err?: unknown) => (err ? reject(err) : resolve()))) };
 }

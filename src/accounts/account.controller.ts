@@ -1,0 +1,90 @@
+/**
+ * Forgotten password, reset, and the account page (profile, password,
+ * sessions). The forgot form answers the same page whatever the address.
+ */
+import type { Request, Response } from 'express';
+import { actorOf } from '../http/actor.js';
+import { flash } from '../http/flash.js';
+import type { AccountsService } from './accounts.service.js';
+import { COUNTRIES, emailSchema, parseForm, passwordChangeSchema, profileSchema, resetSchema, typedValues } from './accounts.schemas.js';
+import type { AuthService } from './auth.service.js';
+
+const PROFILE_FIELDS = ['company', 'name', 'phone', 'country', 'locale'] as const;
+
+export function createAccountController(accounts: AccountsService, auth: AuthService) {
+  const renderAccount = async (req: Request, res: Response, status: number, forms: { profile?: Record<string, string>; profileErrors?: Record<string, string>; passwordErrors?: Record<string, string> } = {}): Promise<void> => {
+    const account = req.account!;
+    const sessions = await auth.sessionsRepo.live(account.id);
+    res.status(status).render('accounts/account', {
+      title: req.t('accounts.account.title'),
+      profile: forms.profile ?? { company: account.company, name: account.name, phone: account.phone, country: account.country, locale: account.locale },
+      profileErrors: forms.profileErrors ?? {},
+      passwordErrors: forms.passwordErrors ?? {},
+      countries: COUNTRIES,
+      sessions,
+      currentSid: req.sessionID,
+    });
+  };
+
+  return {
+    forgotForm: (req: Request, res: Response): void => {
+      res.render('accounts/forgot', { title: req.t('accounts.forgot.title'), values: { email: '' }, errors: {} });
+    },
+
+    forgot: async (req: Request, res: Response): Promise<void> => {
+      const parsed = parseForm(emailSchema, req.body);
+      if (!parsed.ok) return res.status(422).render('accounts/forgot', { title: req.t('accounts.forgot.title'), values: typedValues(req.body, ['email']), errors: parsed.errors });
+      await accounts.forgot(parsed.data.email, actorOf(req));
+      res.redirect(303, '/subscription/forgot/sent');
+    },
+
+    forgotSent: (req: Request, res: Response): void => {
+      res.render('accounts/message', { title: req.t('accounts.forgot.sent_title'), heading: 'accounts.forgot.sent_title', paragraphs: ['accounts.forgot.sent_text', 'accounts.sent.spam'], links: [{ href: '/subscription/login', key: 'accounts.login.title' }] });
+    },
+
+    resetForm: async (req: Request, res: Response): Promise<void> => {
+      const check = await accounts.checkToken(req.query.token, 'reset');
+      if (!check.ok) return res.status(check.reason === 'invalid' ? 404 : 410).render('accounts/reset-failed', { title: req.t('accounts.reset.failed_title'), reason: check.reason });
+      res.render('accounts/reset', { title: req.t('accounts.reset.title'), token: req.query.token, errors: {} });
+    },
+
+    reset: async (req: Request, res: Response): Promise<void> => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const parsed = parseForm(resetSchema, body);
+      if (!parsed.ok) {
+        const check = await accounts.checkToken(body.token, 'reset');
+        if (!check.ok) return res.status(410).render('accounts/reset-failed', { title: req.t('accounts.reset.failed_title'), reason: check.reason });
+        return res.status(422).render('accounts/reset', { title: req.t('accounts.reset.title'), token: body.token, errors: parsed.errors });
+      }
+      const result = await accounts.reset(parsed.data.token, parsed.data.password, actorOf(req));
+      if (!result.ok) return res.status(410).render('accounts/reset-failed', { title: req.t('accounts.reset.failed_title'), reason: result.reason });
+      flash(req, 'success', 'accounts.reset.done');
+      res.redirect(303, '/subscription/login');
+    },
+
+    account: async (req: Request, res: Response): Promise<void> => renderAccount(req, res, 200),
+
+    profile: async (req: Request, res: Response): Promise<void> => {
+      const parsed = parseForm(profileSchema, req.body);
+      if (!parsed.ok) return renderAccount(req, res, 422, { profile: typedValues(req.body, PROFILE_FIELDS), profileErrors: parsed.errors });
+      await accounts.updateProfile(req.account!, parsed.data, actorOf(req));
+      flash(req, 'success', 'accounts.account.profile_saved');
+      res.redirect(303, '/subscription/account');
+    },
+
+    password: async (req: Request, res: Response): Promise<void> => {
+      const parsed = parseForm(passwordChangeSchema, req.body);
+      if (!parsed.ok) return renderAccount(req, res, 422, { passwordErrors: parsed.errors });
+      const changed = await accounts.changePassword(req.account!, parsed.data.current_password, parsed.data.password, req.sessionID, actorOf(req));
+      if (!changed) return renderAccount(req, res, 422, { passwordErrors: { current_password: 'accounts.errors.current_password_wrong' } });
+      flash(req, 'success', 'accounts.account.password_changed');
+      res.redirect(303, '/subscription/account');
+    },
+
+    endOtherSessions: async (req: Request, res: Response): Promise<void> => {
+      const n = await auth.endSessions(req.account!.id, 'ended_by_owner', req.sessionID);
+      flash(req, 'success', 'accounts.account.sessions_ended', { count: n });
+      res.redirect(303, '/subscription/account');
+    },
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The `accounts` and `account_tokens` tables. E-mails are stored lower-cased
+ * and trimmed (the unique key). Timestamps are ISO strings (src/platform/time).
+ */
+import type { Db } from '../platform/db.js';
+import { toDate, toDateOrNull } from '../platform/time.js';
+
+export const ROLES = ['partner', 'support', 'admin', 'superadmin'] as const;
+export type Role = (typeof ROLES)[number];
+export const STATES = ['pending_verification', 'active', 'suspended', 'closed'] as const;
+export type AccountState = (typeof STATES)[number];
+export type TokenPurpose = 'verify' | 'reset';
+
+export interface Account {
+  id: number;
+  email: string;
+  passwordHash: string;
+  role: Role;
+  state: AccountState;
+  publicRef: string | null;
+  company: string;
+  name: string;
+  phone: string;
+  country: string;
+  locale: 'fr' | 'en';
+  stateReason: string | null;
+  failedLogins: number;
+  lockouts: number;
+  lockedUntil: Date | null;
+  verifiedAt: Date | null;
+  lastLoginAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewAccount {
+  email: string;
+  passwordHash: string;
+  role: Role;
+  state: AccountState;
+  company: string;
+  name: string;
+  phone: string;
+  country: string;
+  locale: 'fr' | 'en';
+  termsAcceptedAt: Date | null;
+  verifiedAt: Date | null;
+}
+
+export type ProfileFields = Pick<Account, 'company' | 'name' | 'phone' | 'country' | 'locale'>;
+
+type Row = Record<string, unknown>;
+
+export function toAccount(r: Row): Account {
+  return {
+    id: Number(r.id),
+    email: String(r.email),
+    passwordHash: String(r.password_hash),
+    role: r.role as Role,
+    state: r.state as AccountState,
+    publicRef: (r.public_ref as string | null) ?? null,
+    company: String(r.company),
+    name: String(r.name),
+    phone: String(r.phone),
+    country: String(r.country),
+    locale: r.locale === 'en' ? 'en' : 'fr',
+    stateReason: (r.state_reason as string | null) ?? null,
+    failedLogins: Number(r.failed_logins),
+    lockouts: Number(r.lockouts),
+    lockedUntil: toDateOrNull(r.locked_until),
+    verifiedAt: toDateOrNull(r.verified_at),
+    lastLoginAt: toDateOrNull(r.last_login_at),
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
+  };
+}
+
+/** Normalise an e-mail for lookups and storage. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export class AccountsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** The same repository inside transaction `trx`. */
+  with(trx: Db): AccountsRepository {
+    return new AccountsRepository(trx);
+  }
+
+  async byId(id: number): Promise<Account | null> {
+    const row = (await this.db('accounts').where({ id }).first()) as Row | undefined;
+    return row ? toAccount(row) : null;
+  }
+
+  async byEmail(email: string): Promise<Account | null> {
+    const row = (await this.db('accounts').where({ email: normaliseEmail(email) }).first()) as Row | undefined;
+    return row ? toAccount(row) : null;
+  }
+
+  /** Insert an account; partners get their public reference PTN-0001… from their id. */
+  async insert(a: NewAccount, now: Date): Promise<Account> {
+    const [row] = (await this.db('accounts')
+      .insert({
+        email: normaliseEmail(a.email),
+        password_hash: a.passwordHash,
+        role: a.role,
+        state: a.state,
+        company: a.company,
+        name: a.name,
+        phone: a.phone,
+        country: a.country,
+        locale: a.locale,
+        terms_accepted_at: a.termsAcceptedAt?.toISOString() ?? null,
+        verified_at: a.verifiedAt?.toISOString() ?? null,
+        created_at: now.toISOString(),
+        updated_at: now.toISOString(),
+      })
+      .returning('*')) as Row[];
+    const account = toAccount(row!);
+    if (account.role !== 'partner') return account;
+    const publicRef = `PTN-${String(account.id).padStart(4, '0')}`;
+    await this.db('accounts').where({ id: account.id }).update({ public_ref: publicRef });
+    return { ...account, publicRef };
+  }
+
+  async update(id: number, fields: Record<string, unknown>, now: Date): Promise<void> {
+    await this.db('accounts').where({ id }).update({ ...fields, updated_at: now.toISOString() });
+  }
+
+  /** Add one failed login atomically and return the new count. */
+  async addFailedLogin(id: number): Promise<number> {
+    await this.db('accounts').where({ id }).increment('failed_logins', 1);
+    const row = (await this.db('accounts').where({ id }).first('failed_logins')) as Row;
+    return Number(row.failed_logins);
+  }
+
+  async insertToken(accountId: number, purpose: TokenPurpose, tokenHash: string, expiresAt: Date, now: Date): Promise<void> {
+    await this.db('account_tokens').insert({
+      account_id: accountId,
+      purpose,
+      token_hash: tokenHash,
+      expires_at: expiresAt.toISOString(),
+      created_at: now.toISOString(),
+    });
+  }
+
+  async tokenByHash(tokenHash: string, purpose: TokenPurpose): Promise<{ id: number; accountId: number; expiresAt: Date; usedAt: Date | null } | null> {
+    const row = (await this.db('account_tokens').where({ token_hash: tokenHash, purpose }).first()) as Row | undefined;
+    if (!row) return null;
+    return { id: Number(row.id), accountId: Number(row.account_id), expiresAt: toDate(row.expires_at), usedAt: toDateOrNull(row.used_at) };
+  }
+
+  /** Mark a token used; false when it already was (a concurrent use won). */
+  async useToken(id: number, now: Date): Promise<boolean> {
+    const n = await this.db('account_tokens').where({ id }).whereNull('used_at').update({ used_at: now.toISOString() });
+    return Number(n) === 1;
+  }
+
+  /** Invalidate the unused tokens of an account for a purpose (a newer link replaces them). */
+  async expireTokens(accountId: number, purpose: TokenPurpose, now: Date): Promise<void> {
+    await this.db('account_tokens').where({ account_id: accountId, purpose }).whereNull('used_at').update({ used_at: now.toISOString() });
+  }
+
+  async insertApiToken(accountId: number, tokenHash: string, label: string, now: Date): Promise<void> {
+    await this.db('api_tokens').insert({ account_id: accountId, token_hash: tokenHash, label, created_at: now.toISOString() });
+  }
+
+  /** The active staff account owning a bearer token (by its hash), or null. */
+  async byApiToken(tokenHash: string, now: Date): Promise<Account | null> {
+    const row = (await this.db('api_tokens as t')
+      .join('accounts as a', 'a.id', 't.account_id')
+      .where('t.token_hash', tokenHash)
+      .whereNull('t.revoked_at')
+      .where('a.state', 'active')
+      .whereIn('a.role', ['admin', 'superadmin'])
+      .first('a.*', 't.id as token_id')) as Row | undefined;
+    if (!row) return null;
+    await this.db('api_tokens').where({ id: row.token_id }).update({ last_used_at: now.toISOString() });
+    return toAccount(row);
+  }
+}

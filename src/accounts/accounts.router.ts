@@ -1,0 +1,33 @@
+/** Routes of the account pages, under /subscription (the partner area's doors). */
+import { Router, type RequestHandler } from 'express';
+import { requireLogin } from '../http/auth.js';
+import type { createAccountController } from './account.controller.js';
+import type { createAuthController } from './auth.controller.js';
+
+export interface AccountLimiters {
+  login: RequestHandler;
+  forgot: RequestHandler;
+  register: RequestHandler;
+}
+
+export function createAccountsRouter(authCtl: ReturnType<typeof createAuthController>, accountCtl: ReturnType<typeof createAccountController>, limit: AccountLimiters): Router {
+  const router = Router();
+  router.get('/subscription/register', authCtl.registerForm);
+  router.post('/subscription/register', limit.register, authCtl.register);
+  router.get('/subscription/register/sent', authCtl.registerSent);
+  router.get('/subscription/verify', authCtl.verify);
+  router.post('/subscription/verify/resend', limit.register, authCtl.resend);
+  router.get('/subscription/login', authCtl.loginForm);
+  router.post('/subscription/login', limit.login, authCtl.login);
+  router.post('/subscription/logout', authCtl.logout);
+  router.get('/subscription/forgot', accountCtl.forgotForm);
+  router.post('/subscription/forgot', limit.forgot, accountCtl.forgot);
+  router.get('/subscription/forgot/sent', accountCtl.forgotSent);
+  router.get('/subscription/reset', accountCtl.resetForm);
+  router.post('/subscription/reset', limit.forgot, accountCtl.reset);
+  router.get('/subscription/account', requireLogin, accountCtl.account);
+  router.post('/subscription/account/profile', requireLogin, accountCtl.profile);
+  router.post('/subscription/account/password', requireLogin, accountCtl.password);
+  router.post('/subscription/account/sessions/end-others', requireLogin, accountCtl.endOtherSessions);
+  return router;
+}

@@ -1,0 +1,196 @@
+/**
+ * Account life: registration and e-mail verification, forgotten password and
+ * reset, profile and password changes, staff accounts and API tokens (CLI).
+ *
+ * Enumeration resistance (OWASP Authentication Cheat Sheet): registration,
+ * resend and forgot answer the same whether or not the address is known;
+ * their mails leave without being awaited. Tokens: 256-bit, stored as
+ * SHA-256, single use; verification valid 24 h, reset 30 min.
+ */
+import type { Actor, AuditService } from '../audit/index.js';
+import type { Locale } from '../http/i18n.js';
+import type { Clock } from '../platform/clock.js';
+import type { Db } from '../platform/db.js';
+import type { AccountMails } from './account-mails.js';
+import { AccountsRepository, normaliseEmail, type Account, type ProfileFields, type Role, type TokenPurpose } from './accounts.repository.js';
+import type { AuthService } from './auth.service.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import { hashToken, looksLikeToken, newToken } from './tokens.js';
+
+export const VERIFY_TTL_SECONDS = 24 * 3600;
+export const RESET_TTL_SECONDS = 30 * 60;
+export const API_TOKEN_PREFIX = 'andt_';
+
+export interface Registration extends Omit<ProfileFields, 'locale'> {
+  email: string;
+  password: string;
+}
+
+export type TokenCheck = { ok: true; account: Account; tokenId: number } | { ok: false; reason: 'invalid' | 'expired' | 'used' };
+
+export interface AccountsDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  mails: AccountMails;
+  auth: AuthService;
+}
+
+export class AccountsService {
+  readonly repo: AccountsRepository;
+
+  constructor(private readonly deps: AccountsDeps) {
+    this.repo = new AccountsRepository(deps.db);
+  }
+
+  /** Create a partner account (pending verification) and mail the link; a known address gets a notice instead. */
+  async register(input: Registration, locale: Locale, from: Actor): Promise<void> {
+    const { clock, db, audit, mails } = this.deps;
+    const passwordHash = await hashPassword(input.password);
+    const existing = await this.repo.byEmail(input.email);
+    if (existing) {
+      await audit.record(from, 'account.register_existing', { type: 'account', id: existing.id });
+      if (existing.state === 'pending_verification') await this.sendVerification(existing);
+      else mails.sendLater('already_registered', existing.email, existing.locale, '/subscription/login');
+      return;
+    }
+    const now = clock.now();
+    const account = await db.transaction(async (trx) => {
+      const created = await this.repo.with(trx).insert({
+        email: input.email, passwordHash, role: 'partner', state: 'pending_verification', company: input.company, name: input.name,
+        phone: input.phone, country: input.country, locale, termsAcceptedAt: now, verifiedAt: null,
+      }, now);
+      await audit.record({ ...from, id: created.id, email: created.email }, 'account.registered', { type: 'account', id: created.id }, created.publicRef ?? '', trx);
+      return created;
+    });
+    await this.sendVerification(account);
+  }
+
+  private async sendVerification(account: Account): Promise<void> {
+    const token = await this.issueToken(account, 'verify', VERIFY_TTL_SECONDS);
+    this.deps.mails.sendLater('verify', account.email, account.locale, `/subscription/verify?token=${token}`, { hours: 24 });
+  }
+
+  private async issueToken(account: Account, purpose: TokenPurpose, ttl: number): Promise<string> {
+    const now = this.deps.clock.now();
+    const token = newToken();
+    await this.repo.expireTokens(account.id, purpose, now);
+    await this.repo.insertToken(account.id, purpose, hashToken(token), new Date(now.getTime() + ttl * 1000), now);
+    return token;
+  }
+
+  /** Look a mailed token up without using it. */
+  async checkToken(token: unknown, purpose: TokenPurpose): Promise<TokenCheck> {
+    if (!looksLikeToken(token)) return { ok: false, reason: 'invalid' };
+    const found = await this.repo.tokenByHash(hashToken(token), purpose);
+    if (!found) return { ok: false, reason: 'invalid' };
+    if (found.usedAt) return { ok: false, reason: 'used' };
+    if (found.expiresAt <= this.deps.clock.now()) return { ok: false, reason: 'expired' };
+    const account = await this.repo.byId(found.accountId);
+    if (!account || account.state === 'closed') return { ok: false, reason: 'invalid' };
+    return { ok: true, account, tokenId: found.id };
+  }
+
+  /** Use a verification token: the account becomes active. */
+  async verify(token: unknown, from: Actor): Promise<TokenCheck> {
+    const check = await this.checkToken(token, 'verify');
+    if (!check.ok) return check;
+    const now = this.deps.clock.now();
+    const used = await this.deps.db.transaction(async (trx) => {
+      if (!(await this.repo.with(trx).useToken(check.tokenId, now))) return false;
+      if (check.account.state === 'pending_verification') {
+        await this.repo.with(trx).update(check.account.id, { state: 'active', verified_at: now.toISOString() }, now);
+      }
+      await this.deps.audit.record({ ...from, id: check.account.id, email: check.account.email }, 'account.verified', { type: 'account', id: check.account.id }, '', trx);
+      return true;
+    });
+    return used ? check : { ok: false, reason: 'used' };
+  }
+
+  /** Mail a new verification link when the address is pending; otherwise nothing (same answer). */
+  async resendVerification(email: string, from: Actor): Promise<void> {
+    const account = await this.repo.byEmail(email);
+    if (account?.state !== 'pending_verification') return;
+    await this.deps.audit.record(from, 'account.verification_resent', { type: 'account', id: account.id });
+    await this.sendVerification(account);
+  }
+
+  /** Mail a reset link when the address belongs to an active or pending account. */
+  async forgot(email: string, from: Actor): Promise<void> {
+    const account = await this.repo.byEmail(email);
+    if (!account || account.state === 'closed') return;
+    const token = await this.issueToken(account, 'reset', RESET_TTL_SECONDS);
+    await this.deps.audit.record(from, 'password.reset_requested', { type: 'account', id: account.id });
+    this.deps.mails.sendLater('reset', account.email, account.locale, `/subscription/reset?token=${token}`, { minutes: 30 });
+  }
+
+  /** Use a reset token: new password, lockout cleared, every session ended, owner notified. */
+  async reset(token: unknown, password: string, from: Actor): Promise<TokenCheck> {
+    const check = await this.checkToken(token, 'reset');
+    if (!check.ok) return check;
+    const hash = await hashPassword(password);
+    const now = this.deps.clock.now();
+    const used = await this.deps.db.transaction(async (trx) => {
+      if (!(await this.repo.with(trx).useToken(check.tokenId, now))) return false;
+      await this.repo.with(trx).update(check.account.id, { password_hash: hash, failed_logins: 0, lockouts: 0, locked_until: null }, now);
+      await this.deps.audit.record({ ...from, id: check.account.id, email: check.account.email }, 'password.reset', { type: 'account', id: check.account.id }, '', trx);
+      return true;
+    });
+    if (!used) return { ok: false, reason: 'used' };
+    await this.deps.auth.endSessions(check.account.id, 'password_reset');
+    this.deps.mails.sendLater('password_changed', check.account.email, check.account.locale, '/subscription/forgot');
+    return check;
+  }
+
+  /** Change profile fields (never e-mail, role or state). */
+  async updateProfile(account: Account, fields: ProfileFields, from: Actor): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction(async (trx) => {
+      await this.repo.with(trx).update(account.id, fields, now);
+      await this.deps.audit.record(from, 'account.profile_changed', { type: 'account', id: account.id }, Object.keys(fields).join(','), trx);
+    });
+  }
+
+  /** Change the password after checking the current one; ends the other sessions. False when the current one is wrong. */
+  async changePassword(account: Account, current: string, next: string, keepSid: string, from: Actor): Promise<boolean> {
+    if (!(await verifyPassword(account.passwordHash, current))) {
+      await this.deps.audit.record(from, 'password.change_refused', { type: 'account', id: account.id });
+      return false;
+    }
+    const hash = await hashPassword(next);
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction(async (trx) => {
+      await this.repo.with(trx).update(account.id, { password_hash: hash }, now);
+      await this.deps.audit.record(from, 'password.changed', { type: 'account', id: account.id }, '', trx);
+    });
+    await this.deps.auth.endSessions(account.id, 'password_changed', keepSid);
+    this.deps.mails.sendLater('password_changed', account.email, account.locale, '/subscription/forgot');
+    return true;
+  }
+
+  /** Create an active staff account (CLI). @throws Error when the address is taken. */
+  async createStaff(email: string, password: string, role: Exclude<Role, 'partner'>, from: Actor): Promise<Account> {
+    if (await this.repo.byEmail(email)) throw new Error(`an account already uses ${normaliseEmail(email)}`);
+    const hash = await hashPassword(password);
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (trx) => {
+      const account = await this.repo.with(trx).insert({
+        email, passwordHash: hash, role, state: 'active', company: '', name: '', phone: '', country: '', locale: 'fr', termsAcceptedAt: null, verifiedAt: now,
+      }, now);
+      await this.deps.audit.record(from, 'account.created', { type: 'account', id: account.id }, `role ${role}`, trx);
+      return account;
+    });
+  }
+
+  /** A new admin API bearer token for a staff account (printed once; stored hashed). */
+  async createApiToken(account: Account, label: string, from: Actor): Promise<string> {
+    if (account.role !== 'admin' && account.role !== 'superadmin') throw new Error('API tokens are for admin and superadmin accounts');
+    const token = newToken(API_TOKEN_PREFIX);
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction(async (trx) => {
+      await this.repo.with(trx).insertApiToken(account.id, hashToken(token), label, now);
+      await this.deps.audit.record(from, 'api_token.created', { type: 'account', id: account.id }, label, trx);
+    });
+    return token;
+  }
+}

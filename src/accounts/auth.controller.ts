@@ -1,0 +1,95 @@
+/**
+ * Login, logout, registration and verification pages (post/redirect/get,
+ * flash messages, forms re-rendered with field errors and typed values,
+ * passwords never echoed).
+ */
+import type { Request, Response } from 'express';
+import { actorOf } from '../http/actor.js';
+import { safeNext } from '../http/auth.js';
+import { flash } from '../http/flash.js';
+import { regenerateSession, saveSession } from '../http/session.js';
+import type { AccountsService } from './accounts.service.js';
+import { COUNTRIES, emailSchema, loginSchema, parseForm, registerSchema, typedValues } from './accounts.schemas.js';
+import type { Account } from './accounts.repository.js';
+import type { AuthService } from './auth.service.js';
+
+const REGISTER_FIELDS = ['company', 'name', 'email', 'phone', 'country', 'terms'] as const;
+
+/** Where an account lands after login. */
+export function homeOf(account: Account): string {
+  return account.role === 'partner' ? '/subscription/dashboard' : '/admin';
+}
+
+export function createAuthController(accounts: AccountsService, auth: AuthService) {
+  const renderRegister = (req: Request, res: Response, status: number, values: Record<string, string>, errors: Record<string, string>): void => {
+    res.status(status).render('accounts/register', { title: req.t('accounts.register.title'), values, errors, countries: COUNTRIES });
+  };
+  const renderLogin = (req: Request, res: Response, status: number, values: Record<string, string>, errors: Record<string, string>, notice?: { key: string; params?: Record<string, string> }): void => {
+    res.status(status).render('accounts/login', { title: req.t('accounts.login.title'), values, errors, notice, next: safeNext(req.query.next ?? (req.body as Record<string, unknown> | undefined)?.next) });
+  };
+
+  return {
+    registerForm: (req: Request, res: Response): void => {
+      if (req.account) return res.redirect(303, homeOf(req.account));
+      renderRegister(req, res, 200, typedValues({ country: 'FR' }, REGISTER_FIELDS), {});
+    },
+
+    register: async (req: Request, res: Response): Promise<void> => {
+      const parsed = parseForm(registerSchema, req.body);
+      if (!parsed.ok) return renderRegister(req, res, 422, typedValues(req.body, REGISTER_FIELDS), parsed.errors);
+      await accounts.register(parsed.data, req.locale, actorOf(req));
+      res.redirect(303, '/subscription/register/sent');
+    },
+
+    registerSent: (req: Request, res: Response): void => {
+      res.render('accounts/message', { title: req.t('accounts.sent.title'), heading: 'accounts.sent.title', paragraphs: ['accounts.sent.text', 'accounts.sent.spam'], links: [{ href: '/subscription/login', key: 'accounts.login.title' }] });
+    },
+
+    verify: async (req: Request, res: Response): Promise<void> => {
+      const result = await accounts.verify(req.query.token, actorOf(req));
+      if (result.ok) {
+        flash(req, 'success', 'accounts.verify.done');
+        return res.redirect(303, '/subscription/login');
+      }
+      res.status(result.reason === 'invalid' ? 404 : 410).render('accounts/verify-failed', { title: req.t('accounts.verify.failed_title'), reason: result.reason, values: { email: '' }, errors: {} });
+    },
+
+    resend: async (req: Request, res: Response): Promise<void> => {
+      const parsed = parseForm(emailSchema, req.body);
+      if (!parsed.ok) return res.status(422).render('accounts/verify-failed', { title: req.t('accounts.verify.failed_title'), reason: 'resend', values: typedValues(req.body, ['email']), errors: parsed.errors });
+      await accounts.resendVerification(parsed.data.email, actorOf(req));
+      res.redirect(303, '/subscription/register/sent');
+    },
+
+    loginForm: (req: Request, res: Response): void => {
+      if (req.account) return res.redirect(303, homeOf(req.account));
+      renderLogin(req, res, 200, { email: '' }, {});
+    },
+
+    login: async (req: Request, res: Response): Promise<void> => {
+      const parsed = parseForm(loginSchema, req.body);
+      const values = typedValues(req.body, ['email']);
+      if (!parsed.ok) return renderLogin(req, res, 422, values, parsed.errors);
+      const result = await auth.authenticate(parsed.data.email, parsed.data.password, actorOf(req));
+      if (!result.ok) {
+        if (result.reason === 'invalid') return renderLogin(req, res, 401, values, {}, { key: 'accounts.login.invalid' });
+        const key = result.reason === 'suspended' ? 'accounts.login.suspended' : 'accounts.login.pending';
+        return renderLogin(req, res, 403, values, {}, { key, params: { reason: result.account.stateReason ?? '' } });
+      }
+      const next = safeNext((req.body as Record<string, unknown>).next);
+      await regenerateSession(req);
+      req.session.accountId = result.account.id;
+      req.session.authAt = await auth.startSession(result.account, req.sessionID, { ...actorOf(req), id: result.account.id, email: result.account.email });
+      flash(req, 'success', 'accounts.flash.logged_in');
+      await saveSession(req);
+      res.redirect(303, next ?? homeOf(result.account));
+    },
+
+    logout: async (req: Request, res: Response): Promise<void> => {
+      if (req.account) await auth.logout(req.account, req.sessionID, actorOf(req));
+      await regenerateSession(req);
+      flash(req, 'success', 'accounts.flash.logged_out');
+      res.redirect(303, '/');
+    },
+  };
+}

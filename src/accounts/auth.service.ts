@@ -1,0 +1,150 @@
+/**
+ * Logging in and the life of logged-in sessions.
+ *
+ * - `authenticate`: same argon2 work and same answer for an unknown e-mail,
+ *   a wrong password and a locked account (OWASP Authentication Cheat
+ *   Sheet); after 10 consecutive failures the account is locked for
+ *   15 min × 2^(earlier lockouts) and the owner is mailed. A correct password
+ *   resets the counters; a suspended or unverified owner is told why.
+ * - Sessions are recorded in `account_sessions`; ending one marks its row and
+ *   destroys it in the session store, so a copied cookie stops working.
+ * - Timeouts (ASVS 5.0 §7.3): idle 30 min and absolute 8 h for partners,
+ *   15 min and 4 h for staff (support, admin, superadmin).
+ */
+import type { Actor, AuditService } from '../audit/index.js';
+import type { Clock } from '../platform/clock.js';
+import type { Db } from '../platform/db.js';
+import type { Logger } from '../platform/logger.js';
+import type { AccountMails } from './account-mails.js';
+import { AccountsRepository, type Account, type Role } from './accounts.repository.js';
+import { verifyDummy, verifyPassword } from './passwords.js';
+import { SessionsRepository, type AccountSession } from './sessions.repository.js';
+
+export const MAX_FAILED_LOGINS = 10;
+export const LOCK_SECONDS = 15 * 60;
+
+/** Idle and absolute session limits in seconds, by role. */
+export function sessionLimits(role: Role): { idle: number; absolute: number } {
+  return role === 'partner' ? { idle: 30 * 60, absolute: 8 * 3600 } : { idle: 15 * 60, absolute: 4 * 3600 };
+}
+
+/** Where the session store can destroy a session by id. */
+export interface SessionTerminator {
+  destroy(sid: string): Promise<void>;
+}
+
+export type LoginResult =
+  | { ok: true; account: Account }
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'pending' | 'suspended'; account: Account };
+
+export interface AuthDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  mails: AccountMails;
+  logger: Logger;
+  sessions: SessionTerminator;
+}
+
+export class AuthService {
+  readonly accounts: AccountsRepository;
+  readonly sessionsRepo: SessionsRepository;
+
+  constructor(private readonly deps: AuthDeps) {
+    this.accounts = new AccountsRepository(deps.db);
+    this.sessionsRepo = new SessionsRepository(deps.db);
+  }
+
+  /** Check an e-mail and password; see the module comment for the rules. */
+  async authenticate(email: string, password: string, from: Actor): Promise<LoginResult> {
+    const now = this.deps.clock.now();
+    const account = await this.accounts.byEmail(email);
+    if (!account || account.state === 'closed') {
+      await verifyDummy(password);
+      await this.deps.audit.record({ ...from, email: null }, 'login.failed', null, 'unknown or closed account');
+      return { ok: false, reason: 'invalid' };
+    }
+    const locked = account.lockedUntil !== null && account.lockedUntil > now;
+    const matches = await verifyPassword(account.passwordHash, password);
+    if (locked) {
+      await this.deps.audit.record(from, 'login.refused_locked', { type: 'account', id: account.id });
+      return { ok: false, reason: 'invalid' };
+    }
+    if (!matches) {
+      await this.fail(account, from, now);
+      return { ok: false, reason: 'invalid' };
+    }
+    await this.accounts.update(account.id, { failed_logins: 0, lockouts: 0, locked_until: null }, now);
+    if (account.state !== 'active') {
+      await this.deps.audit.record(from, 'login.refused_state', { type: 'account', id: account.id }, account.state);
+      return { ok: false, reason: account.state === 'suspended' ? 'suspended' : 'pending', account };
+    }
+    return { ok: true, account };
+  }
+
+  private async fail(account: Account, from: Actor, now: Date): Promise<void> {
+    const failures = await this.accounts.addFailedLogin(account.id);
+    await this.deps.audit.record(from, 'login.failed', { type: 'account', id: account.id }, `failure ${failures}`);
+    if (failures < MAX_FAILED_LOGINS) return;
+    const minutes = (LOCK_SECONDS / 60) * 2 ** account.lockouts;
+    const until = new Date(now.getTime() + minutes * 60_000);
+    await this.accounts.update(account.id, { failed_logins: 0, lockouts: account.lockouts + 1, locked_until: until.toISOString() }, now);
+    await this.deps.audit.record(from, 'account.locked', { type: 'account', id: account.id }, `${minutes} min after ${failures} failures`);
+    this.deps.mails.sendLater('lockout', account.email, account.locale, '/subscription/forgot', { minutes });
+  }
+
+  /** Record a new logged-in session (after the session id was regenerated); returns the login time in ms. */
+  async startSession(account: Account, sid: string, from: Actor): Promise<number> {
+    const now = this.deps.clock.now();
+    await this.sessionsRepo.insert({ sid, accountId: account.id, ip: from.ip ?? '', userAgent: from.userAgent ?? '' }, now);
+    await this.accounts.update(account.id, { last_login_at: now.toISOString() }, now);
+    await this.deps.audit.record(from, 'login.succeeded', { type: 'account', id: account.id });
+    return now.getTime();
+  }
+
+  /**
+   * The account behind session `sid`, or why there is none: `ended` (logged
+   * out elsewhere, or never recorded), `timeout`, or `inactive` (the account
+   * is no longer active). Ends the session record in the last two cases.
+   * `authAt` is the login time (ms since the epoch) kept in the session.
+   */
+  async resume(sid: string, authAt: number): Promise<{ account: Account; session: AccountSession } | { ended: 'ended' | 'timeout' | 'inactive' }> {
+    const found = await this.sessionsRepo.withAccount(sid);
+    if (!found) return { ended: 'ended' };
+    const now = this.deps.clock.now();
+    const limits = sessionLimits(found.account.role);
+    const idle = (now.getTime() - found.session.lastSeenAt.getTime()) / 1000;
+    const age = (now.getTime() - authAt) / 1000;
+    if (idle > limits.idle || age > limits.absolute) {
+      await this.endSession(sid, 'timeout');
+      return { ended: 'timeout' };
+    }
+    if (found.account.state !== 'active') {
+      await this.endSession(sid, found.account.state);
+      return { ended: 'inactive' };
+    }
+    // Write last_seen_at at most every 30 s: the idle limit is minutes long.
+    if (now.getTime() - found.session.lastSeenAt.getTime() > 30_000) await this.sessionsRepo.touch(sid, now);
+    return found;
+  }
+
+  /** End one session: its record, then the stored session itself. */
+  async endSession(sid: string, reason: string): Promise<void> {
+    await this.sessionsRepo.end(sid, reason, this.deps.clock.now());
+    await this.deps.sessions.destroy(sid).catch((err: unknown) => this.deps.logger.warn({ err }, 'session store could not destroy a session'));
+  }
+
+  /** End every session of an account, or every one but `keepSid`. Returns how many ended. */
+  async endSessions(accountId: number, reason: string, keepSid?: string): Promise<number> {
+    const sids = await this.sessionsRepo.endAll(accountId, reason, this.deps.clock.now(), keepSid);
+    await Promise.all(sids.map((sid) => this.deps.sessions.destroy(sid).catch(() => undefined)));
+    return sids.length;
+  }
+
+  /** Log out: end the session record, audit it. */
+  async logout(account: Account, sid: string, from: Actor): Promise<void> {
+    await this.sessionsRepo.end(sid, 'logout', this.deps.clock.now());
+    await this.deps.audit.record(from, 'logout', { type: 'account', id: account.id });
+  }
+}

@@ -1,0 +1,2 @@
+/** The admin component. */
+export { createAdminRouter } from './admin.router.js';

@@ -1,0 +1,2 @@
+/** The partners component: the partner area (dashboard). */
+export { createPartnersRouter } from './partners.router.js';

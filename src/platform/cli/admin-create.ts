@@ -1,0 +1,59 @@
+/**
+ * `npm run admin:create -- --email <address>`: create the first superadmin.
+ * The password is read from standard input: prompted twice (not echoed) on
+ * a terminal, else the first line of the input (for scripts:
+ * `printf '%s\n' "$PW" | npm run admin:create -- --email a@b.c`).
+ * Exit codes: 0 created, 1 refused (bad address or password, address taken).
+ */
+import readline from 'node:readline';
+import { passwordProblem } from '../../accounts/index.js';
+import { SYSTEM_ACTOR } from '../../audit/index.js';
+import { createI18n } from '../../http/i18n.js';
+import { emailField } from '../../http/text-fields.js';
+import { argValue, openCli } from './context.js';
+
+async function readHidden(prompt: string): Promise<string> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  const out = rl as unknown as { _writeToOutput: (s: string) => void };
+  process.stdout.write(prompt);
+  out._writeToOutput = () => undefined;
+  const answer = await new Promise<string>((resolve) => rl.question('', resolve));
+  rl.close();
+  process.stdout.write('\n');
+  return answer;
+}
+
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) {
+    const first = await readHidden('Password (12 to 128 characters): ');
+    const again = await readHidden('Password again: ');
+    if (first !== again) throw new Error('the two passwords differ');
+    return first;
+  }
+  let input = '';
+  for await (const chunk of process.stdin) input += String(chunk);
+  return input.split(/\r?\n/)[0] ?? '';
+}
+
+const email = argValue(process.argv.slice(2), 'email');
+const parsedEmail = emailField({ required: 'missing', invalid: 'invalid' }).safeParse(email ?? '');
+if (!parsedEmail.success) {
+  console.error('Usage: npm run admin:create -- --email <address>   (password on standard input)');
+  process.exit(1);
+}
+const t = createI18n('en', false).t.en;
+try {
+  const password = await readPassword();
+  const problem = passwordProblem(password);
+  if (problem) throw new Error(t(problem));
+  const cli = await openCli();
+  try {
+    const account = await cli.accounts.createStaff(parsedEmail.data, password, 'superadmin', SYSTEM_ACTOR);
+    console.log(`Created superadmin #${account.id} <${account.email}>. Log in at ${cli.config.baseUrl}/subscription/login`);
+  } finally {
+    await cli.close();
+  }
+} catch (err) {
+  console.error(`Not created: ${(err as Error).message}`);
+  process.exitCode = 1;
+}
