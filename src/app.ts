@@ -3,8 +3,8 @@
  * (src/server.ts does). The whole middleware chain and every router is
  * visible here, in order:
  *
- *   request log → security headers → static assets → language →
- *   page cache (anonymous hits end here) → session → account → body →
+ *   request log → security headers → language → page cache (anonymous
+ *   hits end here) → static assets → session → account → body →
  *   CSRF → locals → routers → 404 → error handler
  */
 import crypto from 'node:crypto';
@@ -89,9 +89,9 @@ export function createApp(deps: AppDeps): AppHandle {
     },
   }));
   app.use(securityHeaders(config.secureCookies));
-  app.use(express.static(config.paths.public, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
   app.use(i18n.middleware);
   app.use(pageCache.serve);
+  app.use(express.static(config.paths.public, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
   app.use(session.middleware);
   app.use(createAccountLoader(auth));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));

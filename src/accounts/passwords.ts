@@ -12,15 +12,23 @@
  *   one, so timing does not tell whether an account exists.
  */
 import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import argon2 from 'argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
 
 export const ARGON2_OPTIONS = Object.freeze({ type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 128;
 const MAX_CONCURRENT = 4;
 
-const COMMON = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+// Loaded on first use (~8 MB): an idle server that checks no password does not carry it.
+let common: Set<string> | null = null;
+function commonPasswords(): Set<string> {
+  if (!common) {
+    const { dictionary } = createRequire(import.meta.url)('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+    common = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+  }
+  return common;
+}
 
 let running = 0;
 const waiting: (() => void)[] = [];
@@ -60,6 +68,6 @@ export function passwordProblem(password: string): string | null {
   const length = [...password].length;
   if (length < PASSWORD_MIN) return 'accounts.errors.password_short';
   if (length > PASSWORD_MAX) return 'accounts.errors.password_long';
-  if (COMMON.has(password.toLowerCase())) return 'accounts.errors.password_common';
+  if (commonPasswords().has(password.toLowerCase())) return 'accounts.errors.password_common';
   return null;
 }

@@ -6,7 +6,9 @@
  *   translation and the FR/EN switch (same page, `?lang=`).
  * - `csrfToken()`: the session's CSRF token; called only by forms, so pages
  *   without a form create no session.
- * - `flashes`: messages left by the previous request, already cleared.
+ * - `takeFlashes()`: the messages left for this visitor, cleared as they are
+ *   read; called by the layout, so a request that only redirects keeps them
+ *   for the page that follows.
  * - `path`: the current path, for the active navigation link.
  */
 import type { NextFunction, Request, Response } from 'express';
@@ -48,7 +50,7 @@ function baseLocals(req: Request, res: Response): void {
     formatDate: (d: Date) => dateFormats[locale].format(d),
     formatDateTime: (d: Date) => `${dateTimeFormats[locale].format(d)} UTC`,
     formatBytes: (n: number) => formatBytes(n, locale),
-    flashes: [],
+    takeFlashes: (): Flash[] => [],
     csrfToken: () => '',
     account: req.account ?? null,
   });
@@ -62,13 +64,12 @@ export function ensureLocals(req: Request, res: Response): void {
 export function createLocals(csrf: Csrf) {
   return (req: Request, res: Response, next: NextFunction): void => {
     baseLocals(req, res);
-    const stored = req.session?.flash;
-    let flashes: Flash[] = [];
-    if (stored && stored.length > 0) {
-      flashes = stored.map((f) => ({ type: f.type, text: req.t(f.key, f.params ?? {}) }));
+    res.locals.takeFlashes = (): Flash[] => {
+      const stored = req.session?.flash;
+      if (!stored || stored.length === 0) return [];
       delete req.session.flash;
-    }
-    res.locals.flashes = flashes;
+      return stored.map((f) => ({ type: f.type, text: req.t(f.key, f.params ?? {}) }));
+    };
     res.locals.csrfToken = () => csrf.token(req);
     next();
   };

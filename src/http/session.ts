@@ -8,13 +8,17 @@
  * created until something is stored in it (`saveUninitialized: false`), so
  * anonymous visitors of plain pages get no cookie and cached pages.
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import connectPgSimple from 'connect-pg-simple';
+import type connectPgSimpleType from 'connect-pg-simple';
 import connectSqlite3 from 'connect-sqlite3';
 import type { RequestHandler } from 'express';
 import session from 'express-session';
-import pg from 'pg';
+import type pgType from 'pg';
 import type { Config } from '../config/index.js';
+
+// The PostgreSQL client (~3 MB) is loaded only when the database is PostgreSQL.
+const requireLazily = createRequire(import.meta.url);
 
 declare module 'express-session' {
   interface SessionData {
@@ -40,6 +44,8 @@ export interface SessionSetup {
 function createStore(config: Readonly<Config>): { store: session.Store; close(): Promise<void> } {
   const db = config.database;
   if (db.client === 'pg') {
+    const connectPgSimple = requireLazily('connect-pg-simple') as typeof connectPgSimpleType;
+    const pg = requireLazily('pg') as typeof pgType;
     const PgStore = connectPgSimple(session);
     const pool = new pg.Pool({ connectionString: db.url, max: 4 });
     const store = new PgStore({ pool, tableName: 'session', schemaName: db.schema, pruneSessionInterval: 15 * 60 });

@@ -9,7 +9,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 
 /** A message to send; `text` is required, `html` optional. */
@@ -42,23 +42,35 @@ export interface MailerOptions {
 
 const LINK = /https?:\/\/[^\s<>"]+/g;
 
+/**
+ * nodemailer (~6 MB) is loaded with the first mail, not at start: most
+ * minutes of a small portal send none.
+ */
+function lazyTransport(options: string | Record<string, unknown>): { get(): Promise<Transporter>; close(): void } {
+  let transport: Promise<Transporter> | null = null;
+  return {
+    get: () => (transport ??= import('nodemailer').then((m) => m.default.createTransport(options as never) as Transporter)),
+    close: () => void transport?.then((t) => t.close()),
+  };
+}
+
 /** Build the SMTP mailer, or the .eml-file mailer when no SMTP_URL is configured. */
 export function createMailer(opts: MailerOptions): Mailer {
   if (opts.smtpUrl) {
-    const transport = nodemailer.createTransport(opts.smtpUrl);
+    const transport = lazyTransport(opts.smtpUrl);
     return {
       async send(message) {
-        const info = await transport.sendMail({ from: opts.from, ...message });
+        const info = await (await transport.get()).sendMail({ from: opts.from, ...message });
         opts.logger.info({ to: message.to, subject: message.subject, messageId: info.messageId }, 'mail sent');
         return { messageId: info.messageId };
       },
       close: () => transport.close(),
     };
   }
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const transport = lazyTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(message) {
-      const info = await transport.sendMail({ from: opts.from, ...message });
+      const info = await (await transport.get()).sendMail({ from: opts.from, ...message });
       await fs.mkdir(opts.mailDir, { recursive: true });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const file = path.join(opts.mailDir, `${stamp}-${crypto.randomBytes(4).toString('hex')}.eml`);

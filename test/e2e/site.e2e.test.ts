@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { expect } from 'chai';
 import { chromium, type Browser } from 'playwright-core';
+import { linkIn, PASSWORD, waitMail } from '../helpers/accounts.js';
 import { createTestContext, DEMO_DEB, REPO_ROOT, type TestContext } from '../helpers/context.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
@@ -84,6 +85,43 @@ describe('browser: a visitor downloads artisan_nd', function () {
     await page.click('form.form button[type="submit"]');
     await page.waitForURL(`${base}/contact`);
     expect(await page.textContent('.flash-success')).to.contain('Thank you');
+    await page.close();
+  });
+
+  it('registers a partner, follows the mailed link, logs in and logs out', async () => {
+    const page = await browser.newPage({ locale: 'fr-FR' });
+    await page.goto(`${base}/`);
+    await page.click('.account-nav a[href="/subscription/login"]');
+    await page.click('a[href="/subscription/register"]');
+    await page.fill('#company', 'Imprimerie du Centre');
+    await page.fill('#name', 'Paul Martin');
+    await page.fill('#email', 'paul@imprimerie-centre.fr');
+    await page.fill('#phone', '02 38 00 00 00');
+    await page.selectOption('#country', 'FR');
+    await page.fill('#password', PASSWORD);
+    await page.fill('#password_confirm', PASSWORD);
+    await page.check('#terms');
+    await page.click('form.form button[type="submit"]');
+    await page.waitForURL(`${base}/subscription/register/sent`);
+    expect(await page.textContent('h1')).to.contain('Vérifiez votre boîte de réception');
+
+    const link = linkIn(await waitMail(ctx, 'paul@imprimerie-centre.fr'), '/subscription/verify?token=');
+    await page.goto(base + link);
+    await page.waitForURL(`${base}/subscription/login`);
+    expect(await page.textContent('.flash-success')).to.contain('Votre adresse est confirmée');
+    await page.fill('#email', 'paul@imprimerie-centre.fr');
+    await page.fill('#password', PASSWORD);
+    await page.click('form.form button[type="submit"]');
+    await page.waitForURL(`${base}/subscription/dashboard`);
+    expect(await page.textContent('main')).to.contain('Imprimerie du Centre');
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-fr.png'), fullPage: true });
+
+    await page.click('.account-nav button[type="submit"]');
+    await page.waitForURL(`${base}/`);
+    expect(await page.textContent('.flash-success')).to.contain('Vous êtes déconnecté');
+    await page.goto(`${base}/subscription/dashboard`);
+    expect(page.url()).to.contain('/subscription/login');
     await page.close();
   });
 });

@@ -22,7 +22,7 @@ function logLines(ctx: TestContext): Record<string, unknown>[] {
   return fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-async function waitFor(check: () => Promise<boolean> | boolean, ms = 2000): Promise<void> {
+async function waitFor(check: () => Promise<boolean> | boolean, ms = 8000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error('timed out');

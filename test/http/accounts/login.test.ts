@@ -108,7 +108,7 @@ describe('POST /subscription/login', () => {
     await createAccount(ctx, 'p@example.fr');
     const first = await request(ctx.app).get('/subscription/account').expect(303);
     expect(first.headers.location).to.equal('/subscription/login?next=%2Fsubscription%2Faccount');
-    const { agent, csrf } = await formAgent(ctx.app, first.headers.location);
+    const { agent, csrf } = await formAgent(ctx.app, String(first.headers.location));
     const res = await agent.post('/subscription/login').type('form').send({ email: 'p@example.fr', password: PASSWORD, next: '/subscription/account', _csrf: csrf }).expect(303);
     expect(res.headers.location).to.equal('/subscription/account');
   });

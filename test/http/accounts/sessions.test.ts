@@ -1,0 +1,120 @@
+import { expect } from 'chai';
+import { createTestContext, type TestContext } from '../../helpers/context.js';
+import { createAccount, csrfOf, loginAgent, PASSWORD, request } from '../../helpers/accounts.js';
+
+/** The session cookie an agent holds, as a Cookie header value. */
+async function cookieOf(agent: Awaited<ReturnType<typeof loginAgent>>, ctx: TestContext): Promise<string> {
+  const res = await agent.get('/subscription/account');
+  expect(res.status).to.equal(200);
+  const jar = (agent as unknown as { jar: { getCookie(name: string, opts: object): { value: string } | undefined } }).jar;
+  const c = jar.getCookie('sid', { domain: '127.0.0.1', path: '/', script: false, secure: false });
+  if (!c) throw new Error(`no sid cookie (${ctx.config.baseUrl})`);
+  return `sid=${c.value}`;
+}
+
+describe('sessions: timeouts and server-side invalidation', () => {
+  let ctx: TestContext;
+  beforeEach(async () => { ctx = await createTestContext(); });
+  afterEach(async () => { await ctx.close(); });
+
+  it('ends a partner session after 30 min idle, and says so', async () => {
+    await createAccount(ctx, 'p@example.fr');
+    const agent = await loginAgent(ctx, 'p@example.fr');
+    ctx.clock.advance(29 * 60);
+    await agent.get('/subscription/dashboard').expect(200);
+    ctx.clock.advance(29 * 60);
+    await agent.get('/subscription/dashboard').expect(200);
+    ctx.clock.advance(31 * 60);
+    const res = await agent.get('/subscription/dashboard').expect(303);
+    expect(res.headers.location).to.match(/^\/subscription\/login/);
+    const login = await agent.get('/subscription/login');
+    expect(login.text).to.contain('Votre session a expiré');
+  });
+
+  it('ends a partner session 8 h after login even when active', async () => {
+    await createAccount(ctx, 'p@example.fr');
+    const agent = await loginAgent(ctx, 'p@example.fr');
+    for (let i = 0; i < 19; i++) {
+      ctx.clock.advance(25 * 60); // 19 × 25 min = 7 h 55
+      await agent.get('/subscription/dashboard').expect(200);
+    }
+    ctx.clock.advance(25 * 60);
+    await agent.get('/subscription/dashboard').expect(303);
+  });
+
+  it('uses 15 min idle and 4 h absolute for admins', async () => {
+    await createAccount(ctx, 'a@example.fr', 'admin');
+    const agent = await loginAgent(ctx, 'a@example.fr');
+    ctx.clock.advance(14 * 60);
+    await agent.get('/admin').expect(200);
+    ctx.clock.advance(16 * 60);
+    await agent.get('/admin').expect(303);
+    const again = await loginAgent(ctx, 'a@example.fr');
+    for (let i = 0; i < 17; i++) {
+      ctx.clock.advance(14 * 60);
+      await again.get('/admin').expect(200);
+    }
+    ctx.clock.advance(14 * 60);
+    await again.get('/admin').expect(303);
+  });
+
+  it('makes a copied cookie useless after logout', async () => {
+    await createAccount(ctx, 'p@example.fr');
+    const agent = await loginAgent(ctx, 'p@example.fr');
+    const stolen = await cookieOf(agent, ctx);
+    await request(ctx.app).get('/subscription/dashboard').set('Cookie', stolen).expect(200);
+    const csrf = await csrfOf(agent, '/subscription/dashboard');
+    await agent.post('/subscription/logout').type('form').send({ _csrf: csrf }).expect(303);
+    await request(ctx.app).get('/subscription/dashboard').set('Cookie', stolen).expect(303);
+    expect(await ctx.db('account_sessions').first()).to.include({ end_reason: 'logout' });
+  });
+
+  it('ends every session when an admin-side suspension happens', async () => {
+    const id = await createAccount(ctx, 'p@example.fr');
+    const agent = await loginAgent(ctx, 'p@example.fr');
+    await ctx.db('accounts').where({ id }).update({ state: 'suspended' });
+    const res = await agent.get('/subscription/dashboard').expect(303);
+    expect(res.headers.location).to.match(/^\/subscription\/login/);
+    expect((await ctx.db('account_sessions').first()).ended_at).not.to.equal(null);
+  });
+
+  it('lists the open sessions and logs out the others on request', async () => {
+    await createAccount(ctx, 'p@example.fr');
+    const first = await loginAgent(ctx, 'p@example.fr');
+    const second = await loginAgent(ctx, 'p@example.fr');
+    const page = await first.get('/subscription/account').expect(200);
+    expect(page.text.match(/<tr>/g)?.length, 'header row and two sessions').to.equal(3);
+    expect(page.text).to.contain('cette session');
+    const csrf = await csrfOf(first, '/subscription/account');
+    await first.post('/subscription/account/sessions/end-others').type('form').send({ _csrf: csrf }).expect(303);
+    expect((await first.get('/subscription/account').expect(200)).text).to.contain('1 autre(s) session(s) fermée(s)');
+    await second.get('/subscription/account').expect(303);
+  });
+
+  it('changes the password (checking the current one) and ends the other sessions', async () => {
+    await createAccount(ctx, 'p@example.fr');
+    const me = await loginAgent(ctx, 'p@example.fr');
+    const other = await loginAgent(ctx, 'p@example.fr');
+    let csrf = await csrfOf(me, '/subscription/account');
+    const wrong = await me.post('/subscription/account/password').type('form').send({ current_password: 'not my password', password: 'a brand new passphrase', password_confirm: 'a brand new passphrase', _csrf: csrf }).expect(422);
+    expect(wrong.text).to.contain('Le mot de passe actuel est incorrect.');
+    csrf = await csrfOf(me, '/subscription/account');
+    await me.post('/subscription/account/password').type('form').send({ current_password: PASSWORD, password: 'a brand new passphrase', password_confirm: 'a brand new passphrase', _csrf: csrf }).expect(303);
+    await me.get('/subscription/account').expect(200);
+    await other.get('/subscription/account').expect(303);
+    await loginAgent(ctx, 'p@example.fr', 'a brand new passphrase');
+    expect(await ctx.db('audit_log').where({ action: 'password.changed' }).first()).to.exist;
+  });
+
+  it('saves the profile but never the e-mail, role or state', async () => {
+    const id = await createAccount(ctx, 'p@example.fr');
+    const agent = await loginAgent(ctx, 'p@example.fr');
+    const csrf = await csrfOf(agent, '/subscription/account');
+    await agent.post('/subscription/account/profile').type('form').send({
+      company: 'Nouvelle Société', name: 'Jeanne', phone: '+32 2 123 45 67', country: 'BE', locale: 'en', role: 'superadmin', state: 'active', email: 'x@evil.example', _csrf: csrf,
+    }).expect(303);
+    expect(await ctx.db('accounts').where({ id }).first()).to.include({ company: 'Nouvelle Société', country: 'BE', locale: 'en', role: 'partner', email: 'p@example.fr' });
+    const bad = await agent.post('/subscription/account/profile').type('form').send({ company: '', name: 'J', phone: 'x', country: 'BE', locale: 'de', _csrf: csrf }).expect(422);
+    expect(bad.text).to.contain('Indiquez le nom de votre société.');
+  });
+});
