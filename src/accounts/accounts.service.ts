@@ -118,7 +118,11 @@ export class AccountsService {
   /** Mail a reset link when the address belongs to an active or pending account. */
   async forgot(email: string, from: Actor): Promise<void> {
     const account = await this.repo.byEmail(email);
-    if (!account || account.state === 'closed') return;
+    if (!account || account.state === 'closed') {
+      // The same kind of work as for a known address (a write), so timing tells little.
+      await this.deps.audit.record(from, 'password.reset_requested_unknown', null);
+      return;
+    }
     const token = await this.issueToken(account, 'reset', RESET_TTL_SECONDS);
     await this.deps.audit.record(from, 'password.reset_requested', { type: 'account', id: account.id });
     this.deps.mails.sendLater('reset', account.email, account.locale, `/subscription/reset?token=${token}`, { minutes: 30 });

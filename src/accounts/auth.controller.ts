@@ -79,6 +79,7 @@ export function createAuthController(accounts: AccountsService, auth: AuthServic
       const next = safeNext((req.body as Record<string, unknown>).next);
       await regenerateSession(req);
       req.session.accountId = result.account.id;
+      req.session.role = result.account.role;
       req.session.authAt = await auth.startSession(result.account, req.sessionID, { ...actorOf(req), id: result.account.id, email: result.account.email });
       flash(req, 'success', 'accounts.flash.logged_in');
       await saveSession(req);

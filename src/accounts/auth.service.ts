@@ -106,10 +106,11 @@ export class AuthService {
   /**
    * The account behind session `sid`, or why there is none: `ended` (logged
    * out elsewhere, or never recorded), `timeout`, or `inactive` (the account
-   * is no longer active). Ends the session record in the last two cases.
-   * `authAt` is the login time (ms since the epoch) kept in the session.
+   * is no longer active, or its role changed: the owner logs in again and
+   * gets a new session id). Ends the session record in the last two cases.
+   * `authAt` (login time, ms since the epoch) and `role` (at login) are kept in the session.
    */
-  async resume(sid: string, authAt: number): Promise<{ account: Account; session: AccountSession } | { ended: 'ended' | 'timeout' | 'inactive' }> {
+  async resume(sid: string, authAt: number, role: string | undefined): Promise<{ account: Account; session: AccountSession } | { ended: 'ended' | 'timeout' | 'inactive' }> {
     const found = await this.sessionsRepo.withAccount(sid);
     if (!found) return { ended: 'ended' };
     const now = this.deps.clock.now();
@@ -123,6 +124,10 @@ export class AuthService {
     if (found.account.state !== 'active') {
       await this.endSession(sid, found.account.state);
       return { ended: 'inactive' };
+    }
+    if (found.account.role !== role) {
+      await this.endSession(sid, 'role_changed');
+      return { ended: 'ended' };
     }
     // Write last_seen_at at most every 30 s: the idle limit is minutes long.
     if (now.getTime() - found.session.lastSeenAt.getTime() > 30_000) await this.sessionsRepo.touch(sid, now);

@@ -26,7 +26,7 @@ export function createAccountLoader(auth: AuthService) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     const accountId = req.session?.accountId;
     if (!accountId) return next();
-    const resumed = await auth.resume(req.sessionID, req.session.authAt ?? 0);
+    const resumed = await auth.resume(req.sessionID, req.session.authAt ?? 0, req.session.role);
     if ('ended' in resumed) {
       await regenerateSession(req);
       if (resumed.ended === 'timeout') flash(req, 'info', 'accounts.flash.timeout');

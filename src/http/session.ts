@@ -27,6 +27,8 @@ declare module 'express-session' {
     accountId?: number;
     /** Login time, ms since the epoch (for the absolute timeout). */
     authAt?: number;
+    /** The role at login: a session does not survive a role change. */
+    role?: string;
   }
 }
 

@@ -3,7 +3,8 @@
  *
  * With `SMTP_URL` set, mail goes to that SMTP server. Without it every mail is
  * written as an RFC 5322 `.eml` file under `logs/mail/` and its subject and
- * links are logged, so a small host can read what would have been sent.
+ * links (secret query values redacted) are logged, so a small host can read
+ * what would have been sent.
  * Never call `send` inside a database transaction: it waits on the network.
  */
 import crypto from 'node:crypto';
@@ -75,7 +76,8 @@ export function createMailer(opts: MailerOptions): Mailer {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const file = path.join(opts.mailDir, `${stamp}-${crypto.randomBytes(4).toString('hex')}.eml`);
       await fs.writeFile(file, info.message as Buffer, { mode: 0o600 });
-      const links = message.text.match(LINK) ?? [];
+      // The links are logged without their secrets (tokens): the full link is in the .eml file.
+      const links = (message.text.match(LINK) ?? []).map((l) => l.replace(/([?&](?:token|key|code)=)[^&\s]+/gi, '$1[redacted]'));
       opts.logger.info({ to: message.to, subject: message.subject, links, file }, 'SMTP_URL is not set: mail written to file');
       return { messageId: info.messageId, file };
     },

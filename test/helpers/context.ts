@@ -33,6 +33,8 @@ export interface ContextOptions {
   env?: Record<string, string>;
   /** Seed the demo release (default true). */
   seed?: boolean;
+  /** Receive the app's log lines (level info) instead of dropping them. */
+  logLines?: string[];
 }
 
 export async function createTestContext(opts: ContextOptions = {}): Promise<TestContext> {
@@ -54,7 +56,8 @@ export async function createTestContext(opts: ContextOptions = {}): Promise<Test
   const db = await openTestDb(config.database);
   const clock = new FixedClock(new Date('2026-11-22T10:00:00Z'));
   if (opts.seed !== false) await seedDemoRelease(db, config.paths.downloads, clock.now());
-  const logger = pino({ level: 'silent' });
+  const lines = opts.logLines;
+  const logger = lines ? pino({ level: 'info' }, { write: (l: string) => { lines.push(l); } }) : pino({ level: 'silent' });
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: config.paths.mail, logger });
   const handle = createApp({ config, db, logger, mailer, clock, sessionSecret: config.sessionSecret! });
   return {

@@ -78,6 +78,16 @@ describe('sessions: timeouts and server-side invalidation', () => {
     expect((await ctx.db('account_sessions').first()).ended_at).not.to.equal(null);
   });
 
+  it('ends the session when the role changes, so the next login gets a new session id', async () => {
+    const id = await createAccount(ctx, 'p@example.fr');
+    const agent = await loginAgent(ctx, 'p@example.fr');
+    await ctx.db('accounts').where({ id }).update({ role: 'support' });
+    await agent.get('/subscription/account').expect(303);
+    expect(await ctx.db('account_sessions').first()).to.include({ end_reason: 'role_changed' });
+    const again = await loginAgent(ctx, 'p@example.fr');
+    await again.get('/admin').expect(200);
+  });
+
   it('lists the open sessions and logs out the others on request', async () => {
     await createAccount(ctx, 'p@example.fr');
     const first = await loginAgent(ctx, 'p@example.fr');

@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { createTestContext, REPO_ROOT, type TestContext } from '../../helpers/context.js';
+import { testDatabaseEnv } from '../../helpers/db.js';
+import { formAgent } from '../../helpers/forms.js';
+import { createAccount, linkIn, loginAgent, PASSWORD, request, waitMail } from '../../helpers/accounts.js';
+
+function cli(script: string, args: string[], env: Record<string, string>, stdin: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `src/platform/cli/${script}`, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    child.on('exit', (code) => resolve({ code, out, err }));
+    child.stdin.end(stdin);
+  });
+}
+
+describe('npm run admin:create and admin:token', function () {
+  this.timeout(60000);
+  let ctx: TestContext;
+  let env: Record<string, string>;
+  before(async () => {
+    ctx = await createTestContext();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'artisan-cli-'));
+    // The CLI uses the same database as the context (SQLite file or the PostgreSQL test schema).
+    env = { DB_DIR: ctx.config.paths.db, LOGS_DIR: dir, ...testDatabaseEnv(ctx.config.paths.db) };
+  });
+  after(async () => { await ctx.close(); });
+
+  it('creates a superadmin from a password on standard input, who then reaches /admin', async () => {
+    const res = await cli('admin-create.ts', ['--email', 'Boss@Example.fr'], env, `${PASSWORD}\n`);
+    expect(res.code, res.err).to.equal(0);
+    expect(res.out).to.contain('Created superadmin').and.contain('boss@example.fr');
+    expect(await ctx.db('accounts').where({ email: 'boss@example.fr' }).first()).to.include({ role: 'superadmin', state: 'active' });
+    const agent = await loginAgent(ctx, 'boss@example.fr');
+    await agent.get('/admin').expect(200);
+    expect(await ctx.db('audit_log').where({ action: 'account.created' }).first()).to.exist;
+  });
+
+  it('refuses a weak password, a taken address and a missing address', async () => {
+    const weak = await cli('admin-create.ts', ['--email', 'other@example.fr'], env, 'short\n');
+    expect(weak.code).to.equal(1);
+    expect(weak.err).to.contain('at least 12 characters');
+    const taken = await cli('admin-create.ts', ['--email', 'boss@example.fr'], env, `${PASSWORD}\n`);
+    expect(taken.code).to.equal(1);
+    expect(taken.err).to.contain('already uses');
+    const usage = await cli('admin-create.ts', [], env, '');
+    expect(usage.code).to.equal(1);
+    expect(usage.err).to.contain('Usage');
+  });
+
+  it('prints a bearer token once and stores only its SHA-256', async () => {
+    const res = await cli('admin-token.ts', ['--email', 'boss@example.fr', '--label', 'ci'], env, '');
+    expect(res.code, res.err).to.equal(0);
+    const token = res.out.trim();
+    expect(token).to.match(/^andt_[A-Za-z0-9_-]{43}$/);
+    const row = await ctx.db('api_tokens').first();
+    expect(row.token_hash).to.have.length(64).and.not.equal(token);
+    expect(await ctx.handle.accounts.repo.byApiToken(row.token_hash, ctx.clock.now())).to.include({ email: 'boss@example.fr' });
+    await createAccount(ctx, 'partner@example.fr');
+    const partner = await cli('admin-token.ts', ['--email', 'partner@example.fr'], env, '');
+    expect(partner.code).to.equal(1);
+  });
+});
+
+describe('logs', () => {
+  const lines: string[] = [];
+  let ctx: TestContext;
+  before(async () => { ctx = await createTestContext({ logLines: lines }); });
+  after(async () => { await ctx.close(); });
+
+  it('contain no password, token or cookie, and one JSON object per line', async () => {
+    await createAccount(ctx, 'p@example.fr');
+    await loginAgent(ctx, 'p@example.fr');
+    const { agent, csrf } = await formAgent(ctx.app, '/subscription/forgot');
+    await agent.post('/subscription/forgot').set('User-Agent', 'evil"}\t{"level":60').type('form').send({ email: 'p@example.fr', _csrf: csrf }).expect(303);
+    const link = linkIn(await waitMail(ctx, 'p@example.fr'), '/subscription/reset?token=');
+    const token = new URL(link, 'http://x').searchParams.get('token')!;
+    await request(ctx.app).get(link).expect(200);
+    await request(ctx.app).get('/nope%0A{"forged":true}').expect(404);
+    const text = lines.join('');
+    expect(text).to.contain('request completed');
+    expect(text).not.to.contain(PASSWORD).and.not.contain(token).and.not.contain('sid=');
+    for (const line of text.trim().split('\n')) expect(() => JSON.parse(line), line).not.to.throw();
+    expect(text).to.contain('[redacted]');
+  });
+});
