@@ -8,6 +8,7 @@
  *   CSRF → locals → routers → 404 → error handler
  */
 import crypto from 'node:crypto';
+import path from 'node:path';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
 import { AccountMails, AccountsService, AuthService, createAccountController, createAccountsRouter, createAuthController } from './accounts/index.js';
@@ -24,7 +25,9 @@ import { perIpLimiter } from './http/rate-limit.js';
 import { securityHeaders } from './http/security.js';
 import { createAccountLoader } from './http/auth.js';
 import { createSession, sessionCookieName, storeDestroyer } from './http/session.js';
+import { createKeysRouter, IssuerKeys } from './keys/index.js';
 import { createPartnersRouter } from './partners/index.js';
+import { createKeyfilesApiRouter, createRechargeController, createRechargeRouter, KeyFileStore, LedgerService, RechargeService } from './recharge/index.js';
 import type { Clock } from './platform/clock.js';
 import type { Db } from './platform/db.js';
 import type { Logger } from './platform/logger.js';
@@ -38,10 +41,14 @@ export interface AppDeps {
   mailer: Mailer;
   clock: Clock;
   sessionSecret: string;
+  /** Issuer keys, initialised (IssuerKeys.init) before the app is built. */
+  keys: IssuerKeys;
 }
 
 export interface AppHandle {
   app: express.Express;
+  ledger: LedgerService;
+  recharges: RechargeService;
   accounts: AccountsService;
   auth: AuthService;
   audit: AuditService;
@@ -71,6 +78,8 @@ export function createApp(deps: AppDeps): AppHandle {
   const mails = new AccountMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger });
   const auth = new AuthService({ db, clock, audit, mails, logger, sessions: storeDestroyer(session.store) });
   const accounts = new AccountsService({ db, clock, audit, mails, auth });
+  const ledger = new LedgerService(db, clock, audit);
+  const recharges = new RechargeService({ db, clock, audit, keys: deps.keys, store: new KeyFileStore(config.paths.keyFiles) });
   const contact = new ContactService({ db, mailer, clock, logger, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
   app.use(pinoHttp({
@@ -92,6 +101,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(i18n.middleware);
   app.use(pageCache.serve);
   app.use(express.static(config.paths.public, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
+  app.use('/vendor/chart.js', express.static(path.join(config.paths.root, 'node_modules', 'chart.js', 'dist'), { index: false, maxAge: config.env === 'production' ? '7d' : 0 }));
   app.use(session.middleware);
   app.use(createAccountLoader(auth));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
@@ -105,7 +115,10 @@ export function createApp(deps: AppDeps): AppHandle {
     forgot: perIpLimiter({ windowSeconds: 900, limit: 10 }),
     register: perIpLimiter({ windowSeconds: 3600, limit: 10 }),
   }));
-  app.use(createPartnersRouter());
+  app.use(createPartnersRouter(recharges, ledger, clock));
+  app.use(createRechargeRouter(createRechargeController(recharges, ledger), csrf.afterUpload));
+  app.use(createKeysRouter(deps.keys));
+  app.use(createKeyfilesApiRouter(recharges, perIpLimiter({ windowSeconds: 3600, limit: config.keyfilesPerHour })));
   app.use(createAdminRouter());
 
   app.use(notFound);
@@ -113,6 +126,8 @@ export function createApp(deps: AppDeps): AppHandle {
 
   return {
     app,
+    ledger,
+    recharges,
     accounts,
     auth,
     audit,

@@ -14,6 +14,7 @@ import { seedDemoRelease } from '../db/seeds/demo-release.js';
 import { systemClock } from './platform/clock.js';
 import { createDb, migrate } from './platform/db.js';
 import { createLogger } from './platform/logger.js';
+import { IssuerKeys } from './keys/index.js';
 import { createMailer } from './platform/mailer.js';
 
 let config;
@@ -32,8 +33,11 @@ if (applied.length) logger.info({ applied }, 'database migrated');
 const seeded = await seedDemoRelease(db, config.paths.downloads, systemClock.now());
 if (seeded) logger.info({ release: seeded.filename }, 'demo release registered');
 
+const keys = new IssuerKeys(db, systemClock, config.paths.keys, config.issuerKeyFile);
+await keys.init();
+logger.info({ kid: keys.active.kid.toString('hex') }, 'issuer key ready');
 const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: config.paths.mail, logger });
-const handle = createApp({ config, db, logger, mailer, clock: systemClock, sessionSecret: resolveSessionSecret(config, logger) });
+const handle = createApp({ config, db, logger, mailer, clock: systemClock, sessionSecret: resolveSessionSecret(config, logger), keys });
 
 const server = handle.app.listen(config.port, config.host, () => {
   logger.info({ url: config.baseUrl, database: config.database.client }, `artisan_nd portal listening on http://${config.host}:${config.port}`);

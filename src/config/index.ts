@@ -49,6 +49,9 @@ const schema = z.object({
   FILES_DIR: z.string().min(1).default('files'),
   LOGS_DIR: z.string().min(1).default('logs'),
   DB_DIR: z.string().min(1).default('db'),
+  SUBSCRIPTION_DIR: z.string().min(1).default('subscription'),
+  ISSUER_KEY_FILE: z.string().min(1).optional(),
+  KEYFILES_PER_HOUR: intInRange(600, 1, 1000000),
 });
 
 /** Database connection: the embedded SQLite file or a PostgreSQL URL. */
@@ -75,7 +78,11 @@ export interface Config {
   pageCacheTtl: number;
   shutdownGraceSeconds: number;
   logLevel: string;
-  paths: { root: string; files: string; downloads: string; logs: string; mail: string; db: string; views: string; public: string };
+  paths: { root: string; files: string; downloads: string; logs: string; mail: string; db: string; views: string; public: string; keys: string; keyFiles: string };
+  /** An issuer key file given by the operator (32-byte Ed25519 seed, hex), instead of subscription/keys/. */
+  issuerKeyFile: string | undefined;
+  /** Key-file fetches per IP and hour on the delivery API. */
+  keyfilesPerHour: number;
 }
 
 function parseDatabase(url: string | undefined, schemaName: string | undefined, dbDir: string): DatabaseConfig | string {
@@ -106,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   if (typeof database === 'string') throw new ConfigError([database]);
   const baseUrl = (e.BASE_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, '');
   const files = abs(e.FILES_DIR);
+  const subscription = abs(e.SUBSCRIPTION_DIR);
   const logs = abs(e.LOGS_DIR);
   const config: Config = {
     env: e.NODE_ENV,
@@ -139,7 +147,11 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       db: dbDir,
       views: path.join(ROOT_DIR, 'views'),
       public: path.join(ROOT_DIR, 'public'),
+      keys: path.join(subscription, 'keys'),
+      keyFiles: path.join(subscription, 'encrypted_keys'),
     },
+    issuerKeyFile: e.ISSUER_KEY_FILE ? abs(e.ISSUER_KEY_FILE) : undefined,
+    keyfilesPerHour: e.KEYFILES_PER_HOUR,
   };
   return deepFreeze(config);
 }

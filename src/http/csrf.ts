@@ -10,8 +10,13 @@
 import type { Request, RequestHandler } from 'express';
 import { csrfSync } from 'csrf-sync';
 
+/** Routes that take a multipart upload: their CSRF check runs after multer has parsed the body. */
+export const UPLOAD_ROUTES = new Set(['/subscription/recharge']);
+
 export interface Csrf {
   protect: RequestHandler;
+  /** The check itself, for upload routes to run after multer. */
+  afterUpload: RequestHandler;
   /** The session's token (created on first use). */
   token(req: Request): string;
 }
@@ -28,7 +33,8 @@ export function createCsrf(): Csrf {
   });
   const protect: RequestHandler = (req, res, next) => {
     if (req.path.startsWith('/api/')) return next();
+    if (req.method === 'POST' && UPLOAD_ROUTES.has(req.path) && req.is('multipart/form-data')) return next();
     return csrfSynchronisedProtection(req, res, next);
   };
-  return { protect, token: (req) => generateToken(req) };
+  return { protect, afterUpload: csrfSynchronisedProtection, token: (req) => generateToken(req) };
 }

@@ -1,2 +1,2 @@
-/** The partners component: the partner area (dashboard). */
-export { createPartnersRouter } from './partners.router.js';
+/** The partners component: the partner dashboard. */
+export { createPartnersRouter, lastMonths } from './partners.router.js';

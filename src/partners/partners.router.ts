@@ -1,11 +1,35 @@
-/** The partner area's pages (the dashboard for now; recharges come with the recharge issue). */
+/**
+ * The partner dashboard: balance, units recharged this month, the last 12
+ * months (a Chart.js chart served from the app, with the same numbers in a
+ * table for readers without JavaScript), latest recharges, biggest installations.
+ */
 import { Router, type Request, type Response } from 'express';
 import { requireRole } from '../http/auth.js';
+import type { LedgerService, RechargeService } from '../recharge/index.js';
+import type { Clock } from '../platform/clock.js';
 
-export function createPartnersRouter(): Router {
+/** The last 12 UTC months, oldest first, as YYYY-MM. */
+export function lastMonths(now: Date, n = 12): string[] {
+  const out: string[] = [];
+  for (let i = n - 1; i >= 0; i--) out.push(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - i, 1)).toISOString().slice(0, 7));
+  return out;
+}
+
+export function createPartnersRouter(recharges: RechargeService, ledger: LedgerService, clock: Clock): Router {
   const router = Router();
-  router.get('/subscription/dashboard', requireRole('partner'), (req: Request, res: Response) => {
-    res.render('partners/dashboard', { title: req.t('partners.dashboard.title') });
+  router.get('/subscription/dashboard', requireRole('partner'), async (req: Request, res: Response) => {
+    const account = req.account!;
+    const months = lastMonths(clock.now());
+    const [balance, perMonth, latest, installations] = await Promise.all([
+      ledger.balance(account.id),
+      recharges.repo.unitsPerMonth(account.id, new Date(`${months[0]}-01T00:00:00Z`)),
+      recharges.repo.list({ partnerId: account.id }, 5, 0),
+      recharges.repo.installationsOf(account.id),
+    ]);
+    const series = months.map((m) => ({ month: m, units: perMonth.get(m) ?? 0 }));
+    res.render('partners/dashboard', {
+      title: req.t('partners.dashboard.title'), balance, series, thisMonth: series.at(-1)!.units, latest: latest.rows, top: installations.slice(0, 5),
+    });
   });
   return router;
 }

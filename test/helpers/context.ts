@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { createApp, type AppHandle } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { FixedClock } from '../../src/platform/clock.js';
+import { IssuerKeys } from '../../src/keys/index.js';
 import type { Db } from '../../src/platform/db.js';
 import { createMailer, type Mailer } from '../../src/platform/mailer.js';
 import { DEMO_FILENAME, seedDemoRelease } from '../../db/seeds/demo-release.js';
@@ -20,6 +21,7 @@ export const DEMO_DEB = path.join(REPO_ROOT, 'files', 'downloads', DEMO_FILENAME
 
 export interface TestContext {
   handle: AppHandle;
+  keys: IssuerKeys;
   app: AppHandle['app'];
   db: Db;
   config: Readonly<Config>;
@@ -47,6 +49,7 @@ export async function createTestContext(opts: ContextOptions = {}): Promise<Test
     FILES_DIR: path.join(dir, 'files'),
     LOGS_DIR: path.join(dir, 'logs'),
     DB_DIR: dbDir,
+    SUBSCRIPTION_DIR: path.join(dir, 'subscription'),
     ADMIN_EMAIL: 'admin@artisan-nd.test',
     ...testDatabaseEnv(dbDir),
     ...opts.env,
@@ -59,9 +62,12 @@ export async function createTestContext(opts: ContextOptions = {}): Promise<Test
   const lines = opts.logLines;
   const logger = lines ? pino({ level: 'info' }, { write: (l: string) => { lines.push(l); } }) : pino({ level: 'silent' });
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: config.paths.mail, logger });
-  const handle = createApp({ config, db, logger, mailer, clock, sessionSecret: config.sessionSecret! });
+  const keys = new IssuerKeys(db, clock, config.paths.keys, config.issuerKeyFile);
+  await keys.init();
+  const handle = createApp({ config, db, logger, mailer, clock, sessionSecret: config.sessionSecret!, keys });
   return {
     handle,
+    keys,
     app: handle.app,
     db,
     config,

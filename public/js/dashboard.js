@@ -1,0 +1,14 @@
+// Partner dashboard: draws the units chart from the canvas's data-series (the table beside it holds the same numbers).
+(function () {
+  var canvas = document.getElementById('units-chart');
+  if (!canvas || typeof window.Chart === 'undefined') return;
+  var series = JSON.parse(canvas.getAttribute('data-series') || '[]');
+  new window.Chart(canvas, {
+    type: 'bar',
+    data: {
+      labels: series.map(function (s) { return s.month; }),
+      datasets: [{ label: canvas.getAttribute('data-label'), data: series.map(function (s) { return s.units; }), backgroundColor: '#1f4e79' }],
+    },
+    options: { responsive: true, animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } },
+  });
+})();

@@ -1,0 +1,19 @@
+/**
+ * `GET /.well-known/artisan-nd/keys.json`: every issuer key, active and
+ * retired, in the spec's shape, so clients verify key files and license
+ * tokens offline (shared/specs/keyfile-v1.md §Keys).
+ */
+import { Router } from 'express';
+import { rfc3339 } from '../crypto/index.js';
+import type { IssuerKeys } from './issuer-keys.js';
+
+export function createKeysRouter(keys: IssuerKeys): Router {
+  const router = Router();
+  router.get('/.well-known/artisan-nd/keys.json', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json({
+      keys: keys.list().map((k) => ({ kid: k.kid, alg: 'Ed25519', public_key: k.publicKey.toString('base64'), status: k.status, created_at: rfc3339(k.createdAt) })),
+    });
+  });
+  return router;
+}

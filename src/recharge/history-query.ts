@@ -1,0 +1,34 @@
+/** The query string of the recharge history: search, date range (YYYY-MM-DD, UTC), page, CSV. Bad values are ignored, never an error. */
+export interface HistoryQuery {
+  q: string;
+  from: Date | null;
+  to: string;
+  fromText: string;
+  toExclusive: Date | null;
+  page: number;
+  perPage: number;
+  csv: boolean;
+}
+
+function day(v: unknown): Date | null {
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return null;
+  const d = new Date(`${v}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+export function parseHistoryQuery(query: Record<string, unknown>): HistoryQuery {
+  const q = typeof query.q === 'string' ? query.q.trim().slice(0, 100) : '';
+  const from = day(query.from);
+  const to = day(query.to);
+  const page = Math.min(10_000, Math.max(1, Number.parseInt(String(query.page ?? '1'), 10) || 1));
+  return {
+    q,
+    from,
+    fromText: from ? String(query.from) : '',
+    to: to ? String(query.to) : '',
+    toExclusive: to ? new Date(to.getTime() + 86400_000) : null,
+    page,
+    perPage: 25,
+    csv: query.format === 'csv',
+  };
+}

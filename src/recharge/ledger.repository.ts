@@ -1,0 +1,67 @@
+/**
+ * The append-only `ledger_entries` table. Every change of a partner's units
+ * is one row written in the caller's transaction; `balance_after` carries
+ * the running sum, so the balance is one indexed read.
+ */
+import type { Db } from '../platform/db.js';
+import { isSqlite } from '../platform/db.js';
+import { toDate } from '../platform/time.js';
+
+export interface LedgerEntry {
+  id: number;
+  accountId: number;
+  kind: 'credit' | 'debit';
+  units: number;
+  balanceAfter: number;
+  reason: string;
+  reference: string | null;
+  actorLabel: string | null;
+  createdAt: Date;
+}
+
+export interface NewLedgerEntry {
+  accountId: number;
+  kind: 'credit' | 'debit';
+  units: number;
+  reason: string;
+  reference: string | null;
+  actorId: number | null;
+  actorLabel: string | null;
+}
+
+export class LedgerRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Serialise balance changes of one partner: PostgreSQL locks the account
+   * row until the transaction ends; SQLite needs nothing (one connection,
+   * transactions run one at a time).
+   */
+  async lockAccount(accountId: number): Promise<void> {
+    if (isSqlite(this.db)) return;
+    await this.db('accounts').where({ id: accountId }).forUpdate().first('id');
+  }
+
+  async balance(accountId: number): Promise<number> {
+    const row = (await this.db('ledger_entries').where({ account_id: accountId }).orderBy('id', 'desc').first('balance_after')) as { balance_after: unknown } | undefined;
+    return row ? Number(row.balance_after) : 0;
+  }
+
+  /** Append an entry after `balanceBefore`; returns the new balance. */
+  async append(e: NewLedgerEntry, balanceBefore: number, now: Date): Promise<number> {
+    const after = balanceBefore + (e.kind === 'credit' ? e.units : -e.units);
+    await this.db('ledger_entries').insert({
+      account_id: e.accountId, kind: e.kind, units: e.units, balance_after: after, reason: e.reason.slice(0, 500),
+      reference: e.reference, actor_id: e.actorId, actor_label: e.actorLabel, created_at: now.toISOString(),
+    });
+    return after;
+  }
+
+  async entries(accountId: number, limit = 50): Promise<LedgerEntry[]> {
+    const rows = (await this.db('ledger_entries').where({ account_id: accountId }).orderBy('id', 'desc').limit(limit)) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      id: Number(r.id), accountId: Number(r.account_id), kind: r.kind === 'debit' ? 'debit' : 'credit', units: Number(r.units), balanceAfter: Number(r.balance_after),
+      reason: String(r.reason), reference: (r.reference as string | null) ?? null, actorLabel: (r.actor_label as string | null) ?? null, createdAt: toDate(r.created_at),
+    }));
+  }
+}

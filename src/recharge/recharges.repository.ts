@@ -1,0 +1,140 @@
+/** The `installations` and `recharges` tables. */
+import type { Db } from '../platform/db.js';
+import { isSqlite } from '../platform/db.js';
+import { toDate, toDateOrNull } from '../platform/time.js';
+
+export interface Installation {
+  id: number;
+  code: string;
+  partnerId: number;
+  customer: string;
+  lastSerial: number;
+  totalUnits: number;
+  rechargeCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Recharge {
+  id: string;
+  partnerId: number;
+  installationId: number;
+  installationCode: string;
+  customer: string;
+  serial: number;
+  units: number;
+  kid: string;
+  sha256: string;
+  state: 'issued' | 'revoked';
+  issuedAt: Date;
+  expiresAt: Date | null;
+}
+
+type Row = Record<string, unknown>;
+
+function toInstallation(r: Row): Installation {
+  return {
+    id: Number(r.id), code: String(r.code), partnerId: Number(r.partner_id), customer: String(r.customer), lastSerial: Number(r.last_serial),
+    totalUnits: Number(r.total_units), rechargeCount: Number(r.recharge_count), createdAt: toDate(r.created_at), updatedAt: toDate(r.updated_at),
+  };
+}
+
+function toRecharge(r: Row): Recharge {
+  return {
+    id: String(r.id), partnerId: Number(r.partner_id), installationId: Number(r.installation_id), installationCode: String(r.code), customer: String(r.customer),
+    serial: Number(r.serial), units: Number(r.units), kid: String(r.kid), sha256: String(r.sha256), state: r.state === 'revoked' ? 'revoked' : 'issued',
+    issuedAt: toDate(r.issued_at), expiresAt: toDateOrNull(r.expires_at),
+  };
+}
+
+const RECHARGE_COLUMNS = ['r.id', 'r.partner_id', 'r.installation_id', 'r.serial', 'r.units', 'r.kid', 'r.sha256', 'r.state', 'r.issued_at', 'r.expires_at', 'i.code', 'i.customer'];
+
+export interface RechargeFilter {
+  partnerId?: number;
+  q?: string;
+  from?: Date;
+  to?: Date;
+}
+
+export class RechargesRepository {
+  constructor(private readonly db: Db) {}
+
+  async installationByCode(code: string, lock = false): Promise<Installation | null> {
+    const q = this.db('installations').where({ code });
+    if (lock && !isSqlite(this.db)) q.forUpdate();
+    const row = (await q.first()) as Row | undefined;
+    return row ? toInstallation(row) : null;
+  }
+
+  async insertInstallation(code: string, partnerId: number, customer: string, now: Date): Promise<Installation> {
+    const [row] = (await this.db('installations')
+      .insert({ code, partner_id: partnerId, customer, created_at: now.toISOString(), updated_at: now.toISOString() })
+      .returning('*')) as Row[];
+    return toInstallation(row!);
+  }
+
+  async recordRecharge(installationId: number, serial: number, units: number, customer: string, now: Date): Promise<void> {
+    await this.db('installations').where({ id: installationId }).update({
+      last_serial: serial, customer, total_units: this.db.raw('total_units + ?', [units]), recharge_count: this.db.raw('recharge_count + 1'), updated_at: now.toISOString(),
+    });
+  }
+
+  async insertRecharge(r: { id: string; partnerId: number; installationId: number; serial: number; units: number; kid: string; file: Buffer; sha256: string; issuedAt: Date; expiresAt: Date | null }): Promise<void> {
+    await this.db('recharges').insert({
+      id: r.id, partner_id: r.partnerId, installation_id: r.installationId, serial: r.serial, units: r.units, kid: r.kid, file: r.file, sha256: r.sha256,
+      state: 'issued', issued_at: r.issuedAt.toISOString(), expires_at: r.expiresAt?.toISOString() ?? null,
+    });
+  }
+
+  async rechargeById(id: string): Promise<Recharge | null> {
+    const row = (await this.db('recharges as r').join('installations as i', 'i.id', 'r.installation_id').where('r.id', id).first(RECHARGE_COLUMNS)) as Row | undefined;
+    return row ? toRecharge(row) : null;
+  }
+
+  async fileOf(id: string): Promise<Buffer | null> {
+    const row = (await this.db('recharges').where({ id }).first('file')) as { file: Buffer | Uint8Array } | undefined;
+    return row ? Buffer.from(row.file) : null;
+  }
+
+  private filtered(f: RechargeFilter) {
+    const q = this.db('recharges as r').join('installations as i', 'i.id', 'r.installation_id');
+    if (f.partnerId) q.where('r.partner_id', f.partnerId);
+    if (f.q) {
+      const like = `%${f.q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+      q.where((w) => w.whereRaw("lower(i.customer) like ? escape '\\'", [like]).orWhereRaw("lower(i.code) like ? escape '\\'", [like]));
+    }
+    if (f.from) q.where('r.issued_at', '>=', f.from.toISOString());
+    if (f.to) q.where('r.issued_at', '<', f.to.toISOString());
+    return q;
+  }
+
+  async list(f: RechargeFilter, limit: number, offset: number): Promise<{ rows: Recharge[]; total: number }> {
+    const [count] = (await this.filtered(f).count({ n: '*' })) as { n: unknown }[];
+    const rows = (await this.filtered(f).orderBy('r.issued_at', 'desc').orderBy('r.id').limit(limit).offset(offset).select(RECHARGE_COLUMNS)) as Row[];
+    return { rows: rows.map(toRecharge), total: Number(count?.n ?? 0) };
+  }
+
+  /** Issued key files of an installation with serial > `afterSerial`, serial order. */
+  async filesAfter(code: string, afterSerial: number, limit: number): Promise<{ serial: number; id: string; file: Buffer }[]> {
+    const rows = (await this.db('recharges as r').join('installations as i', 'i.id', 'r.installation_id')
+      .where('i.code', code).where('r.state', 'issued').where('r.serial', '>', afterSerial).orderBy('r.serial').limit(limit)
+      .select('r.serial', 'r.id', 'r.file')) as { serial: unknown; id: unknown; file: Uint8Array }[];
+    return rows.map((r) => ({ serial: Number(r.serial), id: String(r.id), file: Buffer.from(r.file) }));
+  }
+
+  async installationsOf(partnerId: number): Promise<Installation[]> {
+    const rows = (await this.db('installations').where({ partner_id: partnerId }).orderBy('total_units', 'desc').orderBy('id')) as Row[];
+    return rows.map(toInstallation);
+  }
+
+  /** Units recharged per UTC month (YYYY-MM) since `from`, for a partner. */
+  async unitsPerMonth(partnerId: number, from: Date): Promise<Map<string, number>> {
+    const rows = (await this.db('recharges').where({ partner_id: partnerId, state: 'issued' }).where('issued_at', '>=', from.toISOString()).select('issued_at', 'units')) as Row[];
+    const out = new Map<string, number>();
+    for (const r of rows) {
+      const month = toDate(r.issued_at).toISOString().slice(0, 7);
+      out.set(month, (out.get(month) ?? 0) + Number(r.units));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,47 @@
+/** Helpers for recharge tests: installations (key pairs) and the recharge forms. */
+import nacl from 'tweetnacl';
+import { SYSTEM_ACTOR } from '../../src/audit/index.js';
+import { formatInstallationCode, installationCode, openKeyFile } from '../../src/crypto/index.js';
+import type { TestContext } from './context.js';
+import type { Agent } from './forms.js';
+import { csrfOf } from './accounts.js';
+
+export interface TestInstallation {
+  secret: Buffer;
+  code: string;
+  formatted: string;
+}
+
+export function newInstallation(): TestInstallation {
+  const kp = nacl.box.keyPair();
+  const code = installationCode(kp.publicKey);
+  return { secret: Buffer.from(kp.secretKey), code, formatted: formatInstallationCode(code) };
+}
+
+export async function credit(ctx: TestContext, accountId: number, units: number): Promise<void> {
+  await ctx.handle.ledger.change(accountId, 'credit', units, 'test credit', SYSTEM_ACTOR);
+}
+
+/** Fill the form and read the confirmation page; returns the hidden confirm fields. */
+export async function prepare(agent: Agent, fields: Record<string, string>): Promise<{ status: number; text: string; confirm: Record<string, string> }> {
+  const csrf = await csrfOf(agent, '/subscription/recharge');
+  const res = await agent.post('/subscription/recharge').field('_csrf', csrf).field('installation_code', fields.installation_code ?? '')
+    .field('customer', fields.customer ?? 'Client').field('units', fields.units ?? '10').field('expires_in_days', fields.expires_in_days ?? '30');
+  const confirm: Record<string, string> = {};
+  for (const m of res.text.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)">/g)) confirm[m[1]!] = m[2]!;
+  return { status: res.status, text: res.text, confirm };
+}
+
+/** Prepare and confirm a recharge through the forms; returns the recharge id. */
+export async function recharge(agent: Agent, inst: TestInstallation, units: number, customer = 'Boulangerie Martin'): Promise<string> {
+  const p = await prepare(agent, { installation_code: inst.formatted.toLowerCase(), customer, units: String(units) });
+  if (p.status !== 200) throw new Error(`prepare answered ${p.status}: ${p.text.slice(0, 300)}`);
+  const res = await agent.post('/subscription/recharge/confirm').type('form').send(p.confirm);
+  if (res.status !== 303) throw new Error(`confirm answered ${res.status}`);
+  return String(res.headers.location).split('/').pop()!;
+}
+
+/** Verify a key file as the desktop program does. */
+export function applyAs(ctx: TestContext, inst: TestInstallation, file: Buffer, applied: number[] = []) {
+  return openKeyFile(file, { installationSecret: inst.secret, installationCode: inst.code, trustedKey: ctx.keys.trusted, now: ctx.clock.now(), applied: (s) => applied.includes(s) });
+}
