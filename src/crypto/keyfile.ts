@@ -10,7 +10,7 @@
  * given by the caller.
  */
 import { KeyFileError } from './errors.js';
-import { boxKey, open, randomBytes, seal, verifySignature, x25519PublicKey, type SigningKey } from './primitives.js';
+import { boxKey, ephemeralBoxKey, open, randomBytes, seal, verifySignature, x25519PublicKey, type SigningKey } from './primitives.js';
 
 export const MAGIC = Buffer.from('ANDK', 'ascii');
 export const VERSION = 0x01;
@@ -59,14 +59,15 @@ export interface SealOptions {
  * @throws RangeError when the file would exceed 4096 bytes; TypeError for a key of the wrong size.
  */
 export function sealKeyFile(o: SealOptions): Buffer {
-  const esk = o.ephemeralSecret ?? randomBytes(32);
   const nonce = o.nonce ?? randomBytes(24);
   const kid = o.issuer.kid;
   const sig = o.issuer.sign(Buffer.concat([CONTEXT, kid, o.payload]));
-  const key = boxKey(o.installationPublicKey, esk);
-  if (!key) throw new TypeError('not a usable installation public key');
-  const box = seal(Buffer.concat([sig, o.payload]), nonce, key);
-  const file = Buffer.concat([MAGIC, Buffer.from([VERSION, 0x00]), kid, x25519PublicKey(esk), nonce, box]);
+  const shared = o.ephemeralSecret
+    ? { epk: x25519PublicKey(o.ephemeralSecret), key: boxKey(o.installationPublicKey, o.ephemeralSecret) }
+    : ephemeralBoxKey(o.installationPublicKey);
+  if (!shared?.key) throw new TypeError('not a usable installation public key');
+  const box = seal(Buffer.concat([sig, o.payload]), nonce, shared.key);
+  const file = Buffer.concat([MAGIC, Buffer.from([VERSION, 0x00]), kid, shared.epk, nonce, box]);
   if (file.length > MAX_FILE_BYTES) throw new RangeError(`a key file is at most ${MAX_FILE_BYTES} bytes`);
   return file;
 }

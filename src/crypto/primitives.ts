@@ -17,7 +17,6 @@ import nacl from 'tweetnacl';
 const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
 const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
 const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
 const SIGMA = new TextEncoder().encode('expand 32-byte k');
 
 function expectLength(bytes: Uint8Array, n: number, what: string): void {
@@ -73,19 +72,42 @@ export function x25519PublicKey(secret: Uint8Array): Buffer {
   return crypto.createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(-32);
 }
 
+// Raw X25519 public keys are imported as JWK: OpenSSL parses that ~15× faster than DER here.
+function x25519PublicObject(raw: Uint8Array): crypto.KeyObject {
+  return crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
+}
+
+/** HSalsa20 of an X25519 shared secret, or null when OpenSSL refuses the pair (all-zero secret, small-order point). */
+function beforenm(privateKey: crypto.KeyObject, theirPublic: Uint8Array): Uint8Array | null {
+  let shared: Buffer;
+  try {
+    shared = crypto.diffieHellman({ privateKey, publicKey: x25519PublicObject(theirPublic) });
+  } catch {
+    return null;
+  }
+  return hsalsa20(shared);
+}
+
 /** crypto_box_beforenm: HSalsa20(X25519(secret, public), 0) — the box key. Null for a low-order public key. */
 export function boxKey(theirPublic: Uint8Array, mySecret: Uint8Array): Uint8Array | null {
   expectLength(theirPublic, 32, 'X25519 public key');
   expectLength(mySecret, 32, 'X25519 secret key');
-  let shared: Buffer;
-  try {
-    shared = crypto.diffieHellman({
-      privateKey: crypto.createPrivateKey({ key: Buffer.concat([X25519_PKCS8, mySecret]), format: 'der', type: 'pkcs8' }),
-      publicKey: crypto.createPublicKey({ key: Buffer.concat([X25519_SPKI, theirPublic]), format: 'der', type: 'spki' }),
-    });
-  } catch {
-    return null; // OpenSSL refuses an all-zero shared secret (small-order point)
-  }
+  return beforenm(crypto.createPrivateKey({ key: Buffer.concat([X25519_PKCS8, mySecret]), format: 'der', type: 'pkcs8' }), theirPublic);
+}
+
+/**
+ * A fresh ephemeral X25519 key pair and the box key it shares with
+ * `theirPublic` (the hot path of sealing: no DER parsing). Null for a low-order public key.
+ */
+export function ephemeralBoxKey(theirPublic: Uint8Array): { epk: Buffer; key: Uint8Array } | null {
+  expectLength(theirPublic, 32, 'X25519 public key');
+  const pair = crypto.generateKeyPairSync('x25519');
+  const key = beforenm(pair.privateKey, theirPublic);
+  if (!key) return null;
+  return { epk: Buffer.from(pair.publicKey.export({ format: 'jwk' }).x!, 'base64url'), key };
+}
+
+function hsalsa20(shared: Uint8Array): Uint8Array {
   const key = new Uint8Array(32);
   (nacl as unknown as { lowlevel: { crypto_core_hsalsa20(o: Uint8Array, i: Uint8Array, k: Uint8Array, c: Uint8Array): void } })
     .lowlevel.crypto_core_hsalsa20(key, new Uint8Array(16), shared, SIGMA);

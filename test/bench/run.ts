@@ -67,6 +67,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { encodePayload, sealKeyFile, signingKey, x25519PublicKey } from '../../src/crypto/index.js';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
@@ -89,7 +90,31 @@ const GOALS = {
   downloadVsBare: 0.8,
   downloadRssGrowthMb: 30,
   idleRssMb: 120,
+  keyFilesPerSecond: 2000,
 };
+
+/**
+ * Key files sealed per second on one core, in this process (no server):
+ * sign, ephemeral X25519, box, as RechargeService.confirm does (2 s after a 0.5 s warm-up).
+ */
+function keyFileRate(): number {
+  const issuer = signingKey(crypto.randomBytes(32));
+  const installation = x25519PublicKey(crypto.randomBytes(32));
+  const payload = encodePayload({ v: 1, typ: 'recharge', product: 'artisan_nd', installation: 'A'.repeat(55), serial: 1, units: 500, issued_at: '2026-11-22T10:00:00Z', expires_at: '2026-12-22T10:00:00Z', partner: 'PTN-0001', id: crypto.randomUUID() });
+  const run = (ms: number) => {
+    const end = performance.now() + ms;
+    let n = 0;
+    while (performance.now() < end) {
+      sealKeyFile({ payload, issuer, installationPublicKey: installation });
+      n += 1;
+    }
+    return n;
+  };
+  run(500);
+  const start = performance.now();
+  const n = run(2000);
+  return n / ((performance.now() - start) / 1000);
+}
 
 // ---------------------------------------------------------------- processes
 
@@ -510,6 +535,8 @@ async function main(): Promise<void> {
       SHUTDOWN_GRACE_SECONDS: '0',
     };
 
+    console.log('bench: key files sealed per second (one core, 2 s)');
+    const keyFiles = keyFileRate();
     console.log('bench: first start of the app (migrations, seed of the 100 MB release)');
     const first = startNode('app (first start)', 'src/server.ts', appEnv, START_FLAGS);
     let idleRssFirst: number;
@@ -599,6 +626,7 @@ async function main(): Promise<void> {
       downloadRssGrowth: rssGrowth < GOALS.downloadRssGrowthMb,
       idleRss: idleRss < GOALS.idleRssMb,
       idleRssFirstStart: idleRssFirst < GOALS.idleRssMb,
+      keyFiles: keyFiles >= GOALS.keyFilesPerSecond,
     };
 
     // Server CPU time per request / per GB: less affected than req/s and
@@ -614,6 +642,7 @@ async function main(): Promise<void> {
 
     console.log('');
     printTable([
+      { measure: 'key files sealed (one core)', value: `${fmt(keyFiles)} /s`, goal: `>= ${GOALS.keyFilesPerSecond} /s`, verdict: verdict(pass.keyFiles), cpu: '' },
       { measure: 'node:http hello', value: `${fmt(helloHttp.reqPerSec)} req/s`, goal: '(reference)', verdict: '', cpu: perReq(helloHttp) },
       { measure: 'Express 5 hello route', value: `${fmt(helloExpress.reqPerSec)} req/s`, goal: '(reference)', verdict: '', cpu: perReq(helloExpress) },
       { measure: 'app / (anonymous, page cache)', value: `${fmt(page.reqPerSec)} req/s`, goal: '', verdict: '', cpu: perReq(page) },
@@ -664,6 +693,7 @@ async function main(): Promise<void> {
       ratios: { pageVsExpress: pageRatio, downloadVsBare: downloadRatio },
       cpuRatios,
       rssMb: { idle: idleRss, idleOneSecondAfterRequests: idleRssEarly, idleFirstStart: idleRssFirst, expressHelloIdle: expressIdleRss, beforeDownload: rssBefore, maxDuringDownload: rssMax, afterDownload: rssAfter, growthDuringDownload: rssGrowth, bareServerGrowthDuringDownload: bareRssGrowth },
+      keyFilesPerSecond: keyFiles,
       goals: GOALS,
       pass,
       benchSeconds: (Date.now() - started) / 1000,
