@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { expect } from 'chai';
 import { chromium, type Browser } from 'playwright-core';
-import { linkIn, PASSWORD, waitMail } from '../helpers/accounts.js';
+import { createAccount, linkIn, PASSWORD, waitMail } from '../helpers/accounts.js';
+import { applyAs, credit, newInstallation } from '../helpers/recharge.js';
 import { createTestContext, DEMO_DEB, REPO_ROOT, type TestContext } from '../helpers/context.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
@@ -122,6 +123,36 @@ describe('browser: a visitor downloads artisan_nd', function () {
     expect(await page.textContent('.flash-success')).to.contain('Vous êtes déconnecté');
     await page.goto(`${base}/subscription/dashboard`);
     expect(page.url()).to.contain('/subscription/login');
+    await page.close();
+  });
+
+  it('recharges an installation and downloads the key file that opens for it', async () => {
+    const partnerId = await createAccount(ctx, 'revendeur@example.fr');
+    await credit(ctx, partnerId, 300);
+    const inst = newInstallation();
+    const page = await browser.newPage({ acceptDownloads: true, locale: 'fr-FR' });
+    await page.goto(`${base}/subscription/login`);
+    await page.fill('#email', 'revendeur@example.fr');
+    await page.fill('#password', PASSWORD);
+    await page.click('form.form button[type="submit"]');
+    await page.waitForURL(`${base}/subscription/dashboard`);
+    await page.click('.sub-nav a[href="/subscription/recharge"]');
+    await page.fill('#installation_code', inst.formatted.toLowerCase());
+    await page.fill('#customer', 'Boucherie Centrale');
+    await page.fill('#units', '120');
+    await page.click('form.form button[type="submit"]');
+    expect(await page.textContent('h1')).to.contain('Confirmer la recharge');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'recharge-confirm-fr.png'), fullPage: true });
+    await page.click('form.form button[type="submit"]');
+    await page.waitForURL(/\/subscription\/recharges\/[0-9a-f-]{36}$/);
+    expect(await page.textContent('.flash-success')).to.contain('120 unités');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[href$="/key.bin"]')]);
+    const saved = path.join(ctx.dir, 'browser.bin');
+    await download.saveAs(saved);
+    expect(applyAs(ctx, inst, fs.readFileSync(saved)).payload).to.include({ units: 120, serial: 1 });
+    await page.goto(`${base}/subscription/dashboard`);
+    expect(await page.textContent('main')).to.contain('180');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-chart-fr.png'), fullPage: true });
     await page.close();
   });
 });
