@@ -78,10 +78,23 @@ export function createI18n(defaultLocale: Locale, secureCookie: boolean): I18n {
     returnNull: false,
   });
   const t = { fr: instance.getFixedT('fr'), en: instance.getFixedT('en') };
-  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+  const detect = (req: Request, res: Response): Locale => {
     const detected = detector.detect(req, res, ['querystring', 'cookie', 'header']) as string | string[] | undefined;
     const first = (Array.isArray(detected) ? detected[0] : detected)?.slice(0, 2).toLowerCase();
-    const locale = isLocale(first) ? first : defaultLocale;
+    return isLocale(first) ? first : defaultLocale;
+  };
+  // Visitors without ?lang and without the lang cookie are told apart by
+  // Accept-Language alone: remember the answer per header value (bounded).
+  const byHeader = new Map<string, Locale>();
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    let locale: Locale;
+    if (!req.url.includes('?') && !req.headers.cookie?.includes(`${LANG_COOKIE}=`)) {
+      const header = req.headers['accept-language'] ?? '';
+      locale = byHeader.get(header) ?? detect(req, res);
+      if (byHeader.size < 512) byHeader.set(header, locale);
+    } else {
+      locale = detect(req, res);
+    }
     req.locale = locale;
     req.t = t[locale];
     const asked = req.query.lang;

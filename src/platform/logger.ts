@@ -1,7 +1,8 @@
 /**
  * Application logger (pino, JSON lines on stdout). Request logs come from
- * pino-http in src/http. Secrets never reach it: `redact` removes cookies,
- * authorization headers and any field named password or token.
+ * pino-http (app.ts), whose serializers keep no header and no query string.
+ * `redact` also removes any field named password, token, secret, cookie or
+ * authorization one level down, should one be logged by mistake.
  */
 import { pino, type Logger } from 'pino';
 
@@ -11,7 +12,8 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     redact: {
-      paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]', '*.password', '*.token', '*.secret'],
+      // Request lines carry no headers (see the pino-http serializers in app.ts); these catch secrets logged by mistake.
+      paths: ['*.password', '*.token', '*.secret', '*.cookie', '*.authorization'],
       censor: '[redacted]',
     },
   });
