@@ -3,11 +3,10 @@
  * (src/server.ts does). The whole middleware chain and every router is
  * visible here, in order:
  *
- *   request log → security headers → language → page cache (anonymous
- *   hits end here) → static assets → session → account → body →
+ *   security headers → language → page cache (anonymous hits end here,
+ *   logged by the cache) → request log → static assets → session → account → body →
  *   CSRF → locals → routers → 404 → error handler
  */
-import crypto from 'node:crypto';
 import path from 'node:path';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
@@ -21,6 +20,7 @@ import { createErrorHandler, notFound } from './http/error-handler.js';
 import { createI18n } from './http/i18n.js';
 import { createLocals } from './http/locals.js';
 import { PageCache } from './http/page-cache.js';
+import { requestId } from './http/request-id.js';
 import { perIpLimiter } from './http/rate-limit.js';
 import { securityHeaders } from './http/security.js';
 import { createAccountLoader } from './http/auth.js';
@@ -58,7 +58,6 @@ export interface AppHandle {
   close(): Promise<void>;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 export function createApp(deps: AppDeps): AppHandle {
   const { config, db, logger, mailer, clock } = deps;
@@ -72,7 +71,7 @@ export function createApp(deps: AppDeps): AppHandle {
   const i18n = createI18n(config.defaultLocale, config.secureCookies);
   const session = createSession(config, deps.sessionSecret);
   const csrf = createCsrf();
-  const pageCache = new PageCache(config.pageCacheTtl, sessionCookieName(config));
+  const pageCache = new PageCache(config.pageCacheTtl, sessionCookieName(config), logger);
   const downloads = new DownloadsService({ db, config, clock, logger });
   const audit = new AuditService(db, clock);
   const mails = new AccountMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger });
@@ -82,24 +81,23 @@ export function createApp(deps: AppDeps): AppHandle {
   const recharges = new RechargeService({ db, clock, audit, keys: deps.keys, store: new KeyFileStore(config.paths.keyFiles) });
   const contact = new ContactService({ db, mailer, clock, logger, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
-  app.use(pinoHttp({
-    logger,
-    genReqId: (req, res) => {
-      const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-    // One short line per request: no headers (cookies, tokens), no query values.
-    serializers: {
-      req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0], ip: req.remoteAddress }),
-      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-    },
-  }));
   app.use(securityHeaders(config.secureCookies));
   app.use(i18n.middleware);
   app.use(pageCache.serve);
+  app.use(pinoHttp({
+    logger,
+    genReqId: requestId,
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    // One short line per request: no headers (cookies, tokens), no query values.
+    // Raw objects straight to these small serializers (no pino-std-serializers
+    // copy of every header first): that copy, made for each request's child
+    // logger, cost ~100 µs a request, as much as Express itself.
+    wrapSerializers: false,
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string; socket?: { remoteAddress?: string } }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0], ip: req.socket?.remoteAddress }),
+      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+    },
+  }));
   app.use(express.static(config.paths.public, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
   app.use('/vendor/chart.js', express.static(path.join(config.paths.root, 'node_modules', 'chart.js', 'dist'), { index: false, maxAge: config.env === 'production' ? '7d' : 0 }));
   app.use(session.middleware);

@@ -12,6 +12,8 @@
  */
 import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { requestId } from './request-id.js';
 
 interface Entry {
   body: string;
@@ -25,6 +27,7 @@ export class PageCache {
   constructor(
     private readonly ttlSeconds: number,
     private readonly sessionCookie: string,
+    private readonly logger: Logger,
   ) {}
 
   /** True when this request may be answered from (and stored into) the cache. */
@@ -45,8 +48,23 @@ export class PageCache {
     if (!this.cacheable(req)) return next();
     const entry = this.entries.get(this.key(req));
     if (!entry || entry.expires < Date.now()) return next();
+    this.logHit(req, res);
     this.send(req, res, entry);
   };
+
+  /**
+   * A hit ends before pino-http (whose per-request child logger costs about
+   * as much as Express itself on this path), so the cache writes the same
+   * request line itself: request id, method, path, status, response time.
+   */
+  private logHit(req: Request, res: Response): void {
+    const id = requestId(req, res);
+    if (!this.logger.isLevelEnabled('info')) return;
+    const start = Date.now();
+    res.once('finish', () => {
+      this.logger.info({ req: { id, method: req.method, path: req.path }, res: { status: res.statusCode }, responseTime: Date.now() - start, cache: 'hit' }, 'request completed');
+    });
+  }
 
   /** Render `view` and answer it, storing it first when the request is cacheable. */
   render(req: Request, res: Response, view: string, locals: Record<string, unknown> = {}): void {

@@ -68,6 +68,39 @@ describe('npm run admin:create and admin:token', function () {
   });
 });
 
+describe('npm run partner:credit and keys:rotate', function () {
+  this.timeout(60000);
+  let ctx: TestContext;
+  let env: Record<string, string>;
+  before(async () => {
+    ctx = await createTestContext();
+    env = { DB_DIR: ctx.config.paths.db, LOGS_DIR: path.join(ctx.dir, 'logs'), SUBSCRIPTION_DIR: path.join(ctx.dir, 'subscription'), ...testDatabaseEnv(ctx.config.paths.db) };
+  });
+  after(async () => { await ctx.close(); });
+
+  it('credits a partner with a ledger row and an audit row, and refuses bad input', async () => {
+    const id = await createAccount(ctx, 'p@example.fr');
+    const res = await cli('partner-credit.ts', ['--email', 'p@example.fr', '--units', '500', '--reason', 'abonnement novembre'], env, '');
+    expect(res.code, res.err).to.equal(0);
+    expect(res.out).to.contain('Credited 500 units').and.contain('balance now 500');
+    expect(await ctx.handle.ledger.balance(id)).to.equal(500);
+    expect(await ctx.db('ledger_entries').first()).to.include({ kind: 'credit', units: 500, reason: 'abonnement novembre' });
+    expect(await ctx.db('audit_log').where({ action: 'balance.credit' }).first()).to.exist;
+    expect((await cli('partner-credit.ts', ['--email', 'p@example.fr', '--units', '-5', '--reason', 'x'], env, '')).code).to.equal(1);
+    expect((await cli('partner-credit.ts', ['--email', 'nobody@example.fr', '--units', '5', '--reason', 'x'], env, '')).code).to.equal(1);
+    expect(await ctx.handle.ledger.balance(id)).to.equal(500);
+  });
+
+  it('rotates the issuer key: a new active key, the old one retired', async () => {
+    const res = await cli('keys-rotate.ts', [], env, '');
+    expect(res.code, res.err).to.equal(0);
+    const rows = await ctx.db('issuer_keys').orderBy('id');
+    expect(rows.map((r: { status: string }) => r.status)).to.deep.equal(['retired', 'active']);
+    expect(res.out).to.contain(`New active issuer key ${rows[1].kid}`).and.contain(rows[0].kid);
+    expect(fs.readdirSync(path.join(ctx.dir, 'subscription', 'keys')).sort()).to.deep.equal(rows.map((r: { kid: string }) => `${r.kid}.key`).sort());
+  });
+});
+
 describe('logs', () => {
   const lines: string[] = [];
   let ctx: TestContext;
@@ -88,5 +121,14 @@ describe('logs', () => {
     expect(text).not.to.contain(PASSWORD).and.not.contain(token).and.not.contain('sid=');
     for (const line of text.trim().split('\n')) expect(() => JSON.parse(line), line).not.to.throw();
     expect(text).to.contain('[redacted]');
+  });
+
+  it('log a page served from the cache like any other request, with its request id', async () => {
+    await request(ctx.app).get('/features').expect(200);
+    const hit = await request(ctx.app).get('/features').set('X-Request-Id', 'hit-12345678').expect(200);
+    expect(hit.headers['x-request-id']).to.equal('hit-12345678');
+    const line = lines.map((l) => JSON.parse(l) as { req?: { id?: string; path?: string }; cache?: string; msg: string }).find((l) => l.req?.id === 'hit-12345678');
+    expect(line).to.include({ msg: 'request completed', cache: 'hit' });
+    expect(line!.req).to.include({ path: '/features' });
   });
 });
