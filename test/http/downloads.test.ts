@@ -201,7 +201,31 @@ describe('download limits', () => {
     const done = await ctx.db('downloads').where({ filename: 'big.deb' }).first();
     expect(aborted).to.exist;
     expect(done.outcome).to.equal('aborted');
-    expect(Number(done.bytes_sent)).to.be.lessThan(64 * 1024 * 1024);
+    expect(Number(done.bytes_sent)).to.be.greaterThan(0).and.lessThan(64 * 1024 * 1024);
+    await request(`http://127.0.0.1:${port}`).get(`/download/files/${FILE}`).expect(200);
+    await new Promise((r) => server.close(r));
+  });
+
+  it('survives clients that reset the connection in the middle of a download, and logs them as aborted', async () => {
+    ctx = await createTestContext({ env: { DOWNLOADS_CONCURRENT: '50', DOWNLOADS_PER_HOUR: '100' } });
+    const big = path.join(ctx.config.paths.downloads, 'big.deb');
+    fs.writeFileSync(big, Buffer.alloc(32 * 1024 * 1024, 2));
+    await ctx.handle.downloads.releases.insert({ product: 'other', version: '1', filename: 'big.deb', sizeBytes: 32 * 1024 * 1024, sha256: 'c'.repeat(64), changelog: '', publishedAt: ctx.clock.now(), isLatest: false }, ctx.clock.now());
+    const server = ctx.app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const { port } = server.address() as { port: number };
+    const net = await import('node:net');
+    await Promise.all(Array.from({ length: 8 }, () => new Promise<void>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /download/files/big.deb HTTP/1.1\r\nHost: x\r\n\r\n'));
+      let got = 0;
+      socket.on('data', (c: Buffer) => {
+        got += c.length;
+        if (got > 512 * 1024) socket.resetAndDestroy();
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', () => resolve());
+    })));
+    await waitFor(async () => Number((await ctx.db('downloads').where({ outcome: 'aborted' }).count({ n: '*' }).first())!.n) === 8);
     await request(`http://127.0.0.1:${port}`).get(`/download/files/${FILE}`).expect(200);
     await new Promise((r) => server.close(r));
   });
