@@ -81,9 +81,9 @@ export class DownloadLogRepository {
       });
   }
 
-  /** Whether `ip` already requested this release since `since` (a Range request then continues it). */
-  async hasEarlier(ip: string, releaseId: number, since: Date): Promise<boolean> {
-    const row = await this.db('downloads').where({ ip, release_id: releaseId }).where('started_at', '>=', since.toISOString()).first('id');
+  /** Whether `ip` had a counted download of this release since `since` (a later Range request continues it). */
+  async hasEarlierCounted(ip: string, releaseId: number, since: Date): Promise<boolean> {
+    const row = await this.db('downloads').where({ ip, release_id: releaseId, counted: true }).where('started_at', '>=', since.toISOString()).first('id');
     return Boolean(row);
   }
 

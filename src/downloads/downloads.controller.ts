@@ -45,6 +45,7 @@ export function createDownloadsController(service: DownloadsService, pageCache: 
       ip: req.ip ?? 'unknown',
       userAgent: req.get('user-agent') ?? '',
       rangeHeader: plan.kind === 'partial' ? plan.rangeHeader : null,
+      rangeStart: plan.kind === 'partial' ? plan.start : null,
       httpStatus,
     });
     if (config.downloads.accel === 'x-accel') {

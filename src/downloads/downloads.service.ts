@@ -5,8 +5,9 @@
  *
  * Abuse limits, per client IP:
  * - at most `DOWNLOADS_PER_HOUR` counted downloads in any sliding hour. A
- *   Range request for a release this IP already requested within the hour
- *   continues that download and is not counted again. The check inserts the
+ *   Range request starting past byte 0, for a release this IP downloaded
+ *   (counted) within the hour, continues that download and is not counted
+ *   again; a range from byte 0 is a new download. The check inserts the
  *   row first and then counts the rows up to it, so simultaneous requests
  *   from one IP cannot all slip under the limit, and it holds across several
  *   instances sharing the database;
@@ -34,6 +35,8 @@ export interface DownloadRequest {
   userAgent: string;
   /** The Range header when the answer will be a 206, else null. */
   rangeHeader: string | null;
+  /** First byte of that range (bytes), else null. */
+  rangeStart: number | null;
   /** 200 or 206. */
   httpStatus: number;
 }
@@ -105,25 +108,40 @@ export class DownloadsService {
     const { config, clock } = this.deps;
     const now = clock.now();
     const hourAgo = new Date(now.getTime() - HOUR * 1000);
-    const continues = req.rangeHeader !== null && (await this.log.hasEarlier(req.ip, req.release.id, hourAgo));
     const base = { releaseId: req.release.id, filename: req.release.filename, ip: req.ip, userAgent: req.userAgent, rangeHeader: req.rangeHeader, startedAt: now };
-    if ((this.active.get(req.ip) ?? 0) >= config.downloads.concurrent) {
-      await this.refuse(base, 60);
-    }
-    const id = await this.log.insert({ ...base, counted: !continues, httpStatus: req.httpStatus, outcome: 'started' });
-    if (!continues) {
-      const counted = await this.log.countedSince(req.ip, hourAgo, id);
-      if (counted.length > config.downloads.perHour) {
-        await this.log.finish(id, { outcome: 'refused', httpStatus: 429, bytesSent: 0, counted: false, finishedAt: now });
-        const oldest = counted[0]!;
-        const retry = Math.max(1, Math.ceil((oldest.getTime() + HOUR * 1000 - now.getTime()) / 1000));
-        this.appendLog({ ...base, id, httpStatus: 429, outcome: 'refused', bytesSent: 0, finishedAt: now });
-        throw new RateLimitedError(retry, 'Too many downloads from this address');
+    if ((this.active.get(req.ip) ?? 0) >= config.downloads.concurrent) await this.refuse(base, 60);
+    // The slot is taken before the first await, so simultaneous requests cannot all pass the check.
+    this.takeSlot(req.ip);
+    try {
+      // Only a range that starts past byte 0, after a counted download of the same file, continues it.
+      const continues = req.rangeStart !== null && req.rangeStart > 0 && (await this.log.hasEarlierCounted(req.ip, req.release.id, hourAgo));
+      const id = await this.log.insert({ ...base, counted: !continues, httpStatus: req.httpStatus, outcome: 'started' });
+      if (!continues) {
+        const counted = await this.log.countedSince(req.ip, hourAgo, id);
+        if (counted.length > config.downloads.perHour) {
+          await this.log.finish(id, { outcome: 'refused', httpStatus: 429, bytesSent: 0, counted: false, finishedAt: now });
+          const retry = Math.max(1, Math.ceil((counted[0]!.getTime() + HOUR * 1000 - now.getTime()) / 1000));
+          this.appendLog({ ...base, id, httpStatus: 429, outcome: 'refused', bytesSent: 0, finishedAt: now });
+          throw new RateLimitedError(retry, 'Too many downloads from this address');
+        }
       }
+      return { id, ip: req.ip, release: req.release, request: req, counted: !continues, startedAt: now };
+    } catch (err) {
+      this.releaseSlot(req.ip);
+      throw err;
     }
-    this.active.set(req.ip, (this.active.get(req.ip) ?? 0) + 1);
+  }
+
+  private takeSlot(ip: string): void {
+    this.active.set(ip, (this.active.get(ip) ?? 0) + 1);
     this.activeTotal += 1;
-    return { id, ip: req.ip, release: req.release, request: req, counted: !continues, startedAt: now };
+  }
+
+  private releaseSlot(ip: string): void {
+    const n = (this.active.get(ip) ?? 1) - 1;
+    if (n <= 0) this.active.delete(ip);
+    else this.active.set(ip, n);
+    this.activeTotal -= 1;
   }
 
   private async refuse(base: Omit<Parameters<DownloadLogRepository['insert']>[0], 'counted' | 'httpStatus' | 'outcome'>, retryAfter: number): Promise<never> {
@@ -136,10 +154,7 @@ export class DownloadsService {
 
   /** Release the transfer slot and record how the download ended (row and log line). */
   async finish(ticket: Ticket, outcome: DownloadOutcome, httpStatus: number, bytesSent: number): Promise<void> {
-    const n = (this.active.get(ticket.ip) ?? 1) - 1;
-    if (n <= 0) this.active.delete(ticket.ip);
-    else this.active.set(ticket.ip, n);
-    this.activeTotal -= 1;
+    this.releaseSlot(ticket.ip);
     const finishedAt = this.deps.clock.now();
     try {
       await this.log.finish(ticket.id, { outcome, httpStatus, bytesSent, finishedAt });

@@ -126,6 +126,11 @@ export function streamFile(res: Response, file: string, plan: Extract<Plan, { ki
   const [start, end] = plan.kind === 'partial' ? [plan.start, plan.end] : [0, plan.size - 1];
   const expected = end - start + 1;
   const progress = { sent: 0 };
+  if (res.destroyed || res.closed) {
+    // The client left while the download was being admitted: 'close' was already emitted.
+    onDone(0, false);
+    return;
+  }
   // A client that goes away mid-write makes the socket emit ECONNRESET/EPIPE:
   // without a listener that error would end the process.
   res.on('error', () => res.destroy());

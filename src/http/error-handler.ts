@@ -58,7 +58,7 @@ export function createErrorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
     const appErr = toAppError(err);
-    if (!appErr) logger.error({ err, reqId: req.id, url: req.originalUrl }, 'unexpected error');
+    if (!appErr) logger.error({ err, reqId: req.id, method: req.method, path: req.path }, 'unexpected error'); // no query: it may hold a token
     const status = appErr?.status ?? 500;
     if (appErr instanceof RateLimitedError) res.setHeader('Retry-After', String(appErr.retryAfter));
     res.status(status);

@@ -55,6 +55,12 @@ const CODE_ERRORS: Record<string, string> = {
   INSTALLATION_CODE_CHECKSUM: 'recharge.errors.code_checksum',
 };
 
+/** A unique-key violation: PostgreSQL 23505, SQLite SQLITE_CONSTRAINT (UNIQUE). */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(e.message ?? ''));
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 export class RechargeService {
@@ -107,7 +113,11 @@ export class RechargeService {
       const balance = await ledger.balance(partner.id);
       this.check({ ...partner, state: current?.state ?? 'closed' }, installation?.partnerId, balance, input.units);
       const now = this.deps.clock.now();
-      const inst = installation ?? (await repo.insertInstallation(code, partner.id, input.customer, now));
+      const inst = installation ?? (await repo.insertInstallation(code, partner.id, input.customer, now).catch((err: unknown) => {
+        // Another partner claimed this new installation in a concurrent transaction.
+        if (isUniqueViolation(err)) throw new ValidationError({ installation_code: 'recharge.errors.code_owned' });
+        throw err;
+      }));
       const serial = inst.lastSerial + 1;
       const expiresAt = new Date(now.getTime() + input.expiresInDays * 86400_000);
       const issuer = this.deps.keys.active;

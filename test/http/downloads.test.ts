@@ -178,6 +178,27 @@ describe('download limits', () => {
     expect(rows.map((r: { counted: unknown }) => Boolean(r.counted))).to.deep.equal([true, false, false]);
   });
 
+  it('counts a range from byte 0 as a new download, even after an earlier one', async () => {
+    ctx = await createTestContext({ env: { DOWNLOADS_PER_HOUR: '1' } });
+    await request(ctx.app).get(`/download/files/${FILE}`).buffer(true).parse(binary).expect(200);
+    await request(ctx.app).get(`/download/files/${FILE}`).set('Range', 'bytes=0-').expect(429);
+    await request(ctx.app).get(`/download/files/${FILE}`).set('Range', 'bytes=10-').buffer(true).parse(binary).expect(206);
+  });
+
+  it('refuses simultaneous requests beyond DOWNLOADS_CONCURRENT even before any transfer starts', async () => {
+    ctx = await createTestContext({ env: { DOWNLOADS_CONCURRENT: '2', DOWNLOADS_PER_HOUR: '100' } });
+    const { server, port } = await serveBigRelease(ctx, 16 * 1024 * 1024);
+    const http = await import('node:http');
+    const answers = await Promise.all(Array.from({ length: 6 }, () => new Promise<{ status: number; req: import('node:http').ClientRequest }>((resolve) => {
+      const req = http.get({ port, host: '127.0.0.1', path: '/download/files/big.deb' }, (res) => { res.pause(); resolve({ status: res.statusCode!, req }); });
+    })));
+    expect(answers.filter((a) => a.status === 200)).to.have.length(2);
+    expect(answers.filter((a) => a.status === 429)).to.have.length(4);
+    for (const a of answers) a.req.destroy();
+    await waitFor(() => ctx.handle.downloads.activeDownloads === 0);
+    await new Promise((r) => server.close(r));
+  });
+
   it('counts downloads per client IP through TRUST_PROXY hops only', async () => {
     ctx = await createTestContext({ env: { DOWNLOADS_PER_HOUR: '1', TRUST_PROXY: '1' } });
     await request(ctx.app).get(`/download/files/${FILE}`).set('X-Forwarded-For', '203.0.113.5').buffer(true).parse(binary).expect(200);
