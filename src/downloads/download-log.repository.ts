@@ -4,7 +4,7 @@
  * limit; `outcome` is started | complete | aborted | refused | offloaded;
  * `bytes_sent` is in bytes.
  */
-import type { Db } from '../platform/db.js';
+import { insertedId, type Db } from '../platform/db.js';
 import { toDate } from '../platform/time.js';
 
 export type DownloadOutcome = 'started' | 'complete' | 'aborted' | 'refused' | 'offloaded';
@@ -51,7 +51,7 @@ export class DownloadLogRepository {
 
   /** Insert a row and return its id. */
   async insert(d: NewDownload): Promise<number> {
-    const [row] = (await this.db('downloads')
+    return insertedId(await this.db('downloads')
       .insert({
         release_id: d.releaseId,
         filename: d.filename,
@@ -64,8 +64,7 @@ export class DownloadLogRepository {
         bytes_sent: 0,
         started_at: d.startedAt.toISOString(),
       })
-      .returning('id')) as ({ id: number } | number)[];
-    return typeof row === 'object' ? Number(row.id) : Number(row);
+      .returning('id'));
   }
 
   /** Record how a download ended. */

@@ -9,9 +9,10 @@
  * Several instances: each reads the keys at start; after `npm run
  * keys:rotate`, restart them so they all sign with the new key.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { kidOf, randomBytesForKeys, signingKey, type SigningKey } from './key-material.js';
+import { signingKey, type SigningKey } from '../crypto/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import { toDate } from '../platform/time.js';
@@ -62,7 +63,7 @@ export class IssuerKeys {
   }
 
   private createKeyFile(): SigningKey {
-    const seed = randomBytesForKeys(32);
+    const seed = crypto.randomBytes(32);
     const signer = signingKey(seed);
     fs.mkdirSync(this.keysDir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(path.join(this.keysDir, `${signer.kid.toString('hex')}.key`), `${seed.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
@@ -120,4 +121,3 @@ export class IssuerKeys {
   }
 }
 
-export { kidOf };

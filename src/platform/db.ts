@@ -54,6 +54,15 @@ export function createDb(database: DatabaseConfig): Db {
   });
 }
 
+/**
+ * The id of a row inserted with `.returning('id')`: PostgreSQL and recent
+ * SQLite answer `[{ id }]`, older drivers `[id]`.
+ */
+export function insertedId(rows: unknown[]): number {
+  const row = rows[0] as { id: unknown } | number | undefined;
+  return typeof row === 'object' && row !== null ? Number(row.id) : Number(row);
+}
+
 /** True when `db` talks to SQLite (for the few places where SQL must differ). */
 export function isSqlite(db: Db): boolean {
   return db.client.config.client === 'sqlite3';

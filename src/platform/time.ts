@@ -13,7 +13,3 @@ export function toDateOrNull(value: unknown): Date | null {
   return value === null || value === undefined ? null : toDate(value);
 }
 
-/** ISO string of `date` moved by `seconds` (negative goes back). */
-export function isoShift(date: Date, seconds: number): string {
-  return new Date(date.getTime() + seconds * 1000).toISOString();
-}

@@ -1,5 +1,5 @@
 /** The `contact_messages` table. */
-import type { Db } from '../platform/db.js';
+import { insertedId, type Db } from '../platform/db.js';
 
 export interface NewContactMessage {
   name: string;
@@ -15,7 +15,7 @@ export class ContactRepository {
   constructor(private readonly db: Db) {}
 
   async insert(m: NewContactMessage): Promise<number> {
-    const [row] = (await this.db('contact_messages')
+    return insertedId(await this.db('contact_messages')
       .insert({
         name: m.name,
         email: m.email,
@@ -26,8 +26,7 @@ export class ContactRepository {
         mail_status: 'pending',
         created_at: m.createdAt.toISOString(),
       })
-      .returning('id')) as ({ id: number } | number)[];
-    return typeof row === 'object' ? Number(row.id) : Number(row);
+      .returning('id'));
   }
 
   async setMailStatus(id: number, status: 'sent' | 'failed'): Promise<void> {
