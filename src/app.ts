@@ -24,7 +24,7 @@ import { requestId } from './http/request-id.js';
 import { perIpLimiter } from './http/rate-limit.js';
 import { securityHeaders } from './http/security.js';
 import { createAccountLoader } from './http/auth.js';
-import { createSession, sessionCookieName, storeDestroyer } from './http/session.js';
+import { createSession, saveBeforeRedirect, sessionCookieName, storeDestroyer } from './http/session.js';
 import { createKeysRouter, IssuerKeys } from './keys/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import { createKeyfilesApiRouter, createRechargeController, createRechargeRouter, KeyFileStore, LedgerService, RechargeService } from './recharge/index.js';
@@ -101,6 +101,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(express.static(config.paths.public, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
   app.use('/vendor/chart.js', express.static(path.join(config.paths.root, 'node_modules', 'chart.js', 'dist'), { index: false, maxAge: config.env === 'production' ? '7d' : 0 }));
   app.use(session.middleware);
+  app.use(saveBeforeRedirect);
   app.use(createAccountLoader(auth));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(csrf.protect);

@@ -93,3 +93,19 @@ export function saveSession(req: import('express').Request): Promise<void> {
 export function storeDestroyer(store: session.Store): { destroy(sid: string): Promise<void> } {
   return { destroy: (sid) => new Promise((resolve, reject) => store.destroy(sid, (err?: unknown) => (err ? reject(err) : resolve()))) };
 }
+
+/**
+ * Redirects wait for the session store: express-session sends the response
+ * head before its save completes, so a browser following a 303 at once could
+ * read the session before a flash message reached PostgreSQL. Only sessions
+ * holding data are saved (as express-session itself would).
+ */
+export const saveBeforeRedirect: RequestHandler = (req, res, next) => {
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+  res.redirect = ((...args: unknown[]) => {
+    const data = req.session ? Object.keys(req.session).filter((k) => k !== 'cookie') : [];
+    if (data.length === 0) return redirect(...args);
+    req.session.save(() => redirect(...args));
+  }) as typeof res.redirect;
+  next();
+};
