@@ -4,14 +4,16 @@
  * visible here, in order:
  *
  *   security headers → language → page cache (anonymous hits end here,
- *   logged by the cache) → request log → static assets → session → account → body →
- *   CSRF → locals → routers → 404 → error handler
+ *   logged by the cache) → request log → JSON API and public keys →
+ *   static assets → session → account → body → CSRF → locals → routers →
+ *   404 → error handler
  */
 import path from 'node:path';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
 import { AccountMails, AccountsService, AuthService, createAccountController, createAccountsRouter, createAuthController } from './accounts/index.js';
 import { createAdminRouter } from './admin/index.js';
+import { createApiDocsRouter } from './api-docs/index.js';
 import { AuditService } from './audit/index.js';
 import type { Config } from './config/index.js';
 import { createDownloadsController, createDownloadsRouter, DownloadsService } from './downloads/index.js';
@@ -26,6 +28,7 @@ import { securityHeaders } from './http/security.js';
 import { createAccountLoader } from './http/auth.js';
 import { createSession, saveBeforeRedirect, sessionCookieName, storeDestroyer } from './http/session.js';
 import { createKeysRouter, IssuerKeys } from './keys/index.js';
+import { createLicensesApiRouter, LicensesService } from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import { createKeyfilesApiRouter, createRechargeController, createRechargeRouter, KeyFileStore, LedgerService, RechargeService } from './recharge/index.js';
 import type { Clock } from './platform/clock.js';
@@ -43,7 +46,24 @@ export interface AppDeps {
   sessionSecret: string;
   /** Issuer keys, initialised (IssuerKeys.init) before the app is built. */
   keys: IssuerKeys;
+  /**
+   * Tests only: called with every JSON answer under /api (method, route path,
+   * status, headers, parsed body), so the suite can check each against the
+   * OpenAPI document. Production passes nothing.
+   */
+  apiObserver?: ApiObserver;
 }
+
+/** One JSON answer of the API, as the OpenAPI conformance check reads it. */
+export interface ApiExchange {
+  method: string;
+  /** The request path, without the query string. */
+  path: string;
+  status: number;
+  headers: Record<string, unknown>;
+  body: unknown;
+}
+export type ApiObserver = (exchange: ApiExchange) => void;
 
 export interface AppHandle {
   app: express.Express;
@@ -54,7 +74,9 @@ export interface AppHandle {
   audit: AuditService;
   downloads: DownloadsService;
   pageCache: PageCache;
-  /** Close what the app opened (session store, log files); not the database. */
+  /** The license server (issue 6); close() writes its pending validation statistics. */
+  licenses: LicensesService;
+  /** Close what the app opened (session store, log files, license statistics); not the database. */
   close(): Promise<void>;
 }
 
@@ -70,7 +92,7 @@ export function createApp(deps: AppDeps): AppHandle {
 
   const i18n = createI18n(config.defaultLocale, config.secureCookies);
   const session = createSession(config, deps.sessionSecret);
-  const csrf = createCsrf();
+  const csrf = createCsrf(sessionCookieName(config));
   const pageCache = new PageCache(config.pageCacheTtl, sessionCookieName(config), logger);
   const downloads = new DownloadsService({ db, config, clock, logger });
   const audit = new AuditService(db, clock);
@@ -79,6 +101,7 @@ export function createApp(deps: AppDeps): AppHandle {
   const accounts = new AccountsService({ db, clock, audit, mails, auth });
   const ledger = new LedgerService(db, clock, audit);
   const recharges = new RechargeService({ db, clock, audit, keys: deps.keys, store: new KeyFileStore(config.paths.keyFiles) });
+  const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys });
   const contact = new ContactService({ db, mailer, clock, logger, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
   app.use(securityHeaders(config.secureCookies));
@@ -98,11 +121,23 @@ export function createApp(deps: AppDeps): AppHandle {
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
   }));
+  // The JSON API and the public keys use no session, cookie, CSRF token or
+  // page locals: they are answered before that part of the chain (which
+  // costs more than a validation itself). Unmatched /api paths go on to the
+  // pages below (/api/docs) and end in the JSON 404.
+  if (deps.apiObserver) app.use('/api', observeApi(deps.apiObserver));
+  app.use(createKeysRouter(deps.keys));
+  app.use(createKeyfilesApiRouter(recharges, perIpLimiter({ windowSeconds: 3600, limit: config.keyfilesPerHour })));
+  app.use(createLicensesApiRouter({ config, db, clock, logger, audit, accounts, keys: deps.keys, licenses }));
   app.use(express.static(config.paths.public, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
   app.use('/vendor/chart.js', express.static(path.join(config.paths.root, 'node_modules', 'chart.js', 'dist'), { index: false, maxAge: config.env === 'production' ? '7d' : 0 }));
+  app.use('/vendor/swagger-ui', express.static(path.join(config.paths.root, 'node_modules', 'swagger-ui-dist'), { index: false, maxAge: config.env === 'production' ? '7d' : 0 }));
   app.use(session.middleware);
   app.use(saveBeforeRedirect);
   app.use(createAccountLoader(auth));
+  // Form bodies are small (16 KB); a release changelog (20,000 characters,
+  // at most 6 bytes per UTF-16 unit once URL-encoded) gets its own limit.
+  app.use(/^\/admin\/releases\/\d+\/changelog$/, express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 10 }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(csrf.protect);
   app.use(createLocals(csrf));
@@ -116,9 +151,8 @@ export function createApp(deps: AppDeps): AppHandle {
   }));
   app.use(createPartnersRouter(recharges, ledger, clock));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger), csrf.afterUpload));
-  app.use(createKeysRouter(deps.keys));
-  app.use(createKeyfilesApiRouter(recharges, perIpLimiter({ windowSeconds: 3600, limit: config.keyfilesPerHour })));
-  app.use(createAdminRouter());
+  app.use(createApiDocsRouter());
+  app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, pageCache, csrfAfterUpload: csrf.afterUpload }));
 
   app.use(notFound);
   app.use(createErrorHandler(logger));
@@ -132,9 +166,23 @@ export function createApp(deps: AppDeps): AppHandle {
     audit,
     downloads,
     pageCache,
+    licenses,
     close: async () => {
+      await licenses.close();
       await downloads.close();
       await session.close();
     },
+  };
+}
+
+/** Wraps res.json under /api to hand each answer to `observer` (tests only). */
+function observeApi(observer: ApiObserver): express.RequestHandler {
+  return (req, res, next) => {
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => {
+      observer({ method: req.method, path: req.originalUrl.split('?')[0]!, status: res.statusCode, headers: res.getHeaders(), body });
+      return json(body);
+    };
+    next();
   };
 }

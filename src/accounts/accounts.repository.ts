@@ -51,6 +51,24 @@ export type ProfileFields = Pick<Account, 'company' | 'name' | 'phone' | 'countr
 
 type Row = Record<string, unknown>;
 
+/** An admin API bearer token as the admin pages list it (its hash is never read back). */
+export interface ApiTokenRow {
+  id: number;
+  accountId: number;
+  ownerEmail: string;
+  label: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+function toApiTokenRow(r: Row): ApiTokenRow {
+  return {
+    id: Number(r.id), accountId: Number(r.account_id), ownerEmail: String(r.email), label: String(r.label ?? ''),
+    createdAt: toDate(r.created_at), lastUsedAt: toDateOrNull(r.last_used_at), revokedAt: toDateOrNull(r.revoked_at),
+  };
+}
+
 export function toAccount(r: Row): Account {
   return {
     id: Number(r.id),
@@ -164,6 +182,28 @@ export class AccountsRepository {
 
   async insertApiToken(accountId: number, tokenHash: string, label: string, now: Date): Promise<void> {
     await this.db('api_tokens').insert({ account_id: accountId, token_hash: tokenHash, label, created_at: now.toISOString() });
+  }
+
+  /** API tokens of every account, newest first, with their owner's e-mail; `limit` from `offset`; and how many in all. */
+  async listApiTokens(limit: number, offset: number): Promise<{ rows: ApiTokenRow[]; total: number }> {
+    const [count] = (await this.db('api_tokens').count({ n: '*' })) as { n: unknown }[];
+    const rows = (await this.db('api_tokens as t').join('accounts as a', 'a.id', 't.account_id')
+      .select('t.id', 't.account_id', 't.label', 't.created_at', 't.last_used_at', 't.revoked_at', 'a.email')
+      .orderBy('t.id', 'desc').limit(limit).offset(offset)) as Row[];
+    return { rows: rows.map(toApiTokenRow), total: Number(count?.n ?? 0) };
+  }
+
+  /** One API token (never its hash), or null. */
+  async apiTokenById(id: number): Promise<ApiTokenRow | null> {
+    const row = (await this.db('api_tokens as t').join('accounts as a', 'a.id', 't.account_id').where('t.id', id)
+      .first('t.id', 't.account_id', 't.label', 't.created_at', 't.last_used_at', 't.revoked_at', 'a.email')) as Row | undefined;
+    return row ? toApiTokenRow(row) : null;
+  }
+
+  /** Revoke an API token; false when it already was (or does not exist). */
+  async revokeApiToken(id: number, now: Date): Promise<boolean> {
+    const n = await this.db('api_tokens').where({ id }).whereNull('revoked_at').update({ revoked_at: now.toISOString() });
+    return Number(n) === 1;
   }
 
   /** The active staff account owning a bearer token (by its hash), or null. */

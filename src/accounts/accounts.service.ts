@@ -71,12 +71,45 @@ export class AccountsService {
     this.deps.mails.sendLater('verify', account.email, account.locale, `/subscription/verify?token=${token}`, { hours: 24 });
   }
 
-  private async issueToken(account: Account, purpose: TokenPurpose, ttl: number): Promise<string> {
+  /** A new mailed-link token for `account` (older unused ones of the purpose expire); `repo` may be in a transaction. */
+  private async issueToken(account: Account, purpose: TokenPurpose, ttl: number, repo = this.repo): Promise<string> {
     const now = this.deps.clock.now();
     const token = newToken();
-    await this.repo.expireTokens(account.id, purpose, now);
-    await this.repo.insertToken(account.id, purpose, hashToken(token), new Date(now.getTime() + ttl * 1000), now);
+    await repo.expireTokens(account.id, purpose, now);
+    await repo.insertToken(account.id, purpose, hashToken(token), new Date(now.getTime() + ttl * 1000), now);
     return token;
+  }
+
+  /**
+   * Staff: mail `account` a new verification link (24 h), with the audit row
+   * `action` in the same transaction as the token. False (nothing done) when
+   * the account is not pending verification.
+   */
+  async sendVerificationFor(account: Account, from: Actor, action: string): Promise<boolean> {
+    if (account.state !== 'pending_verification') return false;
+    const token = await this.deps.db.transaction(async (trx) => {
+      const issued = await this.issueToken(account, 'verify', VERIFY_TTL_SECONDS, this.repo.with(trx));
+      await this.deps.audit.record(from, action, { type: 'account', id: account.id }, account.email, trx);
+      return issued;
+    });
+    this.deps.mails.sendLater('verify', account.email, account.locale, `/subscription/verify?token=${token}`, { hours: 24 });
+    return true;
+  }
+
+  /**
+   * Staff: mail `account` a password reset link (30 min), with the audit row
+   * `action` in the same transaction as the token. False (nothing done) for a
+   * closed account.
+   */
+  async sendResetFor(account: Account, from: Actor, action: string): Promise<boolean> {
+    if (account.state === 'closed') return false;
+    const token = await this.deps.db.transaction(async (trx) => {
+      const issued = await this.issueToken(account, 'reset', RESET_TTL_SECONDS, this.repo.with(trx));
+      await this.deps.audit.record(from, action, { type: 'account', id: account.id }, account.email, trx);
+      return issued;
+    });
+    this.deps.mails.sendLater('reset', account.email, account.locale, `/subscription/reset?token=${token}`, { minutes: 30 });
+    return true;
   }
 
   /** Look a mailed token up without using it. */
@@ -196,5 +229,16 @@ export class AccountsService {
       await this.deps.audit.record(from, 'api_token.created', { type: 'account', id: account.id }, label, trx);
     });
     return token;
+  }
+
+  /** Revoke an admin API bearer token (`api_token.revoked` audit row in the same transaction); false when it already was. */
+  async revokeApiToken(id: number, from: Actor): Promise<boolean> {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (trx) => {
+      const token = await this.repo.with(trx).apiTokenById(id);
+      if (!token || !(await this.repo.with(trx).revokeApiToken(id, now))) return false;
+      await this.deps.audit.record(from, 'api_token.revoked', { type: 'api_token', id }, `${token.label} (${token.ownerEmail})`, trx);
+      return true;
+    });
   }
 }

@@ -73,8 +73,10 @@ export function createAuthController(accounts: AccountsService, auth: AuthServic
       const result = await auth.authenticate(parsed.data.email, parsed.data.password, actorOf(req));
       if (!result.ok) {
         if (result.reason === 'invalid') return renderLogin(req, res, 401, values, {}, { key: 'accounts.login.invalid' });
-        const key = result.reason === 'suspended' ? 'accounts.login.suspended' : 'accounts.login.pending';
-        return renderLogin(req, res, 403, values, {}, { key, params: { reason: result.account.stateReason ?? '' } });
+        // A suspended owner is told why (the reason an admin typed when suspending).
+        const reason = result.account.stateReason?.trim() ?? '';
+        const key = result.reason === 'pending' ? 'accounts.login.pending' : reason ? 'accounts.login.suspended' : 'accounts.login.suspended_no_reason';
+        return renderLogin(req, res, 403, values, {}, { key, params: { reason } });
       }
       const next = safeNext((req.body as Record<string, unknown>).next);
       await regenerateSession(req);

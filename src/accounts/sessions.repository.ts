@@ -11,6 +11,8 @@ export interface AccountSession {
   createdAt: Date;
   lastSeenAt: Date;
   endedAt: Date | null;
+  /** Why it ended (`logout`, `timeout`, `suspended`, `password_changed`…), null while live. */
+  endReason: string | null;
 }
 
 type Row = Record<string, unknown>;
@@ -24,6 +26,7 @@ function toSession(r: Row): AccountSession {
     createdAt: toDate(r.created_at),
     lastSeenAt: toDate(r.last_seen_at),
     endedAt: toDateOrNull(r.ended_at),
+    endReason: (r.end_reason as string | null) ?? null,
   };
 }
 
@@ -65,6 +68,12 @@ export class SessionsRepository {
   /** Live sessions of an account, most recent first. */
   async live(accountId: number): Promise<AccountSession[]> {
     const rows = (await this.db('account_sessions').where({ account_id: accountId }).whereNull('ended_at').orderBy('last_seen_at', 'desc')) as Row[];
+    return rows.map(toSession);
+  }
+
+  /** The latest `limit` sessions of an account, live or ended, newest first (the admin's login history). */
+  async recent(accountId: number, limit = 50): Promise<AccountSession[]> {
+    const rows = (await this.db('account_sessions').where({ account_id: accountId }).orderBy('created_at', 'desc').limit(limit)) as Row[];
     return rows.map(toSession);
   }
 

@@ -1,11 +1,27 @@
-/** The admin area (filled by the admin issue): staff only. */
-import { Router, type Request, type Response } from 'express';
-import { requireRole, STAFF_ROLES } from '../http/auth.js';
+/**
+ * The admin area: staff only (support reads, admin and superadmin act; the
+ * guards are in src/admin/shared.ts). Each area lives in src/admin/<area>/
+ * with its views in views/admin/<area>/ and its texts in
+ * src/locales/<lng>/admin-<area>.json.
+ */
+import { Router } from 'express';
+import type { AdminDeps } from './context.js';
+import { createAdminAuditRouter } from './audit/index.js';
+import { createAdminDashboardRouter } from './dashboard/index.js';
+import { createAdminDownloadsRouter } from './downloads/index.js';
+import { createAdminInstallationsRouter } from './installations/index.js';
+import { createAdminKeysRouter } from './keys/index.js';
+import { createAdminLicensesRouter } from './licenses/index.js';
+import { createAdminMessagesRouter } from './messages/index.js';
+import { createAdminPartnersRouter } from './partners/index.js';
+import { createAdminRechargesRouter } from './recharges/index.js';
+import { createAdminReleasesRouter } from './releases/index.js';
 
-export function createAdminRouter(): Router {
+export function createAdminRouter(deps: AdminDeps): Router {
   const router = Router();
-  router.get('/admin', requireRole(...STAFF_ROLES), (req: Request, res: Response) => {
-    res.render('admin/index', { title: req.t('admin.title') });
-  });
+  for (const create of [
+    createAdminDashboardRouter, createAdminPartnersRouter, createAdminInstallationsRouter, createAdminRechargesRouter,
+    createAdminReleasesRouter, createAdminDownloadsRouter, createAdminKeysRouter, createAdminMessagesRouter, createAdminAuditRouter, createAdminLicensesRouter,
+  ]) router.use(create(deps));
   return router;
 }

@@ -1,2 +1,3 @@
 /** The admin component. */
 export { createAdminRouter } from './admin.router.js';
+export type { AdminDeps } from './context.js';

@@ -52,6 +52,10 @@ const schema = z.object({
   SUBSCRIPTION_DIR: z.string().min(1).default('subscription'),
   ISSUER_KEY_FILE: z.string().min(1).optional(),
   KEYFILES_PER_HOUR: intInRange(600, 1, 1000000),
+  RELEASE_MAX_BYTES: intInRange(524_288_000, 1, 10 * 1024 ** 3),
+  LICENSE_TRIALS_PER_HOUR: intInRange(3, 1, 10_000_000),
+  LICENSE_ACTIVATIONS_PER_HOUR: intInRange(10, 1, 10_000_000),
+  LICENSE_VALIDATIONS_PER_HOUR: intInRange(100, 1, 100_000_000),
 });
 
 /** Database connection: the embedded SQLite file or a PostgreSQL URL. */
@@ -83,6 +87,10 @@ export interface Config {
   issuerKeyFile: string | undefined;
   /** Key-file fetches per IP and hour on the delivery API. */
   keyfilesPerHour: number;
+  /** Largest .deb an admin may upload on /admin/releases (bytes). */
+  releaseMaxBytes: number;
+  /** License server API limits, requests per client IP and hour (validate also counts the compatibility route). */
+  licenses: { trialsPerHour: number; activationsPerHour: number; validationsPerHour: number };
 }
 
 function parseDatabase(url: string | undefined, schemaName: string | undefined, dbDir: string): DatabaseConfig | string {
@@ -152,6 +160,12 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     },
     issuerKeyFile: e.ISSUER_KEY_FILE ? abs(e.ISSUER_KEY_FILE) : undefined,
     keyfilesPerHour: e.KEYFILES_PER_HOUR,
+    releaseMaxBytes: e.RELEASE_MAX_BYTES,
+    licenses: {
+      trialsPerHour: e.LICENSE_TRIALS_PER_HOUR,
+      activationsPerHour: e.LICENSE_ACTIVATIONS_PER_HOUR,
+      validationsPerHour: e.LICENSE_VALIDATIONS_PER_HOUR,
+    },
   };
   return deepFreeze(config);
 }

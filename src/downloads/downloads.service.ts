@@ -15,6 +15,12 @@
  *   process; behind nginx with several instances, per instance).
  * Refused requests are logged (outcome `refused`, status 429) and raise
  * RateLimitedError with Retry-After in seconds.
+ *
+ * Blocked IPs (the admin's block list, table `download_blocks`) get no file:
+ * `isBlocked` answers from an in-process copy of the list, reloaded at most
+ * every BLOCKS_TTL seconds (so other instances converge) and at once after a
+ * change made here (`blocksChanged`); `refuseBlocked` logs the refusal
+ * (outcome `refused`, status 403).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,10 +29,13 @@ import type { Config } from '../config/index.js';
 import { NotFoundError, RateLimitedError } from '../http/errors.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
+import { canonicalIp, DownloadBlocksRepository } from './download-blocks.repository.js';
 import { DownloadLogRepository, type DownloadOutcome } from './download-log.repository.js';
 import { ReleasesRepository, type Release } from './releases.repository.js';
 
 const HOUR = 3600;
+/** Seconds the in-process copy of the block list is trusted. */
+const BLOCKS_TTL = 30;
 const SAFE_FILENAME = /^[A-Za-z0-9][A-Za-z0-9.+~_-]{0,254}$/;
 
 export interface DownloadRequest {
@@ -60,7 +69,9 @@ export interface DownloadsDeps {
 
 export class DownloadsService {
   readonly releases: ReleasesRepository;
+  readonly blocks: DownloadBlocksRepository;
   private readonly log: DownloadLogRepository;
+  private blockList: { ips: Set<string>; expires: number } | null = null;
   private readonly active = new Map<string, number>();
   private activeTotal = 0;
   private logStream: fs.WriteStream | null = null;
@@ -68,6 +79,31 @@ export class DownloadsService {
   constructor(private readonly deps: DownloadsDeps) {
     this.releases = new ReleasesRepository(deps.db);
     this.log = new DownloadLogRepository(deps.db);
+    this.blocks = new DownloadBlocksRepository(deps.db);
+  }
+
+  /** Whether downloads from `ip` are blocked (one cached list, see the class comment). */
+  async isBlocked(ip: string): Promise<boolean> {
+    const key = canonicalIp(ip);
+    if (key === null) return false;
+    if (!this.blockList || this.blockList.expires < Date.now()) {
+      this.blockList = { ips: new Set(await this.blocks.allIps()), expires: Date.now() + BLOCKS_TTL * 1000 };
+    }
+    return this.blockList.ips.has(key);
+  }
+
+  /** Forget the cached block list (call after a block is added or removed). */
+  blocksChanged(): void {
+    this.blockList = null;
+  }
+
+  /** Log a download refused because its IP is blocked (row and log line, status 403). */
+  async refuseBlocked(req: Omit<DownloadRequest, 'rangeStart' | 'httpStatus'>): Promise<void> {
+    const now = this.deps.clock.now();
+    const base = { releaseId: req.release.id, filename: req.release.filename, ip: req.ip, userAgent: req.userAgent, rangeHeader: req.rangeHeader, startedAt: now };
+    const id = await this.log.insert({ ...base, counted: false, httpStatus: 403, outcome: 'refused' });
+    await this.log.finish(id, { outcome: 'refused', httpStatus: 403, bytesSent: 0, finishedAt: now });
+    this.appendLog({ ...base, id, httpStatus: 403, outcome: 'refused', bytesSent: 0, finishedAt: now });
   }
 
   /** The download page: the latest release and the older published ones. */

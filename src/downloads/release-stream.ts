@@ -135,8 +135,11 @@ export function streamFile(res: Response, file: string, plan: Extract<Plan, { ki
   // without a listener that error would end the process.
   res.on('error', () => res.destroy());
   // 'close' (not 'finish') also fires for aborted transfers: those must be logged too.
+  // Complete when every byte was handed to the socket (each write's callback succeeded): a client
+  // that read the whole Content-Length may close the connection before res.end() runs, and
+  // then 'close' comes with writableFinished still false although nothing is missing.
   res.once('close', () => {
-    onDone(progress.sent, res.writableFinished && progress.sent === expected);
+    onDone(progress.sent, progress.sent === expected);
   });
   pump(res, file, start, end, progress).then(
     (n) => {

@@ -2,7 +2,7 @@
  * The `releases` table: one row per downloadable file of a product.
  * Sizes are bytes; `sha256` is 64 lower-case hex characters.
  */
-import type { Db } from '../platform/db.js';
+import { isSqlite, type Db } from '../platform/db.js';
 import { toDate, toDateOrNull } from '../platform/time.js';
 
 export interface Release {
@@ -51,8 +51,114 @@ function toRelease(r: Row): Release {
   };
 }
 
+/** A release with its download counts (admin pages). */
+export interface ReleaseWithCounts extends Release {
+  /** Counted downloads (each new download by an IP; range continuations and refusals excluded). */
+  downloads: number;
+  /** Downloads that ended complete. */
+  completed: number;
+}
+
+/** Filters of the admin release list. `state`: '' | published | unpublished | latest. */
+export interface ReleaseFilter {
+  q?: string;
+  state?: string;
+}
+
+const RELEASE_SORTS: Record<string, string> = { created: 'r.created_at', published: 'r.published_at', version: 'r.version', downloads: 'downloads' };
+
 export class ReleasesRepository {
   constructor(private readonly db: Db) {}
+
+  /** The same repository over a transaction. */
+  with(trx: Db): ReleasesRepository {
+    return new ReleasesRepository(trx);
+  }
+
+  async byId(id: number): Promise<Release | null> {
+    const row = (await this.db('releases').where({ id }).first()) as Row | undefined;
+    return row ? toRelease(row) : null;
+  }
+
+  /** The release of `product` and `channel` with this exact version, if any. */
+  async findVersion(product: string, channel: string, version: string): Promise<Release | null> {
+    const row = (await this.db('releases').where({ product, channel, version }).first()) as Row | undefined;
+    return row ? toRelease(row) : null;
+  }
+
+  private filtered(f: ReleaseFilter) {
+    const counts = this.db('downloads').select('release_id')
+      .select(this.db.raw('sum(case when counted then 1 else 0 end) as downloads'))
+      .select(this.db.raw("sum(case when outcome = 'complete' then 1 else 0 end) as completed"))
+      .groupBy('release_id').as('d');
+    const q = this.db('releases as r').leftJoin(counts, 'd.release_id', 'r.id');
+    if (f.q) {
+      const like = `%${f.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q.where((w) => w.whereRaw("lower(r.version) like ? escape '\\'", [like]).orWhereRaw("lower(r.filename) like ? escape '\\'", [like]));
+    }
+    if (f.state === 'published') q.whereNotNull('r.published_at');
+    if (f.state === 'unpublished') q.whereNull('r.published_at');
+    if (f.state === 'latest') q.where('r.is_latest', true);
+    return q;
+  }
+
+  /** A page of releases with their download counts; `sort` is created | published | version | downloads. */
+  async listWithCounts(f: ReleaseFilter, sort: string, dir: 'asc' | 'desc', limit: number, offset: number): Promise<{ rows: ReleaseWithCounts[]; total: number }> {
+    const [count] = (await this.filtered(f).count({ n: '*' })) as { n: unknown }[];
+    const rows = (await this.filtered(f)
+      .select('r.*', this.db.raw('coalesce(d.downloads, 0) as downloads'), this.db.raw('coalesce(d.completed, 0) as completed'))
+      .orderBy(RELEASE_SORTS[sort] ?? 'r.created_at', dir).orderBy('r.id', dir).limit(limit).offset(offset)) as Row[];
+    return { rows: rows.map((r) => ({ ...toRelease(r), downloads: Number(r.downloads), completed: Number(r.completed) })), total: Number(count?.n ?? 0) };
+  }
+
+  /** Download counts of one release: counted, complete, refused, all rows. */
+  async countsOf(id: number): Promise<{ downloads: number; completed: number; refused: number; requests: number }> {
+    const row = (await this.db('downloads').where({ release_id: id })
+      .first(
+        this.db.raw('count(*) as requests'),
+        this.db.raw('sum(case when counted then 1 else 0 end) as downloads'),
+        this.db.raw("sum(case when outcome = 'complete' then 1 else 0 end) as completed"),
+        this.db.raw("sum(case when outcome = 'refused' then 1 else 0 end) as refused"),
+      )) as Row | undefined;
+    return { downloads: Number(row?.downloads ?? 0), completed: Number(row?.completed ?? 0), refused: Number(row?.refused ?? 0), requests: Number(row?.requests ?? 0) };
+  }
+
+  /** Every release (id, version, filename), newest first: the choices of a filter. */
+  async choices(): Promise<{ id: number; version: string; filename: string }[]> {
+    const rows = (await this.db('releases').orderBy('created_at', 'desc').orderBy('id', 'desc').select('id', 'version', 'filename')) as Row[];
+    return rows.map((r) => ({ id: Number(r.id), version: String(r.version), filename: String(r.filename) }));
+  }
+
+  /** Set or clear the publication date; an unpublished release stops being latest. */
+  async setPublished(id: number, publishedAt: Date | null, now: Date): Promise<void> {
+    await this.db('releases').where({ id }).update({
+      published_at: publishedAt?.toISOString() ?? null, updated_at: now.toISOString(), ...(publishedAt ? {} : { is_latest: false }),
+    });
+  }
+
+  /** Make `release` the only latest of its product and channel. Run inside a transaction. */
+  async setLatest(release: Release, now: Date): Promise<void> {
+    // PostgreSQL: lock the product's rows so two simultaneous marks cannot both stay latest (SQLite has one writer).
+    if (!isSqlite(this.db)) await this.db('releases').where({ product: release.product, channel: release.channel }).forUpdate().select('id');
+    await this.db('releases').where({ product: release.product, channel: release.channel, is_latest: true }).whereNot({ id: release.id })
+      .update({ is_latest: false, updated_at: now.toISOString() });
+    await this.db('releases').where({ id: release.id }).update({ is_latest: true, updated_at: now.toISOString() });
+  }
+
+  /** The release currently latest for a product and channel, if any. */
+  async latestOf(product: string, channel: string): Promise<Release | null> {
+    const row = (await this.db('releases').where({ product, channel, is_latest: true }).first()) as Row | undefined;
+    return row ? toRelease(row) : null;
+  }
+
+  async setChangelog(id: number, changelog: string, now: Date): Promise<void> {
+    await this.db('releases').where({ id }).update({ changelog, updated_at: now.toISOString() });
+  }
+
+  /** Delete the row (download rows keep their history, release_id set to NULL by the foreign key). */
+  async delete(id: number): Promise<void> {
+    await this.db('releases').where({ id }).delete();
+  }
 
   /** Published releases of `product`, newest first. */
   async listPublished(product: string): Promise<Release[]> {

@@ -9,9 +9,11 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { csrfSync } from 'csrf-sync';
+import { safeNext } from './auth.js';
+import { flash } from './flash.js';
 
 /** Routes that take a multipart upload: their CSRF check runs after multer has parsed the body. */
-export const UPLOAD_ROUTES = new Set(['/subscription/recharge']);
+export const UPLOAD_ROUTES = new Set(['/subscription/recharge', '/admin/releases']);
 
 export interface Csrf {
   protect: RequestHandler;
@@ -21,7 +23,8 @@ export interface Csrf {
   token(req: Request): string;
 }
 
-export function createCsrf(): Csrf {
+/** `sessionCookie`: the session cookie's name, to tell a session that no longer exists from a visitor that never had one. */
+export function createCsrf(sessionCookie: string): Csrf {
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
     getTokenFromRequest: (req) => {
       const body = req.body as Record<string, unknown> | undefined;
@@ -33,8 +36,50 @@ export function createCsrf(): Csrf {
   });
   const protect: RequestHandler = (req, res, next) => {
     if (req.path.startsWith('/api/')) return next();
+    // A form posted from a session that has just ended (suspended account,
+    // timeout, logged out elsewhere) carries the old session's token: send the
+    // visitor to the login page with the reason, not to a bare 403.
     if (req.method === 'POST' && UPLOAD_ROUTES.has(req.path) && req.is('multipart/form-data')) return next();
-    return csrfSynchronisedProtection(req, res, next);
+    return check(req, res, next);
   };
-  return { protect, afterUpload: csrfSynchronisedProtection, token: (req) => generateToken(req) };
+  // A form posted from a session that no longer exists (ended by a
+  // suspension, a password change, a timeout or a log-out elsewhere) cannot
+  // carry a valid token: instead of a bare 403, say so and send the visitor
+  // to the login page (or, for a public form, back to its page).
+  // A request without a session cookie, or whose session still exists, with
+  // a missing or wrong token stays a 403.
+  const check: RequestHandler = (req, res, next) => {
+    csrfSynchronisedProtection(req, res, (err?: unknown) => {
+      const session = req.session as { csrfToken?: unknown; accountId?: unknown } | undefined;
+      const gone = Boolean(req.headers.cookie?.includes(`${sessionCookie}=`)) && session?.csrfToken === undefined && session?.accountId === undefined;
+      if (!err || !gone) return next(err);
+      flash(req, 'error', 'accounts.flash.session_gone');
+      res.redirect(303, goneTarget(req.path, backPath(req.get('referer'), req.get('host'))));
+    });
+  };
+  return { protect, afterUpload: check, token: (req) => generateToken(req) };
+}
+
+/**
+ * Where a form from a session that no longer exists goes: forms of the
+ * partner and admin areas to the login page (their Referer may be a
+ * confirmation page, which only exists as a POST answer); public forms
+ * (contact, login, register, …) back to the same-site page they came from.
+ */
+export function goneTarget(postPath: string, referer: string | null): string {
+  const back = safeNext(referer);
+  const inArea = (p: string): boolean => p.startsWith('/admin') || /^\/subscription\/(?:dashboard|recharge|installations|account)/.test(p);
+  if (!back || inArea(postPath) || inArea(back)) return '/subscription/login';
+  return back;
+}
+
+/** The path of a same-site Referer (`http(s)://<host>/path?query`), or null. */
+function backPath(referer: string | undefined, host: string | undefined): string | null {
+  if (!referer || !host) return null;
+  try {
+    const u = new URL(referer);
+    return u.host === host ? u.pathname + u.search : null;
+  } catch {
+    return null;
+  }
 }

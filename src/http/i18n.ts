@@ -17,7 +17,14 @@ import { LanguageDetector } from 'i18next-http-middleware';
 
 export const LOCALES = ['fr', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
-export const NAMESPACES = ['common', 'site'] as const;
+/**
+ * Namespaces: every `<name>.json` of src/locales/fr (the same set must exist
+ * in every locale; a test checks it). `common` and `site` are the public
+ * site's; each admin area has its own file (`admin`, `admin-partners`, …),
+ * used as `t('admin-partners:list.title')`.
+ */
+export const NAMESPACES: readonly string[] = fs.readdirSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'locales', 'fr'))
+  .filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
 
 const LOCALES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'locales');
 const LANG_COOKIE = 'lang';

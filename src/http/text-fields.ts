@@ -41,7 +41,7 @@ export function fieldErrors(error: z.ZodError, fallback: (field: string) => stri
   const errors: Record<string, string> = {};
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? 'form');
-    if (!errors[field]) errors[field] = /^[a-z_]+\.[a-z_.]+$/.test(issue.message) ? issue.message : fallback(field);
+    if (!errors[field]) errors[field] = /^([a-z-]+:)?[a-z_]+\.[a-z_.]+$/.test(issue.message) ? issue.message : fallback(field);
   }
   return errors;
 }

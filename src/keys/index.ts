@@ -1,3 +1,3 @@
 /** The issuer keys component. */
-export { IssuerKeys, type IssuerKeyRow } from './issuer-keys.js';
+export { IssuerKeys, REFRESH_MS, type IssuerKeyRow, type Rotation } from './issuer-keys.js';
 export { createKeysRouter } from './keys.router.js';

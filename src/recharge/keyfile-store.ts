@@ -29,6 +29,14 @@ export class KeyFileStore {
     await fs.rename(tmp, target);
   }
 
+  /** Rename the copy of a revoked recharge to `<id>.bin.revoked` (kept for the record, never served). No copy: nothing to do. */
+  async markRevoked(id: string): Promise<void> {
+    const target = this.file(id);
+    await fs.rename(target, `${target}.revoked`).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+
   /** The copy when it matches `sha256` (hex), else `fromDb()` written back. */
   async read(id: string, sha256: string, fromDb: () => Promise<Buffer>): Promise<Buffer> {
     const copy = await fs.readFile(this.file(id)).catch(() => null);

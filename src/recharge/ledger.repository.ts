@@ -42,6 +42,18 @@ export class LedgerRepository {
     await this.db('accounts').where({ id: accountId }).forUpdate().first('id');
   }
 
+  /** The account's state (`closed`…), null for no such account. Read after lockAccount it stays true for the transaction. */
+  async accountState(accountId: number): Promise<string | null> {
+    const row = (await this.db('accounts').where({ id: accountId }).first('state')) as { state: unknown } | undefined;
+    return row ? String(row.state) : null;
+  }
+
+  /** Has the account a ledger row with this `reference` (e.g. `adm:<uuid>`, a recharge id)? */
+  async hasReference(accountId: number, reference: string): Promise<boolean> {
+    const row = (await this.db('ledger_entries').where({ account_id: accountId, reference }).first('id')) as { id: unknown } | undefined;
+    return row !== undefined;
+  }
+
   async balance(accountId: number): Promise<number> {
     const row = (await this.db('ledger_entries').where({ account_id: accountId }).orderBy('id', 'desc').first('balance_after')) as { balance_after: unknown } | undefined;
     return row ? Number(row.balance_after) : 0;

@@ -24,17 +24,28 @@ export class LedgerService {
 
   /**
    * Credit or debit `units` (1..10,000,000) with a reason, in one transaction with its audit row.
-   * @throws ValidationError for bad units or an empty reason; ConflictError INSUFFICIENT_BALANCE for a debit beyond the balance.
+   * Options: `reference` (at most 64 characters) is stored on the row and makes
+   * the change one-time: when the account already has a row with it, nothing
+   * is written; `refuseClosed` refuses a closed account. Both checks run
+   * after the account is locked, so concurrent calls cannot both pass.
+   * Returns the balance after the change.
+   * @throws ValidationError for bad units, an empty reason or a reference over 64 characters;
+   *   ConflictError ALREADY_RECORDED (details: { balance }) for a reference already used on the account,
+   *   ACCOUNT_CLOSED for a closed account with `refuseClosed`, INSUFFICIENT_BALANCE for a debit beyond the balance.
    */
-  async change(accountId: number, kind: 'credit' | 'debit', units: number, reason: string, actor: Actor): Promise<number> {
+  async change(accountId: number, kind: 'credit' | 'debit', units: number, reason: string, actor: Actor, opts: { reference?: string; refuseClosed?: boolean } = {}): Promise<number> {
     if (!Number.isInteger(units) || units < 1 || units > MAX_CREDIT_UNITS) throw new ValidationError({ units: 'recharge.errors.units_range' });
     if (!reason.trim()) throw new ValidationError({ reason: 'recharge.errors.reason_required' });
+    const reference = opts.reference ?? null;
+    if (reference !== null && (reference === '' || reference.length > 64)) throw new ValidationError({ form: 'recharge.errors.confirm_invalid' });
     return this.db.transaction(async (trx) => {
       const repo = new LedgerRepository(trx);
       await repo.lockAccount(accountId);
       const before = await repo.balance(accountId);
+      if (reference !== null && (await repo.hasReference(accountId, reference))) throw new ConflictError('Already recorded', 'ALREADY_RECORDED', { balance: before });
+      if (opts.refuseClosed && (await repo.accountState(accountId)) === 'closed') throw new ConflictError('Account closed', 'ACCOUNT_CLOSED');
       if (kind === 'debit' && before < units) throw new ConflictError('Balance too small', 'INSUFFICIENT_BALANCE', { balance: before });
-      const after = await repo.append({ accountId, kind, units, reason, reference: null, actorId: actor.id, actorLabel: actor.email ?? actor.userAgent }, before, this.clock.now());
+      const after = await repo.append({ accountId, kind, units, reason, reference, actorId: actor.id, actorLabel: actor.email ?? actor.userAgent }, before, this.clock.now());
       await this.audit.record(actor, `balance.${kind}`, { type: 'account', id: accountId }, `${units} units: ${reason.slice(0, 200)}`, trx);
       return after;
     });

@@ -59,6 +59,7 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
         res.render('recharge/confirm', { title: req.t('recharge.confirm.title'), preview, formatted: formatInstallationCode(preview.code) });
       } catch (err) {
         if (err instanceof ValidationError) return renderForm(req, res, 422, values, err.fields);
+        if (err instanceof AppError && err.code === 'ACCOUNT_SUSPENDED') return renderForm(req, res, 409, values, { form: 'recharge.errors.account_suspended' });
         throw err;
       }
     },
@@ -74,6 +75,7 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
       } catch (err) {
         if (err instanceof ValidationError) return renderForm(req, res, 422, typed(req.body), err.fields);
         if (err instanceof AppError && err.code === 'CONFIRMATION_USED') return renderForm(req, res, 409, typed(req.body), { form: 'recharge.errors.confirm_invalid' });
+        if (err instanceof AppError && err.code === 'ACCOUNT_SUSPENDED') return renderForm(req, res, 409, typed(req.body), { form: 'recharge.errors.account_suspended' });
         throw err;
       }
     },
@@ -83,9 +85,19 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
       res.render('recharge/show', { title: req.t('recharge.show.title'), r, formatted: formatInstallationCode(r.installationCode) });
     },
 
+    /**
+     * The key file. Its own partner's download delivers it (delivered_at set
+     * once; after that it cannot be revoked); staff downloads deliver nothing.
+     * A revoked recharge answers 410 with an explanation page.
+     */
     keyFile: async (req: Request, res: Response): Promise<void> => {
       const r = await service.visible(String(req.params.id), req.account!);
-      const bytes = await service.keyFile(r);
+      const bytes = await service.deliver(r, r.partnerId === req.account!.id ? undefined : actorOf(req));
+      if (!bytes) {
+        const revoked = (await service.repo.rechargeById(r.id)) ?? r;
+        res.status(410).render('recharge/revoked', { title: req.t('recharge.revoked.title'), r: revoked });
+        return;
+      }
       res.attachment(`artisan_nd-${r.installationCode.slice(0, 5)}-${r.serial}.bin`);
       res.type('application/octet-stream').setHeader('Cache-Control', 'private, no-store');
       res.send(bytes);

@@ -25,7 +25,8 @@ export function createRechargeRouter(ctl: ReturnType<typeof createRechargeContro
  * `GET /api/v1/installations/:code/keyfiles?after_serial=N` →
  * `{"keyfiles":[{"serial":…,"id":…,"file":"<base64>"}]}`, at most 100, serial
  * order. The files are encrypted to the installation, so no login is needed;
- * the route is rate-limited per IP.
+ * the route is rate-limited per IP. Only issued (not revoked) files are
+ * served, and serving one marks it delivered (it can no longer be revoked).
  */
 export function createKeyfilesApiRouter(service: RechargeService, limiter: RequestHandler): Router {
   const router = Router();
@@ -38,7 +39,7 @@ export function createKeyfilesApiRouter(service: RechargeService, limiter: Reque
     }
     const after = req.query.after_serial === undefined ? 0 : Number(req.query.after_serial);
     if (!Number.isInteger(after) || after < 0) throw new BadRequestError('after_serial must be a whole number >= 0');
-    const files = await service.repo.filesAfter(code, after, 100);
+    const files = await service.deliverAfter(code, after, 100);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ installation: formatInstallationCode(code), keyfiles: files.map((f) => ({ serial: f.serial, id: f.id, file: f.file.toString('base64') })) });
   });

@@ -80,21 +80,32 @@ export class RechargeService {
     }
   }
 
-  /** Check a request and describe it. @throws ValidationError (field → i18n key). */
+  /**
+   * Check a request and describe it (the account state is read again from the database).
+   * @throws ValidationError (field → i18n key); ConflictError ACCOUNT_SUSPENDED.
+   */
   async prepare(partner: Account, input: RechargeInput): Promise<RechargePreview> {
     const code = this.parseCode(input.installationCode);
-    const [balance, existing] = await Promise.all([new LedgerRepository(this.deps.db).balance(partner.id), this.repo.installationByCode(code)]);
-    this.check(partner, existing?.partnerId, balance, input.units);
+    const [balance, existing, current] = await Promise.all([
+      new LedgerRepository(this.deps.db).balance(partner.id), this.repo.installationByCode(code), new AccountsRepository(this.deps.db).byId(partner.id),
+    ]);
+    this.check({ ...partner, state: current?.state ?? 'closed' }, existing?.partnerId, balance, input.units);
     return { ...input, code, balance, balanceAfter: balance - input.units, confirmId: crypto.randomUUID(), newInstallation: !existing };
   }
 
+  /** @throws ConflictError ACCOUNT_SUSPENDED; ValidationError for another inactive state, a code owned by another partner, a balance too small. */
   private check(partner: Account, ownerId: number | undefined, balance: number, units: number): void {
+    if (partner.state === 'suspended') throw new ConflictError('The partner account is suspended', 'ACCOUNT_SUSPENDED');
     if (partner.state !== 'active') throw new ValidationError({ form: 'recharge.errors.not_active' });
     if (ownerId !== undefined && ownerId !== partner.id) throw new ValidationError({ installation_code: 'recharge.errors.code_owned' });
     if (units > balance) throw new ValidationError({ units: 'recharge.errors.balance_low' });
   }
 
-  /** Create the recharge (see the module comment). Returns it; the same one again for a repeated `confirmId`. */
+  /**
+   * Create the recharge (see the module comment). Returns it; the same one again for a repeated `confirmId`.
+   * The account state is re-read inside the transaction, its row locked: a partner suspended meanwhile gets
+   * ConflictError ACCOUNT_SUSPENDED and nothing is written. @throws ValidationError, ConflictError.
+   */
   async confirm(partner: Account, input: RechargeInput & { confirmId: string }, actor: Actor): Promise<Recharge> {
     if (!UUID.test(input.confirmId)) throw new ValidationError({ form: 'recharge.errors.confirm_invalid' });
     if (!Number.isInteger(input.units) || input.units < 1 || input.units > MAX_UNITS) throw new ValidationError({ units: 'recharge.errors.units_range' });
@@ -148,5 +159,65 @@ export class RechargeService {
   /** The key file bytes: the copy on disk, rebuilt from the database when missing or altered. */
   async keyFile(r: Recharge): Promise<Buffer> {
     return this.deps.store.read(r.id, r.sha256, async () => (await this.repo.fileOf(r.id))!);
+  }
+
+  /**
+   * The key file handed out: marks it delivered (once) and returns its bytes
+   * — or null when it was revoked (also when a revocation won a race with
+   * this download). A file staff download has left the portal too, so it
+   * counts as delivered (no revocation afterwards), and each staff download
+   * writes an audit row `recharge.key_downloaded` in the same transaction.
+   */
+  async deliver(r: Recharge, staff?: Actor): Promise<Buffer | null> {
+    if (r.state === 'revoked') return null;
+    const issued = await this.deps.db.transaction(async (trx) => {
+      const ids = await new RechargesRepository(trx).markDelivered([r.id], this.deps.clock.now());
+      if (staff && ids.has(r.id)) await this.deps.audit.record(staff, 'recharge.key_downloaded', { type: 'recharge', id: r.id }, `serial ${r.serial}, ${r.units} units, by staff`, trx);
+      return ids;
+    });
+    return issued.has(r.id) ? this.keyFile(r) : null;
+  }
+
+  /**
+   * The delivery API: issued key files of installation `code` after serial
+   * `afterSerial` (at most `limit`, serial order), each marked delivered; a
+   * file revoked between the read and the marking is left out.
+   */
+  async deliverAfter(code: string, afterSerial: number, limit: number): Promise<{ serial: number; id: string; file: Buffer }[]> {
+    const files = await this.repo.filesAfter(code, afterSerial, limit);
+    const issued = await this.repo.markDelivered(files.map((f) => f.id), this.deps.clock.now());
+    return files.filter((f) => issued.has(f.id));
+  }
+
+  /**
+   * Revoke a recharge that was never delivered, in ONE transaction: lock the
+   * partner's account (same order as `confirm`) and the recharge row, mark it
+   * revoked (who, when, why), credit its units back to the partner's ledger
+   * (reference = recharge id), count it off the installation's totals, audit
+   * `recharge.revoked`. Afterwards the copy on disk is renamed `<id>.bin.revoked`.
+   * @throws NotFoundError; ConflictError ALREADY_REVOKED | ALREADY_DELIVERED.
+   */
+  async revoke(id: string, reason: string, actor: Actor): Promise<Recharge> {
+    if (!UUID.test(id)) throw new NotFoundError('no such recharge');
+    await this.deps.db.transaction(async (trx) => {
+      const repo = new RechargesRepository(trx);
+      const ledger = new LedgerRepository(trx);
+      const before = await repo.rechargeById(id);
+      if (!before) throw new NotFoundError('no such recharge');
+      await ledger.lockAccount(before.partnerId);
+      const r = (await repo.rechargeForUpdate(id))!;
+      if (r.state === 'revoked') throw new ConflictError('Recharge already revoked', 'ALREADY_REVOKED');
+      if (r.deliveredAt) throw new ConflictError('Recharge already delivered', 'ALREADY_DELIVERED');
+      const now = this.deps.clock.now();
+      if (!(await repo.markRevoked(id, reason, actor.id, now))) throw new ConflictError('Recharge already delivered', 'ALREADY_DELIVERED');
+      await repo.unrecordRecharge(r.installationId, r.units, now);
+      const balance = await ledger.balance(r.partnerId);
+      await ledger.append({ accountId: r.partnerId, kind: 'credit', units: r.units, reason: `Revoked recharge ${id}: ${reason}`, reference: id, actorId: actor.id, actorLabel: actor.email }, balance, now);
+      const owner = await new AccountsRepository(trx).byId(r.partnerId);
+      await this.deps.audit.record(actor, 'recharge.revoked', { type: 'recharge', id },
+        `issued → revoked; ${r.units} units credited back to ${owner?.email ?? `#${r.partnerId}`} (installation ${r.installationCode.slice(0, 10)}…, serial ${r.serial}): ${reason.slice(0, 200)}`, trx);
+    });
+    await this.deps.store.markRevoked(id);
+    return (await this.repo.rechargeById(id))!;
   }
 }

@@ -28,6 +28,12 @@ export interface Recharge {
   state: 'issued' | 'revoked';
   issuedAt: Date;
   expiresAt: Date | null;
+  /** When the owning partner first downloaded the key file or the delivery API first served it; null = never delivered. */
+  deliveredAt: Date | null;
+  revokedAt: Date | null;
+  revokedReason: string | null;
+  /** Account id of the staff member who revoked it. */
+  revokedBy: number | null;
 }
 
 type Row = Record<string, unknown>;
@@ -39,15 +45,19 @@ function toInstallation(r: Row): Installation {
   };
 }
 
-function toRecharge(r: Row): Recharge {
+export function toRecharge(r: Row): Recharge {
   return {
     id: String(r.id), partnerId: Number(r.partner_id), installationId: Number(r.installation_id), installationCode: String(r.code), customer: String(r.customer),
     serial: Number(r.serial), units: Number(r.units), kid: String(r.kid), sha256: String(r.sha256), state: r.state === 'revoked' ? 'revoked' : 'issued',
-    issuedAt: toDate(r.issued_at), expiresAt: toDateOrNull(r.expires_at),
+    issuedAt: toDate(r.issued_at), expiresAt: toDateOrNull(r.expires_at), deliveredAt: toDateOrNull(r.delivered_at), revokedAt: toDateOrNull(r.revoked_at),
+    revokedReason: (r.revoked_reason as string | null) ?? null, revokedBy: r.revoked_by === null || r.revoked_by === undefined ? null : Number(r.revoked_by),
   };
 }
 
-const RECHARGE_COLUMNS = ['r.id', 'r.partner_id', 'r.installation_id', 'r.serial', 'r.units', 'r.kid', 'r.sha256', 'r.state', 'r.issued_at', 'r.expires_at', 'i.code', 'i.customer'];
+export const RECHARGE_COLUMNS = [
+  'r.id', 'r.partner_id', 'r.installation_id', 'r.serial', 'r.units', 'r.kid', 'r.sha256', 'r.state', 'r.issued_at', 'r.expires_at',
+  'r.delivered_at', 'r.revoked_at', 'r.revoked_reason', 'r.revoked_by', 'i.code', 'i.customer',
+];
 
 export interface RechargeFilter {
   partnerId?: number;
@@ -89,6 +99,41 @@ export class RechargesRepository {
   async rechargeById(id: string): Promise<Recharge | null> {
     const row = (await this.db('recharges as r').join('installations as i', 'i.id', 'r.installation_id').where('r.id', id).first(RECHARGE_COLUMNS)) as Row | undefined;
     return row ? toRecharge(row) : null;
+  }
+
+  /** The recharge row locked until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite runs one transaction at a time). */
+  async rechargeForUpdate(id: string): Promise<Recharge | null> {
+    const q = this.db('recharges as r').join('installations as i', 'i.id', 'r.installation_id').where('r.id', id);
+    if (!isSqlite(this.db)) q.forUpdate('r');
+    const row = (await q.first(RECHARGE_COLUMNS)) as Row | undefined;
+    return row ? toRecharge(row) : null;
+  }
+
+  /**
+   * Mark recharges delivered at `now`, once: only rows still `issued` and not
+   * yet delivered change (a concurrent revocation waits on, or wins, the same
+   * row). Returns the ids among `ids` that are issued afterwards — delivered
+   * now or before, so no longer revocable; a revoked id is left out.
+   */
+  async markDelivered(ids: string[], now: Date): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    await this.db('recharges').whereIn('id', ids).where('state', 'issued').whereNull('delivered_at').update({ delivered_at: now.toISOString() });
+    const rows = (await this.db('recharges').whereIn('id', ids).where('state', 'issued').select('id')) as { id: unknown }[];
+    return new Set(rows.map((r) => String(r.id)));
+  }
+
+  /** issued and never delivered → revoked. Returns false when the row was not in that state any more. */
+  async markRevoked(id: string, reason: string, by: number | null, now: Date): Promise<boolean> {
+    const n = await this.db('recharges').where({ id, state: 'issued' }).whereNull('delivered_at')
+      .update({ state: 'revoked', revoked_at: now.toISOString(), revoked_reason: reason.slice(0, 500), revoked_by: by });
+    return Number(n) === 1;
+  }
+
+  /** Take a revoked recharge's units and count off its installation's totals (`last_serial` stays: serials are never reused). */
+  async unrecordRecharge(installationId: number, units: number, now: Date): Promise<void> {
+    await this.db('installations').where({ id: installationId }).update({
+      total_units: this.db.raw('total_units - ?', [units]), recharge_count: this.db.raw('recharge_count - 1'), updated_at: now.toISOString(),
+    });
   }
 
   async fileOf(id: string): Promise<Buffer | null> {

@@ -6,51 +6,35 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Server } from 'node:http';
 import { expect } from 'chai';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createAccount, linkIn, PASSWORD, waitMail } from '../helpers/accounts.js';
 import { applyAs, credit, newInstallation } from '../helpers/recharge.js';
-import { createTestContext, DEMO_DEB, REPO_ROOT, type TestContext } from '../helpers/context.js';
+import { startBrowserRig, SCREENSHOTS, type BrowserRig } from '../helpers/browser.js';
+import { DEMO_DEB, type TestContext } from '../helpers/context.js';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-const SCREENSHOTS = path.join(REPO_ROOT, 'test', 'e2e', 'screenshots');
 
 describe('browser: a visitor downloads artisan_nd', function () {
   this.timeout(60000);
   let ctx: TestContext;
-  let server: Server;
   let browser: Browser;
   let base: string;
+  let rig: BrowserRig | undefined;
 
   before(async function () {
-    if (!CHROMIUM) {
-      if (process.env.CI) throw new Error('chromium is required in CI (.ci/run installs it)');
-      this.skip();
-    }
-    ctx = await createTestContext();
-    server = ctx.app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    rig = await startBrowserRig(this);
+    ({ ctx, browser, base } = rig);
   });
 
   after(async () => {
-    await browser?.close();
-    if (server) await new Promise((r) => server.close(r));
-    await ctx?.close();
+    await rig?.close();
   });
 
   it('switches to English, downloads the .deb and checks its SHA-256', async () => {
     const page = await browser.newPage({ acceptDownloads: true, locale: 'fr-FR' });
     await page.goto(`${base}/`);
     expect(await page.getAttribute('html', 'lang')).to.equal('fr');
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'home-fr.png'), fullPage: true });
 
     await page.click('.lang-switch a[hreflang="en"]');
@@ -120,7 +104,6 @@ describe('browser: a visitor downloads artisan_nd', function () {
     await page.click('form.form button[type="submit"]');
     await page.waitForURL(`${base}/subscription/dashboard`);
     expect(await page.textContent('main')).to.contain('Imprimerie du Centre');
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-fr.png'), fullPage: true });
 
     await page.click('.account-nav button[type="submit"]');
@@ -159,5 +142,61 @@ describe('browser: a visitor downloads artisan_nd', function () {
     expect(await page.textContent('main')).to.contain('180');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-chart-fr.png'), fullPage: true });
     await page.close();
+  });
+
+  it('an admin suspends a partner in the middle of a recharge: the partner\'s confirmation is refused', async () => {
+    const partnerId = await createAccount(ctx, 'suspendu@example.fr');
+    await credit(ctx, partnerId, 100);
+    await createAccount(ctx, 'chef@artisan-nd.test', 'admin');
+    const login = async (p: Page, email: string): Promise<void> => {
+      await p.goto(`${base}/subscription/login`);
+      await p.fill('#email', email);
+      await p.fill('#password', PASSWORD);
+      await Promise.all([p.waitForURL((u) => !u.pathname.endsWith('/login')), p.click('form.form button[type="submit"]')]);
+    };
+
+    // The partner reaches the confirmation step of a recharge.
+    const partner = await browser.newPage({ locale: 'fr-FR' });
+    await login(partner, 'suspendu@example.fr');
+    await partner.goto(`${base}/subscription/recharge`);
+    await partner.fill('#installation_code', newInstallation().formatted);
+    await partner.fill('#customer', 'Garage du Port');
+    await partner.fill('#units', '40');
+    await partner.click('form.form button[type="submit"]');
+    expect(await partner.textContent('h1')).to.contain('Confirmer la recharge');
+
+    // Meanwhile an admin finds the partner and suspends them, with a reason and a confirmation.
+    const admin = await browser.newPage({ locale: 'fr-FR' });
+    await login(admin, 'chef@artisan-nd.test');
+    await admin.goto(`${base}/admin/partners`);
+    await admin.fill('#q', 'suspendu@');
+    await Promise.all([admin.waitForURL(/q=suspendu/), admin.press('#q', 'Enter')]);
+    await Promise.all([admin.waitForURL(/\/admin\/partners\/\d+$/), admin.click('table.table a[href^="/admin/partners/"]')]);
+    await admin.fill('#suspend-reason', 'Abonnement impayé');
+    await admin.click('#suspend-form button[type="submit"]');
+    expect(await admin.textContent('.confirm-box')).to.contain('Abonnement impayé');
+    await admin.screenshot({ path: path.join(SCREENSHOTS, 'admin-suspend-confirm-fr.png'), fullPage: true });
+    await Promise.all([admin.waitForURL(/\/admin\/partners\/\d+$/), admin.click('.confirm-box button[type="submit"]')]);
+    expect(await admin.textContent('.flash-success')).to.be.a('string');
+
+    // The partner's confirmation is refused: the session ended, nothing was spent.
+    await partner.click('form.form button[type="submit"]');
+    await partner.waitForURL(/\/subscription\/login/);
+    expect(await ctx.handle.ledger.balance(partnerId)).to.equal(100);
+    expect(await ctx.db('recharges').where({ partner_id: partnerId }).first()).to.equal(undefined);
+    // Logging in again tells why.
+    await partner.fill('#email', 'suspendu@example.fr');
+    await partner.fill('#password', PASSWORD);
+    await partner.click('form.form button[type="submit"]');
+    expect(await partner.textContent('main')).to.contain('Abonnement impayé');
+    await partner.screenshot({ path: path.join(SCREENSHOTS, 'partner-suspended-fr.png'), fullPage: true });
+
+    // The audit log shows it.
+    await admin.goto(`${base}/admin/audit?action=admin.partner.suspended`);
+    const audit = await admin.textContent('main');
+    expect(audit).to.contain('admin.partner.suspended').and.contain('Abonnement impayé').and.contain('chef@artisan-nd.test');
+    expect(await admin.getAttribute('main table a[href^="/admin/partners/"]', 'href')).to.equal(`/admin/partners/${partnerId}`);
+    await partner.close();
+    await admin.close();
   });
 });

@@ -15,6 +15,7 @@ import type { Db } from '../../src/platform/db.js';
 import { createMailer, type Mailer } from '../../src/platform/mailer.js';
 import { DEMO_FILENAME, seedDemoRelease } from '../../db/seeds/demo-release.js';
 import { openTestDb, testDatabaseEnv } from './db.js';
+import { apiRecorder } from './openapi.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const DEMO_DEB = path.join(REPO_ROOT, 'files', 'downloads', DEMO_FILENAME);
@@ -64,7 +65,8 @@ export async function createTestContext(opts: ContextOptions = {}): Promise<Test
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: config.paths.mail, logger });
   const keys = new IssuerKeys(db, clock, config.paths.keys, config.issuerKeyFile);
   await keys.init();
-  const handle = createApp({ config, db, logger, mailer, clock, sessionSecret: config.sessionSecret!, keys });
+  // Every JSON answer under /api is checked against the OpenAPI document after the run (hooks.ts).
+  const handle = createApp({ config, db, logger, mailer, clock, sessionSecret: config.sessionSecret!, keys, apiObserver: apiRecorder.observer(keys) });
   return {
     handle,
     keys,

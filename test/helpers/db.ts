@@ -6,10 +6,12 @@
  */
 import path from 'node:path';
 import type { DatabaseConfig } from '../../src/config/index.js';
+import { DEFAULT_PRODUCTS } from '../../db/migrations/20261122040000_create-products.js';
 import { createDb, migrate, type Db } from '../../src/platform/db.js';
 
 export const PG_URL = process.env.TEST_DATABASE_URL;
-export const PG_SCHEMA = 'artisan_test';
+/** `TEST_PG_SCHEMA` lets two runs share the server without sharing a schema (default `artisan_test`). */
+export const PG_SCHEMA = process.env.TEST_PG_SCHEMA ?? 'artisan_test';
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 'db', 'migrations');
 
 /** DATABASE_URL and DATABASE_SCHEMA for a context whose files live under `dbDir`. */
@@ -43,5 +45,8 @@ export async function openTestDb(database: DatabaseConfig): Promise<Db> {
   )) as { rows: { tablename: string }[] };
   const tables = rows.rows.map((r) => r.tablename);
   if (tables.length) await db.raw(`TRUNCATE ${tables.map(() => '??').join(', ')} RESTART IDENTITY CASCADE`, tables);
+  // Reference rows the migrations insert, as a fresh SQLite database has them.
+  const now = new Date().toISOString();
+  await db('products').insert(DEFAULT_PRODUCTS.map((p) => ({ ...p, created_at: now, updated_at: now })));
   return db;
 }

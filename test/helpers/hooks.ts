@@ -1,9 +1,27 @@
-/** Mocha root hooks: prepare the PostgreSQL schema once when the run targets PostgreSQL. */
+/**
+ * Mocha root hooks:
+ * - beforeAll: prepare the PostgreSQL schema once when the run targets PostgreSQL;
+ * - afterAll: the OpenAPI conformance check — every JSON answer under /api
+ *   recorded during the run (test/helpers/openapi.ts) must match a documented
+ *   operation, status, body schema and required headers of
+ *   src/api-docs/openapi.ts; the run fails listing every mismatch. Single-file
+ *   runs check what they recorded. Set OPENAPI_COVERAGE=1 to print the
+ *   documented (operation, status) pairs the run never exercised.
+ */
 import { PG_URL, resetPgSchema } from './db.js';
+import { apiRecorder, conformanceReport, uncoveredOperations } from './openapi.js';
 
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context): Promise<void> {
     this.timeout(60000);
     if (PG_URL) await resetPgSchema();
+  },
+  afterAll(this: Mocha.Context): void {
+    if (process.env.OPENAPI_COVERAGE) {
+      const missing = uncoveredOperations();
+      console.log(`OpenAPI coverage: ${apiRecorder.exchanges.length} answers recorded; never exercised:\n${missing.map((m) => `  ${m}`).join('\n') || '  (none)'}`);
+    }
+    const report = conformanceReport();
+    if (report) throw new Error(report);
   },
 };

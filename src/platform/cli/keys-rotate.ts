@@ -1,8 +1,11 @@
 /**
  * `npm run keys:rotate`: create a new active issuer key in
- * subscription/keys/ and retire the old one (it still verifies). Restart the
- * running instances so they sign with the new key. Exit codes: 0 done, 1 refused.
+ * subscription/keys/ and retire the old one (it still verifies), with its
+ * audit row in the same transaction. Running instances on this host re-read
+ * the keys within 30 s (IssuerKeys.refreshIfStale); instances on other hosts
+ * need the key file copied and a restart. Exit codes: 0 done, 1 refused.
  */
+import { SYSTEM_ACTOR } from '../../audit/index.js';
 import { IssuerKeys } from '../../keys/index.js';
 import { systemClock } from '../clock.js';
 import { openCli } from './context.js';
@@ -12,9 +15,8 @@ try {
   const keys = new IssuerKeys(cli.db, systemClock, cli.config.paths.keys, cli.config.issuerKeyFile);
   await keys.init();
   const before = keys.active.kid.toString('hex');
-  const kid = await keys.rotate();
-  await cli.audit.record({ id: null, email: null, ip: null, userAgent: 'cli' }, 'issuer_key.rotated', { type: 'issuer_key', id: kid }, `retired ${before}`);
-  console.log(`New active issuer key ${kid}; ${before} is retired (still verifies). Restart the portal's instances.`);
+  const kid = await keys.rotate((trx, r) => cli.audit.record(SYSTEM_ACTOR, 'issuer_key.rotated', { type: 'issuer_key', id: r.after }, `${r.before} → ${r.after}`, trx));
+  console.log(`New active issuer key ${kid}; ${before} is retired (still verifies). Instances on this host pick it up within 30 s; on other hosts copy the key file into their subscription/keys/ and restart them.`);
 } catch (err) {
   console.error(`Not rotated: ${(err as Error).message}`);
   process.exitCode = 1;

@@ -1,24 +1,12 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { createTestContext, REPO_ROOT, type TestContext } from '../../helpers/context.js';
+import { cli } from '../../helpers/cli.js';
+import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { testDatabaseEnv } from '../../helpers/db.js';
 import { formAgent } from '../../helpers/forms.js';
 import { createAccount, linkIn, loginAgent, PASSWORD, request, waitMail } from '../../helpers/accounts.js';
-
-function cli(script: string, args: string[], env: Record<string, string>, stdin: string): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `src/platform/cli/${script}`, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    child.on('exit', (code) => resolve({ code, out, err }));
-    child.stdin.end(stdin);
-  });
-}
 
 describe('npm run admin:create and admin:token', function () {
   this.timeout(60000);
@@ -98,6 +86,8 @@ describe('npm run partner:credit and keys:rotate', function () {
     expect(rows.map((r: { status: string }) => r.status)).to.deep.equal(['retired', 'active']);
     expect(res.out).to.contain(`New active issuer key ${rows[1].kid}`).and.contain(rows[0].kid);
     expect(fs.readdirSync(path.join(ctx.dir, 'subscription', 'keys')).sort()).to.deep.equal(rows.map((r: { kid: string }) => `${r.kid}.key`).sort());
+    const audit = await ctx.db('audit_log').where({ action: 'issuer_key.rotated' }).first();
+    expect(audit).to.include({ target_id: rows[1].kid, summary: `${rows[0].kid} → ${rows[1].kid}`, user_agent: 'cli' });
   });
 });
 

@@ -1,0 +1,85 @@
+/**
+ * Admin area: /admin/audit, the append-only audit log (staff: support reads too).
+ *
+ * - GET /admin/audit      filters: actor (part of the e-mail), action (exact, or `prefix.*`),
+ *                         target type + id, ip, from/to dates; pages of 50, newest first;
+ *                         `?format=csv` exports the filtered rows (at most CSV_MAX_ROWS, streamed)
+ * - GET /admin/audit/:id  one row in full (summary, user agent)
+ *
+ * Nothing here writes: there is no POST/PUT/PATCH/DELETE route under
+ * /admin/audit (they answer 404), AuditRepository has no update or delete
+ * method, and the database refuses both (migration 20261122030400_audit-log-append-only).
+ */
+import { Router, type Request, type Response } from 'express';
+import { stringify } from 'csv-stringify';
+import type { AuditRow, AuditSearch } from '../../audit/index.js';
+import { NotFoundError } from '../../http/errors.js';
+import type { AdminDeps } from '../context.js';
+import { pager, parseListQuery, queryString, staffOnly } from '../shared.js';
+
+/** The most rows one CSV export holds (newest first); the file says when it was cut. */
+export const CSV_MAX_ROWS = 100_000;
+const FILTERS = ['actor', 'action', 'target_type', 'target_id', 'ip'] as const;
+export const CSV_COLUMNS = ['created_at', 'actor_email', 'action', 'target_type', 'target_id', 'summary', 'ip', 'user_agent'];
+
+/** The admin page of an audit row's target, or null when there is none. */
+export function targetHref(type: string | null, id: string | null): string | null {
+  if (!type || !id) return null;
+  const e = encodeURIComponent(id);
+  switch (type) {
+    case 'account': return `/admin/partners/${e}`;
+    case 'recharge': return `/admin/recharges/${e}`;
+    case 'installation': return `/admin/installations/${e}`;
+    case 'release': return '/admin/releases';
+    case 'message': return `/admin/messages/${e}`;
+    case 'issuer_key': return '/admin/keys';
+    default: return null;
+  }
+}
+
+function searchOf(params: Record<string, string>, from: Date | null, before: Date | null): AuditSearch {
+  return {
+    actor: params.actor, action: params.action, targetType: params.target_type, targetId: params.target_id, ip: params.ip, from, before,
+  };
+}
+
+export function createAdminAuditRouter(deps: AdminDeps): Router {
+  const repo = deps.audit.repo;
+  const router = Router();
+
+  router.get('/admin/audit', staffOnly, async (req: Request, res: Response) => {
+    const q = parseListQuery(req.query as Record<string, unknown>, ['created'], FILTERS);
+    const search = searchOf(q.params, q.from, q.toExclusive);
+    if (q.csv) return sendAuditCsv(res, repo.scan(search, CSV_MAX_ROWS), deps.clock.now());
+    const [rows, total, actions, targetTypes] = await Promise.all([repo.search(search, q.offset, q.perPage), repo.count(search), repo.actions(), repo.targetTypes()]);
+    const prefixes = [...new Set(actions.filter((a) => a.includes('.')).map((a) => `${a.slice(0, a.indexOf('.'))}.*`))];
+    res.render('admin/audit/list', {
+      title: req.t('admin-audit:list.title'), rows, total, query: q, actions, prefixes, targetTypes, targetHref,
+      filtered: FILTERS.some((f) => q.params[f]) || Boolean(q.from || q.toExclusive),
+      pg: pager(q, total, '/admin/audit'), csvHref: `/admin/audit${queryString(q.params, { format: 'csv' })}`,
+    });
+  });
+
+  router.get('/admin/audit/:id', staffOnly, async (req: Request, res: Response) => {
+    const raw = String(req.params.id);
+    const row = /^[1-9]\d{0,9}$/.test(raw) && Number(raw) <= 2_147_483_647 ? await repo.byId(Number(raw)) : null;
+    if (!row) throw new NotFoundError('no such audit row');
+    res.render('admin/audit/show', { title: req.t('admin-audit:show.title', { id: row.id }), row, href: targetHref(row.targetType, row.targetId) });
+  });
+  return router;
+}
+
+/** Stream the rows as CSV (UTF-8, header row, ISO 8601 UTC dates), batch by batch. */
+async function sendAuditCsv(res: Response, batches: AsyncGenerator<AuditRow[]>, now: Date): Promise<void> {
+  res.attachment(`audit-${now.toISOString().slice(0, 10)}.csv`).type('text/csv; charset=utf-8').setHeader('Cache-Control', 'private, no-store');
+  // escape_formulas: a cell starting with = + - @ is prefixed with ' so a spreadsheet never runs it (e-mails and summaries come from users).
+  const csv = stringify({ header: true, columns: CSV_COLUMNS, escape_formulas: true });
+  csv.pipe(res);
+  for await (const rows of batches) {
+    for (const r of rows) {
+      const ok = csv.write([r.createdAt.toISOString(), r.actorEmail ?? '', r.action, r.targetType ?? '', r.targetId ?? '', r.summary, r.ip ?? '', r.userAgent ?? '']);
+      if (!ok) await new Promise((resolve) => csv.once('drain', resolve));
+    }
+  }
+  csv.end();
+}

@@ -1,0 +1,38 @@
+/**
+ * What every admin area receives: the services built once in src/app.ts.
+ * Each area (src/admin/<area>/index.ts) exports `create<Area>Router(deps)`;
+ * src/admin/admin.router.ts mounts them all.
+ */
+import type { RequestHandler } from 'express';
+import type { AccountsService, AuthService } from '../accounts/index.js';
+import type { AuditService } from '../audit/index.js';
+import type { Config } from '../config/index.js';
+import type { DownloadsService } from '../downloads/index.js';
+import type { PageCache } from '../http/page-cache.js';
+import type { IssuerKeys } from '../keys/index.js';
+import type { LicensesService } from '../licenses/index.js';
+import type { Clock } from '../platform/clock.js';
+import type { Db } from '../platform/db.js';
+import type { Logger } from '../platform/logger.js';
+import type { Mailer } from '../platform/mailer.js';
+import type { LedgerService, RechargeService } from '../recharge/index.js';
+
+export interface AdminDeps {
+  config: Readonly<Config>;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  mailer: Mailer;
+  audit: AuditService;
+  accounts: AccountsService;
+  auth: AuthService;
+  ledger: LedgerService;
+  recharges: RechargeService;
+  downloads: DownloadsService;
+  keys: IssuerKeys;
+  /** The license server (its product cache is invalidated when an admin edits a product). */
+  licenses: LicensesService;
+  pageCache: PageCache;
+  /** CSRF check for multipart forms, to run after multer has parsed the body (src/http/csrf.ts). */
+  csrfAfterUpload: RequestHandler;
+}

@@ -1,0 +1,532 @@
+/**
+ * The OpenAPI 3.1 document of every route under /api (issue 6): the license
+ * API (/api/v1/licenses/*, /api/v1/admin/licenses/{machine_id}), the
+ * Mastertrade compatibility routes (/api/license/*), the key-file delivery
+ * route (/api/v1/installations/{code}/keyfiles) and this document itself.
+ *
+ * Served as is at GET /api/v1/openapi.json and read by /api/docs. The test
+ * suite checks every JSON answer it provokes under /api against this
+ * document (test/helpers/openapi.ts, run from the root hooks), so a change of
+ * the API that is not written here fails the suite: edit both together.
+ *
+ * Response bodies are closed (`unevaluatedProperties: false`): a member the
+ * API adds must be documented first.
+ */
+
+/** A JSON object, loosely typed: the document is data, checked by tests against the OpenAPI 3.1 schema. */
+export type OpenApiDocument = Record<string, unknown>;
+
+const DATE_TIME = { type: 'string', format: 'date-time', description: 'RFC 3339 UTC, e.g. `2026-12-22T10:00:00Z`.' };
+const MACHINE_ID = {
+  type: 'string',
+  pattern: '^[0-9A-Fa-f]{32}$',
+  description: 'The machine fingerprint: exactly 32 hexadecimal characters (upper case accepted, stored lower case). Missing → `MACHINE_ID_REQUIRED`; malformed → `INVALID_MACHINE_ID`.',
+  examples: ['0123456789abcdef0123456789abcdef'],
+};
+const LICENSE_KEY = {
+  type: 'string',
+  pattern: '^ANDL1\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+  description: 'The license token `ANDL1.<kid>.<payload>.<sig>` (keyfile-v1.md §License token), verifiable offline with the keys of `/.well-known/artisan-nd/keys.json`.',
+};
+const DAYS_REMAINING = { type: ['integer', 'null'], minimum: 0, description: 'Whole days until `expires_at` (0 on the last day); `null` for a lifetime license.' };
+
+/** Every error code the API may answer, in `error`. */
+export const ERROR_CODES = [
+  'INVALID_REQUEST',
+  'MACHINE_ID_REQUIRED',
+  'INVALID_MACHINE_ID',
+  'INVALID_ACTIVATION_CODE',
+  'INVALID_INSTALLATION_CODE',
+  'LICENSE_NOT_FOUND',
+  'LICENSE_EXPIRED',
+  'LICENSE_REVOKED',
+  'TRIAL_ALREADY_EXISTS',
+  'UNAUTHORIZED',
+  'NOT_FOUND',
+  'RATE_LIMIT_EXCEEDED',
+  'SERVER_ERROR',
+] as const;
+
+/** The error schema narrowed to some codes (a `$ref` to Error plus an enum). */
+function errorOf(codes: readonly string[], extra: Record<string, unknown> = {}, required: string[] = []): Record<string, unknown> {
+  return {
+    allOf: [{ $ref: '#/components/schemas/Error' }],
+    properties: { error: { enum: codes }, ...extra },
+    ...(required.length ? { required } : {}),
+    unevaluatedProperties: false,
+  };
+}
+
+function json(schema: Record<string, unknown>, description: string, headers: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    description,
+    headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' }, ...headers },
+    content: { 'application/json': { schema } },
+  };
+}
+
+const BAD_MACHINE = ['INVALID_REQUEST', 'MACHINE_ID_REQUIRED', 'INVALID_MACHINE_ID'];
+const badRequest = (codes: readonly string[] = BAD_MACHINE) =>
+  json(errorOf(codes), 'The request is not usable: malformed JSON, a body that is not an object, a missing or mistyped member, a body over 16 KB (never a 413), or a bad `machine_id`. `details` names the faulty members when known.');
+const rateLimited = (what: string) =>
+  json(errorOf(['RATE_LIMIT_EXCEEDED'], {}, ['retry_after']), `Too many requests: ${what}. Wait \`retry_after\` seconds (also in the Retry-After header).`, {
+    'Retry-After': { $ref: '#/components/headers/Retry-After' },
+  });
+const serverError = json(errorOf(['SERVER_ERROR']), 'Unexpected failure; no details. Retry later.');
+const signed = { 'X-Signature': { $ref: '#/components/headers/X-Signature' }, 'X-Signature-Date': { $ref: '#/components/headers/X-Signature-Date' } };
+
+function body(schema: Record<string, unknown>, example?: Record<string, unknown>): Record<string, unknown> {
+  return { required: true, content: { 'application/json': { schema, ...(example ? { example } : {}) } } };
+}
+
+const DESCRIPTION = `
+JSON API of the artisan_nd portal: the license server used by the vendor's desktop programs
+(EasyFacture, artisan_nd, programs sold through Mastertrade) and the delivery of recharge key files.
+
+*FR — API JSON du portail : serveur de licences (essai, activation, validation, heartbeat,
+révocation) et livraison des fichiers de recharge. Les réponses sont en anglais ; les codes
+d'erreur sont stables.*
+
+## Conventions
+
+* Requests and answers are JSON (\`Content-Type: application/json\`), bodies at most 16 KB.
+* Every answer carries an \`X-Request-Id\` header (the caller's own, if it sends one of
+  8–64 characters \`A–Z a–z 0–9 . _ -\`, else a new UUID); quote it when reporting a problem.
+* Every error has the same shape (schema **Error**):
+  \`{"success":false,"error":"<CODE>","message":"…","details":…,"timestamp":"…","request_id":"…"}\`,
+  plus \`retry_after\` (seconds) and a \`Retry-After\` header on 429. Malformed JSON, wrong types
+  and oversized bodies answer 400 \`INVALID_REQUEST\`, never an HTML page or a 500.
+  Clients must branch on \`error\`, never on \`message\`.
+* Dates are RFC 3339 UTC (\`2026-12-22T10:00:00Z\`). \`machine_id\` is exactly 32 hexadecimal characters.
+* Rate limits, per client IP: trial 3/hour, activate 10/hour, validate 100/hour (the
+  deployment may raise them); heartbeat: one per license and machine per product heartbeat
+  interval (24 h by default), a second one answers 429.
+
+## Offline verification of \`license_key\`
+
+*FR — Le client vérifie le jeton hors ligne avec les clés publiques du portail.*
+
+\`license_key\` is the license token of the key-file specification (keyfile-v1.md, "License token"):
+
+\`\`\`
+token   = "ANDL1." || b64url(kid) || "." || b64url(payload) || "." || b64url(sig)
+sig     = Ed25519(issuer secret, "ARTISAN-ND/LICENSE/v1" || 0x00 || kid || payload)
+payload = {"v":1,"typ":"license","product","license_id","machine_id","license_type","email","issued_at","expires_at"}
+\`\`\`
+
+(b64url = RFC 4648 base64url without padding; \`kid\` = 8 bytes, the first 8 of SHA-512(public key).)
+A client:
+
+1. fetches \`GET /.well-known/artisan-nd/keys.json\` once (and after an unknown \`kid\`), and
+   stores it: \`{"keys":[{"kid":"<16 hex>","alg":"Ed25519","public_key":"<base64>","status":"active|retired"}]}\`.
+   Retired keys still verify. It may also ship these keys inside the program.
+2. splits the token on \`.\`: 4 parts, the first \`ANDL1\`; decodes \`kid\` (8 bytes) and \`sig\` (64 bytes);
+3. looks \`kid\` up (hex) in its stored keys — unknown: reject;
+4. checks \`Ed25519-verify(public_key, "ARTISAN-ND/LICENSE/v1\\0" || kid || payload, sig)\`
+   (tweetnacl \`nacl.sign.detached.verify\`, libsodium \`crypto_sign_verify_detached\`) — on the
+   raw payload bytes, before parsing them;
+5. parses the payload, checks \`v\` = 1, \`typ\` = "license", \`machine_id\` = its own, \`product\` = its own;
+6. checks \`expires_at\` (null = lifetime) against its clock, with the grace period below.
+
+## Grace period (offline use)
+
+*FR — Sans accès au serveur, le client continue de fonctionner jusqu'à expires_at + grace_days
+du produit ; la validation en ligne fait foi.*
+
+Each product has a grace period (\`grace_days\`, 7 by default). A client that **cannot reach the
+server** keeps working while its token's signature holds and \`now <= expires_at + grace_days\`.
+The grace period is for offline clients only: when the server answers, its answer is
+authoritative — \`POST /api/v1/licenses/validate\` says \`valid:false\` with \`LICENSE_EXPIRED\` as
+soon as \`now > expires_at\`, and reports revocation and suspension, which a token cannot carry.
+A client should therefore validate online at start and at least once per heartbeat interval,
+replace its stored \`license_key\` when the answer carries a new one (after an extension), and
+fall back to the offline check only on network failure (not on a \`valid:false\` answer).
+
+## Signed answers (validate and heartbeat)
+
+*FR — Les réponses de validate et heartbeat sont signées : un faux serveur est détecté.*
+
+Answers of the validate and heartbeat routes (v1 and compatibility) carry two headers:
+
+\`\`\`
+X-Signature-Date: 2026-11-22T10:00:00Z
+X-Signature: ed25519;kid=<16 hex>;sig=<base64>
+\`\`\`
+
+where \`sig = Ed25519(issuer secret, "ARTISAN-ND/RESPONSE/v1" || 0x00 || date || "\\n" || body)\`,
+\`date\` the exact ASCII value of X-Signature-Date and \`body\` the exact bytes of the HTTP body as
+received (before any JSON parsing). A client checks that \`kid\` is one of its stored issuer keys,
+verifies the signature with that public key, and rejects the answer when the date is more than a
+few minutes away from its own clock (replay). An answer that fails these checks comes from a
+spoofed server: treat it as a network failure (offline rules apply), never as a revocation.
+
+## Admin API
+
+\`DELETE /api/v1/admin/licenses/{machine_id}\` needs \`Authorization: Bearer andt_…\`: an API token
+created with \`npm run admin:token\` or in the admin pages (shown once, stored hashed), belonging
+to an active admin.
+`;
+
+/** The whole document. `servers` is relative, so the page and clients use the host they reached. */
+export const openApiDocument: OpenApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'artisan_nd portal API',
+    version: '1.0.0',
+    summary: 'License server (trial, activation, validation, heartbeat, revocation) and key-file delivery.',
+    description: DESCRIPTION.trim(),
+    license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
+  },
+  servers: [{ url: '/', description: 'This portal' }],
+  tags: [
+    { name: 'licenses', description: 'License server for the desktop programs (EasyFacture, artisan_nd…). FR : serveur de licences.' },
+    { name: 'admin', description: 'Administration with an API token. FR : administration par jeton d\'API.' },
+    { name: 'compatibility', description: 'Routes kept for Mastertrade clients. FR : compatibilité Mastertrade.' },
+    { name: 'key files', description: 'Delivery of recharge key files to installations. FR : livraison des fichiers de recharge.' },
+    { name: 'documentation', description: 'This document. FR : ce document.' },
+  ],
+  paths: {
+    '/api/v1/licenses/trial': {
+      post: {
+        tags: ['licenses'],
+        operationId: 'createTrial',
+        summary: 'Start a trial license / Démarrer un essai',
+        description: 'Creates a trial of `product` for this machine, valid `trial_days` (30 by default). One trial per machine and per e-mail address (case-insensitive) for a product: a second one answers 409 with the existing trial\'s dates. An unknown `product` answers 400 `INVALID_REQUEST` with `details: {"product":"UNKNOWN"}`. Limited to 3 per hour per IP.',
+        requestBody: body({
+          type: 'object',
+          required: ['machine_id', 'email', 'product', 'version'],
+          properties: {
+            machine_id: { $ref: '#/components/schemas/MachineId' },
+            email: { type: 'string', format: 'email', maxLength: 254 },
+            product: { type: 'string', description: 'A product code, e.g. `easyfacture`, `artisan_nd`.', examples: ['easyfacture'] },
+            version: { type: 'string', description: 'The program\'s version.', examples: ['2.4.1'] },
+          },
+        }, { machine_id: '0123456789abcdef0123456789abcdef', email: 'alice@example.com', product: 'easyfacture', version: '2.4.1' }),
+        responses: {
+          201: json({
+            type: 'object',
+            required: ['success', 'license_key', 'license_type', 'expires_at', 'days_remaining', 'message'],
+            properties: {
+              success: { const: true },
+              license_key: { $ref: '#/components/schemas/LicenseKey' },
+              license_type: { const: 'trial' },
+              expires_at: DATE_TIME,
+              days_remaining: { type: 'integer', minimum: 0 },
+              message: { type: 'string' },
+            },
+            unevaluatedProperties: false,
+          }, 'The trial was created.'),
+          400: badRequest(),
+          409: json(errorOf(['TRIAL_ALREADY_EXISTS'], {
+            existing_license: {
+              type: 'object',
+              required: ['expires_at', 'days_remaining'],
+              properties: { expires_at: DATE_TIME, days_remaining: { type: 'integer', minimum: 0 } },
+              unevaluatedProperties: false,
+            },
+          }, ['existing_license']), 'This machine, or this e-mail address, already had a trial of this product; `existing_license` gives its dates.'),
+          429: rateLimited('3 trials per hour per IP'),
+          500: serverError,
+        },
+      },
+    },
+    '/api/v1/licenses/activate': {
+      post: {
+        tags: ['licenses'],
+        operationId: 'activateLicense',
+        summary: 'Activate a paid license with a code / Activer une licence payante',
+        description: 'Uses an activation code `XXXX-XXXX-XXXX-XXXX` (case, spaces and dashes are forgiven) once: creates a paid license for this machine, of the type of the code\'s batch (`monthly`, `annual` or `lifetime`). Limited to 10 per hour per IP.',
+        requestBody: body({
+          type: 'object',
+          required: ['machine_id', 'activation_code', 'email'],
+          properties: {
+            machine_id: { $ref: '#/components/schemas/MachineId' },
+            activation_code: { type: 'string', examples: ['ABCD-EFGH-JKLM-NPQR'] },
+            email: { type: 'string', format: 'email', maxLength: 254 },
+          },
+        }, { machine_id: '0123456789abcdef0123456789abcdef', activation_code: 'ABCD-EFGH-JKLM-NPQR', email: 'alice@example.com' }),
+        responses: {
+          200: json({
+            type: 'object',
+            required: ['success', 'license_key', 'license_type', 'expires_at', 'days_remaining', 'message'],
+            properties: {
+              success: { const: true },
+              license_key: { $ref: '#/components/schemas/LicenseKey' },
+              license_type: { enum: ['monthly', 'annual', 'lifetime'] },
+              expires_at: { ...DATE_TIME, type: ['string', 'null'], description: 'RFC 3339 UTC; `null` for a lifetime license.' },
+              days_remaining: DAYS_REMAINING,
+              message: { type: 'string' },
+            },
+            unevaluatedProperties: false,
+          }, 'The license was created.'),
+          400: badRequest(),
+          404: json(errorOf(['INVALID_ACTIVATION_CODE']), 'The code is unknown, already used, or its batch expired.'),
+          429: rateLimited('10 activations per hour per IP'),
+          500: serverError,
+        },
+      },
+    },
+    '/api/v1/licenses/validate': {
+      post: {
+        tags: ['licenses'],
+        operationId: 'validateLicense',
+        summary: 'Validate a license online / Valider une licence en ligne',
+        description: 'The authoritative check: the server looks the license up and answers from its records (extension, revocation, suspension). A license that cannot be used is still a 200 with `valid:false` and a code in `error`. When the license\'s expiry changed since the token was issued (an extension), the answer carries a fresh `license_key`: store it. A suspended license answers `valid:true, is_active:false`. With a product allowing several machines, a new machine is recorded as an activation while there is room. Answers are signed (X-Signature). Limited to 100 per hour per IP.',
+        requestBody: body({
+          type: 'object',
+          required: ['machine_id', 'license_key'],
+          properties: { machine_id: { $ref: '#/components/schemas/MachineId' }, license_key: { type: 'string' } },
+        }),
+        responses: {
+          200: json({ oneOf: [{ $ref: '#/components/schemas/ValidationOk' }, { $ref: '#/components/schemas/ValidationRefused' }] }, 'The verdict; signed.', signed),
+          400: badRequest(),
+          429: rateLimited('100 validations per hour per IP'),
+          500: serverError,
+        },
+      },
+    },
+    '/api/v1/licenses/heartbeat': {
+      post: {
+        tags: ['licenses'],
+        operationId: 'heartbeat',
+        summary: 'Report that the program runs / Signaler que le programme tourne',
+        description: 'Stores a heartbeat (version and OS of the program) for usage statistics. At most one per license and machine per product heartbeat interval (24 h by default): a second one answers 429 with the seconds to wait. Answers are signed (X-Signature).',
+        requestBody: body({
+          type: 'object',
+          required: ['machine_id', 'license_key', 'app_version', 'os_info'],
+          properties: {
+            machine_id: { $ref: '#/components/schemas/MachineId' },
+            license_key: { type: 'string' },
+            app_version: { type: 'string', examples: ['2.4.1'] },
+            os_info: { type: 'string', examples: ['Windows 11 23H2'] },
+          },
+        }),
+        responses: {
+          200: json({
+            type: 'object',
+            required: ['success', 'message', 'last_check'],
+            properties: { success: { const: true }, message: { type: 'string' }, last_check: DATE_TIME },
+            unevaluatedProperties: false,
+          }, 'The heartbeat was stored; signed.', signed),
+          400: badRequest(),
+          404: json(errorOf(['LICENSE_NOT_FOUND']), 'The license token is unknown or not valid for this machine.'),
+          429: rateLimited('one heartbeat per license and machine per heartbeat interval'),
+          500: serverError,
+        },
+      },
+    },
+    '/api/v1/admin/licenses/{machine_id}': {
+      delete: {
+        tags: ['admin'],
+        operationId: 'revokeMachineLicenses',
+        summary: 'Revoke every license of a machine / Révoquer les licences d\'une machine',
+        description: 'Revokes every license of this machine that is not revoked yet (reason "revoked through the API", written to the audit log). The next validate answers `LICENSE_REVOKED`.',
+        security: [{ bearerAuth: [] }],
+        parameters: [{ name: 'machine_id', in: 'path', required: true, schema: { $ref: '#/components/schemas/MachineId' } }],
+        responses: {
+          200: json({
+            type: 'object',
+            required: ['success', 'revoked', 'message'],
+            properties: { success: { const: true }, revoked: { type: 'integer', minimum: 1, description: 'How many licenses were revoked.' }, message: { type: 'string' } },
+            unevaluatedProperties: false,
+          }, 'The licenses were revoked.'),
+          400: badRequest(['INVALID_MACHINE_ID']),
+          401: json(errorOf(['UNAUTHORIZED']), 'No token, or not a valid, unrevoked token of an active admin.', {
+            'WWW-Authenticate': { description: 'May be `Bearer`.', schema: { type: 'string' } },
+          }),
+          404: json(errorOf(['LICENSE_NOT_FOUND']), 'This machine has no license left to revoke.'),
+          500: serverError,
+        },
+      },
+    },
+    '/api/license/validate': {
+      post: {
+        tags: ['compatibility'],
+        operationId: 'compatValidate',
+        summary: 'Validate (Mastertrade clients) / Valider (clients Mastertrade)',
+        description: 'The validate route in the shape Mastertrade clients expect. `key` is a license token, `device_id` the machine id. `allowed` = valid and active. Signed like the v1 route, and counted in the same per-IP limit.',
+        requestBody: body({
+          type: 'object',
+          required: ['key', 'device_id'],
+          properties: { key: { type: 'string' }, device_id: { $ref: '#/components/schemas/MachineId' } },
+        }),
+        responses: {
+          200: json({
+            type: 'object',
+            required: ['valid', 'expiry', 'allowed'],
+            properties: {
+              valid: { type: 'boolean' },
+              expiry: { ...DATE_TIME, type: ['string', 'null'], description: 'RFC 3339 UTC; `null` for a lifetime license or an unknown key.' },
+              allowed: { type: 'boolean', description: '`valid` and the license is active (not suspended).' },
+            },
+            unevaluatedProperties: false,
+          }, 'The verdict; signed.', signed),
+          400: badRequest(),
+          429: rateLimited('validations per hour per IP'),
+          500: serverError,
+        },
+      },
+    },
+    '/api/license/heartbeat': {
+      post: {
+        tags: ['compatibility'],
+        operationId: 'compatHeartbeat',
+        summary: 'Heartbeat (Mastertrade clients) / Heartbeat (clients Mastertrade)',
+        description: 'The heartbeat route in the shape Mastertrade clients expect; same rule of one per interval. Signed.',
+        requestBody: body({
+          type: 'object',
+          required: ['key', 'device_id'],
+          properties: {
+            key: { type: 'string' },
+            device_id: { $ref: '#/components/schemas/MachineId' },
+            app_version: { type: 'string' },
+            os_info: { type: 'string' },
+          },
+        }),
+        responses: {
+          200: json({
+            type: 'object',
+            required: ['ok', 'last_check'],
+            properties: { ok: { const: true }, last_check: DATE_TIME },
+            unevaluatedProperties: false,
+          }, 'The heartbeat was stored; signed.', signed),
+          400: badRequest(),
+          404: json(errorOf(['LICENSE_NOT_FOUND']), 'The key is unknown or not valid for this device.'),
+          429: rateLimited('one heartbeat per license and device per heartbeat interval'),
+          500: serverError,
+        },
+      },
+    },
+    '/api/v1/installations/{code}/keyfiles': {
+      get: {
+        tags: ['key files'],
+        operationId: 'listKeyFiles',
+        summary: 'Fetch pending recharge key files / Récupérer les fichiers de recharge',
+        description: 'The recharge key files issued to this installation (keyfile-v1.md), at most 100, in serial order, after `after_serial`. The files are encrypted to the installation, so no login is needed. Serving a file marks it delivered. Rate-limited per IP.',
+        parameters: [
+          { name: 'code', in: 'path', required: true, description: 'The Installation Code, with or without dashes, any case.', schema: { type: 'string' } },
+          { name: 'after_serial', in: 'query', required: false, description: 'Only files with a greater serial (default 0).', schema: { type: 'integer', minimum: 0, default: 0 } },
+        ],
+        responses: {
+          200: json({
+            type: 'object',
+            required: ['installation', 'keyfiles'],
+            properties: {
+              installation: { type: 'string', description: 'The Installation Code, in groups of 5.' },
+              keyfiles: {
+                type: 'array',
+                maxItems: 100,
+                items: {
+                  type: 'object',
+                  required: ['serial', 'id', 'file'],
+                  properties: {
+                    serial: { type: 'integer', minimum: 1 },
+                    id: { type: 'string' },
+                    file: { type: 'string', contentEncoding: 'base64', description: 'The `.bin` key file, base64.' },
+                  },
+                  unevaluatedProperties: false,
+                },
+              },
+            },
+            unevaluatedProperties: false,
+          }, 'The files, maybe none.', { 'Cache-Control': { schema: { const: 'no-store' } } }),
+          400: badRequest(['INVALID_INSTALLATION_CODE', 'INVALID_REQUEST']),
+          429: rateLimited('key-file requests per hour per IP'),
+          500: serverError,
+        },
+      },
+    },
+    '/api/v1/openapi.json': {
+      get: {
+        tags: ['documentation'],
+        operationId: 'openApiDocument',
+        summary: 'This OpenAPI 3.1 document / Ce document OpenAPI 3.1',
+        responses: {
+          200: json({ type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { type: 'string', pattern: '^3\\.1\\.' } } }, 'The document.'),
+        },
+      },
+    },
+  },
+  components: {
+    schemas: {
+      MachineId: MACHINE_ID,
+      LicenseKey: LICENSE_KEY,
+      Error: {
+        type: 'object',
+        description: 'Every error answer. `error` is a stable code; `message` is for people (English); `details` is null or an object naming faulty members; `retry_after` (seconds) only on 429.',
+        required: ['success', 'error', 'message', 'details', 'timestamp', 'request_id'],
+        properties: {
+          success: { const: false },
+          error: { type: 'string', enum: ERROR_CODES },
+          message: { type: 'string' },
+          details: { description: 'null, or an object, e.g. `{"product":"UNKNOWN"}`.' },
+          timestamp: { type: 'string', format: 'date-time' },
+          request_id: { type: 'string', description: 'Same as the X-Request-Id header.' },
+          retry_after: { type: 'integer', minimum: 1, description: 'Seconds to wait (429 only).' },
+        },
+      },
+      ValidationOk: {
+        type: 'object',
+        description: 'The license may be used (`is_active:false` when an admin suspended it: the program should then stop as if invalid, but keep the license).',
+        required: ['success', 'valid', 'license_type', 'expires_at', 'days_remaining', 'is_active', 'customer_email'],
+        properties: {
+          success: { const: true },
+          valid: { const: true },
+          license_type: { enum: ['trial', 'monthly', 'annual', 'lifetime'] },
+          expires_at: { ...DATE_TIME, type: ['string', 'null'], description: 'RFC 3339 UTC; `null` for a lifetime license.' },
+          days_remaining: DAYS_REMAINING,
+          is_active: { type: 'boolean', description: 'false when the license is suspended.' },
+          customer_email: { type: 'string' },
+          license_key: { $ref: '#/components/schemas/LicenseKey', description: 'A fresh token, only when the expiry changed since the given token was issued: store it in place of the old one.' },
+        },
+        unevaluatedProperties: false,
+      },
+      ValidationRefused: {
+        type: 'object',
+        description: 'The license may not be used. `LICENSE_NOT_FOUND`: unknown token or bad signature; `LICENSE_REVOKED`; `LICENSE_EXPIRED` (with `expired_at` and `renewal_url`); `MACHINE_MISMATCH`: bound to another machine; `TOO_MANY_ACTIVATIONS`: all the product\'s machines are taken.',
+        required: ['success', 'valid', 'error', 'message'],
+        properties: {
+          success: { const: true },
+          valid: { const: false },
+          error: { enum: ['LICENSE_NOT_FOUND', 'LICENSE_REVOKED', 'LICENSE_EXPIRED', 'MACHINE_MISMATCH', 'TOO_MANY_ACTIVATIONS'] },
+          message: { type: 'string' },
+          expired_at: DATE_TIME,
+          renewal_url: { type: ['string', 'null'], description: 'Where to buy a renewal (the product\'s), when known.' },
+        },
+        if: { properties: { error: { const: 'LICENSE_EXPIRED' } } },
+        then: { required: ['expired_at', 'renewal_url'] },
+        unevaluatedProperties: false,
+      },
+    },
+    headers: {
+      'X-Request-Id': {
+        description: 'The request id: the caller\'s `X-Request-Id` when it has 8–64 of `A–Z a–z 0–9 . _ -`, else a new UUID. Also `request_id` in errors.',
+        required: true,
+        schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{8,64}$' },
+      },
+      'Retry-After': {
+        description: 'Seconds to wait before retrying (same as `retry_after`).',
+        required: true,
+        schema: { type: 'string', pattern: '^[1-9][0-9]*$' },
+      },
+      'X-Signature-Date': {
+        description: 'When the answer was signed, RFC 3339 UTC without milliseconds; part of the signed bytes. Reject answers dated too far from your clock.',
+        required: true,
+        schema: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' },
+      },
+      'X-Signature': {
+        description: 'Detached Ed25519 signature of the answer: `ed25519;kid=<16 hex>;sig=<base64>`, over `"ARTISAN-ND/RESPONSE/v1" || 0x00 || X-Signature-Date || "\\n" || body bytes`, made with the issuer key `kid` of `/.well-known/artisan-nd/keys.json`. See "Signed answers" above.',
+        required: true,
+        schema: { type: 'string', pattern: '^ed25519;kid=[0-9a-f]{16};sig=[A-Za-z0-9+/]{86}==$' },
+      },
+    },
+    securitySchemes: {
+      bearerAuth: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'andt_…',
+        description: 'An admin API token (`npm run admin:token` or the admin pages), shown once, stored hashed.',
+      },
+    },
+  },
+};

@@ -1,0 +1,268 @@
+/**
+ * The license server's tables (the only knex user of src/licenses):
+ * products, licenses, license_activations, license_heartbeats,
+ * activation_batches/activation_codes (lookups and single use) and
+ * license_validation_days (batched additions).
+ *
+ * Timestamps are written as ISO strings and read back as Dates; numbers are
+ * wrapped in Number() (PostgreSQL may answer strings for counts).
+ */
+import type { LicenseType } from '../crypto/index.js';
+import { insertedId, isSqlite, type Db } from '../platform/db.js';
+import { toDate, toDateOrNull } from '../platform/time.js';
+import type { SqliteReaders } from './sqlite-readers.js';
+
+export type LicenseState = 'active' | 'suspended' | 'revoked';
+export type PaidLicenseType = Exclude<LicenseType, 'trial'>;
+
+/** A product and its license policy. Days and seconds are whole numbers. */
+export interface Product {
+  id: number;
+  code: string;
+  name: string;
+  trialDays: number;
+  graceDays: number;
+  maxActivations: number;
+  heartbeatIntervalSeconds: number;
+  renewalUrl: string;
+}
+
+/** A license row (what validation and the token need). `expiresAt` null = lifetime. */
+export interface LicenseRow {
+  id: number;
+  publicId: string;
+  productId: number;
+  machineId: string;
+  email: string;
+  licenseType: LicenseType;
+  state: LicenseState;
+  stateReason: string | null;
+  issuedAt: Date;
+  expiresAt: Date | null;
+}
+
+/** An activation code with its batch, as activation needs it. */
+export interface CodeWithBatch {
+  id: number;
+  code: string;
+  usedAt: Date | null;
+  productId: number;
+  licenseType: PaidLicenseType;
+  durationDays: number | null;
+  batchExpiresAt: Date | null;
+}
+
+/** What a new license is made of. */
+export interface NewLicense {
+  publicId: string;
+  productId: number;
+  machineId: string;
+  email: string;
+  licenseType: LicenseType;
+  issuedAt: Date;
+  expiresAt: Date | null;
+  activationCodeId: number | null;
+  appVersion: string;
+  ip: string;
+}
+
+type Row = Record<string, unknown>;
+
+const LICENSE_COLUMNS = 'id, public_id, product_id, machine_id, email, license_type, state, state_reason, issued_at, expires_at';
+
+export function toProduct(r: Row): Product {
+  return {
+    id: Number(r.id),
+    code: String(r.code),
+    name: String(r.name),
+    trialDays: Number(r.trial_days),
+    graceDays: Number(r.grace_days),
+    maxActivations: Number(r.max_activations),
+    heartbeatIntervalSeconds: Number(r.heartbeat_interval_seconds),
+    renewalUrl: String(r.renewal_url ?? ''),
+  };
+}
+
+export function toLicense(r: Row): LicenseRow {
+  return {
+    id: Number(r.id),
+    publicId: String(r.public_id),
+    productId: Number(r.product_id),
+    machineId: String(r.machine_id),
+    email: String(r.email),
+    licenseType: String(r.license_type) as LicenseType,
+    state: String(r.state) as LicenseState,
+    stateReason: r.state_reason === null || r.state_reason === undefined ? null : String(r.state_reason),
+    issuedAt: toDate(r.issued_at),
+    expiresAt: toDateOrNull(r.expires_at),
+  };
+}
+
+/** True for a unique-constraint violation on SQLite or PostgreSQL. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(e.message ?? ''));
+}
+
+export class LicensesRepository {
+  /** Raw SQL of the hot lookup (no query builder on the validate path). */
+  readonly byPublicIdSql = `select ${LICENSE_COLUMNS} from licenses where public_id = ? limit 1`;
+
+  /** PostgreSQL locks selected rows with FOR UPDATE; SQLite transactions are serialised (one connection) and knex would warn. */
+  private readonly lockRows: boolean;
+
+  constructor(private readonly db: Db) {
+    this.lockRows = !isSqlite(db);
+  }
+
+  /** The same repository inside a transaction. */
+  with(trx: Db): LicensesRepository {
+    return new LicensesRepository(trx);
+  }
+
+  async products(): Promise<Product[]> {
+    return ((await this.db('products').orderBy('id')) as Row[]).map(toProduct);
+  }
+
+  /**
+   * Read-only SQLite connections for byPublicId (src/licenses/sqlite-readers.ts);
+   * set by the service for the repository it keeps (not for transactions).
+   */
+  readers: SqliteReaders | null = null;
+
+  /** The validate path's one indexed lookup (licenses.public_id is unique). */
+  async byPublicId(publicId: string): Promise<LicenseRow | null> {
+    if (this.readers) {
+      const row = await this.readers.get([publicId]);
+      return row ? toLicense(row) : null;
+    }
+    const result = (await this.db.raw(this.byPublicIdSql, [publicId])) as Row[] | { rows: Row[] };
+    const rows = Array.isArray(result) ? result : result.rows;
+    return rows[0] ? toLicense(rows[0]) : null;
+  }
+
+  /** Same, locking the row until the transaction ends (PostgreSQL; SQLite transactions are serialised anyway). */
+  async byIdForUpdate(id: number): Promise<LicenseRow | null> {
+    const q = this.db('licenses').where({ id });
+    const row = (await (this.lockRows ? q.forUpdate() : q).first()) as Row | undefined;
+    return row ? toLicense(row) : null;
+  }
+
+  /** The trial of `productId` for this machine or this e-mail (case-insensitive), oldest first. */
+  async existingTrial(productId: number, machineId: string, email: string): Promise<LicenseRow | null> {
+    const row = (await this.db('licenses')
+      .where({ product_id: productId, license_type: 'trial' })
+      .andWhere((q) => { void q.where('machine_id', machineId).orWhereRaw('lower(email) = ?', [email.toLowerCase()]); })
+      .orderBy('id')
+      .first()) as Row | undefined;
+    return row ? toLicense(row) : null;
+  }
+
+  /** Insert a license; returns its id. @throws a unique violation (one trial per machine / e-mail and product). */
+  async insertLicense(l: NewLicense, now: Date): Promise<number> {
+    const at = now.toISOString();
+    const rows = (await this.db('licenses').insert({
+      public_id: l.publicId,
+      product_id: l.productId,
+      machine_id: l.machineId,
+      email: l.email,
+      license_type: l.licenseType,
+      state: 'active',
+      issued_at: l.issuedAt.toISOString(),
+      expires_at: l.expiresAt ? l.expiresAt.toISOString() : null,
+      activation_code_id: l.activationCodeId,
+      app_version: l.appVersion,
+      ip: l.ip,
+      created_at: at,
+      updated_at: at,
+    }).returning('id')) as unknown[];
+    return insertedId(rows);
+  }
+
+  /** Record a machine a license runs on (kind: trial | activation | validation). */
+  async insertActivation(licenseId: number, machineId: string, kind: string, ip: string, now: Date): Promise<void> {
+    const at = now.toISOString();
+    await this.db('license_activations').insert({ license_id: licenseId, machine_id: machineId, kind, ip, first_seen_at: at, last_seen_at: at });
+  }
+
+  /** The distinct machines recorded for a license. */
+  async activationMachines(licenseId: number): Promise<string[]> {
+    return ((await this.db('license_activations').where({ license_id: licenseId }).select('machine_id')) as Row[]).map((r) => String(r.machine_id));
+  }
+
+  async hasActivation(licenseId: number, machineId: string): Promise<boolean> {
+    return Boolean(await this.db('license_activations').where({ license_id: licenseId, machine_id: machineId }).first('id'));
+  }
+
+  /** When this machine last sent a heartbeat for this license, or null. */
+  async lastHeartbeat(licenseId: number, machineId: string): Promise<Date | null> {
+    const row = (await this.db('license_heartbeats').where({ license_id: licenseId, machine_id: machineId }).max({ at: 'created_at' }).first()) as Row | undefined;
+    return toDateOrNull(row?.at ?? null);
+  }
+
+  /** Store a heartbeat; the license keeps the latest time, version and OS; the activation's last_seen_at moves. */
+  async insertHeartbeat(h: { licenseId: number; machineId: string; appVersion: string; osInfo: string; ip: string }, now: Date): Promise<void> {
+    const at = now.toISOString();
+    await this.db('license_heartbeats').insert({ license_id: h.licenseId, machine_id: h.machineId, app_version: h.appVersion, os_info: h.osInfo, ip: h.ip, created_at: at });
+    await this.db('licenses').where({ id: h.licenseId }).update({ last_heartbeat_at: at, app_version: h.appVersion, os_info: h.osInfo, updated_at: at });
+    await this.db('license_activations').where({ license_id: h.licenseId, machine_id: h.machineId }).update({ last_seen_at: at, ip: h.ip });
+  }
+
+  /** Licenses of a machine that are not revoked (to revoke them), id order. */
+  async unrevokedOfMachine(machineId: string): Promise<LicenseRow[]> {
+    const q = this.db('licenses').where({ machine_id: machineId }).whereNot({ state: 'revoked' }).orderBy('id');
+    return ((await (this.lockRows ? q.forUpdate() : q)) as Row[]).map(toLicense);
+  }
+
+  /** Set a license's state with its reason; false when it was already in that state. */
+  async setState(id: number, state: LicenseState, reason: string, now: Date): Promise<boolean> {
+    const at = now.toISOString();
+    const n = await this.db('licenses').where({ id }).whereNot({ state }).update({ state, state_reason: reason, state_changed_at: at, updated_at: at });
+    return Number(n) === 1;
+  }
+
+  /** An activation code (canonical form) with its batch, or null. */
+  async codeWithBatch(code: string): Promise<CodeWithBatch | null> {
+    const r = (await this.db('activation_codes as c').join('activation_batches as b', 'b.id', 'c.batch_id').where('c.code', code)
+      .first('c.id', 'c.code', 'c.used_at', 'b.product_id', 'b.license_type', 'b.duration_days', 'b.expires_at as batch_expires_at')) as Row | undefined;
+    if (!r) return null;
+    return {
+      id: Number(r.id),
+      code: String(r.code),
+      usedAt: toDateOrNull(r.used_at),
+      productId: Number(r.product_id),
+      licenseType: String(r.license_type) as PaidLicenseType,
+      durationDays: r.duration_days === null || r.duration_days === undefined ? null : Number(r.duration_days),
+      batchExpiresAt: toDateOrNull(r.batch_expires_at),
+    };
+  }
+
+  /** Mark a code used by `machineId` unless it already is; false when another use won. */
+  async useCode(id: number, machineId: string, now: Date): Promise<boolean> {
+    const n = await this.db('activation_codes').where({ id }).whereNull('used_at').update({ used_at: now.toISOString(), machine_id: machineId });
+    return Number(n) === 1;
+  }
+
+  async linkCode(id: number, licenseId: number): Promise<void> {
+    await this.db('activation_codes').where({ id }).update({ license_id: licenseId });
+  }
+
+  /** Add counts to license_validation_days (one upsert per product and day). */
+  async addValidationDays(rows: { productId: number; day: string; validations: number; failures: number }[]): Promise<void> {
+    if (!rows.length) return;
+    await this.db('license_validation_days')
+      .insert(rows.map((r) => ({ product_id: r.productId, day: r.day, validations: r.validations, failures: r.failures })))
+      .onConflict(['product_id', 'day'])
+      .merge({
+        validations: this.db.raw('license_validation_days.validations + excluded.validations'),
+        failures: this.db.raw('license_validation_days.failures + excluded.failures'),
+      });
+  }
+
+  /** Set last_validated_at of these licenses (batched, at flush time). */
+  async touchValidated(ids: number[], at: Date): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.db('licenses').whereIn('id', ids.slice(i, i + 500)).update({ last_validated_at: at.toISOString() });
+    }
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The license server's JSON API (answers documented in src/api-docs/openapi.ts):
+ *
+ *   POST   /api/v1/licenses/trial         201 | 400 | 409 TRIAL_ALREADY_EXISTS | 429 (per IP)
+ *   POST   /api/v1/licenses/activate      200 | 400 | 404 INVALID_ACTIVATION_CODE | 429 (per IP)
+ *   POST   /api/v1/licenses/validate      200 (valid true|false, signed) | 400 | 429 (per IP)
+ *   POST   /api/v1/licenses/heartbeat     200 (signed) | 400 | 404 LICENSE_NOT_FOUND | 429 (per license and machine)
+ *   DELETE /api/v1/admin/licenses/:machine_id   Bearer token; 200 | 400 | 401 | 404
+ *   POST   /api/license/validate          Mastertrade: {key, device_id} → {valid, expiry, allowed} (signed; shares validate's limit)
+ *   POST   /api/license/heartbeat         Mastertrade: {key, device_id, app_version?, os_info?} → {ok, last_check} (signed)
+ *
+ * Bodies: JSON objects of at most 16 KB; any body-parser failure (malformed
+ * JSON, over 16 KB, bad charset) is a 400 INVALID_REQUEST. Errors go through
+ * the app's error handler ({success:false, error, message, details,
+ * timestamp, request_id}); TRIAL_ALREADY_EXISTS adds `existing_license`.
+ */
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { hashToken } from '../accounts/tokens.js';
+import type { Actor } from '../audit/index.js';
+import { rfc3339 } from '../crypto/index.js';
+import { BadRequestError, NotFoundError, UnauthorizedError } from '../http/errors.js';
+import { perIpLimiter } from '../http/rate-limit.js';
+import type { LicensesApiDeps } from './context.js';
+import { daysRemaining, TrialExistsError, type Validation } from './licenses.service.js';
+import { activateBody, compatHeartbeatBody, compatValidateBody, heartbeatBody, parseBody, parseMachineId, trialBody, validateBody } from './schemas.js';
+import { sendSigned } from './response-signature.js';
+
+const MESSAGES = {
+  LICENSE_NOT_FOUND: 'License not found',
+  LICENSE_REVOKED: 'This license has been revoked',
+  LICENSE_EXPIRED: 'This license has expired',
+  MACHINE_MISMATCH: 'This license belongs to another machine',
+  TOO_MANY_ACTIVATIONS: 'This license is already activated on the maximum number of machines',
+} as const;
+
+/** express.json limited to 16 KB; its errors (malformed, too large, charset) and non-JSON bodies become 400 INVALID_REQUEST. */
+function jsonBody(): RequestHandler {
+  const parse = express.json({ limit: '16kb' });
+  return (req, res, next) => {
+    parse(req, res, (err?: unknown) => {
+      if (!err) return next(req.is('application/json') ? undefined : new BadRequestError('The body must be JSON (Content-Type: application/json)'));
+      const type = (err as { type?: string }).type;
+      next(new BadRequestError(type === 'entity.too.large' ? 'The body is over 16 KB' : 'The body is not valid JSON'));
+    });
+  };
+}
+
+/** The audit actor of an API request (no account unless a token named one). */
+function apiActor(req: Request, account?: { id: number; email: string }): Actor {
+  return { id: account?.id ?? null, email: account?.email ?? null, ip: req.ip ?? null, userAgent: req.get('user-agent')?.slice(0, 512) ?? null };
+}
+
+/** The v1 validate answer for a verdict (dates RFC 3339). */
+export function validationBody(v: Validation, now: Date): Record<string, unknown> {
+  if (!v.valid) {
+    const body: Record<string, unknown> = { success: true, valid: false, error: v.error, message: MESSAGES[v.error] };
+    if (v.error === 'LICENSE_EXPIRED' && v.license?.expiresAt) {
+      body.expired_at = rfc3339(v.license.expiresAt);
+      body.renewal_url = v.product?.renewalUrl || null;
+    }
+    return body;
+  }
+  const l = v.license;
+  return {
+    success: true,
+    valid: true,
+    license_type: l.licenseType,
+    expires_at: l.expiresAt ? rfc3339(l.expiresAt) : null,
+    days_remaining: daysRemaining(l.expiresAt, now),
+    is_active: l.state === 'active',
+    customer_email: l.email,
+    ...(v.freshToken ? { license_key: v.freshToken } : {}),
+  };
+}
+
+/** Routes under /api/v1/licenses, /api/v1/admin/licenses and the Mastertrade compatibility routes /api/license/*. */
+export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
+  const { licenses: service, clock, config, keys } = deps;
+  const router = Router();
+  const json = jsonBody();
+  const trialLimit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.trialsPerHour });
+  const activateLimit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.activationsPerHour });
+  const validateLimit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.validationsPerHour });
+  const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
+
+  router.post('/api/v1/licenses/trial', trialLimit, json, async (req, res) => {
+    const b = parseBody(trialBody, req.body);
+    let issued;
+    try {
+      issued = await service.trial({ machineId: b.machine_id, email: b.email, productCode: b.product, version: b.version }, apiActor(req));
+    } catch (err) {
+      if (!(err instanceof TrialExistsError)) throw err;
+      const now = clock.now();
+      noStore(res);
+      res.status(409).json({
+        success: false,
+        error: err.code,
+        message: err.message,
+        details: null,
+        existing_license: { expires_at: rfc3339(err.existing.expiresAt ?? now), days_remaining: daysRemaining(err.existing.expiresAt, now) ?? 0 },
+        timestamp: new Date().toISOString(),
+        request_id: String(req.id ?? ''),
+      });
+      return;
+    }
+    const now = clock.now();
+    noStore(res);
+    res.status(201).json({
+      success: true,
+      license_key: issued.token,
+      license_type: 'trial',
+      expires_at: rfc3339(issued.license.expiresAt!),
+      days_remaining: daysRemaining(issued.license.expiresAt, now),
+      message: `Trial of ${issued.product.name} started: ${issued.product.trialDays} days`,
+    });
+  });
+
+  router.post('/api/v1/licenses/activate', activateLimit, json, async (req, res) => {
+    const b = parseBody(activateBody, req.body);
+    const issued = await service.activate({ machineId: b.machine_id, code: b.activation_code, email: b.email }, apiActor(req));
+    const l = issued.license;
+    noStore(res);
+    res.json({
+      success: true,
+      license_key: issued.token,
+      license_type: l.licenseType,
+      expires_at: l.expiresAt ? rfc3339(l.expiresAt) : null,
+      days_remaining: daysRemaining(l.expiresAt, clock.now()),
+      message: `${issued.product.name} activated (${l.licenseType})`,
+    });
+  });
+
+  router.post('/api/v1/licenses/validate', validateLimit, json, async (req, res) => {
+    const b = parseBody(validateBody, req.body);
+    const verdict = await service.validate(b.machine_id, b.license_key, req.ip ?? '');
+    const now = clock.now();
+    sendSigned(res, keys.active, now, validationBody(verdict, now));
+  });
+
+  router.post('/api/v1/licenses/heartbeat', json, async (req, res) => {
+    const b = parseBody(heartbeatBody, req.body);
+    const at = await service.heartbeat({ machineId: b.machine_id, token: b.license_key, appVersion: b.app_version, osInfo: b.os_info }, req.ip ?? '');
+    sendSigned(res, keys.active, clock.now(), { success: true, message: 'Heartbeat recorded', last_check: rfc3339(at) });
+  });
+
+  router.delete('/api/v1/admin/licenses/:machine_id', async (req, res) => {
+    const header = req.get('authorization') ?? '';
+    const m = /^Bearer\s+(\S{1,200})$/i.exec(header);
+    const account = m ? await deps.accounts.repo.byApiToken(hashToken(m[1]!), clock.now()) : null;
+    if (!account) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      throw new UnauthorizedError('A valid admin API token is required (Authorization: Bearer …)');
+    }
+    let machineId: string;
+    try {
+      machineId = parseMachineId(req.params.machine_id);
+    } catch {
+      throw new BadRequestError('machine_id must be exactly 32 hexadecimal characters', { machine_id: 'INVALID' }, 'INVALID_MACHINE_ID');
+    }
+    const n = await service.revokeByMachine(machineId, apiActor(req, account));
+    if (!n) throw new NotFoundError('No license left to revoke for this machine', 'LICENSE_NOT_FOUND');
+    noStore(res);
+    res.json({ success: true, revoked: n, message: `${n} license(s) revoked` });
+  });
+
+  router.post('/api/license/validate', validateLimit, json, async (req, res) => {
+    const b = parseBody(compatValidateBody, req.body, 'device_id');
+    const verdict = await service.validate(b.device_id, b.key, req.ip ?? '');
+    const expiry = verdict.license?.expiresAt ? rfc3339(verdict.license.expiresAt) : null;
+    sendSigned(res, keys.active, clock.now(), { valid: verdict.valid, expiry, allowed: verdict.valid && verdict.license.state === 'active' });
+  });
+
+  router.post('/api/license/heartbeat', json, async (req, res) => {
+    const b = parseBody(compatHeartbeatBody, req.body, 'device_id');
+    const at = await service.heartbeat({ machineId: b.device_id, token: b.key, appVersion: b.app_version, osInfo: b.os_info }, req.ip ?? '');
+    sendSigned(res, keys.active, clock.now(), { ok: true, last_check: rfc3339(at) });
+  });
+
+  return router;
+}

@@ -1,0 +1,311 @@
+/**
+ * The license server (issue 6): trials, activation by code, online
+ * validation, heartbeats and revocation by machine. Every change that
+ * matters writes its audit row in the same transaction
+ * (`license.trial_created`, `license.activated`, `license.revoked`).
+ *
+ * Validation is the hot path: the token's signature is checked first (no
+ * query for a forged token), then ONE indexed lookup (licenses.public_id),
+ * products come from memory (ProductCache), and nothing is written per
+ * request (ValidationCounter batches the statistics). Only a validation from
+ * a new machine of a multi-machine product writes (its activation row).
+ *
+ * Call `close()` on shutdown: it writes the counted validations.
+ */
+import crypto from 'node:crypto';
+import type { AuditService, Actor } from '../audit/index.js';
+import { encodeLicensePayload, rfc3339, signLicenseToken, verifyLicenseToken, type LicensePayload, type LicenseType, type SigningKey } from '../crypto/index.js';
+import { AppError, NotFoundError, RateLimitedError } from '../http/errors.js';
+import type { IssuerKeys } from '../keys/index.js';
+import type { Clock } from '../platform/clock.js';
+import { isSqlite, type Db } from '../platform/db.js';
+import type { Logger } from '../platform/logger.js';
+import { parseActivationCode } from './activation-code.js';
+import { SqliteReaders } from './sqlite-readers.js';
+import { isUniqueViolation, LicensesRepository, type LicenseRow, type Product } from './licenses.repository.js';
+import { ProductCache } from './product-cache.js';
+import { ValidationCounter } from './validation-counter.js';
+
+const DAY_MS = 86_400_000;
+
+export interface LicensesServiceDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  audit: AuditService;
+  keys: IssuerKeys;
+  /** Statistics flush interval (ms); default 10 s. */
+  flushIntervalMs?: number;
+}
+
+/** The fields of a license token, camel-cased (a LicenseRow plus its product code). */
+export interface LicenseTokenFields {
+  publicId: string;
+  productCode: string;
+  machineId: string;
+  licenseType: LicenseType;
+  email: string;
+  issuedAt: Date;
+  expiresAt: Date | null;
+}
+
+/**
+ * The license token (`ANDL1.…`, keyfile-v1.md §License token) of a license,
+ * signed by `signer` (normally `keys.active`). Deterministic: the same row
+ * gives the same token (Ed25519), so it can be shown again at any time;
+ * dates are RFC 3339 UTC without fraction.
+ */
+export function licenseToken(row: LicenseTokenFields, signer: SigningKey): string {
+  return signLicenseToken(encodeLicensePayload({
+    product: row.productCode,
+    license_id: row.publicId,
+    machine_id: row.machineId,
+    license_type: row.licenseType,
+    email: row.email,
+    issued_at: rfc3339(row.issuedAt),
+    expires_at: row.expiresAt ? rfc3339(row.expiresAt) : null,
+  }), signer);
+}
+
+/** Whole days from `now` until `expiresAt` (0 on the last day and after); null for a lifetime license. */
+export function daysRemaining(expiresAt: Date | null, now: Date): number | null {
+  if (!expiresAt) return null;
+  return Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / DAY_MS));
+}
+
+/** A license just created (trial or activation) with its product and token. */
+export interface IssuedLicense {
+  license: LicenseRow;
+  product: Product;
+  token: string;
+}
+
+/** Why a validation says `valid:false`. */
+export type RefusalCode = 'LICENSE_NOT_FOUND' | 'LICENSE_REVOKED' | 'LICENSE_EXPIRED' | 'MACHINE_MISMATCH' | 'TOO_MANY_ACTIVATIONS';
+
+/** The verdict of a validation. `freshToken`: a new token when the row's expiry differs from the given token's. */
+export type Validation =
+  | { valid: true; license: LicenseRow; product: Product; freshToken: string | null }
+  | { valid: false; error: RefusalCode; license: LicenseRow | null; product: Product | null };
+
+/** 409 TRIAL_ALREADY_EXISTS; `existing` is the trial that blocks (its dates go in `existing_license`). */
+export class TrialExistsError extends AppError {
+  constructor(readonly existing: LicenseRow) {
+    super(409, 'TRIAL_ALREADY_EXISTS', 'A trial of this product already exists for this machine or e-mail address');
+  }
+}
+
+const invalidCode = () => new NotFoundError('Unknown, used or expired activation code', 'INVALID_ACTIVATION_CODE');
+const licenseNotFound = () => new NotFoundError('License not found for this machine', 'LICENSE_NOT_FOUND');
+
+export class LicensesService {
+  readonly repo: LicensesRepository;
+  readonly products: ProductCache;
+  private readonly counter: ValidationCounter;
+
+  constructor(private readonly deps: LicensesServiceDeps) {
+    this.repo = new LicensesRepository(deps.db);
+    const filename = (deps.db.client.config as { connection?: { filename?: string } }).connection?.filename;
+    if (isSqlite(deps.db) && filename && filename !== ':memory:') this.repo.readers = new SqliteReaders(filename, this.repo.byPublicIdSql);
+    this.products = new ProductCache(this.repo);
+    this.counter = new ValidationCounter(this.repo, deps.clock, deps.logger, deps.flushIntervalMs);
+  }
+
+  /** The token of a license of `product`, signed by the active issuer key. */
+  tokenOf(license: LicenseRow, product: Pick<Product, 'code'>): string {
+    return licenseToken({ ...license, productCode: product.code }, this.deps.keys.active);
+  }
+
+  /**
+   * Start a trial of product `productCode` on `machineId` for `email`:
+   * expires after the product's trial_days. Audit row `license.trial_created`.
+   * @throws AppError 400 INVALID_REQUEST (unknown product, details {product:'UNKNOWN'}); TrialExistsError (409)
+   */
+  async trial(input: { machineId: string; email: string; productCode: string; version: string }, from: Actor): Promise<IssuedLicense> {
+    const product = await this.products.byCodeOf(input.productCode);
+    if (!product) throw new AppError(400, 'INVALID_REQUEST', 'Unknown product', { product: 'UNKNOWN' });
+    const existing = await this.repo.existingTrial(product.id, input.machineId, input.email);
+    if (existing) throw new TrialExistsError(existing);
+    const now = this.deps.clock.now();
+    const issuedAt = wholeSeconds(now);
+    const fields = {
+      publicId: crypto.randomUUID(), productId: product.id, machineId: input.machineId, email: input.email, licenseType: 'trial' as const,
+      issuedAt, expiresAt: new Date(issuedAt.getTime() + product.trialDays * DAY_MS), activationCodeId: null, appVersion: input.version, ip: from.ip ?? '',
+    };
+    let id: number;
+    try {
+      id = await this.deps.db.transaction(async (trx) => {
+        const repo = this.repo.with(trx);
+        const licenseId = await repo.insertLicense(fields, now);
+        await repo.insertActivation(licenseId, input.machineId, 'trial', from.ip ?? '', now);
+        await this.deps.audit.record(from, 'license.trial_created', { type: 'license', id: licenseId }, `${product.code} trial, ${product.trialDays} days, machine ${input.machineId}, ${input.email}`, trx);
+        return licenseId;
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // A concurrent request created the trial first (partial unique indexes).
+      const winner = await this.repo.existingTrial(product.id, input.machineId, input.email);
+      if (winner) throw new TrialExistsError(winner);
+      throw err;
+    }
+    const license: LicenseRow = { id, ...fields, state: 'active', stateReason: null };
+    return { license, product, token: this.tokenOf(license, product) };
+  }
+
+  /**
+   * Use an activation code on `machineId`: one transaction marks the code
+   * used (conditionally: a concurrent use loses), creates the paid license
+   * (type and duration of the code's batch; lifetime never expires), records
+   * the machine and the audit row `license.activated`.
+   * @throws NotFoundError INVALID_ACTIVATION_CODE (malformed, unknown, used, batch expired)
+   */
+  async activate(input: { machineId: string; code: string; email: string }, from: Actor): Promise<IssuedLicense> {
+    const code = parseActivationCode(input.code);
+    if (!code) throw invalidCode();
+    const now = this.deps.clock.now();
+    const found = await this.repo.codeWithBatch(code);
+    if (!found || found.usedAt || (found.batchExpiresAt && found.batchExpiresAt.getTime() <= now.getTime())) throw invalidCode();
+    const product = await this.products.get(found.productId);
+    if (!product) throw invalidCode();
+    const issuedAt = wholeSeconds(now);
+    const fields = {
+      publicId: crypto.randomUUID(), productId: product.id, machineId: input.machineId, email: input.email, licenseType: found.licenseType,
+      issuedAt, expiresAt: found.durationDays === null || found.licenseType === 'lifetime' ? null : new Date(issuedAt.getTime() + found.durationDays * DAY_MS),
+      activationCodeId: found.id, appVersion: '', ip: from.ip ?? '',
+    };
+    const id = await this.deps.db.transaction(async (trx) => {
+      const repo = this.repo.with(trx);
+      if (!(await repo.useCode(found.id, input.machineId, now))) throw invalidCode();
+      const licenseId = await repo.insertLicense(fields, now);
+      await repo.linkCode(found.id, licenseId);
+      await repo.insertActivation(licenseId, input.machineId, 'activation', from.ip ?? '', now);
+      await this.deps.audit.record(from, 'license.activated', { type: 'license', id: licenseId }, `${product.code} ${found.licenseType} with code ${code}, machine ${input.machineId}, ${input.email}`, trx);
+      return licenseId;
+    });
+    const license: LicenseRow = { id, ...fields, state: 'active', stateReason: null };
+    return { license, product, token: this.tokenOf(license, product) };
+  }
+
+  /** The license a token names, once its signature holds (kid trusted), or null. Also returns the payload. */
+  private async licenseOfToken(token: string): Promise<{ license: LicenseRow; product: Product; payload: LicensePayload } | null> {
+    let payload: LicensePayload;
+    try {
+      payload = verifyLicenseToken(token, { trustedKey: this.deps.keys.trusted }).payload;
+    } catch {
+      return null;
+    }
+    if (typeof payload.license_id !== 'string' || payload.license_id.length > 36) return null;
+    const license = await this.repo.byPublicId(payload.license_id);
+    if (!license) return null;
+    const product = await this.products.get(license.productId);
+    if (!product || product.code !== payload.product) return null;
+    return { license, product, payload };
+  }
+
+  /**
+   * Validate `token` for `machineId` online, from the database row:
+   * revoked → LICENSE_REVOKED; now > expires_at → LICENSE_EXPIRED (the
+   * grace period is for offline clients only); another machine →
+   * MACHINE_MISMATCH (max_activations 1) or, on a multi-machine product,
+   * recorded as a new activation while there is room, else
+   * TOO_MANY_ACTIVATIONS. Suspended licenses are valid (is_active false).
+   * Counted for the statistics (batched). Never throws for a bad token.
+   */
+  async validate(machineId: string, token: string, ip: string): Promise<Validation> {
+    const found = await this.licenseOfToken(token);
+    if (!found) return { valid: false, error: 'LICENSE_NOT_FOUND', license: null, product: null };
+    const { license, product, payload } = found;
+    const now = this.deps.clock.now();
+    let error: RefusalCode | null = null;
+    if (license.state === 'revoked') error = 'LICENSE_REVOKED';
+    else if (license.expiresAt && now.getTime() > license.expiresAt.getTime()) error = 'LICENSE_EXPIRED';
+    else if (machineId !== license.machineId) error = await this.otherMachine(license, product, machineId, ip, now);
+    this.counter.count(product.id, license.id, now, error === null);
+    if (error) return { valid: false, error, license, product };
+    const expires = license.expiresAt ? rfc3339(license.expiresAt) : null;
+    return { valid: true, license, product, freshToken: expires === payload.expires_at ? null : this.tokenOf(license, product) };
+  }
+
+  /** A validation from a machine that is not the license's own: null when allowed (recorded if new). */
+  private async otherMachine(license: LicenseRow, product: Product, machineId: string, ip: string, now: Date): Promise<RefusalCode | null> {
+    if (product.maxActivations <= 1) return 'MACHINE_MISMATCH';
+    if (await this.repo.hasActivation(license.id, machineId)) return null;
+    try {
+      return await this.deps.db.transaction(async (trx) => {
+        const repo = this.repo.with(trx);
+        await repo.byIdForUpdate(license.id);
+        const machines = new Set(await repo.activationMachines(license.id));
+        machines.add(license.machineId);
+        if (machines.has(machineId)) return null;
+        if (machines.size >= product.maxActivations) return 'TOO_MANY_ACTIVATIONS';
+        await repo.insertActivation(license.id, machineId, 'validation', ip, now);
+        return null;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) return null; // the same machine, recorded by a concurrent request
+      throw err;
+    }
+  }
+
+  /**
+   * Store a heartbeat of `machineId` (the license's machine or one of its
+   * activations) for the license `token` names; returns its time. One per
+   * license and machine per product heartbeat interval: the check and the
+   * insert run under a lock of the license row, so two concurrent ones
+   * cannot both pass.
+   * @throws NotFoundError LICENSE_NOT_FOUND; RateLimitedError (retry_after = seconds left in the interval)
+   */
+  async heartbeat(input: { machineId: string; token: string; appVersion: string; osInfo: string }, ip: string): Promise<Date> {
+    const found = await this.licenseOfToken(input.token);
+    if (!found) throw licenseNotFound();
+    const { license, product } = found;
+    if (input.machineId !== license.machineId && !(await this.repo.hasActivation(license.id, input.machineId))) throw licenseNotFound();
+    const now = this.deps.clock.now();
+    const intervalMs = product.heartbeatIntervalSeconds * 1000;
+    await this.deps.db.transaction(async (trx) => {
+      const repo = this.repo.with(trx);
+      await repo.byIdForUpdate(license.id);
+      const last = await repo.lastHeartbeat(license.id, input.machineId);
+      if (last && now.getTime() - last.getTime() < intervalMs) {
+        throw new RateLimitedError(Math.max(1, Math.ceil((last.getTime() + intervalMs - now.getTime()) / 1000)), 'One heartbeat per heartbeat interval');
+      }
+      await repo.insertHeartbeat({ licenseId: license.id, machineId: input.machineId, appVersion: input.appVersion, osInfo: input.osInfo, ip }, now);
+    });
+    return now;
+  }
+
+  /**
+   * Revoke every license of `machineId` that is not revoked yet (reason
+   * `reason`), each with its audit row `license.revoked`, in one transaction.
+   * Returns how many were revoked (0: none left).
+   */
+  async revokeByMachine(machineId: string, from: Actor, reason = 'revoked through the API'): Promise<number> {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (trx) => {
+      const repo = this.repo.with(trx);
+      let n = 0;
+      for (const l of await repo.unrevokedOfMachine(machineId)) {
+        if (!(await repo.setState(l.id, 'revoked', reason, now))) continue;
+        await this.deps.audit.record(from, 'license.revoked', { type: 'license', id: l.id }, `${l.state} → revoked: ${reason}`, trx);
+        n += 1;
+      }
+      return n;
+    });
+  }
+
+  /** Write the validation statistics counted so far (also done every 10 s and on close). */
+  flushStatistics(): Promise<void> {
+    return this.counter.flush();
+  }
+
+  /** Stop the statistics timer and write what is left. */
+  async close(): Promise<void> {
+    await this.counter.close();
+    await this.repo.readers?.close();
+  }
+}
+
+/** Dates in tokens have no fraction: keep the row's dates on whole seconds too, so both are the same instant. */
+function wholeSeconds(d: Date): Date {
+  return new Date(Math.floor(d.getTime() / 1000) * 1000);
+}

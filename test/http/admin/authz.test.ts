@@ -1,0 +1,174 @@
+/**
+ * Who may use each /admin route (issue 5, "Roles"): a table of every route ×
+ * (anonymous, partner, support, admin, superadmin). Anonymous visitors are
+ * sent to the login page, partners get 403 and never a page, support reads
+ * partners, installations, recharges, messages and the audit log but acts on
+ * nothing; admin and superadmin use everything but the role change, which is
+ * superadmin only. A last test fails when a route exists that the table lacks.
+ */
+import { expect } from 'chai';
+import request from 'supertest';
+import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
+import { createTestContext, type TestContext } from '../../helpers/context.js';
+import type { Agent } from '../../helpers/forms.js';
+import { credit, newInstallation, recharge } from '../../helpers/recharge.js';
+
+type Who = 'anonymous' | 'partner' | 'support' | 'admin' | 'superadmin';
+/** `ok` = served (GET 200; POST anything but 401/403/5xx and not a redirect to login); `login` = 303 to the login page. */
+type Answer = 'ok' | 'login' | 403;
+
+const READ: Record<Who, Answer> = { anonymous: 'login', partner: 403, support: 'ok', admin: 'ok', superadmin: 'ok' };
+const ADMIN: Record<Who, Answer> = { anonymous: 'login', partner: 403, support: 403, admin: 'ok', superadmin: 'ok' };
+const SUPERADMIN: Record<Who, Answer> = { anonymous: 'login', partner: 403, support: 403, admin: 403, superadmin: 'ok' };
+
+/** Method + route → expected answers. `:id` is replaced by the fixture of that area. */
+const TABLE: [string, Record<Who, Answer>][] = [
+  ['GET /admin', READ],
+  ['GET /admin/partners', READ],
+  ['GET /admin/partners/:id', READ],
+  ['POST /admin/partners/:id/activate', ADMIN],
+  ['POST /admin/partners/:id/suspend', ADMIN],
+  ['POST /admin/partners/:id/reactivate', ADMIN],
+  ['POST /admin/partners/:id/balance', ADMIN],
+  ['POST /admin/partners/:id/resend-verification', ADMIN],
+  ['POST /admin/partners/:id/send-reset', ADMIN],
+  ['POST /admin/partners/:id/role', SUPERADMIN],
+  ['POST /admin/partners/:id/close', ADMIN],
+  ['GET /admin/installations', READ],
+  ['GET /admin/installations/:id', READ],
+  ['POST /admin/installations/:id/transfer', ADMIN],
+  ['GET /admin/recharges', READ],
+  ['GET /admin/recharges/:id', READ],
+  ['POST /admin/recharges/:id/revoke', ADMIN],
+  ['GET /admin/releases', ADMIN],
+  ['POST /admin/releases', ADMIN],
+  ['GET /admin/releases/:id', ADMIN],
+  ['POST /admin/releases/:id/changelog', ADMIN],
+  ['POST /admin/releases/:id/publish', ADMIN],
+  ['POST /admin/releases/:id/unpublish', ADMIN],
+  ['POST /admin/releases/:id/latest', ADMIN],
+  ['POST /admin/releases/:id/delete', ADMIN],
+  ['GET /admin/downloads', ADMIN],
+  ['GET /admin/downloads/blocks', ADMIN],
+  ['POST /admin/downloads/blocks', ADMIN],
+  ['POST /admin/downloads/blocks/:id/delete', ADMIN],
+  ['GET /admin/keys', ADMIN],
+  ['POST /admin/keys/rotate', ADMIN],
+  ['GET /admin/messages', READ],
+  ['GET /admin/messages/:id', READ],
+  ['POST /admin/messages/:id/handled', ADMIN],
+  ['POST /admin/messages/:id/unhandled', ADMIN],
+  ['GET /admin/audit', READ],
+  ['GET /admin/audit/:id', READ],
+  ['GET /admin/licenses', READ],
+  ['GET /admin/licenses/stats', READ],
+  ['GET /admin/licenses/:id', READ],
+  ['POST /admin/licenses/:id/revoke', ADMIN],
+  ['POST /admin/licenses/:id/suspend', ADMIN],
+  ['POST /admin/licenses/:id/reinstate', ADMIN],
+  ['POST /admin/licenses/:id/extend', ADMIN],
+  ['GET /admin/activation-codes', ADMIN],
+  ['POST /admin/activation-codes', ADMIN],
+  ['GET /admin/activation-codes/:id', ADMIN],
+  ['GET /admin/api-tokens', ADMIN],
+  ['POST /admin/api-tokens', ADMIN],
+  ['POST /admin/api-tokens/:id/revoke', ADMIN],
+  ['GET /admin/products', ADMIN],
+  ['POST /admin/products', ADMIN],
+  ['GET /admin/products/:id', ADMIN],
+  ['POST /admin/products/:id', ADMIN],
+];
+
+type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+
+/** Every `METHOD /path` the app serves (walking Express 5's router stack). */
+function routesOf(app: TestContext['app']): string[] {
+  const out: string[] = [];
+  const walk = (stack: Layer[]): void => {
+    for (const l of stack) {
+      if (l.route) for (const m of Object.keys(l.route.methods)) out.push(`${m.toUpperCase()} ${l.route.path}`);
+      else if (l.handle?.stack) walk(l.handle.stack);
+    }
+  };
+  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
+  return out;
+}
+
+describe('admin authorization table', function () {
+  this.timeout(120000);
+  let ctx: TestContext;
+  const agents = {} as Record<Who, Agent>;
+  const csrf = {} as Record<Who, string>;
+  const ids: Record<string, string> = {};
+
+  before(async () => {
+    ctx = await createTestContext();
+    const partnerId = await createAccount(ctx, 'authz-partner@example.fr');
+    // The account the actions aim at: another partner, so no action ends a session used here.
+    ids.partners = String(await createAccount(ctx, 'authz-target@example.fr'));
+    await credit(ctx, partnerId, 50);
+    for (const role of ['support', 'admin', 'superadmin'] as const) await createAccount(ctx, `authz-${role}@example.fr`, role);
+    agents.partner = await loginAgent(ctx, 'authz-partner@example.fr');
+    for (const role of ['support', 'admin', 'superadmin'] as const) agents[role] = await loginAgent(ctx, `authz-${role}@example.fr`);
+    agents.anonymous = request.agent(ctx.app);
+    csrf.anonymous = await csrfOf(agents.anonymous, '/contact');
+    csrf.partner = await csrfOf(agents.partner, '/subscription/account');
+    for (const role of ['support', 'admin', 'superadmin'] as const) csrf[role] = await csrfOf(agents[role], '/subscription/account');
+
+    ids.recharges = await recharge(agents.partner, newInstallation(), 5);
+    ids.installations = String((await ctx.db('installations').first('id')).id);
+    ids.releases = String((await ctx.db('releases').first('id')).id);
+    await ctx.db('download_blocks').insert({ ip: '203.0.113.9', reason: 'authz fixture', created_at: ctx.clock.now().toISOString() });
+    ids.downloads = String((await ctx.db('download_blocks').first('id')).id);
+    await ctx.db('contact_messages').insert({ name: 'Alice', email: 'alice@example.fr', message: 'Bonjour', locale: 'fr', ip: '127.0.0.1', created_at: ctx.clock.now().toISOString() });
+    ids.messages = String((await ctx.db('contact_messages').first('id')).id);
+    ids.audit = String((await ctx.db('audit_log').first('id')).id);
+    // Issue 6 (license server): a license, a batch of codes, an API token, a product.
+    const at = ctx.clock.now().toISOString();
+    const productId = Number((await ctx.db('products').where({ code: 'easyfacture' }).first('id')).id);
+    await ctx.db('licenses').insert({
+      public_id: '00000000-0000-4000-8000-000000000001', product_id: productId, machine_id: 'ab'.repeat(16), email: 'authz@example.fr',
+      license_type: 'monthly', state: 'active', issued_at: at, expires_at: '2026-12-22T10:00:00.000Z', created_at: at, updated_at: at,
+    });
+    ids.licenses = String((await ctx.db('licenses').first('id')).id);
+    await ctx.db('activation_batches').insert({ product_id: productId, license_type: 'monthly', duration_days: 30, size: 0, note: 'authz', created_at: at });
+    ids['activation-codes'] = String((await ctx.db('activation_batches').first('id')).id);
+    const tokenOwner = await ctx.handle.accounts.repo.byEmail('authz-admin@example.fr');
+    await ctx.handle.accounts.createApiToken(tokenOwner!, 'authz fixture', { id: null, email: null, ip: null, userAgent: 'cli' });
+    ids['api-tokens'] = String((await ctx.db('api_tokens').first('id')).id);
+    ids.products = String(productId);
+  });
+  after(async () => ctx?.close());
+
+  const concrete = (route: string): string => {
+    const area = route.split('/')[2] ?? '';
+    return route.replace(':id', ids[area] ?? '0');
+  };
+
+  for (const [route, expected] of TABLE) {
+    it(`${route}`, async () => {
+      const [method, path] = route.split(' ') as [string, string];
+      const url = concrete(path);
+      for (const who of Object.keys(expected) as Who[]) {
+        const agent = agents[who];
+        const res = method === 'GET' ? await agent.get(url) : await agent.post(url).type('form').send({ _csrf: csrf[who] });
+        const what = `${who} ${method} ${url} → ${res.status} ${String(res.headers.location ?? '')}`;
+        const toLogin = res.status === 303 && String(res.headers.location).startsWith('/subscription/login');
+        if (expected[who] === 'login') expect(toLogin, what).to.equal(true);
+        else if (expected[who] === 403) expect(res.status, what).to.equal(403);
+        else if (method === 'GET') expect(res.status, what).to.equal(200);
+        else {
+          expect(res.status, what).to.be.below(500);
+          expect([401, 403], what).not.to.include(res.status);
+          expect(toLogin, what).to.equal(false);
+        }
+      }
+    });
+  }
+
+  it('covers every /admin route the app serves', () => {
+    const served = routesOf(ctx.app).filter((r) => r.split(' ')[1]!.startsWith('/admin'));
+    expect(served.filter((r) => !TABLE.some(([t]) => t === r)), 'routes missing from the table').to.deep.equal([]);
+    expect(TABLE.filter(([t]) => !served.includes(t)).map(([t]) => t), 'table rows for routes that do not exist').to.deep.equal([]);
+  });
+});

@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { createTestContext, type TestContext } from '../../helpers/context.js';
+import { HIGH_LIMITS, machine, post, trial } from '../../helpers/licenses.js';
+
+const ROUTES = ['/api/v1/licenses/trial', '/api/v1/licenses/activate', '/api/v1/licenses/validate', '/api/v1/licenses/heartbeat', '/api/license/validate', '/api/license/heartbeat'];
+
+function expectError(res: request.Response, status: number, code: string): void {
+  expect(res.status, res.text).to.equal(status);
+  expect(res.type).to.equal('application/json');
+  expect(res.body).to.include({ success: false, error: code });
+  expect(res.body.message).to.be.a('string');
+  expect(res.body).to.have.property('details');
+  expect(res.body.timestamp).to.match(/^\d{4}-\d{2}-\d{2}T/);
+  expect(res.body.request_id).to.be.a('string').and.equal(res.headers['x-request-id']);
+}
+
+describe('license API: bad requests', () => {
+  let ctx: TestContext;
+  before(async () => { ctx = await createTestContext({ seed: false, env: HIGH_LIMITS }); });
+  after(async () => { await ctx.close(); });
+
+  it('answers 400 INVALID_REQUEST JSON (never HTML, never 500) to malformed JSON, non-objects and bodies over 16 KB', async () => {
+    for (const path of ROUTES) {
+      expectError(await request(ctx.app).post(path).set('Content-Type', 'application/json').send('{"machine_id": '), 400, 'INVALID_REQUEST');
+      expectError(await request(ctx.app).post(path).set('Content-Type', 'application/json').send('[1,2]'), 400, 'INVALID_REQUEST');
+      expectError(await request(ctx.app).post(path).set('Content-Type', 'application/json').send('"text"'), 400, 'INVALID_REQUEST');
+      expectError(await request(ctx.app).post(path).set('Content-Type', 'application/json').send('null'), 400, 'INVALID_REQUEST');
+      expectError(await request(ctx.app).post(path).type('form').send('machine_id=x'), 400, 'INVALID_REQUEST');
+      expectError(await request(ctx.app).post(path).send({ machine_id: machine(), padding: 'x'.repeat(17 * 1024) }), 400, 'INVALID_REQUEST');
+    }
+  });
+
+  it('answers MACHINE_ID_REQUIRED and INVALID_MACHINE_ID (exactly 32 hex characters)', async () => {
+    const field = (path: string) => (path.startsWith('/api/license/') ? 'device_id' : 'machine_id');
+    for (const path of ROUTES) {
+      for (const missing of [{}, { [field(path)]: null }, { [field(path)]: '' }]) expectError(await post(ctx, path, missing), 400, 'MACHINE_ID_REQUIRED');
+      for (const bad of ['abc', 'g'.repeat(32), '0'.repeat(33), 12345, ['0'.repeat(32)]]) expectError(await post(ctx, path, { [field(path)]: bad }), 400, 'INVALID_MACHINE_ID');
+    }
+  });
+
+  it('answers INVALID_REQUEST naming the members of the wrong type or missing', async () => {
+    const res = await post(ctx, '/api/v1/licenses/validate', { machine_id: machine(), license_key: 42 });
+    expectError(res, 400, 'INVALID_REQUEST');
+    expect(res.body.details).to.deep.equal({ license_key: 'INVALID' });
+    const hb = await post(ctx, '/api/v1/licenses/heartbeat', { machine_id: machine(), license_key: 'ANDL1.a.b.c', app_version: 2 });
+    expectError(hb, 400, 'INVALID_REQUEST');
+    expect(hb.body.details).to.deep.equal({ app_version: 'INVALID', os_info: 'REQUIRED' });
+    const act = await post(ctx, '/api/v1/licenses/activate', { machine_id: machine(), email: 'a@example.com' });
+    expectError(act, 400, 'INVALID_REQUEST');
+    expect(act.body.details).to.deep.equal({ activation_code: 'REQUIRED' });
+  });
+});
+
+describe('license API: per-IP rate limits', () => {
+  let ctx: TestContext;
+  beforeEach(async () => { ctx = await createTestContext({ seed: false, env: { LICENSE_VALIDATIONS_PER_HOUR: '3' } }); });
+  afterEach(async () => { await ctx.close(); });
+
+  it('allows 3 trials per hour per IP; the 4th is a 429 with retry_after and Retry-After', async () => {
+    for (let i = 0; i < 3; i++) await trial(ctx);
+    const res = await post(ctx, '/api/v1/licenses/trial', { machine_id: machine(), email: 'late@example.com', product: 'easyfacture', version: '1' });
+    expectError(res, 429, 'RATE_LIMIT_EXCEEDED');
+    expect(res.body.retry_after).to.be.within(3500, 3600);
+    expect(res.headers['retry-after']).to.equal(String(res.body.retry_after));
+  });
+
+  it('counts v1 and compatibility validations in one limit (LICENSE_VALIDATIONS_PER_HOUR)', async () => {
+    const t = await trial(ctx);
+    expect((await post(ctx, '/api/v1/licenses/validate', { machine_id: t.machineId, license_key: t.license_key })).status).to.equal(200);
+    expect((await post(ctx, '/api/license/validate', { device_id: t.machineId, key: t.license_key })).status).to.equal(200);
+    expect((await post(ctx, '/api/v1/licenses/validate', { machine_id: t.machineId, license_key: t.license_key })).status).to.equal(200);
+    const res = await post(ctx, '/api/license/validate', { device_id: t.machineId, key: t.license_key });
+    expectError(res, 429, 'RATE_LIMIT_EXCEEDED');
+    expect(res.headers['retry-after']).to.match(/^\d+$/);
+    expectError(await post(ctx, '/api/v1/licenses/validate', { machine_id: t.machineId, license_key: t.license_key }), 429, 'RATE_LIMIT_EXCEEDED');
+  });
+
+  it('allows 10 activation attempts per hour per IP; the 11th is a 429', async () => {
+    for (let i = 0; i < 10; i++) {
+      const res = await post(ctx, '/api/v1/licenses/activate', { machine_id: machine(), activation_code: 'AAAA-AAAA-AAAA-AAAA', email: 'a@example.com' });
+      expectError(res, 404, 'INVALID_ACTIVATION_CODE');
+    }
+    const res = await post(ctx, '/api/v1/licenses/activate', { machine_id: machine(), activation_code: 'AAAA-AAAA-AAAA-AAAA', email: 'a@example.com' });
+    expectError(res, 429, 'RATE_LIMIT_EXCEEDED');
+    expect(res.headers['retry-after']).to.equal(String(res.body.retry_after));
+  });
+
+  it('answers a compatibility heartbeat for an unknown key with 404 LICENSE_NOT_FOUND', async () => {
+    const t = await trial(ctx);
+    expectError(await post(ctx, '/api/license/heartbeat', { device_id: machine(), key: t.license_key }), 404, 'LICENSE_NOT_FOUND');
+    expectError(await post(ctx, '/api/license/heartbeat', { device_id: t.machineId, key: 'ANDL1.x.y.z' }), 404, 'LICENSE_NOT_FOUND');
+  });
+});

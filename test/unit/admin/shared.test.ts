@@ -1,0 +1,27 @@
+/** The admin list helpers: query parsing never fails, CSV cells cannot become formulas. */
+import { expect } from 'chai';
+import { csvText, likePattern, parseListQuery, queryString } from '../../../src/admin/shared.js';
+
+describe('admin list helpers', () => {
+  it('falls back to defaults on bad query values', () => {
+    const q = parseListQuery({ page: '-3', sort: 'password_hash', dir: 'sideways', from: '2026-13-45', q: ['a', 'b'], state: { x: 1 } }, ['created_at', 'email'], ['state']);
+    expect(q).to.include({ page: 1, sort: 'created_at', dir: 'desc', q: '', from: null, toExclusive: null, csv: false, offset: 0 });
+    expect(q.params).to.deep.equal({ dir: 'desc' });
+  });
+
+  it('keeps allowed filters and dates, and the day after `to` as the exclusive end', () => {
+    const q = parseListQuery({ page: '3', sort: 'email', dir: 'asc', from: '2026-11-01', to: '2026-11-22', state: 'active', format: 'csv' }, ['created_at', 'email'], ['state']);
+    expect(q).to.include({ page: 3, offset: 100, sort: 'email', dir: 'asc', csv: true });
+    expect(q.toExclusive?.toISOString()).to.equal('2026-11-23T00:00:00.000Z');
+    expect(queryString(q.params, { page: 4 })).to.equal('?sort=email&dir=asc&from=2026-11-01&to=2026-11-22&state=active&page=4');
+  });
+
+  it('escapes LIKE wildcards', () => {
+    expect(likePattern('50%_A\\b')).to.equal('%50\\%\\_a\\\\b%');
+  });
+
+  it('defuses spreadsheet formulas in CSV cells and writes dates as ISO 8601', () => {
+    const text = csvText(['a', 'b'], [['=HYPERLINK("http://x")', '@SUM(A1)'], ['+33 1 23 45 67 89', new Date('2026-11-22T10:00:00Z')], [-5, 'plain']]);
+    expect(text.split('\n')).to.deep.equal(['a,b', '"\'=HYPERLINK(""http://x"")",\'@SUM(A1)', "'+33 1 23 45 67 89,2026-11-22T10:00:00.000Z", '-5,plain', '']);
+  });
+});
