@@ -17,7 +17,9 @@ function day(v: unknown): Date | null {
 }
 
 export function parseHistoryQuery(query: Record<string, unknown>): HistoryQuery {
-  const q = typeof query.q === 'string' ? query.q.trim().slice(0, 100) : '';
+  // Control characters dropped: PostgreSQL refuses a NUL in a text parameter, and none belongs in a search.
+  // eslint-disable-next-line no-control-regex -- dropping control characters is the point
+  const q = typeof query.q === 'string' ? query.q.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 100) : '';
   const from = day(query.from);
   const to = day(query.to);
   const page = Math.min(10_000, Math.max(1, Number.parseInt(String(query.page ?? '1'), 10) || 1));

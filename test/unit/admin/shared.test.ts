@@ -16,6 +16,12 @@ describe('admin list helpers', () => {
     expect(queryString(q.params, { page: 4 })).to.equal('?sort=email&dir=asc&from=2026-11-01&to=2026-11-22&state=active&page=4');
   });
 
+  it('drops control characters from search text and filters (PostgreSQL refuses a NUL in a text parameter)', () => {
+    const q = parseListQuery({ q: ' a\u0000b\tc\u007f ', state: '\u0000', ip: '10.0.0.1\r\n' }, ['id'], ['state', 'ip']);
+    expect(q.q).to.equal('abc');
+    expect(q.params).to.deep.equal({ q: 'abc', ip: '10.0.0.1' });
+  });
+
   it('escapes LIKE wildcards', () => {
     expect(likePattern('50%_A\\b')).to.equal('%50\\%\\_a\\\\b%');
   });
