@@ -62,8 +62,13 @@ export function createAdminReleasesRouter(deps: AdminDeps): Router {
   router.get('/admin/releases', adminOnly, async (req, res) => renderList(req, res, 200, {}, { changelog: '' }));
 
   router.post('/admin/releases', adminOnly, releaseUpload(deps.config), deps.csrfAfterUpload, async (req: Request, res: Response) => {
-    const outcome = await attemptUpload(req);
-    await discardUploads(req);
+    let outcome: UploadOutcome;
+    try {
+      outcome = await attemptUpload(req);
+    } finally {
+      // Before any answer, the error page included: nothing of the upload stays in files/.tmp.
+      await discardUploads(req);
+    }
     if ('release' in outcome) {
       flash(req, 'success', 'admin-releases:flash.uploaded', { filename: outcome.release.filename });
       res.redirect(303, `/admin/releases/${outcome.release.id}`);

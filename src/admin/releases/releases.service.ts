@@ -9,7 +9,8 @@
  * (unpublished, not latest), the audit row written, and only then, still
  * inside the transaction, the file is hard-linked to
  * files/downloads/<package>_<version>_<arch>.deb — a link never replaces an
- * existing file, and is atomic on the one filesystem. When the link fails the
+ * existing file, and is atomic (across filesystems: a copy beside the target,
+ * then the link, see `link`). When the link fails the
  * transaction rolls back; when the commit fails the link is removed. The
  * caller deletes the temporary file in every case.
  */
@@ -100,15 +101,32 @@ export class ReleasesAdminService {
     }
   }
 
-  /** Hard-link (never replace) the checked file into files/downloads/; a copy when on another filesystem. */
+  /**
+   * Hard-link (never replace) the checked file into files/downloads/. When
+   * files/downloads/ is another filesystem (its own mount), the file is
+   * copied to a hidden `.<name>.<random>.part` beside the target first and
+   * linked from there, so the target name only ever shows a whole file and
+   * a failed copy leaves nothing behind.
+   */
   private async link(tmpFile: string, target: string, filename: string): Promise<void> {
+    const exists = () => duplicate('admin-releases:errors.file_exists', { filename });
     try {
       await fs.promises.link(tmpFile, target);
+      return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw duplicate('admin-releases:errors.file_exists', { filename });
+      if (code === 'EEXIST') throw exists();
       if (code !== 'EXDEV') throw err;
-      await fs.promises.copyFile(tmpFile, target, fs.constants.COPYFILE_EXCL);
+    }
+    const part = path.join(path.dirname(target), `.${filename}.${crypto.randomUUID()}.part`);
+    try {
+      await fs.promises.copyFile(tmpFile, part, fs.constants.COPYFILE_EXCL);
+      await fs.promises.link(part, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw exists();
+      throw err;
+    } finally {
+      await fs.promises.rm(part, { force: true });
     }
   }
 

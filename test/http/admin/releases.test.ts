@@ -147,6 +147,39 @@ describe('admin releases', function () {
     fs.rmSync(stray);
   });
 
+  describe('when files/downloads/ is another filesystem (link answers EXDEV)', () => {
+    const { link, copyFile } = fs.promises;
+    const crossDevice = (src: fs.PathLike, dest: fs.PathLike): Promise<void> => {
+      if (String(src).includes(`${path.sep}.tmp${path.sep}`)) return Promise.reject(Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' }));
+      return link(src, dest);
+    };
+    afterEach(() => { fs.promises.link = link; fs.promises.copyFile = copyFile; });
+
+    it('copies beside the target first, then links it: the release is stored whole and no .part is left', async () => {
+      fs.promises.link = crossDevice as typeof fs.promises.link;
+      const deb = buildDeb({ version: '0.7.0' });
+      const res = await upload(admin, deb);
+      expect(res.status, res.text.slice(0, 300)).to.equal(303);
+      expect(sha256(fs.readFileSync(path.join(ctx.config.paths.downloads, 'artisan-nd_0.7.0_all.deb')))).to.equal(sha256(deb));
+      expect(fs.readdirSync(ctx.config.paths.downloads).filter((f) => f.endsWith('.part'))).to.deep.equal([]);
+      expect((await snapshot(ctx)).tmp).to.deep.equal([]);
+    });
+
+    it('leaves nothing half-written in files/downloads/ nor in the database when the copy fails midway', async () => {
+      fs.promises.link = crossDevice as typeof fs.promises.link;
+      fs.promises.copyFile = (async (src: fs.PathLike, dest: fs.PathLike) => {
+        fs.writeFileSync(String(dest), fs.readFileSync(String(src)).subarray(0, 100));
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      }) as typeof fs.promises.copyFile;
+      const before = await snapshot(ctx);
+      const uploads = (await audits(ctx, 'release.uploaded')).length;
+      const res = await upload(admin, buildDeb({ version: '0.8.0' }));
+      expect(res.status).to.equal(500);
+      expect(await snapshot(ctx)).to.deep.equal(before);
+      expect(await audits(ctx, 'release.uploaded')).to.have.length(uploads);
+    });
+  });
+
   it('refuses an upload whose file name is hostile, and one without a file', async () => {
     const before = await snapshot(ctx);
     const res = await upload(admin, buildDeb({ version: '0.4.0' }), '../../../etc/evil.deb');
