@@ -86,8 +86,10 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
     },
 
     /**
-     * The key file. Its own partner's download delivers it (delivered_at set
-     * once; after that it cannot be revoked); staff downloads deliver nothing.
+     * The key file. A download delivers it (delivered_at set once; after that
+     * it cannot be revoked): its own partner's, or an admin's, which also
+     * writes an audit row (the file has left the portal either way). Support
+     * is read-only and gets 403 (see the router).
      * A revoked recharge answers 410 with an explanation page.
      */
     keyFile: async (req: Request, res: Response): Promise<void> => {

@@ -8,6 +8,8 @@ import type { RechargeService } from './recharge.service.js';
 
 const partner = requireRole('partner');
 const staffOrPartner = requireRole('partner', 'support', 'admin', 'superadmin');
+// Handing out a key file marks it delivered (no revocation afterwards): not for read-only support.
+const partnerOrAdmin = requireRole('partner', 'admin', 'superadmin');
 
 export function createRechargeRouter(ctl: ReturnType<typeof createRechargeController>, csrfAfterUpload: RequestHandler): Router {
   const router = Router();
@@ -16,7 +18,7 @@ export function createRechargeRouter(ctl: ReturnType<typeof createRechargeContro
   router.post('/subscription/recharge/confirm', partner, ctl.confirm);
   router.get('/subscription/recharges', partner, ctl.history);
   router.get('/subscription/recharges/:id', staffOrPartner, ctl.show);
-  router.get('/subscription/recharges/:id/key.bin', staffOrPartner, ctl.keyFile);
+  router.get('/subscription/recharges/:id/key.bin', partnerOrAdmin, ctl.keyFile);
   router.get('/subscription/installations', partner, ctl.installations);
   return router;
 }

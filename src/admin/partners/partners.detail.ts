@@ -59,6 +59,8 @@ export function createDetailRenderer(deps: AdminDeps) {
       formatCode: formatInstallationCode,
       canAct,
       canChangeRole: me.role === 'superadmin' && me.id !== id,
+      // A key file download delivers it (no revocation afterwards): not for read-only support.
+      canDownloadKeys: me.role === 'admin' || me.role === 'superadmin',
       can: Object.fromEntries(Object.keys(TRANSITIONS).map((t) => [t, allows(t as keyof typeof TRANSITIONS, account)])),
       balanceConfirmId,
       errors: state.errors ?? {},

@@ -158,6 +158,10 @@ describe('admin partners', function () {
       // Only a superadmin sees the role form.
       expect(page).not.to.contain(`action="/admin/partners/${id}/role"`);
       // Staff may download the key file from the link.
+      // Support reads the same page without the key file link: a download delivers the file (no revocation afterwards).
+      const support = await staffAgent(ctx, 'support');
+      const read = (await support.get(`/admin/partners/${id}`).expect(200)).text;
+      expect(read).to.contain('Boulangerie Martin').and.not.contain('/key.bin');
       const key = await admin.get(`/subscription/recharges/${rechargeId}/key.bin`).expect(200);
       expect(key.headers['content-type']).to.equal('application/octet-stream');
       await admin.get('/admin/partners/99999').expect(404);

@@ -73,7 +73,8 @@ describe('admin recharges', function () {
     const id = await recharge(partner, inst, 30);
     expect(await ctx.handle.ledger.balance(partnerId)).to.equal(70);
     const page = (await admin.get(`/admin/recharges/${id}`).expect(200)).text;
-    expect(page).to.contain('id="revoke-form"').and.contain('jamais téléchargée').and.contain(`/subscription/recharges/${id}/key.bin`);
+    expect(page).to.contain('id="revoke-form"').and.contain('jamais téléchargée').and.contain(`/subscription/recharges/${id}/key.bin`)
+      .and.contain('Votre téléchargement compte comme une remise : la recharge ne pourra plus être révoquée ensuite.');
 
     const missing = await postConfirmed(admin, `/admin/recharges/${id}`, `/admin/recharges/${id}/revoke`, { reason: '  ' });
     expect(missing.first.status).to.equal(422);
@@ -192,7 +193,10 @@ describe('admin recharges', function () {
     const support = await loginAgent(ctx, 'rech-support@example.fr');
     expect((await support.get('/admin/recharges').expect(200)).text).to.contain('Boulangerie Martin');
     const page = (await support.get(`/admin/recharges/${id}`).expect(200)).text;
-    expect(page).to.not.contain('id="revoke-form"').and.not.contain('action="/admin/recharges/');
+    expect(page).to.not.contain('id="revoke-form"').and.not.contain('action="/admin/recharges/').and.not.contain('/key.bin');
+    // Downloading the key file would deliver it (no revocation afterwards): refused to read-only support.
+    await support.get(`/subscription/recharges/${id}/key.bin`).expect(403);
+    expect((await ctx.db('recharges').where({ id }).first()).delivered_at).to.equal(null);
     const csrf = csrfFrom(page); // the logout form's token: a valid one, so the 403 is the role's
     await support.post(`/admin/recharges/${id}/revoke`).type('form').send({ reason: 'x', confirm: 'yes', _csrf: csrf }).expect(403);
     await partner.get('/admin/recharges').expect(403);
