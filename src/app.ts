@@ -3,10 +3,10 @@
  * (src/server.ts does). The whole middleware chain and every router is
  * visible here, in order:
  *
- *   security headers → language → page cache (anonymous hits end here,
- *   logged by the cache) → request log → JSON API and public keys →
- *   static assets → session → account → body → CSRF → locals → routers →
- *   404 → error handler
+ *   security headers → API request log → JSON API and public keys →
+ *   language → page cache (anonymous hits end here, logged by the cache) →
+ *   request log → static assets → session → account → body → CSRF →
+ *   locals → routers → 404 → error handler
  */
 import path from 'node:path';
 import express from 'express';
@@ -22,7 +22,7 @@ import { createErrorHandler, notFound } from './http/error-handler.js';
 import { createI18n } from './http/i18n.js';
 import { createLocals } from './http/locals.js';
 import { PageCache } from './http/page-cache.js';
-import { requestId } from './http/request-id.js';
+import { logRequest, requestId } from './http/request-id.js';
 import { perIpLimiter } from './http/rate-limit.js';
 import { securityHeaders } from './http/security.js';
 import { createAccountLoader } from './http/auth.js';
@@ -81,6 +81,9 @@ export interface AppHandle {
 }
 
 
+/** The swagger-ui-dist files the /api/docs page uses (and the source maps browsers ask for). */
+const SWAGGER_UI_FILES = new Set(['/swagger-ui.css', '/swagger-ui-bundle.js', '/swagger-ui.css.map', '/swagger-ui-bundle.js.map']);
+
 export function createApp(deps: AppDeps): AppHandle {
   const { config, db, logger, mailer, clock } = deps;
   const app = express();
@@ -101,13 +104,23 @@ export function createApp(deps: AppDeps): AppHandle {
   const accounts = new AccountsService({ db, clock, audit, mails, auth });
   const ledger = new LedgerService(db, clock, audit);
   const recharges = new RechargeService({ db, clock, audit, keys: deps.keys, store: new KeyFileStore(config.paths.keyFiles) });
-  const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys });
+  const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys, tokenCacheSize: config.licenses.tokenCacheSize });
   const contact = new ContactService({ db, mailer, clock, logger, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
   app.use(securityHeaders(config.secureCookies));
+  // The JSON API and the public keys use no language, session, cookie, CSRF
+  // token or page locals: they are answered first, with their own request
+  // line (logRequest), before the rest of the chain (which costs more than a
+  // validation itself). Unmatched /api paths go on to the pages below
+  // (/api/docs) and end in the JSON 404; they are not logged twice.
+  app.use(apiRequestLog(logger));
+  if (deps.apiObserver) app.use('/api', observeApi(deps.apiObserver));
+  app.use(createLicensesApiRouter({ config, db, clock, logger, audit, accounts, keys: deps.keys, licenses }));
+  app.use(createKeysRouter(deps.keys));
+  app.use(createKeyfilesApiRouter(recharges, perIpLimiter({ windowSeconds: 3600, limit: config.keyfilesPerHour })));
   app.use(i18n.middleware);
   app.use(pageCache.serve);
-  app.use(pinoHttp({
+  const httpLog = pinoHttp({
     logger,
     genReqId: requestId,
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
@@ -120,18 +133,14 @@ export function createApp(deps: AppDeps): AppHandle {
       req: (req: { id: unknown; method: string; url: string; socket?: { remoteAddress?: string } }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0], ip: req.socket?.remoteAddress }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
-  }));
-  // The JSON API and the public keys use no session, cookie, CSRF token or
-  // page locals: they are answered before that part of the chain (which
-  // costs more than a validation itself). Unmatched /api paths go on to the
-  // pages below (/api/docs) and end in the JSON 404.
-  if (deps.apiObserver) app.use('/api', observeApi(deps.apiObserver));
-  app.use(createKeysRouter(deps.keys));
-  app.use(createKeyfilesApiRouter(recharges, perIpLimiter({ windowSeconds: 3600, limit: config.keyfilesPerHour })));
-  app.use(createLicensesApiRouter({ config, db, clock, logger, audit, accounts, keys: deps.keys, licenses }));
+  });
+  app.use((req, res, next) => (req.id === undefined ? httpLog(req, res, next) : next()));
   app.use(express.static(config.paths.public, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
   app.use('/vendor/chart.js', express.static(path.join(config.paths.root, 'node_modules', 'chart.js', 'dist'), { index: false, maxAge: config.env === 'production' ? '7d' : 0 }));
-  app.use('/vendor/swagger-ui', express.static(path.join(config.paths.root, 'node_modules', 'swagger-ui-dist'), { index: false, maxAge: config.env === 'production' ? '7d' : 0 }));
+  // Only the two files /api/docs loads: swagger-ui-dist also ships a demo index.html
+  // and initializer pointing at a public petstore, which this site must not serve.
+  const swaggerUi = express.static(path.join(config.paths.root, 'node_modules', 'swagger-ui-dist'), { index: false, maxAge: config.env === 'production' ? '7d' : 0 });
+  app.use('/vendor/swagger-ui', (req, res, next) => (SWAGGER_UI_FILES.has(req.path) ? swaggerUi(req, res, next) : next()));
   app.use(session.middleware);
   app.use(saveBeforeRedirect);
   app.use(createAccountLoader(auth));
@@ -172,6 +181,14 @@ export function createApp(deps: AppDeps): AppHandle {
       await downloads.close();
       await session.close();
     },
+  };
+}
+
+/** The request line of /api/ and /.well-known/ requests (logRequest); other paths are logged by pino-http. */
+function apiRequestLog(logger: Logger): express.RequestHandler {
+  return (req, res, next) => {
+    if (req.url.startsWith('/api/') || req.url.startsWith('/.well-known/')) logRequest(logger, req, res);
+    next();
   };
 }
 

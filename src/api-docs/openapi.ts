@@ -74,6 +74,9 @@ const rateLimited = (what: string) =>
   });
 const serverError = json(errorOf(['SERVER_ERROR']), 'Unexpected failure; no details. Retry later.');
 const signed = { 'X-Signature': { $ref: '#/components/headers/X-Signature' }, 'X-Signature-Date': { $ref: '#/components/headers/X-Signature-Date' } };
+/** A response of a signed route: the same, with the signature headers required. */
+const withSignature = (r: Record<string, unknown>): Record<string, unknown> => ({ ...r, headers: { ...(r.headers as Record<string, unknown>), ...signed } });
+const heartbeatRefused = (what: string) => withSignature(json(errorOf(['LICENSE_REVOKED', 'LICENSE_EXPIRED']), `The ${what} is revoked or expired: nothing is stored (validate says the same).`));
 
 function body(schema: Record<string, unknown>, example?: Record<string, unknown>): Record<string, unknown> {
   return { required: true, content: { 'application/json': { schema, ...(example ? { example } : {}) } } };
@@ -98,9 +101,11 @@ d'erreur sont stables.*
   and oversized bodies answer 400 \`INVALID_REQUEST\`, never an HTML page or a 500.
   Clients must branch on \`error\`, never on \`message\`.
 * Dates are RFC 3339 UTC (\`2026-12-22T10:00:00Z\`). \`machine_id\` is exactly 32 hexadecimal characters.
-* Rate limits, per client IP: trial 3/hour, activate 10/hour, validate 100/hour (the
-  deployment may raise them); heartbeat: one per license and machine per product heartbeat
-  interval (24 h by default), a second one answers 429.
+* Rate limits, per client IP: trial 3/hour, activate 10/hour, validate 100/hour, heartbeat
+  100/hour (the deployment may raise them; each server instance counts alone); heartbeat also:
+  one per license and machine per product heartbeat interval (24 h by default), a second one
+  answers 429. A heartbeat for a revoked or expired license answers 403 \`LICENSE_REVOKED\` /
+  \`LICENSE_EXPIRED\`.
 
 ## Offline verification of \`license_key\`
 
@@ -133,8 +138,11 @@ A client:
 *FR — Sans accès au serveur, le client continue de fonctionner jusqu'à expires_at + grace_days
 du produit ; la validation en ligne fait foi.*
 
-Each product has a grace period (\`grace_days\`, 7 by default). A client that **cannot reach the
-server** keeps working while its token's signature holds and \`now <= expires_at + grace_days\`.
+Each product has a grace period (\`grace_days\`, 7 by default, set by the vendor per product). Every
+\`valid:true\` answer of validate carries it (\`grace_days\`, with \`heartbeat_interval_seconds\`): the
+client stores it beside its token. A client that **cannot reach the server** keeps working while
+its token's signature holds and \`now <= expires_at + grace_days\` (before its first online answer:
+7 days).
 The grace period is for offline clients only: when the server answers, its answer is
 authoritative — \`POST /api/v1/licenses/validate\` says \`valid:false\` with \`LICENSE_EXPIRED\` as
 soon as \`now > expires_at\`, and reports revocation and suspension, which a token cannot carry.
@@ -146,7 +154,8 @@ fall back to the offline check only on network failure (not on a \`valid:false\`
 
 *FR — Les réponses de validate et heartbeat sont signées : un faux serveur est détecté.*
 
-Answers of the validate and heartbeat routes (v1 and compatibility) carry two headers:
+Every answer of the validate and heartbeat routes (v1 and compatibility), errors included,
+carries two headers:
 
 \`\`\`
 X-Signature-Date: 2026-11-22T10:00:00Z
@@ -159,6 +168,7 @@ received (before any JSON parsing). A client checks that \`kid\` is one of its s
 verifies the signature with that public key, and rejects the answer when the date is more than a
 few minutes away from its own clock (replay). An answer that fails these checks comes from a
 spoofed server: treat it as a network failure (offline rules apply), never as a revocation.
+An unsigned answer on these routes is treated the same way.
 
 ## Admin API
 
@@ -279,9 +289,9 @@ export const openApiDocument: OpenApiDocument = {
         }),
         responses: {
           200: json({ oneOf: [{ $ref: '#/components/schemas/ValidationOk' }, { $ref: '#/components/schemas/ValidationRefused' }] }, 'The verdict; signed.', signed),
-          400: badRequest(),
-          429: rateLimited('100 validations per hour per IP'),
-          500: serverError,
+          400: withSignature(badRequest()),
+          429: withSignature(rateLimited('100 validations per hour per IP')),
+          500: withSignature(serverError),
         },
       },
     },
@@ -308,10 +318,11 @@ export const openApiDocument: OpenApiDocument = {
             properties: { success: { const: true }, message: { type: 'string' }, last_check: DATE_TIME },
             unevaluatedProperties: false,
           }, 'The heartbeat was stored; signed.', signed),
-          400: badRequest(),
-          404: json(errorOf(['LICENSE_NOT_FOUND']), 'The license token is unknown or not valid for this machine.'),
-          429: rateLimited('one heartbeat per license and machine per heartbeat interval'),
-          500: serverError,
+          400: withSignature(badRequest()),
+          403: heartbeatRefused('license'),
+          404: withSignature(json(errorOf(['LICENSE_NOT_FOUND']), 'The license token is unknown or not valid for this machine.')),
+          429: withSignature(rateLimited('one heartbeat per license and machine per heartbeat interval, and validate\'s allowance per IP and hour')),
+          500: withSignature(serverError),
         },
       },
     },
@@ -330,7 +341,7 @@ export const openApiDocument: OpenApiDocument = {
             properties: { success: { const: true }, revoked: { type: 'integer', minimum: 1, description: 'How many licenses were revoked.' }, message: { type: 'string' } },
             unevaluatedProperties: false,
           }, 'The licenses were revoked.'),
-          400: badRequest(['INVALID_MACHINE_ID']),
+          400: badRequest(['INVALID_MACHINE_ID', 'INVALID_REQUEST']),
           401: json(errorOf(['UNAUTHORIZED']), 'No token, or not a valid, unrevoked token of an active admin.', {
             'WWW-Authenticate': { description: 'May be `Bearer`.', schema: { type: 'string' } },
           }),
@@ -361,9 +372,9 @@ export const openApiDocument: OpenApiDocument = {
             },
             unevaluatedProperties: false,
           }, 'The verdict; signed.', signed),
-          400: badRequest(),
-          429: rateLimited('validations per hour per IP'),
-          500: serverError,
+          400: withSignature(badRequest()),
+          429: withSignature(rateLimited('validations per hour per IP')),
+          500: withSignature(serverError),
         },
       },
     },
@@ -390,10 +401,11 @@ export const openApiDocument: OpenApiDocument = {
             properties: { ok: { const: true }, last_check: DATE_TIME },
             unevaluatedProperties: false,
           }, 'The heartbeat was stored; signed.', signed),
-          400: badRequest(),
-          404: json(errorOf(['LICENSE_NOT_FOUND']), 'The key is unknown or not valid for this device.'),
-          429: rateLimited('one heartbeat per license and device per heartbeat interval'),
-          500: serverError,
+          400: withSignature(badRequest()),
+          403: heartbeatRefused('key'),
+          404: withSignature(json(errorOf(['LICENSE_NOT_FOUND']), 'The key is unknown or not valid for this device.')),
+          429: withSignature(rateLimited('one heartbeat per license and device per heartbeat interval, and validate\'s allowance per IP and hour')),
+          500: withSignature(serverError),
         },
       },
     },
@@ -468,7 +480,7 @@ export const openApiDocument: OpenApiDocument = {
       ValidationOk: {
         type: 'object',
         description: 'The license may be used (`is_active:false` when an admin suspended it: the program should then stop as if invalid, but keep the license).',
-        required: ['success', 'valid', 'license_type', 'expires_at', 'days_remaining', 'is_active', 'customer_email'],
+        required: ['success', 'valid', 'license_type', 'expires_at', 'days_remaining', 'is_active', 'customer_email', 'grace_days', 'heartbeat_interval_seconds'],
         properties: {
           success: { const: true },
           valid: { const: true },
@@ -477,6 +489,8 @@ export const openApiDocument: OpenApiDocument = {
           days_remaining: DAYS_REMAINING,
           is_active: { type: 'boolean', description: 'false when the license is suspended.' },
           customer_email: { type: 'string' },
+          grace_days: { type: 'integer', minimum: 0, description: 'The product\'s grace period: how many days past `expires_at` the program may go on while it cannot reach the server. Store it with the token.' },
+          heartbeat_interval_seconds: { type: 'integer', minimum: 1, description: 'The product\'s heartbeat interval: send at most one heartbeat, and validate at least once, per interval.' },
           license_key: { $ref: '#/components/schemas/LicenseKey', description: 'A fresh token, only when the expiry changed since the given token was issued: store it in place of the old one.' },
         },
         unevaluatedProperties: false,

@@ -9,7 +9,7 @@
  * (only when a time is given; `graceSeconds` extends `expires_at`).
  */
 import { LicenseTokenError } from './errors.js';
-import { verifySignature, type SigningKey } from './primitives.js';
+import { verifySignature, verifySignatureAsync, type SigningKey } from './primitives.js';
 
 const PREFIX = 'ANDL1';
 const CONTEXT = Buffer.from('ARTISAN-ND/LICENSE/v1\0', 'ascii');
@@ -47,8 +47,19 @@ export interface VerifyLicenseOptions {
   graceSeconds?: number;
 }
 
-/** @throws LicenseTokenError */
-export function verifyLicenseToken(token: string, o: VerifyLicenseOptions): { payload: LicensePayload; kid: string } {
+/** The parts of a well-formed token, before its signature is checked. */
+interface TokenParts {
+  kid: Buffer;
+  payload: Buffer;
+  sig: Buffer;
+  /** The public key of `kid`. */
+  issuer: Uint8Array;
+  /** What the signature covers: CONTEXT || kid || payload. */
+  signed: Buffer;
+}
+
+/** FORMAT and UNKNOWN_ISSUER_KEY checks. @throws LicenseTokenError */
+function tokenParts(token: string, o: VerifyLicenseOptions): TokenParts {
   const parts = typeof token === 'string' ? token.split('.') : [];
   if (parts.length !== 4 || parts[0] !== PREFIX || !parts.slice(1).every((p) => B64URL.test(p))) throw new LicenseTokenError('FORMAT');
   const kid = Buffer.from(parts[1]!, 'base64url');
@@ -57,10 +68,14 @@ export function verifyLicenseToken(token: string, o: VerifyLicenseOptions): { pa
   if (kid.length !== 8 || sig.length !== 64) throw new LicenseTokenError('FORMAT');
   const issuer = o.trustedKey(kid.toString('hex'));
   if (!issuer) throw new LicenseTokenError('UNKNOWN_ISSUER_KEY');
-  if (!verifySignature(issuer, Buffer.concat([CONTEXT, kid, payload]), sig)) throw new LicenseTokenError('BAD_SIGNATURE');
+  return { kid, payload, sig, issuer, signed: Buffer.concat([CONTEXT, kid, payload]) };
+}
+
+/** The payload checks that follow a good signature (FORMAT, then EXPIRED). @throws LicenseTokenError */
+function checkedPayload(t: TokenParts, o: VerifyLicenseOptions): { payload: LicensePayload; kid: string } {
   let p: LicensePayload;
   try {
-    p = JSON.parse(payload.toString('utf8')) as LicensePayload;
+    p = JSON.parse(t.payload.toString('utf8')) as LicensePayload;
   } catch {
     throw new LicenseTokenError('FORMAT', 'payload is not JSON');
   }
@@ -70,5 +85,23 @@ export function verifyLicenseToken(token: string, o: VerifyLicenseOptions): { pa
     if (Number.isNaN(expires)) throw new LicenseTokenError('FORMAT', 'expires_at');
     if (o.now.getTime() >= expires + (o.graceSeconds ?? 0) * 1000) throw new LicenseTokenError('EXPIRED');
   }
-  return { payload: p, kid: kid.toString('hex') };
+  return { payload: p, kid: t.kid.toString('hex') };
+}
+
+/** Verify a license token in the spec's order (above). @throws LicenseTokenError */
+export function verifyLicenseToken(token: string, o: VerifyLicenseOptions): { payload: LicensePayload; kid: string } {
+  const t = tokenParts(token, o);
+  if (!verifySignature(t.issuer, t.signed, t.sig)) throw new LicenseTokenError('BAD_SIGNATURE');
+  return checkedPayload(t, o);
+}
+
+/**
+ * verifyLicenseToken with the signature checked on libuv's thread pool
+ * (verifySignatureAsync): same answers and errors, for the validation hot
+ * path. @throws (rejects with) LicenseTokenError
+ */
+export async function verifyLicenseTokenAsync(token: string, o: VerifyLicenseOptions): Promise<{ payload: LicensePayload; kid: string }> {
+  const t = tokenParts(token, o);
+  if (!(await verifySignatureAsync(t.issuer, t.signed, t.sig))) throw new LicenseTokenError('BAD_SIGNATURE');
+  return checkedPayload(t, o);
 }

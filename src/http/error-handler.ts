@@ -54,26 +54,55 @@ export function notFound(_req: Request, _res: Response, next: NextFunction): voi
   next(new NotFoundError());
 }
 
+/** The JSON error answer under /api: its status, body and (429) Retry-After seconds. */
+export interface ApiErrorAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  retryAfter?: number;
+}
+
+/**
+ * What the API answers for `err` (convention 6): an AppError or an HTTP-ish
+ * library error keeps its status and code; anything else is logged here and
+ * becomes a 500 SERVER_ERROR without details.
+ */
+export function apiErrorAnswer(err: unknown, req: Request, logger: Logger): ApiErrorAnswer {
+  const appErr = toAppError(err);
+  if (!appErr) logUnexpected(logger, err, req);
+  const retryAfter = appErr instanceof RateLimitedError ? appErr.retryAfter : undefined;
+  return {
+    status: appErr?.status ?? 500,
+    retryAfter,
+    body: {
+      success: false,
+      error: appErr?.code ?? 'SERVER_ERROR',
+      message: appErr?.message ?? 'Internal server error',
+      details: appErr?.details ?? null,
+      ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}),
+      timestamp: new Date().toISOString(),
+      request_id: String(req.id ?? ''),
+    },
+  };
+}
+
+function logUnexpected(logger: Logger, err: unknown, req: Request): void {
+  logger.error({ err, reqId: req.id, method: req.method, path: req.path }, 'unexpected error'); // no query: it may hold a token
+}
+
 export function createErrorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
+    if (req.originalUrl.startsWith('/api/')) {
+      const answer = apiErrorAnswer(err, req, logger);
+      if (answer.retryAfter !== undefined) res.setHeader('Retry-After', String(answer.retryAfter));
+      res.status(answer.status).json(answer.body);
+      return;
+    }
     const appErr = toAppError(err);
-    if (!appErr) logger.error({ err, reqId: req.id, method: req.method, path: req.path }, 'unexpected error'); // no query: it may hold a token
+    if (!appErr) logUnexpected(logger, err, req);
     const status = appErr?.status ?? 500;
     if (appErr instanceof RateLimitedError) res.setHeader('Retry-After', String(appErr.retryAfter));
     res.status(status);
-    if (req.originalUrl.startsWith('/api/')) {
-      res.json({
-        success: false,
-        error: appErr?.code ?? 'SERVER_ERROR',
-        message: appErr?.message ?? 'Internal server error',
-        details: appErr?.details ?? null,
-        ...(appErr instanceof RateLimitedError ? { retry_after: appErr.retryAfter } : {}),
-        timestamp: new Date().toISOString(),
-        request_id: String(req.id ?? ''),
-      });
-      return;
-    }
     ensureLocals(req, res);
     const view = PAGES.has(status) ? `errors/${status}` : 'errors/generic';
     res.setHeader('Cache-Control', 'no-store');

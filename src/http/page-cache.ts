@@ -13,7 +13,7 @@
 import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { requestId } from './request-id.js';
+import { logRequest } from './request-id.js';
 
 interface Entry {
   body: string;
@@ -52,18 +52,9 @@ export class PageCache {
     this.send(req, res, entry);
   };
 
-  /**
-   * A hit ends before pino-http (whose per-request child logger costs about
-   * as much as Express itself on this path), so the cache writes the same
-   * request line itself: request id, method, path, status, response time.
-   */
+  /** A hit ends before pino-http, so the cache writes the same request line itself (logRequest). */
   private logHit(req: Request, res: Response): void {
-    const id = requestId(req, res);
-    if (!this.logger.isLevelEnabled('info')) return;
-    const start = Date.now();
-    res.once('finish', () => {
-      this.logger.info({ req: { id, method: req.method, path: req.path }, res: { status: res.statusCode }, responseTime: Date.now() - start, cache: 'hit' }, 'request completed');
-    });
+    logRequest(this.logger, req, res, { cache: 'hit' });
   }
 
   /** Render `view` and answer it, storing it first when the request is cacheable. */

@@ -3,12 +3,14 @@
  *
  *   POST   /api/v1/licenses/trial         201 | 400 | 409 TRIAL_ALREADY_EXISTS | 429 (per IP)
  *   POST   /api/v1/licenses/activate      200 | 400 | 404 INVALID_ACTIVATION_CODE | 429 (per IP)
- *   POST   /api/v1/licenses/validate      200 (valid true|false, signed) | 400 | 429 (per IP)
- *   POST   /api/v1/licenses/heartbeat     200 (signed) | 400 | 404 LICENSE_NOT_FOUND | 429 (per license and machine)
+ *   POST   /api/v1/licenses/validate      200 (valid true|false) | 400 | 429 (per IP)
+ *   POST   /api/v1/licenses/heartbeat     200 | 400 | 403 LICENSE_REVOKED, LICENSE_EXPIRED | 404 LICENSE_NOT_FOUND | 429 (per license and machine, per IP)
  *   DELETE /api/v1/admin/licenses/:machine_id   Bearer token; 200 | 400 | 401 | 404
  *   POST   /api/license/validate          Mastertrade: {key, device_id} → {valid, expiry, allowed} (signed; shares validate's limit)
  *   POST   /api/license/heartbeat         Mastertrade: {key, device_id, app_version?, os_info?} → {ok, last_check} (signed)
  *
+ * Every answer of validate and heartbeat (both versions), errors included, is
+ * signed (response-signature.ts).
  * Bodies: JSON objects of at most 16 KB; any body-parser failure (malformed
  * JSON, over 16 KB, bad charset) is a 400 INVALID_REQUEST. Errors go through
  * the app's error handler ({success:false, error, message, details,
@@ -18,12 +20,16 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { hashToken } from '../accounts/tokens.js';
 import type { Actor } from '../audit/index.js';
 import { rfc3339 } from '../crypto/index.js';
+import { apiErrorAnswer } from '../http/error-handler.js';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../http/errors.js';
 import { perIpLimiter } from '../http/rate-limit.js';
 import type { LicensesApiDeps } from './context.js';
 import { daysRemaining, TrialExistsError, type Validation } from './licenses.service.js';
 import { activateBody, compatHeartbeatBody, compatValidateBody, heartbeatBody, parseBody, parseMachineId, trialBody, validateBody } from './schemas.js';
 import { sendSigned } from './response-signature.js';
+
+/** The routes whose every answer, errors included, is signed (X-Signature). */
+const SIGNED_PATHS = new Set(['/api/v1/licenses/validate', '/api/v1/licenses/heartbeat', '/api/license/validate', '/api/license/heartbeat']);
 
 const MESSAGES = {
   LICENSE_NOT_FOUND: 'License not found',
@@ -50,13 +56,23 @@ function apiActor(req: Request, account?: { id: number; email: string }): Actor 
   return { id: account?.id ?? null, email: account?.email ?? null, ip: req.ip ?? null, userAgent: req.get('user-agent')?.slice(0, 512) ?? null };
 }
 
-/** The v1 validate answer for a verdict (dates RFC 3339). */
-export function validationBody(v: Validation, now: Date): Record<string, unknown> {
+/** A product's renewal URL as a desktop program can open it: a path is made absolute on BASE_URL; null when none. */
+export function absoluteUrl(url: string | undefined, baseUrl: string): string | null {
+  if (!url) return null;
+  return url.startsWith('/') ? `${baseUrl.replace(/\/+$/, '')}${url}` : url;
+}
+
+/**
+ * The v1 validate answer for a verdict (dates RFC 3339). A valid answer also
+ * carries the product's `grace_days` (how long past `expires_at` an offline
+ * client may go on) and `heartbeat_interval_seconds`.
+ */
+export function validationBody(v: Validation, now: Date, baseUrl: string): Record<string, unknown> {
   if (!v.valid) {
     const body: Record<string, unknown> = { success: true, valid: false, error: v.error, message: MESSAGES[v.error] };
     if (v.error === 'LICENSE_EXPIRED' && v.license?.expiresAt) {
       body.expired_at = rfc3339(v.license.expiresAt);
-      body.renewal_url = v.product?.renewalUrl || null;
+      body.renewal_url = absoluteUrl(v.product?.renewalUrl, baseUrl);
     }
     return body;
   }
@@ -69,6 +85,8 @@ export function validationBody(v: Validation, now: Date): Record<string, unknown
     days_remaining: daysRemaining(l.expiresAt, now),
     is_active: l.state === 'active',
     customer_email: l.email,
+    grace_days: v.product.graceDays,
+    heartbeat_interval_seconds: v.product.heartbeatIntervalSeconds,
     ...(v.freshToken ? { license_key: v.freshToken } : {}),
   };
 }
@@ -81,6 +99,8 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
   const trialLimit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.trialsPerHour });
   const activateLimit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.activationsPerHour });
   const validateLimit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.validationsPerHour });
+  // Heartbeats are one per machine and interval; per IP they get validate's allowance (an office of machines behind one address).
+  const heartbeatLimit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.validationsPerHour });
   const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
 
   router.post('/api/v1/licenses/trial', trialLimit, json, async (req, res) => {
@@ -134,13 +154,13 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
     const b = parseBody(validateBody, req.body);
     const verdict = await service.validate(b.machine_id, b.license_key, req.ip ?? '');
     const now = clock.now();
-    sendSigned(res, keys.active, now, validationBody(verdict, now));
+    await sendSigned(res, keys.active, now, validationBody(verdict, now, config.baseUrl));
   });
 
-  router.post('/api/v1/licenses/heartbeat', json, async (req, res) => {
+  router.post('/api/v1/licenses/heartbeat', heartbeatLimit, json, async (req, res) => {
     const b = parseBody(heartbeatBody, req.body);
     const at = await service.heartbeat({ machineId: b.machine_id, token: b.license_key, appVersion: b.app_version, osInfo: b.os_info }, req.ip ?? '');
-    sendSigned(res, keys.active, clock.now(), { success: true, message: 'Heartbeat recorded', last_check: rfc3339(at) });
+    await sendSigned(res, keys.active, clock.now(), { success: true, message: 'Heartbeat recorded', last_check: rfc3339(at) });
   });
 
   router.delete('/api/v1/admin/licenses/:machine_id', async (req, res) => {
@@ -167,13 +187,23 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
     const b = parseBody(compatValidateBody, req.body, 'device_id');
     const verdict = await service.validate(b.device_id, b.key, req.ip ?? '');
     const expiry = verdict.license?.expiresAt ? rfc3339(verdict.license.expiresAt) : null;
-    sendSigned(res, keys.active, clock.now(), { valid: verdict.valid, expiry, allowed: verdict.valid && verdict.license.state === 'active' });
+    await sendSigned(res, keys.active, clock.now(), { valid: verdict.valid, expiry, allowed: verdict.valid && verdict.license.state === 'active' });
   });
 
-  router.post('/api/license/heartbeat', json, async (req, res) => {
+  router.post('/api/license/heartbeat', heartbeatLimit, json, async (req, res) => {
     const b = parseBody(compatHeartbeatBody, req.body, 'device_id');
     const at = await service.heartbeat({ machineId: b.device_id, token: b.key, appVersion: b.app_version, osInfo: b.os_info }, req.ip ?? '');
-    sendSigned(res, keys.active, clock.now(), { ok: true, last_check: rfc3339(at) });
+    await sendSigned(res, keys.active, clock.now(), { ok: true, last_check: rfc3339(at) });
+  });
+
+  // Errors of the signed routes (400, 403, 404, 429, 500) are signed too: a
+  // spoofed "not found" or "wait a day" is told from the real server's.
+  router.use(async (err: unknown, req: Request, res: Response, next: (err?: unknown) => void) => {
+    if (!SIGNED_PATHS.has(req.path) || res.headersSent) return next(err);
+    const answer = apiErrorAnswer(err, req, deps.logger);
+    if (answer.retryAfter !== undefined) res.setHeader('Retry-After', String(answer.retryAfter));
+    res.status(answer.status);
+    await sendSigned(res, keys.active, clock.now(), answer.body);
   });
 
   return router;

@@ -5,7 +5,8 @@
  * (`license.trial_created`, `license.activated`, `license.revoked`).
  *
  * Validation is the hot path: the token's signature is checked first (no
- * query for a forged token), then ONE indexed lookup (licenses.public_id),
+ * query for a forged token; a token seen before is remembered by
+ * VerifiedTokenCache and not verified again), then ONE indexed lookup (licenses.public_id),
  * products come from memory (ProductCache), and nothing is written per
  * request (ValidationCounter batches the statistics). Only a validation from
  * a new machine of a multi-machine product writes (its activation row).
@@ -14,8 +15,8 @@
  */
 import crypto from 'node:crypto';
 import type { AuditService, Actor } from '../audit/index.js';
-import { encodeLicensePayload, rfc3339, signLicenseToken, verifyLicenseToken, type LicensePayload, type LicenseType, type SigningKey } from '../crypto/index.js';
-import { AppError, NotFoundError, RateLimitedError } from '../http/errors.js';
+import { encodeLicensePayload, rfc3339, signLicenseToken, type LicenseType, type SigningKey } from '../crypto/index.js';
+import { AppError, ForbiddenError, NotFoundError, RateLimitedError } from '../http/errors.js';
 import type { IssuerKeys } from '../keys/index.js';
 import type { Clock } from '../platform/clock.js';
 import { isSqlite, type Db } from '../platform/db.js';
@@ -24,6 +25,7 @@ import { parseActivationCode } from './activation-code.js';
 import { SqliteReaders } from './sqlite-readers.js';
 import { isUniqueViolation, LicensesRepository, type LicenseRow, type Product } from './licenses.repository.js';
 import { ProductCache } from './product-cache.js';
+import { VerifiedTokenCache, type TokenClaims } from './token-cache.js';
 import { ValidationCounter } from './validation-counter.js';
 
 const DAY_MS = 86_400_000;
@@ -36,6 +38,8 @@ export interface LicensesServiceDeps {
   keys: IssuerKeys;
   /** Statistics flush interval (ms); default 10 s. */
   flushIntervalMs?: number;
+  /** Verified tokens remembered (VerifiedTokenCache); default 50,000, 0 for none. */
+  tokenCacheSize?: number;
 }
 
 /** The fields of a license token, camel-cased (a LicenseRow plus its product code). */
@@ -67,10 +71,14 @@ export function licenseToken(row: LicenseTokenFields, signer: SigningKey): strin
   }), signer);
 }
 
-/** Whole days from `now` until `expiresAt` (0 on the last day and after); null for a lifetime license. */
+/**
+ * Whole days from `now` until `expiresAt` (0 on the last day and after); null
+ * for a lifetime license. `now` counts in whole seconds, as license dates do,
+ * so a 30-day trial answers 30 on the request that created it, not 29.
+ */
 export function daysRemaining(expiresAt: Date | null, now: Date): number | null {
   if (!expiresAt) return null;
-  return Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / DAY_MS));
+  return Math.max(0, Math.floor((expiresAt.getTime() - wholeSeconds(now).getTime()) / DAY_MS));
 }
 
 /** A license just created (trial or activation) with its product and token. */
@@ -102,6 +110,7 @@ export class LicensesService {
   readonly repo: LicensesRepository;
   readonly products: ProductCache;
   private readonly counter: ValidationCounter;
+  readonly tokens: VerifiedTokenCache;
 
   constructor(private readonly deps: LicensesServiceDeps) {
     this.repo = new LicensesRepository(deps.db);
@@ -109,6 +118,7 @@ export class LicensesService {
     if (isSqlite(deps.db) && filename && filename !== ':memory:') this.repo.readers = new SqliteReaders(filename, this.repo.byPublicIdSql);
     this.products = new ProductCache(this.repo);
     this.counter = new ValidationCounter(this.repo, deps.clock, deps.logger, deps.flushIntervalMs);
+    this.tokens = new VerifiedTokenCache(deps.keys.trusted, deps.tokenCacheSize);
   }
 
   /** The token of a license of `product`, signed by the active issuer key. */
@@ -186,20 +196,15 @@ export class LicensesService {
     return { license, product, token: this.tokenOf(license, product) };
   }
 
-  /** The license a token names, once its signature holds (kid trusted), or null. Also returns the payload. */
-  private async licenseOfToken(token: string): Promise<{ license: LicenseRow; product: Product; payload: LicensePayload } | null> {
-    let payload: LicensePayload;
-    try {
-      payload = verifyLicenseToken(token, { trustedKey: this.deps.keys.trusted }).payload;
-    } catch {
-      return null;
-    }
-    if (typeof payload.license_id !== 'string' || payload.license_id.length > 36) return null;
-    const license = await this.repo.byPublicId(payload.license_id);
+  /** The license a token names, once its signature holds (kid trusted; remembered by VerifiedTokenCache), or null. Also returns the claims. */
+  private async licenseOfToken(token: string): Promise<{ license: LicenseRow; product: Product; claims: TokenClaims } | null> {
+    const claims = await this.tokens.claims(token);
+    if (!claims) return null;
+    const license = await this.repo.byPublicId(claims.licenseId);
     if (!license) return null;
     const product = await this.products.get(license.productId);
-    if (!product || product.code !== payload.product) return null;
-    return { license, product, payload };
+    if (!product || product.code !== claims.product) return null;
+    return { license, product, claims };
   }
 
   /**
@@ -214,7 +219,7 @@ export class LicensesService {
   async validate(machineId: string, token: string, ip: string): Promise<Validation> {
     const found = await this.licenseOfToken(token);
     if (!found) return { valid: false, error: 'LICENSE_NOT_FOUND', license: null, product: null };
-    const { license, product, payload } = found;
+    const { license, product, claims } = found;
     const now = this.deps.clock.now();
     let error: RefusalCode | null = null;
     if (license.state === 'revoked') error = 'LICENSE_REVOKED';
@@ -223,7 +228,7 @@ export class LicensesService {
     this.counter.count(product.id, license.id, now, error === null);
     if (error) return { valid: false, error, license, product };
     const expires = license.expiresAt ? rfc3339(license.expiresAt) : null;
-    return { valid: true, license, product, freshToken: expires === payload.expires_at ? null : this.tokenOf(license, product) };
+    return { valid: true, license, product, freshToken: expires === claims.expiresAt ? null : this.tokenOf(license, product) };
   }
 
   /** A validation from a machine that is not the license's own: null when allowed (recorded if new). */
@@ -253,7 +258,9 @@ export class LicensesService {
    * license and machine per product heartbeat interval: the check and the
    * insert run under a lock of the license row, so two concurrent ones
    * cannot both pass.
-   * @throws NotFoundError LICENSE_NOT_FOUND; RateLimitedError (retry_after = seconds left in the interval)
+   * A revoked or expired license stores nothing (the same rules as validate).
+   * @throws NotFoundError LICENSE_NOT_FOUND; ForbiddenError (403) LICENSE_REVOKED, LICENSE_EXPIRED;
+   *   RateLimitedError (retry_after = seconds left in the interval)
    */
   async heartbeat(input: { machineId: string; token: string; appVersion: string; osInfo: string }, ip: string): Promise<Date> {
     const found = await this.licenseOfToken(input.token);
@@ -261,6 +268,8 @@ export class LicensesService {
     const { license, product } = found;
     if (input.machineId !== license.machineId && !(await this.repo.hasActivation(license.id, input.machineId))) throw licenseNotFound();
     const now = this.deps.clock.now();
+    if (license.state === 'revoked') throw new ForbiddenError('This license has been revoked', 'LICENSE_REVOKED');
+    if (license.expiresAt && now.getTime() > license.expiresAt.getTime()) throw new ForbiddenError('This license has expired', 'LICENSE_EXPIRED');
     const intervalMs = product.heartbeatIntervalSeconds * 1000;
     await this.deps.db.transaction(async (trx) => {
       const repo = this.repo.with(trx);

@@ -5,8 +5,8 @@
  *   X-Signature: ed25519;kid=<16 hex>;sig=<base64 of 64 bytes>
  *   sig = Ed25519(issuer secret, "ARTISAN-ND/RESPONSE/v1" || 0x00 || date || "\n" || body bytes)
  *
- * Signed through node:crypto (the issuer SigningKey), not tweetnacl: this is
- * the validate hot path. `body` is the exact text sent: Express's res.json
+ * Signed through node:crypto (the issuer SigningKey), not tweetnacl, and on
+ * the thread pool: this is the validate hot path. `body` is the exact text sent: Express's res.json
  * sends JSON.stringify(body) (no "json spaces"/"json replacer" set in this app).
  */
 import type { Response } from 'express';
@@ -25,12 +25,17 @@ export function signResponse(signer: SigningKey, date: string, body: string | Ui
   return `ed25519;kid=${signer.kid.toString('hex')};sig=${signer.sign(responseSignedBytes(date, body)).toString('base64')}`;
 }
 
-/** Send `body` as JSON with X-Signature-Date (from `now`) and X-Signature. */
-export function sendSigned(res: Response, signer: SigningKey, now: Date, body: unknown): void {
+/**
+ * Send `body` as JSON with X-Signature-Date (from `now`) and X-Signature.
+ * The signature is computed on the thread pool (SigningKey.signAsync); the
+ * bytes signed are the bytes sent.
+ */
+export async function sendSigned(res: Response, signer: SigningKey, now: Date, body: unknown): Promise<void> {
   const date = rfc3339(now);
   const text = JSON.stringify(body);
+  const sig = await signer.signAsync(responseSignedBytes(date, text));
   res.setHeader('X-Signature-Date', date);
-  res.setHeader('X-Signature', signResponse(signer, date, text));
+  res.setHeader('X-Signature', `ed25519;kid=${signer.kid.toString('hex')};sig=${sig.toString('base64')}`);
   res.setHeader('Cache-Control', 'no-store');
   res.json(body);
 }

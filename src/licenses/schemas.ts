@@ -17,7 +17,9 @@ import { BadRequestError } from '../http/errors.js';
 const MACHINE_ID = /^[0-9a-fA-F]{32}$/;
 /** A license token is short (~400 characters); a generous cap. */
 const token = z.string().min(1).max(4096);
-const text = (max: number) => z.string().trim().max(max);
+/** Free text (a version, an OS name): one line, no control character (PostgreSQL refuses NUL; logs and pages show these). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const text = (max: number) => z.string().trim().max(max).regex(/^[^\u0000-\u001f\u007f]*$/);
 
 export const trialBody = z.object({
   machine_id: z.string(),

@@ -41,7 +41,13 @@ export class SqliteReaders {
     const reader = this.readers[this.next]!;
     this.next = (this.next + 1) % this.readers.length;
     return new Promise((resolve, reject) => {
-      reader.stmt.get(params, (err: Error | null, row: Row | undefined) => (err ? reject(err) : resolve(row)));
+      reader.stmt.get(params, (err: Error | null, row: Row | undefined) => {
+        // Reset at once: a statement left stepped keeps its read transaction
+        // open, which pins the WAL (no checkpoint can pass it) until the next use.
+        reader.stmt.reset();
+        if (err) reject(err);
+        else resolve(row);
+      });
     });
   }
 

@@ -53,8 +53,9 @@
  * measurements is printed; beyond 10% of one CPU the figures are flagged as
  * noisy. MB means MiB. The results go to <tmp>/bench-licenses-results.json
  * (and as one JSON line on stdout); the database (several hundred MB) is
- * deleted at the end unless BENCH_KEEP_DB=1 (which also writes the request
- * bodies to <tmp>/validate-bodies.json, to load that database again). BENCH_CPU_PROF=<dir> starts the
+ * deleted at the end unless BENCH_KEEP_DB=1 (which also writes the insert
+ * figures and the request bodies to <tmp>/validate-bodies.json);
+ * BENCH_REUSE_DIR=<tmp> then skips steps 1–3 and measures that database again. BENCH_CPU_PROF=<dir> starts the
  * measured app with `--cpu-prof --cpu-prof-dir=<dir>` (open the .cpuprofile
  * in Chrome DevTools); the profiler's cost lowers the figures of that run.
  *
@@ -290,13 +291,67 @@ function percentile(values: Float64Array, p: number): number {
 
 // ---------------------------------------------------------------- main
 
+/** What the bench needs of a filled database: the insert figures and the validate request bodies. */
+interface Filled {
+  generated: Omit<Generated, 'sample'>;
+  bodies: string[];
+  dbMb: number;
+}
+
+/**
+ * Steps 1–3: first start of the app in `tmp` (migrations, issuer key), then
+ * the licenses and the signed sample. With BENCH_KEEP_DB=1 the figures and
+ * bodies are kept in `tmp` for BENCH_REUSE_DIR.
+ */
+async function fillDatabase(tmp: string, dbFile: string, keysDir: string, appEnv: Record<string, string>, base: string): Promise<Filled> {
+  console.log('bench licenses: first start of the app (migrations, issuer key)');
+  const first = startNode('app (first start)', 'src/server.ts', appEnv, START_FLAGS);
+  try {
+    await waitReady(first, `${base}/`);
+  } finally {
+    await stop(first);
+  }
+  const keyFiles = fs.readdirSync(keysDir).filter((f) => f.endsWith('.key'));
+  if (keyFiles.length !== 1) throw new Error(`expected one issuer key in ${keysDir}, found ${keyFiles.length}`);
+  const issuer = signingKey(Buffer.from(fs.readFileSync(path.join(keysDir, keyFiles[0]!), 'utf8').trim(), 'hex'));
+
+  console.log(`bench licenses: inserting ${fmt(LICENSES)} licenses, signing ${fmt(SAMPLE_SIZE)} tokens`);
+  const db = openSqlite(dbFile);
+  let generated: Generated;
+  try {
+    const products = (await db('products').select('id', 'code')) as { id: number; code: string }[];
+    const productIds = Object.fromEntries(products.map((p) => [p.code, Number(p.id)]));
+    if (!productIds.easyfacture || !productIds.artisan_nd) throw new Error(`products easyfacture and artisan_nd expected, found ${products.map((p) => p.code).join(', ')}`);
+    generated = await insertLicenses(db, productIds, issuer);
+    await db.raw('PRAGMA wal_checkpoint(TRUNCATE)');
+    const [{ n }] = (await db('licenses').count({ n: '*' })) as [{ n: number }];
+    if (Number(n) !== LICENSES) throw new Error(`licenses: ${n} rows, expected ${LICENSES}`);
+  } finally {
+    await db.destroy();
+  }
+  const dbMb = dbSizeMb(dbFile);
+  console.log(`bench licenses: ${fmt(LICENSES)} rows in ${fmt(generated.seconds, 1)} s (of which ${generated.indexes} indexes rebuilt in ${fmt(generated.indexSeconds, 1)} s); database ${fmt(dbMb)} MB`);
+  const bodies = generated.sample.map((s) => JSON.stringify({ machine_id: s.machineId, license_key: s.token }));
+  const { sample: _sample, ...figures } = generated;
+  if (process.env.BENCH_KEEP_DB === '1') await fs.promises.writeFile(path.join(tmp, 'validate-bodies.json'), `${JSON.stringify({ generated: figures, bodies })}\n`);
+  return { generated: figures, bodies, dbMb };
+}
+
+/** BENCH_REUSE_DIR: the database and bodies a BENCH_KEEP_DB=1 run left in `tmp` (steps 1–3 skipped). */
+async function reuseDatabase(tmp: string, dbFile: string): Promise<Filled> {
+  const kept = JSON.parse(await fs.promises.readFile(path.join(tmp, 'validate-bodies.json'), 'utf8')) as Omit<Filled, 'dbMb'>;
+  console.log(`bench licenses: reusing the database of ${tmp} (${fmt(kept.bodies.length)} request bodies)`);
+  return { ...kept, dbMb: dbSizeMb(dbFile) };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
-  const tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'artisan-nd-bench-licenses-'));
+  const reuse = process.env.BENCH_REUSE_DIR;
+  const tmp = reuse ? path.resolve(reuse) : await fs.promises.mkdtemp(path.join(os.tmpdir(), 'artisan-nd-bench-licenses-'));
   const dbDir = path.join(tmp, 'db');
   const dbFile = path.join(dbDir, 'artisan_nd.sqlite');
   const keysDir = path.join(tmp, 'subscription', 'keys');
-  dbDirToRemove = process.env.BENCH_KEEP_DB === '1' ? null : dbDir;
+  dbDirToRemove = process.env.BENCH_KEEP_DB === '1' || reuse ? null : dbDir;
   console.log(`bench licenses: work directory ${tmp}; ${os.cpus().length} CPUs`);
   try {
     const port = await freePort();
@@ -319,35 +374,7 @@ async function main(): Promise<void> {
       SHUTDOWN_GRACE_SECONDS: '0',
     };
 
-    console.log('bench licenses: first start of the app (migrations, issuer key)');
-    const first = startNode('app (first start)', 'src/server.ts', appEnv, START_FLAGS);
-    try {
-      await waitReady(first, `${base}/`);
-    } finally {
-      await stop(first);
-    }
-    const keyFiles = fs.readdirSync(keysDir).filter((f) => f.endsWith('.key'));
-    if (keyFiles.length !== 1) throw new Error(`expected one issuer key in ${keysDir}, found ${keyFiles.length}`);
-    const issuer = signingKey(Buffer.from(fs.readFileSync(path.join(keysDir, keyFiles[0]!), 'utf8').trim(), 'hex'));
-
-    console.log(`bench licenses: inserting ${fmt(LICENSES)} licenses, signing ${fmt(SAMPLE_SIZE)} tokens`);
-    const db = openSqlite(dbFile);
-    let generated: Generated;
-    try {
-      const products = (await db('products').select('id', 'code')) as { id: number; code: string }[];
-      const productIds = Object.fromEntries(products.map((p) => [p.code, Number(p.id)]));
-      if (!productIds.easyfacture || !productIds.artisan_nd) throw new Error(`products easyfacture and artisan_nd expected, found ${products.map((p) => p.code).join(', ')}`);
-      generated = await insertLicenses(db, productIds, issuer);
-      await db.raw('PRAGMA wal_checkpoint(TRUNCATE)');
-      const [{ n }] = (await db('licenses').count({ n: '*' })) as [{ n: number }];
-      if (Number(n) !== LICENSES) throw new Error(`licenses: ${n} rows, expected ${LICENSES}`);
-    } finally {
-      await db.destroy();
-    }
-    const dbMb = dbSizeMb(dbFile);
-    console.log(`bench licenses: ${fmt(LICENSES)} rows in ${fmt(generated.seconds, 1)} s (of which ${generated.indexes} indexes rebuilt in ${fmt(generated.indexSeconds, 1)} s); database ${fmt(dbMb)} MB`);
-    const bodies = generated.sample.map((s) => JSON.stringify({ machine_id: s.machineId, license_key: s.token }));
-    if (!dbDirToRemove) await fs.promises.writeFile(path.join(tmp, 'validate-bodies.json'), `${JSON.stringify(bodies)}\n`);
+    const { generated, bodies, dbMb } = reuse ? await reuseDatabase(tmp, dbFile) : await fillDatabase(tmp, dbFile, keysDir, appEnv, base);
 
     console.log('bench licenses: restart of the app on the filled database');
     const profileDir = process.env.BENCH_CPU_PROF;

@@ -196,6 +196,7 @@ describe('admin recharges', function () {
     expect(page).to.not.contain('id="revoke-form"').and.not.contain('action="/admin/recharges/').and.not.contain('/key.bin');
     // Downloading the key file would deliver it (no revocation afterwards): refused to read-only support.
     await support.get(`/subscription/recharges/${id}/key.bin`).expect(403);
+    expect((await support.get(`/subscription/recharges/${id}`).expect(200)).text, 'no download link on the recharge page either').to.not.contain('/key.bin');
     expect((await ctx.db('recharges').where({ id }).first()).delivered_at).to.equal(null);
     const csrf = csrfFrom(page); // the logout form's token: a valid one, so the 403 is the role's
     await support.post(`/admin/recharges/${id}/revoke`).type('form').send({ reason: 'x', confirm: 'yes', _csrf: csrf }).expect(403);

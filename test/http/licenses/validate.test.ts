@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { isSqlite } from '../../../src/platform/db.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { activate, apiToken, HIGH_LIMITS, machine, makeBatch, makeProduct, post, publishedKeys, trial, verifyResponseSignature, verifyTokenOffline, type PublishedKey } from '../../helpers/licenses.js';
 
@@ -22,6 +23,7 @@ describe('license API: validate, heartbeat, revocation, compatibility routes', (
     expect(res.headers['x-request-id']).to.be.a('string').and.not.equal('');
     expect(res.body).to.deep.equal({
       success: true, valid: true, license_type: 'trial', expires_at: '2026-12-22T10:00:00Z', days_remaining: 19, is_active: true, customer_email: 'dan@example.com',
+      grace_days: 7, heartbeat_interval_seconds: 86400,
     });
     verifyResponseSignature(res, keys);
   });
@@ -51,7 +53,7 @@ describe('license API: validate, heartbeat, revocation, compatibility routes', (
     expect((await validate(t.machineId, t.license_key)).body).to.include({ valid: true, days_remaining: 0 });
     ctx.clock.advance(1);
     const res = await validate(t.machineId, t.license_key);
-    expect(res.body).to.include({ success: true, valid: false, error: 'LICENSE_EXPIRED', expired_at: '2026-12-22T10:00:00Z', renewal_url: '/subscription' });
+    expect(res.body).to.include({ success: true, valid: false, error: 'LICENSE_EXPIRED', expired_at: '2026-12-22T10:00:00Z', renewal_url: `${ctx.config.baseUrl}/subscription` });
     verifyResponseSignature(res, keys);
   });
 
@@ -154,6 +156,95 @@ describe('license API: validate, heartbeat, revocation, compatibility routes', (
       expect(res.status).to.equal(404);
       expect(res.body.error).to.equal('LICENSE_NOT_FOUND');
     }
+  });
+
+  it('refuses a heartbeat for a revoked or an expired license with 403, signed, and stores nothing', async () => {
+    const revoked = await trial(ctx);
+    const expired = await trial(ctx);
+    await ctx.db('licenses').where({ machine_id: revoked.machineId }).update({ state: 'revoked', state_reason: 'chargeback' });
+    ctx.clock.advance(86400 * 30 + 1);
+    for (const [t, code] of [[revoked, 'LICENSE_REVOKED'], [expired, 'LICENSE_EXPIRED']] as const) {
+      const res = await post(ctx, '/api/v1/licenses/heartbeat', { machine_id: t.machineId, license_key: t.license_key, app_version: '1', os_info: 'x' });
+      expect(res.status, code).to.equal(403);
+      expect(res.body).to.include({ success: false, error: code });
+      verifyResponseSignature(res, keys);
+      const compat = await post(ctx, '/api/license/heartbeat', { key: t.license_key, device_id: t.machineId });
+      expect(compat.status).to.equal(403);
+      expect(compat.body.error).to.equal(code);
+    }
+    expect(Number((await ctx.db('license_heartbeats').count({ n: '*' }).first())!.n)).to.equal(0);
+  });
+
+  it('signs the error answers of validate and heartbeat too (400, 404, 429)', async () => {
+    const t = await trial(ctx);
+    const bad = await post(ctx, '/api/v1/licenses/validate', { machine_id: 'zz', license_key: t.license_key });
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error).to.equal('INVALID_MACHINE_ID');
+    verifyResponseSignature(bad, keys);
+    const malformed = await request(ctx.app).post('/api/license/validate').set('Content-Type', 'application/json').send('{"key":');
+    expect(malformed.status).to.equal(400);
+    verifyResponseSignature(malformed, keys);
+    const unknown = await post(ctx, '/api/v1/licenses/heartbeat', { machine_id: machine(), license_key: t.license_key, app_version: '1', os_info: 'x' });
+    expect(unknown.status).to.equal(404);
+    verifyResponseSignature(unknown, keys);
+    const beat = { machine_id: t.machineId, license_key: t.license_key, app_version: '1', os_info: 'x' };
+    expect((await post(ctx, '/api/v1/licenses/heartbeat', beat)).status).to.equal(200);
+    const limited = await post(ctx, '/api/v1/licenses/heartbeat', beat);
+    expect(limited.status).to.equal(429);
+    verifyResponseSignature(limited, keys);
+    // Trial answers are not signed routes: no signature headers there.
+    const again = await post(ctx, '/api/v1/licenses/trial', { machine_id: t.machineId, email: 'x@example.com', product: 'easyfacture', version: '1' });
+    expect(again.status).to.equal(409);
+    expect(again.headers).to.not.have.property('x-signature');
+  });
+
+  it('refuses control characters in version, app_version and os_info with 400 (never a 500)', async () => {
+    const m = machine();
+    const res = await post(ctx, '/api/v1/licenses/trial', { machine_id: m, email: 'nul@example.com', product: 'easyfacture', version: '1.0\u0000' });
+    expect(res.status).to.equal(400);
+    expect(res.body).to.include({ error: 'INVALID_REQUEST' });
+    expect(res.body.details).to.deep.equal({ version: 'INVALID' });
+    const t = await trial(ctx, m, 'nul@example.com');
+    for (const body of [
+      { machine_id: m, license_key: t.license_key, app_version: '1', os_info: 'Win\u0000' },
+      { machine_id: m, license_key: t.license_key, app_version: '1\n2', os_info: 'Linux' },
+    ]) {
+      const beat = await post(ctx, '/api/v1/licenses/heartbeat', body);
+      expect(beat.status).to.equal(400);
+      expect(beat.body.error).to.equal('INVALID_REQUEST');
+    }
+    const compat = await post(ctx, '/api/license/heartbeat', { key: t.license_key, device_id: m, os_info: 'x\u0007' });
+    expect(compat.status).to.equal(400);
+    expect(Number((await ctx.db('license_heartbeats').count({ n: '*' }).first())!.n)).to.equal(0);
+  });
+
+  it('counts days_remaining from the issue second: a trial started between two seconds answers 30 days', async () => {
+    ctx.clock.advance(0.75);
+    const t = await trial(ctx);
+    expect(t.days_remaining).to.equal(30);
+    expect((await validate(t.machineId, t.license_key)).body).to.include({ valid: true, days_remaining: 30 });
+  });
+
+  it('remembers a verified token but still reads the row: a revocation is seen by the next validation', async () => {
+    const t = await trial(ctx);
+    expect((await validate(t.machineId, t.license_key)).body).to.include({ valid: true });
+    expect(ctx.handle.licenses.tokens.size).to.equal(1);
+    expect((await validate(t.machineId, t.license_key)).body).to.include({ valid: true });
+    expect(ctx.handle.licenses.tokens.size).to.equal(1);
+    await ctx.db('licenses').update({ state: 'revoked', state_reason: 'test' });
+    expect((await validate(t.machineId, t.license_key)).body).to.include({ valid: false, error: 'LICENSE_REVOKED' });
+    const [p, kid, payload, sig] = t.license_key.split('.');
+    const flipped = `${sig!.slice(0, 10)}${sig![10] === 'A' ? 'B' : 'A'}${sig!.slice(11)}`;
+    expect((await validate(t.machineId, [p, kid, payload, flipped].join('.'))).body).to.include({ valid: false, error: 'LICENSE_NOT_FOUND' });
+    expect(ctx.handle.licenses.tokens.size, 'a bad signature is not remembered').to.equal(1);
+  });
+
+  it('leaves no read transaction open after a validation (SQLite: the WAL can be checkpointed)', async function () {
+    if (!isSqlite(ctx.db)) this.skip();
+    const t = await trial(ctx);
+    for (let i = 0; i < 3; i++) expect((await validate(t.machineId, t.license_key)).body).to.include({ valid: true });
+    const rows = (await ctx.db.raw('PRAGMA wal_checkpoint(TRUNCATE)')) as { busy: number }[];
+    expect(rows[0]!.busy, 'a lookup connection still holds a snapshot').to.equal(0);
   });
 
   it('serves the Mastertrade compatibility routes, signed', async () => {

@@ -179,6 +179,9 @@ describe('api-docs: routes', () => {
     expect(en.text).to.contain('<html lang="en">').and.contain('API documentation');
     await request(ctx.app).get('/vendor/swagger-ui/swagger-ui-bundle.js').expect(200).expect('Content-Type', /javascript/);
     await request(ctx.app).get('/vendor/swagger-ui/swagger-ui.css').expect(200).expect('Content-Type', /css/);
+    // Not the package's demo page and its initializer pointing at a public petstore.
+    await request(ctx.app).get('/vendor/swagger-ui/index.html').expect(404);
+    await request(ctx.app).get('/vendor/swagger-ui/swagger-initializer.js').expect(404);
     await request(ctx.app).get('/js/api-docs.js').expect(200);
   });
 
