@@ -3,7 +3,8 @@
  * (src/server.ts does). The whole middleware chain and every router is
  * visible here, in order:
  *
- *   security headers → API request log → JSON API and public keys →
+ *   license validation (its own short chain) → security headers →
+ *   API request log → JSON API and public keys →
  *   language → page cache (anonymous hits end here, logged by the cache) →
  *   request log → static assets → session → account → body → CSRF →
  *   locals → routers → 404 → error handler
@@ -24,11 +25,11 @@ import { createLocals } from './http/locals.js';
 import { PageCache } from './http/page-cache.js';
 import { logRequest, requestId } from './http/request-id.js';
 import { perIpLimiter } from './http/rate-limit.js';
-import { securityHeaders } from './http/security.js';
+import { securityHeaders, securityHeaderSetter } from './http/security.js';
 import { createAccountLoader } from './http/auth.js';
 import { createSession, saveBeforeRedirect, sessionCookieName, storeDestroyer } from './http/session.js';
 import { createKeysRouter, IssuerKeys } from './keys/index.js';
-import { createLicensesApiRouter, LicensesService } from './licenses/index.js';
+import { createLicensesApiRouter, createValidateRoute, LicensesService } from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import { createKeyfilesApiRouter, createRechargeController, createRechargeRouter, KeyFileStore, LedgerService, RechargeService } from './recharge/index.js';
 import type { Clock } from './platform/clock.js';
@@ -104,9 +105,15 @@ export function createApp(deps: AppDeps): AppHandle {
   const accounts = new AccountsService({ db, clock, audit, mails, auth });
   const ledger = new LedgerService(db, clock, audit);
   const recharges = new RechargeService({ db, clock, audit, keys: deps.keys, store: new KeyFileStore(config.paths.keyFiles) });
-  const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys, tokenCacheSize: config.licenses.tokenCacheSize });
+  const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys });
   const contact = new ContactService({ db, mailer, clock, logger, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
+  if (deps.apiObserver) app.use('/api', observeApi(deps.apiObserver));
+  // POST /api/v1/licenses/validate and /api/license/validate: the license
+  // server's hot path, answered first with only what it needs (its own
+  // security headers, request line, limit, body parser; validate-route.ts).
+  const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
+  app.use(createValidateRoute({ ...licensesApi, securityHeaders: securityHeaderSetter(config.secureCookies) }));
   app.use(securityHeaders(config.secureCookies));
   // The JSON API and the public keys use no language, session, cookie, CSRF
   // token or page locals: they are answered first, with their own request
@@ -114,8 +121,7 @@ export function createApp(deps: AppDeps): AppHandle {
   // validation itself). Unmatched /api paths go on to the pages below
   // (/api/docs) and end in the JSON 404; they are not logged twice.
   app.use(apiRequestLog(logger));
-  if (deps.apiObserver) app.use('/api', observeApi(deps.apiObserver));
-  app.use(createLicensesApiRouter({ config, db, clock, logger, audit, accounts, keys: deps.keys, licenses }));
+  app.use(createLicensesApiRouter(licensesApi));
   app.use(createKeysRouter(deps.keys));
   app.use(createKeyfilesApiRouter(recharges, perIpLimiter({ windowSeconds: 3600, limit: config.keyfilesPerHour })));
   app.use(i18n.middleware);
@@ -192,14 +198,17 @@ function apiRequestLog(logger: Logger): express.RequestHandler {
   };
 }
 
-/** Wraps res.json under /api to hand each answer to `observer` (tests only). */
+/** Wraps res.end under /api to hand each JSON answer to `observer` (tests only); res.json ends there too. */
 function observeApi(observer: ApiObserver): express.RequestHandler {
   return (req, res, next) => {
-    const json = res.json.bind(res);
-    res.json = (body: unknown) => {
-      observer({ method: req.method, path: req.originalUrl.split('?')[0]!, status: res.statusCode, headers: res.getHeaders(), body });
-      return json(body);
-    };
+    const end = res.end.bind(res) as (...args: unknown[]) => express.Response;
+    res.end = ((...args: unknown[]) => {
+      const chunk = args[0];
+      if ((typeof chunk === 'string' || Buffer.isBuffer(chunk)) && /json/.test(String(res.getHeader('content-type') ?? ''))) {
+        observer({ method: req.method, path: req.originalUrl.split('?')[0]!, status: res.statusCode, headers: res.getHeaders(), body: JSON.parse(chunk.toString()) as unknown });
+      }
+      return end(...args);
+    }) as typeof res.end;
     next();
   };
 }

@@ -56,7 +56,6 @@ const schema = z.object({
   LICENSE_TRIALS_PER_HOUR: intInRange(3, 1, 10_000_000),
   LICENSE_ACTIVATIONS_PER_HOUR: intInRange(10, 1, 10_000_000),
   LICENSE_VALIDATIONS_PER_HOUR: intInRange(100, 1, 100_000_000),
-  LICENSE_TOKEN_CACHE: intInRange(50_000, 0, 10_000_000),
 });
 
 /** Database connection: the embedded SQLite file or a PostgreSQL URL. */
@@ -91,13 +90,7 @@ export interface Config {
   /** Largest .deb an admin may upload on /admin/releases (bytes). */
   releaseMaxBytes: number;
   /** License server API limits, requests per client IP and hour (validate also counts the compatibility route). */
-  licenses: {
-    trialsPerHour: number;
-    activationsPerHour: number;
-    validationsPerHour: number;
-    /** License tokens whose signature is remembered (src/licenses/token-cache.ts, ~250 bytes each); 0: verify every time. */
-    tokenCacheSize: number;
-  };
+  licenses: { trialsPerHour: number; activationsPerHour: number; validationsPerHour: number };
 }
 
 function parseDatabase(url: string | undefined, schemaName: string | undefined, dbDir: string): DatabaseConfig | string {
@@ -172,7 +165,6 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       trialsPerHour: e.LICENSE_TRIALS_PER_HOUR,
       activationsPerHour: e.LICENSE_ACTIVATIONS_PER_HOUR,
       validationsPerHour: e.LICENSE_VALIDATIONS_PER_HOUR,
-      tokenCacheSize: e.LICENSE_TOKEN_CACHE,
     },
   };
   return deepFreeze(config);

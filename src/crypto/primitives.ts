@@ -32,8 +32,8 @@ export interface SigningKey {
   publicKey: Buffer;
   kid: Buffer;
   sign(message: Uint8Array): Buffer;
-  /** The same signature computed on libuv's thread pool (node:crypto's callback form), off the main thread. */
-  signAsync(message: Uint8Array): Promise<Buffer>;
+  /** The private key as a node:crypto KeyObject (postMessage can hand it to a worker thread). */
+  keyObject: crypto.KeyObject;
 }
 
 /** `kid` = the first 8 bytes of SHA-512(public key) (spec §Keys). */
@@ -50,7 +50,7 @@ export function signingKey(seed: Uint8Array): SigningKey {
     publicKey,
     kid: kidOf(publicKey),
     sign: (message) => crypto.sign(null, message, key),
-    signAsync: (message) => new Promise((resolve, reject) => crypto.sign(null, message, key, (err, sig) => (err ? reject(err) : resolve(sig)))),
+    keyObject: key,
   };
 }
 

@@ -24,10 +24,18 @@ function recordHeaders(mw: RequestHandler): [string, string][] {
   return headers;
 }
 
-export function securityHeaders(https: boolean): RequestHandler {
+/** The security headers as a function setting them on a response (for handlers mounted ahead of securityHeaders). */
+export function securityHeaderSetter(https: boolean): (res: Response) => void {
   const headers = recordHeaders(helmetFor(https));
-  return (_req, res, next) => {
+  return (res) => {
     for (const [name, value] of headers) res.setHeader(name, value);
+  };
+}
+
+export function securityHeaders(https: boolean): RequestHandler {
+  const set = securityHeaderSetter(https);
+  return (_req, res, next) => {
+    set(res);
     next();
   };
 }

@@ -3,10 +3,10 @@
  *
  *   POST   /api/v1/licenses/trial         201 | 400 | 409 TRIAL_ALREADY_EXISTS | 429 (per IP)
  *   POST   /api/v1/licenses/activate      200 | 400 | 404 INVALID_ACTIVATION_CODE | 429 (per IP)
- *   POST   /api/v1/licenses/validate      200 (valid true|false) | 400 | 429 (per IP)
+ *   POST   /api/v1/licenses/validate      200 (valid true|false) | 400 | 429 (per IP)   — validate-route.ts, mounted first
  *   POST   /api/v1/licenses/heartbeat     200 | 400 | 403 LICENSE_REVOKED, LICENSE_EXPIRED | 404 LICENSE_NOT_FOUND | 429 (per license and machine, per IP)
  *   DELETE /api/v1/admin/licenses/:machine_id   Bearer token; 200 | 400 | 401 | 404
- *   POST   /api/license/validate          Mastertrade: {key, device_id} → {valid, expiry, allowed} (signed; shares validate's limit)
+ *   POST   /api/license/validate          Mastertrade: {key, device_id} → {valid, expiry, allowed} (shares validate's limit) — validate-route.ts
  *   POST   /api/license/heartbeat         Mastertrade: {key, device_id, app_version?, os_info?} → {ok, last_check} (signed)
  *
  * Every answer of validate and heartbeat (both versions), errors included, is
@@ -25,11 +25,11 @@ import { BadRequestError, NotFoundError, UnauthorizedError } from '../http/error
 import { perIpLimiter } from '../http/rate-limit.js';
 import type { LicensesApiDeps } from './context.js';
 import { daysRemaining, TrialExistsError, type Validation } from './licenses.service.js';
-import { activateBody, compatHeartbeatBody, compatValidateBody, heartbeatBody, parseBody, parseMachineId, trialBody, validateBody } from './schemas.js';
+import { activateBody, compatHeartbeatBody, heartbeatBody, parseBody, parseMachineId, trialBody } from './schemas.js';
 import { sendSigned } from './response-signature.js';
 
 /** The routes whose every answer, errors included, is signed (X-Signature). */
-const SIGNED_PATHS = new Set(['/api/v1/licenses/validate', '/api/v1/licenses/heartbeat', '/api/license/validate', '/api/license/heartbeat']);
+export const SIGNED_PATHS = new Set(['/api/v1/licenses/validate', '/api/v1/licenses/heartbeat', '/api/license/validate', '/api/license/heartbeat']);
 
 const MESSAGES = {
   LICENSE_NOT_FOUND: 'License not found',
@@ -40,7 +40,7 @@ const MESSAGES = {
 } as const;
 
 /** express.json limited to 16 KB; its errors (malformed, too large, charset) and non-JSON bodies become 400 INVALID_REQUEST. */
-function jsonBody(): RequestHandler {
+export function jsonBody(): RequestHandler {
   const parse = express.json({ limit: '16kb' });
   return (req, res, next) => {
     parse(req, res, (err?: unknown) => {
@@ -91,6 +91,14 @@ export function validationBody(v: Validation, now: Date, baseUrl: string): Recor
   };
 }
 
+/** The API's error answer for `err` (apiErrorAnswer), signed: for the routes of SIGNED_PATHS. */
+export async function sendSignedError(deps: Pick<LicensesApiDeps, 'logger' | 'keys' | 'clock' | 'licenses'>, err: unknown, req: Request, res: Response): Promise<void> {
+  const answer = apiErrorAnswer(err, req, deps.logger);
+  if (answer.retryAfter !== undefined) res.setHeader('Retry-After', String(answer.retryAfter));
+  res.status(answer.status);
+  await sendSigned(res, deps.keys.active, deps.clock.now(), answer.body, deps.licenses.signer);
+}
+
 /** Routes under /api/v1/licenses, /api/v1/admin/licenses and the Mastertrade compatibility routes /api/license/*. */
 export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
   const { licenses: service, clock, config, keys } = deps;
@@ -98,7 +106,6 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
   const json = jsonBody();
   const trialLimit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.trialsPerHour });
   const activateLimit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.activationsPerHour });
-  const validateLimit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.validationsPerHour });
   // Heartbeats are one per machine and interval; per IP they get validate's allowance (an office of machines behind one address).
   const heartbeatLimit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.validationsPerHour });
   const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
@@ -150,17 +157,10 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
     });
   });
 
-  router.post('/api/v1/licenses/validate', validateLimit, json, async (req, res) => {
-    const b = parseBody(validateBody, req.body);
-    const verdict = await service.validate(b.machine_id, b.license_key, req.ip ?? '');
-    const now = clock.now();
-    await sendSigned(res, keys.active, now, validationBody(verdict, now, config.baseUrl));
-  });
-
   router.post('/api/v1/licenses/heartbeat', heartbeatLimit, json, async (req, res) => {
     const b = parseBody(heartbeatBody, req.body);
     const at = await service.heartbeat({ machineId: b.machine_id, token: b.license_key, appVersion: b.app_version, osInfo: b.os_info }, req.ip ?? '');
-    await sendSigned(res, keys.active, clock.now(), { success: true, message: 'Heartbeat recorded', last_check: rfc3339(at) });
+    await sendSigned(res, keys.active, clock.now(), { success: true, message: 'Heartbeat recorded', last_check: rfc3339(at) }, service.signer);
   });
 
   router.delete('/api/v1/admin/licenses/:machine_id', async (req, res) => {
@@ -183,27 +183,17 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
     res.json({ success: true, revoked: n, message: `${n} license(s) revoked` });
   });
 
-  router.post('/api/license/validate', validateLimit, json, async (req, res) => {
-    const b = parseBody(compatValidateBody, req.body, 'device_id');
-    const verdict = await service.validate(b.device_id, b.key, req.ip ?? '');
-    const expiry = verdict.license?.expiresAt ? rfc3339(verdict.license.expiresAt) : null;
-    await sendSigned(res, keys.active, clock.now(), { valid: verdict.valid, expiry, allowed: verdict.valid && verdict.license.state === 'active' });
-  });
-
   router.post('/api/license/heartbeat', heartbeatLimit, json, async (req, res) => {
     const b = parseBody(compatHeartbeatBody, req.body, 'device_id');
     const at = await service.heartbeat({ machineId: b.device_id, token: b.key, appVersion: b.app_version, osInfo: b.os_info }, req.ip ?? '');
-    await sendSigned(res, keys.active, clock.now(), { ok: true, last_check: rfc3339(at) });
+    await sendSigned(res, keys.active, clock.now(), { ok: true, last_check: rfc3339(at) }, service.signer);
   });
 
   // Errors of the signed routes (400, 403, 404, 429, 500) are signed too: a
   // spoofed "not found" or "wait a day" is told from the real server's.
   router.use(async (err: unknown, req: Request, res: Response, next: (err?: unknown) => void) => {
     if (!SIGNED_PATHS.has(req.path) || res.headersSent) return next(err);
-    const answer = apiErrorAnswer(err, req, deps.logger);
-    if (answer.retryAfter !== undefined) res.setHeader('Retry-After', String(answer.retryAfter));
-    res.status(answer.status);
-    await sendSigned(res, keys.active, clock.now(), answer.body);
+    await sendSignedError(deps, err, req, res);
   });
 
   return router;

@@ -5,8 +5,7 @@
  * (`license.trial_created`, `license.activated`, `license.revoked`).
  *
  * Validation is the hot path: the token's signature is checked first (no
- * query for a forged token; a token seen before is remembered by
- * VerifiedTokenCache and not verified again), then ONE indexed lookup (licenses.public_id),
+ * query for a forged token; on a worker thread, CryptoWorker), then ONE indexed lookup (licenses.public_id),
  * products come from memory (ProductCache), and nothing is written per
  * request (ValidationCounter batches the statistics). Only a validation from
  * a new machine of a multi-machine product writes (its activation row).
@@ -15,7 +14,7 @@
  */
 import crypto from 'node:crypto';
 import type { AuditService, Actor } from '../audit/index.js';
-import { encodeLicensePayload, rfc3339, signLicenseToken, type LicenseType, type SigningKey } from '../crypto/index.js';
+import { encodeLicensePayload, rfc3339, signLicenseToken, verifyLicenseTokenAsync, type LicensePayload, type LicenseType, type SigningKey } from '../crypto/index.js';
 import { AppError, ForbiddenError, NotFoundError, RateLimitedError } from '../http/errors.js';
 import type { IssuerKeys } from '../keys/index.js';
 import type { Clock } from '../platform/clock.js';
@@ -24,8 +23,8 @@ import type { Logger } from '../platform/logger.js';
 import { parseActivationCode } from './activation-code.js';
 import { SqliteReaders } from './sqlite-readers.js';
 import { isUniqueViolation, LicensesRepository, type LicenseRow, type Product } from './licenses.repository.js';
+import { CryptoWorker } from './crypto-worker.js';
 import { ProductCache } from './product-cache.js';
-import { VerifiedTokenCache, type TokenClaims } from './token-cache.js';
 import { ValidationCounter } from './validation-counter.js';
 
 const DAY_MS = 86_400_000;
@@ -38,8 +37,6 @@ export interface LicensesServiceDeps {
   keys: IssuerKeys;
   /** Statistics flush interval (ms); default 10 s. */
   flushIntervalMs?: number;
-  /** Verified tokens remembered (VerifiedTokenCache); default 50,000, 0 for none. */
-  tokenCacheSize?: number;
 }
 
 /** The fields of a license token, camel-cased (a LicenseRow plus its product code). */
@@ -110,7 +107,8 @@ export class LicensesService {
   readonly repo: LicensesRepository;
   readonly products: ProductCache;
   private readonly counter: ValidationCounter;
-  readonly tokens: VerifiedTokenCache;
+  /** Ed25519 of the hot path (token verification, signed answers) on a worker thread. */
+  readonly crypto = new CryptoWorker();
 
   constructor(private readonly deps: LicensesServiceDeps) {
     this.repo = new LicensesRepository(deps.db);
@@ -118,7 +116,6 @@ export class LicensesService {
     if (isSqlite(deps.db) && filename && filename !== ':memory:') this.repo.readers = new SqliteReaders(filename, this.repo.byPublicIdSql);
     this.products = new ProductCache(this.repo);
     this.counter = new ValidationCounter(this.repo, deps.clock, deps.logger, deps.flushIntervalMs);
-    this.tokens = new VerifiedTokenCache(deps.keys.trusted, deps.tokenCacheSize);
   }
 
   /** The token of a license of `product`, signed by the active issuer key. */
@@ -196,15 +193,28 @@ export class LicensesService {
     return { license, product, token: this.tokenOf(license, product) };
   }
 
-  /** The license a token names, once its signature holds (kid trusted; remembered by VerifiedTokenCache), or null. Also returns the claims. */
-  private async licenseOfToken(token: string): Promise<{ license: LicenseRow; product: Product; claims: TokenClaims } | null> {
-    const claims = await this.tokens.claims(token);
-    if (!claims) return null;
-    const license = await this.repo.byPublicId(claims.licenseId);
+  /** Signs answers on the crypto worker (sendSigned's `sign`). */
+  readonly signer = (key: SigningKey, message: Uint8Array): Promise<Buffer> => this.crypto.sign(key, message);
+
+  private readonly verify = (publicKey: Uint8Array, message: Uint8Array, sig: Uint8Array) => this.crypto.verify(publicKey, message, sig);
+
+  /**
+   * The license a token names, once its signature holds (kid trusted;
+   * checked on the crypto worker), or null. Also returns the payload.
+   */
+  private async licenseOfToken(token: string): Promise<{ license: LicenseRow; product: Product; payload: LicensePayload } | null> {
+    let payload: LicensePayload;
+    try {
+      payload = (await verifyLicenseTokenAsync(token, { trustedKey: this.deps.keys.trusted }, this.verify)).payload;
+    } catch {
+      return null;
+    }
+    if (typeof payload.license_id !== 'string' || payload.license_id.length > 36) return null;
+    const license = await this.repo.byPublicId(payload.license_id);
     if (!license) return null;
     const product = await this.products.get(license.productId);
-    if (!product || product.code !== claims.product) return null;
-    return { license, product, claims };
+    if (!product || product.code !== payload.product) return null;
+    return { license, product, payload };
   }
 
   /**
@@ -219,7 +229,7 @@ export class LicensesService {
   async validate(machineId: string, token: string, ip: string): Promise<Validation> {
     const found = await this.licenseOfToken(token);
     if (!found) return { valid: false, error: 'LICENSE_NOT_FOUND', license: null, product: null };
-    const { license, product, claims } = found;
+    const { license, product, payload } = found;
     const now = this.deps.clock.now();
     let error: RefusalCode | null = null;
     if (license.state === 'revoked') error = 'LICENSE_REVOKED';
@@ -228,7 +238,7 @@ export class LicensesService {
     this.counter.count(product.id, license.id, now, error === null);
     if (error) return { valid: false, error, license, product };
     const expires = license.expiresAt ? rfc3339(license.expiresAt) : null;
-    return { valid: true, license, product, freshToken: expires === claims.expiresAt ? null : this.tokenOf(license, product) };
+    return { valid: true, license, product, freshToken: expires === payload.expires_at ? null : this.tokenOf(license, product) };
   }
 
   /** A validation from a machine that is not the license's own: null when allowed (recorded if new). */
@@ -311,6 +321,7 @@ export class LicensesService {
   async close(): Promise<void> {
     await this.counter.close();
     await this.repo.readers?.close();
+    await this.crypto.close();
   }
 }
 

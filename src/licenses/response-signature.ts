@@ -5,9 +5,9 @@
  *   X-Signature: ed25519;kid=<16 hex>;sig=<base64 of 64 bytes>
  *   sig = Ed25519(issuer secret, "ARTISAN-ND/RESPONSE/v1" || 0x00 || date || "\n" || body bytes)
  *
- * Signed through node:crypto (the issuer SigningKey), not tweetnacl, and on
- * the thread pool: this is the validate hot path. `body` is the exact text sent: Express's res.json
- * sends JSON.stringify(body) (no "json spaces"/"json replacer" set in this app).
+ * Signed through node:crypto (the issuer SigningKey), not tweetnacl, on the
+ * license service's worker thread: this is the validate hot path. The signed body is the
+ * exact text sent (sendSigned writes it itself, without res.json).
  */
 import type { Response } from 'express';
 import { rfc3339, type SigningKey } from '../crypto/index.js';
@@ -25,17 +25,24 @@ export function signResponse(signer: SigningKey, date: string, body: string | Ui
   return `ed25519;kid=${signer.kid.toString('hex')};sig=${signer.sign(responseSignedBytes(date, body)).toString('base64')}`;
 }
 
+/** Signs bytes with a SigningKey elsewhere (CryptoWorker.sign); default: on the main thread. */
+export type AsyncSigner = (signer: SigningKey, message: Uint8Array) => Promise<Buffer>;
+const here: AsyncSigner = async (signer, message) => signer.sign(message);
+
 /**
- * Send `body` as JSON with X-Signature-Date (from `now`) and X-Signature.
- * The signature is computed on the thread pool (SigningKey.signAsync); the
- * bytes signed are the bytes sent.
+ * Send `body` as JSON (status as already set, 200 by default) with
+ * X-Signature-Date (from `now`) and X-Signature, signed by `signer` through
+ * `sign` (the license service passes its CryptoWorker). The bytes signed are
+ * the bytes sent, written as they are (no ETag: these answers are `no-store`).
  */
-export async function sendSigned(res: Response, signer: SigningKey, now: Date, body: unknown): Promise<void> {
+export async function sendSigned(res: Response, signer: SigningKey, now: Date, body: unknown, sign: AsyncSigner = here): Promise<void> {
   const date = rfc3339(now);
   const text = JSON.stringify(body);
-  const sig = await signer.signAsync(responseSignedBytes(date, text));
+  const sig = await sign(signer, responseSignedBytes(date, text));
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
   res.setHeader('X-Signature-Date', date);
   res.setHeader('X-Signature', `ed25519;kid=${signer.kid.toString('hex')};sig=${sig.toString('base64')}`);
   res.setHeader('Cache-Control', 'no-store');
-  res.json(body);
+  res.end(text);
 }

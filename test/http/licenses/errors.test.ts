@@ -31,6 +31,19 @@ describe('license API: bad requests', () => {
     }
   });
 
+  it('validate: refuses compressed bodies, other charsets and a declared length over 16 KB with 400, and accepts charset=utf-8', async () => {
+    for (const path of ['/api/v1/licenses/validate', '/api/license/validate']) {
+      const field = path.startsWith('/api/license/') ? 'device_id' : 'machine_id';
+      const body = JSON.stringify({ [field]: machine(), [path.startsWith('/api/license/') ? 'key' : 'license_key']: 'ANDL1.a.b.c' });
+      expectError(await request(ctx.app).post(path).set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send(body), 400, 'INVALID_REQUEST');
+      expectError(await request(ctx.app).post(path).set('Content-Type', 'application/json; charset=latin1').send(body), 400, 'INVALID_REQUEST');
+      expectError(await request(ctx.app).post(path).set('Content-Type', 'application/json').send(''), 400, 'INVALID_REQUEST');
+      const ok = await request(ctx.app).post(path).set('Content-Type', 'application/json; charset=UTF-8').send(body);
+      expect(ok.status, ok.text).to.equal(200);
+      expect(ok.body.valid).to.equal(false);
+    }
+  });
+
   it('answers MACHINE_ID_REQUIRED and INVALID_MACHINE_ID (exactly 32 hex characters)', async () => {
     const field = (path: string) => (path.startsWith('/api/license/') ? 'device_id' : 'machine_id');
     for (const path of ROUTES) {
