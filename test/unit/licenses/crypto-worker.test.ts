@@ -1,0 +1,41 @@
+import crypto from 'node:crypto';
+import { expect } from 'chai';
+import nacl from 'tweetnacl';
+import { signingKey } from '../../../src/crypto/index.js';
+import { CryptoWorker } from '../../../src/licenses/crypto-worker.js';
+
+describe('licenses: CryptoWorker', () => {
+  const signer = signingKey(Buffer.alloc(32, 9));
+  const other = signingKey(Buffer.alloc(32, 10));
+  let worker: CryptoWorker;
+  beforeEach(() => { worker = new CryptoWorker(); });
+  afterEach(async () => { await worker.close(); });
+
+  it('signs exactly as tweetnacl and verifies, many jobs in one turn, two keys', async () => {
+    const messages = Array.from({ length: 40 }, (_, i) => crypto.randomBytes(50 + i));
+    const sigs = await Promise.all(messages.map((m, i) => worker.sign(i % 2 ? other : signer, m)));
+    messages.forEach((m, i) => {
+      const expected = Buffer.from(nacl.sign.detached(new Uint8Array(m), nacl.sign.keyPair.fromSeed(new Uint8Array(Buffer.alloc(32, i % 2 ? 10 : 9))).secretKey));
+      expect(sigs[i]!.equals(expected), `signature ${i}`).to.equal(true);
+    });
+    const checks = await Promise.all(messages.map((m, i) => worker.verify((i % 2 ? other : signer).publicKey, m, sigs[i]!)));
+    expect(checks.every(Boolean)).to.equal(true);
+    const wrongKey = await worker.verify(other.publicKey, messages[0]!, sigs[0]!);
+    const tampered = Buffer.from(messages[0]!);
+    tampered[0] ^= 1;
+    expect([wrongKey, await worker.verify(signer.publicKey, tampered, sigs[0]!)]).to.deep.equal([false, false]);
+    expect(await worker.verify(signer.publicKey.subarray(1), messages[0]!, sigs[0]!), 'malformed key').to.equal(false);
+    expect(await worker.verify(signer.publicKey, messages[0]!, sigs[0]!.subarray(1)), 'malformed signature').to.equal(false);
+  });
+
+  it('finishes pending and later jobs on the main thread once the worker is gone, with the same answers', async () => {
+    const m = Buffer.from('after the worker');
+    const pending = worker.sign(signer, m);
+    await worker.close();
+    const [a, b] = [await pending, await worker.sign(signer, m)];
+    expect(a.equals(signer.sign(m))).to.equal(true);
+    expect(b.equals(signer.sign(m))).to.equal(true);
+    expect(await worker.verify(signer.publicKey, m, a)).to.equal(true);
+    expect(await worker.verify(signer.publicKey, Buffer.from('other'), a)).to.equal(false);
+  });
+});
