@@ -51,7 +51,8 @@ interface Pending {
 }
 
 export class CryptoWorker {
-  private worker: Worker | null;
+  /** Started by the first job (a portal serving no license request never pays its ~10 MB); null once gone. */
+  private worker: Worker | null | undefined;
   private readonly pending = new Map<number, Pending>();
   private queue: Job[] = [];
   private nextId = 1;
@@ -59,14 +60,19 @@ export class CryptoWorker {
   /** Key ids sent to the worker; and what each stands for, for the main-thread fallback. */
   private readonly keys = new Map<string, { verify?: Uint8Array; sign?: SigningKey }>();
 
-  constructor() {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.worker.unref();
-    this.worker.on('message', (results: [number, boolean | Uint8Array | null][]) => {
-      for (const [id, value] of results) this.settle(id, value);
-    });
-    this.worker.on('error', () => this.fallBack());
-    this.worker.on('exit', () => this.fallBack());
+  /** The worker, started on first use (small heap limits: it holds a few keys and one batch). */
+  private started(): Worker | null {
+    if (this.worker === undefined) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
+      worker.unref();
+      worker.on('message', (results: [number, boolean | Uint8Array | null][]) => {
+        for (const [id, value] of results) this.settle(id, value);
+      });
+      worker.on('error', () => this.fallBack());
+      worker.on('exit', () => this.fallBack());
+      this.worker = worker;
+    }
+    return this.worker;
   }
 
   /** Whether `signature` is `publicKey`'s Ed25519 signature of `message` (false for malformed input; never rejects). */
@@ -76,7 +82,7 @@ export class CryptoWorker {
     if (!this.keys.has(keyId)) {
       this.keys.set(keyId, { verify: publicKey });
       const object = crypto.createPublicKey({ key: Buffer.concat([ED25519_SPKI, publicKey]), format: 'der', type: 'spki' });
-      this.worker?.postMessage({ key: { id: keyId, object } });
+      this.started()?.postMessage({ key: { id: keyId, object } });
     }
     return this.enqueue([0, 'v', keyId, message, signature]) as Promise<boolean>;
   }
@@ -86,7 +92,7 @@ export class CryptoWorker {
     const keyId = `s:${signer.kid.toString('hex')}`;
     if (!this.keys.has(keyId)) {
       this.keys.set(keyId, { sign: signer });
-      this.worker?.postMessage({ key: { id: keyId, object: signer.keyObject } });
+      this.started()?.postMessage({ key: { id: keyId, object: signer.keyObject } });
     }
     return this.enqueue([0, 's', keyId, message, null]) as Promise<Buffer>;
   }
@@ -100,7 +106,7 @@ export class CryptoWorker {
 
   private enqueue(job: Job): Promise<boolean | Buffer> {
     return new Promise((resolve) => {
-      if (!this.worker) return resolve(this.onMainThread(job));
+      if (!this.started()) return resolve(this.onMainThread(job));
       job[0] = this.nextId++;
       this.pending.set(job[0], { job, resolve });
       this.queue.push(job);
@@ -116,7 +122,7 @@ export class CryptoWorker {
     this.flushScheduled = false;
     const jobs = this.queue;
     this.queue = [];
-    if (jobs.length && this.worker) this.worker.postMessage({ jobs });
+    if (jobs.length) this.worker?.postMessage({ jobs });
   };
 
   private settle(id: number, value: boolean | Uint8Array | null): void {

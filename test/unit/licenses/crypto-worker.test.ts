@@ -22,7 +22,7 @@ describe('licenses: CryptoWorker', () => {
     expect(checks.every(Boolean)).to.equal(true);
     const wrongKey = await worker.verify(other.publicKey, messages[0]!, sigs[0]!);
     const tampered = Buffer.from(messages[0]!);
-    tampered[0] ^= 1;
+    tampered[0]! ^= 1;
     expect([wrongKey, await worker.verify(signer.publicKey, tampered, sigs[0]!)]).to.deep.equal([false, false]);
     expect(await worker.verify(signer.publicKey.subarray(1), messages[0]!, sigs[0]!), 'malformed key').to.equal(false);
     expect(await worker.verify(signer.publicKey, messages[0]!, sigs[0]!.subarray(1)), 'malformed signature').to.equal(false);
