@@ -12,13 +12,17 @@ describe('npm run admin:create and admin:token', function () {
   this.timeout(60000);
   let ctx: TestContext;
   let env: Record<string, string>;
+  let dir: string;
   before(async () => {
     ctx = await createTestContext();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'artisan-cli-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'artisan-cli-'));
     // The CLI uses the same database as the context (SQLite file or the PostgreSQL test schema).
     env = { DB_DIR: ctx.config.paths.db, LOGS_DIR: dir, ...testDatabaseEnv(ctx.config.paths.db) };
   });
-  after(async () => { await ctx.close(); });
+  after(async () => {
+    await ctx.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('creates a superadmin from a password on standard input, who then reaches /admin', async () => {
     const res = await cli('admin-create.ts', ['--email', 'Boss@Example.fr'], env, `${PASSWORD}\n`);

@@ -28,11 +28,18 @@ async function confirmed(agent: Agent, url: string, page: string, fields: Record
 describe('issue 5 acceptance: an admin from the CLI manages a partner and publishes a release', function () {
   this.timeout(120000);
   let ctx: TestContext;
-  before(async () => { ctx = await createTestContext(); });
-  after(async () => ctx.close());
+  let logsDir: string;
+  before(async () => {
+    ctx = await createTestContext();
+    logsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'artisan-cli-'));
+  });
+  after(async () => {
+    await ctx.close();
+    fs.rmSync(logsDir, { recursive: true, force: true });
+  });
 
   it('finds, credits and suspends a partner, publishes a .deb the public downloads, and reads it all in the audit log', async () => {
-    const env = { DB_DIR: ctx.config.paths.db, LOGS_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'artisan-cli-')), ...testDatabaseEnv(ctx.config.paths.db) };
+    const env = { DB_DIR: ctx.config.paths.db, LOGS_DIR: logsDir, ...testDatabaseEnv(ctx.config.paths.db) };
     const created = await cli('admin-create.ts', ['--email', 'direction@artisan-nd.test'], env, `${PASSWORD}\n`);
     expect(created.code, created.err).to.equal(0);
     const partnerId = await createAccount(ctx, 'compta@imprimerie-lefort.fr');
