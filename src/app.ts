@@ -19,7 +19,7 @@ import { AuditService } from './audit/index.js';
 import type { Config } from './config/index.js';
 import { createDownloadsController, createDownloadsRouter, DownloadsService } from './downloads/index.js';
 import { createCsrf } from './http/csrf.js';
-import { createErrorHandler, notFound } from './http/error-handler.js';
+import { createErrorHandler, isApiPath, notFound } from './http/error-handler.js';
 import { createI18n } from './http/i18n.js';
 import { createLocals } from './http/locals.js';
 import { PageCache } from './http/page-cache.js';
@@ -193,7 +193,7 @@ export function createApp(deps: AppDeps): AppHandle {
 /** The request line of /api/ and /.well-known/ requests (logRequest); other paths are logged by pino-http. */
 function apiRequestLog(logger: Logger): express.RequestHandler {
   return (req, res, next) => {
-    if (req.url.startsWith('/api/') || req.url.startsWith('/.well-known/')) logRequest(logger, req, res);
+    if (isApiPath(req.url) || /^\/\.well-known\//i.test(req.url)) logRequest(logger, req, res);
     next();
   };
 }

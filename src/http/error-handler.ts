@@ -54,6 +54,11 @@ export function notFound(_req: Request, _res: Response, next: NextFunction): voi
   next(new NotFoundError());
 }
 
+/** Whether `url` is under /api/ as the routers see it (they ignore case). */
+export function isApiPath(url: string): boolean {
+  return /^\/api\//i.test(url);
+}
+
 /** The JSON error answer under /api: its status, body and (429) Retry-After seconds. */
 export interface ApiErrorAnswer {
   status: number;
@@ -92,7 +97,7 @@ function logUnexpected(logger: Logger, err: unknown, req: Request): void {
 export function createErrorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
-    if (req.originalUrl.startsWith('/api/')) {
+    if (isApiPath(req.originalUrl)) {
       const answer = apiErrorAnswer(err, req, logger);
       if (answer.retryAfter !== undefined) res.setHeader('Retry-After', String(answer.retryAfter));
       res.status(answer.status).json(answer.body);

@@ -64,12 +64,13 @@ export class CryptoWorker {
   private started(): Worker | null {
     if (this.worker === undefined) {
       const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
-      worker.unref();
       worker.on('message', (results: [number, boolean | Uint8Array | null][]) => {
         for (const [id, value] of results) this.settle(id, value);
       });
       worker.on('error', () => this.fallBack());
       worker.on('exit', () => this.fallBack());
+      // After the listeners: on Node 20 a 'message' listener added later makes the worker hold the process again.
+      worker.unref();
       this.worker = worker;
     }
     return this.worker;

@@ -28,8 +28,14 @@ import { daysRemaining, TrialExistsError, type Validation } from './licenses.ser
 import { activateBody, compatHeartbeatBody, heartbeatBody, parseBody, parseMachineId, trialBody } from './schemas.js';
 import { sendSigned } from './response-signature.js';
 
-/** The routes whose every answer, errors included, is signed (X-Signature). */
+/** The routes whose every answer, errors included, is signed (X-Signature); compare with routePath(req). */
 export const SIGNED_PATHS = new Set(['/api/v1/licenses/validate', '/api/v1/licenses/heartbeat', '/api/license/validate', '/api/license/heartbeat']);
+
+/** req.path as Express routing matches it: case ignored, one trailing slash ignored. */
+export function routePath(req: Request): string {
+  const p = req.path.toLowerCase();
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+}
 
 const MESSAGES = {
   LICENSE_NOT_FOUND: 'License not found',
@@ -192,7 +198,7 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
   // Errors of the signed routes (400, 403, 404, 429, 500) are signed too: a
   // spoofed "not found" or "wait a day" is told from the real server's.
   router.use(async (err: unknown, req: Request, res: Response, next: (err?: unknown) => void) => {
-    if (!SIGNED_PATHS.has(req.path) || res.headersSent) return next(err);
+    if (!SIGNED_PATHS.has(routePath(req)) || res.headersSent) return next(err);
     await sendSignedError(deps, err, req, res);
   });
 

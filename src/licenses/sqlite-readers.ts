@@ -38,13 +38,16 @@ export class SqliteReaders {
 
   /** The first row of the prepared statement for `params`, or undefined; rejects on a database error. */
   get(params: unknown[]): Promise<Row | undefined> {
-    const reader = this.readers[this.next]!;
+    if (!this.readers.length) return Promise.reject(new Error('SQLite lookup connections are closed'));
+    const reader = this.readers[this.next % this.readers.length]!;
     this.next = (this.next + 1) % this.readers.length;
     return new Promise((resolve, reject) => {
       reader.stmt.get(params, (err: Error | null, row: Row | undefined) => {
         // Reset at once: a statement left stepped keeps its read transaction
         // open, which pins the WAL (no checkpoint can pass it) until the next use.
-        reader.stmt.reset();
+        // With a callback: a reset queued behind close()'s finalize reports
+        // SQLITE_MISUSE there instead of as an uncaught 'error' event.
+        reader.stmt.reset(() => undefined);
         if (err) reject(err);
         else resolve(row);
       });

@@ -28,14 +28,20 @@ import { perIpLimiter } from '../http/rate-limit.js';
 import { logRequest } from '../http/request-id.js';
 import type { LicensesApiDeps } from './context.js';
 import { BadRequestError } from '../http/errors.js';
-import { sendSignedError, validationBody } from './licenses.router.js';
+import { routePath, sendSignedError, validationBody } from './licenses.router.js';
 import { sendSigned } from './response-signature.js';
 import { compatValidateBody, parseBody, validateBody } from './schemas.js';
 
 const V1 = '/api/v1/licenses/validate';
 /** Largest body, bytes (the API's documented 16 KB). */
 const BODY_LIMIT = 16 * 1024;
-const JSON_TYPE = /^application\/json\s*(;\s*charset="?utf-8"?\s*)?$/i;
+/** `application/json`, with any parameters, but a charset other than UTF-8 (RFC 8259 §8.1: JSON is UTF-8). */
+function isJsonType(header: string | undefined): boolean {
+  const [type = '', ...params] = (header ?? '').split(';');
+  if (type.trim().toLowerCase() !== 'application/json') return false;
+  const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='));
+  return charset === undefined || charset.replace(/"/g, '') === 'charset=utf-8';
+}
 const COMPAT = '/api/license/validate';
 
 export interface ValidateRouteDeps extends LicensesApiDeps {
@@ -64,7 +70,7 @@ export function createValidateRoute(deps: ValidateRouteDeps): RequestHandler {
 
   return (req, res, next) => {
     if (req.method !== 'POST') return next();
-    const path = req.path;
+    const path = routePath(req);
     const compat = path === COMPAT;
     if (!compat && path !== V1) return next();
     deps.securityHeaders(res);
@@ -84,7 +90,7 @@ export function createValidateRoute(deps: ValidateRouteDeps): RequestHandler {
 /**
  * The request's JSON body (UTF-8, at most BODY_LIMIT bytes), parsed.
  * @throws (rejects with) BadRequestError INVALID_REQUEST: a Content-Type other
- *   than application/json (charset utf-8 or none), a Content-Encoding, a body
+ *   than application/json (charset utf-8 or none, other parameters ignored), a Content-Encoding, a body
  *   over 16 KB (declared or sent), malformed JSON. A refused body is drained,
  *   so the connection stays usable.
  */
@@ -95,7 +101,7 @@ export function readJsonBody(req: Request): Promise<unknown> {
       req.resume();
       reject(new BadRequestError(message));
     };
-    if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) return refuse('The body must be JSON (Content-Type: application/json)');
+    if (!isJsonType(req.headers['content-type'])) return refuse('The body must be JSON (Content-Type: application/json)');
     const encoding = req.headers['content-encoding'];
     if (encoding && encoding.toLowerCase() !== 'identity') return refuse('The body must not be compressed');
     if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT) return refuse('The body is over 16 KB');
@@ -109,7 +115,8 @@ export function readJsonBody(req: Request): Promise<unknown> {
     req.on('end', () => {
       if (size > BODY_LIMIT) return;
       try {
-        resolve(JSON.parse(Buffer.concat(chunks, size).toString('utf8')));
+        const text = Buffer.concat(chunks, size).toString('utf8');
+        resolve(JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)); // a leading BOM is tolerated, as body-parser does
       } catch {
         reject(new BadRequestError('The body is not valid JSON'));
       }

@@ -50,6 +50,7 @@ export interface KeySource {
   trusted(kidHex: string): Uint8Array | null;
 }
 
+// Paths match as Express routes them: case ignored, one trailing slash allowed.
 const paths = openApiDocument.paths as Record<string, Json>;
 const templates = Object.keys(paths)
   .map((template) => {
@@ -60,7 +61,7 @@ const templates = Object.keys(paths)
       names.push(m[1]!);
       return '([^/]+)';
     }).join('/');
-    return { template, names, regex: new RegExp(`^${source}/?$`), literal: names.length === 0 };
+    return { template, names, regex: new RegExp(`^${source}/?$`, 'i'), literal: names.length === 0 };
   })
   // Literal paths win over templated ones (OpenAPI 3.1 §Paths Object).
   .sort((a, b) => Number(b.literal) - Number(a.literal));

@@ -44,6 +44,24 @@ describe('license API: bad requests', () => {
     }
   });
 
+  it('routes as Express does (case, one trailing slash): validate answers there too, errors stay JSON and signed', async () => {
+    const t = await trial(ctx);
+    const body = JSON.stringify({ machine_id: t.machineId, license_key: t.license_key });
+    for (const path of ['/api/v1/licenses/validate/', '/API/v1/Licenses/Validate']) {
+      const res = await request(ctx.app).post(path).set('Content-Type', 'application/json').send(body);
+      expect(res.status, path).to.equal(200);
+      expect(res.body.valid).to.equal(true);
+      expect(res.headers['x-signature']).to.be.a('string');
+    }
+    const extra = await request(ctx.app).post('/api/v1/licenses/validate').set('Content-Type', 'application/json; charset=utf-8; v=1').send(`\uFEFF${body}`);
+    expect(extra.status, 'a media-type parameter and a BOM are accepted').to.equal(200);
+    const beat = await request(ctx.app).post('/api/v1/licenses/HEARTBEAT/').send({ machine_id: machine(), license_key: 'bad', app_version: '1', os_info: 'x' });
+    expect(beat.status).to.equal(404);
+    expect(beat.headers['x-signature'], 'a heartbeat error on a variant path is signed').to.be.a('string');
+    const upper = await request(ctx.app).post('/API/v1/licenses/trial').set('Content-Type', 'application/json').send('{');
+    expectError(upper, 400, 'INVALID_REQUEST');
+  });
+
   it('answers MACHINE_ID_REQUIRED and INVALID_MACHINE_ID (exactly 32 hex characters)', async () => {
     const field = (path: string) => (path.startsWith('/api/license/') ? 'device_id' : 'machine_id');
     for (const path of ROUTES) {
