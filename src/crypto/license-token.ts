@@ -9,7 +9,7 @@
  * (only when a time is given; `graceSeconds` extends `expires_at`).
  */
 import { LicenseTokenError } from './errors.js';
-import { verifySignature, verifySignatureAsync, type SigningKey } from './primitives.js';
+import { verifySignature, type SigningKey } from './primitives.js';
 
 const PREFIX = 'ANDL1';
 const CONTEXT = Buffer.from('ARTISAN-ND/LICENSE/v1\0', 'ascii');
@@ -99,11 +99,11 @@ export function verifyLicenseToken(token: string, o: VerifyLicenseOptions): { pa
 export type AsyncVerifier = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => Promise<boolean>;
 
 /**
- * verifyLicenseToken with the signature checked by `verify` (default: on
- * libuv's thread pool, verifySignatureAsync): same answers and errors, for
- * the validation hot path. @throws (rejects with) LicenseTokenError
+ * verifyLicenseToken with the signature checked by `verify` (the license
+ * service's worker thread): same answers and errors, for the validation hot
+ * path. @throws (rejects with) LicenseTokenError
  */
-export async function verifyLicenseTokenAsync(token: string, o: VerifyLicenseOptions, verify: AsyncVerifier = verifySignatureAsync): Promise<{ payload: LicensePayload; kid: string }> {
+export async function verifyLicenseTokenAsync(token: string, o: VerifyLicenseOptions, verify: AsyncVerifier): Promise<{ payload: LicensePayload; kid: string }> {
   const t = tokenParts(token, o);
   if (!(await verify(t.issuer, t.signed, t.sig))) throw new LicenseTokenError('BAD_SIGNATURE');
   return checkedPayload(t, o);

@@ -56,8 +56,8 @@ export function signingKey(seed: Uint8Array): SigningKey {
 
 const verifyKeys = new Map<string, crypto.KeyObject>();
 
-/** The KeyObject of a raw Ed25519 public key (the first 64 distinct keys are kept). */
-function verifyKey(publicKey: Uint8Array): crypto.KeyObject {
+/** The KeyObject of a raw 32-byte Ed25519 public key (RFC 8410 SPKI; the first 64 distinct keys are kept). */
+export function ed25519PublicKeyObject(publicKey: Uint8Array): crypto.KeyObject {
   const id = Buffer.from(publicKey).toString('hex');
   let key = verifyKeys.get(id);
   if (!key) {
@@ -71,26 +71,10 @@ function verifyKey(publicKey: Uint8Array): crypto.KeyObject {
 export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
   try {
-    return crypto.verify(null, message, verifyKey(publicKey), signature);
+    return crypto.verify(null, message, ed25519PublicKeyObject(publicKey), signature);
   } catch {
     return false;
   }
-}
-
-/**
- * verifySignature on libuv's thread pool (node:crypto's callback form): the
- * same answer, but the ~110 µs of curve arithmetic leave the main thread,
- * which keeps only ~25 µs of dispatch. Resolves false, never rejects.
- */
-export function verifySignatureAsync(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  if (publicKey.length !== 32 || signature.length !== 64) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    try {
-      crypto.verify(null, message, verifyKey(publicKey), signature, (err, ok) => resolve(!err && ok));
-    } catch {
-      resolve(false);
-    }
-  });
 }
 
 /** The X25519 public key of a 32-byte secret (clamped as NaCl does). */

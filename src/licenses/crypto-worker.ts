@@ -16,9 +16,8 @@
  * pending and later job is done on the main thread instead: slower, never
  * wrong.
  */
-import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { verifySignature, type SigningKey } from '../crypto/index.js';
+import { ed25519PublicKeyObject, verifySignature, type SigningKey } from '../crypto/index.js';
 
 /** [id, kind, key id, message, signature?] */
 type Job = [number, 'v' | 's', string, Uint8Array, Uint8Array | null];
@@ -42,8 +41,6 @@ parentPort.on('message', (m) => {
   parentPort.postMessage(out);
 });
 `;
-
-const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
 
 interface Pending {
   job: Job;
@@ -82,8 +79,7 @@ export class CryptoWorker {
     const keyId = `v:${Buffer.from(publicKey).toString('hex')}`;
     if (!this.keys.has(keyId)) {
       this.keys.set(keyId, { verify: publicKey });
-      const object = crypto.createPublicKey({ key: Buffer.concat([ED25519_SPKI, publicKey]), format: 'der', type: 'spki' });
-      this.started()?.postMessage({ key: { id: keyId, object } });
+      this.started()?.postMessage({ key: { id: keyId, object: ed25519PublicKeyObject(publicKey) } });
     }
     return this.enqueue([0, 'v', keyId, message, signature]) as Promise<boolean>;
   }

@@ -46,7 +46,7 @@ const MESSAGES = {
 } as const;
 
 /** express.json limited to 16 KB; its errors (malformed, too large, charset) and non-JSON bodies become 400 INVALID_REQUEST. */
-export function jsonBody(): RequestHandler {
+function jsonBody(): RequestHandler {
   const parse = express.json({ limit: '16kb' });
   return (req, res, next) => {
     parse(req, res, (err?: unknown) => {

@@ -20,14 +20,18 @@ export function responseSignedBytes(date: string, body: string | Uint8Array): Bu
   return Buffer.concat([CONTEXT, Buffer.from(date, 'ascii'), NEWLINE, typeof body === 'string' ? Buffer.from(body, 'utf8') : body]);
 }
 
-/** The X-Signature header value for (date, body), signed by `signer`. */
-export function signResponse(signer: SigningKey, date: string, body: string | Uint8Array): string {
-  return `ed25519;kid=${signer.kid.toString('hex')};sig=${signer.sign(responseSignedBytes(date, body)).toString('base64')}`;
+/** The X-Signature header value for a signature `sig` by the issuer key `kid`. */
+function signatureHeader(kid: Buffer, sig: Buffer): string {
+  return `ed25519;kid=${kid.toString('hex')};sig=${sig.toString('base64')}`;
 }
 
-/** Signs bytes with a SigningKey elsewhere (CryptoWorker.sign); default: on the main thread. */
+/** The X-Signature header value for (date, body), signed by `signer` here. */
+export function signResponse(signer: SigningKey, date: string, body: string | Uint8Array): string {
+  return signatureHeader(signer.kid, signer.sign(responseSignedBytes(date, body)));
+}
+
+/** Signs bytes with a SigningKey elsewhere (CryptoWorker.sign, through LicensesService.signer). */
 export type AsyncSigner = (signer: SigningKey, message: Uint8Array) => Promise<Buffer>;
-const here: AsyncSigner = async (signer, message) => signer.sign(message);
 
 /**
  * Send `body` as JSON (status as already set, 200 by default) with
@@ -35,14 +39,14 @@ const here: AsyncSigner = async (signer, message) => signer.sign(message);
  * `sign` (the license service passes its CryptoWorker). The bytes signed are
  * the bytes sent, written as they are (no ETag: these answers are `no-store`).
  */
-export async function sendSigned(res: Response, signer: SigningKey, now: Date, body: unknown, sign: AsyncSigner = here): Promise<void> {
+export async function sendSigned(res: Response, signer: SigningKey, now: Date, body: unknown, sign: AsyncSigner): Promise<void> {
   const date = rfc3339(now);
   const text = JSON.stringify(body);
   const sig = await sign(signer, responseSignedBytes(date, text));
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(text));
   res.setHeader('X-Signature-Date', date);
-  res.setHeader('X-Signature', `ed25519;kid=${signer.kid.toString('hex')};sig=${sig.toString('base64')}`);
+  res.setHeader('X-Signature', signatureHeader(signer.kid, sig));
   res.setHeader('Cache-Control', 'no-store');
   res.end(text);
 }
