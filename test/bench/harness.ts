@@ -61,6 +61,31 @@ export function startNode(name: string, script: string, env: Record<string, stri
   return child;
 }
 
+/**
+ * The environment of an app started by a bench: production mode, warnings
+ * only, every folder under `tmp` (db, logs, files, subscription), the
+ * embedded SQLite, a fresh session secret, no proxy, no shutdown grace;
+ * `extra` adds or overrides keys.
+ */
+export function benchAppEnv(tmp: string, port: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    PORT: String(port),
+    HOST,
+    BASE_URL: `http://${HOST}:${port}`,
+    DB_DIR: path.join(tmp, 'db'),
+    LOGS_DIR: path.join(tmp, 'logs'),
+    FILES_DIR: path.join(tmp, 'files'),
+    SUBSCRIPTION_DIR: path.join(tmp, 'subscription'),
+    DATABASE_URL: '',
+    SESSION_SECRET: crypto.randomBytes(32).toString('base64url'),
+    TRUST_PROXY: '0',
+    SHUTDOWN_GRACE_SECONDS: '0',
+    ...extra,
+  };
+}
+
 export function assertAlive(child: Child): void {
   if (child.exited || child.proc.pid === undefined) {
     throw new Error(`${child.name} is not running:\n  ${child.output.join('\n  ')}`);

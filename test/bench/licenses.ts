@@ -72,7 +72,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { encodeLicensePayload, rfc3339, signingKey, signLicenseToken, type LicenseType, type SigningKey } from '../../src/crypto/index.js';
 import {
-  assertAlive, compare, fmt, freePort, HOST, load, printTable, rssMb, sampleRss, sleep, startNode, START_FLAGS, stop, verdict, waitReady, withHelper,
+  assertAlive, benchAppEnv, compare, fmt, freePort, HOST, load, printTable, rssMb, sampleRss, sleep, startNode, START_FLAGS, stop, verdict, waitReady, withHelper,
   reportOtherCpu, runBench, type LoadResult, type Target,
 } from './harness.js';
 
@@ -357,23 +357,7 @@ async function main(): Promise<void> {
   try {
     const port = await freePort();
     const base = `http://${HOST}:${port}`;
-    const appEnv = {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      HOST,
-      BASE_URL: base,
-      DB_DIR: dbDir,
-      LOGS_DIR: path.join(tmp, 'logs'),
-      FILES_DIR: path.join(tmp, 'files'),
-      SUBSCRIPTION_DIR: path.join(tmp, 'subscription'),
-      DATABASE_URL: '',
-      ISSUER_KEY_FILE: '',
-      SESSION_SECRET: crypto.randomBytes(32).toString('base64url'),
-      LICENSE_VALIDATIONS_PER_HOUR: '1000000',
-      TRUST_PROXY: '0',
-      SHUTDOWN_GRACE_SECONDS: '0',
-    };
+    const appEnv = benchAppEnv(tmp, port, { ISSUER_KEY_FILE: '', LICENSE_VALIDATIONS_PER_HOUR: '1000000' });
 
     const { generated, bodies, dbMb } = reuse ? await reuseDatabase(tmp, dbFile) : await fillDatabase(tmp, dbFile, keysDir, appEnv, base);
 

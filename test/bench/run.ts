@@ -65,7 +65,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { encodePayload, sealKeyFile, signingKey, x25519PublicKey } from '../../src/crypto/index.js';
-import { assertAlive, compare, fmt, freePort, get, HOST, load, MB, printTable, rssMb, sampleRss, sleep, startNode, START_FLAGS, stop, verdict, withHelper, writeRandomFile, type Child, type LoadResult, type Target, waitReady, reportOtherCpu, runBench } from './harness.js';
+import { assertAlive, benchAppEnv, compare, fmt, freePort, get, HOST, load, MB, printTable, rssMb, sampleRss, sleep, startNode, START_FLAGS, stop, verdict, withHelper, writeRandomFile, type Child, type LoadResult, type Target, waitReady, reportOtherCpu, runBench } from './harness.js';
 
 const REQ_SECONDS = 6;
 const WARMUP_SECONDS = 2;
@@ -152,25 +152,12 @@ async function main(): Promise<void> {
 
     const port = await freePort();
     const base = `http://${HOST}:${port}`;
-    const appEnv = {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      HOST,
-      BASE_URL: base,
-      DB_DIR: path.join(tmp, 'db'),
-      LOGS_DIR: path.join(tmp, 'logs'),
-      FILES_DIR: filesDir,
-      SUBSCRIPTION_DIR: path.join(tmp, 'subscription'),
-      DATABASE_URL: '',
-      SESSION_SECRET: crypto.randomBytes(32).toString('base64url'),
+    const appEnv = benchAppEnv(tmp, port, {
       DOWNLOADS_PER_HOUR: '100000', // the configuration's maximum
       DOWNLOADS_CONCURRENT: '1000', // the configuration's maximum
       DOWNLOAD_ACCEL: 'none',
       PAGE_CACHE_TTL: '60',
-      TRUST_PROXY: '0',
-      SHUTDOWN_GRACE_SECONDS: '0',
-    };
+    });
 
     console.log('bench: key files sealed per second (one core, 2 s)');
     const keyFiles = keyFileRate();
