@@ -3,14 +3,18 @@
  * (src/server.ts does). The whole middleware chain and every router is
  * visible here, in order:
  *
- *   license validation (its own short chain) → security headers →
+ *   request listener: license validation (its own short chain, node's
+ *   request and response, no Express) or the Express app:
+ *   security headers →
  *   API request log → JSON API and public keys →
  *   language → page cache (anonymous hits end here, logged by the cache) →
  *   request log → static assets → session → account → body → CSRF →
  *   locals → routers → 404 → error handler
  */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import path from 'node:path';
 import express from 'express';
+import proxyaddr from 'proxy-addr';
 import { pinoHttp } from 'pino-http';
 import { AccountMails, AccountsService, AuthService, createAccountController, createAccountsRouter, createAuthController } from './accounts/index.js';
 import { createAdminRouter } from './admin/index.js';
@@ -67,6 +71,13 @@ export interface ApiExchange {
 export type ApiObserver = (exchange: ApiExchange) => void;
 
 export interface AppHandle {
+  /**
+   * What the HTTP server calls (`http.createServer(listener)`, supertest):
+   * the two validate routes go straight to their handler, everything else
+   * to `app`.
+   */
+  listener: RequestListener;
+  /** The Express application (everything but the two validate routes; see listener). */
   app: express.Express;
   ledger: LedgerService;
   recharges: RechargeService;
@@ -108,12 +119,16 @@ export function createApp(deps: AppDeps): AppHandle {
   const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys });
   const contact = new ContactService({ db, mailer, clock, logger, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
-  if (deps.apiObserver) app.use('/api', observeApi(deps.apiObserver));
-  // POST /api/v1/licenses/validate and /api/license/validate: the license
-  // server's hot path, answered first with only what it needs (its own
-  // security headers, request line, limit, body parser; validate-route.ts).
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
-  app.use(createValidateRoute({ ...licensesApi, securityHeaders: securityHeaderSetter(config.secureCookies) }));
+  // POST /api/v1/licenses/validate and /api/license/validate: the license
+  // server's hot path, answered by the listener below without Express's
+  // router, with only what it needs (its own security headers, request line,
+  // limit, body parser; validate-route.ts).
+  const validate = createValidateRoute({
+    ...licensesApi,
+    securityHeaders: securityHeaderSetter(config.secureCookies),
+    clientIp: (req) => proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean),
+  });
   app.use(securityHeaders(config.secureCookies));
   // The JSON API and the public keys use no language, session, cookie, CSRF
   // token or page locals: they are answered first, with their own request
@@ -170,9 +185,24 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, pageCache, csrfAfterUpload: csrf.afterUpload }));
 
   app.use(notFound);
-  app.use(createErrorHandler(logger));
+  const errorHandler = createErrorHandler(logger);
+  app.use(errorHandler);
+
+  const observe = deps.apiObserver ? observeApi(deps.apiObserver) : null;
+  const listener: RequestListener = (req, res) => {
+    if (observe && isApiPath(req.url ?? '')) observe(req, res);
+    if (!validate.matches(req)) {
+      app(req, res);
+      return;
+    }
+    validate.handle(req, res, (err) => {
+      const [request, response] = asExpress(app, req, res);
+      errorHandler(err, request, response, () => response.destroy());
+    });
+  };
 
   return {
+    listener,
     app,
     ledger,
     recharges,
@@ -198,17 +228,35 @@ function apiRequestLog(logger: Logger): express.RequestHandler {
   };
 }
 
-/** Wraps res.end under /api to hand each JSON answer to `observer` (tests only); res.json ends there too. */
-function observeApi(observer: ApiObserver): express.RequestHandler {
-  return (req, res, next) => {
-    const end = res.end.bind(res) as (...args: unknown[]) => express.Response;
+/**
+ * Gives a request and its response Express's prototypes and links, as
+ * Express's app.handle does before routing (express 5 lib/application.js):
+ * for the app's error handler, when a validate request (answered without
+ * Express) fails while sending its error.
+ */
+function asExpress(app: express.Express, req: IncomingMessage, res: ServerResponse): [express.Request, express.Response] {
+  Object.setPrototypeOf(req, app.request);
+  Object.setPrototypeOf(res, app.response);
+  const request = req as express.Request;
+  const response = res as express.Response;
+  request.res = response;
+  response.req = request;
+  request.originalUrl = req.url ?? '/';
+  response.locals = Object.create(null) as Record<string, unknown>;
+  return [request, response];
+}
+
+/** Wraps res.end of a request under /api to hand each JSON answer to `observer` (tests only); res.json ends there too. */
+function observeApi(observer: ApiObserver): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const path = (req.url ?? '').split('?')[0]!;
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     res.end = ((...args: unknown[]) => {
       const chunk = args[0];
       if ((typeof chunk === 'string' || Buffer.isBuffer(chunk)) && /json/.test(String(res.getHeader('content-type') ?? ''))) {
-        observer({ method: req.method, path: req.originalUrl.split('?')[0]!, status: res.statusCode, headers: res.getHeaders(), body: JSON.parse(chunk.toString()) as unknown });
+        observer({ method: req.method ?? '', path, status: res.statusCode, headers: res.getHeaders(), body: JSON.parse(chunk.toString()) as unknown });
       }
       return end(...args);
     }) as typeof res.end;
-    next();
   };
 }

@@ -6,6 +6,7 @@
  * for up to SHUTDOWN_GRACE_SECONDS (30), then cut what remains, close the
  * session store, the download log and the database.
  */
+import http from 'node:http';
 import path from 'node:path';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
@@ -39,7 +40,7 @@ logger.info({ kid: keys.active.kid.toString('hex') }, 'issuer key ready');
 const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: config.paths.mail, logger });
 const handle = createApp({ config, db, logger, mailer, clock: systemClock, sessionSecret: resolveSessionSecret(config, logger), keys });
 
-const server = handle.app.listen(config.port, config.host, () => {
+const server = http.createServer(handle.listener).listen(config.port, config.host, () => {
   logger.info({ url: config.baseUrl, database: config.database.client }, `artisan_nd portal listening on http://${config.host}:${config.port}`);
 });
 

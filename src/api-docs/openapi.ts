@@ -76,6 +76,20 @@ const serverError = json(errorOf(['SERVER_ERROR']), 'Unexpected failure; no deta
 const signed = { 'X-Signature': { $ref: '#/components/headers/X-Signature' }, 'X-Signature-Date': { $ref: '#/components/headers/X-Signature-Date' } };
 /** A response of a signed route: the same, with the signature headers required. */
 const withSignature = (r: Record<string, unknown>): Record<string, unknown> => ({ ...r, headers: { ...(r.headers as Record<string, unknown>), ...signed } });
+/**
+ * The 500 of a signed route: signed when the failure was elsewhere; unsigned
+ * when it was the signing itself (the client treats it as a network failure
+ * either way, "Signed answers").
+ */
+const signedServerError: Record<string, unknown> = {
+  ...serverError,
+  description: 'Unexpected failure; no details. Retry later. Signed, unless the failure was in the signing itself: then unsigned, which a client treats as a network failure (see "Signed answers").',
+  headers: {
+    ...(serverError.headers as Record<string, unknown>),
+    'X-Signature': { description: 'As on every answer of this route, when the server could sign.', required: false, schema: { type: 'string' } },
+    'X-Signature-Date': { description: 'As on every answer of this route, when the server could sign.', required: false, schema: { type: 'string' } },
+  },
+};
 const heartbeatRefused = (what: string) => withSignature(json(errorOf(['LICENSE_REVOKED', 'LICENSE_EXPIRED']), `The ${what} is revoked or expired: nothing is stored (validate says the same).`));
 
 function body(schema: Record<string, unknown>, example?: Record<string, unknown>): Record<string, unknown> {
@@ -168,7 +182,8 @@ received (before any JSON parsing). A client checks that \`kid\` is one of its s
 verifies the signature with that public key, and rejects the answer when the date is more than a
 few minutes away from its own clock (replay). An answer that fails these checks comes from a
 spoofed server: treat it as a network failure (offline rules apply), never as a revocation.
-An unsigned answer on these routes is treated the same way.
+An unsigned answer on these routes is treated the same way (the one the server sends unsigned is
+a 500 SERVER_ERROR when the signing itself failed).
 
 ## Admin API
 
@@ -291,7 +306,7 @@ export const openApiDocument: OpenApiDocument = {
           200: json({ oneOf: [{ $ref: '#/components/schemas/ValidationOk' }, { $ref: '#/components/schemas/ValidationRefused' }] }, 'The verdict; signed.', signed),
           400: withSignature(badRequest()),
           429: withSignature(rateLimited('100 validations per hour per IP')),
-          500: withSignature(serverError),
+          500: signedServerError,
         },
       },
     },
@@ -322,7 +337,7 @@ export const openApiDocument: OpenApiDocument = {
           403: heartbeatRefused('license'),
           404: withSignature(json(errorOf(['LICENSE_NOT_FOUND']), 'The license token is unknown or not valid for this machine.')),
           429: withSignature(rateLimited('one heartbeat per license and machine per heartbeat interval, and validate\'s allowance per IP and hour')),
-          500: withSignature(serverError),
+          500: signedServerError,
         },
       },
     },
@@ -374,7 +389,7 @@ export const openApiDocument: OpenApiDocument = {
           }, 'The verdict; signed.', signed),
           400: withSignature(badRequest()),
           429: withSignature(rateLimited('validations per hour per IP')),
-          500: withSignature(serverError),
+          500: signedServerError,
         },
       },
     },
@@ -405,7 +420,7 @@ export const openApiDocument: OpenApiDocument = {
           403: heartbeatRefused('key'),
           404: withSignature(json(errorOf(['LICENSE_NOT_FOUND']), 'The key is unknown or not valid for this device.')),
           429: withSignature(rateLimited('one heartbeat per license and device per heartbeat interval, and validate\'s allowance per IP and hour')),
-          500: withSignature(serverError),
+          500: signedServerError,
         },
       },
     },

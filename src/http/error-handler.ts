@@ -8,6 +8,7 @@
  * mapped to the same shape; anything else is logged and shown as a plain 500
  * without details.
  */
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, NotFoundError, RateLimitedError } from './errors.js';
@@ -71,7 +72,10 @@ export interface ApiErrorAnswer {
  * library error keeps its status and code; anything else is logged here and
  * becomes a 500 SERVER_ERROR without details.
  */
-export function apiErrorAnswer(err: unknown, req: Request, logger: Logger): ApiErrorAnswer {
+/** What an API error answer reads of its request: Express's, or a bare one with the request id (src/licenses/validate-route.ts). */
+export type ApiRequest = Pick<IncomingMessage, 'method' | 'url'> & { id?: unknown; originalUrl?: string };
+
+export function apiErrorAnswer(err: unknown, req: ApiRequest, logger: Logger): ApiErrorAnswer {
   const appErr = toAppError(err);
   if (!appErr) logUnexpected(logger, err, req);
   const retryAfter = appErr instanceof RateLimitedError ? appErr.retryAfter : undefined;
@@ -90,8 +94,9 @@ export function apiErrorAnswer(err: unknown, req: Request, logger: Logger): ApiE
   };
 }
 
-function logUnexpected(logger: Logger, err: unknown, req: Request): void {
-  logger.error({ err, reqId: req.id, method: req.method, path: req.path }, 'unexpected error'); // no query: it may hold a token
+function logUnexpected(logger: Logger, err: unknown, req: ApiRequest): void {
+  const path = (req.originalUrl ?? req.url ?? '').split('?')[0];
+  logger.error({ err, reqId: req.id, method: req.method, path }, 'unexpected error'); // no query: it may hold a token
 }
 
 export function createErrorHandler(logger: Logger) {

@@ -9,6 +9,7 @@
  * recorded headers: one loop instead of helmet's dozen middlewares on every
  * request (it halves their cost on the cached public pages).
  */
+import type { ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 
@@ -25,7 +26,7 @@ function recordHeaders(mw: RequestHandler): [string, string][] {
 }
 
 /** The security headers as a function setting them on a response (for handlers mounted ahead of securityHeaders). */
-export function securityHeaderSetter(https: boolean): (res: Response) => void {
+export function securityHeaderSetter(https: boolean): (res: ServerResponse) => void {
   const headers = recordHeaders(helmetFor(https));
   return (res) => {
     for (const [name, value] of headers) res.setHeader(name, value);

@@ -3,7 +3,7 @@
  *
  *   POST   /api/v1/licenses/trial         201 | 400 | 409 TRIAL_ALREADY_EXISTS | 429 (per IP)
  *   POST   /api/v1/licenses/activate      200 | 400 | 404 INVALID_ACTIVATION_CODE | 429 (per IP)
- *   POST   /api/v1/licenses/validate      200 (valid true|false) | 400 | 429 (per IP)   — validate-route.ts, mounted first
+ *   POST   /api/v1/licenses/validate      200 (valid true|false) | 400 | 429 (per IP)   — validate-route.ts, ahead of the router
  *   POST   /api/v1/licenses/heartbeat     200 | 400 | 403 LICENSE_REVOKED, LICENSE_EXPIRED | 404 LICENSE_NOT_FOUND | 429 (per license and machine, per IP)
  *   DELETE /api/v1/admin/licenses/:machine_id   Bearer token; 200 | 400 | 401 | 404
  *   POST   /api/license/validate          Mastertrade: {key, device_id} → {valid, expiry, allowed} (shares validate's limit) — validate-route.ts
@@ -16,11 +16,12 @@
  * the app's error handler ({success:false, error, message, details,
  * timestamp, request_id}); TRIAL_ALREADY_EXISTS adds `existing_license`.
  */
+import type { ServerResponse } from 'node:http';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { hashToken } from '../accounts/tokens.js';
 import type { Actor } from '../audit/index.js';
 import { rfc3339 } from '../crypto/index.js';
-import { apiErrorAnswer } from '../http/error-handler.js';
+import { apiErrorAnswer, type ApiRequest } from '../http/error-handler.js';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../http/errors.js';
 import { perIpLimiter } from '../http/rate-limit.js';
 import type { LicensesApiDeps } from './context.js';
@@ -33,7 +34,14 @@ export const SIGNED_PATHS = new Set(['/api/v1/licenses/validate', '/api/v1/licen
 
 /** req.path as Express routing matches it: case ignored, one trailing slash ignored. */
 export function routePath(req: Request): string {
-  const p = req.path.toLowerCase();
+  return routePathOf(req.path);
+}
+
+/** The same for a request URL: the query string left out; an absolute URL (RFC 9112 §3.2.2 absolute-form) gives its path. */
+export function routePathOf(url: string): string {
+  if (!url.startsWith('/')) url = URL.canParse(url) ? new URL(url).pathname : url;
+  const q = url.indexOf('?');
+  const p = (q < 0 ? url : url.slice(0, q)).toLowerCase();
   return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
 }
 
@@ -98,10 +106,10 @@ export function validationBody(v: Validation, now: Date, baseUrl: string): Recor
 }
 
 /** The API's error answer for `err` (apiErrorAnswer), signed: for the routes of SIGNED_PATHS. */
-export async function sendSignedError(deps: Pick<LicensesApiDeps, 'logger' | 'keys' | 'clock' | 'licenses'>, err: unknown, req: Request, res: Response): Promise<void> {
+export async function sendSignedError(deps: Pick<LicensesApiDeps, 'logger' | 'keys' | 'clock' | 'licenses'>, err: unknown, req: ApiRequest, res: ServerResponse): Promise<void> {
   const answer = apiErrorAnswer(err, req, deps.logger);
   if (answer.retryAfter !== undefined) res.setHeader('Retry-After', String(answer.retryAfter));
-  res.status(answer.status);
+  res.statusCode = answer.status;
   await sendSigned(res, deps.keys.active, deps.clock.now(), answer.body, deps.licenses.signer);
 }
 

@@ -9,7 +9,7 @@
  * license service's worker thread: this is the validate hot path. The signed body is the
  * exact text sent (sendSigned writes it itself, without res.json).
  */
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { rfc3339, type SigningKey } from '../crypto/index.js';
 
 const CONTEXT = Buffer.from('ARTISAN-ND/RESPONSE/v1\0', 'ascii');
@@ -39,7 +39,7 @@ export type AsyncSigner = (signer: SigningKey, message: Uint8Array) => Promise<B
  * `sign` (the license service passes its CryptoWorker). The bytes signed are
  * the bytes sent, written as they are (no ETag: these answers are `no-store`).
  */
-export async function sendSigned(res: Response, signer: SigningKey, now: Date, body: unknown, sign: AsyncSigner): Promise<void> {
+export async function sendSigned(res: ServerResponse, signer: SigningKey, now: Date, body: unknown, sign: AsyncSigner): Promise<void> {
   const date = rfc3339(now);
   const text = JSON.stringify(body);
   const sig = await sign(signer, responseSignedBytes(date, text));

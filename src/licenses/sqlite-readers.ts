@@ -36,20 +36,23 @@ export class SqliteReaders {
     }
   }
 
-  /** The first row of the prepared statement for `params`, or undefined; rejects on a database error. */
+  /**
+   * The first row of the prepared statement for `params`, or undefined; rejects on a database error.
+   *
+   * Run with `all`, not `get`: node-sqlite3's `all` steps the statement to
+   * SQLITE_DONE on the thread pool, which ends its read transaction there
+   * (autocommit), so no snapshot pins the WAL and no second trip (`reset`)
+   * is needed. The statement is a unique-key lookup with `limit 1`: at most
+   * one row is read.
+   */
   get(params: unknown[]): Promise<Row | undefined> {
     if (!this.readers.length) return Promise.reject(new Error('SQLite lookup connections are closed'));
     const reader = this.readers[this.next % this.readers.length]!;
     this.next = (this.next + 1) % this.readers.length;
     return new Promise((resolve, reject) => {
-      reader.stmt.get(params, (err: Error | null, row: Row | undefined) => {
-        // Reset at once: a statement left stepped keeps its read transaction
-        // open, which pins the WAL (no checkpoint can pass it) until the next use.
-        // With a callback: a reset queued behind close()'s finalize reports
-        // SQLITE_MISUSE there instead of as an uncaught 'error' event.
-        reader.stmt.reset(() => undefined);
+      reader.stmt.all(params, (err: Error | null, rows: Row[] | undefined) => {
         if (err) reject(err);
-        else resolve(row);
+        else resolve(rows?.[0]);
       });
     });
   }

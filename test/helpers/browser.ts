@@ -5,7 +5,7 @@
  * CI; CI installs it (.ci/run) and must run it.
  */
 import fs from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -29,7 +29,7 @@ export async function startBrowserRig(test: Mocha.Context, opts: ContextOptions 
     test.skip();
   }
   const ctx = await createTestContext(opts);
-  const server: Server = ctx.app.listen(0, '127.0.0.1');
+  const server: Server = createServer(ctx.app).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({

@@ -23,7 +23,8 @@ export const DEMO_DEB = path.join(REPO_ROOT, 'files', 'downloads', DEMO_FILENAME
 export interface TestContext {
   handle: AppHandle;
   keys: IssuerKeys;
-  app: AppHandle['app'];
+  /** The app's request listener (AppHandle.listener): for supertest, or http.createServer(ctx.app). */
+  app: AppHandle['listener'];
   db: Db;
   config: Readonly<Config>;
   clock: FixedClock;
@@ -70,7 +71,7 @@ export async function createTestContext(opts: ContextOptions = {}): Promise<Test
   return {
     handle,
     keys,
-    app: handle.app,
+    app: handle.listener,
     db,
     config,
     clock,

@@ -1,5 +1,5 @@
 /** Helpers to use the HTML forms as a browser would (cookies kept by a supertest agent). */
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import request from 'supertest';
 
 export type Agent = ReturnType<typeof request.agent>;
@@ -12,7 +12,7 @@ export function csrfFrom(html: string): string {
 }
 
 /** A cookie-keeping agent and the CSRF token of the form at `path`. */
-export async function formAgent(app: Express, path: string, lang = 'fr'): Promise<{ agent: Agent; csrf: string }> {
+export async function formAgent(app: RequestListener, path: string, lang = 'fr'): Promise<{ agent: Agent; csrf: string }> {
   const agent = request.agent(app);
   const res = await agent.get(path).set('Accept-Language', lang).expect(200);
   return { agent, csrf: csrfFrom(res.text) };

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
@@ -34,7 +35,7 @@ async function waitFor(check: () => Promise<boolean> | boolean, ms = 8000): Prom
 async function serveBigRelease(ctx: TestContext, bytes: number): Promise<{ server: import('node:http').Server; port: number }> {
   fs.writeFileSync(path.join(ctx.config.paths.downloads, 'big.deb'), Buffer.alloc(bytes, 1));
   await ctx.handle.downloads.releases.insert({ product: 'other', version: '1', filename: 'big.deb', sizeBytes: bytes, sha256: 'b'.repeat(64), changelog: '', publishedAt: ctx.clock.now(), isLatest: false }, ctx.clock.now());
-  const server = ctx.app.listen(0, '127.0.0.1');
+  const server = createServer(ctx.app).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   return { server, port: (server.address() as { port: number }).port };
 }

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { expect } from 'chai';
 import { createTestContext, REPO_ROOT, type TestContext } from '../helpers/context.js';
 import { createAccount, loginAgent } from '../helpers/accounts.js';
@@ -32,7 +32,7 @@ describe('end to end: keytool ⇄ portal', function () {
   let base: string;
   before(async () => {
     ctx = await createTestContext();
-    server = ctx.app.listen(0, '127.0.0.1');
+    server = createServer(ctx.app).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });

@@ -82,7 +82,7 @@ const TABLE: [string, Record<Who, Answer>][] = [
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
 
 /** Every `METHOD /path` the app serves (walking Express 5's router stack). */
-function routesOf(app: TestContext['app']): string[] {
+function routesOf(app: TestContext['handle']['app']): string[] {
   const out: string[] = [];
   const walk = (stack: Layer[]): void => {
     for (const l of stack) {
@@ -167,7 +167,7 @@ describe('admin authorization table', function () {
   }
 
   it('covers every /admin route the app serves', () => {
-    const served = routesOf(ctx.app).filter((r) => r.split(' ')[1]!.startsWith('/admin'));
+    const served = routesOf(ctx.handle.app).filter((r) => r.split(' ')[1]!.startsWith('/admin'));
     expect(served.filter((r) => !TABLE.some(([t]) => t === r)), 'routes missing from the table').to.deep.equal([]);
     expect(TABLE.filter(([t]) => !served.includes(t)).map(([t]) => t), 'table rows for routes that do not exist').to.deep.equal([]);
   });

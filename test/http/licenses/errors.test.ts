@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { once } from 'node:events';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { HIGH_LIMITS, machine, post, trial } from '../../helpers/licenses.js';
@@ -60,6 +63,42 @@ describe('license API: bad requests', () => {
     expect(beat.headers['x-signature'], 'a heartbeat error on a variant path is signed').to.be.a('string');
     const upper = await request(ctx.app).post('/API/v1/licenses/trial').set('Content-Type', 'application/json').send('{');
     expectError(upper, 400, 'INVALID_REQUEST');
+    const query = await request(ctx.app).post('/api/v1/licenses/validate?client=1').set('Content-Type', 'application/json').send(body);
+    expect(query.status, 'a query string is ignored').to.equal(200);
+    expect(query.body.valid).to.equal(true);
+    // The absolute form of the request target (RFC 9112 §3.2.2), as a proxy may send it.
+    const server = createServer(ctx.app).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const absolute = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: `http://127.0.0.1:${port}/api/v1/licenses/validate`, headers: { 'content-type': 'application/json' } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.on('error', reject).end(body);
+      });
+      expect(absolute.status, absolute.body).to.equal(200);
+      expect(JSON.parse(absolute.body).valid).to.equal(true);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('validate: when even the signed error cannot be signed, the app error handler answers 500 SERVER_ERROR JSON', async () => {
+    const service = ctx.handle.licenses as unknown as { signer: unknown };
+    const signer = service.signer;
+    service.signer = () => Promise.reject(new Error('signing is down'));
+    try {
+      const res = await post(ctx, '/api/v1/licenses/validate', { machine_id: machine(), license_key: 'ANDL1.a.b.c' });
+      expectError(res, 500, 'SERVER_ERROR');
+      expect(res.headers['x-signature']).to.equal(undefined);
+    } finally {
+      service.signer = signer;
+    }
+    const after = await post(ctx, '/api/v1/licenses/validate', { machine_id: machine(), license_key: 'ANDL1.a.b.c' });
+    expect(after.status).to.equal(200);
+    expect(after.headers['x-signature']).to.be.a('string');
   });
 
   it('answers MACHINE_ID_REQUIRED and INVALID_MACHINE_ID (exactly 32 hex characters)', async () => {
