@@ -146,6 +146,18 @@ describe('license API: per-IP rate limits', () => {
     expectError(await post(ctx, '/api/v1/licenses/validate', { machine_id: t.machineId, license_key: t.license_key }), 429, 'RATE_LIMIT_EXCEEDED');
   });
 
+  it('behind TRUST_PROXY hops, counts validations per client address (X-Forwarded-For), not per proxy', async () => {
+    await ctx.close();
+    ctx = await createTestContext({ seed: false, env: { LICENSE_VALIDATIONS_PER_HOUR: '2', TRUST_PROXY: '1' } });
+    const t = await trial(ctx);
+    const from = (ip: string) => request(ctx.app).post('/api/v1/licenses/validate').set('X-Forwarded-For', ip).send({ machine_id: t.machineId, license_key: t.license_key });
+    for (let i = 0; i < 2; i++) expect((await from('203.0.113.5')).status).to.equal(200);
+    expectError(await from('203.0.113.5'), 429, 'RATE_LIMIT_EXCEEDED');
+    const other = await from('203.0.113.6');
+    expect(other.status, 'another client behind the same proxy has its own allowance').to.equal(200);
+    expect(other.body.valid).to.equal(true);
+  });
+
   it('allows 10 activation attempts per hour per IP; the 11th is a 429', async () => {
     for (let i = 0; i < 10; i++) {
       const res = await post(ctx, '/api/v1/licenses/activate', { machine_id: machine(), activation_code: 'AAAA-AAAA-AAAA-AAAA', email: 'a@example.com' });
