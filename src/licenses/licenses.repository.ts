@@ -39,6 +39,8 @@ export interface LicenseRow {
   stateReason: string | null;
   issuedAt: Date;
   expiresAt: Date | null;
+  /** When a validation last wrote it (ValidationCounter: to within TOUCH_RESOLUTION_MS); null if never. */
+  lastValidatedAt: Date | null;
 }
 
 /** An activation code with its batch, as activation needs it. */
@@ -68,7 +70,7 @@ export interface NewLicense {
 
 type Row = Record<string, unknown>;
 
-const LICENSE_COLUMNS = 'id, public_id, product_id, machine_id, email, license_type, state, state_reason, issued_at, expires_at';
+const LICENSE_COLUMNS = 'id, public_id, product_id, machine_id, email, license_type, state, state_reason, issued_at, expires_at, last_validated_at';
 
 export function toProduct(r: Row): Product {
   return {
@@ -95,6 +97,7 @@ export function toLicense(r: Row): LicenseRow {
     stateReason: r.state_reason === null || r.state_reason === undefined ? null : String(r.state_reason),
     issuedAt: toDate(r.issued_at),
     expiresAt: toDateOrNull(r.expires_at),
+    lastValidatedAt: toDateOrNull(r.last_validated_at),
   };
 }
 

@@ -155,7 +155,7 @@ export class LicensesService {
       if (winner) throw new TrialExistsError(winner);
       throw err;
     }
-    const license: LicenseRow = { id, ...fields, state: 'active', stateReason: null };
+    const license: LicenseRow = { id, ...fields, state: 'active', stateReason: null, lastValidatedAt: null };
     return { license, product, token: this.tokenOf(license, product) };
   }
 
@@ -189,7 +189,7 @@ export class LicensesService {
       await this.deps.audit.record(from, 'license.activated', { type: 'license', id: licenseId }, `${product.code} ${found.licenseType} with code ${code}, machine ${input.machineId}, ${input.email}`, trx);
       return licenseId;
     });
-    const license: LicenseRow = { id, ...fields, state: 'active', stateReason: null };
+    const license: LicenseRow = { id, ...fields, state: 'active', stateReason: null, lastValidatedAt: null };
     return { license, product, token: this.tokenOf(license, product) };
   }
 
@@ -235,7 +235,7 @@ export class LicensesService {
     if (license.state === 'revoked') error = 'LICENSE_REVOKED';
     else if (license.expiresAt && now.getTime() > license.expiresAt.getTime()) error = 'LICENSE_EXPIRED';
     else if (machineId !== license.machineId) error = await this.otherMachine(license, product, machineId, ip, now);
-    this.counter.count(product.id, license.id, now, error === null);
+    this.counter.count(product.id, license, now, error === null);
     if (error) return { valid: false, error, license, product };
     const expires = license.expiresAt ? rfc3339(license.expiresAt) : null;
     return { valid: true, license, product, freshToken: expires === payload.expires_at ? null : this.tokenOf(license, product) };

@@ -3,16 +3,22 @@
  * `license_validation_days` in batches (one upsert per product and day),
  * every `intervalMs` (unref'd timer) and on `close()`; never one write per
  * validation. The licenses validated since the last flush get their
- * `last_validated_at` set to the flush time in the same pass (so that column
- * is exact to within one interval).
+ * `last_validated_at` set to the flush time in the same pass, unless it is
+ * already less than TOUCH_RESOLUTION_MS (one hour) old: that column is the
+ * last validation to within an hour, and a license validated many times an
+ * hour costs one row write an hour, not one per flush (with 15,000 licenses
+ * validated in 10 s, rewriting them all each flush took ~5% of the
+ * throughput and pushed p99 up: each is a random page of the table).
  *
  * A failed flush keeps its counts for the next one (logged as a warning).
  */
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import type { LicensesRepository } from './licenses.repository.js';
+import type { LicenseRow, LicensesRepository } from './licenses.repository.js';
 
 export const FLUSH_INTERVAL_MS = 10_000;
+/** How stale `last_validated_at` may get before a validation rewrites it, ms (one hour). */
+export const TOUCH_RESOLUTION_MS = 3_600_000;
 
 interface Counts {
   productId: number;
@@ -32,8 +38,12 @@ export class ValidationCounter {
     this.timer.unref();
   }
 
-  /** Count one validation of a license of `productId` at `now`; `ok` false counts a failure too. */
-  count(productId: number, licenseId: number, now: Date, ok: boolean): void {
+  /**
+   * Count one validation of `license` (of product `productId`) at `now`; `ok`
+   * false counts a failure too. Its last_validated_at is rewritten at the next
+   * flush unless it is under TOUCH_RESOLUTION_MS old.
+   */
+  count(productId: number, license: Pick<LicenseRow, 'id' | 'lastValidatedAt'>, now: Date, ok: boolean): void {
     const day = now.toISOString().slice(0, 10);
     const key = `${productId}|${day}`;
     let c = this.counts.get(key);
@@ -43,7 +53,8 @@ export class ValidationCounter {
     }
     c.validations += 1;
     if (!ok) c.failures += 1;
-    this.validated.add(licenseId);
+    const last = license.lastValidatedAt?.getTime();
+    if (last === undefined || now.getTime() - last >= TOUCH_RESOLUTION_MS) this.validated.add(license.id);
   }
 
   /** Write what was counted since the last flush (flushes run one after the other). */

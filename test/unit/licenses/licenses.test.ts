@@ -78,13 +78,16 @@ describe('licenses: ValidationCounter', () => {
     return { repo, written, touched };
   }
 
+  /** A license never validated before. */
+  const fresh = (id: number) => ({ id, lastValidatedAt: null });
+
   it('adds counts per product and UTC day in one write per flush; nothing when idle', async () => {
     const f = fakeRepo({ days: false });
     const counter = new ValidationCounter(f.repo, clock, logger, 60_000);
-    counter.count(1, 10, new Date('2026-11-22T23:59:59Z'), true);
-    counter.count(1, 10, new Date('2026-11-22T23:59:59Z'), false);
-    counter.count(1, 11, new Date('2026-11-23T00:00:01Z'), true);
-    counter.count(2, 12, new Date('2026-11-23T00:00:01Z'), true);
+    counter.count(1, fresh(10), new Date('2026-11-22T23:59:59Z'), true);
+    counter.count(1, fresh(10), new Date('2026-11-22T23:59:59Z'), false);
+    counter.count(1, fresh(11), new Date('2026-11-23T00:00:01Z'), true);
+    counter.count(2, fresh(12), new Date('2026-11-23T00:00:01Z'), true);
     await counter.flush();
     expect(f.written).to.have.length(1);
     expect(f.written[0]).to.deep.equal([
@@ -98,15 +101,28 @@ describe('licenses: ValidationCounter', () => {
     await counter.close();
   });
 
+  it('rewrites last_validated_at only when it is an hour old or more, but counts every validation', async () => {
+    const f = fakeRepo({ days: false });
+    const counter = new ValidationCounter(f.repo, clock, logger, 60_000);
+    const now = clock.now();
+    counter.count(1, { id: 20, lastValidatedAt: new Date(now.getTime() - 59 * 60_000) }, now, true);
+    counter.count(1, { id: 21, lastValidatedAt: new Date(now.getTime() - 60 * 60_000) }, now, true);
+    counter.count(1, { id: 22, lastValidatedAt: null }, now, true);
+    await counter.flush();
+    expect(f.touched[0]).to.deep.equal([21, 22]);
+    expect(f.written[0]).to.deep.equal([{ productId: 1, day: '2026-11-22', validations: 3, failures: 0 }]);
+    await counter.close();
+  });
+
   it('keeps the counts of a failed write for the next flush, and writes on close', async () => {
     const fail = { days: true };
     const f = fakeRepo(fail);
     const counter = new ValidationCounter(f.repo, clock, logger, 60_000);
-    counter.count(3, 1, clock.now(), true);
+    counter.count(3, fresh(1), clock.now(), true);
     await counter.flush();
     expect(f.written).to.have.length(0);
     fail.days = false;
-    counter.count(3, 1, clock.now(), false);
+    counter.count(3, fresh(1), clock.now(), false);
     await counter.close();
     expect(f.written).to.deep.equal([[{ productId: 3, day: '2026-11-22', validations: 2, failures: 1 }]]);
   });
