@@ -113,7 +113,7 @@ export class LicensesService {
   constructor(private readonly deps: LicensesServiceDeps) {
     this.repo = new LicensesRepository(deps.db);
     const filename = (deps.db.client.config as { connection?: { filename?: string } }).connection?.filename;
-    if (isSqlite(deps.db) && filename && filename !== ':memory:') this.repo.readers = new SqliteReaders(filename, this.repo.byPublicIdSql);
+    if (isSqlite(deps.db) && filename && filename !== ':memory:') this.repo.readers = new SqliteReaders(filename, LicensesRepository.byPublicIds);
     this.products = new ProductCache(this.repo);
     this.counter = new ValidationCounter(this.repo, deps.clock, deps.logger, deps.flushIntervalMs);
   }

@@ -14,53 +14,126 @@ import sqlite3 from 'sqlite3';
 
 type Row = Record<string, unknown>;
 
+/** Most keys in one query (SQLite allows 32,766 parameters; a turn rarely holds more than the connections). */
+export const MAX_BATCH = 64;
+
 interface Reader {
   db: sqlite3.Database;
-  stmt: sqlite3.Statement;
+  /** Statements by number of keys (1..MAX_BATCH), prepared on first use; a failed preparation is dropped (tried again next time). */
+  statements: Map<number, Promise<sqlite3.Statement>>;
+}
+
+interface Lookup {
+  key: string;
+  resolve(row: Row | undefined): void;
+  reject(err: unknown): void;
+}
+
+/** What the readers look up: the statement for `n` keys, and the key of a row it returns. */
+export interface KeyedQuery {
+  /** SQL selecting the rows whose key is one of `n` parameters (`... where key in (?, ..., ?)`). */
+  sqlFor(n: number): string;
+  keyOf(row: Row): string;
 }
 
 export class SqliteReaders {
   private readonly readers: Reader[] = [];
   private next = 0;
+  private queue: Lookup[] = [];
+  private scheduled = false;
 
   /**
-   * Open `count` read-only connections to `filename` and prepare `sql` on each
-   * (busy_timeout 5000 ms, query_only).
+   * Open `count` read-only connections to `filename` (busy_timeout 5000 ms,
+   * query_only) for `query`.
    */
-  constructor(filename: string, private readonly sql: string, count = 2) {
+  constructor(filename: string, private readonly query: KeyedQuery, count = 2) {
     for (let i = 0; i < count; i++) {
       const db = new sqlite3.Database(filename, sqlite3.OPEN_READONLY);
       db.configure('busyTimeout', 5000);
       db.run('PRAGMA query_only = ON');
-      this.readers.push({ db, stmt: db.prepare(sql) });
+      this.readers.push({ db, statements: new Map() });
     }
   }
 
   /**
-   * The first row of the prepared statement for `params`, or undefined; rejects on a database error.
+   * The row whose key is `key`, or undefined; rejects on a database error.
    *
-   * Run with `all`, not `get`: node-sqlite3's `all` steps the statement to
-   * SQLITE_DONE on the thread pool, which ends its read transaction there
-   * (autocommit), so no snapshot pins the WAL and no second trip (`reset`)
-   * is needed. The statement is a unique-key lookup with `limit 1`: at most
-   * one row is read.
+   * The lookups asked during one turn of the event loop go as ONE query
+   * (`in (...)`, up to MAX_BATCH keys) at the end of the turn (setImmediate):
+   * one trip to libuv's thread pool and back for the batch instead of one
+   * per request (each trip is a thread wake-up and a completion, syscalls
+   * that are expensive in this VM, and node-sqlite3 runs one call per
+   * statement at a time, the next one only after the main thread has seen
+   * the previous one's result).
+   *
+   * Run with `all`, which steps each statement to SQLITE_DONE on the thread
+   * pool: that ends its read transaction there (autocommit), so no snapshot
+   * pins the WAL and no `reset` is needed.
    */
-  get(params: unknown[]): Promise<Row | undefined> {
+  get(key: string): Promise<Row | undefined> {
     if (!this.readers.length) return Promise.reject(new Error('SQLite lookup connections are closed'));
-    const reader = this.readers[this.next % this.readers.length]!;
-    this.next = (this.next + 1) % this.readers.length;
     return new Promise((resolve, reject) => {
-      reader.stmt.all(params, (err: Error | null, rows: Row[] | undefined) => {
-        if (err) reject(err);
-        else resolve(rows?.[0]);
-      });
+      this.queue.push({ key, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flush);
+      }
     });
   }
 
-  /** Finalize the statements and close the connections. */
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const lookups = this.queue;
+    this.queue = [];
+    for (let i = 0; i < lookups.length; i += MAX_BATCH) this.run(lookups.slice(i, i + MAX_BATCH));
+  };
+
+  private run(lookups: Lookup[]): void {
+    const reader = this.readers[this.next % this.readers.length];
+    if (!reader) {
+      for (const l of lookups) l.reject(new Error('SQLite lookup connections are closed'));
+      return;
+    }
+    this.next = (this.next + 1) % this.readers.length;
+    const keys = [...new Set(lookups.map((l) => l.key))];
+    this.prepared(reader, keys.length).then((stmt) => {
+      stmt.all(keys, (err: Error | null, rows: Row[] | undefined) => {
+        if (err) {
+          for (const l of lookups) l.reject(err);
+          return;
+        }
+        const byKey = new Map<string, Row>();
+        for (const row of rows ?? []) byKey.set(this.query.keyOf(row), row);
+        for (const l of lookups) l.resolve(byKey.get(l.key));
+      });
+    }, (err: unknown) => {
+      for (const l of lookups) l.reject(err);
+    });
+  }
+
+  /** `reader`'s statement for `n` keys. */
+  private prepared(reader: Reader, n: number): Promise<sqlite3.Statement> {
+    let stmt = reader.statements.get(n);
+    if (!stmt) {
+      stmt = new Promise((resolve, reject) => {
+        const prepared = reader.db.prepare(this.query.sqlFor(n), (err: Error | null) => {
+          if (err) {
+            reader.statements.delete(n);
+            reject(err);
+          } else resolve(prepared);
+        });
+      });
+      reader.statements.set(n, stmt);
+    }
+    return stmt;
+  }
+
+  /** Finalize the statements and close the connections (lookups already sent still finish first). */
   async close(): Promise<void> {
-    await Promise.all(this.readers.splice(0).map((r) => new Promise<void>((resolve) => {
-      r.stmt.finalize(() => r.db.close(() => resolve()));
-    })));
+    await Promise.all(this.readers.splice(0).map(async (r) => {
+      const statements = await Promise.allSettled(r.statements.values());
+      await Promise.all(statements.map((p) => (p.status === 'fulfilled' ? new Promise<void>((resolve) => { p.value.finalize(() => resolve()); }) : undefined)));
+      await new Promise<void>((resolve) => { r.db.close(() => resolve()); });
+    }));
   }
 }

@@ -3,7 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import sqlite3 from 'sqlite3';
-import { SqliteReaders } from '../../../src/licenses/sqlite-readers.js';
+import { MAX_BATCH, SqliteReaders, type KeyedQuery } from '../../../src/licenses/sqlite-readers.js';
+
+/** Rows of t by k, counting the queries sent. */
+function keyed(table = 't'): KeyedQuery & { queries: number[] } {
+  const queries: number[] = [];
+  return {
+    queries,
+    sqlFor: (n) => `select k, v from ${table} where k in (${new Array(n).fill('?').join(', ')})`,
+    keyOf: (row) => String(row.k),
+  };
+}
 
 describe('licenses: SqliteReaders', () => {
   let dir: string;
@@ -12,22 +22,49 @@ describe('licenses: SqliteReaders', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'artisan-readers-'));
     file = path.join(dir, 'r.sqlite');
     const db = new sqlite3.Database(file);
-    await new Promise<void>((resolve, reject) => db.exec("PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'one');", (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => db.exec("PRAGMA journal_mode=WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT); INSERT INTO t VALUES ('1', 'one'); INSERT INTO t SELECT 'k' || value, 'v' || value FROM json_each('[' || (WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199) SELECT group_concat(i) FROM n) || ']');", (err) => (err ? reject(err) : resolve())));
     await new Promise<void>((resolve) => db.close(() => resolve()));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('answers rows, and closing while lookups run neither crashes nor hangs; later lookups reject', async () => {
     for (let round = 0; round < 10; round++) {
-      const readers = new SqliteReaders(file, 'select v from t where id = ? limit 1');
-      expect(await readers.get([1])).to.deep.equal({ v: 'one' });
-      const running = [1, 1, 2, 1].map((id) => readers.get([id]).then((row) => row ?? null, () => 'closed'));
+      const readers = new SqliteReaders(file, keyed());
+      expect(await readers.get('1')).to.deep.equal({ k: '1', v: 'one' });
+      const running = ['1', '1', '2', '1'].map((k) => readers.get(k).then((row) => row ?? null, () => 'closed'));
       await readers.close();
       const answers = await Promise.all(running);
       expect(answers.every((a) => a === 'closed' || a === null || (a as { v: string }).v === 'one'), JSON.stringify(answers)).to.equal(true);
       let refused = false;
-      await readers.get([1]).catch(() => { refused = true; });
+      await readers.get('1').catch(() => { refused = true; });
       expect(refused).to.equal(true);
+    }
+  });
+
+  it('answers the lookups of one turn together, each with its own row (duplicates, missing keys, more than a batch)', async () => {
+    const query = keyed();
+    const sqlFor = query.sqlFor;
+    query.sqlFor = (n) => { query.queries.push(n); return sqlFor(n); };
+    const readers = new SqliteReaders(file, query, 1);
+    try {
+      const keys = ['1', 'k5', 'missing', 'k5', ...Array.from({ length: MAX_BATCH + 10 }, (_, i) => `k${100 + i}`)];
+      const rows = await Promise.all(keys.map((k) => readers.get(k)));
+      expect(rows.slice(0, 4)).to.deep.equal([{ k: '1', v: 'one' }, { k: 'k5', v: 'v5' }, undefined, { k: 'k5', v: 'v5' }]);
+      expect(rows.slice(4).map((r) => r?.v)).to.deep.equal(Array.from({ length: MAX_BATCH + 10 }, (_, i) => `v${100 + i}`));
+      expect(query.queries, 'statements prepared: one per batch size').to.deep.equal([MAX_BATCH - 1, 14]);
+      expect((await readers.get('k7'))?.v).to.equal('v7');
+    } finally {
+      await readers.close();
+    }
+  });
+
+  it('rejects every lookup of a batch whose query fails', async () => {
+    const readers = new SqliteReaders(file, keyed('no_such_table'), 1);
+    try {
+      const answers = await Promise.all(['1', 'k1'].map((k) => readers.get(k).then(() => 'row', (err: Error) => err.message)));
+      expect(answers.every((a) => /no such table/.test(a)), JSON.stringify(answers)).to.equal(true);
+    } finally {
+      await readers.close();
     }
   });
 });
