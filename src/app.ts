@@ -23,7 +23,7 @@ import { AuditService } from './audit/index.js';
 import type { Config } from './config/index.js';
 import { createDownloadsController, createDownloadsRouter, DownloadsService } from './downloads/index.js';
 import { createCsrf } from './http/csrf.js';
-import { createErrorHandler, isApiPath, notFound } from './http/error-handler.js';
+import { createErrorHandler, isApiPath, notFound, pathOfTarget } from './http/error-handler.js';
 import { createI18n } from './http/i18n.js';
 import { createLocals } from './http/locals.js';
 import { PageCache } from './http/page-cache.js';
@@ -127,7 +127,8 @@ export function createApp(deps: AppDeps): AppHandle {
   const validate = createValidateRoute({
     ...licensesApi,
     securityHeaders: securityHeaderSetter(config.secureCookies),
-    clientIp: (req) => proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean),
+    // proxyaddr gives undefined once the socket is gone.
+    clientIp: (req) => (proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean) as string | undefined) ?? '',
   });
   app.use(securityHeaders(config.secureCookies));
   // The JSON API and the public keys use no language, session, cookie, CSRF
@@ -195,10 +196,29 @@ export function createApp(deps: AppDeps): AppHandle {
       app(req, res);
       return;
     }
-    validate.handle(req, res, (err) => {
-      const [request, response] = asExpress(app, req, res);
-      errorHandler(err, request, response, () => response.destroy());
-    });
+    // What Express would do for a route: a failure is answered by the error
+    // handler, and one the handler itself meets ends the connection.
+    const last = (err: unknown) => {
+      logger.error({ err, reqId: (req as { id?: unknown }).id }, 'license validation failed to answer');
+      res.destroy();
+    };
+    const fail = (err: unknown) => {
+      try {
+        if (!res.headersSent) {
+          res.removeHeader('Retry-After'); // the unsigned 500 is not the 429 that could not be signed
+          res.setHeader('Cache-Control', 'no-store');
+        }
+        const [request, response] = asExpress(app, req, res);
+        errorHandler(err, request, response, last);
+      } catch (e) {
+        last(e);
+      }
+    };
+    try {
+      validate.handle(req, res, fail);
+    } catch (err) {
+      fail(err);
+    }
   };
 
   return {
@@ -249,7 +269,7 @@ function asExpress(app: express.Express, req: IncomingMessage, res: ServerRespon
 /** Wraps res.end of a request under /api to hand each JSON answer to `observer` (tests only); res.json ends there too. */
 function observeApi(observer: ApiObserver): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const path = (req.url ?? '').split('?')[0]!;
+    const path = pathOfTarget(req.url ?? '');
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     res.end = ((...args: unknown[]) => {
       const chunk = args[0];

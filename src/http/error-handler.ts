@@ -55,9 +55,24 @@ export function notFound(_req: Request, _res: Response, next: NextFunction): voi
   next(new NotFoundError());
 }
 
+/**
+ * The path of a request target as Express routes it (parseurl's pathname):
+ * the query string and fragment left out; for the absolute form (RFC 9112
+ * §3.2.2, `http://host/path`, as a proxy may send it) the part after the
+ * authority, not normalised (`..` stays, as Express leaves it).
+ */
+export function pathOfTarget(url: string): string {
+  let p = url;
+  if (!p.startsWith('/')) p = p.replace(/^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i, '') || '/';
+  const q = p.indexOf('?');
+  if (q >= 0) p = p.slice(0, q);
+  const h = p.indexOf('#');
+  return h >= 0 ? p.slice(0, h) : p;
+}
+
 /** Whether `url` is under /api/ as the routers see it (they ignore case). */
 export function isApiPath(url: string): boolean {
-  return /^\/api\//i.test(url);
+  return /^\/api\//i.test(pathOfTarget(url));
 }
 
 /** The JSON error answer under /api: its status, body and (429) Retry-After seconds. */

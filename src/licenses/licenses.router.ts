@@ -21,7 +21,7 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { hashToken } from '../accounts/tokens.js';
 import type { Actor } from '../audit/index.js';
 import { rfc3339 } from '../crypto/index.js';
-import { apiErrorAnswer, type ApiRequest } from '../http/error-handler.js';
+import { apiErrorAnswer, pathOfTarget, type ApiRequest } from '../http/error-handler.js';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../http/errors.js';
 import { perIpLimiter } from '../http/rate-limit.js';
 import type { LicensesApiDeps } from './context.js';
@@ -37,11 +37,9 @@ export function routePath(req: Request): string {
   return routePathOf(req.path);
 }
 
-/** The same for a request URL: the query string left out; an absolute URL (RFC 9112 §3.2.2 absolute-form) gives its path. */
+/** The same for a request target (pathOfTarget: query, fragment and an absolute form's scheme and host left out). */
 export function routePathOf(url: string): string {
-  if (!url.startsWith('/')) url = URL.canParse(url) ? new URL(url).pathname : url;
-  const q = url.indexOf('?');
-  const p = (q < 0 ? url : url.slice(0, q)).toLowerCase();
+  const p = pathOfTarget(url).toLowerCase();
   return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
 }
 

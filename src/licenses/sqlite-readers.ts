@@ -5,9 +5,9 @@
  * src/platform/db.ts), so every query waits for the one before it; under 50
  * concurrent validations the lookups queued there and the CPU stayed half
  * idle. In WAL mode readers never wait for the writer
- * (https://www.sqlite.org/wal.html), so a few extra read-only connections,
- * each with its statement prepared once, run the lookups side by side on
- * libuv's thread pool. A reader sees every transaction committed before its
+ * (https://www.sqlite.org/wal.html), so a few extra read-only connections
+ * (statements prepared once per batch size) run the lookups beside it on
+ * libuv's thread pool, batched per event-loop turn (get). A reader sees every transaction committed before its
  * query starts: a revocation is visible to the next validation.
  */
 import sqlite3 from 'sqlite3';

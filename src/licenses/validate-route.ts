@@ -71,7 +71,7 @@ export interface ValidateRoute {
   /**
    * Answer `req` (node's request and response, no Express). An error met
    * while answering with an error (the signed error itself failing) goes to
-   * `fail` (the app hands it to its error handler).
+   * `fail` (the app hands it to its error handler); `fail` must not throw.
    */
   handle(req: IncomingMessage, res: ServerResponse, fail: (err: unknown) => void): void;
 }

@@ -18,6 +18,27 @@ function expectError(res: request.Response, status: number, code: string): void 
   expect(res.body.request_id).to.be.a('string').and.equal(res.headers['x-request-id']);
 }
 
+type RawPost = (method: string, target: (port: number) => string, body: string) => Promise<{ status: number; body: string }>;
+
+/** Runs `fn` with a function sending raw request targets to the app on a real port. */
+async function withServer(ctx: TestContext, fn: (raw: RawPost) => Promise<void>): Promise<void> {
+  const server = createServer(ctx.app).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const raw: RawPost = (method, target, body) => new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method, path: target(port), headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject).end(body);
+  });
+  try {
+    await fn(raw);
+  } finally {
+    server.close();
+  }
+}
+
 describe('license API: bad requests', () => {
   let ctx: TestContext;
   before(async () => { ctx = await createTestContext({ seed: false, env: HIGH_LIMITS }); });
@@ -66,23 +87,15 @@ describe('license API: bad requests', () => {
     const query = await request(ctx.app).post('/api/v1/licenses/validate?client=1').set('Content-Type', 'application/json').send(body);
     expect(query.status, 'a query string is ignored').to.equal(200);
     expect(query.body.valid).to.equal(true);
-    // The absolute form of the request target (RFC 9112 §3.2.2), as a proxy may send it.
-    const server = createServer(ctx.app).listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    try {
-      const { port } = server.address() as AddressInfo;
-      const absolute = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: `http://127.0.0.1:${port}/api/v1/licenses/validate`, headers: { 'content-type': 'application/json' } }, (res) => {
-          let text = '';
-          res.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        });
-        req.on('error', reject).end(body);
-      });
+    // Targets supertest cannot send: the absolute form (RFC 9112 §3.2.2), as a
+    // proxy may send it, and a fragment; Express routes on parseurl's pathname.
+    await withServer(ctx, async (raw) => {
+      const absolute = await raw('POST', (port) => `http://127.0.0.1:${port}/api/v1/licenses/validate`, body);
       expect(absolute.status, absolute.body).to.equal(200);
       expect(JSON.parse(absolute.body).valid).to.equal(true);
-    } finally {
-      server.close();
-    }
+      const fragment = await raw('POST', () => '/api/v1/licenses/validate#x', body);
+      expect(fragment.status, fragment.body).to.equal(200);
+    });
   });
 
   it('validate: when even the signed error cannot be signed, the app error handler answers 500 SERVER_ERROR JSON', async () => {
@@ -93,6 +106,12 @@ describe('license API: bad requests', () => {
       const res = await post(ctx, '/api/v1/licenses/validate', { machine_id: machine(), license_key: 'ANDL1.a.b.c' });
       expectError(res, 500, 'SERVER_ERROR');
       expect(res.headers['x-signature']).to.equal(undefined);
+      expect(res.headers['cache-control']).to.equal('no-store');
+      await withServer(ctx, async (raw) => {
+        const absolute = await raw('POST', (port) => `http://127.0.0.1:${port}/api/v1/licenses/validate`, JSON.stringify({ machine_id: machine(), license_key: 'ANDL1.a.b.c' }));
+        expect(absolute.status).to.equal(500);
+        expect(JSON.parse(absolute.body).error, 'JSON, not an HTML page').to.equal('SERVER_ERROR');
+      });
     } finally {
       service.signer = signer;
     }
@@ -156,6 +175,13 @@ describe('license API: per-IP rate limits', () => {
     const other = await from('203.0.113.6');
     expect(other.status, 'another client behind the same proxy has its own allowance').to.equal(200);
     expect(other.body.valid).to.equal(true);
+  });
+
+  it('without TRUST_PROXY, ignores X-Forwarded-For: a client cannot reset its allowance by forging it', async () => {
+    const t = await trial(ctx);
+    const from = (ip: string) => request(ctx.app).post('/api/v1/licenses/validate').set('X-Forwarded-For', ip).send({ machine_id: t.machineId, license_key: t.license_key });
+    for (let i = 0; i < 3; i++) expect((await from(`203.0.113.${i + 1}`)).status).to.equal(200);
+    expectError(await from('203.0.113.99'), 429, 'RATE_LIMIT_EXCEEDED');
   });
 
   it('allows 10 activation attempts per hour per IP; the 11th is a 429', async () => {

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import express from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
-import { createErrorHandler } from '../../../src/http/error-handler.js';
+import { createErrorHandler, isApiPath, pathOfTarget } from '../../../src/http/error-handler.js';
 import { ConflictError, RateLimitedError } from '../../../src/http/errors.js';
 import { createI18n } from '../../../src/http/i18n.js';
 import { REPO_ROOT } from '../../helpers/context.js';
@@ -43,5 +43,18 @@ describe('http: error handler', () => {
     const res = await request(appThrowing(new RateLimitedError(42))).get('/api/v1/x').expect(429);
     expect(res.headers['retry-after']).to.equal('42');
     expect(res.body).to.include({ error: 'RATE_LIMIT_EXCEEDED', retry_after: 42 });
+  });
+});
+
+describe('http: pathOfTarget and isApiPath', () => {
+  it('take the path as Express routes it: no query or fragment, the absolute form without scheme and host, dot segments kept', () => {
+    expect(pathOfTarget('/api/v1/licenses/validate?x=1#y')).to.equal('/api/v1/licenses/validate');
+    expect(pathOfTarget('/a#b?c')).to.equal('/a');
+    expect(pathOfTarget('http://portal.example:8080/api/v1/x?y')).to.equal('/api/v1/x');
+    expect(pathOfTarget('HTTPS://portal.example')).to.equal('/');
+    expect(pathOfTarget('http://h/a/../b')).to.equal('/a/../b');
+    expect(isApiPath('http://h/API/v1/x')).to.equal(true);
+    expect(isApiPath('/apis')).to.equal(false);
+    expect(isApiPath('/download?next=/api/')).to.equal(false);
   });
 });

@@ -27,6 +27,13 @@ describe('licenses: SqliteReaders', () => {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  /** Run `sql` on a writable connection of its own. */
+  async function exec(sql: string): Promise<void> {
+    const db = new sqlite3.Database(file);
+    await new Promise<void>((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve) => db.close(() => resolve()));
+  }
+
   it('answers rows, and closing while lookups run neither crashes nor hangs; later lookups reject', async () => {
     for (let round = 0; round < 10; round++) {
       const readers = new SqliteReaders(file, keyed());
@@ -58,13 +65,26 @@ describe('licenses: SqliteReaders', () => {
     }
   });
 
-  it('rejects every lookup of a batch whose query fails', async () => {
-    const readers = new SqliteReaders(file, keyed('no_such_table'), 1);
+  it('rejects every lookup of a batch whose query fails, and prepares the statement again next time', async () => {
+    const readers = new SqliteReaders(file, keyed('later'), 1);
     try {
       const answers = await Promise.all(['1', 'k1'].map((k) => readers.get(k).then(() => 'row', (err: Error) => err.message)));
       expect(answers.every((a) => /no such table/.test(a)), JSON.stringify(answers)).to.equal(true);
+      await exec("CREATE TABLE later (k TEXT PRIMARY KEY, v TEXT); INSERT INTO later VALUES ('1', 'now');");
+      const again = await Promise.all(['1', 'k1'].map((k) => readers.get(k)));
+      expect(again).to.deep.equal([{ k: '1', v: 'now' }, undefined]);
     } finally {
       await readers.close();
     }
+  });
+
+  it('lets the lookups already sent finish when closed, and refuses the ones still queued', async () => {
+    const readers = new SqliteReaders(file, keyed(), 2);
+    const sent = ['1', 'k3', 'k4'].map((k) => readers.get(k));
+    await new Promise((resolve) => setImmediate(resolve)); // the batch leaves at the end of the turn
+    const queued = readers.get('k5').then(() => 'row', () => 'refused');
+    await readers.close();
+    expect((await Promise.all(sent)).map((r) => r?.v)).to.deep.equal(['one', 'v3', 'v4']);
+    expect(await queued).to.equal('refused');
   });
 });
