@@ -1,7 +1,8 @@
 /**
- * Builds the Express application from its dependencies; never listens
- * (src/server.ts does). The whole middleware chain and every router is
- * visible here, in order:
+ * Builds the app from its dependencies: the request listener the HTTP server
+ * calls and the Express application behind it; never listens (src/server.ts
+ * does). The whole middleware chain and every router is visible here, in
+ * order:
  *
  *   request listener: license validation (its own short chain, node's
  *   request and response, no Express) or the Express app:
@@ -121,9 +122,9 @@ export function createApp(deps: AppDeps): AppHandle {
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
   // POST /api/v1/licenses/validate and /api/license/validate: the license
-  // server's hot path, answered by the listener below without Express's
-  // router, with only what it needs (its own security headers, request line,
-  // limit, body parser; validate-route.ts).
+  // server's hot path, answered by the listener below without Express, with
+  // only what it needs (its own security headers, request line, limit, body
+  // parser; validate-route.ts explains why).
   const validate = createValidateRoute({
     ...licensesApi,
     securityHeaders: securityHeaderSetter(config.secureCookies),
