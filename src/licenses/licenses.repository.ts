@@ -268,10 +268,17 @@ export class LicensesRepository {
       });
   }
 
-  /** Set last_validated_at of these licenses (batched, at flush time). */
+  /**
+   * Set last_validated_at of these licenses (at flush time): 500 ids a
+   * statement, all in one transaction (one WAL sync on SQLite, where
+   * synchronous=FULL makes each commit an fsync).
+   */
   async touchValidated(ids: number[], at: Date): Promise<void> {
-    for (let i = 0; i < ids.length; i += 500) {
-      await this.db('licenses').whereIn('id', ids.slice(i, i + 500)).update({ last_validated_at: at.toISOString() });
-    }
+    if (!ids.length) return;
+    await this.db.transaction(async (trx) => {
+      for (let i = 0; i < ids.length; i += 500) {
+        await trx('licenses').whereIn('id', ids.slice(i, i + 500)).update({ last_validated_at: at.toISOString() });
+      }
+    });
   }
 }
