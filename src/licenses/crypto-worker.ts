@@ -18,6 +18,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ed25519PublicKeyObject, verifySignature, type SigningKey } from '../crypto/index.js';
+import { TurnBatch } from '../platform/turn-batch.js';
 
 /** [id, kind, key id, message, signature?] */
 type Job = [number, 'v' | 's', string, Uint8Array, Uint8Array | null];
@@ -51,9 +52,9 @@ export class CryptoWorker {
   /** Started by the first job (a portal serving no license request never pays its ~10 MB); null once gone. */
   private worker: Worker | null | undefined;
   private readonly pending = new Map<number, Pending>();
-  private queue: Job[] = [];
+  /** The jobs of this turn, sent as one message at its end. */
+  private readonly batch = new TurnBatch<Job>((jobs) => this.worker?.postMessage({ jobs }));
   private nextId = 1;
-  private flushScheduled = false;
   /** Key ids sent to the worker; and what each stands for, for the main-thread fallback. */
   private readonly keys = new Map<string, { verify?: Uint8Array; sign?: SigningKey }>();
 
@@ -106,21 +107,9 @@ export class CryptoWorker {
       if (!this.started()) return resolve(this.onMainThread(job));
       job[0] = this.nextId++;
       this.pending.set(job[0], { job, resolve });
-      this.queue.push(job);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(this.flush);
-      }
+      this.batch.push(job);
     });
   }
-
-  /** Send the jobs queued during this turn as one message. */
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    const jobs = this.queue;
-    this.queue = [];
-    if (jobs.length) this.worker?.postMessage({ jobs });
-  };
 
   private settle(id: number, value: boolean | Uint8Array | null): void {
     const p = this.pending.get(id);
@@ -133,7 +122,7 @@ export class CryptoWorker {
   /** The worker is gone: finish everything here. */
   private fallBack(): void {
     this.worker = null;
-    this.queue = [];
+    this.batch.clear();
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       p.resolve(this.onMainThread(p.job));

@@ -11,6 +11,7 @@
  * query starts: a revocation is visible to the next validation.
  */
 import sqlite3 from 'sqlite3';
+import { TurnBatch } from '../platform/turn-batch.js';
 
 type Row = Record<string, unknown>;
 
@@ -39,8 +40,10 @@ export interface KeyedQuery {
 export class SqliteReaders {
   private readonly readers: Reader[] = [];
   private next = 0;
-  private queue: Lookup[] = [];
-  private scheduled = false;
+  /** The lookups of this turn, sent as queries of up to MAX_BATCH keys at its end. */
+  private readonly batch = new TurnBatch<Lookup>((lookups) => {
+    for (let i = 0; i < lookups.length; i += MAX_BATCH) this.run(lookups.slice(i, i + MAX_BATCH));
+  });
 
   /**
    * Open `count` read-only connections to `filename` (busy_timeout 5000 ms,
@@ -73,20 +76,9 @@ export class SqliteReaders {
   get(key: string): Promise<Row | undefined> {
     if (!this.readers.length) return Promise.reject(new Error('SQLite lookup connections are closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ key, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(this.flush);
-      }
+      this.batch.push({ key, resolve, reject });
     });
   }
-
-  private readonly flush = (): void => {
-    this.scheduled = false;
-    const lookups = this.queue;
-    this.queue = [];
-    for (let i = 0; i < lookups.length; i += MAX_BATCH) this.run(lookups.slice(i, i + MAX_BATCH));
-  };
 
   private run(lookups: Lookup[]): void {
     const reader = this.readers[this.next % this.readers.length];
