@@ -193,7 +193,8 @@ export function createApp(deps: AppDeps): AppHandle {
   const observe = deps.apiObserver ? observeApi(deps.apiObserver) : null;
   const listener: RequestListener = (req, res) => {
     if (observe && isApiPath(req.url ?? '')) observe(req, res);
-    if (!validate.matches(req)) {
+    const version = validate.match(req);
+    if (!version) {
       app(req, res);
       return;
     }
@@ -216,7 +217,7 @@ export function createApp(deps: AppDeps): AppHandle {
       }
     };
     try {
-      validate.handle(req, res, fail);
+      validate.handle(req, res, version, fail);
     } catch (err) {
       fail(err);
     }

@@ -82,14 +82,14 @@ export interface ApiErrorAnswer {
   retryAfter?: number;
 }
 
+/** What an API error answer reads of its request: Express's, or a bare one with the request id (src/licenses/validate-route.ts). */
+export type ApiRequest = Pick<IncomingMessage, 'method' | 'url'> & { id?: unknown; originalUrl?: string };
+
 /**
  * What the API answers for `err` (convention 6): an AppError or an HTTP-ish
  * library error keeps its status and code; anything else is logged here and
  * becomes a 500 SERVER_ERROR without details.
  */
-/** What an API error answer reads of its request: Express's, or a bare one with the request id (src/licenses/validate-route.ts). */
-export type ApiRequest = Pick<IncomingMessage, 'method' | 'url'> & { id?: unknown; originalUrl?: string };
-
 export function apiErrorAnswer(err: unknown, req: ApiRequest, logger: Logger): ApiErrorAnswer {
   const appErr = toAppError(err);
   if (!appErr) logUnexpected(logger, err, req);

@@ -1,6 +1,6 @@
 /**
- * The license server's hot path, answered ahead of Express's router (the
- * app's request listener hands it these requests; app.ts createApp):
+ * The license server's hot path, answered without Express (the app's
+ * request listener hands it these requests; app.ts createApp):
  *
  *   POST /api/v1/licenses/validate   {machine_id, license_key} → validationBody (licenses.router.ts)
  *   POST /api/license/validate       Mastertrade: {key, device_id} → {valid, expiry, allowed}
@@ -64,16 +64,20 @@ export interface ValidateRouteDeps extends LicensesApiDeps {
 /** A validate request: node's own, with the client address and (once logged) the request id. */
 type ValidateRequest = IncomingMessage & { ip: string; id?: string };
 
-/** The two validate routes, answered before Express's router (see the module comment). */
+/** Which of the two validate routes a request is for. */
+export type ValidateVersion = 'v1' | 'compat';
+
+/** The two validate routes, answered without Express (see the module comment). */
 export interface ValidateRoute {
-  /** Whether `req` is one of them: POST, the path compared as Express routes compare it (case ignored, one trailing slash ignored, query string aside). */
-  matches(req: IncomingMessage): boolean;
+  /** Which one `req` is for, or null: POST, the path compared as Express routes compare it (routePathOf). */
+  match(req: IncomingMessage): ValidateVersion | null;
   /**
-   * Answer `req` (node's request and response, no Express). An error met
-   * while answering with an error (the signed error itself failing) goes to
-   * `fail` (the app hands it to its error handler); `fail` must not throw.
+   * Answer `req` (node's request and response, no Express) as `version`
+   * (match's answer). An error met while answering with an error (the signed
+   * error itself failing) goes to `fail` (the app hands it to its error
+   * handler); `fail` must not throw.
    */
-  handle(req: IncomingMessage, res: ServerResponse, fail: (err: unknown) => void): void;
+  handle(req: IncomingMessage, res: ServerResponse, version: ValidateVersion, fail: (err: unknown) => void): void;
 }
 
 export function createValidateRoute(deps: ValidateRouteDeps): ValidateRoute {
@@ -95,15 +99,15 @@ export function createValidateRoute(deps: ValidateRouteDeps): ValidateRoute {
   };
 
   return {
-    matches(req) {
-      if (req.method !== 'POST') return false;
+    match(req) {
+      if (req.method !== 'POST') return null;
       const path = routePathOf(req.url ?? '');
-      return path === V1 || path === COMPAT;
+      return path === V1 ? 'v1' : path === COMPAT ? 'compat' : null;
     },
-    handle(incoming, res, fail) {
+    handle(incoming, res, version, fail) {
       const req = incoming as ValidateRequest;
       req.ip = deps.clientIp(req);
-      const compat = routePathOf(req.url ?? '') === COMPAT;
+      const compat = version === 'compat';
       deps.securityHeaders(res);
       logRequest(logger, req, res);
       // A failure here is answered signed; one while answering that goes to `fail`.
