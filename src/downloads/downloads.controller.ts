@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { Request, Response } from 'express';
 import type { Config } from '../config/index.js';
-import { NotFoundError } from '../http/errors.js';
+import { NotFoundError } from '../errors/index.js';
 import type { PageCache } from '../http/page-cache.js';
 import type { Logger } from '../platform/logger.js';
 import type { DownloadsService } from './downloads.service.js';

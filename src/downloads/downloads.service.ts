@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import { NotFoundError, RateLimitedError } from '../http/errors.js';
+import { NotFoundError, RateLimitedError } from '../errors/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import { canonicalIp, DownloadBlocksRepository } from './download-blocks.repository.js';

@@ -11,7 +11,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Account, Role } from '../accounts/accounts.repository.js';
 import type { AuthService } from '../accounts/auth.service.js';
-import { ForbiddenError, UnauthorizedError } from './errors.js';
+import { ForbiddenError, UnauthorizedError } from '../errors/index.js';
 import { flash } from './flash.js';
 import { regenerateSession } from './session.js';
 

@@ -11,22 +11,22 @@
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { AppError, NotFoundError, RateLimitedError } from './errors.js';
+import { AppError, ERR, NotFoundError, RateLimitedError, type ErrorCode } from '../errors/index.js';
 import { ensureLocals } from './locals.js';
 
 const PAGES = new Set([400, 403, 404, 413, 422, 429, 500]);
 
-const CODES: Record<number, string> = {
-  400: 'INVALID_REQUEST',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  422: 'VALIDATION_FAILED',
-  429: 'RATE_LIMIT_EXCEEDED',
-  500: 'SERVER_ERROR',
+const CODES: Record<number, ErrorCode> = {
+  400: ERR.INVALID_REQUEST,
+  401: ERR.UNAUTHORIZED,
+  403: ERR.FORBIDDEN,
+  404: ERR.NOT_FOUND,
+  405: ERR.METHOD_NOT_ALLOWED,
+  413: ERR.PAYLOAD_TOO_LARGE,
+  415: ERR.UNSUPPORTED_MEDIA_TYPE,
+  422: ERR.VALIDATION_FAILED,
+  429: ERR.RATE_LIMIT_EXCEEDED,
+  500: ERR.SERVER_ERROR,
 };
 
 interface HttpishError {
@@ -44,7 +44,7 @@ function toAppError(err: unknown): AppError | null {
   const e = err as HttpishError;
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const code = e.code === 'EBADCSRFTOKEN' || e.message === 'invalid csrf token' ? 'CSRF_TOKEN_INVALID' : (CODES[status] ?? 'INVALID_REQUEST');
+    const code = e.code === 'EBADCSRFTOKEN' || e.message === 'invalid csrf token' ? ERR.CSRF_TOKEN_INVALID : (CODES[status] ?? ERR.INVALID_REQUEST);
     return new AppError(status, code, e.expose && e.message ? e.message : (CODES[status] ?? 'Bad request'));
   }
   return null;

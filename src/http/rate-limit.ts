@@ -8,7 +8,7 @@
  */
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { RateLimitedError } from './errors.js';
+import { RateLimitedError } from '../errors/index.js';
 
 export interface LimitOptions {
   /** Window length in seconds. */

@@ -13,7 +13,7 @@ export {
   type LicensesServiceDeps, type LicenseTokenFields, type IssuedLicense, type Validation, type RefusalCode,
 } from './licenses.service.js';
 export {
-  LicensesRepository, isUniqueViolation, toLicense, toProduct,
+  LicensesRepository, toLicense, toProduct,
   type Product, type LicenseRow, type LicenseState, type PaidLicenseType, type CodeWithBatch, type NewLicense,
 } from './licenses.repository.js';
 export { ProductCache, PRODUCTS_TTL_MS } from './product-cache.js';

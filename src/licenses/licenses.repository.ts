@@ -101,11 +101,6 @@ export function toLicense(r: Row): LicenseRow {
   };
 }
 
-/** True for a unique-constraint violation on SQLite or PostgreSQL. */
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | null;
-  return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(e.message ?? ''));
-}
 
 export class LicensesRepository {
   /** Raw SQL of the hot lookup (no query builder on the validate path). */

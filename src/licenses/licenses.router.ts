@@ -22,7 +22,7 @@ import { hashToken } from '../accounts/tokens.js';
 import type { Actor } from '../audit/index.js';
 import { rfc3339 } from '../crypto/index.js';
 import { apiErrorAnswer, pathOfTarget, type ApiRequest } from '../http/error-handler.js';
-import { BadRequestError, NotFoundError, UnauthorizedError } from '../http/errors.js';
+import { BadRequestError, ERR, NotFoundError, UnauthorizedError } from '../errors/index.js';
 import { perIpLimiter } from '../http/rate-limit.js';
 import type { LicensesApiDeps } from './context.js';
 import { daysRemaining, TrialExistsError, type Validation } from './licenses.service.js';
@@ -82,7 +82,7 @@ export function absoluteUrl(url: string | undefined, baseUrl: string): string | 
 export function validationBody(v: Validation, now: Date, baseUrl: string): Record<string, unknown> {
   if (!v.valid) {
     const body: Record<string, unknown> = { success: true, valid: false, error: v.error, message: MESSAGES[v.error] };
-    if (v.error === 'LICENSE_EXPIRED' && v.license?.expiresAt) {
+    if (v.error === ERR.LICENSE_EXPIRED && v.license?.expiresAt) {
       body.expired_at = rfc3339(v.license.expiresAt);
       body.renewal_url = absoluteUrl(v.product?.renewalUrl, baseUrl);
     }
@@ -187,10 +187,10 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
     try {
       machineId = parseMachineId(req.params.machine_id);
     } catch {
-      throw new BadRequestError('machine_id must be exactly 32 hexadecimal characters', { machine_id: 'INVALID' }, 'INVALID_MACHINE_ID');
+      throw new BadRequestError('machine_id must be exactly 32 hexadecimal characters', { machine_id: 'INVALID' }, ERR.INVALID_MACHINE_ID);
     }
     const n = await service.revokeByMachine(machineId, apiActor(req, account));
-    if (!n) throw new NotFoundError('No license left to revoke for this machine', 'LICENSE_NOT_FOUND');
+    if (!n) throw new NotFoundError('No license left to revoke for this machine', ERR.LICENSE_NOT_FOUND);
     noStore(res);
     res.json({ success: true, revoked: n, message: `${n} license(s) revoked` });
   });

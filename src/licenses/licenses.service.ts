@@ -15,14 +15,14 @@
 import crypto from 'node:crypto';
 import type { AuditService, Actor } from '../audit/index.js';
 import { encodeLicensePayload, rfc3339, signLicenseToken, verifyLicenseTokenAsync, type LicensePayload, type LicenseType, type SigningKey } from '../crypto/index.js';
-import { AppError, ForbiddenError, NotFoundError, RateLimitedError } from '../http/errors.js';
+import { AppError, ERR, ForbiddenError, NotFoundError, RateLimitedError } from '../errors/index.js';
 import type { IssuerKeys } from '../keys/index.js';
 import type { Clock } from '../platform/clock.js';
-import { isSqlite, type Db } from '../platform/db.js';
+import { isSqlite, isUniqueViolation, type Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { parseActivationCode } from './activation-code.js';
 import { SqliteReaders } from './sqlite-readers.js';
-import { isUniqueViolation, LicensesRepository, type LicenseRow, type Product } from './licenses.repository.js';
+import { LicensesRepository, type LicenseRow, type Product } from './licenses.repository.js';
 import { CryptoWorker } from './crypto-worker.js';
 import { ProductCache } from './product-cache.js';
 import { ValidationCounter } from './validation-counter.js';
@@ -86,7 +86,7 @@ export interface IssuedLicense {
 }
 
 /** Why a validation says `valid:false`. */
-export type RefusalCode = 'LICENSE_NOT_FOUND' | 'LICENSE_REVOKED' | 'LICENSE_EXPIRED' | 'MACHINE_MISMATCH' | 'TOO_MANY_ACTIVATIONS';
+export type RefusalCode = typeof ERR.LICENSE_NOT_FOUND | typeof ERR.LICENSE_REVOKED | typeof ERR.LICENSE_EXPIRED | typeof ERR.MACHINE_MISMATCH | typeof ERR.TOO_MANY_ACTIVATIONS;
 
 /** The verdict of a validation. `freshToken`: a new token when the row's expiry differs from the given token's. */
 export type Validation =
@@ -96,12 +96,12 @@ export type Validation =
 /** 409 TRIAL_ALREADY_EXISTS; `existing` is the trial that blocks (its dates go in `existing_license`). */
 export class TrialExistsError extends AppError {
   constructor(readonly existing: LicenseRow) {
-    super(409, 'TRIAL_ALREADY_EXISTS', 'A trial of this product already exists for this machine or e-mail address');
+    super(409, ERR.TRIAL_ALREADY_EXISTS, 'A trial of this product already exists for this machine or e-mail address');
   }
 }
 
-const invalidCode = () => new NotFoundError('Unknown, used or expired activation code', 'INVALID_ACTIVATION_CODE');
-const licenseNotFound = () => new NotFoundError('License not found for this machine', 'LICENSE_NOT_FOUND');
+const invalidCode = () => new NotFoundError('Unknown, used or expired activation code', ERR.INVALID_ACTIVATION_CODE);
+const licenseNotFound = () => new NotFoundError('License not found for this machine', ERR.LICENSE_NOT_FOUND);
 
 export class LicensesService {
   readonly repo: LicensesRepository;
@@ -130,7 +130,7 @@ export class LicensesService {
    */
   async trial(input: { machineId: string; email: string; productCode: string; version: string }, from: Actor): Promise<IssuedLicense> {
     const product = await this.products.byCodeOf(input.productCode);
-    if (!product) throw new AppError(400, 'INVALID_REQUEST', 'Unknown product', { product: 'UNKNOWN' });
+    if (!product) throw new AppError(400, ERR.INVALID_REQUEST, 'Unknown product', { product: 'UNKNOWN' });
     const existing = await this.repo.existingTrial(product.id, input.machineId, input.email);
     if (existing) throw new TrialExistsError(existing);
     const now = this.deps.clock.now();
@@ -228,12 +228,12 @@ export class LicensesService {
    */
   async validate(machineId: string, token: string, ip: string): Promise<Validation> {
     const found = await this.licenseOfToken(token);
-    if (!found) return { valid: false, error: 'LICENSE_NOT_FOUND', license: null, product: null };
+    if (!found) return { valid: false, error: ERR.LICENSE_NOT_FOUND, license: null, product: null };
     const { license, product, payload } = found;
     const now = this.deps.clock.now();
     let error: RefusalCode | null = null;
-    if (license.state === 'revoked') error = 'LICENSE_REVOKED';
-    else if (license.expiresAt && now.getTime() > license.expiresAt.getTime()) error = 'LICENSE_EXPIRED';
+    if (license.state === 'revoked') error = ERR.LICENSE_REVOKED;
+    else if (license.expiresAt && now.getTime() > license.expiresAt.getTime()) error = ERR.LICENSE_EXPIRED;
     else if (machineId !== license.machineId) error = await this.otherMachine(license, product, machineId, ip, now);
     this.counter.count(product.id, license, now, error === null);
     if (error) return { valid: false, error, license, product };
@@ -243,7 +243,7 @@ export class LicensesService {
 
   /** A validation from a machine that is not the license's own: null when allowed (recorded if new). */
   private async otherMachine(license: LicenseRow, product: Product, machineId: string, ip: string, now: Date): Promise<RefusalCode | null> {
-    if (product.maxActivations <= 1) return 'MACHINE_MISMATCH';
+    if (product.maxActivations <= 1) return ERR.MACHINE_MISMATCH;
     if (await this.repo.hasActivation(license.id, machineId)) return null;
     try {
       return await this.deps.db.transaction(async (trx) => {
@@ -252,7 +252,7 @@ export class LicensesService {
         const machines = new Set(await repo.activationMachines(license.id));
         machines.add(license.machineId);
         if (machines.has(machineId)) return null;
-        if (machines.size >= product.maxActivations) return 'TOO_MANY_ACTIVATIONS';
+        if (machines.size >= product.maxActivations) return ERR.TOO_MANY_ACTIVATIONS;
         await repo.insertActivation(license.id, machineId, 'validation', ip, now);
         return null;
       });
@@ -278,8 +278,8 @@ export class LicensesService {
     const { license, product } = found;
     if (input.machineId !== license.machineId && !(await this.repo.hasActivation(license.id, input.machineId))) throw licenseNotFound();
     const now = this.deps.clock.now();
-    if (license.state === 'revoked') throw new ForbiddenError('This license has been revoked', 'LICENSE_REVOKED');
-    if (license.expiresAt && now.getTime() > license.expiresAt.getTime()) throw new ForbiddenError('This license has expired', 'LICENSE_EXPIRED');
+    if (license.state === 'revoked') throw new ForbiddenError('This license has been revoked', ERR.LICENSE_REVOKED);
+    if (license.expiresAt && now.getTime() > license.expiresAt.getTime()) throw new ForbiddenError('This license has expired', ERR.LICENSE_EXPIRED);
     const intervalMs = product.heartbeatIntervalSeconds * 1000;
     await this.deps.db.transaction(async (trx) => {
       const repo = this.repo.with(trx);

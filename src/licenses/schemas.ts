@@ -12,7 +12,7 @@
  * Machine ids come back lower-cased.
  */
 import { z } from 'zod';
-import { BadRequestError } from '../http/errors.js';
+import { BadRequestError, ERR } from '../errors/index.js';
 
 const MACHINE_ID = /^[0-9a-fA-F]{32}$/;
 /** A license token is short (~400 characters); a generous cap. */
@@ -60,8 +60,8 @@ export const compatHeartbeatBody = z.object({
 
 /** Check a machine id; returns it lower-cased. @throws BadRequestError MACHINE_ID_REQUIRED | INVALID_MACHINE_ID */
 export function parseMachineId(value: unknown, field = 'machine_id'): string {
-  if (value === undefined || value === null || value === '') throw new BadRequestError(`${field} is required`, { [field]: 'REQUIRED' }, 'MACHINE_ID_REQUIRED');
-  if (typeof value !== 'string' || !MACHINE_ID.test(value)) throw new BadRequestError(`${field} must be exactly 32 hexadecimal characters`, { [field]: 'INVALID' }, 'INVALID_MACHINE_ID');
+  if (value === undefined || value === null || value === '') throw new BadRequestError(`${field} is required`, { [field]: 'REQUIRED' }, ERR.MACHINE_ID_REQUIRED);
+  if (typeof value !== 'string' || !MACHINE_ID.test(value)) throw new BadRequestError(`${field} must be exactly 32 hexadecimal characters`, { [field]: 'INVALID' }, ERR.INVALID_MACHINE_ID);
   return value.toLowerCase();
 }
 

@@ -37,7 +37,7 @@ import { rfc3339 } from '../crypto/index.js';
 import { perIpLimiter } from '../http/rate-limit.js';
 import { logRequest } from '../http/request-id.js';
 import type { LicensesApiDeps } from './context.js';
-import { BadRequestError } from '../http/errors.js';
+import { BadRequestError } from '../errors/index.js';
 import { routePathOf, sendSignedError, validationBody } from './licenses.router.js';
 import { sendSigned } from './response-signature.js';
 import { compatValidateBody, parseBody, validateBody } from './schemas.js';

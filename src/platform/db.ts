@@ -63,6 +63,12 @@ export function insertedId(rows: unknown[]): number {
   return typeof row === 'object' && row !== null ? Number(row.id) : Number(row);
 }
 
+/** True for a unique-constraint violation on SQLite (SQLITE_CONSTRAINT … UNIQUE) or PostgreSQL (SQLSTATE 23505). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(e.message ?? ''));
+}
+
 /** True when `db` talks to SQLite (for the few places where SQL must differ). */
 export function isSqlite(db: Db): boolean {
   return db.client.config.client === 'sqlite3';

@@ -4,7 +4,7 @@
  * requests (the account row is locked for the transaction on PostgreSQL).
  */
 import type { Actor, AuditService } from '../audit/index.js';
-import { ConflictError, ValidationError } from '../http/errors.js';
+import { ConflictError, ERR, ValidationError } from '../errors/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import { LedgerRepository } from './ledger.repository.js';
@@ -42,9 +42,9 @@ export class LedgerService {
       const repo = new LedgerRepository(trx);
       await repo.lockAccount(accountId);
       const before = await repo.balance(accountId);
-      if (reference !== null && (await repo.hasReference(accountId, reference))) throw new ConflictError('Already recorded', 'ALREADY_RECORDED', { balance: before });
-      if (opts.refuseClosed && (await repo.accountState(accountId)) === 'closed') throw new ConflictError('Account closed', 'ACCOUNT_CLOSED');
-      if (kind === 'debit' && before < units) throw new ConflictError('Balance too small', 'INSUFFICIENT_BALANCE', { balance: before });
+      if (reference !== null && (await repo.hasReference(accountId, reference))) throw new ConflictError('Already recorded', ERR.ALREADY_RECORDED, { balance: before });
+      if (opts.refuseClosed && (await repo.accountState(accountId)) === 'closed') throw new ConflictError('Account closed', ERR.ACCOUNT_CLOSED);
+      if (kind === 'debit' && before < units) throw new ConflictError('Balance too small', ERR.INSUFFICIENT_BALANCE, { balance: before });
       const after = await repo.append({ accountId, kind, units, reason, reference, actorId: actor.id, actorLabel: actor.email ?? actor.userAgent }, before, this.clock.now());
       await this.audit.record(actor, `balance.${kind}`, { type: 'account', id: accountId }, `${units} units: ${reason.slice(0, 200)}`, trx);
       return after;

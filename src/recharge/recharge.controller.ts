@@ -8,7 +8,7 @@ import multer from 'multer';
 import { stringify } from 'csv-stringify/sync';
 import { formatInstallationCode } from '../crypto/index.js';
 import { actorOf } from '../http/actor.js';
-import { AppError, ValidationError } from '../http/errors.js';
+import { AppError, ERR, ValidationError } from '../errors/index.js';
 import { flash } from '../http/flash.js';
 import type { LedgerService } from './ledger.service.js';
 import { codeFromRequestFile, confirmSchema, parseRecharge, rechargeSchema, REQUEST_FILE_MAX_BYTES } from './recharge.schemas.js';
@@ -59,7 +59,7 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
         res.render('recharge/confirm', { title: req.t('recharge.confirm.title'), preview, formatted: formatInstallationCode(preview.code) });
       } catch (err) {
         if (err instanceof ValidationError) return renderForm(req, res, 422, values, err.fields);
-        if (err instanceof AppError && err.code === 'ACCOUNT_SUSPENDED') return renderForm(req, res, 409, values, { form: 'recharge.errors.account_suspended' });
+        if (err instanceof AppError && err.code === ERR.ACCOUNT_SUSPENDED) return renderForm(req, res, 409, values, { form: 'recharge.errors.account_suspended' });
         throw err;
       }
     },
@@ -74,8 +74,8 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
         res.redirect(303, `/subscription/recharges/${r.id}`);
       } catch (err) {
         if (err instanceof ValidationError) return renderForm(req, res, 422, typed(req.body), err.fields);
-        if (err instanceof AppError && err.code === 'CONFIRMATION_USED') return renderForm(req, res, 409, typed(req.body), { form: 'recharge.errors.confirm_invalid' });
-        if (err instanceof AppError && err.code === 'ACCOUNT_SUSPENDED') return renderForm(req, res, 409, typed(req.body), { form: 'recharge.errors.account_suspended' });
+        if (err instanceof AppError && err.code === ERR.CONFIRMATION_USED) return renderForm(req, res, 409, typed(req.body), { form: 'recharge.errors.confirm_invalid' });
+        if (err instanceof AppError && err.code === ERR.ACCOUNT_SUSPENDED) return renderForm(req, res, 409, typed(req.body), { form: 'recharge.errors.account_suspended' });
         throw err;
       }
     },

@@ -2,7 +2,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { formatInstallationCode } from '../crypto/index.js';
 import { requireRole } from '../http/auth.js';
-import { BadRequestError } from '../http/errors.js';
+import { BadRequestError, ERR } from '../errors/index.js';
 import type { createRechargeController } from './recharge.controller.js';
 import type { RechargeService } from './recharge.service.js';
 
@@ -37,7 +37,7 @@ export function createKeyfilesApiRouter(service: RechargeService, limiter: Reque
     try {
       code = service.parseCode(String(req.params.code));
     } catch {
-      throw new BadRequestError('Not a valid Installation Code', { installation_code: 'INVALID' }, 'INVALID_INSTALLATION_CODE');
+      throw new BadRequestError('Not a valid Installation Code', { installation_code: 'INVALID' }, ERR.INVALID_INSTALLATION_CODE);
     }
     const after = req.query.after_serial === undefined ? 0 : Number(req.query.after_serial);
     if (!Number.isInteger(after) || after < 0) throw new BadRequestError('after_serial must be a whole number >= 0');

@@ -14,10 +14,10 @@ import crypto from 'node:crypto';
 import { AccountsRepository, type Account } from '../accounts/index.js';
 import type { Actor, AuditService } from '../audit/index.js';
 import { encodePayload, InstallationCodeError, MAX_UNITS, parseInstallationCode, rfc3339, sealKeyFile } from '../crypto/index.js';
-import { ConflictError, NotFoundError, ValidationError } from '../http/errors.js';
+import { ConflictError, ERR, NotFoundError, ValidationError } from '../errors/index.js';
 import type { IssuerKeys } from '../keys/index.js';
 import type { Clock } from '../platform/clock.js';
-import type { Db } from '../platform/db.js';
+import { isUniqueViolation, type Db } from '../platform/db.js';
 import type { KeyFileStore } from './keyfile-store.js';
 import { LedgerRepository } from './ledger.repository.js';
 import { RechargesRepository, type Recharge } from './recharges.repository.js';
@@ -56,10 +56,6 @@ const CODE_ERRORS: Record<string, string> = {
 };
 
 /** A unique-key violation: PostgreSQL 23505, SQLite SQLITE_CONSTRAINT (UNIQUE). */
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(e.message ?? ''));
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -95,7 +91,7 @@ export class RechargeService {
 
   /** @throws ConflictError ACCOUNT_SUSPENDED; ValidationError for another inactive state, a code owned by another partner, a balance too small. */
   private check(partner: Account, ownerId: number | undefined, balance: number, units: number): void {
-    if (partner.state === 'suspended') throw new ConflictError('The partner account is suspended', 'ACCOUNT_SUSPENDED');
+    if (partner.state === 'suspended') throw new ConflictError('The partner account is suspended', ERR.ACCOUNT_SUSPENDED);
     if (partner.state !== 'active') throw new ValidationError({ form: 'recharge.errors.not_active' });
     if (ownerId !== undefined && ownerId !== partner.id) throw new ValidationError({ installation_code: 'recharge.errors.code_owned' });
     if (units > balance) throw new ValidationError({ units: 'recharge.errors.balance_low' });
@@ -116,7 +112,7 @@ export class RechargeService {
       await ledger.lockAccount(partner.id);
       const done = await repo.rechargeById(input.confirmId);
       if (done) {
-        if (done.partnerId !== partner.id) throw new ConflictError('confirmation id already used', 'CONFIRMATION_USED');
+        if (done.partnerId !== partner.id) throw new ConflictError('confirmation id already used', ERR.CONFIRMATION_USED);
         return null;
       }
       const current = await new AccountsRepository(trx).byId(partner.id);
@@ -206,10 +202,10 @@ export class RechargeService {
       if (!before) throw new NotFoundError('no such recharge');
       await ledger.lockAccount(before.partnerId);
       const r = (await repo.rechargeForUpdate(id))!;
-      if (r.state === 'revoked') throw new ConflictError('Recharge already revoked', 'ALREADY_REVOKED');
-      if (r.deliveredAt) throw new ConflictError('Recharge already delivered', 'ALREADY_DELIVERED');
+      if (r.state === 'revoked') throw new ConflictError('Recharge already revoked', ERR.ALREADY_REVOKED);
+      if (r.deliveredAt) throw new ConflictError('Recharge already delivered', ERR.ALREADY_DELIVERED);
       const now = this.deps.clock.now();
-      if (!(await repo.markRevoked(id, reason, actor.id, now))) throw new ConflictError('Recharge already delivered', 'ALREADY_DELIVERED');
+      if (!(await repo.markRevoked(id, reason, actor.id, now))) throw new ConflictError('Recharge already delivered', ERR.ALREADY_DELIVERED);
       await repo.unrecordRecharge(r.installationId, r.units, now);
       const balance = await ledger.balance(r.partnerId);
       await ledger.append({ accountId: r.partnerId, kind: 'credit', units: r.units, reason: `Revoked recharge ${id}: ${reason}`, reference: id, actorId: actor.id, actorLabel: actor.email }, balance, now);

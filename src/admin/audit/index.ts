@@ -13,7 +13,7 @@
 import { Router, type Request, type Response } from 'express';
 import { stringify } from 'csv-stringify';
 import type { AuditRow, AuditSearch } from '../../audit/index.js';
-import { NotFoundError } from '../../http/errors.js';
+import { NotFoundError } from '../../errors/index.js';
 import type { AdminDeps } from '../context.js';
 import { pager, parseListQuery, queryString, staffOnly } from '../shared.js';
 

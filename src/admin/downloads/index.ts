@@ -16,7 +16,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { canonicalIp } from '../../downloads/index.js';
 import { actorOf } from '../../http/actor.js';
-import { ConflictError, NotFoundError } from '../../http/errors.js';
+import { ConflictError, ERR, NotFoundError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import { fieldErrors, singleLine } from '../../http/text-fields.js';
 import type { AdminDeps } from '../context.js';
@@ -81,7 +81,7 @@ export function createAdminDownloadsRouter(deps: AdminDeps): Router {
     })) return;
     try {
       await deps.db.transaction(async (trx) => {
-        if (await blocks.with(trx).byIp(ip)) throw new ConflictError('already blocked', 'IP_ALREADY_BLOCKED');
+        if (await blocks.with(trx).byIp(ip)) throw new ConflictError('already blocked', ERR.IP_ALREADY_BLOCKED);
         const id = await blocks.with(trx).insert({ ip, reason, createdBy: req.account?.id ?? null }, deps.clock.now());
         await deps.audit.record(actorOf(req), 'download.ip_blocked', { type: 'download_block', id }, `${ip}: allowed → blocked (${reason})`, trx);
       });

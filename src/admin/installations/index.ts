@@ -15,7 +15,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { formatInstallationCode } from '../../crypto/index.js';
 import { actorOf } from '../../http/actor.js';
-import { ConflictError, NotFoundError } from '../../http/errors.js';
+import { ConflictError, ERR, NotFoundError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import { fieldErrors, singleLine } from '../../http/text-fields.js';
 import type { AdminDeps } from '../context.js';
@@ -106,15 +106,15 @@ export function createAdminInstallationsRouter(deps: AdminDeps): Router {
       await deps.db.transaction(async (trx) => {
         const tx = new AdminInstallationsRepository(trx);
         // Account row first, then the installation: the order RechargeService.confirm locks them in (no deadlock).
-        if ((await tx.partnerStateForUpdate(target.id)) !== 'active') throw new ConflictError('target not active', 'TARGET_INACTIVE');
+        if ((await tx.partnerStateForUpdate(target.id)) !== 'active') throw new ConflictError('target not active', ERR.TARGET_INACTIVE);
         const current = await tx.byId(inst.id, true);
-        if (!current || current.partnerId !== inst.partnerId) throw new ConflictError('owner changed meanwhile', 'OWNER_CHANGED');
-        if (!(await tx.setOwner(inst.id, inst.partnerId, target.id, deps.clock.now()))) throw new ConflictError('owner changed meanwhile', 'OWNER_CHANGED');
+        if (!current || current.partnerId !== inst.partnerId) throw new ConflictError('owner changed meanwhile', ERR.OWNER_CHANGED);
+        if (!(await tx.setOwner(inst.id, inst.partnerId, target.id, deps.clock.now()))) throw new ConflictError('owner changed meanwhile', ERR.OWNER_CHANGED);
         await deps.audit.record(actor, 'installation.transferred', { type: 'installation', id: inst.id },
           `${inst.code.slice(0, 10)}… (${inst.customer}) from ${inst.ownerEmail} to ${target.email}: ${parsed.data.reason}`, trx);
       });
     } catch (err) {
-      if (err instanceof ConflictError) return renderShow(req, res, await load(inst.id), 409, values, { to: E(err.code === 'TARGET_INACTIVE' ? 'target_inactive' : 'owner_changed') });
+      if (err instanceof ConflictError) return renderShow(req, res, await load(inst.id), 409, values, { to: E(err.code === ERR.TARGET_INACTIVE ? 'target_inactive' : 'owner_changed') });
       throw err;
     }
     flash(req, 'success', 'admin-installations:flash.transferred', { code: code.slice(0, 11), to: target.email });

@@ -14,7 +14,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { actorOf } from '../../http/actor.js';
-import { ConflictError } from '../../http/errors.js';
+import { ConflictError, ERR } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import type { AdminDeps } from '../context.js';
 import { adminOnly, confirmed } from '../shared.js';
@@ -55,7 +55,7 @@ export function createAdminKeysRouter(deps: AdminDeps): Router {
     try {
       kid = await deps.keys.rotate(async (trx, r) => {
         // Another instance rotated since this form was shown: keep its key.
-        if (r.before !== before) throw new ConflictError('the active issuer key changed meanwhile', 'ISSUER_KEY_CHANGED');
+        if (r.before !== before) throw new ConflictError('the active issuer key changed meanwhile', ERR.ISSUER_KEY_CHANGED);
         await deps.audit.record(actor, 'issuer_key.rotated', { type: 'issuer_key', id: r.after }, `${r.before} → ${r.after} (${r.before} retired, still verifies)`, trx);
       });
     } catch (err) {

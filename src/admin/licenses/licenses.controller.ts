@@ -8,7 +8,7 @@
  */
 import type { Request, Response } from 'express';
 import { actorOf } from '../../http/actor.js';
-import { NotFoundError } from '../../http/errors.js';
+import { NotFoundError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import type { AdminDeps } from '../context.js';
 import { confirmed, pager, parseListQuery, queryString, routeId, sendCsv } from '../shared.js';

@@ -11,7 +11,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { actorOf } from '../../http/actor.js';
-import { NotFoundError } from '../../http/errors.js';
+import { NotFoundError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import { ContactRepository, type ContactSearch } from '../../site/contact.repository.js';
 import type { AdminDeps } from '../context.js';

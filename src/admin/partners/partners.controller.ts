@@ -7,7 +7,7 @@
 import type { Request, Response } from 'express';
 import { STATES, type Account } from '../../accounts/index.js';
 import { actorOf } from '../../http/actor.js';
-import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../http/errors.js';
+import { AppError, ERR, ForbiddenError, NotFoundError, ValidationError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import type { AdminDeps } from '../context.js';
 import { confirmed, isConfirmation, pager, parseListQuery, queryString, sendCsv } from '../shared.js';
@@ -174,9 +174,9 @@ export function createAdminPartnersController(deps: AdminDeps) {
         res.redirect(303, detailPath(target));
       } catch (err) {
         if (err instanceof ValidationError) return invalid(req, res, target, 'balance', err.fields, fields);
-        if (err instanceof AppError && err.code === 'ALREADY_RECORDED') return alreadyRecorded();
-        if (err instanceof AppError && err.code === 'ACCOUNT_CLOSED') return renderDetail(req, res, 409, (await deps.accounts.repo.byId(target.id)) ?? target, closedNotice);
-        if (err instanceof AppError && err.code === 'INSUFFICIENT_BALANCE') return invalid(req, res, target, 'balance', { units: 'admin-partners:errors.insufficient_balance' }, fields);
+        if (err instanceof AppError && err.code === ERR.ALREADY_RECORDED) return alreadyRecorded();
+        if (err instanceof AppError && err.code === ERR.ACCOUNT_CLOSED) return renderDetail(req, res, 409, (await deps.accounts.repo.byId(target.id)) ?? target, closedNotice);
+        if (err instanceof AppError && err.code === ERR.INSUFFICIENT_BALANCE) return invalid(req, res, target, 'balance', { units: 'admin-partners:errors.insufficient_balance' }, fields);
         throw err;
       }
     },

@@ -14,7 +14,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { formatInstallationCode } from '../../crypto/index.js';
 import { actorOf } from '../../http/actor.js';
-import { AppError, NotFoundError } from '../../http/errors.js';
+import { AppError, ERR, NotFoundError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import { fieldErrors, singleLine } from '../../http/text-fields.js';
 import type { AdminDeps } from '../context.js';
@@ -94,8 +94,8 @@ export function createAdminRechargesRouter(deps: AdminDeps): Router {
     try {
       await deps.recharges.revoke(r.id, parsed.data.reason, actorOf(req));
     } catch (err) {
-      if (err instanceof AppError && (err.code === 'ALREADY_DELIVERED' || err.code === 'ALREADY_REVOKED')) {
-        return renderShow(req, res, await load(req), 409, values, { form: err.code === 'ALREADY_REVOKED' ? 'admin-recharges:errors.already_revoked' : 'admin-recharges:errors.delivered' });
+      if (err instanceof AppError && (err.code === ERR.ALREADY_DELIVERED || err.code === ERR.ALREADY_REVOKED)) {
+        return renderShow(req, res, await load(req), 409, values, { form: err.code === ERR.ALREADY_REVOKED ? 'admin-recharges:errors.already_revoked' : 'admin-recharges:errors.delivered' });
       }
       throw err;
     }

@@ -18,7 +18,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { nameParts } from '../../downloads/index.js';
 import { actorOf } from '../../http/actor.js';
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../../http/errors.js';
+import { AppError, ConflictError, ERR, NotFoundError, ValidationError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import { fieldErrors, multiLine } from '../../http/text-fields.js';
 import type { AdminDeps } from '../context.js';
@@ -91,7 +91,7 @@ export function createAdminReleasesRouter(deps: AdminDeps): Router {
       return { release: await service.upload(file.path, parsed.data.changelog, actorOf(req)) };
     } catch (err) {
       if (err instanceof ValidationError) return { status: 422, errors: err.fields };
-      if (err instanceof ConflictError && err.code === 'RELEASE_EXISTS') {
+      if (err instanceof ConflictError && err.code === ERR.RELEASE_EXISTS) {
         const d = err.details as { key: string; params: Record<string, string> };
         return { status: 409, errors: { deb: { key: d.key, params: d.params } } };
       }
@@ -140,7 +140,7 @@ export function createAdminReleasesRouter(deps: AdminDeps): Router {
         const changed = await action.run(id, req);
         flash(req, changed ? 'success' : 'info', changed ? `admin-releases:flash.${action.name}` : 'admin-releases:flash.unchanged', { version: release.version });
       } catch (err) {
-        if (!(err instanceof AppError && err.code === 'RELEASE_NOT_PUBLISHED')) throw err;
+        if (!(err instanceof AppError && err.code === ERR.RELEASE_NOT_PUBLISHED)) throw err;
         flash(req, 'error', 'admin-releases:errors.latest_unpublished');
       }
       res.redirect(303, back);
@@ -158,7 +158,7 @@ export function createAdminReleasesRouter(deps: AdminDeps): Router {
     try {
       await service.delete(id, actorOf(req));
     } catch (err) {
-      if (!(err instanceof AppError && err.code === 'RELEASE_PUBLISHED')) throw err;
+      if (!(err instanceof AppError && err.code === ERR.RELEASE_PUBLISHED)) throw err;
       flash(req, 'error', 'admin-releases:errors.delete_published');
       return res.redirect(303, back);
     }

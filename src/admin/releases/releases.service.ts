@@ -19,8 +19,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Actor } from '../../audit/index.js';
 import { debFilename, DebError, productOf, readDebInfo, type Release } from '../../downloads/index.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../http/errors.js';
+import { ConflictError, ERR, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { AdminDeps } from '../context.js';
+import { isUniqueViolation } from '../../platform/db.js';
 
 const CHANNEL = 'stable';
 
@@ -35,14 +36,10 @@ async function hashFile(file: string): Promise<{ sha256: string; size: number }>
   return { sha256: hash.digest('hex'), size };
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(e.message ?? ''));
-}
 
 /** A form error on the file field, as a 409 (the release exists already). */
 function duplicate(key: string, params: Record<string, string>): ConflictError {
-  return new ConflictError('release exists', 'RELEASE_EXISTS', { field: 'deb', key, params });
+  return new ConflictError('release exists', ERR.RELEASE_EXISTS, { field: 'deb', key, params });
 }
 
 export class ReleasesAdminService {
@@ -156,7 +153,7 @@ export class ReleasesAdminService {
    */
   async markLatest(id: number, actor: Actor): Promise<boolean> {
     return this.change(id, async (release, trx, now) => {
-      if (!release.publishedAt) throw new ConflictError('not published', 'RELEASE_NOT_PUBLISHED');
+      if (!release.publishedAt) throw new ConflictError('not published', ERR.RELEASE_NOT_PUBLISHED);
       if (release.isLatest) return false;
       const repo = this.repo.with(trx);
       const previous = await repo.latestOf(release.product, release.channel);
@@ -189,7 +186,7 @@ export class ReleasesAdminService {
       const release = await this.deps.db.transaction(async (trx) => {
         const r = await this.repo.with(trx).byId(id);
         if (!r) throw new NotFoundError('no such release');
-        if (r.publishedAt) throw new ConflictError('published', 'RELEASE_PUBLISHED');
+        if (r.publishedAt) throw new ConflictError('published', ERR.RELEASE_PUBLISHED);
         await this.repo.with(trx).delete(id);
         await this.deps.audit.record(actor, 'release.deleted', { type: 'release', id }, `${r.filename} (${r.version}, sha256 ${r.sha256}) deleted`, trx);
         const from = path.join(config.paths.downloads, r.filename);

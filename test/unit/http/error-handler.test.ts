@@ -4,7 +4,7 @@ import express from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
 import { createErrorHandler, isApiPath, pathOfTarget } from '../../../src/http/error-handler.js';
-import { ConflictError, RateLimitedError } from '../../../src/http/errors.js';
+import { ConflictError, RateLimitedError } from '../../../src/errors/index.js';
 import { createI18n } from '../../../src/http/i18n.js';
 import { REPO_ROOT } from '../../helpers/context.js';
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import nacl from 'tweetnacl';
 import { pino } from 'pino';
 import { signingKey } from '../../../src/crypto/index.js';
-import { AppError } from '../../../src/http/errors.js';
+import { AppError } from '../../../src/errors/index.js';
 import { daysRemaining, licenseToken, signResponse, ValidationCounter, type LicensesRepository } from '../../../src/licenses/index.js';
 import { parseBody, validateBody, trialBody } from '../../../src/licenses/schemas.js';
 import { FixedClock } from '../../../src/platform/clock.js';

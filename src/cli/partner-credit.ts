@@ -3,17 +3,17 @@
  * credit a partner's balance (a ledger row and an audit row, one
  * transaction). Exit codes: 0 done, 1 refused.
  */
-import { SYSTEM_ACTOR } from '../../audit/index.js';
-import { LedgerService } from '../../recharge/index.js';
-import { systemClock } from '../clock.js';
-import { argValue, openCli } from './context.js';
+import { SYSTEM_ACTOR } from '../audit/index.js';
+import { LedgerService } from '../recharge/index.js';
+import { systemClock } from '../platform/clock.js';
+import { cliOptions, openCli } from './context.js';
 
-const argv = process.argv.slice(2);
-const email = argValue(argv, 'email');
-const units = Number(argValue(argv, 'units'));
-const reason = argValue(argv, 'reason');
+const USAGE = 'npm run partner:credit -- --email <address> --units <whole number >= 1> --reason <text>';
+const opts = cliOptions(['email', 'units', 'reason'], USAGE);
+const { email, reason } = opts;
+const units = Number(opts.units);
 if (!email || !Number.isInteger(units) || units < 1 || !reason?.trim()) {
-  console.error('Usage: npm run partner:credit -- --email <address> --units <whole number >= 1> --reason <text>');
+  console.error(`Usage: ${USAGE}`);
   process.exit(1);
 }
 const cli = await openCli();

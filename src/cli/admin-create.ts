@@ -5,23 +5,12 @@
  * `printf '%s\n' "$PW" | npm run admin:create -- --email a@b.c`).
  * Exit codes: 0 created, 1 refused (bad address or password, address taken).
  */
-import readline from 'node:readline';
-import { passwordProblem } from '../../accounts/index.js';
-import { SYSTEM_ACTOR } from '../../audit/index.js';
-import { createI18n } from '../../http/i18n.js';
-import { emailField } from '../../http/text-fields.js';
-import { argValue, openCli } from './context.js';
-
-async function readHidden(prompt: string): Promise<string> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: true });
-  const out = rl as unknown as { _writeToOutput: (s: string) => void };
-  process.stdout.write(prompt);
-  out._writeToOutput = () => undefined;
-  const answer = await new Promise<string>((resolve) => rl.question('', resolve));
-  rl.close();
-  process.stdout.write('\n');
-  return answer;
-}
+import { passwordProblem } from '../accounts/index.js';
+import { SYSTEM_ACTOR } from '../audit/index.js';
+import { createI18n } from '../http/i18n.js';
+import { emailField } from '../http/text-fields.js';
+import { cliOptions, openCli } from './context.js';
+import { readHidden } from './prompt.js';
 
 async function readPassword(): Promise<string> {
   if (process.stdin.isTTY) {
@@ -35,10 +24,11 @@ async function readPassword(): Promise<string> {
   return input.split(/\r?\n/)[0] ?? '';
 }
 
-const email = argValue(process.argv.slice(2), 'email');
+const USAGE = 'npm run admin:create -- --email <address>   (password on standard input)';
+const { email } = cliOptions(['email'], USAGE);
 const parsedEmail = emailField({ required: 'missing', invalid: 'invalid' }).safeParse(email ?? '');
 if (!parsedEmail.success) {
-  console.error('Usage: npm run admin:create -- --email <address>   (password on standard input)');
+  console.error(`Usage: ${USAGE}`);
   process.exit(1);
 }
 const t = createI18n('en', false).t.en;

@@ -3,20 +3,20 @@
  * API bearer token for an admin or superadmin (shown once, stored as its
  * SHA-256). Exit codes: 0 printed, 1 refused (unknown, inactive or non-admin account).
  */
-import { SYSTEM_ACTOR } from '../../audit/index.js';
-import { argValue, openCli } from './context.js';
+import { SYSTEM_ACTOR } from '../audit/index.js';
+import { cliOptions, openCli } from './context.js';
 
-const argv = process.argv.slice(2);
-const email = argValue(argv, 'email');
+const USAGE = 'npm run admin:token -- --email <address> [--label <text>]';
+const { email, label } = cliOptions(['email', 'label'], USAGE);
 if (!email) {
-  console.error('Usage: npm run admin:token -- --email <address> [--label <text>]');
+  console.error(`Usage: ${USAGE}`);
   process.exit(1);
 }
 const cli = await openCli();
 try {
   const account = await cli.accounts.repo.byEmail(email);
   if (!account || account.state !== 'active') throw new Error(`no active account uses ${email}`);
-  const token = await cli.accounts.createApiToken(account, (argValue(argv, 'label') ?? 'cli').slice(0, 120), SYSTEM_ACTOR);
+  const token = await cli.accounts.createApiToken(account, (label ?? 'cli').slice(0, 120), SYSTEM_ACTOR);
   console.log(token);
 } catch (err) {
   console.error(`No token: ${(err as Error).message}`);

@@ -1,7 +1,7 @@
 /** `npm run db:migrate`: apply pending migrations to the configured database, then exit. */
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../config/index.js';
-import { createDb, migrate } from '../db.js';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { createDb, migrate } from '../platform/db.js';
 
 try {
   const config = loadConfig(process.env);

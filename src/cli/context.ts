@@ -4,14 +4,15 @@
  * the database. Bad configuration: message on stderr, exit code 1.
  */
 import path from 'node:path';
-import { AccountMails, AccountsService, AuthService } from '../../accounts/index.js';
-import { AuditService } from '../../audit/index.js';
-import { ConfigError, loadConfig, type Config } from '../../config/index.js';
-import { createI18n } from '../../http/i18n.js';
-import { systemClock } from '../clock.js';
-import { createDb, migrate, type Db } from '../db.js';
-import { createLogger } from '../logger.js';
-import { createMailer } from '../mailer.js';
+import { parseArgs } from 'node:util';
+import { AccountMails, AccountsService, AuthService } from '../accounts/index.js';
+import { AuditService } from '../audit/index.js';
+import { ConfigError, loadConfig, type Config } from '../config/index.js';
+import { createI18n } from '../http/i18n.js';
+import { systemClock } from '../platform/clock.js';
+import { createDb, migrate, type Db } from '../platform/db.js';
+import { createLogger } from '../platform/logger.js';
+import { createMailer } from '../platform/mailer.js';
 
 export interface CliContext {
   config: Readonly<Config>;
@@ -45,10 +46,17 @@ export async function openCli(): Promise<CliContext> {
   return { config, db, accounts, audit, close: async () => { mailer.close(); await db.destroy(); } };
 }
 
-/** The value of `--name <value>` (or `--name=value`) in argv. */
-export function argValue(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(`--${name}`);
-  if (i >= 0) return argv[i + 1];
-  const eq = argv.find((a) => a.startsWith(`--${name}=`));
-  return eq?.slice(name.length + 3);
+/**
+ * The `--name value` (or `--name=value`) string options of a command line,
+ * read with node:util parseArgs; an unknown option or a missing value prints
+ * `usage` on stderr and exits with code 1.
+ */
+export function cliOptions<K extends string>(names: readonly K[], usage: string, argv = process.argv.slice(2)): Partial<Record<K, string>> {
+  const options = Object.fromEntries(names.map((n) => [n, { type: 'string' as const }]));
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Partial<Record<K, string>>;
+  } catch (err) {
+    console.error(`${(err as Error).message}\nUsage: ${usage}`);
+    process.exit(1);
+  }
 }

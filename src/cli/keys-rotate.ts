@@ -5,9 +5,9 @@
  * the keys within 30 s (IssuerKeys.refreshIfStale); instances on other hosts
  * need the key file copied and a restart. Exit codes: 0 done, 1 refused.
  */
-import { SYSTEM_ACTOR } from '../../audit/index.js';
-import { IssuerKeys } from '../../keys/index.js';
-import { systemClock } from '../clock.js';
+import { SYSTEM_ACTOR } from '../audit/index.js';
+import { IssuerKeys } from '../keys/index.js';
+import { systemClock } from '../platform/clock.js';
 import { openCli } from './context.js';
 
 const cli = await openCli();
