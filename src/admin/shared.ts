@@ -1,6 +1,6 @@
 /**
  * Building blocks shared by the admin areas: role guards, list queries
- * (search, filters, sort, pages of 50), CSV answers and the confirmation
+ * (search, filters, sort, pages of 50) and the confirmation
  * step in front of every destructive action.
  *
  * Confirmation pattern (plain forms, no script): an action form posts to its
@@ -11,8 +11,8 @@
  * reason re-renders the form with its error before anything is confirmed.
  */
 import type { Request, Response } from 'express';
-import { stringify } from 'csv-stringify/sync';
 import { requireRole, STAFF_ROLES } from '../http/auth.js';
+import { parseDay } from '../http/query.js';
 
 /** admin and superadmin: every page and action. */
 export const adminOnly = requireRole('admin', 'superadmin');
@@ -42,18 +42,12 @@ export interface ListQuery {
   dir: 'asc' | 'desc';
   /** `?format=csv` asked. */
   csv: boolean;
-  /** Start of the date range (`from=YYYY-MM-DD`, UTC midnight) or null. */
+  /** Start of the date range (`from=YYYY-MM-DD`, UTC midnight, years 2000–2100: http/query.ts) or null. */
   from: Date | null;
   /** End of the date range, exclusive (the day after `to=YYYY-MM-DD`) or null. */
   toExclusive: Date | null;
   /** The raw filter values to echo in the form and in links (only allowed keys, only strings). */
   params: Record<string, string>;
-}
-
-function day(v: unknown): Date | null {
-  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return null;
-  const d = new Date(`${v}T00:00:00Z`);
-  return Number.isNaN(d.getTime()) ? null : d;
 }
 
 /**
@@ -77,8 +71,8 @@ export function parseListQuery(query: Record<string, unknown>, sorts: readonly s
   const page = Math.min(10_000, Math.max(1, Number.parseInt(str(query.page) || '1', 10) || 1));
   const sort = sorts.includes(str(query.sort)) ? str(query.sort) : (sorts[0] ?? 'id');
   const dir = str(query.dir) === 'asc' ? 'asc' : 'desc';
-  const from = day(query.from);
-  const to = day(query.to);
+  const from = parseDay(query.from);
+  const to = parseDay(query.to);
   const params: Record<string, string> = {};
   if (q) params.q = q;
   if (str(query.sort) && sorts.includes(str(query.sort))) params.sort = sort;
@@ -105,21 +99,6 @@ export function likePattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/**
- * Answer a CSV file (UTF-8, header row; dates as ISO 8601 UTC). `rows` are
- * arrays in `columns` order. Text a spreadsheet would run as a formula
- * (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`
- * (csv-stringify's `escape_formulas`, OWASP "CSV Injection").
- */
-export function sendCsv(res: Response, filename: string, columns: string[], rows: unknown[][]): void {
-  res.attachment(filename).type('text/csv; charset=utf-8').setHeader('Cache-Control', 'private, no-store');
-  res.send(csvText(columns, rows));
-}
-
-/** The CSV text sendCsv answers. */
-export function csvText(columns: string[], rows: unknown[][]): string {
-  return stringify(rows.map((r) => r.map((v) => (v instanceof Date ? v.toISOString() : v))), { header: true, columns, escape_formulas: true });
-}
 
 /** The data of the pager partial (views/partials/pager.ejs). */
 export function pager(q: ListQuery, total: number, basePath: string): { page: number; pages: number; total: number; prev: string | null; next: string | null } {

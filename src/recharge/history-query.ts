@@ -1,4 +1,6 @@
-/** The query string of the recharge history: search, date range (YYYY-MM-DD, UTC), page, CSV. Bad values are ignored, never an error. */
+import { parseDay } from '../http/query.js';
+
+/** The query string of the recharge history: search, date range (YYYY-MM-DD, UTC, years 2000–2100), page, CSV. Bad values are ignored, never an error. */
 export interface HistoryQuery {
   q: string;
   from: Date | null;
@@ -10,18 +12,12 @@ export interface HistoryQuery {
   csv: boolean;
 }
 
-function day(v: unknown): Date | null {
-  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return null;
-  const d = new Date(`${v}T00:00:00Z`);
-  return Number.isNaN(d.getTime()) ? null : d;
-}
-
 export function parseHistoryQuery(query: Record<string, unknown>): HistoryQuery {
   // Control characters dropped: PostgreSQL refuses a NUL in a text parameter, and none belongs in a search.
   // eslint-disable-next-line no-control-regex -- dropping control characters is the point
   const q = typeof query.q === 'string' ? query.q.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 100) : '';
-  const from = day(query.from);
-  const to = day(query.to);
+  const from = parseDay(query.from);
+  const to = parseDay(query.to);
   const page = Math.min(10_000, Math.max(1, Number.parseInt(String(query.page ?? '1'), 10) || 1));
   return {
     q,

@@ -5,10 +5,10 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
-import { stringify } from 'csv-stringify/sync';
 import { formatInstallationCode } from '../crypto/index.js';
 import { actorOf } from '../http/actor.js';
 import { AppError, ERR, ValidationError } from '../errors/index.js';
+import { sendCsv } from '../http/csv.js';
 import { flash } from '../http/flash.js';
 import type { LedgerService } from './ledger.service.js';
 import { codeFromRequestFile, confirmSchema, parseRecharge, rechargeSchema, REQUEST_FILE_MAX_BYTES } from './recharge.schemas.js';
@@ -110,10 +110,8 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
       const filter = { partnerId: req.account!.id, q: q.q || undefined, from: q.from ?? undefined, to: q.toExclusive ?? undefined };
       if (q.csv) {
         const { rows } = await service.repo.list(filter, 100_000, 0);
-        res.attachment('recharges.csv').type('text/csv; charset=utf-8');
-        res.send(stringify(rows.map((r) => [r.issuedAt.toISOString(), r.id, r.customer, r.installationCode, r.serial, r.units, r.state, r.sha256]), {
-          header: true, columns: ['issued_at', 'id', 'customer', 'installation_code', 'serial', 'units', 'state', 'sha256'],
-        }));
+        sendCsv(req, res, 'recharges.csv', ['issued_at', 'id', 'customer', 'installation_code', 'serial', 'units', 'state', 'sha256'],
+          rows.map((r) => [r.issuedAt, r.id, r.customer, r.installationCode, r.serial, r.units, r.state, r.sha256]));
         return;
       }
       const { rows, total } = await service.repo.list(filter, q.perPage, (q.page - 1) * q.perPage);

@@ -3,6 +3,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { formatInstallationCode } from '../crypto/index.js';
 import { requireRole } from '../http/auth.js';
 import { BadRequestError, ERR } from '../errors/index.js';
+import { boundedInt, INT4_MAX } from '../http/query.js';
 import type { createRechargeController } from './recharge.controller.js';
 import type { RechargeService } from './recharge.service.js';
 
@@ -39,8 +40,9 @@ export function createKeyfilesApiRouter(service: RechargeService, limiter: Reque
     } catch {
       throw new BadRequestError('Not a valid Installation Code', { installation_code: 'INVALID' }, ERR.INVALID_INSTALLATION_CODE);
     }
-    const after = req.query.after_serial === undefined ? 0 : Number(req.query.after_serial);
-    if (!Number.isInteger(after) || after < 0) throw new BadRequestError('after_serial must be a whole number >= 0');
+    // The serial column is a 32-bit integer: a larger value is refused, not sent to the database.
+    const after = req.query.after_serial === undefined ? 0 : boundedInt(req.query.after_serial, 0, INT4_MAX);
+    if (after === null) throw new BadRequestError(`after_serial must be a whole number from 0 to ${INT4_MAX}`);
     const files = await service.deliverAfter(code, after, 100);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ installation: formatInstallationCode(code), keyfiles: files.map((f) => ({ serial: f.serial, id: f.id, file: f.file.toString('base64') })) });

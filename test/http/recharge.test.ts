@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { createAccount, csrfOf, loginAgent, request } from '../helpers/accounts.js';
 import { applyAs, credit, newInstallation, prepare, recharge } from '../helpers/recharge.js';
+import { csvLines } from '../helpers/csv.js';
 
 function binary(res: request.Response, cb: (err: Error | null, body: Buffer) => void): void {
   const chunks: Buffer[] = [];
@@ -177,7 +178,7 @@ describe('recharges through the partner pages', () => {
     const found = await agent.get('/subscription/recharges?q=garage').expect(200);
     expect(found.text).to.contain('Garage Dupont').and.not.contain('Fleuriste Rose');
     const csv = await agent.get('/subscription/recharges?format=csv').expect(200).expect('Content-Type', /text\/csv/);
-    expect(csv.text.split('\n')[0]).to.equal('issued_at,id,customer,installation_code,serial,units,state,sha256');
+    expect(csvLines(csv)[0]).to.equal('issued_at;id;customer;installation_code;serial;units;state;sha256');
     expect(csv.text).to.contain('Garage Dupont');
     const none = await agent.get('/subscription/recharges?from=2030-01-01').expect(200);
     expect(none.text).to.contain('Aucune recharge');

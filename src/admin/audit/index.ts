@@ -11,9 +11,9 @@
  * method, and the database refuses both (migration 20261122030400_audit-log-append-only).
  */
 import { Router, type Request, type Response } from 'express';
-import { stringify } from 'csv-stringify';
 import type { AuditRow, AuditSearch } from '../../audit/index.js';
 import { NotFoundError } from '../../errors/index.js';
+import { streamCsv } from '../../http/csv.js';
 import type { AdminDeps } from '../context.js';
 import { pager, parseListQuery, queryString, staffOnly } from '../shared.js';
 
@@ -50,7 +50,7 @@ export function createAdminAuditRouter(deps: AdminDeps): Router {
   router.get('/admin/audit', staffOnly, async (req: Request, res: Response) => {
     const q = parseListQuery(req.query as Record<string, unknown>, ['created'], FILTERS);
     const search = searchOf(q.params, q.from, q.toExclusive);
-    if (q.csv) return sendAuditCsv(res, repo.scan(search, CSV_MAX_ROWS), deps.clock.now());
+    if (q.csv) return sendAuditCsv(req, res, repo.scan(search, CSV_MAX_ROWS), deps.clock.now());
     const [rows, total, actions, targetTypes] = await Promise.all([repo.search(search, q.offset, q.perPage), repo.count(search), repo.actions(), repo.targetTypes()]);
     const prefixes = [...new Set(actions.filter((a) => a.includes('.')).map((a) => `${a.slice(0, a.indexOf('.'))}.*`))];
     res.render('admin/audit/list', {
@@ -69,17 +69,12 @@ export function createAdminAuditRouter(deps: AdminDeps): Router {
   return router;
 }
 
-/** Stream the rows as CSV (UTF-8, header row, ISO 8601 UTC dates), batch by batch. */
-async function sendAuditCsv(res: Response, batches: AsyncGenerator<AuditRow[]>, now: Date): Promise<void> {
-  res.attachment(`audit-${now.toISOString().slice(0, 10)}.csv`).type('text/csv; charset=utf-8').setHeader('Cache-Control', 'private, no-store');
-  // escape_formulas: a cell starting with = + - @ is prefixed with ' so a spreadsheet never runs it (e-mails and summaries come from users).
-  const csv = stringify({ header: true, columns: CSV_COLUMNS, escape_formulas: true });
-  csv.pipe(res);
-  for await (const rows of batches) {
-    for (const r of rows) {
-      const ok = csv.write([r.createdAt.toISOString(), r.actorEmail ?? '', r.action, r.targetType ?? '', r.targetId ?? '', r.summary, r.ip ?? '', r.userAgent ?? '']);
-      if (!ok) await new Promise((resolve) => csv.once('drain', resolve));
+/** Stream the rows as CSV (http/csv.ts), batch by batch. */
+async function sendAuditCsv(req: Request, res: Response, batches: AsyncGenerator<AuditRow[]>, now: Date): Promise<void> {
+  async function* cells(): AsyncGenerator<unknown[][]> {
+    for await (const rows of batches) {
+      yield rows.map((r) => [r.createdAt, r.actorEmail ?? '', r.action, r.targetType ?? '', r.targetId ?? '', r.summary, r.ip ?? '', r.userAgent ?? '']);
     }
   }
-  csv.end();
+  await streamCsv(req, res, `audit-${now.toISOString().slice(0, 10)}.csv`, CSV_COLUMNS, cells());
 }

@@ -20,7 +20,8 @@ import { ConflictError, ERR, NotFoundError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import { fieldErrors, singleLine } from '../../http/text-fields.js';
 import type { AdminDeps } from '../context.js';
-import { adminOnly, confirmed, pager, parseListQuery, queryString, sendCsv, routeId } from '../shared.js';
+import { adminOnly, confirmed, pager, parseListQuery, queryString, routeId } from '../shared.js';
+import { sendCsv } from '../../http/csv.js';
 import { DownloadsAdminRepository, OUTCOMES } from './downloads-admin.repository.js';
 
 const TOP_DAYS = 30;
@@ -44,7 +45,7 @@ export function createAdminDownloadsRouter(deps: AdminDeps): Router {
     const filter = { releaseId, ip: q.params.ip, status: q.params.status, from: q.from, to: q.toExclusive };
     if (q.csv) {
       const { rows } = await repo.list(filter, CSV_MAX_ROWS, 0);
-      sendCsv(res, 'downloads.csv',
+      sendCsv(req, res, 'downloads.csv',
         ['started_at', 'finished_at', 'release_id', 'version', 'filename', 'ip', 'http_status', 'outcome', 'counted', 'bytes_sent', 'range', 'user_agent'],
         rows.map((r) => [r.startedAt, r.finishedAt ?? '', r.releaseId ?? '', r.version ?? '', r.filename, r.ip, r.httpStatus, r.outcome, r.counted ? 1 : 0, r.bytesSent, r.rangeHeader ?? '', r.userAgent]));
       return;

@@ -20,7 +20,8 @@ import { flash } from '../../http/flash.js';
 import { fieldErrors, singleLine } from '../../http/text-fields.js';
 import type { AdminDeps } from '../context.js';
 import { AdminRechargesRepository } from '../recharges/recharges.repository.js';
-import { adminOnly, confirmed, pager, parseListQuery, queryString, sendCsv, staffOnly } from '../shared.js';
+import { adminOnly, confirmed, pager, parseListQuery, queryString, staffOnly } from '../shared.js';
+import { sendCsv } from '../../http/csv.js';
 import { AdminInstallationsRepository, INSTALLATION_SORTS, type InstallationRow, type PartnerRef } from './installations.repository.js';
 
 const E = (k: string) => `admin-installations:errors.${k}`;
@@ -70,7 +71,7 @@ export function createAdminInstallationsRouter(deps: AdminDeps): Router {
     const filter = { q: q.q, owner: q.params.owner ?? '' };
     if (q.csv) {
       const rows = await repo.list(filter, q.sort, q.dir, 100_000, 0);
-      sendCsv(res, 'installations.csv', ['id', 'installation_code', 'customer', 'partner_email', 'partner_ref', 'total_units', 'recharge_count', 'last_serial', 'created_at', 'updated_at'],
+      sendCsv(req, res, 'installations.csv', ['id', 'installation_code', 'customer', 'partner_email', 'partner_ref', 'total_units', 'recharge_count', 'last_serial', 'created_at', 'updated_at'],
         rows.map((i) => [i.id, formatInstallationCode(i.code), i.customer, i.ownerEmail, i.ownerRef ?? '', i.totalUnits, i.rechargeCount, i.lastSerial, i.createdAt, i.updatedAt]));
       return;
     }

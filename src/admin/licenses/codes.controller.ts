@@ -9,7 +9,8 @@ import { actorOf } from '../../http/actor.js';
 import { NotFoundError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import type { AdminDeps } from '../context.js';
-import { pager, parseListQuery, queryString, routeId, sendCsv } from '../shared.js';
+import { pager, parseListQuery, queryString, routeId } from '../shared.js';
+import { sendCsv } from '../../http/csv.js';
 import { ActivationCodesRepository, PAID_LICENSE_TYPES, type Batch } from './codes.repository.js';
 import { AdminProductsRepository } from './products.repository.js';
 import { DEFAULT_DURATION, parseBatch, typed } from './schemas.js';
@@ -68,7 +69,7 @@ export function createActivationCodesController(deps: AdminDeps) {
       const used = usedParam === 'yes' ? true : usedParam === 'no' ? false : null;
       if (q.csv) {
         const { rows } = await repo.codes(batch.id, used, batch.size, 0);
-        return sendCsv(res, `activation-codes-${batch.id}.csv`, ['code', 'used_at', 'machine_id', 'license_id'],
+        return sendCsv(req, res, `activation-codes-${batch.id}.csv`, ['code', 'used_at', 'machine_id', 'license_id'],
           rows.map((r) => [r.code, r.usedAt ?? '', r.machineId ?? '', r.licensePublicId ?? '']));
       }
       const { rows, total } = await repo.codes(batch.id, used, q.perPage, q.offset);

@@ -11,7 +11,8 @@ import { actorOf } from '../../http/actor.js';
 import { NotFoundError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import type { AdminDeps } from '../context.js';
-import { confirmed, pager, parseListQuery, queryString, routeId, sendCsv } from '../shared.js';
+import { confirmed, pager, parseListQuery, queryString, routeId } from '../shared.js';
+import { sendCsv } from '../../http/csv.js';
 import { AdminLicensesRepository, LICENSE_SORTS, LICENSE_STATES, LICENSE_TYPES, type License, type LicenseState } from './licenses.repository.js';
 import { AdminProductsRepository } from './products.repository.js';
 import { parseExtend, parseReason, typed } from './schemas.js';
@@ -111,7 +112,7 @@ export function createAdminLicensesController(deps: AdminDeps) {
       const filter = { q: q.q, product: pick('product', all.map((p) => p.code)), state: pick('state', LICENSE_STATES), type: pick('type', LICENSE_TYPES) };
       if (q.csv) {
         const { rows } = await repo.list(filter, q.sort, q.dir, CSV_MAX_ROWS, 0);
-        return sendCsv(res, 'licenses.csv', CSV_COLUMNS, rows.map((r) => [
+        return sendCsv(req, res, 'licenses.csv', CSV_COLUMNS, rows.map((r) => [
           r.publicId, r.productCode, r.machineId, r.email, r.type, r.state, r.stateReason ?? '', r.issuedAt, r.expiresAt ?? '',
           r.lastValidatedAt ?? '', r.lastHeartbeatAt ?? '', r.appVersion, r.osInfo, r.ip,
         ]));

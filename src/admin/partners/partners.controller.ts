@@ -10,7 +10,8 @@ import { actorOf } from '../../http/actor.js';
 import { AppError, ERR, ForbiddenError, NotFoundError, ValidationError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import type { AdminDeps } from '../context.js';
-import { confirmed, isConfirmation, pager, parseListQuery, queryString, sendCsv } from '../shared.js';
+import { confirmed, isConfirmation, pager, parseListQuery, queryString } from '../shared.js';
+import { sendCsv } from '../../http/csv.js';
 import { PARTNER_SORTS } from './partners.repository.js';
 import { balanceReference, balanceSchema, closeSchema, parseAction, roleSchema, suspendSchema, typed } from './partners.schemas.js';
 import { AdminPartnersService, allows, type Transition } from './partners.service.js';
@@ -86,7 +87,7 @@ export function createAdminPartnersController(deps: AdminDeps) {
       const filter = { q: q.q, state };
       if (q.csv) {
         const { rows } = await service.repo.list(filter, q.sort, q.dir, CSV_MAX_ROWS, 0);
-        return sendCsv(res, 'partners.csv', CSV_COLUMNS, rows.map((r) => [
+        return sendCsv(req, res, 'partners.csv', CSV_COLUMNS, rows.map((r) => [
           r.id, r.publicRef ?? '', r.company, r.name, r.email, r.phone, r.country, r.state, r.balance, r.createdAt, r.lastLoginAt ?? '',
         ]));
       }

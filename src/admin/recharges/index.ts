@@ -18,7 +18,8 @@ import { AppError, ERR, NotFoundError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import { fieldErrors, singleLine } from '../../http/text-fields.js';
 import type { AdminDeps } from '../context.js';
-import { adminOnly, confirmed, pager, parseListQuery, queryString, sendCsv, staffOnly } from '../shared.js';
+import { adminOnly, confirmed, pager, parseListQuery, queryString, staffOnly } from '../shared.js';
+import { sendCsv } from '../../http/csv.js';
 import { AdminRechargesRepository, RECHARGE_SORTS, type AdminRecharge, type AdminRechargeFilter } from './recharges.repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -62,7 +63,7 @@ export function createAdminRechargesRouter(deps: AdminDeps): Router {
     const filter: AdminRechargeFilter = { q: q.q, partner: q.params.partner ?? '', state, delivered, from: q.from, before: q.toExclusive };
     if (q.csv) {
       const rows = await repo.list(filter, q.sort, q.dir, 100_000, 0);
-      sendCsv(res, 'recharges.csv', CSV_COLUMNS, rows.map((r) => [
+      sendCsv(req, res, 'recharges.csv', CSV_COLUMNS, rows.map((r) => [
         r.issuedAt, r.id, r.partnerEmail, r.customer, formatInstallationCode(r.installationCode), r.serial, r.units, r.state, r.deliveredAt ?? '', r.revokedAt ?? '', r.sha256,
       ]));
       return;

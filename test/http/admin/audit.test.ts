@@ -8,27 +8,7 @@ import { AuditRepository } from '../../../src/audit/audit.repository.js';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, REPO_ROOT, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
-
-/** RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF) → records keyed by the header row. */
-function parseCsv(csv: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < csv.length; i++) {
-    const c = csv[i]!;
-    if (quoted) {
-      if (c === '"' && csv[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && csv[i + 1] === '\n') i++;
-      row.push(field); rows.push(row); row = []; field = '';
-    } else field += c;
-  }
-  if (field || row.length) { row.push(field); rows.push(row); }
-  const [header, ...data] = rows;
-  return data.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])));
-}
+import { csvBody, parseCsv } from '../../helpers/csv.js';
 
 const text = (html: string): string => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 const actor = (email: string, ip: string): Actor => ({ id: null, email, ip, userAgent: 'Test/1.0' });
@@ -89,9 +69,9 @@ describe('admin audit log', function () {
   });
 
   it('exports the filtered rows as CSV, formulas defused', async () => {
-    const res = await support.get('/admin/audit?actor=bob&format=csv').expect(200).expect('Content-Type', /text\/csv/);
+    const res = await support.get('/admin/audit?actor=bob&format=csv&sep=comma').expect(200).expect('Content-Type', /text\/csv/);
     expect(res.headers['content-disposition']).to.match(/^attachment; filename="?audit-2026-11-22\.csv"?$/);
-    const rows = parseCsv(res.text);
+    const rows = parseCsv(csvBody(res));
     expect(Object.keys(rows[0]!)).to.deep.equal(['created_at', 'actor_email', 'action', 'target_type', 'target_id', 'summary', 'ip', 'user_agent']);
     expect(rows).to.have.length(2);
     expect(rows[0]).to.deep.equal({
@@ -99,7 +79,7 @@ describe('admin audit log', function () {
       target_id: 'b8d3c1a2-0000-4000-8000-000000000001', summary: '\'=HYPERLINK("http://evil")', ip: '198.51.100.8', user_agent: 'Test/1.0',
     });
     expect(rows[1]).to.include({ action: 'account.reactivated', summary: 'suspended → active' });
-    const all = parseCsv((await admin.get('/admin/audit?format=csv').expect(200)).text);
+    const all = parseCsv(csvBody(await admin.get('/admin/audit?format=csv').expect(200)), ';');
     expect(all).to.have.length(Number((await ctx.db('audit_log').count({ n: '*' }).first())!.n));
   });
 

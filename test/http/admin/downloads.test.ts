@@ -4,6 +4,7 @@ import request from 'supertest';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
+import { csvLines } from '../../helpers/csv.js';
 
 const FILE = 'artisan-nd_0.1.0_all.deb';
 
@@ -70,10 +71,10 @@ describe('admin downloads', function () {
   });
 
   it('exports the filtered log as CSV', async () => {
-    const res = await admin.get('/admin/downloads?ip=203.0.113.5&format=csv').expect(200);
+    const res = await admin.get('/admin/downloads?ip=203.0.113.5&format=csv&sep=comma').expect(200);
     expect(res.headers['content-type']).to.contain('text/csv');
     expect(res.headers['content-disposition']).to.contain('downloads.csv');
-    const lines = res.text.trim().split('\n');
+    const lines = csvLines(res);
     expect(lines[0]).to.equal('started_at,finished_at,release_id,version,filename,ip,http_status,outcome,counted,bytes_sent,range,user_agent');
     expect(lines).to.have.length(4);
     expect(lines.filter((l) => l.includes(',429,refused,0,'))).to.have.length(1);

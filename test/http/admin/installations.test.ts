@@ -4,6 +4,7 @@ import { createAccount, loginAgent, request } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { csrfFrom, type Agent } from '../../helpers/forms.js';
 import { credit, newInstallation, postConfirmed, prepare, recharge, type TestInstallation } from '../../helpers/recharge.js';
+import { csvLines } from '../../helpers/csv.js';
 
 describe('admin installations', function () {
   let ctx: TestContext;
@@ -44,8 +45,8 @@ describe('admin installations', function () {
     expect((await admin.get(`/admin/installations?owner=${oldId}`).expect(200)).text).to.contain('Boulangerie Martin').and.not.contain('Garage Dupont');
     const ref = (await ctx.db('accounts').where({ id: oldId }).first('public_ref')).public_ref as string;
     expect((await admin.get(`/admin/installations?owner=${ref.toLowerCase()}`).expect(200)).text).to.contain('Boulangerie Martin').and.not.contain('Garage Dupont');
-    const csv = await admin.get('/admin/installations?format=csv&sort=units&dir=desc').expect(200).expect('Content-Type', /text\/csv/);
-    const lines = csv.text.trim().split('\n');
+    const csv = await admin.get('/admin/installations?format=csv&sep=comma&sort=units&dir=desc').expect(200).expect('Content-Type', /text\/csv/);
+    const lines = csvLines(csv);
     expect(lines[0]).to.equal('id,installation_code,customer,partner_email,partner_ref,total_units,recharge_count,last_serial,created_at,updated_at');
     expect(lines[1]).to.contain(`${inst.formatted},Boulangerie Martin,inst-old@example.fr,${ref},20,2,2,`);
     expect(lines).to.have.length(3);

@@ -91,7 +91,7 @@ describe('issue 5 acceptance: an admin from the CLI manages a partner and publis
     const actions = ['balance.credit', 'admin.partner.suspended', 'release.uploaded', 'release.published', 'release.marked_latest'];
     const audit = await admin.get('/admin/audit?actor=direction').expect(200);
     for (const a of actions) expect(audit.text, a).to.contain(a);
-    const csv = await admin.get('/admin/audit?actor=direction&format=csv').expect(200);
+    const csv = await admin.get('/admin/audit?actor=direction&format=csv&sep=comma').expect(200);
     expect(csv.headers['content-type']).to.contain('text/csv');
     for (const a of actions) expect(csv.text, a).to.match(new RegExp(`direction@artisan-nd\\.test,${a.replace('.', '\\.')},`));
     expect(csv.text).to.contain('Prélèvement rejeté');

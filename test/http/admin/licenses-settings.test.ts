@@ -7,6 +7,7 @@ import { parseActivationCode } from '../../../src/licenses/activation-code.js';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
+import { csvLines } from '../../helpers/csv.js';
 
 async function staffAgent(ctx: TestContext, role: Exclude<Role, 'partner'>, email = `${role}@artisan-nd.test`): Promise<Agent> {
   await createAccount(ctx, email, role);
@@ -88,10 +89,10 @@ describe('admin license settings', function () {
       expect(used).to.contain('1 résultat').and.contain(codes[1]!.code).and.not.contain(codes[0]!.code);
       expect((await admin.get(`/admin/activation-codes/${String(batch.id)}?used=no&page=2`).expect(200)).text).to.contain(codes[59]!.code);
 
-      const csv = await admin.get(`/admin/activation-codes/${String(batch.id)}?format=csv`).expect(200);
+      const csv = await admin.get(`/admin/activation-codes/${String(batch.id)}?format=csv&sep=comma`).expect(200);
       expect(csv.headers['content-type']).to.match(/^text\/csv/);
       expect(csv.headers['content-disposition']).to.contain(`activation-codes-${String(batch.id)}.csv`);
-      const lines = csv.text.trim().split('\n');
+      const lines = csvLines(csv);
       expect(lines[0]).to.equal('code,used_at,machine_id,license_id');
       expect(lines).to.have.length(61);
       expect(lines[1]).to.equal(`${codes[0]!.code},,,`);

@@ -5,6 +5,7 @@ import type { Role } from '../../../src/accounts/index.js';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
+import { csvLines } from '../../helpers/csv.js';
 
 const DAY = 86_400_000;
 const REASON_REQUIRED = 'Indiquez un motif.';
@@ -98,9 +99,9 @@ describe('admin licenses', function () {
       const byEmail = (await support.get('/admin/licenses?sort=email&dir=asc').expect(200)).text;
       expect(byEmail.indexOf('marie@imprimerie.fr')).to.be.lessThan(byEmail.indexOf('paul@boulangerie.fr'));
 
-      const csv = await support.get('/admin/licenses?state=active&format=csv').expect(200);
+      const csv = await support.get('/admin/licenses?state=active&format=csv&sep=comma').expect(200);
       expect(csv.headers['content-type']).to.match(/^text\/csv/);
-      const lines = csv.text.trim().split('\n');
+      const lines = csvLines(csv);
       expect(lines[0]).to.equal('license_id,product,machine_id,email,license_type,state,state_reason,issued_at,expires_at,last_validated_at,last_heartbeat_at,app_version,os_info,ip');
       expect(lines).to.have.length(2);
       expect(lines[1]).to.contain(`,easyfacture,${machine},marie@imprimerie.fr,trial,active,,2026-11-22T10:00:00.000Z,2026-12-22T10:00:00.000Z,`);

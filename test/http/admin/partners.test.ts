@@ -6,6 +6,7 @@ import { createAccount, csrfOf, linkIn, loginAgent, PASSWORD, request, waitMail 
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { formAgent, type Agent } from '../../helpers/forms.js';
 import { credit, newInstallation, recharge } from '../../helpers/recharge.js';
+import { csvLines } from '../../helpers/csv.js';
 
 /** A logged-in staff agent (account created on the fly). */
 async function staffAgent(ctx: TestContext, role: Exclude<Role, 'partner'>, email = `${role}@artisan-nd.test`): Promise<Agent> {
@@ -116,10 +117,10 @@ describe('admin partners', function () {
       await partner(ctx, { email: 'paul@boulangerie.fr', company: 'Boulangerie Martin', state: 'suspended' });
       await credit(ctx, a, 25);
       const support = await staffAgent(ctx, 'support');
-      const res = await support.get('/admin/partners?state=active&format=csv').expect(200);
+      const res = await support.get('/admin/partners?state=active&format=csv&sep=comma').expect(200);
       expect(res.headers['content-type']).to.match(/^text\/csv/);
       expect(res.headers['content-disposition']).to.contain('partners.csv');
-      const lines = res.text.trim().split('\n');
+      const lines = csvLines(res);
       expect(lines[0]).to.equal('id,public_ref,company,name,email,phone,country,state,balance,created_at,last_login_at');
       expect(lines).to.have.length(2);
       expect(lines[1]).to.equal(`${a},PTN-${String(a).padStart(4, '0')},Imprimerie Durand,Marie Durand,marie@imprimerie.fr,0102030405,FR,active,25,2026-11-22T10:00:00.000Z,`);

@@ -8,6 +8,7 @@ import { createAccount, loginAgent, request } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { csrfFrom, type Agent } from '../../helpers/forms.js';
 import { binary, credit, newInstallation, postConfirmed, prepare, recharge, type TestInstallation } from '../../helpers/recharge.js';
+import { csvLines } from '../../helpers/csv.js';
 
 const count = async (ctx: TestContext, table: string) => Number((await ctx.db(table).count({ n: '*' }).first())!.n);
 
@@ -49,8 +50,8 @@ describe('admin recharges', function () {
     expect((await admin.get('/admin/recharges?from=2026-11-23').expect(200)).text).to.contain('Aucun résultat pour ces filtres.');
     expect((await admin.get('/admin/recharges?from=2026-11-22&to=2026-11-22').expect(200)).text).to.contain('2 résultats');
 
-    const csv = await admin.get('/admin/recharges?format=csv&partner=rech-partner@example.fr').expect(200).expect('Content-Type', /text\/csv/);
-    const lines = csv.text.trim().split('\n');
+    const csv = await admin.get('/admin/recharges?format=csv&sep=comma&partner=rech-partner@example.fr').expect(200).expect('Content-Type', /text\/csv/);
+    const lines = csvLines(csv);
     expect(lines[0]).to.equal('issued_at,id,partner_email,customer,installation_code,serial,units,state,delivered_at,revoked_at,sha256');
     expect(lines).to.have.length(2);
     expect(lines[1]).to.match(new RegExp(`^2026-11-22T10:00:00.000Z,${first},rech-partner@example.fr,Boulangerie Martin,${inst.formatted},1,10,issued,2026-11-22T10:00:00.000Z,,[0-9a-f]{64}$`));

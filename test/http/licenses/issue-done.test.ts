@@ -35,7 +35,7 @@ describe('issue 6 acceptance: a desktop client and an admin', function () {
     const generated = await admin.post('/admin/activation-codes').type('form')
       .send({ _csrf: await csrfOf(admin, '/admin/activation-codes'), product: 'easyfacture', type: 'annual', duration_days: '', count: '3', note: 'Salon 2026' });
     expect(generated.status, generated.text.slice(0, 300)).to.equal(303);
-    const csv = await admin.get(`${String(generated.headers.location)}?format=csv`).expect(200);
+    const csv = await admin.get(`${String(generated.headers.location)}?format=csv&sep=comma`).expect(200);
     const code = /^([2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}),/m.exec(csv.text)?.[1];
     expect(code, csv.text).to.be.a('string');
 
