@@ -49,7 +49,7 @@ export class AccountsService {
     const passwordHash = await hashPassword(input.password);
     const existing = await this.repo.byEmail(input.email);
     if (existing) {
-      await audit.record(from, 'account.register_existing', { type: 'account', id: existing.id });
+      await audit.record(db, from, 'account.register_existing', { type: 'account', id: existing.id });
       if (existing.state === 'pending_verification') await this.sendVerification(existing);
       else mails.sendLater('already_registered', existing.email, existing.locale, '/subscription/login');
       return;
@@ -60,7 +60,7 @@ export class AccountsService {
         email: input.email, passwordHash, role: 'partner', state: 'pending_verification', company: input.company, name: input.name,
         phone: input.phone, country: input.country, locale, termsAcceptedAt: now, verifiedAt: null,
       }, now);
-      await audit.record({ ...from, id: created.id, email: created.email }, 'account.registered', { type: 'account', id: created.id }, created.publicRef ?? '', trx);
+      await audit.record(trx, { ...from, id: created.id, email: created.email }, 'account.registered', { type: 'account', id: created.id }, { ref: created.publicRef ?? '' });
       return created;
     });
     await this.sendVerification(account);
@@ -89,7 +89,7 @@ export class AccountsService {
     if (account.state !== 'pending_verification') return false;
     const token = await this.deps.db.transaction(async (trx) => {
       const issued = await this.issueToken(account, 'verify', VERIFY_TTL_SECONDS, this.repo.with(trx));
-      await this.deps.audit.record(from, action, { type: 'account', id: account.id }, account.email, trx);
+      await this.deps.audit.record(trx, from, action, { type: 'account', id: account.id }, { email: account.email });
       return issued;
     });
     this.deps.mails.sendLater('verify', account.email, account.locale, `/subscription/verify?token=${token}`, { hours: 24 });
@@ -105,7 +105,7 @@ export class AccountsService {
     if (account.state === 'closed') return false;
     const token = await this.deps.db.transaction(async (trx) => {
       const issued = await this.issueToken(account, 'reset', RESET_TTL_SECONDS, this.repo.with(trx));
-      await this.deps.audit.record(from, action, { type: 'account', id: account.id }, account.email, trx);
+      await this.deps.audit.record(trx, from, action, { type: 'account', id: account.id }, { email: account.email });
       return issued;
     });
     this.deps.mails.sendLater('reset', account.email, account.locale, `/subscription/reset?token=${token}`, { minutes: 30 });
@@ -134,7 +134,7 @@ export class AccountsService {
       if (check.account.state === 'pending_verification') {
         await this.repo.with(trx).update(check.account.id, { state: 'active', verified_at: now.toISOString() }, now);
       }
-      await this.deps.audit.record({ ...from, id: check.account.id, email: check.account.email }, 'account.verified', { type: 'account', id: check.account.id }, '', trx);
+      await this.deps.audit.record(trx, { ...from, id: check.account.id, email: check.account.email }, 'account.verified', { type: 'account', id: check.account.id });
       return true;
     });
     return used ? check : { ok: false, reason: 'used' };
@@ -144,7 +144,7 @@ export class AccountsService {
   async resendVerification(email: string, from: Actor): Promise<void> {
     const account = await this.repo.byEmail(email);
     if (account?.state !== 'pending_verification') return;
-    await this.deps.audit.record(from, 'account.verification_resent', { type: 'account', id: account.id });
+    await this.deps.audit.record(this.deps.db, from, 'account.verification_resent', { type: 'account', id: account.id });
     await this.sendVerification(account);
   }
 
@@ -153,11 +153,11 @@ export class AccountsService {
     const account = await this.repo.byEmail(email);
     if (!account || account.state === 'closed') {
       // The same kind of work as for a known address (a write), so timing tells little.
-      await this.deps.audit.record(from, 'password.reset_requested_unknown', null);
+      await this.deps.audit.record(this.deps.db, from, 'password.reset_requested_unknown', null);
       return;
     }
     const token = await this.issueToken(account, 'reset', RESET_TTL_SECONDS);
-    await this.deps.audit.record(from, 'password.reset_requested', { type: 'account', id: account.id });
+    await this.deps.audit.record(this.deps.db, from, 'password.reset_requested', { type: 'account', id: account.id });
     this.deps.mails.sendLater('reset', account.email, account.locale, `/subscription/reset?token=${token}`, { minutes: 30 });
   }
 
@@ -170,7 +170,7 @@ export class AccountsService {
     const used = await this.deps.db.transaction(async (trx) => {
       if (!(await this.repo.with(trx).useToken(check.tokenId, now))) return false;
       await this.repo.with(trx).update(check.account.id, { password_hash: hash, failed_logins: 0, lockouts: 0, locked_until: null }, now);
-      await this.deps.audit.record({ ...from, id: check.account.id, email: check.account.email }, 'password.reset', { type: 'account', id: check.account.id }, '', trx);
+      await this.deps.audit.record(trx, { ...from, id: check.account.id, email: check.account.email }, 'password.reset', { type: 'account', id: check.account.id });
       return true;
     });
     if (!used) return { ok: false, reason: 'used' };
@@ -184,21 +184,21 @@ export class AccountsService {
     const now = this.deps.clock.now();
     await this.deps.db.transaction(async (trx) => {
       await this.repo.with(trx).update(account.id, fields, now);
-      await this.deps.audit.record(from, 'account.profile_changed', { type: 'account', id: account.id }, Object.keys(fields).join(','), trx);
+      await this.deps.audit.record(trx, from, 'account.profile_changed', { type: 'account', id: account.id }, { fields: Object.keys(fields).join(', ') });
     });
   }
 
   /** Change the password after checking the current one; ends the other sessions. False when the current one is wrong. */
   async changePassword(account: Account, current: string, next: string, keepSid: string, from: Actor): Promise<boolean> {
     if (!(await verifyPassword(account.passwordHash, current))) {
-      await this.deps.audit.record(from, 'password.change_refused', { type: 'account', id: account.id });
+      await this.deps.audit.record(this.deps.db, from, 'password.change_refused', { type: 'account', id: account.id });
       return false;
     }
     const hash = await hashPassword(next);
     const now = this.deps.clock.now();
     await this.deps.db.transaction(async (trx) => {
       await this.repo.with(trx).update(account.id, { password_hash: hash }, now);
-      await this.deps.audit.record(from, 'password.changed', { type: 'account', id: account.id }, '', trx);
+      await this.deps.audit.record(trx, from, 'password.changed', { type: 'account', id: account.id });
     });
     await this.deps.auth.endSessions(account.id, 'password_changed', keepSid);
     this.deps.mails.sendLater('password_changed', account.email, account.locale, '/subscription/forgot');
@@ -214,7 +214,7 @@ export class AccountsService {
       const account = await this.repo.with(trx).insert({
         email, passwordHash: hash, role, state: 'active', company: '', name: '', phone: '', country: '', locale: 'fr', termsAcceptedAt: null, verifiedAt: now,
       }, now);
-      await this.deps.audit.record(from, 'account.created', { type: 'account', id: account.id }, `role ${role}`, trx);
+      await this.deps.audit.record(trx, from, 'account.created', { type: 'account', id: account.id }, { role });
       return account;
     });
   }
@@ -226,7 +226,7 @@ export class AccountsService {
     const now = this.deps.clock.now();
     await this.deps.db.transaction(async (trx) => {
       await this.repo.with(trx).insertApiToken(account.id, hashToken(token), label, now);
-      await this.deps.audit.record(from, 'api_token.created', { type: 'account', id: account.id }, label, trx);
+      await this.deps.audit.record(trx, from, 'api_token.created', { type: 'account', id: account.id }, { label });
     });
     return token;
   }
@@ -237,7 +237,7 @@ export class AccountsService {
     return this.deps.db.transaction(async (trx) => {
       const token = await this.repo.with(trx).apiTokenById(id);
       if (!token || !(await this.repo.with(trx).revokeApiToken(id, now))) return false;
-      await this.deps.audit.record(from, 'api_token.revoked', { type: 'api_token', id }, `${token.label} (${token.ownerEmail})`, trx);
+      await this.deps.audit.record(trx, from, 'api_token.revoked', { type: 'api_token', id }, { label: token.label, email: token.ownerEmail });
       return true;
     });
   }

@@ -62,13 +62,13 @@ export class AuthService {
     const account = await this.accounts.byEmail(email);
     if (!account || account.state === 'closed') {
       await verifyDummy(password);
-      await this.deps.audit.record({ ...from, email: null }, 'login.failed', null, 'unknown or closed account');
+      await this.deps.audit.record(this.deps.db, { ...from, email: null }, 'login.failed', null, { context: 'unknown' });
       return { ok: false, reason: 'invalid' };
     }
     const locked = account.lockedUntil !== null && account.lockedUntil > now;
     const matches = await verifyPassword(account.passwordHash, password);
     if (locked) {
-      await this.deps.audit.record(from, 'login.refused_locked', { type: 'account', id: account.id });
+      await this.deps.audit.record(this.deps.db, from, 'login.refused_locked', { type: 'account', id: account.id });
       return { ok: false, reason: 'invalid' };
     }
     if (!matches) {
@@ -77,7 +77,7 @@ export class AuthService {
     }
     await this.accounts.update(account.id, { failed_logins: 0, lockouts: 0, locked_until: null }, now);
     if (account.state !== 'active') {
-      await this.deps.audit.record(from, 'login.refused_state', { type: 'account', id: account.id }, account.state);
+      await this.deps.audit.record(this.deps.db, from, 'login.refused_state', { type: 'account', id: account.id }, { state: account.state });
       return { ok: false, reason: account.state === 'suspended' ? 'suspended' : 'pending', account };
     }
     return { ok: true, account };
@@ -85,12 +85,12 @@ export class AuthService {
 
   private async fail(account: Account, from: Actor, now: Date): Promise<void> {
     const failures = await this.accounts.addFailedLogin(account.id);
-    await this.deps.audit.record(from, 'login.failed', { type: 'account', id: account.id }, `failure ${failures}`);
+    await this.deps.audit.record(this.deps.db, from, 'login.failed', { type: 'account', id: account.id }, { count: failures });
     if (failures < MAX_FAILED_LOGINS) return;
     const minutes = (LOCK_SECONDS / 60) * 2 ** account.lockouts;
     const until = new Date(now.getTime() + minutes * 60_000);
     await this.accounts.update(account.id, { failed_logins: 0, lockouts: account.lockouts + 1, locked_until: until.toISOString() }, now);
-    await this.deps.audit.record(from, 'account.locked', { type: 'account', id: account.id }, `${minutes} min after ${failures} failures`);
+    await this.deps.audit.record(this.deps.db, from, 'account.locked', { type: 'account', id: account.id }, { minutes, failures });
     this.deps.mails.sendLater('lockout', account.email, account.locale, '/subscription/forgot', { minutes });
   }
 
@@ -99,7 +99,7 @@ export class AuthService {
     const now = this.deps.clock.now();
     await this.sessionsRepo.insert({ sid, accountId: account.id, ip: from.ip ?? '', userAgent: from.userAgent ?? '' }, now);
     await this.accounts.update(account.id, { last_login_at: now.toISOString() }, now);
-    await this.deps.audit.record(from, 'login.succeeded', { type: 'account', id: account.id });
+    await this.deps.audit.record(this.deps.db, from, 'login.succeeded', { type: 'account', id: account.id });
     return now.getTime();
   }
 
@@ -150,6 +150,6 @@ export class AuthService {
   /** Log out: end the session record, audit it. */
   async logout(account: Account, sid: string, from: Actor): Promise<void> {
     await this.sessionsRepo.end(sid, 'logout', this.deps.clock.now());
-    await this.deps.audit.record(from, 'logout', { type: 'account', id: account.id });
+    await this.deps.audit.record(this.deps.db, from, 'logout', { type: 'account', id: account.id });
   }
 }

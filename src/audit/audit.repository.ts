@@ -14,10 +14,20 @@ export interface AuditEntry {
   action: string;
   targetType: string | null;
   targetId: string | null;
+  /** Rows written before `details` existed: their English text as stored; '' for newer rows. */
   summary: string;
+  /** The facts of the row (see AuditDetails), null for older rows. */
+  details: AuditDetails | null;
   ip: string | null;
   userAgent: string | null;
 }
+
+/**
+ * The parameters of an audit row's sentence (states, units, names, reasons
+ * typed by staff…), rendered in the reader's language by src/audit/audit-text.ts.
+ * `context` selects a variant of the sentence (i18next context).
+ */
+export type AuditDetails = Readonly<Record<string, string | number | boolean | null>>;
 
 export interface AuditRow extends AuditEntry {
   id: number;
@@ -46,6 +56,16 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+function parseDetails(v: unknown): AuditDetails | null {
+  if (typeof v !== 'string' || v === '') return null;
+  try {
+    const parsed = JSON.parse(v) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as AuditDetails) : null;
+  } catch {
+    return null;
+  }
+}
+
 function toRow(r: Record<string, unknown>): AuditRow {
   return {
     id: Number(r.id),
@@ -55,6 +75,7 @@ function toRow(r: Record<string, unknown>): AuditRow {
     targetType: (r.target_type as string | null) ?? null,
     targetId: (r.target_id as string | null) ?? null,
     summary: String(r.summary ?? ''),
+    details: parseDetails(r.details),
     ip: (r.ip as string | null) ?? null,
     userAgent: (r.user_agent as string | null) ?? null,
     createdAt: toDate(r.created_at),
@@ -72,6 +93,7 @@ export class AuditRepository {
       target_type: e.targetType,
       target_id: e.targetId,
       summary: e.summary.slice(0, 2000),
+      details: e.details ? JSON.stringify(e.details) : null,
       ip: e.ip,
       user_agent: e.userAgent?.slice(0, 512) ?? null,
       created_at: at.toISOString(),

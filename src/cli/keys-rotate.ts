@@ -15,7 +15,7 @@ try {
   const keys = new IssuerKeys(cli.db, systemClock, cli.config.paths.keys, cli.config.issuerKeyFile);
   await keys.init();
   const before = keys.active.kid.toString('hex');
-  const kid = await keys.rotate((trx, r) => cli.audit.record(SYSTEM_ACTOR, 'issuer_key.rotated', { type: 'issuer_key', id: r.after }, `${r.before} → ${r.after}`, trx));
+  const kid = await keys.rotate((trx, r) => cli.audit.record(trx, SYSTEM_ACTOR, 'issuer_key.rotated', { type: 'issuer_key', id: r.after }, { before: r.before, after: r.after }));
   console.log(`New active issuer key ${kid}; ${before} is retired (still verifies). Instances on this host pick it up within 30 s; on other hosts copy the key file into their subscription/keys/ and restart them.`);
 } catch (err) {
   console.error(`Not rotated: ${(err as Error).message}`);

@@ -145,7 +145,7 @@ export class LicensesService {
         const repo = this.repo.with(trx);
         const licenseId = await repo.insertLicense(fields, now);
         await repo.insertActivation(licenseId, input.machineId, 'trial', from.ip ?? '', now);
-        await this.deps.audit.record(from, 'license.trial_created', { type: 'license', id: licenseId }, `${product.code} trial, ${product.trialDays} days, machine ${input.machineId}, ${input.email}`, trx);
+        await this.deps.audit.record(trx, from, 'license.trial_created', { type: 'license', id: licenseId }, { product: product.code, days: product.trialDays, machine: input.machineId, email: input.email });
         return licenseId;
       });
     } catch (err) {
@@ -186,7 +186,7 @@ export class LicensesService {
       const licenseId = await repo.insertLicense(fields, now);
       await repo.linkCode(found.id, licenseId);
       await repo.insertActivation(licenseId, input.machineId, 'activation', from.ip ?? '', now);
-      await this.deps.audit.record(from, 'license.activated', { type: 'license', id: licenseId }, `${product.code} ${found.licenseType} with code ${code}, machine ${input.machineId}, ${input.email}`, trx);
+      await this.deps.audit.record(trx, from, 'license.activated', { type: 'license', id: licenseId }, { product: product.code, type: found.licenseType, code, machine: input.machineId, email: input.email });
       return licenseId;
     });
     const license: LicenseRow = { id, ...fields, state: 'active', stateReason: null, lastValidatedAt: null };
@@ -305,7 +305,7 @@ export class LicensesService {
       let n = 0;
       for (const l of await repo.unrevokedOfMachine(machineId)) {
         if (!(await repo.setState(l.id, 'revoked', reason, now))) continue;
-        await this.deps.audit.record(from, 'license.revoked', { type: 'license', id: l.id }, `${l.state} → revoked: ${reason}`, trx);
+        await this.deps.audit.record(trx, from, 'license.revoked', { type: 'license', id: l.id }, { from: l.state, to: 'revoked', reason, context: 'reason' });
         n += 1;
       }
       return n;

@@ -46,7 +46,7 @@ export class LedgerService {
       if (opts.refuseClosed && (await repo.accountState(accountId)) === 'closed') throw new ConflictError('Account closed', ERR.ACCOUNT_CLOSED);
       if (kind === 'debit' && before < units) throw new ConflictError('Balance too small', ERR.INSUFFICIENT_BALANCE, { balance: before });
       const after = await repo.append({ accountId, kind, units, reason, reference, actorId: actor.id, actorLabel: actor.email ?? actor.userAgent }, before, this.clock.now());
-      await this.audit.record(actor, `balance.${kind}`, { type: 'account', id: accountId }, `${units} units: ${reason.slice(0, 200)}`, trx);
+      await this.audit.record(trx, actor, `balance.${kind}`, { type: 'account', id: accountId }, { units, reason });
       return after;
     });
   }

@@ -137,7 +137,7 @@ export class RechargeService {
       await repo.insertRecharge({ id: input.confirmId, partnerId: partner.id, installationId: inst.id, serial, units: input.units, kid: issuer.kid.toString('hex'), file: bytes, sha256, issuedAt: now, expiresAt });
       await repo.recordRecharge(inst.id, serial, input.units, input.customer, now);
       await ledger.append({ accountId: partner.id, kind: 'debit', units: input.units, reason: `recharge ${code.slice(0, 10)}… serial ${serial}`, reference: input.confirmId, actorId: actor.id, actorLabel: actor.email }, balance, now);
-      await this.deps.audit.record(actor, 'recharge.created', { type: 'recharge', id: input.confirmId }, `${input.units} units, installation ${code}, serial ${serial}`, trx);
+      await this.deps.audit.record(trx, actor, 'recharge.created', { type: 'recharge', id: input.confirmId }, { units: input.units, code, serial });
       return bytes;
     });
     if (file) await this.deps.store.write(input.confirmId, file);
@@ -168,7 +168,7 @@ export class RechargeService {
     if (r.state === 'revoked') return null;
     const issued = await this.deps.db.transaction(async (trx) => {
       const ids = await new RechargesRepository(trx).markDelivered([r.id], this.deps.clock.now());
-      if (staff && ids.has(r.id)) await this.deps.audit.record(staff, 'recharge.key_downloaded', { type: 'recharge', id: r.id }, `serial ${r.serial}, ${r.units} units, by staff`, trx);
+      if (staff && ids.has(r.id)) await this.deps.audit.record(trx, staff, 'recharge.key_downloaded', { type: 'recharge', id: r.id }, { serial: r.serial, units: r.units });
       return ids;
     });
     return issued.has(r.id) ? this.keyFile(r) : null;
@@ -210,8 +210,8 @@ export class RechargeService {
       const balance = await ledger.balance(r.partnerId);
       await ledger.append({ accountId: r.partnerId, kind: 'credit', units: r.units, reason: `Revoked recharge ${id}: ${reason}`, reference: id, actorId: actor.id, actorLabel: actor.email }, balance, now);
       const owner = await new AccountsRepository(trx).byId(r.partnerId);
-      await this.deps.audit.record(actor, 'recharge.revoked', { type: 'recharge', id },
-        `issued → revoked; ${r.units} units credited back to ${owner?.email ?? `#${r.partnerId}`} (installation ${r.installationCode.slice(0, 10)}…, serial ${r.serial}): ${reason.slice(0, 200)}`, trx);
+      await this.deps.audit.record(trx, actor, 'recharge.revoked', { type: 'recharge', id },
+        { units: r.units, owner: owner?.email ?? `#${r.partnerId}`, code: `${r.installationCode.slice(0, 10)}…`, serial: r.serial, reason });
     });
     await this.deps.store.markRevoked(id);
     return (await this.repo.rechargeById(id))!;

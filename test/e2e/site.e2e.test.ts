@@ -194,7 +194,7 @@ describe('browser: a visitor downloads artisan_nd', function () {
     // The audit log shows it.
     await admin.goto(`${base}/admin/audit?action=admin.partner.suspended`);
     const audit = await admin.textContent('main');
-    expect(audit).to.contain('admin.partner.suspended').and.contain('Abonnement impayé').and.contain('chef@artisan-nd.test');
+    expect(audit).to.contain('Partenaire suspendu').and.contain('actif → suspendu').and.contain('Abonnement impayé').and.contain('chef@artisan-nd.test');
     expect(await admin.getAttribute('main table a[href^="/admin/partners/"]', 'href')).to.equal(`/admin/partners/${partnerId}`);
     await partner.close();
     await admin.close();

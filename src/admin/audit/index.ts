@@ -11,7 +11,7 @@
  * method, and the database refuses both (migration 20261122030400_audit-log-append-only).
  */
 import { Router, type Request, type Response } from 'express';
-import type { AuditRow, AuditSearch } from '../../audit/index.js';
+import { auditAction, auditSummary, withAuditText, type AuditRow, type AuditSearch } from '../../audit/index.js';
 import { NotFoundError } from '../../errors/index.js';
 import { streamCsv } from '../../http/csv.js';
 import type { AdminDeps } from '../context.js';
@@ -44,17 +44,18 @@ function searchOf(params: Record<string, string>, from: Date | null, before: Dat
 }
 
 export function createAdminAuditRouter(deps: AdminDeps): Router {
-  const repo = deps.audit.repo;
   const router = Router();
 
   router.get('/admin/audit', staffOnly, async (req: Request, res: Response) => {
     const q = parseListQuery(req.query as Record<string, unknown>, ['created'], FILTERS);
     const search = searchOf(q.params, q.from, q.toExclusive);
-    if (q.csv) return sendAuditCsv(req, res, repo.scan(search, CSV_MAX_ROWS), deps.clock.now());
-    const [rows, total, actions, targetTypes] = await Promise.all([repo.search(search, q.offset, q.perPage), repo.count(search), repo.actions(), repo.targetTypes()]);
+    if (q.csv) return sendAuditCsv(req, res, deps.audit.scan(search, CSV_MAX_ROWS), deps.clock.now());
+    const [{ rows: found, total }, { actions, targetTypes }] = await Promise.all([deps.audit.search(search, q.offset, q.perPage), deps.audit.vocabulary()]);
+    const rows = found.map((r) => withAuditText(req.t, r));
     const prefixes = [...new Set(actions.filter((a) => a.includes('.')).map((a) => `${a.slice(0, a.indexOf('.'))}.*`))];
     res.render('admin/audit/list', {
       title: req.t('admin-audit:list.title'), rows, total, query: q, actions, prefixes, targetTypes, targetHref,
+      actionLabel: (a: string) => auditAction(req.t, a),
       filtered: FILTERS.some((f) => q.params[f]) || Boolean(q.from || q.toExclusive),
       pg: pager(q, total, '/admin/audit'), csvHref: `/admin/audit${queryString(q.params, { format: 'csv' })}`,
     });
@@ -62,8 +63,9 @@ export function createAdminAuditRouter(deps: AdminDeps): Router {
 
   router.get('/admin/audit/:id', staffOnly, async (req: Request, res: Response) => {
     const raw = String(req.params.id);
-    const row = /^[1-9]\d{0,9}$/.test(raw) && Number(raw) <= 2_147_483_647 ? await repo.byId(Number(raw)) : null;
-    if (!row) throw new NotFoundError('no such audit row');
+    const found = /^[1-9]\d{0,9}$/.test(raw) && Number(raw) <= 2_147_483_647 ? await deps.audit.byId(Number(raw)) : null;
+    if (!found) throw new NotFoundError('no such audit row');
+    const row = withAuditText(req.t, found);
     res.render('admin/audit/show', { title: req.t('admin-audit:show.title', { id: row.id }), row, href: targetHref(row.targetType, row.targetId) });
   });
   return router;
@@ -73,7 +75,7 @@ export function createAdminAuditRouter(deps: AdminDeps): Router {
 async function sendAuditCsv(req: Request, res: Response, batches: AsyncGenerator<AuditRow[]>, now: Date): Promise<void> {
   async function* cells(): AsyncGenerator<unknown[][]> {
     for await (const rows of batches) {
-      yield rows.map((r) => [r.createdAt, r.actorEmail ?? '', r.action, r.targetType ?? '', r.targetId ?? '', r.summary, r.ip ?? '', r.userAgent ?? '']);
+      yield rows.map((r) => [r.createdAt, r.actorEmail ?? '', r.action, r.targetType ?? '', r.targetId ?? '', auditSummary(req.t, r), r.ip ?? '', r.userAgent ?? '']);
     }
   }
   await streamCsv(req, res, `audit-${now.toISOString().slice(0, 10)}.csv`, CSV_COLUMNS, cells());

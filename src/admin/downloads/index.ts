@@ -84,7 +84,7 @@ export function createAdminDownloadsRouter(deps: AdminDeps): Router {
       await deps.db.transaction(async (trx) => {
         if (await blocks.with(trx).byIp(ip)) throw new ConflictError('already blocked', ERR.IP_ALREADY_BLOCKED);
         const id = await blocks.with(trx).insert({ ip, reason, createdBy: req.account?.id ?? null }, deps.clock.now());
-        await deps.audit.record(actorOf(req), 'download.ip_blocked', { type: 'download_block', id }, `${ip}: allowed → blocked (${reason})`, trx);
+        await deps.audit.record(trx, actorOf(req), 'download.ip_blocked', { type: 'download_block', id }, { ip, reason });
       });
     } catch (err) {
       if (err instanceof ConflictError) return renderBlocks(req, res, 409, values, { ip: 'admin-downloads:errors.already_blocked' });
@@ -105,7 +105,7 @@ export function createAdminDownloadsRouter(deps: AdminDeps): Router {
     })) return;
     await deps.db.transaction(async (trx) => {
       await blocks.with(trx).delete(id);
-      await deps.audit.record(actorOf(req), 'download.ip_unblocked', { type: 'download_block', id }, `${block.ip}: blocked → allowed (was: ${block.reason})`, trx);
+      await deps.audit.record(trx, actorOf(req), 'download.ip_unblocked', { type: 'download_block', id }, { ip: block.ip, reason: block.reason });
     });
     deps.downloads.blocksChanged();
     flash(req, 'success', 'admin-downloads:flash.unblocked', { ip: block.ip });

@@ -111,8 +111,8 @@ export function createAdminInstallationsRouter(deps: AdminDeps): Router {
         const current = await tx.byId(inst.id, true);
         if (!current || current.partnerId !== inst.partnerId) throw new ConflictError('owner changed meanwhile', ERR.OWNER_CHANGED);
         if (!(await tx.setOwner(inst.id, inst.partnerId, target.id, deps.clock.now()))) throw new ConflictError('owner changed meanwhile', ERR.OWNER_CHANGED);
-        await deps.audit.record(actor, 'installation.transferred', { type: 'installation', id: inst.id },
-          `${inst.code.slice(0, 10)}… (${inst.customer}) from ${inst.ownerEmail} to ${target.email}: ${parsed.data.reason}`, trx);
+        await deps.audit.record(trx, actor, 'installation.transferred', { type: 'installation', id: inst.id },
+          { code: `${inst.code.slice(0, 10)}…`, customer: inst.customer, before: inst.ownerEmail, after: target.email, reason: parsed.data.reason });
       });
     } catch (err) {
       if (err instanceof ConflictError) return renderShow(req, res, await load(inst.id), 409, values, { to: E(err.code === ERR.TARGET_INACTIVE ? 'target_inactive' : 'owner_changed') });

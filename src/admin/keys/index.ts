@@ -56,7 +56,7 @@ export function createAdminKeysRouter(deps: AdminDeps): Router {
       kid = await deps.keys.rotate(async (trx, r) => {
         // Another instance rotated since this form was shown: keep its key.
         if (r.before !== before) throw new ConflictError('the active issuer key changed meanwhile', ERR.ISSUER_KEY_CHANGED);
-        await deps.audit.record(actor, 'issuer_key.rotated', { type: 'issuer_key', id: r.after }, `${r.before} → ${r.after} (${r.before} retired, still verifies)`, trx);
+        await deps.audit.record(trx, actor, 'issuer_key.rotated', { type: 'issuer_key', id: r.after }, { before: r.before, after: r.after });
       });
     } catch (err) {
       if (err instanceof ConflictError) return stale();

@@ -53,8 +53,8 @@ export function createActivationCodesController(deps: AdminDeps) {
         const id = await repo.with(trx).insertBatch({
           productId: product.id, type: d.type, durationDays: d.durationDays, size: d.count, expiresAt: d.expiresAt, note: d.note, createdBy: req.account?.id ?? null,
         }, deps.clock.now());
-        const summary = `${d.count} codes ${product.code} ${d.type}${d.durationDays ? ` ${d.durationDays}d` : ''}${d.expiresAt ? ` until ${d.expiresAt.toISOString()}` : ''}`;
-        await deps.audit.record(actor, 'activation_batch.created', { type: 'activation_batch', id }, summary, trx);
+        const details = { count: d.count, product: product.code, type: d.type, days: d.durationDays, until_at: d.expiresAt?.toISOString() ?? null };
+        await deps.audit.record(trx, actor, 'activation_batch.created', { type: 'activation_batch', id }, details);
         return id;
       });
       flash(req, 'success', 'admin-licenses:flash.batch_created', { count: d.count, id: batchId });

@@ -6,6 +6,7 @@
  * give it back, then act in one transaction with their audit row, and
  * redirect. A license someone changed meanwhile answers 409 with a notice.
  */
+import { withAuditText } from '../../audit/index.js';
 import type { Request, Response } from 'express';
 import { actorOf } from '../../http/actor.js';
 import { NotFoundError } from '../../errors/index.js';
@@ -54,7 +55,7 @@ export function createAdminLicensesController(deps: AdminDeps) {
       deps.audit.list({ targetType: 'license', targetId: String(l.id) }, 100),
       deps.audit.list({ targetType: 'license', targetId: l.publicId }, 100),
     ]);
-    const audit = [...byId, ...byPublicId].sort((a, b) => b.id - a.id);
+    const audit = [...byId, ...byPublicId].sort((a, b) => b.id - a.id).map((r) => withAuditText(req.t, r));
     const role = req.account?.role;
     const now = deps.clock.now();
     res.status(status).render('admin/licenses/show', {
@@ -75,7 +76,7 @@ export function createAdminLicensesController(deps: AdminDeps) {
     const actor = actorOf(req);
     const done = await deps.db.transaction(async (trx) => {
       if (!(await repo.with(trx).transition(l.id, from, to, reason, deps.clock.now()))) return false;
-      await deps.audit.record(actor, action, { type: 'license', id: l.id }, `${l.state} → ${to}${reason ? `: ${reason}` : ''}`, trx);
+      await deps.audit.record(trx, actor, action, { type: 'license', id: l.id }, { from: l.state, to, reason: reason || null, context: reason ? 'reason' : null });
       return true;
     });
     if (!done) return render(req, res, 409, (await repo.byId(l.id)) ?? l, { notice: { key: 'admin-licenses:errors.state_changed' } });
@@ -150,8 +151,8 @@ export function createAdminLicensesController(deps: AdminDeps) {
         if (!current?.expiresAt) return null;
         const parsed = parseExtend(req.body, current.expiresAt, deps.clock.now());
         if (!parsed.ok || !(await repo.with(trx).setExpiry(l.id, parsed.data.expiresAt, deps.clock.now()))) return null;
-        const summary = `expires_at ${current.expiresAt.toISOString()} → ${parsed.data.expiresAt.toISOString()}: ${parsed.data.reason}`;
-        await deps.audit.record(actor, 'license.extended', { type: 'license', id: l.id }, summary, trx);
+        const details = { before_at: current.expiresAt.toISOString(), after_at: parsed.data.expiresAt.toISOString(), reason: parsed.data.reason };
+        await deps.audit.record(trx, actor, 'license.extended', { type: 'license', id: l.id }, details);
         return parsed.data.expiresAt;
       });
       if (!after) return render(req, res, 409, (await repo.byId(l.id)) ?? l, { notice: { key: 'admin-licenses:errors.state_changed' } });

@@ -56,7 +56,7 @@ export function createProductsController(deps: AdminDeps) {
         // Checked inside the transaction; the unique index settles a race between two admins (then a 500 is avoided below).
         if (await repo.with(trx).byCode(code)) return null;
         const newId = await repo.with(trx).insert(code, policy, deps.clock.now());
-        await deps.audit.record(actor, 'product.created', { type: 'product', id: newId }, `${code}: ${policySummary(policy)}`, trx);
+        await deps.audit.record(trx, actor, 'product.created', { type: 'product', id: newId }, { code, policy: policySummary(policy) });
         return newId;
       }).catch(async (err: unknown) => {
         if (await repo.byCode(code)) return null;
@@ -77,7 +77,7 @@ export function createProductsController(deps: AdminDeps) {
       const actor = actorOf(req);
       await deps.db.transaction(async (trx) => {
         await repo.with(trx).update(p.id, parsed.data, deps.clock.now());
-        await deps.audit.record(actor, 'product.updated', { type: 'product', id: p.id }, `${p.code}: ${policySummary(p)} → ${policySummary(parsed.data)}`, trx);
+        await deps.audit.record(trx, actor, 'product.updated', { type: 'product', id: p.id }, { code: p.code, before: policySummary(p), after: policySummary(parsed.data) });
       });
       deps.licenses.products.invalidate();
       flash(req, 'success', 'admin-licenses:flash.product_updated', { code: p.code });

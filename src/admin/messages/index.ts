@@ -70,8 +70,7 @@ export function createAdminMessagesRouter(deps: AdminDeps): Router {
       if (!message) throw new NotFoundError('no such message');
       const done = await new ContactRepository(trx).setHandled(id, handled ? actor.id : null, handled ? deps.clock.now() : null);
       if (done) {
-        await deps.audit.record(actor, handled ? 'message.handled' : 'message.unhandled', { type: 'message', id },
-          handled ? `unhandled → handled (from ${message.email})` : `handled → unhandled (from ${message.email})`, trx);
+        await deps.audit.record(trx, actor, handled ? 'message.handled' : 'message.unhandled', { type: 'message', id }, { email: message.email });
       }
       return done;
     });

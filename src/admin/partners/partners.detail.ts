@@ -6,6 +6,7 @@
  * carries a fresh one-time `confirm_id` (UUID) on every render. Re-rendered with field errors or a notice after a
  * refused action.
  */
+import { withAuditText } from '../../audit/index.js';
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Account } from '../../accounts/index.js';
@@ -55,7 +56,7 @@ export function createDetailRenderer(deps: AdminDeps) {
       recharges: recharges.rows,
       rechargesTotal: recharges.total,
       logins,
-      audit,
+      audit: audit.map((r) => withAuditText(req.t, r)),
       formatCode: formatInstallationCode,
       canAct,
       canChangeRole: me.role === 'superadmin' && me.id !== id,

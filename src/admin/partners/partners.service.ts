@@ -50,7 +50,7 @@ export class AdminPartnersService {
     return this.deps.db.transaction(async (trx) => {
       if (!(await this.repo.with(trx).transition(account.id, TRANSITIONS[t], to, fields, now))) return false;
       if (extra) await extra(trx);
-      await this.deps.audit.record(actor, `admin.partner.${action}`, { type: 'account', id: account.id }, `${account.state} → ${to}${note ? `: ${note}` : ''}`, trx);
+      await this.deps.audit.record(trx, actor, `admin.partner.${action}`, { type: 'account', id: account.id }, { from: account.state, to, note: note || null, context: note ? 'note' : null });
       return true;
     });
   }
@@ -90,7 +90,7 @@ export class AdminPartnersService {
     const now = this.deps.clock.now();
     const done = await this.deps.db.transaction(async (trx) => {
       if (!(await this.repo.with(trx).changeRole(account.id, account.role, role, now))) return false;
-      await this.deps.audit.record(actor, 'admin.partner.role_changed', { type: 'account', id: account.id }, `${account.role} → ${role}`, trx);
+      await this.deps.audit.record(trx, actor, 'admin.partner.role_changed', { type: 'account', id: account.id }, { from: account.role, to: role });
       return true;
     });
     if (done) await this.deps.auth.endSessions(account.id, 'role_changed');

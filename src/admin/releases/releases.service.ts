@@ -84,7 +84,7 @@ export class ReleasesAdminService {
         if (await repo.findByFilename(filename)) throw duplicate('admin-releases:errors.duplicate_file', { filename });
         const now = clock.now();
         const created = await repo.insert({ product, version: info.version, channel: CHANNEL, filename, sizeBytes: size, sha256, changelog, publishedAt: null, isLatest: false }, now);
-        await audit.record(actor, 'release.uploaded', { type: 'release', id: created.id }, `${filename} (${size} bytes, sha256 ${sha256})`, trx);
+        await audit.record(trx, actor, 'release.uploaded', { type: 'release', id: created.id }, { filename, size, sha256 });
         await this.link(tmpFile, target, filename);
         linked = true;
         return created;
@@ -132,7 +132,7 @@ export class ReleasesAdminService {
     return this.change(id, async (release, trx, now) => {
       if (release.publishedAt) return false;
       await this.repo.with(trx).setPublished(id, now, now);
-      await this.deps.audit.record(actor, 'release.published', { type: 'release', id }, `${release.filename}: unpublished → published`, trx);
+      await this.deps.audit.record(trx, actor, 'release.published', { type: 'release', id }, { filename: release.filename });
       return true;
     });
   }
@@ -142,7 +142,7 @@ export class ReleasesAdminService {
     return this.change(id, async (release, trx, now) => {
       if (!release.publishedAt) return false;
       await this.repo.with(trx).setPublished(id, null, now);
-      await this.deps.audit.record(actor, 'release.unpublished', { type: 'release', id }, `${release.filename}: published${release.isLatest ? ', latest' : ''} → unpublished`, trx);
+      await this.deps.audit.record(trx, actor, 'release.unpublished', { type: 'release', id }, { filename: release.filename, context: release.isLatest ? 'latest' : null });
       return true;
     });
   }
@@ -158,7 +158,7 @@ export class ReleasesAdminService {
       const repo = this.repo.with(trx);
       const previous = await repo.latestOf(release.product, release.channel);
       await repo.setLatest(release, now);
-      await this.deps.audit.record(actor, 'release.marked_latest', { type: 'release', id }, `latest ${release.product}: ${previous?.version ?? '—'} → ${release.version}`, trx);
+      await this.deps.audit.record(trx, actor, 'release.marked_latest', { type: 'release', id }, { product: release.product, before: previous?.version ?? '—', after: release.version });
       return true;
     });
   }
@@ -168,7 +168,7 @@ export class ReleasesAdminService {
     return this.change(id, async (release, trx, now) => {
       if (release.changelog === changelog) return false;
       await this.repo.with(trx).setChangelog(id, changelog, now);
-      await this.deps.audit.record(actor, 'release.changelog_edited', { type: 'release', id }, `${release.filename}: changelog ${release.changelog.length} → ${changelog.length} characters`, trx);
+      await this.deps.audit.record(trx, actor, 'release.changelog_edited', { type: 'release', id }, { filename: release.filename, before: release.changelog.length, after: changelog.length });
       return true;
     });
   }
@@ -188,7 +188,7 @@ export class ReleasesAdminService {
         if (!r) throw new NotFoundError('no such release');
         if (r.publishedAt) throw new ConflictError('published', ERR.RELEASE_PUBLISHED);
         await this.repo.with(trx).delete(id);
-        await this.deps.audit.record(actor, 'release.deleted', { type: 'release', id }, `${r.filename} (${r.version}, sha256 ${r.sha256}) deleted`, trx);
+        await this.deps.audit.record(trx, actor, 'release.deleted', { type: 'release', id }, { filename: r.filename, version: r.version, sha256: r.sha256 });
         const from = path.join(config.paths.downloads, r.filename);
         const to = path.join(config.paths.files, '.tmp', `deleted-${crypto.randomUUID()}.deb`);
         await fs.promises.mkdir(path.dirname(to), { recursive: true });

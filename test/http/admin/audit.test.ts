@@ -27,12 +27,15 @@ describe('admin audit log', function () {
     partnerId = await createAccount(ctx, 'audit-partner@example.fr');
     const audit = new AuditService(ctx.db, ctx.clock);
     ctx.clock.advance(-3 * 86400); // 2026-11-19
-    await audit.record(actor('alice@vendor.fr', '198.51.100.7'), 'account.suspended', { type: 'account', id: partnerId }, 'active → suspended: unpaid');
+    await audit.record(ctx.db, actor('alice@vendor.fr', '198.51.100.7'), 'admin.partner.suspended', { type: 'account', id: partnerId },
+      { from: 'active', to: 'suspended', note: 'unpaid', context: 'note' });
     ctx.clock.advance(86400); // 2026-11-20
-    await audit.record(actor('bob@vendor.fr', '198.51.100.8'), 'account.reactivated', { type: 'account', id: partnerId }, 'suspended → active');
-    await audit.record(actor('bob@vendor.fr', '198.51.100.8'), 'recharge.revoked', { type: 'recharge', id: 'b8d3c1a2-0000-4000-8000-000000000001' }, '=HYPERLINK("http://evil")');
+    await audit.record(ctx.db, actor('bob@vendor.fr', '198.51.100.8'), 'admin.partner.reactivated', { type: 'account', id: partnerId }, { from: 'suspended', to: 'active' });
+    // A user agent is whatever the client sent: a spreadsheet must not run it.
+    await audit.record(ctx.db, { ...actor('bob@vendor.fr', '198.51.100.8'), userAgent: '=HYPERLINK("http://evil")' }, 'recharge.revoked',
+      { type: 'recharge', id: 'b8d3c1a2-0000-4000-8000-000000000001' }, { units: 3, owner: 'p@example.fr', code: 'ABCDE-FGHJ…', serial: 2, reason: 'erreur de saisie' });
     ctx.clock.advance(2 * 86400); // back to 2026-11-22
-    for (let i = 0; i < 55; i++) await audit.record(actor('carol@vendor.fr', '192.0.2.1'), 'login.failed', null, `attempt ${i}`);
+    for (let i = 0; i < 55; i++) await audit.record(ctx.db, actor('carol@vendor.fr', '192.0.2.1'), 'login.failed', null, { count: i + 1 });
     admin = await loginAgent(ctx, 'audit-admin@example.fr');
     support = await loginAgent(ctx, 'audit-support@example.fr');
   });
@@ -45,18 +48,25 @@ describe('admin audit log', function () {
     expect((page.match(/<tr><td><a href="\/admin\/audit\/\d+">/g) ?? []).length).to.equal(50);
     expect(page).to.contain('Page 1 sur 2').and.contain('href="/admin/audit?page=2"');
     const last = (await support.get('/admin/audit?page=2').expect(200)).text;
-    expect(last).to.contain(`href="/admin/partners/${partnerId}">account ${partnerId}</a>`);
+    expect(last).to.contain(`href="/admin/partners/${partnerId}">compte ${partnerId}</a>`);
     expect(last).to.contain('href="/admin/recharges/b8d3c1a2-0000-4000-8000-000000000001"');
-    expect(last.indexOf('account.reactivated')).to.be.below(last.indexOf('account.suspended'));
-    // The select offers the known actions and their families.
-    expect(page).to.contain('<option value="account.*">account.*</option>').and.contain('<option value="login.failed">login.failed</option>');
+    expect(last.indexOf('Partenaire réactivé')).to.be.below(last.indexOf('Partenaire suspendu'));
+    // Actions and their sentences are in the reader's language; the codes stay in the data.
+    expect(text(last)).to.contain('suspendu → actif').and.contain('actif → suspendu : unpaid').and.contain('échec n° 1');
+    expect(text(last)).not.to.match(/\b(active|suspended|failure)\b/);
+    // The select offers the known actions and their families, named in French.
+    expect(page).to.contain('<option value="admin.*">Actions de l&#39;équipe sur les partenaires</option>')
+      .and.contain('<option value="login.failed">Échec de connexion</option>');
+    const english = (await support.get('/admin/audit?page=2&lang=en').expect(200)).text;
+    expect(text(english)).to.contain('Partner suspended').and.contain('active → suspended: unpaid');
+    await support.get('/admin/audit?lang=fr').expect(200);
   });
 
   it('filters by actor, action (exact or family), target, ip and dates', async () => {
     const count = async (qs: string) => /(\d+) résultats?/.exec(text((await admin.get(`/admin/audit?${qs}`).expect(200)).text))![1];
     expect(await count('actor=BOB%40')).to.equal('2');
     expect(await count('action=login.failed')).to.equal('55');
-    expect(await count('action=account.*&actor=vendor.fr')).to.equal('2');
+    expect(await count('action=admin.*&actor=vendor.fr')).to.equal('2');
     const accountRows = await ctx.db('audit_log').where('action', 'like', 'account.%').count({ n: '*' }).first();
     expect(await count('action=account.*')).to.equal(String(accountRows!.n));
     expect(await count('action=account.')).to.equal('0');
@@ -76,17 +86,19 @@ describe('admin audit log', function () {
     expect(rows).to.have.length(2);
     expect(rows[0]).to.deep.equal({
       created_at: '2026-11-20T10:00:00.000Z', actor_email: 'bob@vendor.fr', action: 'recharge.revoked', target_type: 'recharge',
-      target_id: 'b8d3c1a2-0000-4000-8000-000000000001', summary: '\'=HYPERLINK("http://evil")', ip: '198.51.100.8', user_agent: 'Test/1.0',
+      target_id: 'b8d3c1a2-0000-4000-8000-000000000001', ip: '198.51.100.8', user_agent: '\'=HYPERLINK("http://evil")',
+      summary: 'émise → révoquée ; 3 unités recréditées à p@example.fr (installation ABCDE-FGHJ…, numéro 2) : erreur de saisie',
     });
-    expect(rows[1]).to.include({ action: 'account.reactivated', summary: 'suspended → active' });
+    expect(rows[1]).to.include({ action: 'admin.partner.reactivated', summary: 'suspendu → actif' });
     const all = parseCsv(csvBody(await admin.get('/admin/audit?format=csv').expect(200)), ';');
     expect(all).to.have.length(Number((await ctx.db('audit_log').count({ n: '*' }).first())!.n));
   });
 
   it('shows one row in full', async () => {
-    const row = await ctx.db('audit_log').where({ action: 'account.suspended' }).first();
+    const row = await ctx.db('audit_log').where({ action: 'admin.partner.suspended' }).first();
     const page = (await support.get(`/admin/audit/${row.id}`).expect(200)).text;
-    expect(text(page)).to.contain('alice@vendor.fr').and.contain('active → suspended: unpaid').and.contain('Test/1.0').and.contain('2026-11-19T10:00:00.000Z');
+    expect(text(page)).to.contain('alice@vendor.fr').and.contain('actif → suspendu : unpaid').and.contain('Test/1.0');
+    expect(page).to.contain('datetime="2026-11-19T10:00:00.000Z"');
     await support.get('/admin/audit/99999999').expect(404);
     await support.get('/admin/audit/x').expect(404);
   });
@@ -100,7 +112,7 @@ describe('admin audit log', function () {
   });
 
   it('has no route that changes a row, for any role or method', async () => {
-    const row = await ctx.db('audit_log').where({ action: 'account.suspended' }).first();
+    const row = await ctx.db('audit_log').where({ action: 'admin.partner.suspended' }).first();
     const before = await allRows(ctx);
     for (const agent of [admin, support]) {
       const csrf = await csrfOf(agent, '/admin/messages');
@@ -140,9 +152,9 @@ describe('admin audit log', function () {
 
     // Accounts are never deleted by the app; if one were, ON DELETE SET NULL still works and the e-mail stays.
     const goneId = await createAccount(ctx, 'gone@example.fr');
-    await new AuditService(ctx.db, ctx.clock).record({ id: goneId, email: 'gone@example.fr', ip: null, userAgent: null }, 'test.event', null, 'kept');
+    await new AuditService(ctx.db, ctx.clock).record(ctx.db, { id: goneId, email: 'gone@example.fr', ip: null, userAgent: null }, 'test.event', null, { kept: 'yes' });
     await ctx.db('accounts').where({ id: goneId }).delete();
-    expect(await ctx.db('audit_log').where({ action: 'test.event' }).first()).to.include({ actor_id: null, actor_email: 'gone@example.fr', summary: 'kept' });
+    expect(await ctx.db('audit_log').where({ action: 'test.event' }).first()).to.include({ actor_id: null, actor_email: 'gone@example.fr', details: '{"kept":"yes"}' });
   });
 
   it('is in English too', async () => {

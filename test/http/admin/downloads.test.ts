@@ -5,6 +5,7 @@ import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
 import { csvLines } from '../../helpers/csv.js';
+import { auditSentence } from '../../helpers/audit.js';
 
 const FILE = 'artisan-nd_0.1.0_all.deb';
 
@@ -102,7 +103,7 @@ describe('admin downloads', function () {
     const list = await admin.get('/admin/downloads/blocks').expect(200);
     expect(list.text).to.contain('L&#39;adresse 198.51.100.7 est bloquée pour les téléchargements.').and.contain('aspiration du site').and.contain('dl-admin@example.fr');
     const audit = await ctx.db('audit_log').where({ action: 'download.ip_blocked' }).first();
-    expect(audit.summary).to.equal('198.51.100.7: allowed → blocked (aspiration du site)');
+    expect(auditSentence(audit)).to.equal('198.51.100.7: allowed → blocked (aspiration du site)');
 
     const refused = await request(ctx.app).get(`/download/files/${FILE}`).set('X-Forwarded-For', '198.51.100.7').expect(403);
     expect(refused.text).to.contain('Téléchargement refusé').and.contain('ont été bloqués');

@@ -5,6 +5,7 @@ import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { csrfFrom, type Agent } from '../../helpers/forms.js';
 import { credit, newInstallation, postConfirmed, prepare, recharge, type TestInstallation } from '../../helpers/recharge.js';
 import { csvLines } from '../../helpers/csv.js';
+import { auditSentence } from '../../helpers/audit.js';
 
 describe('admin installations', function () {
   let ctx: TestContext;
@@ -86,7 +87,7 @@ describe('admin installations', function () {
     expect(Number((await ctx.db('installations').where({ id: instId }).first()).partner_id)).to.equal(newId);
     const audit = await ctx.db('audit_log').where({ action: 'installation.transferred' }).first();
     expect(audit).to.include({ actor_email: 'inst-admin@example.fr', target_type: 'installation', target_id: String(instId) });
-    expect(audit.summary).to.contain('from inst-old@example.fr to inst-new@example.fr: Le client change de revendeur');
+    expect(auditSentence(audit)).to.contain('from inst-old@example.fr to inst-new@example.fr: Le client change de revendeur');
     // past recharges stay with who paid for them
     expect((await ctx.db('recharges').where({ partner_id: oldId })).length).to.equal(2);
 

@@ -9,6 +9,7 @@ import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
 import { applyAs, credit, newInstallation, recharge } from '../../helpers/recharge.js';
+import { auditSentence } from '../../helpers/audit.js';
 
 /** The row of the keys table for `kid`, as text without tags. */
 function keyRow(html: string, kid: string): string {
@@ -87,7 +88,7 @@ describe('admin issuer keys', function () {
 
     const audit = await ctx.db('audit_log').where({ action: 'issuer_key.rotated' }).first();
     expect(audit).to.include({ actor_email: 'keys-admin@example.fr', target_type: 'issuer_key', target_id: newKid });
-    expect(audit.summary).to.contain(`${oldKid} → ${newKid}`);
+    expect(auditSentence(audit)).to.contain(`${oldKid} → ${newKid}`);
 
     const page = (await admin.get('/admin/keys').expect(200)).text;
     expect(page).to.contain(`Nouvelle clé active ${newKid} ; la clé ${oldKid} est retirée`).and.contain(`La clé a déjà été changée : la clé active est ${newKid}.`);

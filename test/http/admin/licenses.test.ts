@@ -69,8 +69,8 @@ async function row(ctx: TestContext, id: number): Promise<Record<string, unknown
   return (await ctx.db('licenses').where({ id }).first()) as Record<string, unknown>;
 }
 
-async function audits(ctx: TestContext, id: number): Promise<{ action: string; summary: string }[]> {
-  return (await ctx.handle.audit.list({ targetType: 'license', targetId: String(id) }, 100)).map((r) => ({ action: r.action, summary: r.summary }));
+async function audits(ctx: TestContext, id: number): Promise<{ action: string; details: unknown }[]> {
+  return (await ctx.handle.audit.list({ targetType: 'license', targetId: String(id) }, 100)).map((r) => ({ action: r.action, details: r.details }));
 }
 
 describe('admin licenses', function () {
@@ -125,7 +125,8 @@ describe('admin licenses', function () {
       for (let i = 0; i < 55; i++) {
         await ctx.db('license_heartbeats').insert({ license_id: id, machine_id: l.machine_id, app_version: `2.4.${i}`, os_info: 'Windows 11', ip: '198.51.100.7', created_at: new Date(Date.parse(now) - i * 60_000).toISOString() });
       }
-      await ctx.handle.audit.record({ id: null, email: null, ip: '198.51.100.7', userAgent: null }, 'license.activated', { type: 'license', id }, 'code used');
+      await ctx.handle.audit.record(ctx.db, { id: null, email: null, ip: '198.51.100.7', userAgent: null }, 'license.activated', { type: 'license', id },
+        { product: 'easyfacture', type: 'annual', code: 'ABCD-EFGH-JKLM-NPQR', machine: String(l.machine_id), email: 'x@example.fr' });
       const support = await staffAgent(ctx, 'support');
       const page = (await support.get(`/admin/licenses/${id}`).expect(200)).text;
       expect(page).to.contain(String(l.public_id)).and.contain(String(l.machine_id)).and.contain('marie@imprimerie.fr').and.contain('Annuelle');
@@ -165,7 +166,9 @@ describe('admin licenses', function () {
       expect(after.state_changed_at).to.not.equal(null);
       const page = (await admin.get(`/admin/licenses/${id}`).expect(200)).text;
       expect(page).to.contain(`Licence ${String(after.public_id)} révoquée.`).and.contain('id="state-reason">Carte bancaire contestée<');
-      expect(await audits(ctx, id)).to.deep.include({ action: 'license.revoked', summary: 'active → revoked: Carte bancaire contestée' });
+      expect(await audits(ctx, id)).to.deep.include({
+        action: 'license.revoked', details: { from: 'active', to: 'revoked', reason: 'Carte bancaire contestée', context: 'reason' },
+      });
       // Revoking again: 409 with a notice.
       const again = await post(admin, id, 'revoke', { reason: 'encore', confirm: 'yes' });
       expect(again.status).to.equal(409);
@@ -210,7 +213,9 @@ describe('admin licenses', function () {
       const res = await post(admin, id, 'extend', { days: '30', reason: 'geste commercial' });
       expect(res.status).to.equal(303);
       expect(new Date(String((await row(ctx, id)).expires_at)).toISOString()).to.equal('2027-01-01T10:00:00.000Z');
-      expect(await audits(ctx, id)).to.deep.include({ action: 'license.extended', summary: 'expires_at 2026-12-02T10:00:00.000Z → 2027-01-01T10:00:00.000Z: geste commercial' });
+      expect(await audits(ctx, id)).to.deep.include({
+        action: 'license.extended', details: { before_at: '2026-12-02T10:00:00.000Z', after_at: '2027-01-01T10:00:00.000Z', reason: 'geste commercial' },
+      });
       const page = (await admin.get(`/admin/licenses/${id}`).expect(200)).text;
       expect(page).to.contain('prolongée jusqu&#39;au 2027-01-01');
 

@@ -5,6 +5,7 @@ import { ContactRepository } from '../../../src/site/contact.repository.js';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
+import { auditSentence } from '../../helpers/audit.js';
 
 const text = (html: string): string => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
@@ -98,7 +99,7 @@ describe('admin contact messages', function () {
     expect(new Date(row.handled_at).toISOString()).to.equal(ctx.clock.now().toISOString());
     const audit = await ctx.db('audit_log').where({ action: 'message.handled' }).first();
     expect(audit).to.include({ actor_email: 'msg-admin@example.fr', target_type: 'message', target_id: String(hostileId) });
-    expect(audit.summary).to.contain('unhandled → handled');
+    expect(auditSentence(audit)).to.contain('to handle → handled');
 
     const handled = (await admin.get('/admin/messages?state=handled').expect(200)).text;
     expect(text(handled)).to.contain('1 résultat').and.contain('Traité');

@@ -7,6 +7,7 @@ import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { formAgent, type Agent } from '../../helpers/forms.js';
 import { credit, newInstallation, recharge } from '../../helpers/recharge.js';
 import { csvLines } from '../../helpers/csv.js';
+import { auditSentence } from '../../helpers/audit.js';
 
 /** A logged-in staff agent (account created on the fly). */
 async function staffAgent(ctx: TestContext, role: Exclude<Role, 'partner'>, email = `${role}@artisan-nd.test`): Promise<Agent> {
@@ -217,7 +218,7 @@ describe('admin partners', function () {
       expect(await auditActions(ctx, id)).to.include('admin.partner.suspended');
       const audit = (await ctx.handle.audit.list({ action: 'admin.partner.suspended' }, 1))[0]!;
       expect(audit.actorEmail).to.equal('admin@artisan-nd.test');
-      expect(audit.summary).to.equal("active → suspended: Facture d'octobre impayée");
+      expect(auditSentence(audit)).to.equal("active → suspended: Facture d'octobre impayée");
 
       // The open session is over…
       const after = await p.get('/subscription/dashboard');
@@ -462,7 +463,7 @@ describe('admin partners', function () {
       expect(res.status).to.equal(303);
       expect((await state(ctx, id)).role).to.equal('support');
       const audit = (await ctx.handle.audit.list({ action: 'admin.partner.role_changed' }, 1))[0]!;
-      expect(audit.summary).to.equal('partner → support');
+      expect(auditSentence(audit)).to.equal('partner → support');
       expect(audit.targetId).to.equal(String(id));
       await p.get('/subscription/dashboard').expect(303);
     });

@@ -9,6 +9,7 @@ import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { csrfFrom, type Agent } from '../../helpers/forms.js';
 import { binary, credit, newInstallation, postConfirmed, prepare, recharge, type TestInstallation } from '../../helpers/recharge.js';
 import { csvLines } from '../../helpers/csv.js';
+import { auditSentence } from '../../helpers/audit.js';
 
 const count = async (ctx: TestContext, table: string) => Number((await ctx.db(table).count({ n: '*' }).first())!.n);
 
@@ -96,7 +97,7 @@ describe('admin recharges', function () {
     expect(row.revoked_at).to.not.equal(null);
     const audit = await ctx.db('audit_log').where({ action: 'recharge.revoked' }).first();
     expect(audit).to.include({ actor_email: 'rech-admin@example.fr', target_type: 'recharge', target_id: id });
-    expect(audit.summary).to.contain('issued → revoked; 30 units credited back to rech-partner@example.fr').and.contain('Erreur de saisie du client');
+    expect(auditSentence(audit)).to.contain('issued → revoked; 30 units credited back to rech-partner@example.fr').and.contain('Erreur de saisie du client');
     const installation = await ctx.db('installations').where({ code: inst.code }).first();
     expect(Number(installation.total_units)).to.equal(0);
     expect(Number(installation.recharge_count)).to.equal(0);

@@ -8,6 +8,7 @@ import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
 import { arArchive, buildDeb, controlText, fakeDeb, tarGz } from '../../helpers/deb.js';
+import { auditSentence } from '../../helpers/audit.js';
 
 const sha256 = (b: Buffer): string => crypto.createHash('sha256').update(b).digest('hex');
 
@@ -41,7 +42,8 @@ async function snapshot(ctx: TestContext): Promise<{ downloads: string[]; tmp: s
 }
 
 async function audits(ctx: TestContext, action: string): Promise<{ summary: string; target_id: string }[]> {
-  return ctx.db('audit_log').where({ action }).orderBy('id') as Promise<{ summary: string; target_id: string }[]>;
+  const rows = (await ctx.db('audit_log').where({ action }).orderBy('id')) as { action: string; details: string; target_id: string }[];
+  return rows.map((r) => ({ summary: auditSentence(r), target_id: r.target_id }));
 }
 
 describe('admin releases', function () {
@@ -83,7 +85,7 @@ describe('admin releases', function () {
     const latestRows = await ctx.db('releases').where({ product: 'artisan_nd', is_latest: true });
     expect(latestRows.map((r: { version: string }) => r.version)).to.deep.equal(['0.2.0']);
     expect(await audits(ctx, 'release.published')).to.have.length(1);
-    expect((await audits(ctx, 'release.marked_latest'))[0]!.summary).to.equal('latest artisan_nd: 0.1.0 → 0.2.0');
+    expect((await audits(ctx, 'release.marked_latest'))[0]!.summary).to.equal('artisan_nd: 0.1.0 → 0.2.0');
 
     const visitor = await request(ctx.app).get('/download').expect(200);
     expect(visitor.text).to.contain('sudo apt install ./artisan-nd_0.2.0_all.deb').and.contain(sha256(deb)).and.contain('New numbering.');
