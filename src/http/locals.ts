@@ -3,15 +3,17 @@
  * template may use.
  *
  * - `t(key, params)`, `locale` ('fr'|'en'), `otherLocale`, `langUrl(lng)`:
- *   translation and the FR/EN switch (same page, `?lang=`).
+ *   translation and the FR/EN switch (`?lang=` on this page's canonical URL:
+ *   for a page answering a POST, the page of its form; src/http/canonical-url.ts).
  * - `csrfToken()`: the session's CSRF token; called only by forms, so pages
  *   without a form create no session.
  * - `takeFlashes()`: the messages left for this visitor, cleared as they are
  *   read; called by the layout, so a request that only redirects keeps them
  *   for the page that follows.
  * - `path`: the current path, for the active navigation link.
- * - `formatDate(d)`, `formatDateTime(d)`: a date in the page language, in the
- *   display time zone (DISPLAY_TIMEZONE, the app setting `display timezone`);
+ * - `formatDate(d)`, `formatDateTime(d)`, `formatTimestamp(d)` (to the second,
+ *   for logs): a date in the page language, in the display time zone
+ *   (DISPLAY_TIMEZONE, the app setting `display timezone`), no zone suffix;
  *   `formatNumber(n)`: a count with the language's separators (1 000 000 in
  *   French, with narrow no-break spaces); `formatBytes(n)`: a size.
  */
@@ -33,6 +35,7 @@ const INTL_LOCALES = { fr: 'fr-FR', en: 'en-GB' } as const;
 interface Formatters {
   date: Intl.DateTimeFormat;
   dateTime: Intl.DateTimeFormat;
+  timestamp: Intl.DateTimeFormat;
   number: Intl.NumberFormat;
 }
 const formatters = new Map<string, Formatters>();
@@ -46,6 +49,7 @@ export function formattersFor(locale: 'fr' | 'en', timeZone: string): Formatters
     f = {
       date: new Intl.DateTimeFormat(tag, { dateStyle: 'long', timeZone }),
       dateTime: new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short', timeZone }),
+      timestamp: new Intl.DateTimeFormat(tag, { dateStyle: 'short', timeStyle: 'medium', timeZone }),
       number: new Intl.NumberFormat(tag, { maximumFractionDigits: 2 }),
     };
     formatters.set(key, f);
@@ -75,7 +79,8 @@ function baseLocals(req: Request, res: Response): void {
     productName: 'artisan_nd',
     formatDate: (d: Date) => f.date.format(d),
     formatDateTime: (d: Date) => f.dateTime.format(d),
-    formatNumber: (n: number) => f.number.format(n),
+    formatTimestamp: (d: Date) => f.timestamp.format(d),
+    formatNumber: (n: number | string | null | undefined) => (n === null || n === undefined || n === '' ? '' : f.number.format(Number(n))),
     formatBytes: (n: number) => formatBytes(n, locale),
     takeFlashes: (): Flash[] => [],
     csrfToken: () => '',
