@@ -179,7 +179,8 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(locals);
   app.use(staleFormRecovery(csrf.isTokenError, locals));
 
-  app.use(createSiteRouter(createSiteController(contact, pageCache, config.legal), perIpLimiter({ windowSeconds: 3600, limit: config.contactPerHour, methods: ['POST'], successfulOnly: true })));
+  const contactLimiter = perIpLimiter({ windowSeconds: 3600, limit: config.contactPerHour, methods: ['POST'], successfulOnly: true });
+  app.use(createSiteRouter(createSiteController(contact, pageCache, config.legal), contactLimiter));
   app.use(createDownloadsRouter(createDownloadsController(downloads, pageCache, config, logger)));
   app.use(createAccountsRouter(createAuthController(accounts, auth), createAccountController(accounts, auth), {
     login: perIpLimiter({ windowSeconds: 900, limit: 20 }),

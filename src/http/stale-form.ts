@@ -27,13 +27,20 @@ interface PublicForm {
 /** The public forms by POST path (lower case, no trailing slash), as their controllers render them. */
 export const PUBLIC_FORMS: ReadonlyMap<string, PublicForm> = new Map<string, PublicForm>([
   ['/contact', { view: 'site/contact', title: 'contact.title', fields: ['name', 'email', 'message'] }],
-  ['/subscription/login', { view: 'accounts/login', title: 'accounts.login.title', fields: ['email'], extra: (b) => ({ next: safeNext(b.next) }) }],
+  ['/subscription/login', {
+    view: 'accounts/login', title: 'accounts.login.title', fields: ['email'], extra: (b) => ({ next: safeNext(b.next) }),
+  }],
   ['/subscription/register', {
-    view: 'accounts/register', title: 'accounts.register.title', fields: ['company', 'name', 'email', 'phone', 'country', 'terms'], extra: () => ({ countries: COUNTRIES }),
+    view: 'accounts/register', title: 'accounts.register.title', fields: ['company', 'name', 'email', 'phone', 'country', 'terms'],
+    extra: () => ({ countries: COUNTRIES }),
   }],
   ['/subscription/forgot', { view: 'accounts/forgot', title: 'accounts.forgot.title', fields: ['email'] }],
-  ['/subscription/reset', { view: 'accounts/reset', title: 'accounts.reset.title', fields: [], extra: (b) => ({ token: typeof b.token === 'string' ? b.token : '' }) }],
-  ['/subscription/verify/resend', { view: 'accounts/verify-failed', title: 'accounts.verify.failed_title', fields: ['email'], extra: () => ({ reason: 'resend' }) }],
+  ['/subscription/reset', {
+    view: 'accounts/reset', title: 'accounts.reset.title', fields: [], extra: (b) => ({ token: typeof b.token === 'string' ? b.token : '' }),
+  }],
+  ['/subscription/verify/resend', {
+    view: 'accounts/verify-failed', title: 'accounts.verify.failed_title', fields: ['email'], extra: () => ({ reason: 'resend' }),
+  }],
 ]);
 
 /** The public form a POST to `path` comes from, if any (routes match case-insensitively, with or without a trailing slash). */

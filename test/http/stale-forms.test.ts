@@ -21,7 +21,8 @@ describe('public forms posted with a stale CSRF token', () => {
       .send({ email: 'p@example.fr', password: PASSWORD, next: '/subscription/account', _csrf: await staleToken(ctx, '/subscription/login') }).expect(403);
     expect(res.text).to.contain('Ce formulaire avait expiré').and.contain('value="p@example.fr"').and.contain('name="next" value="/subscription/account"');
     expect(res.text).not.to.contain(PASSWORD);
-    const again = await agent.post('/subscription/login').type('form').send({ email: 'p@example.fr', password: PASSWORD, _csrf: csrfFrom(res.text) }).expect(303);
+    const again = await agent.post('/subscription/login').type('form')
+      .send({ email: 'p@example.fr', password: PASSWORD, _csrf: csrfFrom(res.text) }).expect(303);
     expect(again.headers.location).to.equal('/subscription/dashboard');
   });
 
@@ -44,8 +45,8 @@ describe('public forms posted with a stale CSRF token', () => {
   });
 
   it('POST /subscription/reset shows the form again with its link token, the passwords to type again', async () => {
-    const res = await request(ctx.app).post('/subscription/reset').type('form')
-      .send({ token: 'a'.repeat(43), password: 'cheval agrafe batterie', password_confirm: 'cheval agrafe batterie', _csrf: await staleToken(ctx, '/subscription/login') }).expect(403);
+    const typed = { token: 'a'.repeat(43), password: 'cheval agrafe batterie', password_confirm: 'cheval agrafe batterie' };
+    const res = await request(ctx.app).post('/subscription/reset').type('form').send({ ...typed, _csrf: await staleToken(ctx, '/subscription/login') }).expect(403);
     expect(res.text).to.contain('Ce formulaire avait expiré').and.contain(`name="token" value="${'a'.repeat(43)}"`);
     expect(res.text).not.to.contain('cheval agrafe batterie');
   });

@@ -55,7 +55,8 @@ describe('locales', () => {
           if (m) forms.set(pluralBase(k), (forms.get(pluralBase(k)) ?? new Set()).add(m[1]!));
         }
         for (const [base, have] of forms) {
-          expect([...have].filter((f) => f !== 'zero' && !needed.includes(f as Intl.LDMLPluralRule)), `${lng} ${ns}:${base} forms the language lacks`).to.deep.equal([]);
+          const extra = [...have].filter((f) => f !== 'zero' && !needed.includes(f as Intl.LDMLPluralRule));
+          expect(extra, `${lng} ${ns}:${base} forms the language lacks`).to.deep.equal([]);
           expect(needed.filter((f) => !have.has(f)), `${lng} ${ns}:${base} missing forms`).to.deep.equal([]);
         }
       }
@@ -68,7 +69,9 @@ describe('locales', () => {
         for (const k of keys(load(lng, ns))) {
           const text = String(get(k));
           expect(text.replace(/https?\(s\)/g, ''), `${lng} ${ns}:${k}`).not.to.match(/\p{L}\((s|es|x|e|le)\)/u);
-          for (const m of text.matchAll(/\$t\(([\w-]+):([\w.]+)/g)) expect(all.has(`${m[1]}:${m[2]}`), `${lng} ${ns}:${k} nests ${m[1]}:${m[2]}`).to.equal(true);
+          for (const m of text.matchAll(/\$t\(([\w-]+):([\w.]+)/g)) {
+            expect(all.has(`${m[1]}:${m[2]}`), `${lng} ${ns}:${k} nests ${m[1]}:${m[2]}`).to.equal(true);
+          }
         }
       }
     });
