@@ -10,7 +10,8 @@
  *   API request log → JSON API and public keys →
  *   language → page cache (anonymous hits end here, logged by the cache) →
  *   request log → static assets → session → account → body → CSRF →
- *   locals → routers → 404 → error handler
+ *   locals → (a stale token on a public form: that form again) → routers →
+ *   404 → error handler
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -26,11 +27,12 @@ import { createDownloadsController, createDownloadsRouter, DownloadsService } fr
 import { createCsrf } from './http/csrf.js';
 import { createErrorHandler, isApiPath, notFound, pathOfTarget } from './http/error-handler.js';
 import { createI18n } from './http/i18n.js';
-import { createLocals } from './http/locals.js';
+import { createLocals, DISPLAY_TIMEZONE_SETTING } from './http/locals.js';
 import { PageCache } from './http/page-cache.js';
 import { logRequest, requestId } from './http/request-id.js';
 import { perIpLimiter } from './http/rate-limit.js';
 import { securityHeaders, securityHeaderSetter } from './http/security.js';
+import { staleFormRecovery } from './http/stale-form.js';
 import { createAccountLoader } from './http/auth.js';
 import { createSession, saveBeforeRedirect, sessionCookieName, storeDestroyer } from './http/session.js';
 import { createKeysRouter, IssuerKeys } from './keys/index.js';
@@ -105,6 +107,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.set('view engine', 'ejs');
   app.set('views', config.paths.views);
   app.set('view cache', config.env === 'production');
+  app.set(DISPLAY_TIMEZONE_SETTING, config.displayTimezone);
 
   const i18n = createI18n(config.defaultLocale, config.secureCookies);
   const session = createSession(config, deps.sessionSecret);
@@ -172,9 +175,12 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(/^\/admin\/releases\/\d+\/changelog$/, express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 10 }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(csrf.protect);
-  app.use(createLocals(csrf));
+  const locals = createLocals(csrf);
+  app.use(locals);
+  app.use(staleFormRecovery(csrf.isTokenError, locals));
 
-  app.use(createSiteRouter(createSiteController(contact, pageCache), perIpLimiter({ windowSeconds: 3600, limit: config.contactPerHour, methods: ['POST'] })));
+  const contactLimiter = perIpLimiter({ windowSeconds: 3600, limit: config.contactPerHour, methods: ['POST'], successfulOnly: true });
+  app.use(createSiteRouter(createSiteController(contact, pageCache, config.legal), contactLimiter));
   app.use(createDownloadsRouter(createDownloadsController(downloads, pageCache, config, logger)));
   app.use(createAccountsRouter(createAuthController(accounts, auth), createAccountController(accounts, auth), {
     login: perIpLimiter({ windowSeconds: 900, limit: 20 }),

@@ -25,6 +25,19 @@ export class ConfigError extends Error {
 const intInRange = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
 
+/** Whether `zone` is a time zone this runtime's Intl knows (IANA names: Europe/Paris, UTC, …). */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One line of the legal notice (a name, an address, a number), shown as typed. */
+const legalText = z.string().trim().min(1).max(300).optional();
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: intInRange(3000, 0, 65535),
@@ -56,6 +69,17 @@ const schema = z.object({
   LICENSE_TRIALS_PER_HOUR: intInRange(3, 1, 10_000_000),
   LICENSE_ACTIVATIONS_PER_HOUR: intInRange(10, 1, 10_000_000),
   LICENSE_VALIDATIONS_PER_HOUR: intInRange(100, 1, 100_000_000),
+  DISPLAY_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone, e.g. Europe/Paris').default('Europe/Paris'),
+  LEGAL_PUBLISHER_NAME: legalText,
+  LEGAL_PUBLISHER_ADDRESS: legalText,
+  LEGAL_PUBLISHER_PHONE: legalText,
+  LEGAL_PUBLISHER_REGISTRATION: legalText,
+  LEGAL_PUBLISHER_VAT: legalText,
+  LEGAL_PUBLICATION_DIRECTOR: legalText,
+  LEGAL_CONTACT_EMAIL: z.email().optional(),
+  LEGAL_HOST_NAME: legalText,
+  LEGAL_HOST_ADDRESS: legalText,
+  LEGAL_HOST_PHONE: legalText,
 });
 
 /** Database connection: the embedded SQLite file or a PostgreSQL URL. */
@@ -91,6 +115,26 @@ export interface Config {
   releaseMaxBytes: number;
   /** License server API limits, requests per client IP and hour (validate also counts the compatibility route). */
   licenses: { trialsPerHour: number; activationsPerHour: number; validationsPerHour: number };
+  /** IANA time zone in which pages show dates and times (CSV exports stay in UTC). */
+  displayTimezone: string;
+  /** Who publishes and who hosts the site, for /legal, /terms and /privacy; each unset one is shown as missing. */
+  legal: LegalIdentity;
+}
+
+/** The site's legal identity (LCEN art. 6 III; RGPD art. 13 1 a); `undefined` when the operator has not set it. */
+export interface LegalIdentity {
+  publisherName: string | undefined;
+  publisherAddress: string | undefined;
+  publisherPhone: string | undefined;
+  /** Legal form, share capital and registration (RCS/RM number, SIREN), as one line. */
+  publisherRegistration: string | undefined;
+  publisherVat: string | undefined;
+  publicationDirector: string | undefined;
+  /** Address for legal and personal-data requests. */
+  contactEmail: string | undefined;
+  hostName: string | undefined;
+  hostAddress: string | undefined;
+  hostPhone: string | undefined;
 }
 
 function parseDatabase(url: string | undefined, schemaName: string | undefined, dbDir: string): DatabaseConfig | string {
@@ -165,6 +209,19 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       trialsPerHour: e.LICENSE_TRIALS_PER_HOUR,
       activationsPerHour: e.LICENSE_ACTIVATIONS_PER_HOUR,
       validationsPerHour: e.LICENSE_VALIDATIONS_PER_HOUR,
+    },
+    displayTimezone: e.DISPLAY_TIMEZONE,
+    legal: {
+      publisherName: e.LEGAL_PUBLISHER_NAME,
+      publisherAddress: e.LEGAL_PUBLISHER_ADDRESS,
+      publisherPhone: e.LEGAL_PUBLISHER_PHONE,
+      publisherRegistration: e.LEGAL_PUBLISHER_REGISTRATION,
+      publisherVat: e.LEGAL_PUBLISHER_VAT,
+      publicationDirector: e.LEGAL_PUBLICATION_DIRECTOR,
+      contactEmail: e.LEGAL_CONTACT_EMAIL,
+      hostName: e.LEGAL_HOST_NAME,
+      hostAddress: e.LEGAL_HOST_ADDRESS,
+      hostPhone: e.LEGAL_HOST_PHONE,
     },
   };
   return deepFreeze(config);

@@ -5,12 +5,15 @@
  * is archived upstream; csrf-sync is its maintained successor for this pattern.
  *
  * Every POST/PUT/PATCH/DELETE outside `/api` is checked; a missing or wrong
- * token is a 403. The JSON API uses no cookies, so it needs no CSRF token.
+ * token is a 403, except on the public forms, which are shown again with what
+ * was typed (src/http/stale-form.ts). The JSON API uses no cookies, so it
+ * needs no CSRF token.
  */
 import type { Request, RequestHandler } from 'express';
 import { csrfSync } from 'csrf-sync';
 import { safeNext } from './auth.js';
 import { flash } from './flash.js';
+import { publicFormOf } from './stale-form.js';
 
 /** Routes that take a multipart upload: their CSRF check runs after multer has parsed the body. */
 export const UPLOAD_ROUTES = new Set(['/subscription/recharge', '/admin/releases']);
@@ -21,11 +24,13 @@ export interface Csrf {
   afterUpload: RequestHandler;
   /** The session's token (created on first use). */
   token(req: Request): string;
+  /** Whether `err` is the error a missing or wrong token raised. */
+  isTokenError(err: unknown): boolean;
 }
 
 /** `sessionCookie`: the session cookie's name, to tell a session that no longer exists from a visitor that never had one. */
 export function createCsrf(sessionCookie: string): Csrf {
-  const { csrfSynchronisedProtection, generateToken } = csrfSync({
+  const { csrfSynchronisedProtection, generateToken, invalidCsrfTokenError } = csrfSync({
     getTokenFromRequest: (req) => {
       const body = req.body as Record<string, unknown> | undefined;
       const fromBody = body?._csrf;
@@ -45,19 +50,20 @@ export function createCsrf(sessionCookie: string): Csrf {
   // A form posted from a session that no longer exists (ended by a
   // suspension, a password change, a timeout or a log-out elsewhere) cannot
   // carry a valid token: instead of a bare 403, say so and send the visitor
-  // to the login page (or, for a public form, back to its page).
-  // A request without a session cookie, or whose session still exists, with
-  // a missing or wrong token stays a 403.
+  // to the login page (or, for another form posted from a public page, back
+  // to that page). A request without a session cookie, or whose session still
+  // exists, with a missing or wrong token stays a 403. The public forms
+  // themselves are shown again with what was typed (stale-form.ts).
   const check: RequestHandler = (req, res, next) => {
     csrfSynchronisedProtection(req, res, (err?: unknown) => {
       const session = req.session as { csrfToken?: unknown; accountId?: unknown } | undefined;
       const gone = Boolean(req.headers.cookie?.includes(`${sessionCookie}=`)) && session?.csrfToken === undefined && session?.accountId === undefined;
-      if (!err || !gone) return next(err);
+      if (!err || !gone || publicFormOf(req.method, req.path)) return next(err);
       flash(req, 'error', 'accounts.flash.session_gone');
       res.redirect(303, goneTarget(req.path, backPath(req.get('referer'), req.get('host'))));
     });
   };
-  return { protect, afterUpload: check, token: (req) => generateToken(req) };
+  return { protect, afterUpload: check, token: (req) => generateToken(req), isTokenError: (err) => err === invalidCsrfTokenError };
 }
 
 /**

@@ -17,6 +17,12 @@ export interface LimitOptions {
   limit: number;
   /** Only count requests with these methods (default: all). */
   methods?: string[];
+  /**
+   * Count only requests answered below 400 (default false: count all): a
+   * form re-rendered with field errors (422), refused (403) or itself
+   * limited (429) costs the visitor nothing.
+   */
+  successfulOnly?: boolean;
 }
 
 /** A limiter keyed by client IP (IPv6 grouped by /56, as ipKeyGenerator does). */
@@ -28,6 +34,7 @@ export function perIpLimiter(opts: LimitOptions): RequestHandler {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     skip: opts.methods ? (req) => !opts.methods!.includes(req.method) : undefined,
+    skipFailedRequests: opts.successfulOnly ?? false,
     keyGenerator: (req) => ipKeyGenerator(req.ip ?? '0.0.0.0'),
     handler: (req, _res, next) => {
       const reset = (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime() ?? Date.now() + opts.windowSeconds * 1000;

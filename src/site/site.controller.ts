@@ -4,14 +4,48 @@
  * CSRF token tied to the visitor's session).
  */
 import type { Request, Response } from 'express';
+import type { LegalIdentity } from '../config/index.js';
 import { flash } from '../http/flash.js';
 import type { PageCache } from '../http/page-cache.js';
 import { contactValues, parseContact } from './contact.schemas.js';
 import type { ContactService } from './contact.service.js';
 
-export function createSiteController(contact: ContactService, pageCache: PageCache) {
-  const page = (view: string, titleKey: string) => (req: Request, res: Response): void => {
-    pageCache.render(req, res, view, { title: req.t(titleKey) });
+/** One line of an identity block: label key and value (undefined: shown as "not provided"). */
+type IdentityRow = [string, string | undefined];
+
+/**
+ * The identity blocks of the legal pages: publisher (LCEN art. 6 III 1),
+ * host (art. 6 III 2), controller (RGPD art. 13 1 a); `incomplete` when a
+ * mention the law requires is unset (the VAT number only when there is one).
+ */
+export function legalLocals(legal: Readonly<LegalIdentity>) {
+  const publisherRows: IdentityRow[] = [
+    ['legal:fields.name', legal.publisherName],
+    ['legal:fields.registration', legal.publisherRegistration],
+    ['legal:fields.address', legal.publisherAddress],
+    ['legal:fields.phone', legal.publisherPhone],
+    ['legal:fields.email', legal.contactEmail],
+    ...(legal.publisherVat ? [['legal:fields.vat', legal.publisherVat] as IdentityRow] : []),
+    ['legal:fields.director', legal.publicationDirector],
+  ];
+  const hostRows: IdentityRow[] = [
+    ['legal:fields.name', legal.hostName],
+    ['legal:fields.address', legal.hostAddress],
+    ['legal:fields.phone', legal.hostPhone],
+  ];
+  const controllerRows: IdentityRow[] = [
+    ['legal:fields.name', legal.publisherName],
+    ['legal:fields.address', legal.publisherAddress],
+    ['legal:fields.email', legal.contactEmail],
+  ];
+  const incomplete = [...publisherRows, ...hostRows].some(([, v]) => !v);
+  return { publisherRows, hostRows, controllerRows, incomplete };
+}
+
+export function createSiteController(contact: ContactService, pageCache: PageCache, legal: Readonly<LegalIdentity>) {
+  const identity = legalLocals(legal);
+  const page = (view: string, titleKey: string, locals: Record<string, unknown> = {}) => (req: Request, res: Response): void => {
+    pageCache.render(req, res, view, { title: req.t(titleKey), ...locals });
   };
 
   const renderContact = (req: Request, res: Response, status: number, values: ReturnType<typeof contactValues>, errors: Record<string, string>): void => {
@@ -22,6 +56,9 @@ export function createSiteController(contact: ContactService, pageCache: PageCac
     home: page('site/home', 'site:home.title'),
     features: page('site/features', 'site:features.title'),
     subscription: page('site/subscription', 'site:subscription.title'),
+    legal: page('site/legal', 'legal:legal.title', identity),
+    terms: page('site/terms', 'legal:terms.title', identity),
+    privacy: page('site/privacy', 'legal:privacy.title', identity),
 
     /** GET /contact */
     contactForm: (req: Request, res: Response): void => {

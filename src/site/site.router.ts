@@ -7,6 +7,9 @@ export function createSiteRouter(ctl: ReturnType<typeof createSiteController>, c
   router.get('/', ctl.home);
   router.get('/features', ctl.features);
   router.get('/subscription', ctl.subscription);
+  router.get('/legal', ctl.legal);
+  router.get('/terms', ctl.terms);
+  router.get('/privacy', ctl.privacy);
   router.get('/contact', ctl.contactForm);
   router.post('/contact', contactLimiter, ctl.contactSubmit);
   return router;

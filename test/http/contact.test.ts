@@ -11,15 +11,30 @@ describe('POST /contact', () => {
   before(async () => { ctx = await createTestContext({ env: { CONTACT_PER_HOUR: '4' } }); });
   after(async () => { await ctx.close(); });
 
-  it('refuses a post without a CSRF token (403) and stores nothing', async () => {
+  it('refuses a post without a CSRF token (403) and stores nothing, showing the form again with what was typed', async () => {
     const res = await request(ctx.app).post('/contact').type('form').send(GOOD).expect(403);
-    expect(res.text).to.contain('Action refusée');
+    expect(res.text).to.contain('Ce formulaire avait expiré').and.contain(`value="${GOOD.name}"`).and.contain(`>${GOOD.message}</textarea>`);
     expect(await ctx.db('contact_messages').count({ n: '*' }).first()).to.satisfy((r: { n: number | string }) => Number(r.n) === 0);
   });
 
   it('refuses a wrong CSRF token (403)', async () => {
     const { agent } = await formAgent(ctx.app, '/contact');
     await agent.post('/contact').type('form').send({ ...GOOD, _csrf: 'forged' }).expect(403);
+  });
+
+  it('keeps the message typed on a page whose token went stale: the form again, a fresh token, "send it again", then it goes', async () => {
+    const { csrf: stale } = await formAgent(ctx.app, '/contact', 'en');
+    const agent = request.agent(ctx.app); // the cookies are gone (cleared, or the session ended meanwhile)
+    const res = await agent.post('/contact').set('Accept-Language', 'en').type('form').send({ ...GOOD, _csrf: stale }).expect(403);
+    expect(res.text).to.contain('This form had expired').and.contain('send it again');
+    expect(res.text).to.contain(`value="${GOOD.name}"`).and.contain(`value="${GOOD.email}"`).and.contain(`>${GOOD.message}</textarea>`);
+    expect(res.text).not.to.contain('Action refused');
+    const fresh = csrfFrom(res.text);
+    expect(fresh).not.to.equal(stale);
+    expect(await ctx.db('contact_messages').count({ n: '*' }).first()).to.satisfy((r: { n: number | string }) => Number(r.n) === 0);
+    await agent.post('/contact').set('Accept-Language', 'en').type('form').send({ ...GOOD, _csrf: fresh }).expect(303);
+    expect(await ctx.db('contact_messages').where({ name: GOOD.name }).count({ n: '*' }).first()).to.satisfy((r: { n: number | string }) => Number(r.n) === 1);
+    await ctx.db('contact_messages').del();
   });
 
   it('stores the message, mails it to ADMIN_EMAIL as an .eml file and confirms after a redirect', async () => {
@@ -65,6 +80,22 @@ describe('POST /contact', () => {
     expect(last.status).to.equal(429);
     expect(Number(last.headers['retry-after'])).to.be.within(1, 3600);
     expect(last.text).to.contain('Too many requests');
+  });
+});
+
+describe('POST /contact: the per-hour limit', () => {
+  let ctx: TestContext;
+  before(async () => { ctx = await createTestContext({ env: { CONTACT_PER_HOUR: '2' } }); });
+  after(async () => { await ctx.close(); });
+
+  it('counts only the messages sent: 5 stale posts and 5 with field errors, then valid ones still go through', async () => {
+    const { agent, csrf } = await formAgent(ctx.app, '/contact');
+    for (let i = 0; i < 5; i++) await agent.post('/contact').type('form').send({ ...GOOD, _csrf: 'stale' }).expect(403);
+    for (let i = 0; i < 5; i++) await agent.post('/contact').type('form').send({ ...GOOD, email: 'not-an-email', _csrf: csrf }).expect(422);
+    await agent.post('/contact').type('form').send({ ...GOOD, _csrf: csrf }).expect(303);
+    await agent.post('/contact').type('form').send({ ...GOOD, _csrf: csrf }).expect(303);
+    await agent.post('/contact').type('form').send({ ...GOOD, _csrf: csrf }).expect(429);
+    expect(Number((await ctx.db('contact_messages').count({ n: '*' }).first())!.n)).to.equal(2);
   });
 });
 

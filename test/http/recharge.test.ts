@@ -174,7 +174,7 @@ describe('recharges through the partner pages', () => {
     await recharge(agent, newInstallation(), 7, 'Garage Dupont');
     await recharge(agent, newInstallation(), 9, 'Fleuriste Rose');
     const all = await agent.get('/subscription/recharges').expect(200);
-    expect(all.text).to.contain('2 recharge(s)').and.contain('Garage Dupont').and.contain('Fleuriste Rose');
+    expect(all.text).to.contain('2 recharges').and.contain('Garage Dupont').and.contain('Fleuriste Rose');
     const found = await agent.get('/subscription/recharges?q=garage').expect(200);
     expect(found.text).to.contain('Garage Dupont').and.not.contain('Fleuriste Rose');
     const csv = await agent.get('/subscription/recharges?format=csv').expect(200).expect('Content-Type', /text\/csv/);

@@ -97,7 +97,7 @@ describe('sessions: timeouts and server-side invalidation', () => {
     expect(page.text).to.contain('cette session');
     const csrf = await csrfOf(first, '/subscription/account');
     await first.post('/subscription/account/sessions/end-others').type('form').send({ _csrf: csrf }).expect(303);
-    expect((await first.get('/subscription/account').expect(200)).text).to.contain('1 autre(s) session(s) fermée(s)');
+    expect((await first.get('/subscription/account').expect(200)).text).to.contain('1 autre session fermée.');
     await second.get('/subscription/account').expect(303);
   });
 

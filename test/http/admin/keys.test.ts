@@ -42,7 +42,7 @@ describe('admin issuer keys', function () {
     await recharge(partner, newInstallation(), 4);
     const page = (await admin.get('/admin/keys').expect(200)).text;
     expect(page).to.contain('Clés d&#39;émission').and.contain('/.well-known/artisan-nd/keys.json');
-    expect(keyRow(page, kid)).to.match(new RegExp(`^${kid} \\(signe sur cette instance\\) Active 22 nov\\. 2026,? 10:00 UTC — 2 `));
+    expect(keyRow(page, kid)).to.match(new RegExp(`^${kid} \\(signe sur cette instance\\) Active 22 nov\\. 2026,? 11:00 — 2 `));
     expect(page).to.contain(`value="${ctx.keys.active.publicKey.toString('base64')}"`);
     expect(page).to.contain('action="/admin/keys/rotate"');
     const en = (await admin.get('/admin/keys?lang=en').expect(200)).text;
@@ -92,7 +92,7 @@ describe('admin issuer keys', function () {
 
     const page = (await admin.get('/admin/keys').expect(200)).text;
     expect(page).to.contain(`Nouvelle clé active ${newKid} ; la clé ${oldKid} est retirée`).and.contain(`La clé a déjà été changée : la clé active est ${newKid}.`);
-    expect(keyRow(page, oldKid)).to.match(/Retirée 22 nov\. 2026,? 10:00 UTC 22 nov\. 2026,? 10:00 UTC 2 /);
+    expect(keyRow(page, oldKid)).to.match(/Retirée 22 nov\. 2026,? 11:00 22 nov\. 2026,? 11:00 2 /);
     expect(keyRow(page, newKid)).to.contain('Active').and.contain('(signe sur cette instance)').and.match(/ 0 /);
 
     // The next key file is signed with the new kid, and clients still trust the old one.
