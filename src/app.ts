@@ -34,7 +34,7 @@ import { securityHeaders, securityHeaderSetter } from './http/security.js';
 import { createAccountLoader } from './http/auth.js';
 import { createSession, saveBeforeRedirect, sessionCookieName, storeDestroyer } from './http/session.js';
 import { createKeysRouter, IssuerKeys } from './keys/index.js';
-import { createLicensesApiRouter, createValidateRoute, LicensesService } from './licenses/index.js';
+import { ActivationCodesService, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService } from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import { createKeyfilesApiRouter, createRechargeController, createRechargeRouter, KeyFileStore, LedgerService, RechargeService } from './recharge/index.js';
 import type { Clock } from './platform/clock.js';
@@ -117,7 +117,9 @@ export function createApp(deps: AppDeps): AppHandle {
   const accounts = new AccountsService({ db, clock, audit, mails, auth });
   const ledger = new LedgerService(db, clock, audit);
   const recharges = new RechargeService({ db, clock, audit, keys: deps.keys, store: new KeyFileStore(config.paths.keyFiles) });
-  const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys });
+  const products = new ProductsService({ db, clock, audit });
+  const codes = new ActivationCodesService({ db, clock, audit });
+  const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys, products, codes });
   const contact = new ContactService({ db, mailer, clock, logger, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
@@ -184,7 +186,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createPartnersRouter(recharges, ledger, clock));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger), csrf.afterUpload));
   app.use(createApiDocsRouter());
-  app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, pageCache, csrfAfterUpload: csrf.afterUpload }));
+  app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products, codes, contact, pageCache, csrfAfterUpload: csrf.afterUpload }));
 
   app.use(notFound);
   const errorHandler = createErrorHandler(logger);

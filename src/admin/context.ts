@@ -10,12 +10,13 @@ import type { Config } from '../config/index.js';
 import type { DownloadsService } from '../downloads/index.js';
 import type { PageCache } from '../http/page-cache.js';
 import type { IssuerKeys } from '../keys/index.js';
-import type { LicensesService } from '../licenses/index.js';
+import type { ActivationCodesService, LicensesService, ProductsService } from '../licenses/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { Mailer } from '../platform/mailer.js';
 import type { LedgerService, RechargeService } from '../recharge/index.js';
+import type { ContactService } from '../site/index.js';
 
 export interface AdminDeps {
   config: Readonly<Config>;
@@ -30,8 +31,14 @@ export interface AdminDeps {
   recharges: RechargeService;
   downloads: DownloadsService;
   keys: IssuerKeys;
-  /** The license server (its product cache is invalidated when an admin edits a product). */
+  /** The license server: licenses, their state changes and expiry. */
   licenses: LicensesService;
+  /** The license server's products and their policy. */
+  products: ProductsService;
+  /** Activation code batches. */
+  codes: ActivationCodesService;
+  /** The contact form's messages. */
+  contact: ContactService;
   pageCache: PageCache;
   /** CSRF check for multipart forms, to run after multer has parsed the body (src/http/csrf.ts). */
   csrfAfterUpload: RequestHandler;
