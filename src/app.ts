@@ -22,7 +22,7 @@ import { createAdminRouter } from './admin/index.js';
 import { createApiDocsRouter } from './api-docs/index.js';
 import { AuditService } from './audit/index.js';
 import type { Config } from './config/index.js';
-import { createDownloadsController, createDownloadsRouter, DownloadsService } from './downloads/index.js';
+import { createDownloadsController, createDownloadsRouter, DownloadBlocksService, DownloadsService } from './downloads/index.js';
 import { createCsrf } from './http/csrf.js';
 import { createErrorHandler, isApiPath, notFound, pathOfTarget } from './http/error-handler.js';
 import { createI18n } from './http/i18n.js';
@@ -120,7 +120,8 @@ export function createApp(deps: AppDeps): AppHandle {
   const products = new ProductsService({ db, clock, audit });
   const codes = new ActivationCodesService({ db, clock, audit });
   const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys, products, codes });
-  const contact = new ContactService({ db, mailer, clock, logger, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
+  const downloadBlocks = new DownloadBlocksService({ db, clock, audit, changed: () => downloads.blocksChanged() });
+  const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
   // POST /api/v1/licenses/validate and /api/license/validate: the license
@@ -186,7 +187,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createPartnersRouter(recharges, ledger, clock));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger), csrf.afterUpload));
   app.use(createApiDocsRouter());
-  app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products, codes, contact, pageCache, csrfAfterUpload: csrf.afterUpload }));
+  app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products, codes, contact, downloadBlocks, pageCache, csrfAfterUpload: csrf.afterUpload }));
 
   app.use(notFound);
   const errorHandler = createErrorHandler(logger);

@@ -7,7 +7,7 @@ import type { RequestHandler } from 'express';
 import type { AccountsService, AuthService } from '../accounts/index.js';
 import type { AuditService } from '../audit/index.js';
 import type { Config } from '../config/index.js';
-import type { DownloadsService } from '../downloads/index.js';
+import type { DownloadBlocksService, DownloadsService } from '../downloads/index.js';
 import type { PageCache } from '../http/page-cache.js';
 import type { IssuerKeys } from '../keys/index.js';
 import type { ActivationCodesService, LicensesService, ProductsService } from '../licenses/index.js';
@@ -30,6 +30,8 @@ export interface AdminDeps {
   ledger: LedgerService;
   recharges: RechargeService;
   downloads: DownloadsService;
+  /** The IPs refused by the download routes. */
+  downloadBlocks: DownloadBlocksService;
   keys: IssuerKeys;
   /** The license server: licenses, their state changes and expiry. */
   licenses: LicensesService;

@@ -5,6 +5,7 @@
  */
 import type { Db } from '../../platform/db.js';
 import { toDate, toDateOrNull } from '../../platform/time.js';
+import { likePattern } from '../shared.js';
 
 export const OUTCOMES = ['started', 'complete', 'aborted', 'refused', 'offloaded'] as const;
 
@@ -60,7 +61,7 @@ export class DownloadsAdminRepository {
   private filtered(f: LogFilter) {
     const q = this.db('downloads as d').leftJoin('releases as r', 'r.id', 'd.release_id');
     if (f.releaseId) q.where('d.release_id', f.releaseId);
-    if (f.ip) q.whereRaw("lower(d.ip) like ? escape '\\'", [`%${f.ip.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
+    if (f.ip) q.whereRaw("lower(d.ip) like ? escape '\\'", [likePattern(f.ip)]);
     if (f.status && /^\d{3}$/.test(f.status)) q.where('d.http_status', Number(f.status));
     else if (f.status && (OUTCOMES as readonly string[]).includes(f.status)) q.where('d.outcome', f.status);
     if (f.from) q.where('d.started_at', '>=', f.from.toISOString());
