@@ -33,10 +33,10 @@ import { perIpLimiter } from './http/rate-limit.js';
 import { securityHeaders, securityHeaderSetter } from './http/security.js';
 import { createAccountLoader } from './http/auth.js';
 import { createSession, saveBeforeRedirect, sessionCookieName, storeDestroyer } from './http/session.js';
-import { createKeysRouter, IssuerKeys } from './keys/index.js';
+import { createKeysRouter, IssuerKeys, IssuerKeysService } from './keys/index.js';
 import { ActivationCodesService, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService } from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
-import { createKeyfilesApiRouter, createRechargeController, createRechargeRouter, KeyFileStore, LedgerService, RechargeService } from './recharge/index.js';
+import { createKeyfilesApiRouter, createRechargeController, createRechargeRouter, InstallationsService, KeyFileStore, LedgerService, RechargeService } from './recharge/index.js';
 import type { Clock } from './platform/clock.js';
 import type { Db } from './platform/db.js';
 import type { Logger } from './platform/logger.js';
@@ -120,6 +120,8 @@ export function createApp(deps: AppDeps): AppHandle {
   const products = new ProductsService({ db, clock, audit });
   const codes = new ActivationCodesService({ db, clock, audit });
   const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys, products, codes });
+  const issuerKeys = new IssuerKeysService({ db, keys: deps.keys, audit });
+  const installations = new InstallationsService({ db, clock, audit });
   const downloadBlocks = new DownloadBlocksService({ db, clock, audit, changed: () => downloads.blocksChanged() });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
@@ -187,7 +189,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createPartnersRouter(recharges, ledger, clock));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger), csrf.afterUpload));
   app.use(createApiDocsRouter());
-  app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products, codes, contact, downloadBlocks, pageCache, csrfAfterUpload: csrf.afterUpload }));
+  app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products, codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: csrf.afterUpload }));
 
   app.use(notFound);
   const errorHandler = createErrorHandler(logger);

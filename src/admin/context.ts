@@ -9,13 +9,13 @@ import type { AuditService } from '../audit/index.js';
 import type { Config } from '../config/index.js';
 import type { DownloadBlocksService, DownloadsService } from '../downloads/index.js';
 import type { PageCache } from '../http/page-cache.js';
-import type { IssuerKeys } from '../keys/index.js';
+import type { IssuerKeys, IssuerKeysService } from '../keys/index.js';
 import type { ActivationCodesService, LicensesService, ProductsService } from '../licenses/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { Mailer } from '../platform/mailer.js';
-import type { LedgerService, RechargeService } from '../recharge/index.js';
+import type { InstallationsService, LedgerService, RechargeService } from '../recharge/index.js';
 import type { ContactService } from '../site/index.js';
 
 export interface AdminDeps {
@@ -29,10 +29,14 @@ export interface AdminDeps {
   auth: AuthService;
   ledger: LedgerService;
   recharges: RechargeService;
+  /** Transfers of installations between partners. */
+  installations: InstallationsService;
   downloads: DownloadsService;
   /** The IPs refused by the download routes. */
   downloadBlocks: DownloadBlocksService;
   keys: IssuerKeys;
+  /** Issuer key listing and rotation (with its audit row). */
+  issuerKeys: IssuerKeysService;
   /** The license server: licenses, their state changes and expiry. */
   licenses: LicensesService;
   /** The license server's products and their policy. */
