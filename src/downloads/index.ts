@@ -4,6 +4,6 @@ export { ReleasesRepository, type Release, type NewRelease, type ReleaseWithCoun
 export { DownloadBlocksRepository, canonicalIp, type DownloadBlock } from './download-blocks.repository.js';
 export { DownloadBlocksService, type DownloadBlocksDeps } from './download-blocks.service.js';
 export { readDebInfo, debFilename, productOf, nameParts, DebError, type DebInfo, type DebErrorCode } from './deb-package.js';
-export { DownloadLogRepository, type DownloadRow } from './download-log.repository.js';
+export { DownloadLogRepository, type DownloadRow, type DownloadOutcome } from './download-log.repository.js';
 export { createDownloadsController, PRODUCT } from './downloads.controller.js';
 export { createDownloadsRouter } from './downloads.router.js';
