@@ -1,8 +1,11 @@
 /**
- * The license server (issue 6): trials, activation by code, online
- * validation, heartbeats and revocation by machine. Every change that
- * matters writes its audit row in the same transaction
- * (`license.trial_created`, `license.activated`, `license.revoked`).
+ * The license server: trials, activation by code, online validation,
+ * heartbeats, revocation by machine, and the admin's state changes and
+ * extensions. The only writer of licenses, license_activations,
+ * license_heartbeats and license_validation_days. Every change that matters
+ * writes its audit row in the same transaction (`license.trial_created`,
+ * `license.activated`, `license.revoked`, `license.suspended`,
+ * `license.reinstated`, `license.extended`).
  *
  * Validation is the hot path: the token's signature is checked first (no
  * query for a forged token; on a worker thread, CryptoWorker), then ONE indexed lookup (licenses.public_id),
