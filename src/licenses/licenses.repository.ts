@@ -2,8 +2,8 @@
  * The licenses and their history: licenses, license_activations,
  * license_heartbeats and license_validation_days (batched additions).
  * Written only through LicensesService (products: products.repository.ts;
- * activation codes: activation-codes.repository.ts; the admin's searches:
- * license-reports.repository.ts).
+ * activation codes: activation-codes.repository.ts; what the admin pages
+ * search: src/admin/licenses/licenses.repository.ts).
  *
  * Timestamps are written as ISO strings and read back as Dates; numbers are
  * wrapped in Number() (PostgreSQL may answer strings for counts).
