@@ -23,7 +23,7 @@ import { createAdminRouter } from './admin/index.js';
 import { createApiDocsRouter } from './api-docs/index.js';
 import { AuditService } from './audit/index.js';
 import type { Config } from './config/index.js';
-import { createDownloadsController, createDownloadsRouter, DownloadsService } from './downloads/index.js';
+import { createDownloadsController, createDownloadsRouter, DownloadBlocksService, DownloadsService } from './downloads/index.js';
 import { createCsrf } from './http/csrf.js';
 import { createErrorHandler, isApiPath, notFound, pathOfTarget } from './http/error-handler.js';
 import { createI18n } from './http/i18n.js';
@@ -35,10 +35,10 @@ import { securityHeaders, securityHeaderSetter } from './http/security.js';
 import { staleFormRecovery } from './http/stale-form.js';
 import { createAccountLoader } from './http/auth.js';
 import { createSession, saveBeforeRedirect, sessionCookieName, storeDestroyer } from './http/session.js';
-import { createKeysRouter, IssuerKeys } from './keys/index.js';
-import { createLicensesApiRouter, createValidateRoute, LicensesService } from './licenses/index.js';
+import { createKeysRouter, IssuerKeys, IssuerKeysService } from './keys/index.js';
+import { ActivationCodesService, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService } from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
-import { createKeyfilesApiRouter, createRechargeController, createRechargeRouter, KeyFileStore, LedgerService, RechargeService } from './recharge/index.js';
+import { createKeyfilesApiRouter, createRechargeController, createRechargeRouter, InstallationsService, KeyFileStore, LedgerService, RechargeService } from './recharge/index.js';
 import type { Clock } from './platform/clock.js';
 import type { Db } from './platform/db.js';
 import type { Logger } from './platform/logger.js';
@@ -120,8 +120,13 @@ export function createApp(deps: AppDeps): AppHandle {
   const accounts = new AccountsService({ db, clock, audit, mails, auth });
   const ledger = new LedgerService(db, clock, audit);
   const recharges = new RechargeService({ db, clock, audit, keys: deps.keys, store: new KeyFileStore(config.paths.keyFiles) });
-  const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys });
-  const contact = new ContactService({ db, mailer, clock, logger, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
+  const products = new ProductsService({ db, clock, audit });
+  const codes = new ActivationCodesService({ db, clock, audit });
+  const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys, products, codes });
+  const issuerKeys = new IssuerKeysService({ db, keys: deps.keys, audit });
+  const installations = new InstallationsService({ db, clock, audit });
+  const downloadBlocks = new DownloadBlocksService({ db, clock, audit, changed: () => downloads.blocksChanged() });
+  const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
   // POST /api/v1/licenses/validate and /api/license/validate: the license
@@ -190,7 +195,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createPartnersRouter(recharges, ledger, clock));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger), csrf.afterUpload));
   app.use(createApiDocsRouter());
-  app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, pageCache, csrfAfterUpload: csrf.afterUpload }));
+  app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products, codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: csrf.afterUpload }));
 
   app.use(notFound);
   const errorHandler = createErrorHandler(logger);

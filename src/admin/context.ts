@@ -7,15 +7,16 @@ import type { RequestHandler } from 'express';
 import type { AccountsService, AuthService } from '../accounts/index.js';
 import type { AuditService } from '../audit/index.js';
 import type { Config } from '../config/index.js';
-import type { DownloadsService } from '../downloads/index.js';
+import type { DownloadBlocksService, DownloadsService } from '../downloads/index.js';
 import type { PageCache } from '../http/page-cache.js';
-import type { IssuerKeys } from '../keys/index.js';
-import type { LicensesService } from '../licenses/index.js';
+import type { IssuerKeys, IssuerKeysService } from '../keys/index.js';
+import type { ActivationCodesService, LicensesService, ProductsService } from '../licenses/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { Mailer } from '../platform/mailer.js';
-import type { LedgerService, RechargeService } from '../recharge/index.js';
+import type { InstallationsService, LedgerService, RechargeService } from '../recharge/index.js';
+import type { ContactService } from '../site/index.js';
 
 export interface AdminDeps {
   config: Readonly<Config>;
@@ -28,10 +29,22 @@ export interface AdminDeps {
   auth: AuthService;
   ledger: LedgerService;
   recharges: RechargeService;
+  /** Transfers of installations between partners. */
+  installations: InstallationsService;
   downloads: DownloadsService;
+  /** The IPs refused by the download routes. */
+  downloadBlocks: DownloadBlocksService;
   keys: IssuerKeys;
-  /** The license server (its product cache is invalidated when an admin edits a product). */
+  /** Issuer key listing and rotation (with its audit row). */
+  issuerKeys: IssuerKeysService;
+  /** The license server: licenses, their state changes and expiry. */
   licenses: LicensesService;
+  /** The license server's products and their policy. */
+  products: ProductsService;
+  /** Activation code batches. */
+  codes: ActivationCodesService;
+  /** The contact form's messages. */
+  contact: ContactService;
   pageCache: PageCache;
   /** CSRF check for multipart forms, to run after multer has parsed the body (src/http/csrf.ts). */
   csrfAfterUpload: RequestHandler;

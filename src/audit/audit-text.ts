@@ -5,7 +5,8 @@
  * as parameters); the row itself keeps codes and facts only. Codes among
  * the details (states, roles, license types, under the keys of CODE_KEYS)
  * are translated through `audit:value.<code>` first; keys ending in `_at`
- * hold ISO 8601 instants, formatted as dates. Rows written before
+ * hold ISO 8601 instants, formatted as dates; an empty string reads as a
+ * dash. Rows written before
  * details existed show their stored English summary.
  */
 import type { TFunction } from 'i18next';
@@ -25,7 +26,8 @@ export function auditSummary(t: TFunction, row: Pick<AuditRow, 'action' | 'detai
   const params: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row.details)) {
     if (v === null) continue;
-    if (CODE_KEYS.has(k) && typeof v === 'string') params[k] = t(`audit:value.${v}`, { defaultValue: v });
+    if (v === '') params[k] = '—'; // an empty fact (no renewal URL) still reads as a value
+    else if (CODE_KEYS.has(k) && typeof v === 'string') params[k] = t(`audit:value.${v}`, { defaultValue: v });
     else if (k.endsWith('_at') && typeof v === 'string') params[k] = new Date(v);
     else params[k] = v;
   }

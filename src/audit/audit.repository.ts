@@ -85,6 +85,11 @@ function toRow(r: Record<string, unknown>): AuditRow {
 export class AuditRepository {
   constructor(private readonly db: Db) {}
 
+  /** The same repository inside a transaction (or on the plain database). */
+  with(trx: Db): AuditRepository {
+    return new AuditRepository(trx);
+  }
+
   async insert(e: AuditEntry, at: Date): Promise<void> {
     await this.db('audit_log').insert({
       actor_id: e.actorId,

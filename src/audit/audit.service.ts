@@ -46,7 +46,7 @@ export class AuditService {
    * database only for events that change nothing else (a refused login).
    */
   async record(db: Db, actor: Actor, action: string, target: AuditTarget | null, details: AuditDetails = {}): Promise<void> {
-    await new AuditRepository(db).insert({
+    await this.repo.with(db).insert({
       actorId: actor.id,
       actorEmail: actor.email,
       action,

@@ -6,7 +6,7 @@
  * need the key file copied and a restart. Exit codes: 0 done, 1 refused.
  */
 import { SYSTEM_ACTOR } from '../audit/index.js';
-import { IssuerKeys } from '../keys/index.js';
+import { IssuerKeys, IssuerKeysService } from '../keys/index.js';
 import { systemClock } from '../platform/clock.js';
 import { openCli } from './context.js';
 
@@ -14,9 +14,8 @@ const cli = await openCli();
 try {
   const keys = new IssuerKeys(cli.db, systemClock, cli.config.paths.keys, cli.config.issuerKeyFile);
   await keys.init();
-  const before = keys.active.kid.toString('hex');
-  const kid = await keys.rotate((trx, r) => cli.audit.record(trx, SYSTEM_ACTOR, 'issuer_key.rotated', { type: 'issuer_key', id: r.after }, { before: r.before, after: r.after }));
-  console.log(`New active issuer key ${kid}; ${before} is retired (still verifies). Instances on this host pick it up within 30 s; on other hosts copy the key file into their subscription/keys/ and restart them.`);
+  const { before, after } = await new IssuerKeysService({ db: cli.db, keys, audit: cli.audit }).rotate(SYSTEM_ACTOR);
+  console.log(`New active issuer key ${after}; ${before} is retired (still verifies). Instances on this host pick it up within 30 s; on other hosts copy the key file into their subscription/keys/ and restart them.`);
 } catch (err) {
   console.error(`Not rotated: ${(err as Error).message}`);
   process.exitCode = 1;

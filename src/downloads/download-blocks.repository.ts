@@ -1,6 +1,7 @@
 /**
  * The `download_blocks` table: client IPs refused by the public download
  * routes. IPs are stored and compared in canonical form ({@link canonicalIp}).
+ * Written only through DownloadBlocksService; DownloadsService reads it.
  */
 import net from 'node:net';
 import { insertedId, type Db } from '../platform/db.js';
@@ -75,7 +76,8 @@ export class DownloadBlocksRepository {
     return insertedId(await this.db('download_blocks').insert({ ip: b.ip, reason: b.reason, created_by: b.createdBy, created_at: now.toISOString() }).returning('id'));
   }
 
-  async delete(id: number): Promise<void> {
-    await this.db('download_blocks').where({ id }).delete();
+  /** Delete a block; false when there was none. */
+  async delete(id: number): Promise<boolean> {
+    return Number(await this.db('download_blocks').where({ id }).delete()) > 0;
   }
 }

@@ -2,7 +2,8 @@
 export { DownloadsService } from './downloads.service.js';
 export { ReleasesRepository, type Release, type NewRelease, type ReleaseWithCounts, type ReleaseFilter } from './releases.repository.js';
 export { DownloadBlocksRepository, canonicalIp, type DownloadBlock } from './download-blocks.repository.js';
+export { DownloadBlocksService, type DownloadBlocksDeps } from './download-blocks.service.js';
 export { readDebInfo, debFilename, productOf, nameParts, DebError, type DebInfo, type DebErrorCode } from './deb-package.js';
-export { DownloadLogRepository, type DownloadRow } from './download-log.repository.js';
+export { DownloadLogRepository, type DownloadRow, type DownloadOutcome } from './download-log.repository.js';
 export { createDownloadsController, PRODUCT } from './downloads.controller.js';
 export { createDownloadsRouter } from './downloads.router.js';

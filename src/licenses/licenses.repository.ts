@@ -1,8 +1,9 @@
 /**
- * The license server's tables (the only knex user of src/licenses):
- * products, licenses, license_activations, license_heartbeats,
- * activation_batches/activation_codes (lookups and single use) and
- * license_validation_days (batched additions).
+ * The licenses and their history: licenses, license_activations,
+ * license_heartbeats and license_validation_days (batched additions).
+ * Written only through LicensesService (products: products.repository.ts;
+ * activation codes: activation-codes.repository.ts; what the admin pages
+ * search: src/admin/licenses/licenses.repository.ts).
  *
  * Timestamps are written as ISO strings and read back as Dates; numbers are
  * wrapped in Number() (PostgreSQL may answer strings for counts).
@@ -10,22 +11,11 @@
 import type { LicenseType } from '../crypto/index.js';
 import { insertedId, isSqlite, type Db } from '../platform/db.js';
 import { toDate, toDateOrNull } from '../platform/time.js';
+import type { LicenseState } from './license-types.js';
 import type { KeyedQuery, SqliteReaders } from './sqlite-readers.js';
 
-export type LicenseState = 'active' | 'suspended' | 'revoked';
-export type PaidLicenseType = Exclude<LicenseType, 'trial'>;
-
-/** A product and its license policy. Days and seconds are whole numbers. */
-export interface Product {
-  id: number;
-  code: string;
-  name: string;
-  trialDays: number;
-  graceDays: number;
-  maxActivations: number;
-  heartbeatIntervalSeconds: number;
-  renewalUrl: string;
-}
+export type { LicenseState, PaidLicenseType } from './license-types.js';
+export type { Product } from './products.repository.js';
 
 /** A license row (what validation and the token need). `expiresAt` null = lifetime. */
 export interface LicenseRow {
@@ -41,17 +31,6 @@ export interface LicenseRow {
   expiresAt: Date | null;
   /** When a validation last wrote it (ValidationCounter: to within TOUCH_RESOLUTION_MS); null if never. */
   lastValidatedAt: Date | null;
-}
-
-/** An activation code with its batch, as activation needs it. */
-export interface CodeWithBatch {
-  id: number;
-  code: string;
-  usedAt: Date | null;
-  productId: number;
-  licenseType: PaidLicenseType;
-  durationDays: number | null;
-  batchExpiresAt: Date | null;
 }
 
 /** What a new license is made of. */
@@ -72,17 +51,17 @@ type Row = Record<string, unknown>;
 
 const LICENSE_COLUMNS = 'id, public_id, product_id, machine_id, email, license_type, state, state_reason, issued_at, expires_at, last_validated_at';
 
-export function toProduct(r: Row): Product {
-  return {
-    id: Number(r.id),
-    code: String(r.code),
-    name: String(r.name),
-    trialDays: Number(r.trial_days),
-    graceDays: Number(r.grace_days),
-    maxActivations: Number(r.max_activations),
-    heartbeatIntervalSeconds: Number(r.heartbeat_interval_seconds),
-    renewalUrl: String(r.renewal_url ?? ''),
-  };
+/** A license as the admin pages show it: the row, its product and what the API recorded last. */
+export interface LicenseDetail extends LicenseRow {
+  productCode: string;
+  productName: string;
+  stateChangedAt: Date | null;
+  activationCodeId: number | null;
+  appVersion: string;
+  osInfo: string;
+  ip: string;
+  lastHeartbeatAt: Date | null;
+  createdAt: Date;
 }
 
 export function toLicense(r: Row): LicenseRow {
@@ -98,6 +77,17 @@ export function toLicense(r: Row): LicenseRow {
     issuedAt: toDate(r.issued_at),
     expiresAt: toDateOrNull(r.expires_at),
     lastValidatedAt: toDateOrNull(r.last_validated_at),
+  };
+}
+
+/** A licenses row joined with its product (`product_code`, `product_name`). */
+export function toLicenseDetail(r: Row): LicenseDetail {
+  return {
+    ...toLicense(r),
+    productCode: String(r.product_code), productName: String(r.product_name), stateChangedAt: toDateOrNull(r.state_changed_at),
+    activationCodeId: r.activation_code_id === null || r.activation_code_id === undefined ? null : Number(r.activation_code_id),
+    appVersion: String(r.app_version ?? ''), osInfo: String(r.os_info ?? ''), ip: String(r.ip ?? ''),
+    lastHeartbeatAt: toDateOrNull(r.last_heartbeat_at), createdAt: toDate(r.created_at),
   };
 }
 
@@ -122,10 +112,6 @@ export class LicensesRepository {
   /** The same repository inside a transaction. */
   with(trx: Db): LicensesRepository {
     return new LicensesRepository(trx);
-  }
-
-  async products(): Promise<Product[]> {
-    return ((await this.db('products').orderBy('id')) as Row[]).map(toProduct);
   }
 
   /**
@@ -218,37 +204,18 @@ export class LicensesRepository {
     return ((await (this.lockRows ? q.forUpdate() : q)) as Row[]).map(toLicense);
   }
 
-  /** Set a license's state with its reason; false when it was already in that state. */
-  async setState(id: number, state: LicenseState, reason: string, now: Date): Promise<boolean> {
+  /** Move license `id` from one of `from` to `to` with `reason`; false when it was in none of them. */
+  async transition(id: number, from: readonly LicenseState[], to: LicenseState, reason: string | null, now: Date): Promise<boolean> {
     const at = now.toISOString();
-    const n = await this.db('licenses').where({ id }).whereNot({ state }).update({ state, state_reason: reason, state_changed_at: at, updated_at: at });
+    const n = await this.db('licenses').where({ id }).whereIn('state', [...from]).update({ state: to, state_reason: reason, state_changed_at: at, updated_at: at });
     return Number(n) === 1;
   }
 
-  /** An activation code (canonical form) with its batch, or null. */
-  async codeWithBatch(code: string): Promise<CodeWithBatch | null> {
-    const r = (await this.db('activation_codes as c').join('activation_batches as b', 'b.id', 'c.batch_id').where('c.code', code)
-      .first('c.id', 'c.code', 'c.used_at', 'b.product_id', 'b.license_type', 'b.duration_days', 'b.expires_at as batch_expires_at')) as Row | undefined;
-    if (!r) return null;
-    return {
-      id: Number(r.id),
-      code: String(r.code),
-      usedAt: toDateOrNull(r.used_at),
-      productId: Number(r.product_id),
-      licenseType: String(r.license_type) as PaidLicenseType,
-      durationDays: r.duration_days === null || r.duration_days === undefined ? null : Number(r.duration_days),
-      batchExpiresAt: toDateOrNull(r.batch_expires_at),
-    };
-  }
-
-  /** Mark a code used by `machineId` unless it already is; false when another use won. */
-  async useCode(id: number, machineId: string, now: Date): Promise<boolean> {
-    const n = await this.db('activation_codes').where({ id }).whereNull('used_at').update({ used_at: now.toISOString(), machine_id: machineId });
+  /** Set a new expiry on a license that has one (not lifetime); false when it has none. */
+  async setExpiry(id: number, expiresAt: Date, now: Date): Promise<boolean> {
+    const n = await this.db('licenses').where({ id }).whereNotNull('expires_at').whereNot('license_type', 'lifetime')
+      .update({ expires_at: expiresAt.toISOString(), updated_at: now.toISOString() });
     return Number(n) === 1;
-  }
-
-  async linkCode(id: number, licenseId: number): Promise<void> {
-    await this.db('activation_codes').where({ id }).update({ license_id: licenseId });
   }
 
   /** Add counts to license_validation_days (one upsert per product and day). */

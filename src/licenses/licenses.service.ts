@@ -1,8 +1,11 @@
 /**
- * The license server (issue 6): trials, activation by code, online
- * validation, heartbeats and revocation by machine. Every change that
- * matters writes its audit row in the same transaction
- * (`license.trial_created`, `license.activated`, `license.revoked`).
+ * The license server: trials, activation by code, online validation,
+ * heartbeats, revocation by machine, and the admin's state changes and
+ * extensions. The only writer of licenses, license_activations,
+ * license_heartbeats and license_validation_days. Every change that matters
+ * writes its audit row in the same transaction (`license.trial_created`,
+ * `license.activated`, `license.revoked`, `license.suspended`,
+ * `license.reinstated`, `license.extended`).
  *
  * Validation is the hot path: the token's signature is checked first (no
  * query for a forged token; on a worker thread, CryptoWorker), then ONE indexed lookup (licenses.public_id),
@@ -14,20 +17,25 @@
  */
 import crypto from 'node:crypto';
 import type { AuditService, Actor } from '../audit/index.js';
-import { encodeLicensePayload, rfc3339, signLicenseToken, verifyLicenseTokenAsync, type LicensePayload, type LicenseType, type SigningKey } from '../crypto/index.js';
+import { rfc3339, verifyLicenseTokenAsync, type LicensePayload, type SigningKey } from '../crypto/index.js';
 import { AppError, ERR, ForbiddenError, NotFoundError, RateLimitedError } from '../errors/index.js';
 import type { IssuerKeys } from '../keys/index.js';
 import type { Clock } from '../platform/clock.js';
 import { isSqlite, isUniqueViolation, type Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { parseActivationCode } from './activation-code.js';
+import type { ActivationCodesService } from './activation-codes.service.js';
 import { SqliteReaders } from './sqlite-readers.js';
+import { LICENSE_CHANGES, TrialExistsError, type IssuedLicense, type LicenseChange, type RefusalCode, type Validation } from './license-types.js';
+import { DAY_MS, licenseToken, wholeSeconds } from './license-token.js';
 import { LicensesRepository, type LicenseRow, type Product } from './licenses.repository.js';
 import { CryptoWorker } from './crypto-worker.js';
-import { ProductCache } from './product-cache.js';
+import type { ProductCache } from './product-cache.js';
+import type { ProductsService } from './products.service.js';
 import { ValidationCounter } from './validation-counter.js';
 
-const DAY_MS = 86_400_000;
+export { DAY_MS, daysRemaining, licenseToken, type LicenseTokenFields } from './license-token.js';
+export { TrialExistsError, type IssuedLicense, type RefusalCode, type Validation } from './license-types.js';
 
 export interface LicensesServiceDeps {
   db: Db;
@@ -35,77 +43,23 @@ export interface LicensesServiceDeps {
   logger: Logger;
   audit: AuditService;
   keys: IssuerKeys;
+  /** The products (their cached policies) the licenses belong to. */
+  products: ProductsService;
+  /** The activation codes `activate` uses. */
+  codes: ActivationCodesService;
   /** Statistics flush interval (ms); default 10 s. */
   flushIntervalMs?: number;
-}
-
-/** The fields of a license token, camel-cased (a LicenseRow plus its product code). */
-export interface LicenseTokenFields {
-  publicId: string;
-  productCode: string;
-  machineId: string;
-  licenseType: LicenseType;
-  email: string;
-  issuedAt: Date;
-  expiresAt: Date | null;
-}
-
-/**
- * The license token (`ANDL1.…`, keyfile-v1.md §License token) of a license,
- * signed by `signer` (normally `keys.active`). Deterministic: the same row
- * gives the same token (Ed25519), so it can be shown again at any time;
- * dates are RFC 3339 UTC without fraction.
- */
-export function licenseToken(row: LicenseTokenFields, signer: SigningKey): string {
-  return signLicenseToken(encodeLicensePayload({
-    product: row.productCode,
-    license_id: row.publicId,
-    machine_id: row.machineId,
-    license_type: row.licenseType,
-    email: row.email,
-    issued_at: rfc3339(row.issuedAt),
-    expires_at: row.expiresAt ? rfc3339(row.expiresAt) : null,
-  }), signer);
-}
-
-/**
- * Whole days from `now` until `expiresAt` (0 on the last day and after); null
- * for a lifetime license. `now` counts in whole seconds, as license dates do,
- * so a 30-day trial answers 30 on the request that created it, not 29.
- */
-export function daysRemaining(expiresAt: Date | null, now: Date): number | null {
-  if (!expiresAt) return null;
-  return Math.max(0, Math.floor((expiresAt.getTime() - wholeSeconds(now).getTime()) / DAY_MS));
-}
-
-/** A license just created (trial or activation) with its product and token. */
-export interface IssuedLicense {
-  license: LicenseRow;
-  product: Product;
-  token: string;
-}
-
-/** Why a validation says `valid:false`. */
-export type RefusalCode = typeof ERR.LICENSE_NOT_FOUND | typeof ERR.LICENSE_REVOKED | typeof ERR.LICENSE_EXPIRED | typeof ERR.MACHINE_MISMATCH | typeof ERR.TOO_MANY_ACTIVATIONS;
-
-/** The verdict of a validation. `freshToken`: a new token when the row's expiry differs from the given token's. */
-export type Validation =
-  | { valid: true; license: LicenseRow; product: Product; freshToken: string | null }
-  | { valid: false; error: RefusalCode; license: LicenseRow | null; product: Product | null };
-
-/** 409 TRIAL_ALREADY_EXISTS; `existing` is the trial that blocks (its dates go in `existing_license`). */
-export class TrialExistsError extends AppError {
-  constructor(readonly existing: LicenseRow) {
-    super(409, ERR.TRIAL_ALREADY_EXISTS, 'A trial of this product already exists for this machine or e-mail address');
-  }
 }
 
 const invalidCode = () => new NotFoundError('Unknown, used or expired activation code', ERR.INVALID_ACTIVATION_CODE);
 const licenseNotFound = () => new NotFoundError('License not found for this machine', ERR.LICENSE_NOT_FOUND);
 
+/** A new expiry: `days` more (after the later of the current expiry and now) or a given instant. */
+export type ExpiryChange = { days: number } | { until: Date };
+
 export class LicensesService {
-  readonly repo: LicensesRepository;
-  readonly products: ProductCache;
+  private readonly repo: LicensesRepository;
+  private readonly products: ProductCache;
   private readonly counter: ValidationCounter;
   /** Ed25519 of the hot path (token verification, signed answers) on a worker thread. */
   readonly crypto = new CryptoWorker();
@@ -114,7 +68,7 @@ export class LicensesService {
     this.repo = new LicensesRepository(deps.db);
     const filename = (deps.db.client.config as { connection?: { filename?: string } }).connection?.filename;
     if (isSqlite(deps.db) && filename && filename !== ':memory:') this.repo.readers = new SqliteReaders(filename, LicensesRepository.byPublicIds);
-    this.products = new ProductCache(this.repo);
+    this.products = deps.products.cache;
     this.counter = new ValidationCounter(this.repo, deps.clock, deps.logger, deps.flushIntervalMs);
   }
 
@@ -170,7 +124,7 @@ export class LicensesService {
     const code = parseActivationCode(input.code);
     if (!code) throw invalidCode();
     const now = this.deps.clock.now();
-    const found = await this.repo.codeWithBatch(code);
+    const found = await this.deps.codes.lookup(code);
     if (!found || found.usedAt || (found.batchExpiresAt && found.batchExpiresAt.getTime() <= now.getTime())) throw invalidCode();
     const product = await this.products.get(found.productId);
     if (!product) throw invalidCode();
@@ -182,9 +136,9 @@ export class LicensesService {
     };
     const id = await this.deps.db.transaction(async (trx) => {
       const repo = this.repo.with(trx);
-      if (!(await repo.useCode(found.id, input.machineId, now))) throw invalidCode();
+      if (!(await this.deps.codes.use(trx, found.id, input.machineId, now))) throw invalidCode();
       const licenseId = await repo.insertLicense(fields, now);
-      await repo.linkCode(found.id, licenseId);
+      await this.deps.codes.link(trx, found.id, licenseId);
       await repo.insertActivation(licenseId, input.machineId, 'activation', from.ip ?? '', now);
       await this.deps.audit.record(trx, from, 'license.activated', { type: 'license', id: licenseId }, { product: product.code, type: found.licenseType, code, machine: input.machineId, email: input.email });
       return licenseId;
@@ -304,11 +258,49 @@ export class LicensesService {
       const repo = this.repo.with(trx);
       let n = 0;
       for (const l of await repo.unrevokedOfMachine(machineId)) {
-        if (!(await repo.setState(l.id, 'revoked', reason, now))) continue;
+        if (!(await repo.transition(l.id, LICENSE_CHANGES.revoke.from, 'revoked', reason, now))) continue;
         await this.deps.audit.record(trx, from, 'license.revoked', { type: 'license', id: l.id }, { from: l.state, to: 'revoked', reason, context: 'reason' });
         n += 1;
       }
       return n;
+    });
+  }
+
+  /**
+   * An admin's state change of license `id` (revoke, suspend, reinstate:
+   * LICENSE_CHANGES) with its audit row, from the row locked in the
+   * transaction. @returns false when its current state does not allow the
+   * change (someone changed it meanwhile) or it is gone.
+   */
+  async changeState(id: number, change: LicenseChange, reason: string | null, actor: Actor): Promise<boolean> {
+    const { from, to, action } = LICENSE_CHANGES[change];
+    return this.deps.db.transaction(async (trx) => {
+      const repo = this.repo.with(trx);
+      const current = await repo.byIdForUpdate(id);
+      if (!current || !(from as readonly string[]).includes(current.state)) return false;
+      if (!(await repo.transition(id, from, to, reason, this.deps.clock.now()))) return false;
+      await this.deps.audit.record(trx, actor, action, { type: 'license', id }, { from: current.state, to, reason: reason || null, context: reason ? 'reason' : null });
+      return true;
+    });
+  }
+
+  /**
+   * Move the expiry of license `id` (audit `license.extended`), computed from
+   * the row locked in the transaction: two extensions at once add up instead
+   * of one undoing the other. @returns the new expiry (whole seconds), or
+   * null for a lifetime license or one that is gone.
+   */
+  async extend(id: number, change: ExpiryChange, reason: string, actor: Actor): Promise<Date | null> {
+    return this.deps.db.transaction(async (trx) => {
+      const repo = this.repo.with(trx);
+      const current = await repo.byIdForUpdate(id);
+      if (!current?.expiresAt || current.licenseType === 'lifetime') return null;
+      const now = this.deps.clock.now();
+      const expiresAt = 'days' in change ? wholeSeconds(new Date(Math.max(current.expiresAt.getTime(), now.getTime()) + change.days * DAY_MS)) : change.until;
+      if (!(await repo.setExpiry(id, expiresAt, now))) return null;
+      const details = { before_at: current.expiresAt.toISOString(), after_at: expiresAt.toISOString(), reason };
+      await this.deps.audit.record(trx, actor, 'license.extended', { type: 'license', id }, details);
+      return expiresAt;
     });
   }
 
@@ -323,9 +315,4 @@ export class LicensesService {
     await this.repo.readers?.close();
     await this.crypto.close();
   }
-}
-
-/** Dates in tokens have no fraction: keep the row's dates on whole seconds too, so both are the same instant. */
-function wholeSeconds(d: Date): Date {
-  return new Date(Math.floor(d.getTime() / 1000) * 1000);
 }

@@ -3,9 +3,9 @@
  * query. The list is re-read when older than `ttlMs` (in the background: the
  * stale list answers meanwhile) and at once when an unknown id or code is
  * asked for (a product an admin just added). `invalidate()` forces the next
- * read to reload (call it after editing a product's policy).
+ * read to reload (ProductsService calls it after each change).
  */
-import type { LicensesRepository, Product } from './licenses.repository.js';
+import type { Product } from './products.repository.js';
 
 export const PRODUCTS_TTL_MS = 10_000;
 
@@ -15,12 +15,13 @@ export class ProductCache {
   private loadedAt = -Infinity;
   private loading: Promise<void> | null = null;
 
-  constructor(private readonly repo: LicensesRepository, private readonly ttlMs = PRODUCTS_TTL_MS) {}
+  /** `load` reads every product (ProductsService gives its repository's list). */
+  constructor(private readonly load: () => Promise<Product[]>, private readonly ttlMs = PRODUCTS_TTL_MS) {}
 
   /** Re-read the products now (one read at a time). */
   reload(): Promise<void> {
     if (!this.loading) {
-      this.loading = this.repo.products().then((list) => {
+      this.loading = this.load().then((list) => {
         this.byId = new Map(list.map((p) => [p.id, p]));
         this.byCode = new Map(list.map((p) => [p.code, p]));
         this.loadedAt = performance.now();

@@ -4,3 +4,4 @@ export { RechargeService } from './recharge.service.js';
 export { KeyFileStore } from './keyfile-store.js';
 export { createRechargeController } from './recharge.controller.js';
 export { createRechargeRouter, createKeyfilesApiRouter } from './recharge.router.js';
+export { InstallationsService, type InstallationsServiceDeps, type Transfer } from './installations.service.js';

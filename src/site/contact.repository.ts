@@ -1,4 +1,4 @@
-/** The `contact_messages` table: written by the contact form, read and marked handled in /admin/messages. */
+/** The `contact_messages` table: written only through ContactService (the contact form, /admin/messages). */
 import type { Knex } from 'knex';
 import { insertedId, type Db } from '../platform/db.js';
 import { toDate, toDateOrNull } from '../platform/time.js';
@@ -62,6 +62,11 @@ function toMessage(r: Record<string, unknown>): ContactMessage {
 
 export class ContactRepository {
   constructor(private readonly db: Db) {}
+
+  /** The same repository inside a transaction. */
+  with(trx: Db): ContactRepository {
+    return new ContactRepository(trx);
+  }
 
   async insert(m: NewContactMessage): Promise<number> {
     return insertedId(await this.db('contact_messages')

@@ -1,20 +1,24 @@
 /**
- * Contact messages: stored first (the database row is the record), then
- * mailed to ADMIN_EMAIL. A mail failure is logged and marked on the row
- * (`mail_status = failed`); the visitor's message is never lost.
+ * Contact messages, the only writer of `contact_messages`: stored first (the
+ * database row is the record), then mailed to ADMIN_EMAIL. A mail failure is
+ * logged and marked on the row (`mail_status = failed`); the visitor's
+ * message is never lost. Staff read them in /admin/messages and mark them
+ * handled or not (audit `message.handled`, `message.unhandled`).
  */
 import type { Logger } from 'pino';
+import type { Actor, AuditService } from '../audit/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import type { Mailer } from '../platform/mailer.js';
 import type { ContactInput } from './contact.schemas.js';
-import { ContactRepository } from './contact.repository.js';
+import { ContactRepository, type ContactMessage, type ContactSearch } from './contact.repository.js';
 
 export interface ContactDeps {
   db: Db;
   mailer: Mailer;
   clock: Clock;
   logger: Logger;
+  audit: AuditService;
   adminEmail: string;
   baseUrl: string;
 }
@@ -48,5 +52,36 @@ export class ContactService {
       await this.repo.setMailStatus(id, 'failed');
     }
     return id;
+  }
+
+  /** The messages matching `f`: unhandled first, then newest first; `limit` from `offset`. */
+  search(f: ContactSearch, offset: number, limit: number): Promise<ContactMessage[]> {
+    return this.repo.search(f, offset, limit);
+  }
+
+  /** How many messages match `f`. */
+  count(f: ContactSearch): Promise<number> {
+    return this.repo.count(f);
+  }
+
+  /** One message, or null. */
+  byId(id: number): Promise<ContactMessage | null> {
+    return this.repo.byId(id);
+  }
+
+  /**
+   * Mark message `id` handled by `actor` (now), or back to handle, with its
+   * audit row. @returns false when it already was (nothing written), null
+   * when there is no such message.
+   */
+  async setHandled(id: number, handled: boolean, actor: Actor): Promise<boolean | null> {
+    return this.deps.db.transaction(async (trx) => {
+      const repo = this.repo.with(trx);
+      const message = await repo.byId(id);
+      if (!message) return null;
+      if (!(await repo.setHandled(id, handled ? actor.id : null, handled ? this.deps.clock.now() : null))) return false;
+      await this.deps.audit.record(trx, actor, handled ? 'message.handled' : 'message.unhandled', { type: 'message', id }, { email: message.email });
+      return true;
+    });
   }
 }

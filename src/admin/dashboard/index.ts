@@ -8,57 +8,23 @@
 import { Router, type Request, type Response } from 'express';
 import type { AdminDeps } from '../context.js';
 import { staffOnly } from '../shared.js';
-import { DashboardRepository } from './dashboard.repository.js';
+import { Dashboard } from './dashboard-figures.js';
 
-export const DASHBOARD_DAYS = 30;
-
-/** The last `n` UTC days ending today, oldest first, as `YYYY-MM-DD`. */
-export function lastDays(now: Date, n = DASHBOARD_DAYS): string[] {
-  const out: string[] = [];
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  for (let i = n - 1; i >= 0; i--) out.push(new Date(today - i * 86_400_000).toISOString().slice(0, 10));
-  return out;
-}
-
-/** One day of the dashboard series. */
-export interface DashboardDay {
-  day: string;
-  downloads: number;
-  recharges: number;
-  /** Units recharged that day. */
-  units: number;
-}
+export { DASHBOARD_DAYS, lastDays, type DashboardDay } from './dashboard-figures.js';
 
 export function createAdminDashboardRouter(deps: AdminDeps): Router {
-  const repo = new DashboardRepository(deps.db);
+  const dashboard = new Dashboard(deps.db);
   const router = Router();
   router.get('/admin', staffOnly, async (req: Request, res: Response) => {
-    const now = deps.clock.now();
-    const days = lastDays(now);
-    const today = new Date(`${days.at(-1)!}T00:00:00Z`);
-    const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-    const first = new Date(`${days[0]!}T00:00:00Z`);
-    const [byState, totals, downloadsToday, downloads, recharges] = await Promise.all([
-      repo.partnersByState(),
-      repo.rechargeTotals(monthStart, today),
-      repo.downloadsSince(today),
-      repo.downloadsPerDay(first),
-      repo.rechargesPerDay(first),
-    ]);
-    const series: DashboardDay[] = days.map((day) => ({
-      day,
-      downloads: downloads.get(day)?.count ?? 0,
-      recharges: recharges.get(day)?.count ?? 0,
-      units: recharges.get(day)?.units ?? 0,
-    }));
+    const f = await dashboard.figures(deps.clock.now());
     res.render('admin/dashboard', {
       title: req.t('admin:dashboard.title'),
-      byState,
-      partnersTotal: Object.values(byState).reduce((a, b) => a + b, 0),
-      unitsThisMonth: totals.units,
-      rechargesToday: totals.rechargesToday,
-      downloadsToday,
-      series,
+      byState: f.byState,
+      partnersTotal: Object.values(f.byState).reduce((a, b) => a + b, 0),
+      unitsThisMonth: f.unitsThisMonth,
+      rechargesToday: f.rechargesToday,
+      downloadsToday: f.downloadsToday,
+      series: f.series,
     });
   });
   return router;

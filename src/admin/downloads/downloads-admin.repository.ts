@@ -3,10 +3,12 @@
  * the top client IPs. Rows whose release was deleted keep their file name
  * (`release_id` is null).
  */
+import type { DownloadOutcome, DownloadRow } from '../../downloads/index.js';
 import type { Db } from '../../platform/db.js';
 import { toDate, toDateOrNull } from '../../platform/time.js';
+import { likePattern } from '../shared.js';
 
-export const OUTCOMES = ['started', 'complete', 'aborted', 'refused', 'offloaded'] as const;
+export const OUTCOMES = ['started', 'complete', 'aborted', 'refused', 'offloaded'] as const satisfies readonly DownloadOutcome[];
 
 /** Filters of the log. `status`: an outcome name or a 3-digit HTTP status. `ip`: part of the address. */
 export interface LogFilter {
@@ -17,20 +19,10 @@ export interface LogFilter {
   to?: Date | null;
 }
 
-export interface LogRow {
-  id: number;
+/** A row of the log with its release's version; `releaseId` and `version` are null once the release was deleted. */
+export interface LogRow extends Omit<DownloadRow, 'releaseId'> {
   releaseId: number | null;
   version: string | null;
-  filename: string;
-  ip: string;
-  userAgent: string;
-  rangeHeader: string | null;
-  counted: boolean;
-  httpStatus: number;
-  outcome: string;
-  bytesSent: number;
-  startedAt: Date;
-  finishedAt: Date | null;
 }
 
 export interface TopIp {
@@ -49,7 +41,7 @@ function toRow(r: Row): LogRow {
   return {
     id: Number(r.id), releaseId: r.release_id === null ? null : Number(r.release_id), version: r.version === null || r.version === undefined ? null : String(r.version),
     filename: String(r.filename), ip: String(r.ip), userAgent: String(r.user_agent ?? ''), rangeHeader: r.range_header === null ? null : String(r.range_header),
-    counted: Boolean(r.counted), httpStatus: Number(r.http_status), outcome: String(r.outcome), bytesSent: Number(r.bytes_sent),
+    counted: Boolean(r.counted), httpStatus: Number(r.http_status), outcome: String(r.outcome) as DownloadOutcome, bytesSent: Number(r.bytes_sent),
     startedAt: toDate(r.started_at), finishedAt: toDateOrNull(r.finished_at),
   };
 }
@@ -60,7 +52,7 @@ export class DownloadsAdminRepository {
   private filtered(f: LogFilter) {
     const q = this.db('downloads as d').leftJoin('releases as r', 'r.id', 'd.release_id');
     if (f.releaseId) q.where('d.release_id', f.releaseId);
-    if (f.ip) q.whereRaw("lower(d.ip) like ? escape '\\'", [`%${f.ip.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
+    if (f.ip) q.whereRaw("lower(d.ip) like ? escape '\\'", [likePattern(f.ip)]);
     if (f.status && /^\d{3}$/.test(f.status)) q.where('d.http_status', Number(f.status));
     else if (f.status && (OUTCOMES as readonly string[]).includes(f.status)) q.where('d.outcome', f.status);
     if (f.from) q.where('d.started_at', '>=', f.from.toISOString());

@@ -9,20 +9,21 @@
  *   POST /admin/downloads/blocks/:id/delete    unblock (confirmed)
  *
  * The public download routes refuse a blocked IP with a 403 page and log the
- * refusal (src/downloads/downloads.controller.ts); the service's cached copy
- * of the list is dropped after each change here.
+ * refusal (src/downloads/downloads.controller.ts); DownloadBlocksService
+ * writes the list with its audit rows and drops the cached copy.
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { canonicalIp } from '../../downloads/index.js';
 import { actorOf } from '../../http/actor.js';
-import { ConflictError, ERR, NotFoundError } from '../../errors/index.js';
+import { ConflictError, NotFoundError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import { fieldErrors, singleLine } from '../../http/text-fields.js';
 import type { AdminDeps } from '../context.js';
 import { adminOnly, confirmed, pager, parseListQuery, queryString, routeId } from '../shared.js';
 import { sendCsv } from '../../http/csv.js';
-import { DownloadsAdminRepository, OUTCOMES } from './downloads-admin.repository.js';
+import { DownloadLogReports } from './download-log.js';
+import { OUTCOMES } from './downloads-admin.repository.js';
 
 const TOP_DAYS = 30;
 const TOP_COUNT = 20;
@@ -35,8 +36,8 @@ const blockSchema = z.object({
 });
 
 export function createAdminDownloadsRouter(deps: AdminDeps): Router {
-  const repo = new DownloadsAdminRepository(deps.db);
-  const blocks = deps.downloads.blocks;
+  const log = new DownloadLogReports(deps.db);
+  const blocks = deps.downloadBlocks;
   const router = Router();
 
   router.get('/admin/downloads', adminOnly, async (req: Request, res: Response) => {
@@ -44,7 +45,7 @@ export function createAdminDownloadsRouter(deps: AdminDeps): Router {
     const releaseId = /^\d{1,9}$/.test(q.params.release ?? '') ? Number(q.params.release) : undefined;
     const filter = { releaseId, ip: q.params.ip, status: q.params.status, from: q.from, to: q.toExclusive };
     if (q.csv) {
-      const { rows } = await repo.list(filter, CSV_MAX_ROWS, 0);
+      const { rows } = await log.list(filter, CSV_MAX_ROWS, 0);
       sendCsv(req, res, 'downloads.csv',
         ['started_at', 'finished_at', 'release_id', 'version', 'filename', 'ip', 'http_status', 'outcome', 'counted', 'bytes_sent', 'range', 'user_agent'],
         rows.map((r) => [r.startedAt, r.finishedAt ?? '', r.releaseId ?? '', r.version ?? '', r.filename, r.ip, r.httpStatus, r.outcome, r.counted ? 1 : 0, r.bytesSent, r.rangeHeader ?? '', r.userAgent]));
@@ -52,7 +53,7 @@ export function createAdminDownloadsRouter(deps: AdminDeps): Router {
     }
     const since = new Date(deps.clock.now().getTime() - TOP_DAYS * 86_400_000);
     const [{ rows, total }, top, releases, blocked] = await Promise.all([
-      repo.list(filter, q.perPage, q.offset), repo.topIps(since, TOP_COUNT), deps.downloads.releases.choices(), blocks.allIps(),
+      log.list(filter, q.perPage, q.offset), log.topIps(since, TOP_COUNT), log.releaseChoices(), blocks.allIps(),
     ]);
     res.render('admin/downloads/index', {
       title: req.t('admin-downloads:log.title'), rows, total, q, releases, outcomes: OUTCOMES, top, topDays: TOP_DAYS,
@@ -81,16 +82,11 @@ export function createAdminDownloadsRouter(deps: AdminDeps): Router {
       action: '/admin/downloads/blocks', back: '/admin/downloads/blocks', danger: true, button: 'admin-downloads:actions.block',
     })) return;
     try {
-      await deps.db.transaction(async (trx) => {
-        if (await blocks.with(trx).byIp(ip)) throw new ConflictError('already blocked', ERR.IP_ALREADY_BLOCKED);
-        const id = await blocks.with(trx).insert({ ip, reason, createdBy: req.account?.id ?? null }, deps.clock.now());
-        await deps.audit.record(trx, actorOf(req), 'download.ip_blocked', { type: 'download_block', id }, { ip, reason });
-      });
+      await blocks.block(ip, reason, actorOf(req));
     } catch (err) {
       if (err instanceof ConflictError) return renderBlocks(req, res, 409, values, { ip: 'admin-downloads:errors.already_blocked' });
       throw err;
     }
-    deps.downloads.blocksChanged();
     flash(req, 'success', 'admin-downloads:flash.blocked', { ip });
     res.redirect(303, '/admin/downloads/blocks');
   });
@@ -103,11 +99,7 @@ export function createAdminDownloadsRouter(deps: AdminDeps): Router {
       title: 'admin-downloads:confirm.unblock_title', message: 'admin-downloads:confirm.unblock', params: { ip: block.ip },
       action: `/admin/downloads/blocks/${id}/delete`, back: '/admin/downloads/blocks', button: 'admin-downloads:actions.unblock',
     })) return;
-    await deps.db.transaction(async (trx) => {
-      await blocks.with(trx).delete(id);
-      await deps.audit.record(trx, actorOf(req), 'download.ip_unblocked', { type: 'download_block', id }, { ip: block.ip, reason: block.reason });
-    });
-    deps.downloads.blocksChanged();
+    await blocks.unblock(block, actorOf(req));
     flash(req, 'success', 'admin-downloads:flash.unblocked', { ip: block.ip });
     res.redirect(303, '/admin/downloads/blocks');
   });

@@ -7,9 +7,10 @@
  * - POST /admin/installations/:id/transfer     admin: `to` (an active partner's e-mail or reference, not the owner),
  *                                              `reason`; confirmation step; audit `installation.transferred`
  *
- * A transfer moves the installation only: its past recharges stay with the
- * partner who paid for them. From then on the new owner recharges it and
- * the old one is refused ("owned by another partner"). Support reads only.
+ * A transfer (InstallationsService.transfer) moves the installation only:
+ * its past recharges stay with the partner who paid for them. From then on
+ * the new owner recharges it and the old one is refused ("owned by another
+ * partner"). Support reads only.
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -19,10 +20,10 @@ import { ConflictError, ERR, NotFoundError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
 import { fieldErrors, singleLine } from '../../http/text-fields.js';
 import type { AdminDeps } from '../context.js';
-import { AdminRechargesRepository } from '../recharges/recharges.repository.js';
 import { adminOnly, confirmed, pager, parseListQuery, queryString, staffOnly } from '../shared.js';
 import { sendCsv } from '../../http/csv.js';
-import { AdminInstallationsRepository, INSTALLATION_SORTS, type InstallationRow, type PartnerRef } from './installations.repository.js';
+import { InstallationReports } from './installation-reports.js';
+import { INSTALLATION_SORTS, type InstallationRow, type PartnerRef } from './installations.repository.js';
 
 const E = (k: string) => `admin-installations:errors.${k}`;
 
@@ -47,8 +48,7 @@ function targetError(inst: InstallationRow, target: PartnerRef | null): string |
 }
 
 export function createAdminInstallationsRouter(deps: AdminDeps): Router {
-  const repo = new AdminInstallationsRepository(deps.db);
-  const recharges = new AdminRechargesRepository(deps.db);
+  const repo = new InstallationReports(deps.db);
   const router = Router();
 
   const load = async (id: number): Promise<InstallationRow> => {
@@ -58,8 +58,7 @@ export function createAdminInstallationsRouter(deps: AdminDeps): Router {
   };
 
   const renderShow = async (req: Request, res: Response, inst: InstallationRow, status = 200, values: Record<string, string> = {}, errors: Record<string, string> = {}): Promise<void> => {
-    const filter = { installationId: inst.id };
-    const [rows, total] = await Promise.all([recharges.list(filter, 'issued', 'desc', 50, 0), recharges.count(filter)]);
+    const { rows, total } = await repo.rechargesOf(inst.id, 50);
     res.status(status).render('admin/installations/show', {
       title: req.t('admin-installations:show.title', { customer: inst.customer }), inst, formatted: formatInstallationCode(inst.code),
       recharges: rows, rechargesTotal: total, values, errors, canAct: req.account!.role !== 'support',
@@ -102,18 +101,8 @@ export function createAdminInstallationsRouter(deps: AdminDeps): Router {
       params: { code, customer: inst.customer, from: inst.ownerEmail, to: target.email }, action: `/admin/installations/${inst.id}/transfer`,
       back: `/admin/installations/${inst.id}`, button: 'admin-installations:transfer.confirm_button', danger: true,
     })) return;
-    const actor = actorOf(req);
     try {
-      await deps.db.transaction(async (trx) => {
-        const tx = new AdminInstallationsRepository(trx);
-        // Account row first, then the installation: the order RechargeService.confirm locks them in (no deadlock).
-        if ((await tx.partnerStateForUpdate(target.id)) !== 'active') throw new ConflictError('target not active', ERR.TARGET_INACTIVE);
-        const current = await tx.byId(inst.id, true);
-        if (!current || current.partnerId !== inst.partnerId) throw new ConflictError('owner changed meanwhile', ERR.OWNER_CHANGED);
-        if (!(await tx.setOwner(inst.id, inst.partnerId, target.id, deps.clock.now()))) throw new ConflictError('owner changed meanwhile', ERR.OWNER_CHANGED);
-        await deps.audit.record(trx, actor, 'installation.transferred', { type: 'installation', id: inst.id },
-          { code: `${inst.code.slice(0, 10)}…`, customer: inst.customer, before: inst.ownerEmail, after: target.email, reason: parsed.data.reason });
-      });
+      await deps.installations.transfer({ installation: inst, to: target, reason: parsed.data.reason }, actorOf(req));
     } catch (err) {
       if (err instanceof ConflictError) return renderShow(req, res, await load(inst.id), 409, values, { to: E(err.code === ERR.TARGET_INACTIVE ? 'target_inactive' : 'owner_changed') });
       throw err;

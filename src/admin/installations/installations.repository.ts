@@ -1,12 +1,11 @@
 /**
- * The admin's reads and writes of `installations` (/admin/installations):
- * the list (search on code or customer, owner filter, sort, pages) with each
- * installation's owner, one installation with its owner, and the ownership
- * change of a transfer.
+ * What /admin/installations reads of `installations`: the list (search on
+ * code or customer, owner filter, sort, pages) with each installation's
+ * owner, one installation with its owner, and the partner a transfer names.
+ * The transfer itself is InstallationsService's (src/recharge).
  */
 import { normaliseInstallationCode } from '../../crypto/index.js';
 import type { Db } from '../../platform/db.js';
-import { isSqlite } from '../../platform/db.js';
 import { toDate } from '../../platform/time.js';
 import { likePattern } from '../shared.js';
 
@@ -95,11 +94,9 @@ export class AdminInstallationsRepository {
     return rows.map(toRow);
   }
 
-  /** One installation with its owner; `lock` takes its row until the transaction ends (PostgreSQL). */
-  async byId(id: number, lock = false): Promise<InstallationRow | null> {
-    const q = this.db('installations as i').join('accounts as a', 'a.id', 'i.partner_id').where('i.id', id);
-    if (lock && !isSqlite(this.db)) q.forUpdate('i');
-    const row = (await q.first(COLUMNS)) as Row | undefined;
+  /** One installation with its owner. */
+  async byId(id: number): Promise<InstallationRow | null> {
+    const row = (await this.db('installations as i').join('accounts as a', 'a.id', 'i.partner_id').where('i.id', id).first(COLUMNS)) as Row | undefined;
     return row ? toRow(row) : null;
   }
 
@@ -110,19 +107,5 @@ export class AdminInstallationsRepository {
       .where((w) => w.whereRaw('lower(email) = ?', [t.toLowerCase()]).orWhere('public_ref', t.toUpperCase()))
       .first('id', 'email', 'company', 'public_ref', 'state')) as Row | undefined;
     return row ? { id: Number(row.id), email: String(row.email), company: String(row.company ?? ''), publicRef: (row.public_ref as string | null) ?? null, state: String(row.state) } : null;
-  }
-
-  /** The current state of a partner account, its row locked on PostgreSQL. */
-  async partnerStateForUpdate(id: number): Promise<string | null> {
-    const q = this.db('accounts').where({ id, role: 'partner' });
-    if (!isSqlite(this.db)) q.forUpdate();
-    const row = (await q.first('state')) as { state: unknown } | undefined;
-    return row ? String(row.state) : null;
-  }
-
-  /** Move the installation from `fromId` to `toId`; false when its owner is not `fromId` any more. */
-  async setOwner(id: number, fromId: number, toId: number, now: Date): Promise<boolean> {
-    const n = await this.db('installations').where({ id, partner_id: fromId }).update({ partner_id: toId, updated_at: now.toISOString() });
-    return Number(n) === 1;
   }
 }

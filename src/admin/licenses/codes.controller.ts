@@ -1,7 +1,7 @@
 /**
  * /admin/activation-codes (admin only): the batches, the form that generates
- * one (the batch and all its codes in one transaction with its audit row
- * `activation_batch.created`), and a batch's page listing its codes (used by
+ * one (ActivationCodesService.createBatch: the batch and all its codes in one
+ * transaction with its audit row `activation_batch.created`), and a batch's page listing its codes (used by
  * which license, on which machine, when), 50 per page, with its CSV export.
  */
 import type { Request, Response } from 'express';
@@ -11,19 +11,17 @@ import { flash } from '../../http/flash.js';
 import type { AdminDeps } from '../context.js';
 import { pager, parseListQuery, queryString, routeId } from '../shared.js';
 import { sendCsv } from '../../http/csv.js';
-import { ActivationCodesRepository, PAID_LICENSE_TYPES, type Batch } from './codes.repository.js';
-import { AdminProductsRepository } from './products.repository.js';
+import { PAID_LICENSE_TYPES, type Batch } from '../../licenses/index.js';
 import { DEFAULT_DURATION, parseBatch, typed } from './schemas.js';
 
 const FORM_FIELDS = ['product', 'type', 'duration_days', 'count', 'expires_at', 'note'];
 
 export function createActivationCodesController(deps: AdminDeps) {
-  const repo = new ActivationCodesRepository(deps.db);
-  const products = new AdminProductsRepository(deps.db);
+  const { codes, products } = deps;
 
   const renderList = async (req: Request, res: Response, status: number, errors: Record<string, string> = {}, values: Record<string, string> = {}): Promise<void> => {
     const q = parseListQuery(req.query as Record<string, unknown>);
-    const [{ rows, total }, all] = await Promise.all([repo.listBatches(q.perPage, q.offset), products.list()]);
+    const [{ rows, total }, all] = await Promise.all([codes.listBatches(q.perPage, q.offset), products.list()]);
     res.status(status).render('admin/licenses/batches', {
       title: req.t('admin-licenses:batches.title'), rows, total, pg: pager(q, total, '/admin/activation-codes'),
       products: all, types: PAID_LICENSE_TYPES, defaults: DEFAULT_DURATION, errors, values,
@@ -32,7 +30,7 @@ export function createActivationCodesController(deps: AdminDeps) {
 
   const loadBatch = async (req: Request): Promise<Batch> => {
     const id = routeId(req.params.id);
-    const batch = id === null ? null : await repo.batch(id);
+    const batch = id === null ? null : await codes.batch(id);
     if (!batch) throw new NotFoundError('No such batch');
     return batch;
   };
@@ -48,15 +46,7 @@ export function createActivationCodesController(deps: AdminDeps) {
       const product = await products.byCode(parsed.data.product);
       if (!product) return renderList(req, res, 422, { product: 'admin-licenses:errors.product_invalid' }, values);
       const d = parsed.data;
-      const actor = actorOf(req);
-      const batchId = await deps.db.transaction(async (trx) => {
-        const id = await repo.with(trx).insertBatch({
-          productId: product.id, type: d.type, durationDays: d.durationDays, size: d.count, expiresAt: d.expiresAt, note: d.note, createdBy: req.account?.id ?? null,
-        }, deps.clock.now());
-        const details = { count: d.count, product: product.code, type: d.type, days: d.durationDays, until_at: d.expiresAt?.toISOString() ?? null };
-        await deps.audit.record(trx, actor, 'activation_batch.created', { type: 'activation_batch', id }, details);
-        return id;
-      });
+      const batchId = await codes.createBatch({ ...d, product }, actorOf(req));
       flash(req, 'success', 'admin-licenses:flash.batch_created', { count: d.count, id: batchId });
       res.redirect(303, `/admin/activation-codes/${batchId}`);
     },
@@ -68,11 +58,11 @@ export function createActivationCodesController(deps: AdminDeps) {
       if (!usedParam) delete q.params.used;
       const used = usedParam === 'yes' ? true : usedParam === 'no' ? false : null;
       if (q.csv) {
-        const { rows } = await repo.codes(batch.id, used, batch.size, 0);
+        const { rows } = await codes.codes(batch.id, used, batch.size, 0);
         return sendCsv(req, res, `activation-codes-${batch.id}.csv`, ['code', 'used_at', 'machine_id', 'license_id'],
           rows.map((r) => [r.code, r.usedAt ?? '', r.machineId ?? '', r.licensePublicId ?? '']));
       }
-      const { rows, total } = await repo.codes(batch.id, used, q.perPage, q.offset);
+      const { rows, total } = await codes.codes(batch.id, used, q.perPage, q.offset);
       const base = `/admin/activation-codes/${batch.id}`;
       res.render('admin/licenses/batch', {
         title: req.t('admin-licenses:batch.title', { id: batch.id }), batch, rows, total, used: usedParam,

@@ -1,5 +1,5 @@
 /**
- * Admin area of the license server (issue 6). Support reads the licenses
+ * Admin area of the license server. Support reads the licenses
  * and their statistics; admin and superadmin act, and alone see activation
  * codes, API tokens and products. Revoke, suspend, reinstate and token
  * revocation go through the confirmation step (src/admin/shared.ts `confirmed`).
@@ -26,19 +26,21 @@ import { Router } from 'express';
 import type { AdminDeps } from '../context.js';
 import { adminOnly, staffOnly } from '../shared.js';
 import { createActivationCodesController } from './codes.controller.js';
+import { LicenseReports } from './license-reports.js';
 import { createAdminLicensesController } from './licenses.controller.js';
 import { createProductsController } from './products.controller.js';
 import { createLicenseStatsController } from './stats.controller.js';
 import { createApiTokensController } from './tokens.controller.js';
 
 export function createAdminLicensesRouter(deps: AdminDeps): Router {
-  const licenses = createAdminLicensesController(deps);
+  const reports = new LicenseReports(deps.db, deps.products);
+  const licenses = createAdminLicensesController(deps, reports);
   const codes = createActivationCodesController(deps);
   const tokens = createApiTokensController(deps);
   const products = createProductsController(deps);
   const router = Router();
   router.get('/admin/licenses', staffOnly, licenses.list);
-  router.get('/admin/licenses/stats', staffOnly, createLicenseStatsController(deps));
+  router.get('/admin/licenses/stats', staffOnly, createLicenseStatsController(deps, reports));
   router.get('/admin/licenses/:id', staffOnly, licenses.show);
   router.post('/admin/licenses/:id/revoke', adminOnly, licenses.revoke);
   router.post('/admin/licenses/:id/suspend', adminOnly, licenses.suspend);

@@ -6,11 +6,9 @@
  */
 import { z } from 'zod';
 import { fieldErrors, singleLine } from '../../http/text-fields.js';
-import { PAID_LICENSE_TYPES, type PaidLicenseType } from './codes.repository.js';
-import type { ProductPolicy } from './products.repository.js';
+import { PAID_LICENSE_TYPES, type ExpiryChange, type PaidLicenseType, type ProductPolicy } from '../../licenses/index.js';
 
 const E = (k: string) => `admin-licenses:errors.${k}`;
-const DAY_MS = 86_400_000;
 
 export type Parsed<T> = { ok: true; data: T } | { ok: false; errors: Record<string, string> };
 
@@ -33,43 +31,37 @@ export function endOfDay(text: string): Date | null {
   return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== text ? null : d;
 }
 
-/** Whole seconds (license tokens carry no milliseconds). */
-function wholeSeconds(ms: number): Date {
-  return new Date(Math.floor(ms / 1000) * 1000);
-}
-
 /** revoke, suspend: `reason` (1..500 characters, one line). */
 export function parseReason(body: unknown): Parsed<{ reason: string }> {
   return parse(z.object({ reason: reasonField }), body);
 }
 
 /**
- * extend: `reason` and either `days` (1..3650, added to the later of the
- * current expiry and `now`) or `until` (`YYYY-MM-DD`, the license then
- * expires at that day's 23:59:59 UTC, which must be after `now`).
- * @returns the new expiry (whole seconds).
+ * extend: `reason` and either `days` (1..3650, added by LicensesService.extend
+ * to the later of the current expiry and now) or `until` (`YYYY-MM-DD`, the
+ * license then expires at that day's 23:59:59 UTC, which must be after `now`).
  */
-export function parseExtend(body: unknown, current: Date, now: Date): Parsed<{ expiresAt: Date; reason: string }> {
+export function parseExtend(body: unknown, now: Date): Parsed<{ change: ExpiryChange; reason: string }> {
   const b = (body ?? {}) as Record<string, unknown>;
   const days = typeof b.days === 'string' ? b.days.trim() : '';
   const until = typeof b.until === 'string' ? b.until.trim() : '';
   const errors: Record<string, string> = {};
   const reason = reasonField.safeParse(b.reason ?? '');
   if (!reason.success) errors.reason = reason.error.issues[0]?.message ?? 'admin:errors.reason_invalid';
-  let expiresAt: Date | null = null;
+  let change: ExpiryChange | null = null;
   if (days && until) errors.days = E('extend_both');
   else if (days) {
     const n = /^\d{1,4}$/.test(days) ? Number(days) : 0;
     if (n < 1 || n > 3650) errors.days = E('extend_days');
-    else expiresAt = wholeSeconds(Math.max(current.getTime(), now.getTime()) + n * DAY_MS);
+    else change = { days: n };
   } else if (until) {
     const d = endOfDay(until);
     if (!d) errors.until = E('extend_until');
     else if (d.getTime() <= now.getTime()) errors.until = E('extend_until_past');
-    else expiresAt = d;
+    else change = { until: d };
   } else errors.days = E('extend_missing');
-  if (Object.keys(errors).length > 0 || !expiresAt || !reason.success) return { ok: false, errors };
-  return { ok: true, data: { expiresAt, reason: reason.data } };
+  if (Object.keys(errors).length > 0 || !change || !reason.success) return { ok: false, errors };
+  return { ok: true, data: { change, reason: reason.data } };
 }
 
 /** The policy fields of the product forms. */

@@ -2,9 +2,8 @@
  * Per-product license figures for /admin/licenses/stats, each one grouped
  * query (no license row is loaded to be counted in JavaScript).
  */
+import { PAID_LICENSE_TYPES } from '../../licenses/index.js';
 import type { Db } from '../../platform/db.js';
-
-export const PAID_TYPES = ['monthly', 'annual', 'lifetime'] as const;
 
 /** product id → count. */
 export type PerProduct = Map<number, number>;
@@ -25,7 +24,7 @@ export class LicenseStatsRepository {
 
   /** Paid licenses (monthly, annual, lifetime) in state active, lifetime or not expired at `now`. */
   async paidActive(now: Date): Promise<PerProduct> {
-    const rows = (await this.db('licenses').whereIn('license_type', [...PAID_TYPES]).where('state', 'active')
+    const rows = (await this.db('licenses').whereIn('license_type', [...PAID_LICENSE_TYPES]).where('state', 'active')
       .where((w) => { w.whereNull('expires_at').orWhere('expires_at', '>', now.toISOString()); })
       .groupBy('product_id').select('product_id').count({ n: '*' })) as { product_id: unknown; n: unknown }[];
     return LicenseStatsRepository.toMap(rows);
@@ -43,7 +42,7 @@ export class LicenseStatsRepository {
     const rows = (await this.db('licenses as t').where('t.license_type', 'trial')
       .whereExists((q) => {
         q.select(this.db.raw('1')).from('licenses as p').whereRaw('p.product_id = t.product_id').whereRaw('p.machine_id = t.machine_id')
-          .whereIn('p.license_type', [...PAID_TYPES]).whereRaw('p.issued_at >= t.issued_at');
+          .whereIn('p.license_type', [...PAID_LICENSE_TYPES]).whereRaw('p.issued_at >= t.issued_at');
       })
       .groupBy('t.product_id').select('t.product_id').countDistinct({ n: 't.machine_id' })) as { product_id: unknown; n: unknown }[];
     return LicenseStatsRepository.toMap(rows);

@@ -8,12 +8,13 @@
  * - POST /admin/messages/:id/unhandled   admin: mark unhandled (audit `message.unhandled`)
  *
  * Support reads only: no action form is shown to it and the POST routes answer 403.
+ * ContactService reads and writes the messages (with the audit rows).
  */
 import { Router, type Request, type Response } from 'express';
 import { actorOf } from '../../http/actor.js';
 import { NotFoundError } from '../../errors/index.js';
 import { flash } from '../../http/flash.js';
-import { ContactRepository, type ContactSearch } from '../../site/contact.repository.js';
+import type { ContactSearch } from '../../site/index.js';
 import type { AdminDeps } from '../context.js';
 import { adminOnly, pager, parseListQuery, queryString, staffOnly } from '../shared.js';
 
@@ -37,7 +38,7 @@ export function replyLink(email: string, subject: string): string {
 }
 
 export function createAdminMessagesRouter(deps: AdminDeps): Router {
-  const repo = new ContactRepository(deps.db);
+  const { contact } = deps;
   const router = Router();
 
   router.get('/admin/messages', staffOnly, async (req: Request, res: Response) => {
@@ -45,7 +46,7 @@ export function createAdminMessagesRouter(deps: AdminDeps): Router {
     const state = (STATES as readonly string[]).includes(q.params.state ?? '') ? (q.params.state ?? '') as ContactSearch['state'] : '';
     if (!state) delete q.params.state;
     const filter: ContactSearch = { state, q: q.q, from: q.from, before: q.toExclusive };
-    const [rows, total, unhandled] = await Promise.all([repo.search(filter, q.offset, q.perPage), repo.count(filter), repo.count({ state: 'unhandled' })]);
+    const [rows, total, unhandled] = await Promise.all([contact.search(filter, q.offset, q.perPage), contact.count(filter), contact.count({ state: 'unhandled' })]);
     res.render('admin/messages/list', {
       title: req.t('admin-messages:list.title'), rows, total, unhandled, query: q, state, states: STATES,
       filtered: Object.keys(q.params).length > 0, pg: pager(q, total, '/admin/messages'), qs: (extra: Record<string, string>) => queryString(q.params, extra),
@@ -53,7 +54,7 @@ export function createAdminMessagesRouter(deps: AdminDeps): Router {
   });
 
   router.get('/admin/messages/:id', staffOnly, async (req: Request, res: Response) => {
-    const message = await repo.byId(idOf(req));
+    const message = await contact.byId(idOf(req));
     if (!message) throw new NotFoundError('no such message');
     const lng = message.locale === 'en' ? 'en' : 'fr';
     const subject = req.t('admin-messages:reply.subject', { lng, id: message.id });
@@ -64,16 +65,8 @@ export function createAdminMessagesRouter(deps: AdminDeps): Router {
 
   const setHandled = (handled: boolean) => async (req: Request, res: Response): Promise<void> => {
     const id = idOf(req);
-    const actor = actorOf(req);
-    const changed = await deps.db.transaction(async (trx) => {
-      const message = await new ContactRepository(trx).byId(id);
-      if (!message) throw new NotFoundError('no such message');
-      const done = await new ContactRepository(trx).setHandled(id, handled ? actor.id : null, handled ? deps.clock.now() : null);
-      if (done) {
-        await deps.audit.record(trx, actor, handled ? 'message.handled' : 'message.unhandled', { type: 'message', id }, { email: message.email });
-      }
-      return done;
-    });
+    const changed = await contact.setHandled(id, handled, actorOf(req));
+    if (changed === null) throw new NotFoundError('no such message');
     if (changed) flash(req, 'success', handled ? 'admin-messages:flash.handled' : 'admin-messages:flash.unhandled', { id });
     else flash(req, 'info', handled ? 'admin-messages:flash.already_handled' : 'admin-messages:flash.already_unhandled', { id });
     res.redirect(303, handled ? '/admin/messages' : `/admin/messages/${id}`);

@@ -20,7 +20,8 @@ import { fieldErrors, singleLine } from '../../http/text-fields.js';
 import type { AdminDeps } from '../context.js';
 import { adminOnly, confirmed, pager, parseListQuery, queryString, staffOnly } from '../shared.js';
 import { sendCsv } from '../../http/csv.js';
-import { AdminRechargesRepository, RECHARGE_SORTS, type AdminRecharge, type AdminRechargeFilter } from './recharges.repository.js';
+import { RechargeReports } from './recharge-reports.js';
+import { RECHARGE_SORTS, type AdminRecharge, type AdminRechargeFilter } from './recharges.repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -36,7 +37,7 @@ export function revocable(r: AdminRecharge): boolean {
 }
 
 export function createAdminRechargesRouter(deps: AdminDeps): Router {
-  const repo = new AdminRechargesRepository(deps.db);
+  const repo = new RechargeReports(deps.db);
   const router = Router();
 
   const load = async (req: Request): Promise<AdminRecharge> => {

@@ -99,6 +99,7 @@ describe('admin audit log', function () {
     const page = (await support.get(`/admin/audit/${row.id}`).expect(200)).text;
     expect(text(page)).to.contain('alice@vendor.fr').and.contain('actif → suspendu : unpaid').and.contain('Test/1.0').and.contain('19/11/2026 11:00:00');
     expect(page).to.contain('datetime="2026-11-19T10:00:00.000Z"');
+    expect(text(page)).to.contain(`compte ${String(row.target_id)}`).and.not.contain(`account ${String(row.target_id)}`);
     await support.get('/admin/audit/99999999').expect(404);
     await support.get('/admin/audit/x').expect(404);
   });

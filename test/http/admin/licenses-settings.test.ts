@@ -220,7 +220,8 @@ describe('admin license settings', function () {
       expect(Number(after.trial_days)).to.equal(30);
       expect(after.renewal_url).to.equal('/subscription');
       const [updated] = await auditActions(ctx, 'product.updated');
-      expect(updated!.summary).to.contain('trial=14d').and.contain('→').and.contain('trial=30d').and.contain('renewal_url=/subscription');
+      expect(updated!.summary).to.equal('mastertrade_pos: “Mastertrade POS”, trial 14 d, grace 3 d, machines at most: 2, heartbeat every 3600 s, renewal https://shop.example.com/renew'
+        + ' → “Mastertrade POS”, trial 30 d, grace 3 d, machines at most: 2, heartbeat every 3600 s, renewal /subscription');
       await admin.get('/admin/products/99999').expect(404);
       expect((await admin.get('/admin/products?lang=en').expect(200)).text).to.contain('Add a product');
     });

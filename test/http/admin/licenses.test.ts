@@ -131,7 +131,8 @@ describe('admin licenses', function () {
       const page = (await support.get(`/admin/licenses/${id}`).expect(200)).text;
       expect(page).to.contain(String(l.public_id)).and.contain(String(l.machine_id)).and.contain('marie@imprimerie.fr').and.contain('Annuelle');
       expect(page).to.contain('Windows 11').and.contain('198.51.100.7');
-      expect(page).to.match(/id="activations"[\s\S]*activation/);
+      expect(decode(page)).to.match(/id="activations"[\s\S]*<td>code d'activation<\/td>/);
+      expect(page).not.to.contain('<td>activation</td>');
       expect(page).to.contain('2.4.0').and.contain('2.4.49').and.not.contain('2.4.50<');
       expect(page).to.match(/id="audit"[\s\S]*license.activated/);
       expect(page).to.contain('Votre rôle permet seulement de consulter cette page.');
@@ -147,7 +148,7 @@ describe('admin licenses', function () {
       expect(adminPage).not.to.contain(`action="/admin/licenses/${id}/reinstate"`);
       await admin.get('/admin/licenses/99999').expect(404);
       await admin.get('/admin/licenses/abc').expect(404);
-      expect((await admin.get(`/admin/licenses/${id}?lang=en`).expect(200)).text).to.contain('Revoke the license').and.contain('Last heartbeats');
+      expect((await admin.get(`/admin/licenses/${id}?lang=en`).expect(200)).text).to.contain('Revoke the license').and.contain('Last heartbeats').and.contain('<td>activation code</td>');
     });
   });
 

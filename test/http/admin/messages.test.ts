@@ -116,6 +116,13 @@ describe('admin contact messages', function () {
     expect(await ctx.db('audit_log').where({ action: 'message.unhandled', target_id: String(hostileId) }).first()).to.exist;
   });
 
+  it('names the language of a message in the language of the page, not by its code', async () => {
+    const fr = text((await support.get(`/admin/messages/${englishId}`).expect(200)).text);
+    expect(fr).to.match(/Langue\s*anglais/);
+    const en = text((await support.get(`/admin/messages/${englishId}?lang=en`).expect(200)).text);
+    expect(en).to.match(/Language\s*English/);
+  });
+
   it('is in English too', async () => {
     const page = (await support.get('/admin/messages?lang=en&state=unhandled').expect(200)).text;
     expect(page).to.contain('Contact messages').and.contain('55 messages waiting to be handled.').and.contain('To handle');

@@ -1,7 +1,7 @@
-/** What /admin/keys reads besides the IssuerKeys list: how many key files each kid signed. */
-import type { Db } from '../../platform/db.js';
+/** How many key files each issuer key signed (the `recharges` rows carry the kid), for /admin/keys. */
+import type { Db } from '../platform/db.js';
 
-export class AdminKeysRepository {
+export class KeyUsageRepository {
   constructor(private readonly db: Db) {}
 
   /** kid (16 hex) → number of recharges (key files) signed with it, revoked ones included; one grouped query. */

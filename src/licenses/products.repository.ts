@@ -1,13 +1,11 @@
 /**
- * The admin's reads and writes of `products` (the license server's products
- * and their policy). Codes never change once created: they are in every
- * license token already signed.
+ * The `products` table: the license server's products and their policy.
+ * A product's code never changes once created: it is in every license token
+ * already signed. Written only through ProductsService.
  */
-import type { Db } from '../../platform/db.js';
-import { insertedId } from '../../platform/db.js';
-import { toDate } from '../../platform/time.js';
+import { insertedId, type Db } from '../platform/db.js';
 
-/** A product's policy as the forms edit it (days, count, seconds). */
+/** A product's policy as the admin edits it (days, count, seconds). */
 export interface ProductPolicy {
   name: string;
   /** Trial length, days (1..365). */
@@ -22,20 +20,24 @@ export interface ProductPolicy {
   renewalUrl: string;
 }
 
+/** A product and its license policy. Days and seconds are whole numbers. */
 export interface Product extends ProductPolicy {
   id: number;
   code: string;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 type Row = Record<string, unknown>;
 
-function toProduct(r: Row): Product {
+export function toProduct(r: Row): Product {
   return {
-    id: Number(r.id), code: String(r.code), name: String(r.name), trialDays: Number(r.trial_days), graceDays: Number(r.grace_days),
-    maxActivations: Number(r.max_activations), heartbeatIntervalSeconds: Number(r.heartbeat_interval_seconds), renewalUrl: String(r.renewal_url ?? ''),
-    createdAt: toDate(r.created_at), updatedAt: toDate(r.updated_at),
+    id: Number(r.id),
+    code: String(r.code),
+    name: String(r.name),
+    trialDays: Number(r.trial_days),
+    graceDays: Number(r.grace_days),
+    maxActivations: Number(r.max_activations),
+    heartbeatIntervalSeconds: Number(r.heartbeat_interval_seconds),
+    renewalUrl: String(r.renewal_url ?? ''),
   };
 }
 
@@ -46,16 +48,12 @@ function columns(p: ProductPolicy): Row {
   };
 }
 
-/** One line describing a policy, for audit summaries. */
-export function policySummary(p: ProductPolicy): string {
-  return `name=${p.name} trial=${p.trialDays}d grace=${p.graceDays}d max_activations=${p.maxActivations} heartbeat=${p.heartbeatIntervalSeconds}s renewal_url=${p.renewalUrl || '-'}`;
-}
-
-export class AdminProductsRepository {
+export class ProductsRepository {
   constructor(private readonly db: Db) {}
 
-  with(trx: Db): AdminProductsRepository {
-    return new AdminProductsRepository(trx);
+  /** The same repository inside a transaction. */
+  with(trx: Db): ProductsRepository {
+    return new ProductsRepository(trx);
   }
 
   /** Every product, by code. */

@@ -1,14 +1,14 @@
 /**
- * Activation code batches for the admin: the list of batches with how many
- * codes were used, one batch's codes (used by which license, on which
- * machine, when), and the insertion of a batch with its codes.
+ * The `activation_batches` and `activation_codes` tables: the list of
+ * batches with how many codes were used, one batch's codes (used by which
+ * license, on which machine, when), the insertion of a batch with its codes,
+ * and a code's lookup and single use at activation. Written only through
+ * ActivationCodesService.
  */
-import { generateActivationCode } from '../../licenses/activation-code.js';
-import { insertedId, type Db } from '../../platform/db.js';
-import { toDate, toDateOrNull } from '../../platform/time.js';
-
-export const PAID_LICENSE_TYPES = ['monthly', 'annual', 'lifetime'] as const;
-export type PaidLicenseType = (typeof PAID_LICENSE_TYPES)[number];
+import { insertedId, type Db } from '../platform/db.js';
+import { toDate, toDateOrNull } from '../platform/time.js';
+import { generateActivationCode } from './activation-code.js';
+import type { PaidLicenseType } from './license-types.js';
 
 /** Rows per INSERT (3 bound values each: far below SQLite's 999-variable limit). */
 const CHUNK = 250;
@@ -47,6 +47,17 @@ export interface CodeRow {
   machineId: string | null;
   licenseId: number | null;
   licensePublicId: string | null;
+}
+
+/** An activation code with its batch, as activation needs it. */
+export interface CodeWithBatch {
+  id: number;
+  code: string;
+  usedAt: Date | null;
+  productId: number;
+  licenseType: PaidLicenseType;
+  durationDays: number | null;
+  batchExpiresAt: Date | null;
 }
 
 type Row = Record<string, unknown>;
@@ -130,5 +141,29 @@ export class ActivationCodesRepository {
       missing = b.size - Number(count?.n ?? 0);
     }
     return batchId;
+  }
+
+  /** An activation code (canonical form) with its batch, or null. */
+  async codeWithBatch(code: string): Promise<CodeWithBatch | null> {
+    const r = (await this.db('activation_codes as c').join('activation_batches as b', 'b.id', 'c.batch_id').where('c.code', code)
+      .first('c.id', 'c.code', 'c.used_at', 'b.product_id', 'b.license_type', 'b.duration_days', 'b.expires_at as batch_expires_at')) as Row | undefined;
+    if (!r) return null;
+    return {
+      id: Number(r.id), code: String(r.code), usedAt: toDateOrNull(r.used_at), productId: Number(r.product_id),
+      licenseType: String(r.license_type) as PaidLicenseType,
+      durationDays: r.duration_days === null || r.duration_days === undefined ? null : Number(r.duration_days),
+      batchExpiresAt: toDateOrNull(r.batch_expires_at),
+    };
+  }
+
+  /** Mark a code used by `machineId` unless it already is; false when another use won. */
+  async useCode(id: number, machineId: string, now: Date): Promise<boolean> {
+    const n = await this.db('activation_codes').where({ id }).whereNull('used_at').update({ used_at: now.toISOString(), machine_id: machineId });
+    return Number(n) === 1;
+  }
+
+  /** Record which license a used code created. */
+  async linkCode(id: number, licenseId: number): Promise<void> {
+    await this.db('activation_codes').where({ id }).update({ license_id: licenseId });
   }
 }

@@ -1,0 +1,99 @@
+/**
+ * DESIGN.md rule 11, checked on the source: for each table below, the knex
+ * statements and raw SQL that write it are in one repository, and that
+ * repository is built only by its service (besides its own `with(trx)`).
+ * A statement is the text between two semicolons; it writes a table when it
+ * names it (`db('t')`, `trx('t')`, `this.db('t as x')`) and calls insert,
+ * update, delete, increment or decrement, or when raw SQL inserts into,
+ * updates or deletes from it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+
+const SRC = path.resolve('src');
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+const files = new Map(sources(SRC).map((f) => [path.relative(SRC, f), fs.readFileSync(f, 'utf8')]));
+
+/** The files holding a statement that writes `table`. */
+function writersOf(table: string): string[] {
+  const named = new RegExp(`\\b(?:db|trx|knex)\\(\\s*'${table}(?: as \\w+)?'\\s*\\)`);
+  const verb = /\.(?:insert|update|delete|del|increment|decrement)\(/;
+  const raw = new RegExp(`\\b(?:insert\\s+into|update|delete\\s+from)\\s+"?${table}\\b`, 'i');
+  const out: string[] = [];
+  for (const [file, text] of files) {
+    if (file.startsWith('cli/') && /migrat/.test(file)) continue;
+    if (text.split(';').some((s) => (named.test(s) && verb.test(s)) || raw.test(s))) out.push(file);
+  }
+  return out.sort();
+}
+
+/** The files that construct `repository` (`new Repository(`), its own file left out. */
+function buildersOf(repository: string, own: string): string[] {
+  const re = new RegExp(`new ${repository}\\(`);
+  return [...files].filter(([file, text]) => file !== own && re.test(text)).map(([file]) => file).sort();
+}
+
+/** table → its repository file, the repository class, the service file that builds it (and files that build it to read only). */
+const WRITERS: Record<string, { repository: string; cls: string; service: string; readers?: string[] }> = {
+  licenses: { repository: 'licenses/licenses.repository.ts', cls: 'LicensesRepository', service: 'licenses/licenses.service.ts' },
+  license_activations: { repository: 'licenses/licenses.repository.ts', cls: 'LicensesRepository', service: 'licenses/licenses.service.ts' },
+  license_heartbeats: { repository: 'licenses/licenses.repository.ts', cls: 'LicensesRepository', service: 'licenses/licenses.service.ts' },
+  license_validation_days: { repository: 'licenses/licenses.repository.ts', cls: 'LicensesRepository', service: 'licenses/licenses.service.ts' },
+  products: { repository: 'licenses/products.repository.ts', cls: 'ProductsRepository', service: 'licenses/products.service.ts' },
+  activation_batches: { repository: 'licenses/activation-codes.repository.ts', cls: 'ActivationCodesRepository', service: 'licenses/activation-codes.service.ts' },
+  activation_codes: { repository: 'licenses/activation-codes.repository.ts', cls: 'ActivationCodesRepository', service: 'licenses/activation-codes.service.ts' },
+  contact_messages: { repository: 'site/contact.repository.ts', cls: 'ContactRepository', service: 'site/contact.service.ts' },
+  download_blocks: {
+    repository: 'downloads/download-blocks.repository.ts', cls: 'DownloadBlocksRepository', service: 'downloads/download-blocks.service.ts',
+    // DownloadsService keeps a copy of the list to refuse blocked IPs; it reads only (checked below).
+    readers: ['downloads/downloads.service.ts'],
+  },
+  issuer_keys: { repository: 'keys/issuer-keys.ts', cls: 'IssuerKeys', service: '', readers: [] },
+  audit_log: { repository: 'audit/audit.repository.ts', cls: 'AuditRepository', service: 'audit/audit.service.ts' },
+};
+
+describe('one writer per table (DESIGN.md rule 11)', () => {
+  for (const [table, w] of Object.entries(WRITERS)) {
+    it(`writes ${table} only in ${w.repository}${w.service ? `, built only by ${w.service}` : ''}`, () => {
+      expect(writersOf(table), table).to.deep.equal([w.repository]);
+      if (!w.service) return;
+      expect(buildersOf(w.cls, w.repository), w.cls).to.deep.equal([w.service, ...(w.readers ?? [])].sort());
+    });
+  }
+
+  it('builds IssuerKeys only where the process starts (server, CLI), so its rotations go through IssuerKeysService with the audit row', () => {
+    expect(buildersOf('IssuerKeys', 'keys/issuer-keys.ts')).to.deep.equal(['cli/keys-rotate.ts', 'server.ts']);
+    expect(files.get('cli/keys-rotate.ts')).to.match(/new IssuerKeysService\(/).and.not.match(/keys\.rotate\(/);
+  });
+
+  it('lets DownloadsService read the block list only', () => {
+    const text = files.get('downloads/downloads.service.ts')!;
+    expect(text).not.to.match(/blocks\.(?:insert|delete|with)\(/);
+  });
+
+  it('writes installations only in the recharge component: recharges (RechargeService) and transfers (InstallationsService)', () => {
+    expect(writersOf('installations')).to.deep.equal(['recharge/installation-owners.repository.ts', 'recharge/recharges.repository.ts']);
+    expect(buildersOf('InstallationOwnersRepository', 'recharge/installation-owners.repository.ts')).to.deep.equal(['recharge/installations.service.ts']);
+  });
+
+  it('leaves admin controllers, routers and CLIs without transactions, repositories, audit writes or cache invalidation', () => {
+    // The read-only classes that build the admin's read repositories (they write nothing: the tests above).
+    const readers = ['licenses/license-reports.ts', 'installations/installation-reports.ts', 'recharges/recharge-reports.ts', 'dashboard/dashboard-figures.ts', 'downloads/download-log.ts'];
+    // Partners and releases have their own services; API tokens are the accounts component's (AccountsService).
+    const others = /^admin\/(partners|releases)\/|^admin\/licenses\/tokens\.controller\.ts$/;
+    const entry = [...files.keys()].filter((f) => f.startsWith('admin/') && !others.test(f) && !f.endsWith('.repository.ts') && !readers.includes(f.slice('admin/'.length)));
+    entry.push('cli/keys-rotate.ts');
+    expect(entry).to.include('admin/licenses/products.controller.ts').and.include('admin/downloads/index.ts');
+    for (const f of entry) {
+      expect(files.get(f), f).not.to.match(/\.transaction\(|new \w+Repository\(|audit\.record\(|\.repo\b|\.invalidate\(|blocksChanged\(/);
+    }
+  });
+});
