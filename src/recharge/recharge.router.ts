@@ -16,6 +16,7 @@ export function createRechargeRouter(ctl: ReturnType<typeof createRechargeContro
   const router = Router();
   router.get('/subscription/recharge', partner, ctl.form);
   router.post('/subscription/recharge', partner, ctl.upload, csrfAfterUpload, ctl.prepare);
+  router.get('/subscription/recharge/confirm/:id', partner, ctl.confirmPage);
   router.post('/subscription/recharge/confirm', partner, ctl.confirm);
   router.get('/subscription/recharges', partner, ctl.history);
   router.get('/subscription/recharges/:id', staffOrPartner, ctl.show);

@@ -53,7 +53,9 @@ describe('end to end: keytool ⇄ portal', function () {
     const agent = await loginAgent(ctx, 'p@example.fr');
     const doRecharge = async (units: string) => {
       const p = await prepare(agent, { installation_code: code, customer: 'Menuiserie Bois', units });
-      const res = await agent.post('/subscription/recharge/confirm').type('form').send(p.confirm).expect(303);
+      // A second recharge of the installation within minutes: the partner ticks "yes, again".
+      const again = p.text.includes('name="again"') ? { again: 'yes' } : {};
+      const res = await agent.post('/subscription/recharge/confirm').type('form').send({ ...p.confirm, ...again }).expect(303);
       return String(res.headers.location);
     };
     const first = await doRecharge('250');

@@ -136,8 +136,8 @@ describe('recharges through the partner pages', () => {
         .attach('request_file', content, { filename: 'demande.json', contentType: 'application/json' });
     };
     const ok = await post(Buffer.from(JSON.stringify({ v: 1, installation: inst.formatted, product: 'artisan_nd', app_version: '0.1.0' })));
-    expect(ok.status).to.equal(200);
-    expect(ok.text).to.contain(inst.formatted);
+    expect(ok.status).to.equal(303);
+    expect((await agent.get(String(ok.headers.location)).expect(200)).text).to.contain(inst.formatted);
     const bad = await post(Buffer.from('{"v":2}'));
     expect(bad.status).to.equal(422);
     expect(bad.text).to.contain('pas un fichier de demande artisan_nd valide');

@@ -145,7 +145,7 @@ describe('admin recharges', function () {
     const outcomes = new Set<string>();
     for (let i = 0; i < 10; i++) {
       const id = await recharge(partner, inst, 1);
-      const r = (await ctx.handle.recharges.repo.rechargeById(id))!;
+      const r = (await ctx.handle.recharges.ownRecharge(id, partnerId))!;
       const deliver = () => ctx.handle.recharges.deliver(r).then((bytes) => (bytes ? 'served' : 'refused'));
       const revoke = () => ctx.handle.recharges.revoke(id, 'race', SYSTEM_ACTOR).then(() => 'revoked', (err: { code?: string }) => String(err.code));
       // alternate which one starts first
@@ -175,7 +175,7 @@ describe('admin recharges', function () {
 
   it('refuses a download that waited on a revocation in progress (the row locked)', async () => {
     const id = await recharge(partner, inst, 1);
-    const r = (await ctx.handle.recharges.repo.rechargeById(id))!;
+    const r = (await ctx.handle.recharges.ownRecharge(id, partnerId))!;
     let served: Promise<string> | undefined;
     await ctx.db.transaction(async (trx) => {
       const locked = new RechargesRepository(trx);
