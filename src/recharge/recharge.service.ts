@@ -14,15 +14,19 @@
  *
  * Each recharge keeps the customer label it was made for; a partner's reads
  * (`list`, `installationsOf`, `unitsPerMonth`) cover their own recharges only.
+ * Key files leave the portal through `deliver` (a download) or `deliverAfter`
+ * (the API, to an installation that proved it holds its key): both mark them
+ * delivered, after which they can no longer be revoked.
  */
 import crypto from 'node:crypto';
 import { AccountsRepository, type Account } from '../accounts/index.js';
 import type { Actor, AuditService } from '../audit/index.js';
 import { encodePayload, InstallationCodeError, MAX_UNITS, parseInstallationCode, rfc3339, sealKeyFile } from '../crypto/index.js';
-import { ConflictError, ERR, NotFoundError, ValidationError } from '../errors/index.js';
+import { ConflictError, ERR, NotFoundError, UnauthorizedError, ValidationError } from '../errors/index.js';
 import type { IssuerKeys } from '../keys/index.js';
 import type { Clock } from '../platform/clock.js';
 import { isUniqueViolation, type Db } from '../platform/db.js';
+import { InstallationProofs } from './installation-proof.js';
 import type { KeyFileStore } from './keyfile-store.js';
 import { LedgerRepository } from './ledger.repository.js';
 import { RechargesRepository, type PartnerInstallation, type Recharge, type RechargeFilter } from './recharges.repository.js';
@@ -53,6 +57,8 @@ export interface RechargeDeps {
   audit: AuditService;
   keys: IssuerKeys;
   store: KeyFileStore;
+  /** The server secret the installation proofs of the key-file API are derived from (SESSION_SECRET). */
+  proofSecret: string;
 }
 
 interface SealedFile {
@@ -78,9 +84,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 
 export class RechargeService {
   private readonly recharges: RechargesRepository;
+  private readonly proofs: InstallationProofs;
 
   constructor(private readonly deps: RechargeDeps) {
     this.recharges = new RechargesRepository(deps.db);
+    this.proofs = new InstallationProofs(deps.proofSecret);
   }
 
   /**
@@ -238,12 +246,27 @@ export class RechargeService {
     return issued.has(r.id) ? this.keyFile(r) : null;
   }
 
+  /** A challenge for installation `code` (compact) and when its proof expires; see installation-proof.ts. */
+  challenge(code: string): { challenge: Buffer; expiresAt: Date } {
+    return this.proofs.issue(code, this.deps.clock.now());
+  }
+
   /**
    * The delivery API: issued key files of installation `code` after serial
-   * `afterSerial` (at most `limit`, serial order), each marked delivered; a
-   * file revoked between the read and the marking is left out.
+   * `afterSerial` (at most `limit`, serial order), for a caller that proved it
+   * holds the installation's key (`proof`: the opened challenge). Each file
+   * served is marked delivered; one revoked between the read and the marking is left out.
+   * @throws UnauthorizedError INSTALLATION_PROOF_REQUIRED (no proof) or INSTALLATION_PROOF_INVALID
+   *   (not for this installation, forged or expired); nothing is read or marked then.
    */
-  async deliverAfter(code: string, afterSerial: number, limit: number): Promise<{ serial: number; id: string; file: Buffer }[]> {
+  async deliverAfter(code: string, afterSerial: number, limit: number, proof: Buffer | null): Promise<{ serial: number; id: string; file: Buffer }[]> {
+    if (!proof) {
+      const message = 'Ask POST /api/v1/installations/{code}/challenge and send the opened challenge in X-Installation-Proof';
+      throw new UnauthorizedError(message, ERR.INSTALLATION_PROOF_REQUIRED);
+    }
+    if (!this.proofs.verify(code, proof, this.deps.clock.now())) {
+      throw new UnauthorizedError('Not the opened challenge of this installation, or expired: ask a new challenge', ERR.INSTALLATION_PROOF_INVALID);
+    }
     const files = await this.recharges.filesAfter(code, afterSerial, limit);
     const issued = await this.recharges.markDelivered(files.map((f) => f.id), this.deps.clock.now());
     return files.filter((f) => issued.has(f.id));

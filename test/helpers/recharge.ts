@@ -1,5 +1,5 @@
 /** Helpers for recharge tests: installations (key pairs) and the recharge forms. */
-import type request from 'supertest';
+import request from 'supertest';
 import nacl from 'tweetnacl';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { formatInstallationCode, installationCode, openKeyFile } from '../../src/crypto/index.js';
@@ -52,6 +52,26 @@ export async function recharge(agent: Agent, inst: TestInstallation, units: numb
   const res = await agent.post('/subscription/recharge/confirm').type('form').send({ ...p.confirm, ...again });
   if (res.status !== 303) throw new Error(`confirm answered ${res.status}`);
   return String(res.headers.location).split('/').pop()!;
+}
+
+/**
+ * The installation's answer to the portal's challenge, opened with tweetnacl
+ * (an implementation independent of src/crypto): POST …/challenge gives
+ * base64(epk 32 || nonce 24 || nacl.box(proof)); the proof goes back base64 in `X-Installation-Proof`.
+ */
+export async function installationProof(ctx: TestContext, inst: TestInstallation): Promise<string> {
+  const res = await request(ctx.app).post(`/api/v1/installations/${inst.code}/challenge`);
+  if (res.status !== 200) throw new Error(`challenge answered ${res.status}`);
+  const c = Buffer.from(String(res.body.challenge), 'base64');
+  const plain = nacl.box.open(c.subarray(56), c.subarray(32, 56), c.subarray(0, 32), inst.secret);
+  if (!plain) throw new Error('the challenge does not open with the installation key');
+  return Buffer.from(plain).toString('base64');
+}
+
+/** GET the installation's key files through the API as the installation itself (with its proof); the answer must be a 200. */
+export async function fetchKeyFiles(ctx: TestContext, inst: TestInstallation, afterSerial = 0): Promise<request.Response> {
+  const proof = await installationProof(ctx, inst);
+  return request(ctx.app).get(`/api/v1/installations/${inst.code}/keyfiles?after_serial=${afterSerial}`).set('X-Installation-Proof', proof).expect(200);
 }
 
 /** Verify a key file as the desktop program does. */
