@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document of every route under /api (issue 6): the license
  * API (/api/v1/licenses/*, /api/v1/admin/licenses/{machine_id}), the
  * Mastertrade compatibility routes (/api/license/*), the key-file delivery
- * route (/api/v1/installations/{code}/keyfiles) and this document itself.
+ * routes (/api/v1/installations/{code}/challenge and …/keyfiles) and this document itself.
  *
  * Served as is at GET /api/v1/openapi.json and read by /api/docs. The test
  * suite checks every JSON answer it provokes under /api against this
@@ -37,6 +37,8 @@ export const ERROR_CODES = [
   'INVALID_MACHINE_ID',
   'INVALID_ACTIVATION_CODE',
   'INVALID_INSTALLATION_CODE',
+  'INSTALLATION_PROOF_REQUIRED',
+  'INSTALLATION_PROOF_INVALID',
   'LICENSE_NOT_FOUND',
   'LICENSE_EXPIRED',
   'LICENSE_REVOKED',
@@ -91,6 +93,10 @@ const signedServerError: Record<string, unknown> = {
   },
 };
 const heartbeatRefused = (what: string) => withSignature(json(errorOf(['LICENSE_REVOKED', 'LICENSE_EXPIRED']), `The ${what} is revoked or expired: nothing is stored (validate says the same).`));
+
+const CODE_PARAMETER = {
+  name: 'code', in: 'path', required: true, description: 'The Installation Code, with or without dashes, any case.', schema: { type: 'string' },
+};
 
 function body(schema: Record<string, unknown>, example?: Record<string, unknown>): Record<string, unknown> {
   return { required: true, content: { 'application/json': { schema, ...(example ? { example } : {}) } } };
@@ -184,6 +190,28 @@ few minutes away from its own clock (replay). An answer that fails these checks 
 spoofed server: treat it as a network failure (offline rules apply), never as a revocation.
 An unsigned answer on these routes is treated the same way (the one the server sends unsigned is
 a 500 SERVER_ERROR when the signing itself failed).
+
+## Key files (recharges)
+
+*FR — Seule l'installation qui détient sa clé secrète reçoit ses fichiers de recharge : elle
+ouvre un défi chiffré pour sa clé, et le renvoie.*
+
+A partner's recharge produces a key file (keyfile-v1.md, "Recharge key file") that the partner
+downloads, or that the installation fetches here. Knowing an Installation Code is not enough:
+the installation proves it holds the X25519 secret key of its code.
+
+1. \`POST /api/v1/installations/{code}/challenge\` answers \`challenge\`, base64 of
+   \`epk (32) || nonce (24) || nacl.box(message, nonce, installation public key, esk)\` for a
+   fresh ephemeral key pair, exactly like a key file's box; \`message\` is 56 bytes.
+2. The installation opens it with its secret key (\`nacl.box.open(box, nonce, epk, secret)\`,
+   libsodium \`crypto_box_open_easy\`), refuses any message that is not 56 bytes long, and sends
+   the message, base64, in the \`X-Installation-Proof\` header of
+   \`GET /api/v1/installations/{code}/keyfiles\` (one proof serves every page until \`expires_at\`,
+   5 minutes).
+3. The files served are then **delivered**: they can no longer be revoked (a never-delivered
+   recharge can be, with its units given back to the partner). Without a valid proof the answer
+   is 401 \`INSTALLATION_PROOF_REQUIRED\` / \`INSTALLATION_PROOF_INVALID\` and nothing changes:
+   a stranger who knows the code can neither read the files nor block a revocation.
 
 ## Admin API
 
@@ -424,15 +452,49 @@ export const openApiDocument: OpenApiDocument = {
         },
       },
     },
+    '/api/v1/installations/{code}/challenge': {
+      post: {
+        tags: ['key files'],
+        operationId: 'installationChallenge',
+        summary: 'A challenge for the installation / Un défi pour l\'installation',
+        description: 'A 56-byte message sealed to the X25519 public key of the Installation Code (see "Key files" above). '
+          + 'Opened with the installation\'s secret key, it is the `X-Installation-Proof` of the keyfiles route until `expires_at`. '
+          + 'No body. Rate-limited per IP with the keyfiles route.',
+        parameters: [CODE_PARAMETER],
+        responses: {
+          200: json({
+            type: 'object',
+            required: ['installation', 'challenge', 'expires_at'],
+            properties: {
+              installation: { type: 'string', description: 'The Installation Code, in groups of 5.' },
+              challenge: { type: 'string', contentEncoding: 'base64', description: 'base64 of `epk (32) || nonce (24) || box (16 + 56)`: 128 bytes.' },
+              expires_at: { ...DATE_TIME, description: 'Until when the opened challenge is accepted as a proof (5 minutes).' },
+            },
+            unevaluatedProperties: false,
+          }, 'The challenge.', { 'Cache-Control': { schema: { const: 'no-store' } } }),
+          400: badRequest(['INVALID_INSTALLATION_CODE']),
+          429: rateLimited('key-file requests per hour per IP'),
+          500: serverError,
+        },
+      },
+    },
     '/api/v1/installations/{code}/keyfiles': {
       get: {
         tags: ['key files'],
         operationId: 'listKeyFiles',
         summary: 'Fetch pending recharge key files / Récupérer les fichiers de recharge',
-        description: 'The recharge key files issued to this installation (keyfile-v1.md), at most 100, in serial order, after `after_serial`. The files are encrypted to the installation, so no login is needed. Serving a file marks it delivered. Rate-limited per IP.',
+        description: 'The recharge key files issued to this installation (keyfile-v1.md), at most 100, in serial order, after `after_serial`, '
+          + 'for the installation itself: `X-Installation-Proof` carries its opened challenge (see "Key files" above). '
+          + 'Serving a file marks it delivered (it can no longer be revoked); a request without a valid proof reads and marks nothing. Rate-limited per IP.',
         parameters: [
-          { name: 'code', in: 'path', required: true, description: 'The Installation Code, with or without dashes, any case.', schema: { type: 'string' } },
+          CODE_PARAMETER,
           { name: 'after_serial', in: 'query', required: false, description: 'Only files with a greater serial (default 0).', schema: { type: 'integer', minimum: 0, default: 0 } },
+          {
+            name: 'X-Installation-Proof', in: 'header', required: true,
+            description: 'base64 of the 56-byte message of a challenge from `POST /api/v1/installations/{code}/challenge`, '
+              + 'opened with the installation secret key; good until its `expires_at`.',
+            schema: { type: 'string' },
+          },
         ],
         responses: {
           200: json({
@@ -456,8 +518,11 @@ export const openApiDocument: OpenApiDocument = {
               },
             },
             unevaluatedProperties: false,
-          }, 'The files, maybe none.', { 'Cache-Control': { schema: { const: 'no-store' } } }),
+          }, 'The files, maybe none; each is now delivered.', { 'Cache-Control': { schema: { const: 'no-store' } } }),
           400: badRequest(['INVALID_INSTALLATION_CODE', 'INVALID_REQUEST']),
+          401: json(errorOf(['INSTALLATION_PROOF_REQUIRED', 'INSTALLATION_PROOF_INVALID']),
+            'No proof (`INSTALLATION_PROOF_REQUIRED`), or one that is not the opened challenge of this installation or has expired '
+            + '(`INSTALLATION_PROOF_INVALID`): ask a new challenge. Nothing was read or marked.'),
           429: rateLimited('key-file requests per hour per IP'),
           500: serverError,
         },

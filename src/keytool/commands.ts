@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { formatInstallationCode } from '../crypto/index.js';
 import { applyKeyFile, contiguousSerial, describeApplied, describeRefusal } from './apply.js';
-import { fetchKeyFiles, fetchTrustedKeys, normaliseBaseUrl, type FetchFn, type OfferedKeyFile } from './portal.js';
+import { fetchKeyFiles, fetchTrustedKeys, installationProof, normaliseBaseUrl, type FetchFn, type OfferedKeyFile } from './portal.js';
 import { createInstallation, ensureHome, KeytoolError, loadInstallation, saveState, withLock, type KeytoolState } from './state.js';
 
 /** Where a command prints and what it may use: stdout/stderr lines, the clock, HTTP. */
@@ -121,10 +121,12 @@ function applyOffers(home: string, secret: Buffer, state: KeytoolState, offers: 
 }
 
 /**
- * `fetch <base-url>`: refresh the keys, download the key files above the
- * largest gap-free serial (page after page while the portal returns full
- * pages) and apply each not yet applied (already applied ones are skipped
- * silently). One line per file, then a summary; exit 1 if any was refused.
+ * `fetch <base-url>`: refresh the keys, prove to the portal that this
+ * installation holds its key (its challenge opened with the secret key, sent
+ * with each request), download the key files above the largest gap-free
+ * serial (page after page while the portal returns full pages) and apply
+ * each not yet applied (already applied ones are skipped silently). One line
+ * per file, then a summary; exit 1 if any was refused.
  */
 export async function cmdFetch(home: string, baseUrl: string, io: KeytoolIo): Promise<number> {
   const base = normaliseBaseUrl(baseUrl);
@@ -133,8 +135,9 @@ export async function cmdFetch(home: string, baseUrl: string, io: KeytoolIo): Pr
     await refreshKeys(home, state, base, io);
     const tally = { applied: 0, refused: 0 };
     let after = contiguousSerial(state.applied);
+    const proof = await installationProof(base, state.installation, secret, io.fetch);
     for (;;) {
-      const offers = await fetchKeyFiles(base, state.installation, after, io.fetch);
+      const offers = await fetchKeyFiles(base, state.installation, after, proof, io.fetch);
       applyOffers(home, secret, state, offers, io, tally);
       const last = Math.max(after, ...offers.map((o) => o.serial));
       if (offers.length < FETCH_PAGE || last === after) break;

@@ -1,14 +1,19 @@
 /**
- * The two portal endpoints a client uses, with their responses checked:
+ * The portal endpoints a client uses, with their responses checked:
  *
  *   GET <base>/.well-known/artisan-nd/keys.json                (spec §Keys)
  *     → {"keys":[{"kid":"<16 hex>","alg":"Ed25519","public_key":"<base64>","status":"active|retired","created_at":"…"}]}
+ *   POST <base>/api/v1/installations/<compact code>/challenge
+ *     → {"challenge":"<base64: epk 32 || nonce 24 || box>","expires_at":"…"}
  *   GET <base>/api/v1/installations/<compact code>/keyfiles?after_serial=<N>
+ *       X-Installation-Proof: <base64 of the opened challenge>
  *     → {"keyfiles":[{"serial":7,"id":"<uuid>","file":"<base64 of the .bin>"}]}
  *
+ * The proof shows the portal that this installation holds the secret key of
+ * its code: only then does it hand out the files (and count them delivered).
  * Every failure is a KeytoolError (exit 1) whose message names the URL.
  */
-import { kidOf } from '../crypto/index.js';
+import { kidOf, openChallenge } from '../crypto/index.js';
 import { KeytoolError, type TrustedKey } from './state.js';
 
 /** The fetch function used (global fetch of Node ≥ 20; tests may pass another). */
@@ -35,11 +40,11 @@ export function normaliseBaseUrl(text: string): string {
   return text.replace(/\/+$/, '');
 }
 
-/** GET `url` and parse its JSON body. @throws KeytoolError "HTTP <status> …" on a non-2xx answer. */
-async function getJson(url: string, fetchFn: FetchFn): Promise<unknown> {
+/** GET (or `method`) `url` and parse its JSON body. @throws KeytoolError "HTTP <status> …" on a non-2xx answer. */
+async function getJson(url: string, fetchFn: FetchFn, headers: Record<string, string> = {}, method = 'GET'): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetchFn(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    res = await fetchFn(url, { method, headers: { accept: 'application/json', ...headers }, signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (err) {
     const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
     throw new KeytoolError(`cannot reach ${url}: ${cause}`);
@@ -88,12 +93,26 @@ function checkOffer(entry: unknown, index: number, url: string): OfferedKeyFile 
 }
 
 /**
- * The key files the portal holds for `code` with a serial above `afterSerial`.
+ * The proof that this installation holds `secret`: the portal's challenge for
+ * `code`, opened with it, base64 (for X-Installation-Proof).
+ * @throws KeytoolError on an HTTP error, or when the challenge does not open with this key.
+ */
+export async function installationProof(base: string, code: string, secret: Uint8Array, fetchFn: FetchFn): Promise<string> {
+  const url = `${base}/api/v1/installations/${encodeURIComponent(code)}/challenge`;
+  const body = (await getJson(url, fetchFn, {}, 'POST')) as { challenge?: unknown } | null;
+  const sealed = typeof body?.challenge === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(body.challenge) ? Buffer.from(body.challenge, 'base64') : null;
+  const message = sealed ? openChallenge(sealed, secret) : null;
+  if (!message) throw new KeytoolError(`${url}: the challenge does not open with this installation's key`);
+  return message.toString('base64');
+}
+
+/**
+ * The key files the portal holds for `code` with a serial above `afterSerial`; `proof` from installationProof.
  * @throws KeytoolError on an HTTP error (message "HTTP <status> … from <url>") or a malformed answer.
  */
-export async function fetchKeyFiles(base: string, code: string, afterSerial: number, fetchFn: FetchFn): Promise<OfferedKeyFile[]> {
+export async function fetchKeyFiles(base: string, code: string, afterSerial: number, proof: string, fetchFn: FetchFn): Promise<OfferedKeyFile[]> {
   const url = `${base}/api/v1/installations/${encodeURIComponent(code)}/keyfiles?after_serial=${afterSerial}`;
-  const body = (await getJson(url, fetchFn)) as { keyfiles?: unknown } | null;
+  const body = (await getJson(url, fetchFn, { 'x-installation-proof': proof })) as { keyfiles?: unknown } | null;
   if (!body || !Array.isArray(body.keyfiles)) throw new KeytoolError(`${url} has no "keyfiles" list`);
   return body.keyfiles.map((e, i) => checkOffer(e, i, url));
 }

@@ -2,6 +2,8 @@
  * The partner dashboard: balance, units recharged this month, the last 12
  * months (a Chart.js chart served from the app, with the same numbers in a
  * table for readers without JavaScript), latest recharges, biggest installations.
+ * Everything counts the partner's own recharges only, each under its own
+ * label (an installation transferred to or from them shows only their part).
  */
 import { Router, type Request, type Response } from 'express';
 import { requireRole } from '../http/auth.js';
@@ -22,9 +24,9 @@ export function createPartnersRouter(recharges: RechargeService, ledger: LedgerS
     const months = lastMonths(clock.now());
     const [balance, perMonth, latest, installations] = await Promise.all([
       ledger.balance(account.id),
-      recharges.repo.unitsPerMonth(account.id, new Date(`${months[0]}-01T00:00:00Z`)),
-      recharges.repo.list({ partnerId: account.id }, 5, 0),
-      recharges.repo.installationsOf(account.id),
+      recharges.unitsPerMonth(account.id, new Date(`${months[0]}-01T00:00:00Z`)),
+      recharges.list({ partnerId: account.id }, 5, 0),
+      recharges.installationsOf(account.id),
     ]);
     const series = months.map((m) => ({ month: m, units: perMonth.get(m) ?? 0 }));
     res.render('partners/dashboard', {

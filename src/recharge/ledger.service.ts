@@ -7,19 +7,38 @@ import type { Actor, AuditService } from '../audit/index.js';
 import { ConflictError, ERR, ValidationError } from '../errors/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
-import { LedgerRepository } from './ledger.repository.js';
+import { LedgerRepository, type LedgerEntry } from './ledger.repository.js';
 
 export const MAX_CREDIT_UNITS = 10_000_000;
 
 export class LedgerService {
-  readonly repo: LedgerRepository;
+  private readonly ledger: LedgerRepository;
 
   constructor(private readonly db: Db, private readonly clock: Clock, private readonly audit: AuditService) {
-    this.repo = new LedgerRepository(db);
+    this.ledger = new LedgerRepository(db);
   }
 
+  /**
+   * @deprecated For the admin partner pages (src/admin/partners) until they call `entries` and
+   * `hasReference` directly; nothing else may use it, and it goes then.
+   */
+  get repo(): Pick<LedgerRepository, 'entries' | 'hasReference'> {
+    return { entries: (id, limit) => this.entries(id, limit), hasReference: (id, reference) => this.hasReference(id, reference) };
+  }
+
+  /** The account's balance in units (0 without any row). */
   balance(accountId: number): Promise<number> {
-    return this.repo.balance(accountId);
+    return this.ledger.balance(accountId);
+  }
+
+  /** The account's latest ledger rows, newest first (at most `limit`, default 50). */
+  entries(accountId: number, limit = 50): Promise<LedgerEntry[]> {
+    return this.ledger.entries(accountId, limit);
+  }
+
+  /** Whether the account has a ledger row with this `reference` (a one-time change already recorded). */
+  hasReference(accountId: number, reference: string): Promise<boolean> {
+    return this.ledger.hasReference(accountId, reference);
   }
 
   /**

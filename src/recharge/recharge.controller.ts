@@ -2,6 +2,11 @@
  * The partner's recharge pages: form (typed code or request file), the
  * confirmation step, the recharge page with its key file, the history
  * (search, dates, pages, CSV) and the installations.
+ *
+ * The confirmation step is post/redirect/get: the form's POST checks what was
+ * typed, keeps it in the session under a new confirmation id (pending.ts) and
+ * redirects to GET /subscription/recharge/confirm/<id>. Back after confirming
+ * shows that page again, which then says the recharge is already recorded.
  */
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
@@ -11,22 +16,54 @@ import { AppError, ERR, ValidationError } from '../errors/index.js';
 import { sendCsv } from '../http/csv.js';
 import { flash } from '../http/flash.js';
 import type { LedgerService } from './ledger.service.js';
-import { codeFromRequestFile, confirmSchema, parseRecharge, rechargeSchema, REQUEST_FILE_MAX_BYTES } from './recharge.schemas.js';
+import { dropPending, keepPending, pendingOf, type PendingRecharge } from './pending.js';
+import { codeFromRequestFile, isConfirmId, parseRecharge, rechargeSchema, REQUEST_FILE_MAX_BYTES } from './recharge.schemas.js';
 import type { RechargeService } from './recharge.service.js';
 import { parseHistoryQuery } from './history-query.js';
 
 const FIELDS = ['installation_code', 'customer', 'units', 'expires_in_days'] as const;
 const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: REQUEST_FILE_MAX_BYTES, files: 1, fields: 20 } });
+const EMPTY = { installation_code: '', customer: '', units: '', expires_in_days: '30' };
 
 function typed(body: unknown): Record<string, string> {
   const b = (body ?? {}) as Record<string, unknown>;
   return Object.fromEntries(FIELDS.map((f) => [f, typeof b[f] === 'string' ? (b[f] as string) : ''])) as Record<string, string>;
 }
 
+/** The form's fields filled from a pending confirmation (the code formatted in groups of 5). */
+function valuesOf(p: PendingRecharge): Record<string, string> {
+  return { installation_code: formatInstallationCode(p.code), customer: p.customer, units: String(p.units), expires_in_days: String(p.expiresInDays) };
+}
+
+const inputOf = (p: PendingRecharge) => ({ installationCode: p.code, customer: p.customer, units: p.units, expiresInDays: p.expiresInDays });
+
 export function createRechargeController(service: RechargeService, ledger: LedgerService) {
-  const renderForm = async (req: Request, res: Response, status: number, values: Record<string, string>, errors: Record<string, string>): Promise<void> => {
+  type Fields = Record<string, string>;
+  const renderForm = async (req: Request, res: Response, status: number, values: Fields, errors: Fields, fromFile = false): Promise<void> => {
     const balance = await ledger.balance(req.account!.id);
-    res.status(status).render('recharge/form', { title: req.t('recharge.form.title'), values, errors, balance });
+    res.status(status).render('recharge/form', { title: req.t('recharge.form.title'), values, errors, balance, fromFile });
+  };
+
+  /** A refused check (re-read at each step) shown on the form, typed values kept. Anything else is thrown again. */
+  const refused = (req: Request, res: Response, values: Record<string, string>, err: unknown): Promise<void> => {
+    if (err instanceof ValidationError) return renderForm(req, res, 422, values, err.fields);
+    if (err instanceof AppError && err.code === ERR.ACCOUNT_SUSPENDED) return renderForm(req, res, 409, values, { form: 'recharge.errors.account_suspended' });
+    if (err instanceof AppError && err.code === ERR.CONFIRMATION_USED) return renderForm(req, res, 409, values, { form: 'recharge.errors.confirm_invalid' });
+    throw err;
+  };
+
+  /** The confirmation page of pending `id`: what will happen, the balance after, and a recharge of the same installation moments ago. */
+  const renderConfirm = async (req: Request, res: Response, id: string, p: PendingRecharge, status = 200, error = ''): Promise<void> => {
+    let preview;
+    try {
+      preview = await service.prepare(req.account!, inputOf(p));
+    } catch (err) {
+      return refused(req, res, valuesOf(p), err);
+    }
+    const previous = await service.recentRecharge(req.account!.id, p.code);
+    res.status(status).render('recharge/confirm', {
+      title: req.t('recharge.confirm.title'), preview: { ...preview, confirmId: id }, formatted: formatInstallationCode(p.code), previous, error,
+    });
   };
 
   return {
@@ -40,7 +77,12 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
       });
     },
 
-    form: async (req: Request, res: Response): Promise<void> => renderForm(req, res, 200, { installation_code: '', customer: '', units: '', expires_in_days: '30' }, {}),
+    /** The form; `?edit=<confirmation id>` fills it from that pending confirmation ("Modifier"). */
+    form: async (req: Request, res: Response): Promise<void> => {
+      const id = typeof req.query.edit === 'string' ? req.query.edit : '';
+      const pending = isConfirmId(id) ? pendingOf(req, id) : null;
+      return renderForm(req, res, 200, pending ? valuesOf(pending) : EMPTY, {}, pending?.fromFile ?? false);
+    },
 
     prepare: async (req: Request, res: Response): Promise<void> => {
       const values = typed(req.body);
@@ -53,30 +95,55 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
       }
       const parsed = parseRecharge(rechargeSchema, values);
       if (!parsed.ok) return renderForm(req, res, 422, values, parsed.errors);
+      const d = parsed.data;
       try {
-        const d = parsed.data;
         const preview = await service.prepare(req.account!, { installationCode: d.installation_code, customer: d.customer, units: d.units, expiresInDays: d.expires_in_days });
-        res.render('recharge/confirm', { title: req.t('recharge.confirm.title'), preview, formatted: formatInstallationCode(preview.code) });
+        const pending = { code: preview.code, customer: d.customer, units: d.units, expiresInDays: d.expires_in_days, fromFile: Boolean(req.file) };
+        keepPending(req, preview.confirmId, pending);
+        res.redirect(303, `/subscription/recharge/confirm/${preview.confirmId}`);
       } catch (err) {
-        if (err instanceof ValidationError) return renderForm(req, res, 422, values, err.fields);
-        if (err instanceof AppError && err.code === ERR.ACCOUNT_SUSPENDED) return renderForm(req, res, 409, values, { form: 'recharge.errors.account_suspended' });
-        throw err;
+        return refused(req, res, values, err);
       }
     },
 
+    /** GET /subscription/recharge/confirm/:id — the pending confirmation, or "already recorded" once used. */
+    confirmPage: async (req: Request, res: Response): Promise<void> => {
+      // Not kept by the browser: Back after confirming asks again and learns the confirmation was used.
+      res.setHeader('Cache-Control', 'no-store');
+      const id = String(req.params.id);
+      const done = await service.ownRecharge(id, req.account!.id);
+      if (done) {
+        res.render('recharge/confirmed', { title: req.t('recharge-flow:confirmed.title'), r: done, formatted: formatInstallationCode(done.installationCode) });
+        return;
+      }
+      const pending = isConfirmId(id) ? pendingOf(req, id) : null;
+      if (!pending) {
+        flash(req, 'error', 'recharge.errors.confirm_invalid');
+        return res.redirect(303, '/subscription/recharge');
+      }
+      return renderConfirm(req, res, id, pending);
+    },
+
+    /** POST /subscription/recharge/confirm — `confirm_id`, and `again=yes` for a second recharge of an installation within minutes. */
     confirm: async (req: Request, res: Response): Promise<void> => {
-      const parsed = parseRecharge(confirmSchema, req.body);
-      if (!parsed.ok) return renderForm(req, res, 422, typed(req.body), parsed.errors);
-      const d = parsed.data;
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const id = typeof body.confirm_id === 'string' ? body.confirm_id : '';
+      const pending = isConfirmId(id) ? pendingOf(req, id) : null;
+      if (!pending) {
+        // A second submit of a confirmation already used lands on its recharge.
+        const done = isConfirmId(id) ? await service.ownRecharge(id, req.account!.id) : null;
+        if (done) return res.redirect(303, `/subscription/recharges/${done.id}`);
+        return renderForm(req, res, 409, EMPTY, { form: 'recharge.errors.confirm_invalid' });
+      }
       try {
-        const r = await service.confirm(req.account!, { installationCode: d.installation_code, customer: d.customer, units: d.units, expiresInDays: d.expires_in_days, confirmId: d.confirm_id }, actorOf(req));
+        const r = await service.confirm(req.account!, { ...inputOf(pending), confirmId: id, again: body.again === 'yes' }, actorOf(req));
+        dropPending(req, id);
         flash(req, 'success', 'recharge.flash.created', { units: r.units, serial: r.serial });
         res.redirect(303, `/subscription/recharges/${r.id}`);
       } catch (err) {
-        if (err instanceof ValidationError) return renderForm(req, res, 422, typed(req.body), err.fields);
-        if (err instanceof AppError && err.code === ERR.CONFIRMATION_USED) return renderForm(req, res, 409, typed(req.body), { form: 'recharge.errors.confirm_invalid' });
-        if (err instanceof AppError && err.code === ERR.ACCOUNT_SUSPENDED) return renderForm(req, res, 409, typed(req.body), { form: 'recharge.errors.account_suspended' });
-        throw err;
+        const repeated = err instanceof AppError && err.code === ERR.RECHARGE_REPEATED;
+        if (repeated) return renderConfirm(req, res, id, pending, 409, 'recharge-flow:errors.again_required');
+        return refused(req, res, valuesOf(pending), err);
       }
     },
 
@@ -96,7 +163,8 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
       const r = await service.visible(String(req.params.id), req.account!);
       const bytes = await service.deliver(r, r.partnerId === req.account!.id ? undefined : actorOf(req));
       if (!bytes) {
-        const revoked = (await service.repo.rechargeById(r.id)) ?? r;
+        // Read again: a revocation may have won the race with this download.
+        const revoked = await service.visible(r.id, req.account!);
         res.status(410).render('recharge/revoked', { title: req.t('recharge.revoked.title'), r: revoked });
         return;
       }
@@ -105,21 +173,23 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
       res.send(bytes);
     },
 
+    /** The partner's own recharges, each under the label it was made for; `format=csv` exports them. */
     history: async (req: Request, res: Response): Promise<void> => {
       const q = parseHistoryQuery(req.query);
       const filter = { partnerId: req.account!.id, q: q.q || undefined, from: q.from ?? undefined, to: q.toExclusive ?? undefined };
       if (q.csv) {
-        const { rows } = await service.repo.list(filter, 100_000, 0);
+        const { rows } = await service.list(filter, 100_000, 0);
         sendCsv(req, res, 'recharges.csv', ['issued_at', 'id', 'customer', 'installation_code', 'serial', 'units', 'state', 'sha256'],
           rows.map((r) => [r.issuedAt, r.id, r.customer, r.installationCode, r.serial, r.units, r.state, r.sha256]));
         return;
       }
-      const { rows, total } = await service.repo.list(filter, q.perPage, (q.page - 1) * q.perPage);
+      const { rows, total } = await service.list(filter, q.perPage, (q.page - 1) * q.perPage);
       res.render('recharge/history', { title: req.t('recharge.history.title'), rows, total, query: q, pages: Math.max(1, Math.ceil(total / q.perPage)) });
     },
 
+    /** The installations this partner recharged, with their own recharges only. */
     installations: async (req: Request, res: Response): Promise<void> => {
-      const rows = await service.repo.installationsOf(req.account!.id);
+      const rows = await service.installationsOf(req.account!.id);
       res.render('recharge/installations', { title: req.t('recharge.installations.title'), rows, format: formatInstallationCode });
     },
   };

@@ -18,7 +18,12 @@ export const rechargeSchema = z.object({
   expires_in_days: z.coerce.number(E('expiry_range')).int(E('expiry_range')).min(1, E('expiry_range')).max(365, E('expiry_range')).default(30),
 });
 
-export const confirmSchema = rechargeSchema.extend({ confirm_id: z.string(E('confirm_invalid')).max(64, E('confirm_invalid')) });
+const CONFIRM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** Whether `text` has the shape of a confirmation id (a random UUID, which becomes the recharge's id). */
+export function isConfirmId(text: string): boolean {
+  return CONFIRM_ID.test(text);
+}
 
 const requestFileSchema = z.object({ v: z.literal(1), installation: z.string().max(200), product: z.literal('artisan_nd') });
 

@@ -8,21 +8,32 @@
  * key file with the active issuer key, store the bytes, debit the ledger,
  * audit — then copies the file to subscription/encrypted_keys/<id>.bin.
  * The confirmation carries an id chosen at `prepare`: submitting it twice
- * gives the same recharge, never two.
+ * gives the same recharge, never two. A second recharge of the same
+ * installation by the same partner within REPEAT_WINDOW_SECONDS needs an
+ * explicit `again` (a browser's Back, or a slip, must not debit twice).
+ *
+ * Each recharge keeps the customer label it was made for; a partner's reads
+ * (`list`, `installationsOf`, `unitsPerMonth`) cover their own recharges only.
+ * Key files leave the portal through `deliver` (a download) or `deliverAfter`
+ * (the API, to an installation that proved it holds its key): both mark them
+ * delivered, after which they can no longer be revoked.
  */
 import crypto from 'node:crypto';
 import { AccountsRepository, type Account } from '../accounts/index.js';
 import type { Actor, AuditService } from '../audit/index.js';
 import { encodePayload, InstallationCodeError, MAX_UNITS, parseInstallationCode, rfc3339, sealKeyFile } from '../crypto/index.js';
-import { ConflictError, ERR, NotFoundError, ValidationError } from '../errors/index.js';
+import { ConflictError, ERR, NotFoundError, UnauthorizedError, ValidationError } from '../errors/index.js';
 import type { IssuerKeys } from '../keys/index.js';
 import type { Clock } from '../platform/clock.js';
 import { isUniqueViolation, type Db } from '../platform/db.js';
+import { InstallationProofs } from './installation-proof.js';
 import type { KeyFileStore } from './keyfile-store.js';
 import { LedgerRepository } from './ledger.repository.js';
-import { RechargesRepository, type Recharge } from './recharges.repository.js';
+import { RechargesRepository, type PartnerInstallation, type Recharge, type RechargeFilter } from './recharges.repository.js';
 
 export const PRODUCT = 'artisan_nd';
+/** A recharge of the same installation by the same partner within this many seconds needs an explicit `again`. */
+export const REPEAT_WINDOW_SECONDS = 600;
 
 export interface RechargeInput {
   installationCode: string;
@@ -46,6 +57,20 @@ export interface RechargeDeps {
   audit: AuditService;
   keys: IssuerKeys;
   store: KeyFileStore;
+  /** The server secret the installation proofs of the key-file API are derived from (SESSION_SECRET). */
+  proofSecret: string;
+}
+
+interface SealedFile {
+  bytes: Buffer;
+  sha256: string;
+  kid: string;
+}
+
+/** A confirmation: the typed request, its one-time id, and `again` when the partner said "yes, again". */
+export interface RechargeConfirmation extends RechargeInput {
+  confirmId: string;
+  again?: boolean;
 }
 
 const CODE_ERRORS: Record<string, string> = {
@@ -55,15 +80,49 @@ const CODE_ERRORS: Record<string, string> = {
   INSTALLATION_CODE_CHECKSUM: 'recharge.errors.code_checksum',
 };
 
-/** A unique-key violation: PostgreSQL 23505, SQLite SQLITE_CONSTRAINT (UNIQUE). */
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 export class RechargeService {
-  readonly repo: RechargesRepository;
+  private readonly recharges: RechargesRepository;
+  private readonly proofs: InstallationProofs;
 
   constructor(private readonly deps: RechargeDeps) {
-    this.repo = new RechargesRepository(deps.db);
+    this.recharges = new RechargesRepository(deps.db);
+    this.proofs = new InstallationProofs(deps.proofSecret);
+  }
+
+  /**
+   * @deprecated For the admin partner page (src/admin/partners/partners.detail.ts) until it calls
+   * `installationsOf` and `list` directly; nothing else may use it, and it goes then.
+   */
+  get repo(): Pick<RechargesRepository, 'installationsOf' | 'list'> {
+    return { installationsOf: (id) => this.installationsOf(id), list: (f, limit, offset) => this.list(f, limit, offset) };
+  }
+
+  /** A page of recharges (newest first) and the total; `filter.partnerId` limits them to one partner's. */
+  list(filter: RechargeFilter, limit: number, offset: number): Promise<{ rows: Recharge[]; total: number }> {
+    return this.recharges.list(filter, limit, offset);
+  }
+
+  /** The installations a partner recharged, with their own recharges only (label, count, units), most units first. */
+  installationsOf(partnerId: number): Promise<PartnerInstallation[]> {
+    return this.recharges.installationsOf(partnerId);
+  }
+
+  /** Units of a partner's issued recharges per UTC month (YYYY-MM) since `from`. */
+  unitsPerMonth(partnerId: number, from: Date): Promise<Map<string, number>> {
+    return this.recharges.unitsPerMonth(partnerId, from);
+  }
+
+  /** The partner's own recharge with this id, or null (none, or another partner's). */
+  async ownRecharge(id: string, partnerId: number): Promise<Recharge | null> {
+    const r = UUID.test(id) ? await this.recharges.rechargeById(id) : null;
+    return r && r.partnerId === partnerId ? r : null;
+  }
+
+  /** The partner's latest issued recharge of installation `code` within REPEAT_WINDOW_SECONDS of now, or null. */
+  recentRecharge(partnerId: number, code: string): Promise<Recharge | null> {
+    return this.recharges.latestSince(partnerId, code, new Date(this.deps.clock.now().getTime() - REPEAT_WINDOW_SECONDS * 1000));
   }
 
   /** The compact code of a typed Installation Code. @throws ValidationError {installation_code} with the spec's reason in words. */
@@ -83,7 +142,7 @@ export class RechargeService {
   async prepare(partner: Account, input: RechargeInput): Promise<RechargePreview> {
     const code = this.parseCode(input.installationCode);
     const [balance, existing, current] = await Promise.all([
-      new LedgerRepository(this.deps.db).balance(partner.id), this.repo.installationByCode(code), new AccountsRepository(this.deps.db).byId(partner.id),
+      new LedgerRepository(this.deps.db).balance(partner.id), this.recharges.installationByCode(code), new AccountsRepository(this.deps.db).byId(partner.id),
     ]);
     this.check({ ...partner, state: current?.state ?? 'closed' }, existing?.partnerId, balance, input.units);
     return { ...input, code, balance, balanceAfter: balance - input.units, confirmId: crypto.randomUUID(), newInstallation: !existing };
@@ -100,9 +159,11 @@ export class RechargeService {
   /**
    * Create the recharge (see the module comment). Returns it; the same one again for a repeated `confirmId`.
    * The account state is re-read inside the transaction, its row locked: a partner suspended meanwhile gets
-   * ConflictError ACCOUNT_SUSPENDED and nothing is written. @throws ValidationError, ConflictError.
+   * ConflictError ACCOUNT_SUSPENDED and nothing is written. Without `again`, a recharge of the same installation
+   * by this partner within REPEAT_WINDOW_SECONDS is refused: ConflictError RECHARGE_REPEATED (details: { previous: id }).
+   * @throws ValidationError, ConflictError.
    */
-  async confirm(partner: Account, input: RechargeInput & { confirmId: string }, actor: Actor): Promise<Recharge> {
+  async confirm(partner: Account, input: RechargeConfirmation, actor: Actor): Promise<Recharge> {
     if (!UUID.test(input.confirmId)) throw new ValidationError({ form: 'recharge.errors.confirm_invalid' });
     if (!Number.isInteger(input.units) || input.units < 1 || input.units > MAX_UNITS) throw new ValidationError({ units: 'recharge.errors.units_range' });
     const code = this.parseCode(input.installationCode);
@@ -120,6 +181,9 @@ export class RechargeService {
       const balance = await ledger.balance(partner.id);
       this.check({ ...partner, state: current?.state ?? 'closed' }, installation?.partnerId, balance, input.units);
       const now = this.deps.clock.now();
+      // Read under the partner's lock: two confirmations for the same installation cannot both miss each other.
+      const previous = input.again ? null : await repo.latestSince(partner.id, code, new Date(now.getTime() - REPEAT_WINDOW_SECONDS * 1000));
+      if (previous) throw new ConflictError('This installation was recharged moments ago', ERR.RECHARGE_REPEATED, { previous: previous.id });
       const inst = installation ?? (await repo.insertInstallation(code, partner.id, input.customer, now).catch((err: unknown) => {
         // Another partner claimed this new installation in a concurrent transaction.
         if (isUniqueViolation(err)) throw new ValidationError({ installation_code: 'recharge.errors.code_owned' });
@@ -127,26 +191,34 @@ export class RechargeService {
       }));
       const serial = inst.lastSerial + 1;
       const expiresAt = new Date(now.getTime() + input.expiresInDays * 86400_000);
-      const issuer = this.deps.keys.active;
-      const bytes = sealKeyFile({
-        payload: encodePayload({ v: 1, typ: 'recharge', product: PRODUCT, installation: code, serial, units: input.units, issued_at: rfc3339(now), expires_at: rfc3339(expiresAt), partner: partner.publicRef ?? `ACC-${partner.id}`, id: input.confirmId }),
-        issuer,
-        installationPublicKey: parseInstallationCode(code).publicKey,
+      const { bytes, sha256, kid } = this.seal(partner, code, serial, input, now, expiresAt);
+      await repo.insertRecharge({
+        id: input.confirmId, partnerId: partner.id, installationId: inst.id, customer: input.customer, serial, units: input.units,
+        kid, file: bytes, sha256, issuedAt: now, expiresAt,
       });
-      const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
-      await repo.insertRecharge({ id: input.confirmId, partnerId: partner.id, installationId: inst.id, serial, units: input.units, kid: issuer.kid.toString('hex'), file: bytes, sha256, issuedAt: now, expiresAt });
       await repo.recordRecharge(inst.id, serial, input.units, input.customer, now);
       await ledger.append({ accountId: partner.id, kind: 'debit', units: input.units, reason: `recharge ${code.slice(0, 10)}… serial ${serial}`, reference: input.confirmId, actorId: actor.id, actorLabel: actor.email }, balance, now);
       await this.deps.audit.record(trx, actor, 'recharge.created', { type: 'recharge', id: input.confirmId }, { units: input.units, code, serial });
       return bytes;
     });
     if (file) await this.deps.store.write(input.confirmId, file);
-    return (await this.repo.rechargeById(input.confirmId))!;
+    return (await this.recharges.rechargeById(input.confirmId))!;
+  }
+
+  /** A recharge's key file, signed with the active issuer key and sealed to the installation; its SHA-256 (hex), the issuer's kid. */
+  private seal(partner: Account, code: string, serial: number, input: RechargeConfirmation, now: Date, expiresAt: Date): SealedFile {
+    const issuer = this.deps.keys.active;
+    const payload = encodePayload({
+      v: 1, typ: 'recharge', product: PRODUCT, installation: code, serial, units: input.units, issued_at: rfc3339(now), expires_at: rfc3339(expiresAt),
+      partner: partner.publicRef ?? `ACC-${partner.id}`, id: input.confirmId,
+    });
+    const bytes = sealKeyFile({ payload, issuer, installationPublicKey: parseInstallationCode(code).publicKey });
+    return { bytes, sha256: crypto.createHash('sha256').update(bytes).digest('hex'), kid: issuer.kid.toString('hex') };
   }
 
   /** A recharge visible to `viewer` (its partner, or staff). @throws NotFoundError otherwise. */
   async visible(id: string, viewer: Account): Promise<Recharge> {
-    const r = UUID.test(id) ? await this.repo.rechargeById(id) : null;
+    const r = UUID.test(id) ? await this.recharges.rechargeById(id) : null;
     const staff = viewer.role === 'admin' || viewer.role === 'superadmin' || viewer.role === 'support';
     if (!r || (r.partnerId !== viewer.id && !staff)) throw new NotFoundError('no such recharge');
     return r;
@@ -154,7 +226,7 @@ export class RechargeService {
 
   /** The key file bytes: the copy on disk, rebuilt from the database when missing or altered. */
   async keyFile(r: Recharge): Promise<Buffer> {
-    return this.deps.store.read(r.id, r.sha256, async () => (await this.repo.fileOf(r.id))!);
+    return this.deps.store.read(r.id, r.sha256, async () => (await this.recharges.fileOf(r.id))!);
   }
 
   /**
@@ -174,14 +246,29 @@ export class RechargeService {
     return issued.has(r.id) ? this.keyFile(r) : null;
   }
 
+  /** A challenge for installation `code` (compact) and when its proof expires; see installation-proof.ts. */
+  challenge(code: string): { challenge: Buffer; expiresAt: Date } {
+    return this.proofs.issue(code, this.deps.clock.now());
+  }
+
   /**
    * The delivery API: issued key files of installation `code` after serial
-   * `afterSerial` (at most `limit`, serial order), each marked delivered; a
-   * file revoked between the read and the marking is left out.
+   * `afterSerial` (at most `limit`, serial order), for a caller that proved it
+   * holds the installation's key (`proof`: the opened challenge). Each file
+   * served is marked delivered; one revoked between the read and the marking is left out.
+   * @throws UnauthorizedError INSTALLATION_PROOF_REQUIRED (no proof) or INSTALLATION_PROOF_INVALID
+   *   (not for this installation, forged or expired); nothing is read or marked then.
    */
-  async deliverAfter(code: string, afterSerial: number, limit: number): Promise<{ serial: number; id: string; file: Buffer }[]> {
-    const files = await this.repo.filesAfter(code, afterSerial, limit);
-    const issued = await this.repo.markDelivered(files.map((f) => f.id), this.deps.clock.now());
+  async deliverAfter(code: string, afterSerial: number, limit: number, proof: Buffer | null): Promise<{ serial: number; id: string; file: Buffer }[]> {
+    if (!proof) {
+      const message = 'Ask POST /api/v1/installations/{code}/challenge and send the opened challenge in X-Installation-Proof';
+      throw new UnauthorizedError(message, ERR.INSTALLATION_PROOF_REQUIRED);
+    }
+    if (!this.proofs.verify(code, proof, this.deps.clock.now())) {
+      throw new UnauthorizedError('Not the opened challenge of this installation, or expired: ask a new challenge', ERR.INSTALLATION_PROOF_INVALID);
+    }
+    const files = await this.recharges.filesAfter(code, afterSerial, limit);
+    const issued = await this.recharges.markDelivered(files.map((f) => f.id), this.deps.clock.now());
     return files.filter((f) => issued.has(f.id));
   }
 
@@ -214,6 +301,6 @@ export class RechargeService {
         { units: r.units, owner: owner?.email ?? `#${r.partnerId}`, code: `${r.installationCode.slice(0, 10)}…`, serial: r.serial, reason });
     });
     await this.deps.store.markRevoked(id);
-    return (await this.repo.rechargeById(id))!;
+    return (await this.recharges.rechargeById(id))!;
   }
 }

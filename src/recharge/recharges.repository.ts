@@ -1,4 +1,8 @@
-/** The `installations` and `recharges` tables. */
+/**
+ * The `installations` and `recharges` tables. A recharge carries the customer
+ * label it was made for; an installation's `customer` is only the label used
+ * last (by whichever partner). A partner's views read their own recharges only.
+ */
 import type { Db } from '../platform/db.js';
 import { isSqlite } from '../platform/db.js';
 import { toDate, toDateOrNull } from '../platform/time.js';
@@ -7,6 +11,7 @@ export interface Installation {
   id: number;
   code: string;
   partnerId: number;
+  /** The label of its latest recharge, whoever made it. */
   customer: string;
   lastSerial: number;
   totalUnits: number;
@@ -20,6 +25,7 @@ export interface Recharge {
   partnerId: number;
   installationId: number;
   installationCode: string;
+  /** The customer label given for this recharge. */
   customer: string;
   serial: number;
   units: number;
@@ -56,7 +62,7 @@ export function toRecharge(r: Row): Recharge {
 
 export const RECHARGE_COLUMNS = [
   'r.id', 'r.partner_id', 'r.installation_id', 'r.serial', 'r.units', 'r.kid', 'r.sha256', 'r.state', 'r.issued_at', 'r.expires_at',
-  'r.delivered_at', 'r.revoked_at', 'r.revoked_reason', 'r.revoked_by', 'i.code', 'i.customer',
+  'r.delivered_at', 'r.revoked_at', 'r.revoked_reason', 'r.revoked_by', 'i.code', 'r.customer',
 ];
 
 export interface RechargeFilter {
@@ -64,6 +70,35 @@ export interface RechargeFilter {
   q?: string;
   from?: Date;
   to?: Date;
+}
+
+export interface NewRecharge {
+  id: string;
+  partnerId: number;
+  installationId: number;
+  customer: string;
+  serial: number;
+  units: number;
+  kid: string;
+  file: Buffer;
+  sha256: string;
+  issuedAt: Date;
+  expiresAt: Date | null;
+}
+
+/** An installation as one partner sees it: their own recharges of it only. */
+export interface PartnerInstallation {
+  id: number;
+  code: string;
+  /** The label of this partner's latest recharge of it. */
+  customer: string;
+  /** Units and count of this partner's issued (not revoked) recharges of it. */
+  totalUnits: number;
+  rechargeCount: number;
+  /** This partner's latest recharge of it (the partner's view has no other change date). */
+  updatedAt: Date;
+  /** False once it was transferred to another partner. */
+  owned: boolean;
 }
 
 export class RechargesRepository {
@@ -89,9 +124,10 @@ export class RechargesRepository {
     });
   }
 
-  async insertRecharge(r: { id: string; partnerId: number; installationId: number; serial: number; units: number; kid: string; file: Buffer; sha256: string; issuedAt: Date; expiresAt: Date | null }): Promise<void> {
+  async insertRecharge(r: NewRecharge): Promise<void> {
     await this.db('recharges').insert({
-      id: r.id, partner_id: r.partnerId, installation_id: r.installationId, serial: r.serial, units: r.units, kid: r.kid, file: r.file, sha256: r.sha256,
+      id: r.id, partner_id: r.partnerId, installation_id: r.installationId, customer: r.customer, serial: r.serial, units: r.units,
+      kid: r.kid, file: r.file, sha256: r.sha256,
       state: 'issued', issued_at: r.issuedAt.toISOString(), expires_at: r.expiresAt?.toISOString() ?? null,
     });
   }
@@ -146,7 +182,7 @@ export class RechargesRepository {
     if (f.partnerId) q.where('r.partner_id', f.partnerId);
     if (f.q) {
       const like = `%${f.q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-      q.where((w) => w.whereRaw("lower(i.customer) like ? escape '\\'", [like]).orWhereRaw("lower(i.code) like ? escape '\\'", [like]));
+      q.where((w) => w.whereRaw("lower(r.customer) like ? escape '\\'", [like]).orWhereRaw("lower(i.code) like ? escape '\\'", [like]));
     }
     if (f.from) q.where('r.issued_at', '>=', f.from.toISOString());
     if (f.to) q.where('r.issued_at', '<', f.to.toISOString());
@@ -167,9 +203,32 @@ export class RechargesRepository {
     return rows.map((r) => ({ serial: Number(r.serial), id: String(r.id), file: Buffer.from(r.file) }));
   }
 
-  async installationsOf(partnerId: number): Promise<Installation[]> {
-    const rows = (await this.db('installations').where({ partner_id: partnerId }).orderBy('total_units', 'desc').orderBy('id')) as Row[];
-    return rows.map(toInstallation);
+  /**
+   * The installations `partnerId` recharged, with their own recharges only: the
+   * label of their latest one, count and units of the issued ones, its date;
+   * most units first. An installation transferred away stays listed (owned: false).
+   */
+  async installationsOf(partnerId: number): Promise<PartnerInstallation[]> {
+    const latestLabel = this.db('recharges as l').select('l.customer')
+      .where('l.installation_id', this.db.ref('i.id')).where('l.partner_id', partnerId).orderBy('l.serial', 'desc').limit(1);
+    const rows = (await this.db('recharges as r').join('installations as i', 'i.id', 'r.installation_id').where('r.partner_id', partnerId)
+      .groupBy('i.id', 'i.code', 'i.partner_id')
+      .select('i.id', 'i.code', 'i.partner_id', latestLabel.as('customer'), this.db.raw('max(r.issued_at) as last_at'),
+        this.db.raw("sum(case when r.state = 'issued' then r.units else 0 end) as units"),
+        this.db.raw("sum(case when r.state = 'issued' then 1 else 0 end) as n"))
+      .orderBy('units', 'desc').orderBy('i.id')) as Row[];
+    return rows.map((r) => ({
+      id: Number(r.id), code: String(r.code), customer: String(r.customer ?? ''), totalUnits: Number(r.units ?? 0), rechargeCount: Number(r.n ?? 0),
+      updatedAt: toDate(r.last_at), owned: Number(r.partner_id) === partnerId,
+    }));
+  }
+
+  /** The latest issued recharge of installation `code` by `partnerId` made at or after `since`, or null. */
+  async latestSince(partnerId: number, code: string, since: Date): Promise<Recharge | null> {
+    const row = (await this.db('recharges as r').join('installations as i', 'i.id', 'r.installation_id')
+      .where({ 'i.code': code, 'r.partner_id': partnerId, 'r.state': 'issued' }).where('r.issued_at', '>=', since.toISOString())
+      .orderBy('r.serial', 'desc').first(RECHARGE_COLUMNS)) as Row | undefined;
+    return row ? toRecharge(row) : null;
   }
 
   /** Units recharged per UTC month (YYYY-MM) since `from`, for a partner. */

@@ -1,5 +1,5 @@
 /** Helpers for recharge tests: installations (key pairs) and the recharge forms. */
-import type request from 'supertest';
+import request from 'supertest';
 import nacl from 'tweetnacl';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { formatInstallationCode, installationCode, openKeyFile } from '../../src/crypto/index.js';
@@ -23,23 +23,55 @@ export async function credit(ctx: TestContext, accountId: number, units: number)
   await ctx.handle.ledger.change(accountId, 'credit', units, 'test credit', SYSTEM_ACTOR);
 }
 
-/** Fill the form and read the confirmation page; returns the hidden confirm fields. */
-export async function prepare(agent: Agent, fields: Record<string, string>): Promise<{ status: number; text: string; confirm: Record<string, string> }> {
+/** The confirmation page reached from the form: its status, text, hidden fields, and its address. */
+export interface PreparedRecharge { status: number; text: string; confirm: Record<string, string>; location: string }
+
+/**
+ * Fill the form and read the confirmation page (the form's answer is a 303 to
+ * GET /subscription/recharge/confirm/<id>, followed here as a browser does);
+ * returns the page and its hidden confirm fields. `location` is the page's address when there was a redirect.
+ */
+export async function prepare(agent: Agent, fields: Record<string, string>): Promise<PreparedRecharge> {
   const csrf = await csrfOf(agent, '/subscription/recharge');
-  const res = await agent.post('/subscription/recharge').field('_csrf', csrf).field('installation_code', fields.installation_code ?? '')
+  let res = await agent.post('/subscription/recharge').field('_csrf', csrf).field('installation_code', fields.installation_code ?? '')
     .field('customer', fields.customer ?? 'Client').field('units', fields.units ?? '10').field('expires_in_days', fields.expires_in_days ?? '30');
-  const confirm: Record<string, string> = {};
-  for (const m of res.text.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)">/g)) confirm[m[1]!] = m[2]!;
-  return { status: res.status, text: res.text, confirm };
+  const location = res.status === 303 ? String(res.headers.location) : '';
+  if (location) res = await agent.get(location);
+  return { status: res.status, text: res.text, confirm: hiddenFields(res.text), location };
 }
 
-/** Prepare and confirm a recharge through the forms; returns the recharge id. */
+/**
+ * Prepare and confirm a recharge through the forms; returns the recharge id.
+ * A second recharge of the same installation within minutes asks for an
+ * explicit "yes, again": ticked here, as the partner would.
+ */
 export async function recharge(agent: Agent, inst: TestInstallation, units: number, customer = 'Boulangerie Martin'): Promise<string> {
   const p = await prepare(agent, { installation_code: inst.formatted.toLowerCase(), customer, units: String(units) });
   if (p.status !== 200) throw new Error(`prepare answered ${p.status}: ${p.text.slice(0, 300)}`);
-  const res = await agent.post('/subscription/recharge/confirm').type('form').send(p.confirm);
+  const again = p.text.includes('name="again"') ? { again: 'yes' } : {};
+  const res = await agent.post('/subscription/recharge/confirm').type('form').send({ ...p.confirm, ...again });
   if (res.status !== 303) throw new Error(`confirm answered ${res.status}`);
   return String(res.headers.location).split('/').pop()!;
+}
+
+/**
+ * The installation's answer to the portal's challenge, opened with tweetnacl
+ * (an implementation independent of src/crypto): POST …/challenge gives
+ * base64(epk 32 || nonce 24 || nacl.box(proof)); the proof goes back base64 in `X-Installation-Proof`.
+ */
+export async function installationProof(ctx: TestContext, inst: TestInstallation): Promise<string> {
+  const res = await request(ctx.app).post(`/api/v1/installations/${inst.code}/challenge`);
+  if (res.status !== 200) throw new Error(`challenge answered ${res.status}`);
+  const c = Buffer.from(String(res.body.challenge), 'base64');
+  const plain = nacl.box.open(c.subarray(56), c.subarray(32, 56), c.subarray(0, 32), inst.secret);
+  if (!plain) throw new Error('the challenge does not open with the installation key');
+  return Buffer.from(plain).toString('base64');
+}
+
+/** GET the installation's key files through the API as the installation itself (with its proof); the answer must be a 200. */
+export async function fetchKeyFiles(ctx: TestContext, inst: TestInstallation, afterSerial = 0): Promise<request.Response> {
+  const proof = await installationProof(ctx, inst);
+  return request(ctx.app).get(`/api/v1/installations/${inst.code}/keyfiles?after_serial=${afterSerial}`).set('X-Installation-Proof', proof).expect(200);
 }
 
 /** Verify a key file as the desktop program does. */

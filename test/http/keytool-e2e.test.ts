@@ -2,7 +2,8 @@
  * End to end, as the issue describes it: keytool makes an installation, a
  * partner credited by the CLI path recharges it through the HTTP forms,
  * keytool applies the downloaded file, fetches the second one through the
- * API, and a replay is refused.
+ * API (proving it holds the installation key: the file then counts as
+ * delivered, which an anonymous fetch cannot do), and a replay is refused.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { expect } from 'chai';
 import { createTestContext, REPO_ROOT, type TestContext } from '../helpers/context.js';
-import { createAccount, loginAgent } from '../helpers/accounts.js';
+import { createAccount, loginAgent, request } from '../helpers/accounts.js';
 import { credit, prepare } from '../helpers/recharge.js';
 
 function keytool(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
@@ -53,7 +54,9 @@ describe('end to end: keytool ⇄ portal', function () {
     const agent = await loginAgent(ctx, 'p@example.fr');
     const doRecharge = async (units: string) => {
       const p = await prepare(agent, { installation_code: code, customer: 'Menuiserie Bois', units });
-      const res = await agent.post('/subscription/recharge/confirm').type('form').send(p.confirm).expect(303);
+      // A second recharge of the installation within minutes: the partner ticks "yes, again".
+      const again = p.text.includes('name="again"') ? { again: 'yes' } : {};
+      const res = await agent.post('/subscription/recharge/confirm').type('form').send({ ...p.confirm, ...again }).expect(303);
       return String(res.headers.location);
     };
     const first = await doRecharge('250');
@@ -70,10 +73,13 @@ describe('end to end: keytool ⇄ portal', function () {
     expect(applied.code, applied.err).to.equal(0);
     expect(applied.out).to.contain('+250 units (serial 1), quota now 250');
 
-    await doRecharge('100');
+    const second = (await doRecharge('100')).split('/').pop()!;
+    await request(ctx.app).get(`/api/v1/installations/${code}/keyfiles`).expect(401);
+    expect((await ctx.db('recharges').where({ id: second }).first()).delivered_at, 'an anonymous fetch delivers nothing').to.equal(null);
     const fetched = await keytool(['fetch', base, '--home', home]);
     expect(fetched.code, fetched.err).to.equal(0);
     expect(fetched.out).to.contain('quota now 350');
+    expect((await ctx.db('recharges').where({ id: second }).first()).delivered_at, 'keytool proved it holds the key').to.not.equal(null);
 
     const replay = await keytool(['apply', file, '--home', home]);
     expect(replay.code).to.equal(1);

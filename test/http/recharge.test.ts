@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { createAccount, csrfOf, loginAgent, request } from '../helpers/accounts.js';
-import { applyAs, credit, newInstallation, prepare, recharge } from '../helpers/recharge.js';
+import { applyAs, credit, fetchKeyFiles, installationProof, newInstallation, prepare, recharge } from '../helpers/recharge.js';
 import { csvLines } from '../helpers/csv.js';
 
 function binary(res: request.Response, cb: (err: Error | null, body: Buffer) => void): void {
@@ -136,8 +136,8 @@ describe('recharges through the partner pages', () => {
         .attach('request_file', content, { filename: 'demande.json', contentType: 'application/json' });
     };
     const ok = await post(Buffer.from(JSON.stringify({ v: 1, installation: inst.formatted, product: 'artisan_nd', app_version: '0.1.0' })));
-    expect(ok.status).to.equal(200);
-    expect(ok.text).to.contain(inst.formatted);
+    expect(ok.status).to.equal(303);
+    expect((await agent.get(String(ok.headers.location)).expect(200)).text).to.contain(inst.formatted);
     const bad = await post(Buffer.from('{"v":2}'));
     expect(bad.status).to.equal(422);
     expect(bad.text).to.contain('pas un fichier de demande artisan_nd valide');
@@ -216,12 +216,14 @@ describe('key files API and issuer keys', () => {
     const oldKid = ctx.keys.active.kid.toString('hex');
     await ctx.keys.rotate();
     await recharge(agent, inst, 4);
-    const all = await request(ctx.app).get(`/api/v1/installations/${inst.formatted}/keyfiles`).expect(200);
+    const all = await fetchKeyFiles(ctx, inst);
     expect(all.body.keyfiles.map((k: { serial: number }) => k.serial)).to.deep.equal([1, 2]);
     const files = all.body.keyfiles.map((k: { file: string }) => Buffer.from(k.file, 'base64'));
     expect(applyAs(ctx, inst, files[0]).kid).to.equal(oldKid);
     expect(applyAs(ctx, inst, files[1]).kid).to.not.equal(oldKid);
-    const after = await request(ctx.app).get(`/api/v1/installations/${inst.code.toLowerCase()}/keyfiles?after_serial=1`).expect(200);
+    const proof = await installationProof(ctx, inst);
+    const after = await request(ctx.app).get(`/api/v1/installations/${inst.formatted.toLowerCase()}/keyfiles?after_serial=1`)
+      .set('X-Installation-Proof', proof).expect(200);
     expect(after.body.keyfiles).to.have.length(1);
     const keys = (await request(ctx.app).get('/.well-known/artisan-nd/keys.json')).body.keys;
     expect(keys.map((k: { status: string }) => k.status).sort()).to.deep.equal(['active', 'retired']);
@@ -233,7 +235,7 @@ describe('key files API and issuer keys', () => {
     expect(bad.body.request_id).to.be.a('string').and.not.equal('');
     const serial = await request(ctx.app).get(`/api/v1/installations/${newInstallation().code}/keyfiles?after_serial=-1`).expect(400);
     expect(serial.body.error).to.equal('INVALID_REQUEST');
-    const empty = await request(ctx.app).get(`/api/v1/installations/${newInstallation().code}/keyfiles`).expect(200);
+    const empty = await fetchKeyFiles(ctx, newInstallation());
     expect(empty.body.keyfiles).to.deep.equal([]);
   });
 });

@@ -7,7 +7,7 @@ import { RechargesRepository } from '../../../src/recharge/recharges.repository.
 import { createAccount, loginAgent, request } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { csrfFrom, type Agent } from '../../helpers/forms.js';
-import { binary, credit, newInstallation, postConfirmed, prepare, recharge, type TestInstallation } from '../../helpers/recharge.js';
+import { binary, credit, fetchKeyFiles, newInstallation, postConfirmed, prepare, recharge, type TestInstallation } from '../../helpers/recharge.js';
 import { csvLines } from '../../helpers/csv.js';
 import { auditSentence } from '../../helpers/audit.js';
 
@@ -103,7 +103,7 @@ describe('admin recharges', function () {
     expect(Number(installation.recharge_count)).to.equal(0);
     expect(Number(installation.last_serial)).to.equal(1);
 
-    const api = await request(ctx.app).get(`/api/v1/installations/${inst.code}/keyfiles`).expect(200);
+    const api = await fetchKeyFiles(ctx, inst);
     expect(api.body.keyfiles).to.deep.equal([]);
     const copy = path.join(ctx.config.paths.keyFiles, `${id}.bin`);
     expect(fs.existsSync(copy)).to.equal(false);
@@ -121,7 +121,7 @@ describe('admin recharges', function () {
     expect(await count(ctx, 'ledger_entries')).to.equal(3);
   });
 
-  it('refuses to revoke a recharge its partner downloaded, or the API served', async () => {
+  it('refuses to revoke a recharge its partner downloaded, or the API served to its installation', async () => {
     const downloaded = await recharge(partner, inst, 10);
     await partner.get(`/subscription/recharges/${downloaded}/key.bin`).buffer(true).parse(binary).expect(200);
     const page = (await admin.get(`/admin/recharges/${downloaded}`).expect(200)).text;
@@ -132,7 +132,7 @@ describe('admin recharges', function () {
     expect(res.text).to.contain('déjà été remise');
 
     const served = await recharge(partner, inst, 5);
-    const api = await request(ctx.app).get(`/api/v1/installations/${inst.code}/keyfiles?after_serial=1`).expect(200);
+    const api = await fetchKeyFiles(ctx, inst, 1);
     expect(api.body.keyfiles.map((f: { id: string }) => f.id)).to.deep.equal([served]);
     const attempt = await postConfirmed(admin, `/admin/recharges/${served}`, `/admin/recharges/${served}/revoke`, { reason: 'trop tard' });
     expect(attempt.first.status).to.equal(409);
@@ -145,7 +145,7 @@ describe('admin recharges', function () {
     const outcomes = new Set<string>();
     for (let i = 0; i < 10; i++) {
       const id = await recharge(partner, inst, 1);
-      const r = (await ctx.handle.recharges.repo.rechargeById(id))!;
+      const r = (await ctx.handle.recharges.ownRecharge(id, partnerId))!;
       const deliver = () => ctx.handle.recharges.deliver(r).then((bytes) => (bytes ? 'served' : 'refused'));
       const revoke = () => ctx.handle.recharges.revoke(id, 'race', SYSTEM_ACTOR).then(() => 'revoked', (err: { code?: string }) => String(err.code));
       // alternate which one starts first
@@ -175,7 +175,7 @@ describe('admin recharges', function () {
 
   it('refuses a download that waited on a revocation in progress (the row locked)', async () => {
     const id = await recharge(partner, inst, 1);
-    const r = (await ctx.handle.recharges.repo.rechargeById(id))!;
+    const r = (await ctx.handle.recharges.ownRecharge(id, partnerId))!;
     let served: Promise<string> | undefined;
     await ctx.db.transaction(async (trx) => {
       const locked = new RechargesRepository(trx);

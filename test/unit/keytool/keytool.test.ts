@@ -6,11 +6,13 @@
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import nacl from 'tweetnacl';
 import {
   encodePayload, installationCode, parseInstallationCode, rfc3339, sealKeyFile, signingKey, x25519PublicKey, type SigningKey,
 } from '../../../src/crypto/index.js';
@@ -65,23 +67,42 @@ function keyFile(o: FileOptions): Buffer {
   return sealKeyFile({ payload, issuer: o.by ?? issuer, installationPublicKey: o.to ?? parseInstallationCode(o.code).publicKey });
 }
 
-/** A small portal: keys.json and the keyfiles endpoint (≤ 100 files per answer, like the real one) for the codes in `files`; records the request URLs. */
+/**
+ * A small portal: keys.json, the challenge (sealed with tweetnacl, as the spec's box) and the keyfiles
+ * endpoint (≤ 100 files per answer, like the real one, only with the opened challenge in
+ * X-Installation-Proof) for the codes in `files`; records the request URLs. `sealTo` replaces the
+ * key challenges are sealed to (a portal that got the code wrong).
+ */
 const portal = {
   server: http.createServer(),
   base: '',
   keys: [keyEntry(issuer, 'active'), keyEntry(retired, 'retired')] as unknown[],
   files: new Map<string, { serial: number; file: Buffer }[]>(),
   requests: [] as string[],
+  proofs: new Map<string, string>(),
+  sealTo: null as Uint8Array | null,
 };
+
+function challengeFor(code: string): string {
+  const message = crypto.randomBytes(56);
+  portal.proofs.set(code, message.toString('base64'));
+  const eph = nacl.box.keyPair();
+  const nonce = crypto.randomBytes(24);
+  const box = nacl.box(message, nonce, portal.sealTo ?? parseInstallationCode(code).publicKey, eph.secretKey);
+  return Buffer.concat([eph.publicKey, nonce, box]).toString('base64');
+}
 
 portal.server.on('request', (req, res) => {
   const url = new URL(req.url ?? '/', portal.base);
   portal.requests.push(`${url.pathname}${url.search}`);
-  const m = /^\/api\/v1\/installations\/([A-Z2-7]{55})\/keyfiles$/.exec(url.pathname);
   const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   if (url.pathname === '/.well-known/artisan-nd/keys.json') return send(200, { keys: portal.keys });
+  const challenge = /^\/api\/v1\/installations\/([A-Z2-7]{55})\/challenge$/.exec(url.pathname);
+  if (challenge && req.method === 'POST') return send(200, { challenge: challengeFor(challenge[1]!), expires_at: '2026-11-22T10:05:00Z' });
+  const m = /^\/api\/v1\/installations\/([A-Z2-7]{55})\/keyfiles$/.exec(url.pathname);
   const list = m ? portal.files.get(m[1]!) : undefined;
   if (!list) return send(404, { error: 'not_found' });
+  if (req.headers['x-installation-proof'] !== portal.proofs.get(m![1]!)) return send(401, { error: 'INSTALLATION_PROOF_INVALID' });
   const after = Number(url.searchParams.get('after_serial') ?? 0);
   send(200, { keyfiles: list.filter((f) => f.serial > after).slice(0, 100).map((f) => ({ serial: f.serial, id: `id-${f.serial}`, file: f.file.toString('base64') })) });
 });
@@ -104,6 +125,7 @@ describe('keytool', function () {
     home = path.join(tmpDirs.at(-1)!, 'home');
     portal.requests = [];
     portal.keys = [keyEntry(issuer, 'active'), keyEntry(retired, 'retired')];
+    portal.sealTo = null;
   });
 
   /** init + trust in this process (fast); returns the compact code. */
@@ -235,6 +257,26 @@ describe('keytool', function () {
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout.split('\n').at(-1)).to.equal('101 applied, 0 refused; quota now 101');
     expect(portal.requests.filter((u) => u.includes('/keyfiles')).map((u) => u.split('=')[1])).to.deep.equal(['0', '100']);
+  });
+
+  it('fetch proves the installation holds its key: the challenge opened with it goes back with every page', async () => {
+    const code = await ready();
+    portal.files.set(code, Array.from({ length: 101 }, (_, i) => ({ serial: i + 1, file: keyFile({ serial: i + 1, units: 1, code }) })));
+    const r = await keytoolAt(new Date(), 'fetch', portal.base, '--home', home);
+    expect(r.code, r.stderr).to.equal(0);
+    const api = `/api/v1/installations/${code}`;
+    const asked = portal.requests.filter((u) => !u.includes('keys.json'));
+    expect(asked).to.deep.equal([`${api}/challenge`, `${api}/keyfiles?after_serial=0`, `${api}/keyfiles?after_serial=100`]);
+
+    // A challenge sealed to another key does not open: nothing is asked for, nothing applied.
+    portal.sealTo = x25519PublicKey(Buffer.alloc(32, 5));
+    portal.files.set(code, [{ serial: 102, file: keyFile({ serial: 102, units: 5, code }) }]);
+    portal.requests = [];
+    const refused = await keytoolAt(new Date(), 'fetch', portal.base, '--home', home);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.equal(`${portal.base}/api/v1/installations/${code}/challenge: the challenge does not open with this installation's key`);
+    expect(portal.requests.filter((u) => u.includes('/keyfiles'))).to.deep.equal([]);
+    expect(readState(home).quota).to.equal(101);
   });
 
   it('fetch exits 1 with the HTTP status when the portal refuses', async () => {
