@@ -10,8 +10,8 @@
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createAccount, loginAgent, PASSWORD, request } from '../helpers/accounts.js';
-import { axeViolations, SCREENSHOTS, settle, shoot, startBrowserRig, type BrowserRig } from '../helpers/browser.js';
+import { createAccount, loginAgent, request } from '../helpers/accounts.js';
+import { axeViolations, login, SCREENSHOTS, settle, shoot, startBrowserRig, submit, type BrowserRig } from '../helpers/browser.js';
 import type { TestContext } from '../helpers/context.js';
 import { formAgent } from '../helpers/forms.js';
 import { activate, apiToken, makeBatch, makeProduct, trial } from '../helpers/licenses.js';
@@ -44,6 +44,16 @@ async function layoutFaults(page: Page): Promise<string[]> {
         const table = wrap.querySelector('table');
         if (wrap.scrollWidth > wrap.clientWidth + 1) faults.push(`table #${table?.id || '?'} clipped (${wrap.scrollWidth} > ${wrap.clientWidth})`);
       });
+      document.querySelectorAll('table').forEach((table) => {
+        const heads = [...(table.tHead?.rows[0]?.cells ?? [])];
+        const row = table.tBodies[0]?.rows[0];
+        heads.forEach((th, i) => {
+          const td = row?.cells[i];
+          if (!td || th.colSpan !== 1 || td.colSpan !== 1) return;
+          const [thAlign, tdAlign] = [th, td].map((e) => getComputedStyle(e).textAlign.replace('start', 'left').replace('end', 'right'));
+          if (thAlign !== tdAlign) faults.push(`table #${table.id || '?'}: column "${th.textContent?.trim()}" heading ${thAlign}, cells ${tdAlign}`);
+        });
+      });
       const header = document.querySelector('.header-inner');
       const brand = document.querySelector('.brand');
       if (header && brand && header.getBoundingClientRect().height > brand.getBoundingClientRect().height + 40) faults.push('header takes more than one line');
@@ -67,21 +77,6 @@ async function visit(page: Page, url: string, name: string, findings: Findings, 
   const res = await page.goto(url);
   if (status !== null) expect(res?.status(), `${name} (${url})`).to.equal(status);
   await look(page, name, findings);
-}
-
-async function login(context: BrowserContext, base: string, email: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${base}/subscription/login`);
-  await page.fill('#email', email);
-  await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/login')), page.click('form.form button[type="submit"]')]);
-  return page;
-}
-
-/** Submit the form holding `selector` and wait for the page that answers. */
-async function submit(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click(selector)]);
-  await page.waitForLoadState();
 }
 
 interface Ids {

@@ -14,7 +14,8 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { PASSWORD } from './accounts.js';
 import { createTestContext, REPO_ROOT, type ContextOptions, type TestContext } from './context.js';
 
 export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
@@ -72,6 +73,11 @@ export async function settle(page: Page): Promise<void> {
  * `<name>-<width>.png`; the viewport is left at the last width.
  */
 export async function shoot(page: Page, name: string): Promise<void> {
+  // A full-page screenshot does not scroll: lazy images below the fold are asked for now, and awaited.
+  await page.evaluate(() => Promise.all([...document.images].map((img) => {
+    img.loading = 'eager';
+    return img.complete ? null : new Promise((resolve) => { img.addEventListener('load', resolve); img.addEventListener('error', resolve); });
+  })));
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: width < 600 ? 812 : 768 });
     await settle(page);
@@ -110,4 +116,19 @@ export async function axeViolations(page: Page): Promise<string[]> {
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.map(String).join(' ')) }));
   });
   return violations.map((v) => `${v.id} (${v.impact ?? 'n/a'}): ${v.nodes.slice(0, 8).join(' | ')}${v.nodes.length > 8 ? ` … (${v.nodes.length} nodes)` : ''}`);
+}
+
+/** A new page of `context`, logged in through the login form as `email` (test password); it is on the landing page. */
+export async function login(context: BrowserContext, base: string, email: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${base}/subscription/login`);
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/login')), page.click('form.form button[type="submit"]')]);
+  return page;
+}
+
+/** Press the submit button `selector` and wait until the page that answers (after its redirect, if any) has loaded. */
+export async function submit(page: Page, selector: string): Promise<void> {
+  await Promise.all([page.waitForEvent('load'), page.click(selector)]);
 }
