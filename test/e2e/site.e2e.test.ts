@@ -124,7 +124,7 @@ describe('browser: a visitor downloads artisan_nd', function () {
     await page.fill('#password', PASSWORD);
     await page.click('form.form button[type="submit"]');
     await page.waitForURL(`${base}/subscription/dashboard`);
-    await page.click('.sub-nav a[href="/subscription/recharge"]');
+    await page.click('.area-nav a[href="/subscription/recharge"]');
     await page.fill('#installation_code', inst.formatted.toLowerCase());
     await page.fill('#customer', 'Boucherie Centrale');
     await page.fill('#units', '120');
