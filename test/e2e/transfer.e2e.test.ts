@@ -11,14 +11,22 @@ import { login, shoot, startBrowserRig, submit, type BrowserRig } from '../helpe
 import type { TestContext } from '../helpers/context.js';
 import { credit, newInstallation } from '../helpers/recharge.js';
 
-/** Fill the recharge form, check the confirmation card, confirm; the page is then the recharge's own page. */
-async function rechargeThrough(page: Page, base: string, code: string, customer: string, units: number, shot: string): Promise<void> {
+/**
+ * Fill the recharge form, check the confirmation card (a GET page after the
+ * form's redirect), confirm; the page is then the recharge's own page.
+ * `again`: the same installation was recharged minutes ago, so the card
+ * shows that recharge and asks for an explicit "yes, again".
+ */
+async function rechargeThrough(page: Page, base: string, code: string, customer: string, units: number, shot: string, again = false): Promise<void> {
   await page.goto(`${base}/subscription/recharge`);
   await page.fill('#installation_code', code);
   await page.fill('#customer', customer);
   await page.fill('#units', String(units));
   await submit(page, 'form.form button[type="submit"]');
+  expect(page.url()).to.match(/\/subscription\/recharge\/confirm\/[0-9a-f-]{36}$/);
   expect(await page.textContent('.confirm-box')).to.contain(customer).and.contain(String(units));
+  expect(await page.locator('#previous-recharge').count(), 'the previous recharge shown').to.equal(again ? 1 : 0);
+  if (again) await page.check('#again');
   await shoot(page, `${shot}-confirm`);
   await submit(page, '.confirm-box button[type="submit"]');
   expect(page.url()).to.match(/\/subscription\/recharges\/[0-9a-f-]{36}$/);
@@ -67,10 +75,12 @@ describe('browser: two recharges of one installation under two labels, then a tr
     // The first partner recharges the installation twice, under two labels.
     const partnerA = await open('atelier@imprimerie-centre.fr');
     await rechargeThrough(partnerA, base, inst.formatted, 'Boulangerie Martin', 120, 'walk-1-first-recharge');
-    await rechargeThrough(partnerA, base, inst.formatted.toLowerCase(), 'Boulangerie Martin — caisse 2', 80, 'walk-2-second-recharge');
+    await rechargeThrough(partnerA, base, inst.formatted.toLowerCase(), 'Test double', 80, 'walk-2-second-recharge', true);
+    // Each recharge keeps the label it was made for: the second did not rename the first.
     const beforeTransfer = await historyRows(partnerA, base, 'walk-3-history-first-partner');
     expect(beforeTransfer).to.have.length(2);
-    expect(beforeTransfer.join('\n')).to.contain('Boulangerie Martin').and.contain('120').and.contain('80');
+    expect(beforeTransfer.find((r) => r.includes('Boulangerie Martin'))).to.contain('120');
+    expect(beforeTransfer.find((r) => r.includes('Test double'))).to.contain('80');
 
     // An admin finds the installation and transfers it, with a reason and a confirmation.
     const admin = await open('chef@artisan-nd.test');
@@ -91,7 +101,8 @@ describe('browser: two recharges of one installation under two labels, then a tr
     await shoot(admin, 'walk-7-admin-transferred');
 
     // The first partner keeps the two recharges in the history and may no longer recharge the installation.
-    expect(await historyRows(partnerA, base, 'walk-8-history-first-partner-after')).to.have.length(2);
+    const afterTransfer = await historyRows(partnerA, base, 'walk-8-history-first-partner-after');
+    expect(afterTransfer).to.deep.equal(beforeTransfer);
     await partnerA.goto(`${base}/subscription/recharge`);
     await partnerA.fill('#installation_code', inst.formatted);
     await partnerA.fill('#customer', 'Boulangerie Martin');
@@ -104,10 +115,14 @@ describe('browser: two recharges of one installation under two labels, then a tr
     // The new owner starts with an empty history for it, recharges it, and sees that recharge only.
     const partnerB = await open('garage@exemple.fr');
     expect(await historyRows(partnerB, base, 'walk-10-history-second-partner')).to.deep.equal([]);
-    await rechargeThrough(partnerB, base, inst.formatted, 'Boulangerie Martin', 40, 'walk-11-second-partner-recharge');
+    await rechargeThrough(partnerB, base, inst.formatted, 'Pâtisserie Durand', 40, 'walk-11-second-partner-recharge');
     const afterB = await historyRows(partnerB, base, 'walk-12-history-second-partner-after');
     expect(afterB).to.have.length(1);
-    expect(afterB[0]).to.contain('40');
+    expect(afterB[0]).to.contain('Pâtisserie Durand').and.contain('40').and.not.contain('Boulangerie');
+    // The former owner's history still shows their own labels, not the new owner's.
+    const finalA = await historyRows(partnerA, base, 'walk-13-history-first-partner-final');
+    expect(finalA).to.deep.equal(beforeTransfer);
+    expect(finalA.join('\n')).not.to.contain('Pâtisserie Durand');
     expect(await ctx.handle.ledger.balance(first)).to.equal(300);
     expect(await ctx.handle.ledger.balance(second)).to.equal(460);
   });

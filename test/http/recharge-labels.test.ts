@@ -46,7 +46,7 @@ describe('a recharge keeps its own customer label', () => {
     expect((await a.get(`/subscription/recharges/${second}`).expect(200)).text).to.contain('3 unités pour Test double');
     const history = (await a.get('/subscription/recharges').expect(200)).text;
     expect(history).to.match(/Test double<\/td>.*?<td>2<\/td><td>3<\/td>/s).and.match(/Boulangerie Martin<\/td>.*?<td>1<\/td><td>12<\/td>/s);
-    expect((await a.get('/subscription/recharges?q=boulangerie').expect(200)).text).to.contain('1 recharge ·');
+    expect((await a.get('/subscription/recharges?q=boulangerie').expect(200)).text).to.contain('>1 recharge<');
     const dashboard = (await a.get('/subscription/dashboard').expect(200)).text;
     expect(dashboard).to.contain('Boulangerie Martin</a> — 12').and.contain('Test double</a> — 3');
     const rows = await csvRows(a);
@@ -74,7 +74,7 @@ describe('a recharge keeps its own customer label', () => {
     // A: the own recharge, under its own label; nothing of B's.
     expect((await a.get(`/subscription/recharges/${fromA}`).expect(200)).text).to.contain('12 unités pour Boulangerie Martin');
     const historyA = (await a.get('/subscription/recharges').expect(200)).text;
-    expect(historyA).to.contain('1 recharge ·').and.contain('Boulangerie Martin').and.not.contain('Pâtisserie Durand');
+    expect(historyA).to.contain('>1 recharge<').and.contain('Boulangerie Martin').and.not.contain('Pâtisserie Durand');
     expect((await csvRows(a)).map((r) => [r.id, r.customer, r.units])).to.deep.equal([[fromA, 'Boulangerie Martin', '12']]);
     const dashA = (await a.get('/subscription/dashboard').expect(200)).text;
     expect(dashA).to.contain('<p class="big-number">12</p>').and.contain('Boulangerie Martin').and.not.contain('Pâtisserie Durand');
@@ -83,11 +83,11 @@ describe('a recharge keeps its own customer label', () => {
 
     // B: the own recharge only.
     const historyB = (await b.get('/subscription/recharges').expect(200)).text;
-    expect(historyB).to.contain('1 recharge ·').and.contain('Pâtisserie Durand').and.not.contain('Boulangerie Martin');
+    expect(historyB).to.contain('>1 recharge<').and.contain('Pâtisserie Durand').and.not.contain('Boulangerie Martin');
     expect((await csvRows(b)).map((r) => [r.id, r.customer, r.units, r.serial])).to.deep.equal([[fromB, 'Pâtisserie Durand', '5', '2']]);
     const dashB = (await b.get('/subscription/dashboard').expect(200)).text;
     expect(dashB).to.contain('<p class="big-number">5</p>').and.contain('Pâtisserie Durand — 5').and.not.contain('Boulangerie Martin').and.not.contain('— 17');
     expect(await installationRows(b)).to.deep.equal([['Pâtisserie Durand', '1', '5']]);
-    expect((await b.get('/subscription/recharges?q=boulangerie').expect(200)).text).to.contain('0 recharge ·');
+    expect((await b.get('/subscription/recharges?q=boulangerie').expect(200)).text).to.contain('>0 recharge<');
   });
 });

@@ -39,13 +39,13 @@ describe('dates, numbers and plurals on pages', () => {
       const agent = await loginAgent(ctx, 'one@example.fr');
       const rid = await recharge(agent, newInstallation(), 1);
       const history = (await agent.get('/subscription/recharges').expect(200)).text;
-      expect(history).to.contain('<p>1 recharge ·').and.not.contain('recharge(s)');
+      expect(history).to.contain('>1 recharge</p>').and.not.contain('recharge(s)');
       const show = (await agent.get(`/subscription/recharges/${rid}`).expect(200)).text;
       expect(show).to.contain('1 unité pour').and.not.contain('1 unités');
       const en = (await agent.get(`/subscription/recharges/${rid}?lang=en`).expect(200)).text;
       expect(en).to.contain('1 unit for').and.not.contain('1 units');
       await recharge(agent, newInstallation(), 2);
-      expect((await agent.get('/subscription/recharges').expect(200)).text).to.contain('<p>2 recharges ·');
+      expect((await agent.get('/subscription/recharges').expect(200)).text).to.contain('>2 recharges</p>');
     });
 
     it('keeps CSV exports in ISO 8601 UTC', async () => {
