@@ -62,6 +62,23 @@ describe('GET /download', () => {
     expect(res.text.indexOf('0.1.0')).to.be.lessThan(res.text.indexOf('0.0.9'));
   });
 
+  it('links every release without the download attribute, so a refused download shows its page to the visitor', async () => {
+    const res = await request(ctx.app).get('/download').expect(200);
+    const links = res.text.match(/<a [^>]*href="\/download\/files\/[^"]*"[^>]*>/g) ?? [];
+    expect(links).to.have.length.above(0);
+    for (const a of links) expect(a, a).not.to.match(/\sdownload(\s|=|>)/);
+  });
+
+  it('links the license API documentation near the bottom of the page, in the visitor\'s language', async () => {
+    const fr = await request(ctx.app).get('/download').expect(200);
+    expect(fr.text).to.match(/<a href="\/api\/docs">Documentation de l’API de licences<\/a>/);
+    expect(fr.text.indexOf('href="/api/docs"')).to.be.above(fr.text.indexOf('id="older-title"'));
+    expect(fr.text.indexOf('href="/api/docs"')).to.be.below(fr.text.indexOf('<footer'));
+    const en = await request(ctx.app).get('/download').set('Accept-Language', 'en').expect(200);
+    expect(en.text).to.contain('<a href="/api/docs">License API documentation</a>');
+    await request(ctx.app).get('/api/docs').expect(200);
+  });
+
   it('says so when nothing is published', async () => {
     const empty = await createTestContext({ seed: false });
     try {
