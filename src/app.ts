@@ -7,9 +7,9 @@
  *   request listener: license validation (its own short chain, node's
  *   request and response, no Express) or the Express app:
  *   security headers →
- *   API request log → JSON API and public keys →
+ *   API request log → control characters (API query strings) → JSON API and public keys →
  *   language → page cache (anonymous hits end here, logged by the cache) →
- *   request log → static assets → session → account → body → CSRF →
+ *   request log → static assets → session → account → body → control characters → CSRF →
  *   locals → routers → 404 → error handler
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
@@ -23,6 +23,7 @@ import { createApiDocsRouter } from './api-docs/index.js';
 import { AuditService } from './audit/index.js';
 import type { Config } from './config/index.js';
 import { createDownloadsController, createDownloadsRouter, DownloadsService } from './downloads/index.js';
+import { refuseControlCharacters, refuseControlCharactersInApi } from './http/control-chars.js';
 import { createCsrf } from './http/csrf.js';
 import { createErrorHandler, isApiPath, notFound, pathOfTarget } from './http/error-handler.js';
 import { createI18n } from './http/i18n.js';
@@ -138,6 +139,7 @@ export function createApp(deps: AppDeps): AppHandle {
   // validation itself). Unmatched /api paths go on to the pages below
   // (/api/docs) and end in the JSON 404; they are not logged twice.
   app.use(apiRequestLog(logger));
+  app.use(refuseControlCharactersInApi);
   app.use(createLicensesApiRouter(licensesApi));
   app.use(createKeysRouter(deps.keys));
   app.use(createKeyfilesApiRouter(recharges, perIpLimiter({ windowSeconds: 3600, limit: config.keyfilesPerHour })));
@@ -171,6 +173,7 @@ export function createApp(deps: AppDeps): AppHandle {
   // at most 6 bytes per UTF-16 unit once URL-encoded) gets its own limit.
   app.use(/^\/admin\/releases\/\d+\/changelog$/, express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 10 }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  app.use(refuseControlCharacters);
   app.use(csrf.protect);
   app.use(createLocals(csrf));
 
@@ -182,9 +185,11 @@ export function createApp(deps: AppDeps): AppHandle {
     register: perIpLimiter({ windowSeconds: 3600, limit: 10 }),
   }));
   app.use(createPartnersRouter(recharges, ledger, clock));
-  app.use(createRechargeRouter(createRechargeController(recharges, ledger), csrf.afterUpload));
+  // Upload routes: multer parses the body in the route, then the same text rule and the CSRF check.
+  const afterUpload: express.RequestHandler = (req, res, next) => refuseControlCharacters(req, res, (err?: unknown) => (err ? next(err) : csrf.afterUpload(req, res, next)));
+  app.use(createRechargeRouter(createRechargeController(recharges, ledger), afterUpload));
   app.use(createApiDocsRouter());
-  app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, pageCache, csrfAfterUpload: csrf.afterUpload }));
+  app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, pageCache, csrfAfterUpload: afterUpload }));
 
   app.use(notFound);
   const errorHandler = createErrorHandler(logger);
