@@ -115,6 +115,7 @@ describe('admin releases', function () {
     ['a control with a Version holding a slash', async () => fakeDeb(controlText('artisan-nd', '1.0/../../x')), /Le champ Version du fichier control n&#39;est pas un numéro de version Debian valide/],
     ['a control with a newline in Package', async () => fakeDeb('Package: artisan-nd\n ../../etc\nVersion: 1.0\nArchitecture: all\n'), /Le champ Package/],
     ['a control without Version', async () => fakeDeb('Package: artisan-nd\nArchitecture: all\n'), /doit contenir les champs Package, Version et Architecture/],
+    ['a control repeating Package', async () => fakeDeb('Package: artisan-nd\nVersion: 0.2.5\nArchitecture: all\nPackage: evil\n'), /contient deux fois le même champ \(par exemple deux lignes Package:\) ; dpkg refuse un tel paquet/],
   ];
   for (const [what, make, message] of fakes) {
     it(`refuses ${what} with a clear error and leaves nothing on disk or in the database`, async () => {
@@ -208,8 +209,10 @@ describe('admin releases', function () {
     expect((await ctx.db('releases').where({ id: row.id }).first()).changelog).to.equal('Corrigé : numéros en double.');
     expect((await admin.get(`/admin/releases/${row.id}`)).text).to.contain('Notes de version enregistrées.');
     expect((await audits(ctx, 'release.changelog_edited'))[0]!.summary).to.contain('changelog');
-    const bad = await admin.post(`/admin/releases/${row.id}/changelog`).type('form').send({ _csrf: csrf, changelog: 'bad \u0007 bell' }).expect(422);
-    expect(bad.text).to.contain('Les notes de version contiennent des caractères non autorisés.');
+    // A control character is refused before the route (src/http/control-chars.ts): the 400 page.
+    const bad = await admin.post(`/admin/releases/${row.id}/changelog`).type('form').send({ _csrf: csrf, changelog: 'bad \u0007 bell' }).expect(400);
+    expect(bad.text).to.contain('Un champ du formulaire contient un caractère invisible non autorisé');
+    expect((await ctx.db('releases').where({ id: row.id }).first()).changelog).to.equal('Corrigé : numéros en double.');
     ctx.handle.pageCache.clear();
     expect((await request(ctx.app).get('/download').expect(200)).text).to.contain('Corrigé : numéros en double.');
     // The longest changelog allowed, all accented (6 bytes each once encoded), is saved; one more character re-renders the form with the text.
