@@ -8,6 +8,7 @@
  *   request and response, no Express) or the Express app:
  *   security headers →
  *   API request log → control characters (API query strings) → JSON API and public keys →
+ *   API fallback (any other /api request: JSON 404/405) →
  *   language → page cache (anonymous hits end here, logged by the cache) →
  *   request log → static assets → session → account → body → control characters → CSRF →
  *   locals → routers → 404 → error handler
@@ -23,6 +24,7 @@ import { createApiDocsRouter } from './api-docs/index.js';
 import { AuditService } from './audit/index.js';
 import type { Config } from './config/index.js';
 import { createDownloadsController, createDownloadsRouter, DownloadsService } from './downloads/index.js';
+import { createApiFallback, routesOfApp } from './http/api-fallback.js';
 import { refuseControlCharacters, refuseControlCharactersInApi } from './http/control-chars.js';
 import { createCsrf } from './http/csrf.js';
 import { createErrorHandler, isApiPath, notFound, pathOfTarget } from './http/error-handler.js';
@@ -35,7 +37,7 @@ import { securityHeaders, securityHeaderSetter } from './http/security.js';
 import { createAccountLoader } from './http/auth.js';
 import { createSession, saveBeforeRedirect, sessionCookieName, storeDestroyer } from './http/session.js';
 import { createKeysRouter, IssuerKeys } from './keys/index.js';
-import { createLicensesApiRouter, createValidateRoute, LicensesService } from './licenses/index.js';
+import { createLicensesApiRouter, createValidateRoute, LicensesService, sendSignedError, SIGNED_PATHS } from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import { createKeyfilesApiRouter, createRechargeController, createRechargeRouter, KeyFileStore, LedgerService, RechargeService } from './recharge/index.js';
 import type { Clock } from './platform/clock.js';
@@ -143,6 +145,12 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createLicensesApiRouter(licensesApi));
   app.use(createKeysRouter(deps.keys));
   app.use(createKeyfilesApiRouter(recharges, perIpLimiter({ windowSeconds: 3600, limit: config.keyfilesPerHour })));
+  // Any other request under /api: the JSON 404 or 405 (signed on the signed routes' paths), before session and CSRF.
+  app.use(createApiFallback({
+    routes: () => [...routesOfApp(app), ...validate.routes],
+    signed: (p) => SIGNED_PATHS.has(p),
+    sendSigned: (err, req, res) => sendSignedError(licensesApi, err, req, res),
+  }));
   app.use(i18n.middleware);
   app.use(pageCache.serve);
   const httpLog = pinoHttp({

@@ -70,9 +70,28 @@ export function pathOfTarget(url: string): string {
   return h >= 0 ? p.slice(0, h) : p;
 }
 
-/** Whether `url` is under /api/ as the routers see it (they ignore case). */
+/**
+ * The path of a request target as a path of this site: pathOfTarget, then
+ * percent-escapes of unreserved characters decoded (RFC 3986 §6.2.2.2:
+ * `/%61pi` is `/api`), runs of slashes made one (`//api`), lower case and
+ * one trailing slash dropped (as Express's routing ignores them). Routes
+ * are matched on the raw path by Express; this form tells where a request
+ * that no route took was meant to go.
+ */
+export function normalisedPath(url: string): string {
+  const p = pathOfTarget(url)
+    .replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
+      const c = String.fromCharCode(Number.parseInt(hex, 16));
+      return /[A-Za-z0-9\-._~]/.test(c) ? c : m;
+    })
+    .replace(/\/{2,}/g, '/')
+    .toLowerCase();
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+/** Whether `url` is under /api (normalisedPath: any case, `//api`, `/%61pi`): its errors are the API's JSON. */
 export function isApiPath(url: string): boolean {
-  return /^\/api\//i.test(pathOfTarget(url));
+  return /^\/api(?:\/|$)/.test(normalisedPath(url));
 }
 
 /** The JSON error answer under /api: its status, body and (429) Retry-After seconds. */

@@ -6,7 +6,7 @@
  */
 export type { LicensesApiDeps } from './context.js';
 export { CODE_ALPHABET, generateActivationCode, parseActivationCode } from './activation-code.js';
-export { createLicensesApiRouter, validationBody } from './licenses.router.js';
+export { createLicensesApiRouter, sendSignedError, SIGNED_PATHS, validationBody } from './licenses.router.js';
 export { createValidateRoute } from './validate-route.js';
 export {
   LicensesService, licenseToken, daysRemaining, TrialExistsError,

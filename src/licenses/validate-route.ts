@@ -69,6 +69,8 @@ export type ValidateVersion = 'v1' | 'compat';
 
 /** The two validate routes, answered without Express (see the module comment). */
 export interface ValidateRoute {
+  /** The two routes (path, method), for the API's 404/405 answers (src/http/api-fallback.ts). */
+  routes: { path: string; methods: string[] }[];
   /** Which one `req` is for, or null: POST, the path compared as Express routes compare it (routePathOf). */
   match(req: IncomingMessage): ValidateVersion | null;
   /**
@@ -99,6 +101,7 @@ export function createValidateRoute(deps: ValidateRouteDeps): ValidateRoute {
   };
 
   return {
+    routes: [{ path: V1, methods: ['POST'] }, { path: COMPAT, methods: ['POST'] }],
     match(req) {
       if (req.method !== 'POST') return null;
       const path = routePathOf(req.url ?? '');
