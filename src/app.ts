@@ -281,15 +281,36 @@ function asExpress(app: express.Express, req: IncomingMessage, res: ServerRespon
   return [request, response];
 }
 
-/** Wraps res.end of a request under /api to hand each JSON answer to `observer` (tests only); res.json ends there too. */
+/**
+ * Wraps res.write and res.end of a request under /api to hand each JSON
+ * answer to `observer` (tests only); res.json ends there too. The body is
+ * gathered from both: express-session writes all but the last byte before
+ * saving the session, then ends with that byte.
+ */
 function observeApi(observer: ApiObserver): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = pathOfTarget(req.url ?? '');
+    const chunks: Buffer[] = [];
+    const keep = (chunk: unknown): void => {
+      if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) chunks.push(Buffer.from(chunk));
+    };
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    res.write = ((...args: unknown[]) => {
+      keep(args[0]);
+      return write(...args);
+    }) as typeof res.write;
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     res.end = ((...args: unknown[]) => {
-      const chunk = args[0];
-      if ((typeof chunk === 'string' || Buffer.isBuffer(chunk)) && /json/.test(String(res.getHeader('content-type') ?? ''))) {
-        observer({ method: req.method ?? '', path, status: res.statusCode, headers: res.getHeaders(), body: JSON.parse(chunk.toString()) as unknown });
+      if (typeof args[0] !== 'function') keep(args[0]);
+      if (chunks.length && /json/.test(String(res.getHeader('content-type') ?? ''))) {
+        const text = Buffer.concat(chunks).toString();
+        let body: unknown;
+        try {
+          body = JSON.parse(text) as unknown;
+        } catch {
+          body = { unparseable_json: text.slice(0, 200) }; // the conformance check reports it
+        }
+        observer({ method: req.method ?? '', path, status: res.statusCode, headers: res.getHeaders(), body });
       }
       return end(...args);
     }) as typeof res.end;

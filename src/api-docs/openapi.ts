@@ -74,6 +74,8 @@ const rateLimited = (what: string) =>
     'Retry-After': { $ref: '#/components/headers/Retry-After' },
   });
 const serverError = json(errorOf(['SERVER_ERROR']), 'Unexpected failure; no details. Retry later.');
+/** A control character in the query string: refused before any route (src/http/control-chars.ts). */
+const badQuery = json(errorOf(['INVALID_REQUEST']), 'A control character in the query string (`details` names the parameter: `CONTROL_CHARACTER`).');
 const signed = { 'X-Signature': { $ref: '#/components/headers/X-Signature' }, 'X-Signature-Date': { $ref: '#/components/headers/X-Signature-Date' } };
 /** A response of a signed route: the same, with the signature headers required. */
 const withSignature = (r: Record<string, unknown>): Record<string, unknown> => ({ ...r, headers: { ...(r.headers as Record<string, unknown>), ...signed } });
@@ -476,12 +478,26 @@ export const openApiDocument: OpenApiDocument = {
         summary: 'This OpenAPI 3.1 document / Ce document OpenAPI 3.1',
         responses: {
           200: json({ type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { type: 'string', pattern: '^3\\.1\\.' } } }, 'The document.'),
+          400: badQuery,
+        },
+      },
+    },
+    '/api/docs': {
+      get: {
+        tags: ['documentation'],
+        operationId: 'apiDocsPage',
+        summary: 'This document as a readable page / Ce document en page lisible',
+        description: 'An HTML page (swagger-ui) in the visitor\'s language (`?lang=fr|en`).',
+        responses: {
+          200: { description: 'The HTML page (text/html).', headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } } },
+          400: badQuery,
         },
       },
     },
   },
   components: {
     responses: {
+      BadQuery: badQuery,
       NotFound: json(errorOf(['NOT_FOUND']), 'No route at this path: not under the API, or not in its exact form (`//api/…`, a percent-encoded letter). Signed on the paths of the signed routes.'),
       MethodNotAllowed: json(errorOf(['METHOD_NOT_ALLOWED']), 'The path exists but not with this method; `Allow` lists its methods and `details.allow` too. Signed on the paths of the signed routes.', {
         Allow: { description: 'The methods of this path, e.g. `POST`.', required: true, schema: { type: 'string', pattern: '^[A-Z]+(, [A-Z]+)*$' } },

@@ -11,7 +11,7 @@
  * - a form field may hold TAB, CR and LF (multi-line text), nothing else of
  *   that range; its name none.
  *
- * A refused request is a 400: under /api the API's JSON error (INVALID_REQUEST,
+ * A refused request is a 400: under /api and /.well-known/ the API's JSON error (INVALID_REQUEST,
  * `details` naming the field), elsewhere the page views/errors/invalid-characters.ejs
  * in the visitor's language. The zod text rules (src/http/text-fields.ts)
  * stay as a second line, for JSON bodies and values built in code.
@@ -22,7 +22,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { BadRequestError } from '../errors/index.js';
-import { isApiPath } from './error-handler.js';
+import { isApiPath, isWellKnownPath } from './error-handler.js';
 import { ensureLocals } from './locals.js';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -80,7 +80,7 @@ function backTo(req: Request): string {
 export function refuseControlCharacters(req: Request, res: Response, next: NextFunction): void {
   const offence = controlCharOffence(req);
   if (!offence) return next();
-  if (isApiPath(req.originalUrl)) {
+  if (isApiPath(req.originalUrl) || isWellKnownPath(req.originalUrl)) {
     return next(new BadRequestError(`Control characters are not allowed in the ${offence.where === 'query' ? 'query string' : 'body'} (${offence.field})`, { [offence.field]: 'CONTROL_CHARACTER' }));
   }
   // The form's fields are not sent back: the browser's Back button still holds what was typed.
@@ -89,8 +89,8 @@ export function refuseControlCharacters(req: Request, res: Response, next: NextF
   res.render('errors/invalid-characters', { title: req.t('invalid-input:title'), status: 400, where: offence.where, back: backTo(req) });
 }
 
-/** The same rule for /api paths only (the JSON API routers answer before the form body parsers run); other paths go on. */
+/** The same rule for /api and /.well-known/ paths only (their routers answer before the form body parsers run); other paths go on. */
 export function refuseControlCharactersInApi(req: Request, res: Response, next: NextFunction): void {
-  if (isApiPath(req.url)) refuseControlCharacters(req, res, next);
+  if (isApiPath(req.url) || isWellKnownPath(req.url)) refuseControlCharacters(req, res, next);
   else next();
 }

@@ -1,7 +1,7 @@
 /**
  * The one error handler (DESIGN.md convention 6).
  *
- * Under `/api`: JSON `{success:false, error, message, details, timestamp,
+ * Under `/api` (and `/.well-known/`): JSON `{success:false, error, message, details, timestamp,
  * request_id}`. Elsewhere: `views/errors/<status>.ejs` (or the generic page)
  * in the visitor's language. AppErrors keep their status; errors raised by
  * libraries with an HTTP status (body parser: 400/413, csrf-sync: 403) are
@@ -94,6 +94,11 @@ export function isApiPath(url: string): boolean {
   return /^\/api(?:\/|$)/.test(normalisedPath(url));
 }
 
+/** Whether `url` is under /.well-known/ (JSON documents such as the issuer keys: their errors are JSON too). */
+export function isWellKnownPath(url: string): boolean {
+  return /^\/\.well-known\//.test(normalisedPath(url));
+}
+
 /** The JSON error answer under /api: its status, body and (429) Retry-After seconds. */
 export interface ApiErrorAnswer {
   status: number;
@@ -136,7 +141,7 @@ function logUnexpected(logger: Logger, err: unknown, req: ApiRequest): void {
 export function createErrorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
-    if (isApiPath(req.originalUrl)) {
+    if (isApiPath(req.originalUrl) || isWellKnownPath(req.originalUrl)) {
       const answer = apiErrorAnswer(err, req, logger);
       if (answer.retryAfter !== undefined) res.setHeader('Retry-After', String(answer.retryAfter));
       res.status(answer.status).json(answer.body);

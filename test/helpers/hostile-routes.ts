@@ -8,7 +8,8 @@
  */
 import type { TestContext } from './context.js';
 
-export type Who = 'anonymous' | 'partner' | 'superadmin';
+/** `visitor`: an anonymous session of its own, for the route that ends it (logout). */
+export type Who = 'anonymous' | 'visitor' | 'partner' | 'superadmin';
 
 export interface RouteSpec {
   who: Who;
@@ -67,7 +68,7 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /subscription/verify/resend': post('anonymous', '/subscription/verify'),
     'GET /subscription/login': get('anonymous', ['next']),
     'POST /subscription/login': post('anonymous', '/subscription/login', { fields: ['next'], runs: 3 }),
-    'POST /subscription/logout': post('anonymous', undefined),
+    'POST /subscription/logout': post('visitor', undefined),
     'GET /subscription/forgot': get('anonymous'),
     'POST /subscription/forgot': post('anonymous', '/subscription/forgot'),
     'GET /subscription/forgot/sent': get('anonymous'),
@@ -76,7 +77,7 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /subscription/account': get('partner'),
     'POST /subscription/account/profile': post('partner', '/subscription/account'),
     'POST /subscription/account/password': post('partner', '/subscription/account', { runs: 3 }),
-    'POST /subscription/account/sessions/end-others': post('partner', '/subscription/account'),
+    'POST /subscription/account/sessions/end-others': post('partner', undefined),
     // Partner area.
     'GET /subscription/dashboard': get('partner'),
     'GET /subscription/recharge': get('partner'),
@@ -90,11 +91,12 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /admin': get(S),
     'GET /admin/partners': get(S, ['state']),
     'GET /admin/partners/:id': get(S),
-    'POST /admin/partners/:id/activate': post(S, '/admin/partners/:id', { fixed: YES }),
+    // Forms shown in other states of the partner (pending, suspended, unverified): fields declared.
+    'POST /admin/partners/:id/activate': post(S, undefined, { fields: ['reason'], fixed: YES }),
     'POST /admin/partners/:id/suspend': post(S, '/admin/partners/:id', { fixed: YES }),
-    'POST /admin/partners/:id/reactivate': post(S, '/admin/partners/:id', { fixed: YES }),
+    'POST /admin/partners/:id/reactivate': post(S, undefined, { fields: ['reason'], fixed: YES }),
     'POST /admin/partners/:id/balance': post(S, '/admin/partners/:id', { fixed: YES }),
-    'POST /admin/partners/:id/resend-verification': post(S, '/admin/partners/:id', { fixed: YES }),
+    'POST /admin/partners/:id/resend-verification': post(S, undefined, { fields: ['reason'], fixed: YES }),
     'POST /admin/partners/:id/send-reset': post(S, '/admin/partners/:id', { fixed: YES }),
     'POST /admin/partners/:id/role': post(S, '/admin/partners/:id', { fixed: YES }),
     'POST /admin/partners/:id/close': post(S, '/admin/partners/:id', { fixed: YES }),
@@ -103,7 +105,7 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /admin/installations/:id/transfer': post(S, '/admin/installations/:id', { fixed: YES }),
     'GET /admin/recharges': get(S, ['partner', 'state', 'delivered']),
     'GET /admin/recharges/:id': get(S),
-    'POST /admin/recharges/:id/revoke': post(S, '/admin/recharges/:id', { fixed: YES }),
+    'POST /admin/recharges/:id/revoke': post(S, '/admin/recharges/:id', { fields: ['reason'], fixed: YES }),
     'GET /admin/releases': get(S, ['state']),
     'POST /admin/releases': post(S, '/admin/releases', { multipart: true }),
     'GET /admin/releases/:id': get(S),

@@ -66,6 +66,15 @@ const templates = Object.keys(paths)
   // Literal paths win over templated ones (OpenAPI 3.1 §Paths Object).
   .sort((a, b) => Number(b.literal) - Number(a.literal));
 
+/** A path segment decoded, or as it is when it is not valid percent-encoded UTF-8 (a fuzzer's `%ED%A0%80`). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** The documented operation for (method, path), or null. */
 export function matchOperation(method: string, path: string): OperationMatch | null {
   for (const t of templates) {
@@ -76,7 +85,7 @@ export function matchOperation(method: string, path: string): OperationMatch | n
     const operation = item[verb === 'head' && !item.head ? 'get' : verb] as Json | undefined;
     if (!operation || !METHODS.includes(verb)) return null;
     const params: Record<string, string> = {};
-    t.names.forEach((n, i) => { params[n] = decodeURIComponent(m[i + 1]!); });
+    t.names.forEach((n, i) => { params[n] = safeDecode(m[i + 1]!); });
     return { template: t.template, method: verb, operation, params };
   }
   return null;

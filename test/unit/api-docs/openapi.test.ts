@@ -83,6 +83,7 @@ describe('api-docs: the OpenAPI document', () => {
   it('documents every route under /api of the issue, with bearer auth on the admin one', () => {
     expect(operations().map(([t, m]) => `${m.toUpperCase()} ${t}`).sort()).to.deep.equal([
       'DELETE /api/v1/admin/licenses/{machine_id}',
+      'GET /api/docs',
       'GET /api/v1/installations/{code}/keyfiles',
       'GET /api/v1/openapi.json',
       'POST /api/license/heartbeat',
