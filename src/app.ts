@@ -37,7 +37,7 @@ import { securityHeaders, securityHeaderSetter } from './http/security.js';
 import { createAccountLoader } from './http/auth.js';
 import { createSession, saveBeforeRedirect, sessionCookieName, storeDestroyer } from './http/session.js';
 import { createKeysRouter, IssuerKeys } from './keys/index.js';
-import { createLicensesApiRouter, createValidateRoute, LicensesService, sendSignedError, SIGNED_PATHS } from './licenses/index.js';
+import { createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, sendSignedError, SIGNED_PATHS } from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import { createKeyfilesApiRouter, createRechargeController, createRechargeRouter, KeyFileStore, LedgerService, RechargeService } from './recharge/index.js';
 import type { Clock } from './platform/clock.js';
@@ -203,38 +203,15 @@ export function createApp(deps: AppDeps): AppHandle {
   const errorHandler = createErrorHandler(logger);
   app.use(errorHandler);
 
+  // POST /api/v1/licenses/validate and /api/license/validate go to their own handler, the rest to Express (validate-route.ts).
+  const dispatch = createAppListener(validate, app, errorHandler, logger);
   const observe = deps.apiObserver ? observeApi(deps.apiObserver) : null;
-  const listener: RequestListener = (req, res) => {
-    if (observe && isApiPath(req.url ?? '')) observe(req, res);
-    const version = validate.match(req);
-    if (!version) {
-      app(req, res);
-      return;
+  const listener: RequestListener = observe
+    ? (req, res) => {
+      if (isApiPath(req.url ?? '')) observe(req, res);
+      dispatch(req, res);
     }
-    // What Express would do for a route: a failure is answered by the error
-    // handler, and one the handler itself meets ends the connection.
-    const last = (err: unknown) => {
-      logger.error({ err, reqId: (req as { id?: unknown }).id }, 'license validation failed to answer');
-      res.destroy();
-    };
-    const fail = (err: unknown) => {
-      try {
-        if (!res.headersSent) {
-          res.removeHeader('Retry-After'); // the unsigned 500 is not the 429 that could not be signed
-          res.setHeader('Cache-Control', 'no-store');
-        }
-        const [request, response] = asExpress(app, req, res);
-        errorHandler(err, request, response, last);
-      } catch (e) {
-        last(e);
-      }
-    };
-    try {
-      validate.handle(req, res, version, fail);
-    } catch (err) {
-      fail(err);
-    }
-  };
+    : dispatch;
 
   return {
     listener,
@@ -261,24 +238,6 @@ function apiRequestLog(logger: Logger): express.RequestHandler {
     if (isApiPath(req.url) || /^\/\.well-known\//i.test(req.url)) logRequest(logger, req, res);
     next();
   };
-}
-
-/**
- * Gives a request and its response Express's prototypes and links, as
- * Express's app.handle does before routing (express 5 lib/application.js):
- * for the app's error handler, when a validate request (answered without
- * Express) fails while sending its error.
- */
-function asExpress(app: express.Express, req: IncomingMessage, res: ServerResponse): [express.Request, express.Response] {
-  Object.setPrototypeOf(req, app.request);
-  Object.setPrototypeOf(res, app.response);
-  const request = req as express.Request;
-  const response = res as express.Response;
-  request.res = response;
-  response.req = request;
-  request.originalUrl = req.url ?? '/';
-  response.locals = Object.create(null) as Record<string, unknown>;
-  return [request, response];
 }
 
 /**
