@@ -194,7 +194,8 @@ export function createApp(deps: AppDeps): AppHandle {
   }));
   app.use(createPartnersRouter(recharges, ledger, clock));
   // Upload routes: multer parses the body in the route, then the same text rule and the CSRF check.
-  const afterUpload: express.RequestHandler = (req, res, next) => refuseControlCharacters(req, res, (err?: unknown) => (err ? next(err) : csrf.afterUpload(req, res, next)));
+  const afterUpload: express.RequestHandler = (req, res, next) =>
+    refuseControlCharacters(req, res, (err?: unknown) => (err ? next(err) : csrf.afterUpload(req, res, next)));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger), afterUpload));
   app.use(createApiDocsRouter());
   app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, pageCache, csrfAfterUpload: afterUpload }));

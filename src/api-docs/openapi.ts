@@ -498,8 +498,10 @@ export const openApiDocument: OpenApiDocument = {
   components: {
     responses: {
       BadQuery: badQuery,
-      NotFound: json(errorOf(['NOT_FOUND']), 'No route at this path: not under the API, or not in its exact form (`//api/…`, a percent-encoded letter). Signed on the paths of the signed routes.'),
-      MethodNotAllowed: json(errorOf(['METHOD_NOT_ALLOWED']), 'The path exists but not with this method; `Allow` lists its methods and `details.allow` too. Signed on the paths of the signed routes.', {
+      NotFound: json(errorOf(['NOT_FOUND']),
+        'No route at this path: not under the API, or not in its exact form (`//api/…`, a percent-encoded letter). Signed on the paths of the signed routes.'),
+      MethodNotAllowed: json(errorOf(['METHOD_NOT_ALLOWED']),
+        'The path exists but not with this method; `Allow` lists its methods and `details.allow` too. Signed on the paths of the signed routes.', {
         Allow: { description: 'The methods of this path, e.g. `POST`.', required: true, schema: { type: 'string', pattern: '^[A-Z]+(, [A-Z]+)*$' } },
       }),
     },

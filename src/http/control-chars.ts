@@ -81,7 +81,8 @@ export function refuseControlCharacters(req: Request, res: Response, next: NextF
   const offence = controlCharOffence(req);
   if (!offence) return next();
   if (isApiPath(req.originalUrl) || isWellKnownPath(req.originalUrl)) {
-    return next(new BadRequestError(`Control characters are not allowed in the ${offence.where === 'query' ? 'query string' : 'body'} (${offence.field})`, { [offence.field]: 'CONTROL_CHARACTER' }));
+    const where = offence.where === 'query' ? 'query string' : 'body';
+    return next(new BadRequestError(`Control characters are not allowed in the ${where} (${offence.field})`, { [offence.field]: 'CONTROL_CHARACTER' }));
   }
   // The form's fields are not sent back: the browser's Back button still holds what was typed.
   ensureLocals(req, res);

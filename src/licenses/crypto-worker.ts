@@ -44,7 +44,8 @@ export class CryptoWorker {
   private started(): Worker | null {
     if (this.worker === undefined) {
       // Heap limits: the thread holds tsx (which loads its module), a few keys and one batch.
-      const worker = startTsWorker(new URL('./crypto-thread.ts', import.meta.url), null, { resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 4 } });
+      const limits = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 4 };
+      const worker = startTsWorker(new URL('./crypto-thread.ts', import.meta.url), null, { resourceLimits: limits });
       worker.on('message', (results: CryptoResult[]) => {
         for (const [id, value] of results) this.settle(id, value);
       });

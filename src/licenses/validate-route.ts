@@ -84,7 +84,8 @@ export async function answerValidation(deps: LicensesApiDeps, version: ValidateV
     const b = parseBody(compatValidateBody, body, 'device_id');
     const verdict = await service.validate(b.device_id, b.key, ip);
     const expiry = verdict.license?.expiresAt ? rfc3339(verdict.license.expiresAt) : null;
-    await sendSigned(res, keys.active, clock.now(), { valid: verdict.valid, expiry, allowed: verdict.valid && verdict.license.state === 'active' }, service.signer);
+    const answer = { valid: verdict.valid, expiry, allowed: verdict.valid && verdict.license.state === 'active' };
+    await sendSigned(res, keys.active, clock.now(), answer, service.signer);
     return;
   }
   const b = parseBody(validateBody, body);

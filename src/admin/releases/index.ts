@@ -150,7 +150,8 @@ export function createAdminReleasesRouter(deps: AdminDeps): Router {
       params: { version: release.version, filename: release.filename, served: plan.served?.version ?? '' }, action: `${back}/publish`, back,
     })) return;
     const { changed, latest } = await service.publish(id, actorOf(req), keepLatest);
-    flash(req, changed ? 'success' : 'info', changed ? `admin-releases:flash.${latest ? 'publish_latest' : 'publish'}` : 'admin-releases:flash.unchanged', { version: release.version });
+    const key = !changed ? 'unchanged' : latest ? 'publish_latest' : 'publish';
+    flash(req, changed ? 'success' : 'info', `admin-releases:flash.${key}`, { version: release.version });
     res.redirect(303, back);
   });
 

@@ -182,9 +182,12 @@ export class ReleasesAdminService {
   }
 
   /** Mark `release` latest and write its audit row (`previous`: the release served before). */
-  private async recordLatest(repo: ReleasesRepository, trx: AdminDeps['db'], actor: Actor, release: Release, previous: Release | null, now: Date): Promise<void> {
+  private async recordLatest(
+    repo: ReleasesRepository, trx: AdminDeps['db'], actor: Actor, release: Release, previous: Release | null, now: Date,
+  ): Promise<void> {
     await repo.setLatest(release, now);
-    await this.deps.audit.record(actor, 'release.marked_latest', { type: 'release', id: release.id }, `latest ${release.product}: ${previous?.version ?? '—'} → ${release.version}`, trx);
+    const summary = `latest ${release.product}: ${previous?.version ?? '—'} → ${release.version}`;
+    await this.deps.audit.record(actor, 'release.marked_latest', { type: 'release', id: release.id }, summary, trx);
   }
 
   /** Unpublish (also stops being latest). Returns whether anything changed. */
