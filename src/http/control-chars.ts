@@ -48,8 +48,9 @@ function offendingField(fields: unknown, valueRule: RegExp): string | null {
 }
 
 /** What `req` carries against the rule (query first, then a parsed form body), or null when nothing. */
-export function controlCharOffence(req: Pick<Request, 'query' | 'body'>): Offence | null {
-  const inQuery = offendingField(req.query, ANY_CONTROL);
+export function controlCharOffence(req: Pick<Request, 'query' | 'body' | 'url'>): Offence | null {
+  // req.query parses the query string at each read: not at all when there is none.
+  const inQuery = req.url.includes('?') ? offendingField(req.query, ANY_CONTROL) : null;
   if (inQuery !== null) return { where: 'query', field: printable(inQuery) };
   const inForm = offendingField(req.body, CONTROL_EXCEPT_NEWLINES);
   return inForm !== null ? { where: 'form', field: printable(inForm) } : null;
