@@ -123,9 +123,9 @@ describe('POST /api/v1/licenses/validate: the fast path answers as an Express ro
     for (let i = 0; i < LIMIT && last?.[0].status !== 429; i++) last = await both(cases[0]!);
     const [fast, plain] = last!;
     expect(fast.status).to.equal(429);
-    // The two limiters started their windows a moment apart: the seconds to wait may differ by one or two.
-    expect(Math.abs(Number(fast.headers['retry-after']) - Number(plain.headers['retry-after']))).to.be.at.most(2);
-    expect(Math.abs(Number(fast.body.retry_after) - Number(plain.body.retry_after))).to.be.at.most(2);
+    // The two answers are given a moment apart (more on a loaded machine): the seconds to wait may differ by a few.
+    expect(Math.abs(Number(fast.headers['retry-after']) - Number(plain.headers['retry-after']))).to.be.at.most(5);
+    expect(Math.abs(Number(fast.body.retry_after) - Number(plain.body.retry_after))).to.be.at.most(5);
     const [a, b] = [comparable(fast), comparable(plain)];
     for (const x of [a, b]) {
       const body = x.body as { retry_after?: unknown; details?: { retry_after?: unknown } };
