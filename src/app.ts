@@ -7,9 +7,10 @@
  *   request listener: license validation (its own short chain, node's
  *   request and response, no Express) or the Express app:
  *   security headers →
- *   API request log → JSON API and public keys →
+ *   API request log → control characters (API query strings) → JSON API and public keys →
+ *   API fallback (any other /api request: JSON 404/405) →
  *   language → page cache (anonymous hits end here, logged by the cache) →
- *   request log → static assets → session → account → body → CSRF →
+ *   request log → static assets → session → account → body → control characters → CSRF →
  *   locals → (a stale token on a public form: that form again) → routers →
  *   404 → error handler
  */
@@ -24,6 +25,8 @@ import { createApiDocsRouter } from './api-docs/index.js';
 import { AuditService } from './audit/index.js';
 import type { Config } from './config/index.js';
 import { createDownloadsController, createDownloadsRouter, DownloadBlocksService, DownloadsService } from './downloads/index.js';
+import { createApiFallback, routesOfApp } from './http/api-fallback.js';
+import { refuseControlCharacters, refuseControlCharactersInApi } from './http/control-chars.js';
 import { createCsrf } from './http/csrf.js';
 import { createErrorHandler, isApiPath, notFound, pathOfTarget } from './http/error-handler.js';
 import { createI18n } from './http/i18n.js';
@@ -36,7 +39,9 @@ import { staleFormRecovery } from './http/stale-form.js';
 import { createAccountLoader } from './http/auth.js';
 import { createSession, saveBeforeRedirect, sessionCookieName, storeDestroyer } from './http/session.js';
 import { createKeysRouter, IssuerKeys, IssuerKeysService } from './keys/index.js';
-import { ActivationCodesService, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService } from './licenses/index.js';
+import {
+  ActivationCodesService, createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService, sendSignedError, SIGNED_PATHS,
+} from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import { createKeyfilesApiRouter, createRechargeController, createRechargeRouter, InstallationsService, KeyFileStore, LedgerService, RechargeService } from './recharge/index.js';
 import type { Clock } from './platform/clock.js';
@@ -146,9 +151,16 @@ export function createApp(deps: AppDeps): AppHandle {
   // validation itself). Unmatched /api paths go on to the pages below
   // (/api/docs) and end in the JSON 404; they are not logged twice.
   app.use(apiRequestLog(logger));
+  app.use(refuseControlCharactersInApi);
   app.use(createLicensesApiRouter(licensesApi));
   app.use(createKeysRouter(deps.keys));
   app.use(createKeyfilesApiRouter(recharges, perIpLimiter({ windowSeconds: 3600, limit: config.keyfilesPerHour })));
+  // Any other request under /api: the JSON 404 or 405 (signed on the signed routes' paths), before session and CSRF.
+  app.use(createApiFallback({
+    routes: () => [...routesOfApp(app), ...validate.routes],
+    signed: (p) => SIGNED_PATHS.has(p),
+    sendSigned: (err, req, res) => sendSignedError(licensesApi, err, req, res),
+  }));
   app.use(i18n.middleware);
   app.use(pageCache.serve);
   const httpLog = pinoHttp({
@@ -179,6 +191,7 @@ export function createApp(deps: AppDeps): AppHandle {
   // at most 6 bytes per UTF-16 unit once URL-encoded) gets its own limit.
   app.use(/^\/admin\/releases\/\d+\/changelog$/, express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 10 }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  app.use(refuseControlCharacters);
   app.use(csrf.protect);
   const locals = createLocals(csrf);
   app.use(locals);
@@ -193,46 +206,26 @@ export function createApp(deps: AppDeps): AppHandle {
     register: perIpLimiter({ windowSeconds: 3600, limit: 10 }),
   }));
   app.use(createPartnersRouter(recharges, ledger, clock));
-  app.use(createRechargeRouter(createRechargeController(recharges, ledger), csrf.afterUpload));
+  // Upload routes: multer parses the body in the route, then the same text rule and the CSRF check.
+  const afterUpload: express.RequestHandler = (req, res, next) =>
+    refuseControlCharacters(req, res, (err?: unknown) => (err ? next(err) : csrf.afterUpload(req, res, next)));
+  app.use(createRechargeRouter(createRechargeController(recharges, ledger), afterUpload));
   app.use(createApiDocsRouter());
-  app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products, codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: csrf.afterUpload }));
+  app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products, codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload }));
 
   app.use(notFound);
   const errorHandler = createErrorHandler(logger);
   app.use(errorHandler);
 
+  // POST /api/v1/licenses/validate and /api/license/validate go to their own handler, the rest to Express (validate-route.ts).
+  const dispatch = createAppListener(validate, app, errorHandler, logger);
   const observe = deps.apiObserver ? observeApi(deps.apiObserver) : null;
-  const listener: RequestListener = (req, res) => {
-    if (observe && isApiPath(req.url ?? '')) observe(req, res);
-    const version = validate.match(req);
-    if (!version) {
-      app(req, res);
-      return;
+  const listener: RequestListener = observe
+    ? (req, res) => {
+      if (isApiPath(req.url ?? '')) observe(req, res);
+      dispatch(req, res);
     }
-    // What Express would do for a route: a failure is answered by the error
-    // handler, and one the handler itself meets ends the connection.
-    const last = (err: unknown) => {
-      logger.error({ err, reqId: (req as { id?: unknown }).id }, 'license validation failed to answer');
-      res.destroy();
-    };
-    const fail = (err: unknown) => {
-      try {
-        if (!res.headersSent) {
-          res.removeHeader('Retry-After'); // the unsigned 500 is not the 429 that could not be signed
-          res.setHeader('Cache-Control', 'no-store');
-        }
-        const [request, response] = asExpress(app, req, res);
-        errorHandler(err, request, response, last);
-      } catch (e) {
-        last(e);
-      }
-    };
-    try {
-      validate.handle(req, res, version, fail);
-    } catch (err) {
-      fail(err);
-    }
-  };
+    : dispatch;
 
   return {
     listener,
@@ -262,32 +255,35 @@ function apiRequestLog(logger: Logger): express.RequestHandler {
 }
 
 /**
- * Gives a request and its response Express's prototypes and links, as
- * Express's app.handle does before routing (express 5 lib/application.js):
- * for the app's error handler, when a validate request (answered without
- * Express) fails while sending its error.
+ * Wraps res.write and res.end of a request under /api to hand each JSON
+ * answer to `observer` (tests only); res.json ends there too. The body is
+ * gathered from both: express-session writes all but the last byte before
+ * saving the session, then ends with that byte.
  */
-function asExpress(app: express.Express, req: IncomingMessage, res: ServerResponse): [express.Request, express.Response] {
-  Object.setPrototypeOf(req, app.request);
-  Object.setPrototypeOf(res, app.response);
-  const request = req as express.Request;
-  const response = res as express.Response;
-  request.res = response;
-  response.req = request;
-  request.originalUrl = req.url ?? '/';
-  response.locals = Object.create(null) as Record<string, unknown>;
-  return [request, response];
-}
-
-/** Wraps res.end of a request under /api to hand each JSON answer to `observer` (tests only); res.json ends there too. */
 function observeApi(observer: ApiObserver): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = pathOfTarget(req.url ?? '');
+    const chunks: Buffer[] = [];
+    const keep = (chunk: unknown): void => {
+      if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) chunks.push(Buffer.from(chunk));
+    };
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    res.write = ((...args: unknown[]) => {
+      keep(args[0]);
+      return write(...args);
+    }) as typeof res.write;
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     res.end = ((...args: unknown[]) => {
-      const chunk = args[0];
-      if ((typeof chunk === 'string' || Buffer.isBuffer(chunk)) && /json/.test(String(res.getHeader('content-type') ?? ''))) {
-        observer({ method: req.method ?? '', path, status: res.statusCode, headers: res.getHeaders(), body: JSON.parse(chunk.toString()) as unknown });
+      if (typeof args[0] !== 'function') keep(args[0]);
+      if (chunks.length && /json/.test(String(res.getHeader('content-type') ?? ''))) {
+        const text = Buffer.concat(chunks).toString();
+        let body: unknown;
+        try {
+          body = JSON.parse(text) as unknown;
+        } catch {
+          body = { unparseable_json: text.slice(0, 200) }; // the conformance check reports it
+        }
+        observer({ method: req.method ?? '', path, status: res.statusCode, headers: res.getHeaders(), body });
       }
       return end(...args);
     }) as typeof res.end;

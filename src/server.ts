@@ -1,12 +1,12 @@
 /**
  * Entry point (`npm start`): read the configuration, open and migrate the
- * database, seed the demo release, build the app and listen.
+ * database, seed the demo release, build the app and listen (with the time
+ * limits of src/http/http-server.ts).
  *
  * SIGTERM/SIGINT: stop accepting connections, let downloads under way finish
  * for up to SHUTDOWN_GRACE_SECONDS (30), then cut what remains, close the
  * session store, the download log and the database.
  */
-import http from 'node:http';
 import path from 'node:path';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
@@ -14,6 +14,7 @@ import { resolveSessionSecret } from './config/session-secret.js';
 import { seedDemoRelease } from '../db/seeds/demo-release.js';
 import { systemClock } from './platform/clock.js';
 import { createDb, migrate } from './platform/db.js';
+import { createHttpServer } from './http/http-server.js';
 import { createLogger } from './platform/logger.js';
 import { IssuerKeys } from './keys/index.js';
 import { createMailer } from './platform/mailer.js';
@@ -40,7 +41,8 @@ logger.info({ kid: keys.active.kid.toString('hex') }, 'issuer key ready');
 const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: config.paths.mail, logger });
 const handle = createApp({ config, db, logger, mailer, clock: systemClock, sessionSecret: resolveSessionSecret(config, logger), keys });
 
-const server = http.createServer(handle.listener).listen(config.port, config.host, () => {
+// Time limits for headers, bodies and uploads: src/http/http-server.ts.
+const server = createHttpServer(handle.listener).listen(config.port, config.host, () => {
   logger.info({ url: config.baseUrl, database: config.database.client }, `artisan_nd portal listening on http://${config.host}:${config.port}`);
 });
 

@@ -45,6 +45,7 @@ export const ERROR_CODES = [
   'TRIAL_ALREADY_EXISTS',
   'UNAUTHORIZED',
   'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
   'RATE_LIMIT_EXCEEDED',
   'SERVER_ERROR',
 ] as const;
@@ -75,6 +76,8 @@ const rateLimited = (what: string) =>
     'Retry-After': { $ref: '#/components/headers/Retry-After' },
   });
 const serverError = json(errorOf(['SERVER_ERROR']), 'Unexpected failure; no details. Retry later.');
+/** A control character in the query string: refused before any route (src/http/control-chars.ts). */
+const badQuery = json(errorOf(['INVALID_REQUEST']), 'A control character in the query string (`details` names the parameter: `CONTROL_CHARACTER`).');
 const signed = { 'X-Signature': { $ref: '#/components/headers/X-Signature' }, 'X-Signature-Date': { $ref: '#/components/headers/X-Signature-Date' } };
 /** A response of a signed route: the same, with the signature headers required. */
 const withSignature = (r: Record<string, unknown>): Record<string, unknown> => ({ ...r, headers: { ...(r.headers as Record<string, unknown>), ...signed } });
@@ -121,6 +124,11 @@ d'erreur sont stables.*
   and oversized bodies answer 400 \`INVALID_REQUEST\`, never an HTML page or a 500.
   Clients must branch on \`error\`, never on \`message\`.
 * Dates are RFC 3339 UTC (\`2026-12-22T10:00:00Z\`). \`machine_id\` is exactly 32 hexadecimal characters.
+* Paths are matched exactly (any letter case, one trailing slash allowed). Any other path under
+  \`/api\` (including \`//api/…\` or a percent-encoded letter) answers 404 \`NOT_FOUND\` (response
+  **NotFound**); a method a path does not have answers 405 \`METHOD_NOT_ALLOWED\` with an \`Allow\`
+  header (response **MethodNotAllowed**). On the paths of validate and heartbeat both are signed,
+  like every answer there. A control character in a query value answers 400 \`INVALID_REQUEST\`.
 * Rate limits, per client IP: trial 3/hour, activate 10/hour, validate 100/hour, heartbeat
   100/hour (the deployment may raise them; each server instance counts alone); heartbeat also:
   one per license and machine per product heartbeat interval (24 h by default), a second one
@@ -535,11 +543,33 @@ export const openApiDocument: OpenApiDocument = {
         summary: 'This OpenAPI 3.1 document / Ce document OpenAPI 3.1',
         responses: {
           200: json({ type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { type: 'string', pattern: '^3\\.1\\.' } } }, 'The document.'),
+          400: badQuery,
+        },
+      },
+    },
+    '/api/docs': {
+      get: {
+        tags: ['documentation'],
+        operationId: 'apiDocsPage',
+        summary: 'This document as a readable page / Ce document en page lisible',
+        description: 'An HTML page (swagger-ui) in the visitor\'s language (`?lang=fr|en`).',
+        responses: {
+          200: { description: 'The HTML page (text/html).', headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } } },
+          400: badQuery,
         },
       },
     },
   },
   components: {
+    responses: {
+      BadQuery: badQuery,
+      NotFound: json(errorOf(['NOT_FOUND']),
+        'No route at this path: not under the API, or not in its exact form (`//api/…`, a percent-encoded letter). Signed on the paths of the signed routes.'),
+      MethodNotAllowed: json(errorOf(['METHOD_NOT_ALLOWED']),
+        'The path exists but not with this method; `Allow` lists its methods and `details.allow` too. Signed on the paths of the signed routes.', {
+        Allow: { description: 'The methods of this path, e.g. `POST`.', required: true, schema: { type: 'string', pattern: '^[A-Z]+(, [A-Z]+)*$' } },
+      }),
+    },
     schemas: {
       MachineId: MACHINE_ID,
       LicenseKey: LICENSE_KEY,

@@ -26,7 +26,7 @@ import tar from 'tar-stream';
 /** Why an upload is not an acceptable package; the code is the i18n key suffix of the form error. */
 export type DebErrorCode =
   | 'not_ar' | 'no_debian_binary' | 'bad_debian_binary' | 'truncated' | 'no_control' | 'no_data'
-  | 'unsupported_compression' | 'bad_control' | 'missing_field' | 'bad_package' | 'bad_version' | 'bad_architecture';
+  | 'unsupported_compression' | 'bad_control' | 'duplicate_field' | 'missing_field' | 'bad_package' | 'bad_version' | 'bad_architecture';
 
 export class DebError extends Error {
   constructor(readonly code: DebErrorCode, message: string) {
@@ -164,6 +164,9 @@ async function controlFile(tarball: Buffer): Promise<string> {
  * The fields of the first paragraph of a control file (deb822): names
  * lower-cased; continuation lines joined with `\n` (so a multi-line value
  * is refused by the single-line checks).
+ * @throws DebError `duplicate_field` when a field appears twice (names compare
+ *   without case, as dpkg does: it refuses such a package, "duplicate value
+ *   for field"), `bad_control` for a malformed line.
  */
 export function parseControl(text: string): Map<string, string> {
   const fields = new Map<string, string>();
@@ -179,6 +182,7 @@ export function parseControl(text: string): Map<string, string> {
     const m = /^([!-9;-~][!-9;-~]*):(.*)$/.exec(line);
     if (!m) throw new DebError('bad_control', 'malformed control line');
     last = m[1]!.toLowerCase();
+    if (fields.has(last)) throw new DebError('duplicate_field', `the field ${m[1]!} appears twice in the control file`);
     fields.set(last, m[2]!.trim());
   }
   return fields;

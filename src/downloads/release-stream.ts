@@ -21,30 +21,23 @@ export function etagOf(release: Release): string {
   return `"sha256-${release.sha256}"`;
 }
 
-function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header.split(',').some((t) => { const v = t.trim(); return v === '*' || v.replace(/^W\//, '') === etag; });
-}
-
-/** Decide what a GET/HEAD for `release` (of `size` bytes) gets. */
+/**
+ * Decide what a GET/HEAD for `release` (of `size` bytes) gets. The
+ * validators (setValidators) must be set first: the conditional GET is
+ * Express's `req.fresh` (If-None-Match against the ETag, else
+ * If-Modified-Since against Last-Modified; RFC 9110 §13.1). Ranges and
+ * If-Range are decided here.
+ */
 export function planResponse(req: Request, release: Release, size: number): Plan {
+  if (req.fresh) return { kind: 'not-modified' };
   const etag = etagOf(release);
-  const lastModified = release.updatedAt;
-  const inm = req.get('if-none-match');
-  if (inm ? matchesEtag(inm, etag) : notModifiedSince(req.get('if-modified-since'), lastModified)) return { kind: 'not-modified' };
   const range = req.get('range');
-  if (!range || !rangeStillValid(req.get('if-range'), etag, lastModified)) return { kind: 'full', size };
+  if (!range || !rangeStillValid(req.get('if-range'), etag, release.updatedAt)) return { kind: 'full', size };
   const parsed = parseRange(size, range, { combine: true });
   if (parsed === -1) return { kind: 'unsatisfiable', size };
   if (parsed === -2 || parsed.type !== 'bytes' || parsed.length !== 1) return { kind: 'full', size };
   const r = parsed[0]!;
   return { kind: 'partial', start: r.start, end: r.end, size, rangeHeader: range };
-}
-
-function notModifiedSince(header: string | undefined, lastModified: Date): boolean {
-  if (!header) return false;
-  const since = Date.parse(header);
-  return !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000);
 }
 
 function rangeStillValid(ifRange: string | undefined, etag: string, lastModified: Date): boolean {
@@ -81,11 +74,18 @@ const CHUNK = 256 * 1024;
 /**
  * `res.write` as a promise of whether the chunk was handed to the socket.
  * It never rejects: a rejection left unobserved while the next chunk is read
- * would end the process (unhandled rejection) when a client goes away.
+ * would end the process (unhandled rejection) when a client goes away. It
+ * settles (false) when the response closes first: a write pending on a
+ * destroyed socket may never call back, and the file would stay open.
  */
 function write(res: Response, chunk: Buffer): Promise<boolean> {
   return new Promise((resolve) => {
-    res.write(chunk, (err) => resolve(!err));
+    const closed = (): void => resolve(false);
+    res.once('close', closed);
+    res.write(chunk, (err) => {
+      res.off('close', closed);
+      resolve(!err);
+    });
   });
 }
 

@@ -4,6 +4,7 @@
  */
 import { isSqlite, type Db } from '../platform/db.js';
 import { toDate, toDateOrNull } from '../platform/time.js';
+import { compareDebianVersions } from './debian-version.js';
 
 export interface Release {
   id: number;
@@ -66,6 +67,17 @@ export interface ReleaseFilter {
 }
 
 const RELEASE_SORTS: Record<string, string> = { created: 'r.created_at', published: 'r.published_at', version: 'r.version', downloads: 'downloads' };
+
+/**
+ * Which of a product's published releases is served as its latest: the one
+ * marked latest; when none is (the latest was unpublished), the highest
+ * version in Debian order (debian-version.ts). Null for an empty list.
+ */
+export function servedOf(published: Release[]): Release | null {
+  const marked = published.find((r) => r.isLatest);
+  if (marked) return marked;
+  return published.reduce<Release | null>((best, r) => (!best || compareDebianVersions(r.version, best.version) > 0 ? r : best), null);
+}
 
 export class ReleasesRepository {
   constructor(private readonly db: Db) {}
@@ -136,10 +148,18 @@ export class ReleasesRepository {
     });
   }
 
+  /**
+   * PostgreSQL: lock the rows of a product and channel until the end of the
+   * transaction, so two simultaneous publications or marks cannot both
+   * become latest (SQLite has one writer). Run inside a transaction.
+   */
+  async lockProduct(product: string, channel: string): Promise<void> {
+    if (!isSqlite(this.db)) await this.db('releases').where({ product, channel }).forUpdate().select('id');
+  }
+
   /** Make `release` the only latest of its product and channel. Run inside a transaction. */
   async setLatest(release: Release, now: Date): Promise<void> {
-    // PostgreSQL: lock the product's rows so two simultaneous marks cannot both stay latest (SQLite has one writer).
-    if (!isSqlite(this.db)) await this.db('releases').where({ product: release.product, channel: release.channel }).forUpdate().select('id');
+    await this.lockProduct(release.product, release.channel);
     await this.db('releases').where({ product: release.product, channel: release.channel, is_latest: true }).whereNot({ id: release.id })
       .update({ is_latest: false, updated_at: now.toISOString() });
     await this.db('releases').where({ id: release.id }).update({ is_latest: true, updated_at: now.toISOString() });
@@ -160,19 +180,32 @@ export class ReleasesRepository {
     await this.db('releases').where({ id }).delete();
   }
 
-  /** Published releases of `product`, newest first. */
+  /**
+   * Published releases of `product`: the one /download/latest serves first
+   * (servedOf), then the others, most recently published first.
+   */
   async listPublished(product: string): Promise<Release[]> {
-    const rows = await this.db('releases')
+    const rows = (await this.db('releases')
       .where({ product })
       .whereNotNull('published_at')
-      .orderBy([{ column: 'is_latest', order: 'desc' }, { column: 'published_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
-    return rows.map(toRelease);
+      .orderBy([{ column: 'published_at', order: 'desc' }, { column: 'id', order: 'desc' }])) as Row[];
+    const releases = rows.map(toRelease);
+    const served = servedOf(releases);
+    return served ? [served, ...releases.filter((r) => r !== served)] : releases;
   }
 
-  /** The published release marked latest, else the most recently published one. */
+  /** The release /download/latest serves for `product` (servedOf its published releases), or null. */
   async findLatest(product: string): Promise<Release | null> {
     const [first] = await this.listPublished(product);
     return first ?? null;
+  }
+
+  /** For every product with a published release, the one /download/latest serves, by product name. */
+  async servedPerProduct(): Promise<Release[]> {
+    const rows = (await this.db('releases').whereNotNull('published_at').orderBy('product').orderBy('id')) as Row[];
+    const byProduct = new Map<string, Release[]>();
+    for (const r of rows.map(toRelease)) byProduct.set(r.product, [...(byProduct.get(r.product) ?? []), r]);
+    return [...byProduct.values()].map((list) => servedOf(list)!);
   }
 
   /** A published release by its exact file name (the only way a file is served). */

@@ -1,7 +1,7 @@
 /**
  * The one error handler (DESIGN.md convention 6).
  *
- * Under `/api`: JSON `{success:false, error, message, details, timestamp,
+ * Under `/api` (and `/.well-known/`): JSON `{success:false, error, message, details, timestamp,
  * request_id}`. Elsewhere: `views/errors/<status>.ejs` (or the generic page)
  * in the visitor's language. AppErrors keep their status; errors raised by
  * libraries with an HTTP status (body parser: 400/413, csrf-sync: 403) are
@@ -70,9 +70,33 @@ export function pathOfTarget(url: string): string {
   return h >= 0 ? p.slice(0, h) : p;
 }
 
-/** Whether `url` is under /api/ as the routers see it (they ignore case). */
+/**
+ * The path of a request target as a path of this site: pathOfTarget, then
+ * percent-escapes of unreserved characters decoded (RFC 3986 §6.2.2.2:
+ * `/%61pi` is `/api`), runs of slashes made one (`//api`), lower case and
+ * one trailing slash dropped (as Express's routing ignores them). Routes
+ * are matched on the raw path by Express; this form tells where a request
+ * that no route took was meant to go.
+ */
+export function normalisedPath(url: string): string {
+  const p = pathOfTarget(url)
+    .replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
+      const c = String.fromCharCode(Number.parseInt(hex, 16));
+      return /[A-Za-z0-9\-._~]/.test(c) ? c : m;
+    })
+    .replace(/\/{2,}/g, '/')
+    .toLowerCase();
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+/** Whether `url` is under /api (normalisedPath: any case, `//api`, `/%61pi`): its errors are the API's JSON. */
 export function isApiPath(url: string): boolean {
-  return /^\/api\//i.test(pathOfTarget(url));
+  return /^\/api(?:\/|$)/.test(normalisedPath(url));
+}
+
+/** Whether `url` is under /.well-known/ (JSON documents such as the issuer keys: their errors are JSON too). */
+export function isWellKnownPath(url: string): boolean {
+  return /^\/\.well-known\//.test(normalisedPath(url));
 }
 
 /** The JSON error answer under /api: its status, body and (429) Retry-After seconds. */
@@ -117,7 +141,7 @@ function logUnexpected(logger: Logger, err: unknown, req: ApiRequest): void {
 export function createErrorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
-    if (isApiPath(req.originalUrl)) {
+    if (isApiPath(req.originalUrl) || isWellKnownPath(req.originalUrl)) {
       const answer = apiErrorAnswer(err, req, logger);
       if (answer.retryAfter !== undefined) res.setHeader('Retry-After', String(answer.retryAfter));
       res.status(answer.status).json(answer.body);

@@ -10,38 +10,20 @@
  * this VM). Here, the jobs queued in one turn of the event loop go as ONE
  * message and come back as one: a few µs a job on the main thread.
  *
- * Same answers as verifySignature / SigningKey.sign (node:crypto, byte for
- * byte; the tests compare with tweetnacl). Keys cross as KeyObjects (which
+ * The thread's code is crypto-thread.ts (a TypeScript module started
+ * through src/platform/ts-worker.ts). Same answers as verifySignature /
+ * SigningKey.sign (node:crypto, byte for byte; the tests compare with tweetnacl). Keys cross as KeyObjects (which
  * postMessage clones), once each. If the worker fails or exits, every
  * pending and later job is done on the main thread instead: slower, never
  * wrong.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ed25519PublicKeyObject, verifySignature, type SigningKey } from '../crypto/index.js';
+import { startTsWorker } from '../platform/ts-worker.js';
 import { TurnBatch } from '../platform/turn-batch.js';
+import type { CryptoJob, CryptoMessage, CryptoResult } from './crypto-thread.js';
 
-/** [id, kind, key id, message, signature?] */
-type Job = [number, 'v' | 's', string, Uint8Array, Uint8Array | null];
-
-// Plain CommonJS, evaluated (no loader needed in the worker).
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const crypto = require('node:crypto');
-const keys = new Map();
-parentPort.on('message', (m) => {
-  if (m.key) { keys.set(m.key.id, m.key.object); return; }
-  const out = [];
-  for (const [id, kind, keyId, message, sig] of m.jobs) {
-    const key = keys.get(keyId);
-    try {
-      out.push(kind === 'v' ? [id, crypto.verify(null, message, key, sig)] : [id, crypto.sign(null, message, key)]);
-    } catch {
-      out.push([id, kind === 'v' ? false : null]);
-    }
-  }
-  parentPort.postMessage(out);
-});
-`;
+type Job = CryptoJob;
 
 interface Pending {
   job: Job;
@@ -49,20 +31,22 @@ interface Pending {
 }
 
 export class CryptoWorker {
-  /** Started by the first job (a portal serving no license request never pays its ~10 MB); null once gone. */
+  /** Started by the first job (a portal serving no license request never pays its memory); null once gone. */
   private worker: Worker | null | undefined;
   private readonly pending = new Map<number, Pending>();
   /** The jobs of this turn, sent as one message at its end. */
-  private readonly batch = new TurnBatch<Job>((jobs) => this.worker?.postMessage({ jobs }));
+  private readonly batch = new TurnBatch<Job>((jobs) => this.post({ jobs }));
   private nextId = 1;
   /** Key ids sent to the worker; and what each stands for, for the main-thread fallback. */
   private readonly keys = new Map<string, { verify?: Uint8Array; sign?: SigningKey }>();
 
-  /** The worker, started on first use (small heap limits: it holds a few keys and one batch). */
+  /** The worker (crypto-thread.ts), started on first use. */
   private started(): Worker | null {
     if (this.worker === undefined) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
-      worker.on('message', (results: [number, boolean | Uint8Array | null][]) => {
+      // Heap limits: the thread holds tsx (which loads its module), a few keys and one batch.
+      const limits = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 4 };
+      const worker = startTsWorker(new URL('./crypto-thread.ts', import.meta.url), null, { resourceLimits: limits });
+      worker.on('message', (results: CryptoResult[]) => {
         for (const [id, value] of results) this.settle(id, value);
       });
       worker.on('error', () => this.fallBack());
@@ -80,7 +64,7 @@ export class CryptoWorker {
     const keyId = `v:${Buffer.from(publicKey).toString('hex')}`;
     if (!this.keys.has(keyId)) {
       this.keys.set(keyId, { verify: publicKey });
-      this.started()?.postMessage({ key: { id: keyId, object: ed25519PublicKeyObject(publicKey) } });
+      if (this.started()) this.post({ key: { id: keyId, object: ed25519PublicKeyObject(publicKey) } });
     }
     return this.enqueue([0, 'v', keyId, message, signature]) as Promise<boolean>;
   }
@@ -90,9 +74,18 @@ export class CryptoWorker {
     const keyId = `s:${signer.kid.toString('hex')}`;
     if (!this.keys.has(keyId)) {
       this.keys.set(keyId, { sign: signer });
-      this.started()?.postMessage({ key: { id: keyId, object: signer.keyObject } });
+      if (this.started()) this.post({ key: { id: keyId, object: signer.keyObject } });
     }
     return this.enqueue([0, 's', keyId, message, null]) as Promise<Buffer>;
+  }
+
+  private post(message: CryptoMessage): void {
+    this.worker?.postMessage(message);
+  }
+
+  /** Whether jobs go to the worker thread (false once it failed or was closed: they run on the main thread). */
+  get onThread(): boolean {
+    return Boolean(this.worker);
   }
 
   /** Stop the worker; later jobs run on the main thread. */

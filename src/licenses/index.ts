@@ -8,8 +8,8 @@
  */
 export type { LicensesApiDeps } from './context.js';
 export { CODE_ALPHABET, generateActivationCode, parseActivationCode } from './activation-code.js';
-export { createLicensesApiRouter, validationBody } from './licenses.router.js';
-export { createValidateRoute } from './validate-route.js';
+export { createLicensesApiRouter, sendSignedError, SIGNED_PATHS, validationBody } from './licenses.router.js';
+export { answerValidation, createAppListener, createValidateRoute, type ValidateRoute, type ValidateVersion } from './validate-route.js';
 export {
   LicensesService, licenseToken, daysRemaining, TrialExistsError,
   type LicensesServiceDeps, type LicenseTokenFields, type IssuedLicense, type Validation, type RefusalCode, type ExpiryChange,

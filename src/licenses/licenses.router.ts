@@ -3,7 +3,7 @@
  *
  *   POST   /api/v1/licenses/trial         201 | 400 | 409 TRIAL_ALREADY_EXISTS | 429 (per IP)
  *   POST   /api/v1/licenses/activate      200 | 400 | 404 INVALID_ACTIVATION_CODE | 429 (per IP)
- *   POST   /api/v1/licenses/validate      200 (valid true|false) | 400 | 429 (per IP)   — validate-route.ts, ahead of the router
+ *   POST   /api/v1/licenses/validate      200 (valid true|false) | 400 | 429 (per IP)   — validate-route.ts, before Express
  *   POST   /api/v1/licenses/heartbeat     200 | 400 | 403 LICENSE_REVOKED, LICENSE_EXPIRED | 404 LICENSE_NOT_FOUND | 429 (per license and machine, per IP)
  *   DELETE /api/v1/admin/licenses/:machine_id   Bearer token; 200 | 400 | 401 | 404
  *   POST   /api/license/validate          Mastertrade: {key, device_id} → {valid, expiry, allowed} (shares validate's limit) — validate-route.ts
@@ -11,13 +11,14 @@
  *
  * Every answer of validate and heartbeat (both versions), errors included, is
  * signed (response-signature.ts).
- * Bodies: JSON objects of at most 16 KB; any body-parser failure (malformed
- * JSON, over 16 KB, bad charset) is a 400 INVALID_REQUEST. Errors go through
+ * Bodies: JSON objects of at most 16 KB, read by json-body.ts (the same
+ * reader as the validate fast path); any failure (malformed JSON, over
+ * 16 KB, a charset other than UTF-8, compressed) is a 400 INVALID_REQUEST. Errors go through
  * the app's error handler ({success:false, error, message, details,
  * timestamp, request_id}); TRIAL_ALREADY_EXISTS adds `existing_license`.
  */
 import type { ServerResponse } from 'node:http';
-import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { hashToken } from '../accounts/tokens.js';
 import type { Actor } from '../audit/index.js';
 import { rfc3339 } from '../crypto/index.js';
@@ -27,6 +28,7 @@ import { perIpLimiter } from '../http/rate-limit.js';
 import type { LicensesApiDeps } from './context.js';
 import { daysRemaining, TrialExistsError, type Validation } from './licenses.service.js';
 import { activateBody, compatHeartbeatBody, heartbeatBody, parseBody, parseMachineId, trialBody } from './schemas.js';
+import { jsonBody } from './json-body.js';
 import { sendSigned } from './response-signature.js';
 
 /** The routes whose every answer, errors included, is signed (X-Signature); compare with routePath(req). */
@@ -50,18 +52,6 @@ const MESSAGES = {
   MACHINE_MISMATCH: 'This license belongs to another machine',
   TOO_MANY_ACTIVATIONS: 'This license is already activated on the maximum number of machines',
 } as const;
-
-/** express.json limited to 16 KB; its errors (malformed, too large, charset) and non-JSON bodies become 400 INVALID_REQUEST. */
-function jsonBody(): RequestHandler {
-  const parse = express.json({ limit: '16kb' });
-  return (req, res, next) => {
-    parse(req, res, (err?: unknown) => {
-      if (!err) return next(req.is('application/json') ? undefined : new BadRequestError('The body must be JSON (Content-Type: application/json)'));
-      const type = (err as { type?: string }).type;
-      next(new BadRequestError(type === 'entity.too.large' ? 'The body is over 16 KB' : 'The body is not valid JSON'));
-    });
-  };
-}
 
 /** The audit actor of an API request (no account unless a token named one). */
 function apiActor(req: Request, account?: { id: number; email: string }): Actor {

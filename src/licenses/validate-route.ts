@@ -1,58 +1,48 @@
 /**
- * The license server's hot path, answered without Express (the app's
- * request listener hands it these requests; app.ts createApp):
+ * The license server's hot path, fenced in this module: the app's request
+ * listener (createAppListener) hands these two requests to their handler
+ * without Express, everything else to the Express app.
  *
  *   POST /api/v1/licenses/validate   {machine_id, license_key} → validationBody (licenses.router.ts)
  *   POST /api/license/validate       Mastertrade: {key, device_id} → {valid, expiry, allowed}
  *
  * chain: security headers → request id and request line (logRequest) →
  * per-IP limit (express-rate-limit, LICENSE_VALIDATIONS_PER_HOUR, both
- * routes together) → JSON body (readJsonBody, 16 KB) →
- * parseBody (zod) → LicensesService.validate → sendSigned. Every answer is
- * signed, errors included (sendSignedError: the API's error JSON).
+ * routes together) → JSON body (json-body.ts: content-type, raw-body, 16 KB,
+ * the reader of the other API routes too) → parseBody (zod) →
+ * LicensesService.validate → sendSigned. Every answer is signed, errors
+ * included (sendSignedError: the API's error JSON).
  *
- * Why not a route of the licenses router: issue 6 asks validate to serve at
- * least 35% of an Express hello route's req/s. Reaching the router through
- * the chain (language, page cache, pino-http's child logger, three routers)
- * cost about as much as the validation itself. Express itself is left out
- * too: its app.handle gives every request Express's prototypes
- * (Object.setPrototypeOf on the request and the response), and that alone
- * takes a bare node:http hello from ~17,000 to ~6,400 req/s here and makes
- * V8 promote each request's objects to the old generation (an RSS sawtooth
- * of ~50 MB under load, 10 ms scavenges); the router added ~5% more. So the
- * request stays node's own, with the client address Express would give
- * (`clientIp`: proxy-addr with the app's `trust proxy`) as `req.ip` for the
- * limiter. Only an error met while sending an error goes through Express
- * (the app's error handler). Nothing else differs from an Express route:
- * the same limiter semantics, body limits, error codes and OpenAPI answers
- * (checked by the suite). The body reader is the one piece written here
- * rather than taken from body-parser (which the other API routes use):
- * body-parser's type, charset and stream plumbing cost ~40 µs a request, a
- * tenth of the whole validation, for bodies that are always ~500 bytes of
- * UTF-8 JSON.
+ * Why not a route of the licenses router: the license server must serve a
+ * large share of an Express hello route's requests per second. Express's
+ * app.handle gives every request Express's prototypes
+ * (Object.setPrototypeOf on the request and the response), which makes V8
+ * promote each request's objects to the old generation, and the chain before
+ * the router (language, page cache, pino-http's child logger, three routers)
+ * costs about as much as the validation itself. So the request stays node's
+ * own, with the client address Express would give (`clientIp`: proxy-addr
+ * with the app's `trust proxy`) as `req.ip` for the limiter, the path read
+ * by parseurl (cached on the request, as Express reads it). Only an error
+ * met while sending an error goes through Express (the app's error handler).
+ * Nothing else differs from an Express route: test/http/licenses/validate-contract.test.ts
+ * sends the same requests here and through a plain Express route built from
+ * answerValidation and compares status, headers and bodies.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { ErrorRequestHandler, Express, Request, Response } from 'express';
+import parseurl from 'parseurl';
 import { rfc3339 } from '../crypto/index.js';
 import { perIpLimiter } from '../http/rate-limit.js';
 import { logRequest } from '../http/request-id.js';
+import type { Logger } from '../platform/logger.js';
 import type { LicensesApiDeps } from './context.js';
-import { BadRequestError } from '../errors/index.js';
-import { routePathOf, sendSignedError, validationBody } from './licenses.router.js';
+import { readJsonBody } from './json-body.js';
+import { sendSignedError, validationBody } from './licenses.router.js';
 import { sendSigned } from './response-signature.js';
 import { compatValidateBody, parseBody, validateBody } from './schemas.js';
 
 const V1 = '/api/v1/licenses/validate';
 const COMPAT = '/api/license/validate';
-/** Largest body, bytes (the API's documented 16 KB). */
-const BODY_LIMIT = 16 * 1024;
-/** `application/json`, with any parameters, but a charset other than UTF-8 (RFC 8259 §8.1: JSON is UTF-8). */
-function isJsonType(header: string | undefined): boolean {
-  const [type = '', ...params] = (header ?? '').split(';');
-  if (type.trim().toLowerCase() !== 'application/json') return false;
-  const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='));
-  return charset === undefined || charset.replace(/"/g, '') === 'charset=utf-8';
-}
 
 export interface ValidateRouteDeps extends LicensesApiDeps {
   /** Sets the security headers (src/http/security.ts securityHeaderSetter). */
@@ -69,7 +59,9 @@ export type ValidateVersion = 'v1' | 'compat';
 
 /** The two validate routes, answered without Express (see the module comment). */
 export interface ValidateRoute {
-  /** Which one `req` is for, or null: POST, the path compared as Express routes compare it (routePathOf). */
+  /** The two routes (path, method), for the API's 404/405 answers (src/http/api-fallback.ts). */
+  routes: { path: string; methods: string[] }[];
+  /** Which one `req` is for, or null: POST, the path (parseurl) compared as Express compares it (case, one trailing slash). */
   match(req: IncomingMessage): ValidateVersion | null;
   /**
    * Answer `req` (node's request and response, no Express) as `version`
@@ -80,82 +72,111 @@ export interface ValidateRoute {
   handle(req: IncomingMessage, res: ServerResponse, version: ValidateVersion, fail: (err: unknown) => void): void;
 }
 
+/**
+ * Validate `body` (already parsed JSON) as `version` for the client `ip`
+ * and send the signed answer: the route's logic, shared by the fast path
+ * and the contract test's Express route.
+ * @throws (rejects with) BadRequestError for a body that is not the route's (parseBody).
+ */
+export async function answerValidation(deps: LicensesApiDeps, version: ValidateVersion, body: unknown, ip: string, res: ServerResponse): Promise<void> {
+  const { licenses: service, clock, config, keys } = deps;
+  if (version === 'compat') {
+    const b = parseBody(compatValidateBody, body, 'device_id');
+    const verdict = await service.validate(b.device_id, b.key, ip);
+    const expiry = verdict.license?.expiresAt ? rfc3339(verdict.license.expiresAt) : null;
+    const answer = { valid: verdict.valid, expiry, allowed: verdict.valid && verdict.license.state === 'active' };
+    await sendSigned(res, keys.active, clock.now(), answer, service.signer);
+    return;
+  }
+  const b = parseBody(validateBody, body);
+  const verdict = await service.validate(b.machine_id, b.license_key, ip);
+  const now = clock.now();
+  await sendSigned(res, keys.active, now, validationBody(verdict, now, config.baseUrl), service.signer);
+}
+
+/** The route a request is for, as Express would route it: the pathname (parseurl), any case, one trailing slash. */
+function versionOf(req: IncomingMessage): ValidateVersion | null {
+  if (req.method !== 'POST') return null;
+  const pathname = parseurl(req)?.pathname ?? '';
+  const p = pathname.length > 1 && pathname.endsWith('/') ? pathname.slice(0, -1) : pathname;
+  if (p.length === V1.length && p.toLowerCase() === V1) return 'v1';
+  if (p.length === COMPAT.length && p.toLowerCase() === COMPAT) return 'compat';
+  return null;
+}
+
 export function createValidateRoute(deps: ValidateRouteDeps): ValidateRoute {
-  const { licenses: service, clock, config, keys, logger } = deps;
-  const limit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.validationsPerHour });
-
-  const answer = async (req: ValidateRequest, res: ServerResponse, body: unknown, compat: boolean): Promise<void> => {
-    if (compat) {
-      const b = parseBody(compatValidateBody, body, 'device_id');
-      const verdict = await service.validate(b.device_id, b.key, req.ip);
-      const expiry = verdict.license?.expiresAt ? rfc3339(verdict.license.expiresAt) : null;
-      await sendSigned(res, keys.active, clock.now(), { valid: verdict.valid, expiry, allowed: verdict.valid && verdict.license.state === 'active' }, service.signer);
-      return;
-    }
-    const b = parseBody(validateBody, body);
-    const verdict = await service.validate(b.machine_id, b.license_key, req.ip);
-    const now = clock.now();
-    await sendSigned(res, keys.active, now, validationBody(verdict, now, config.baseUrl), service.signer);
-  };
-
+  const limit = perIpLimiter({ windowSeconds: 3600, limit: deps.config.licenses.validationsPerHour });
   return {
-    match(req) {
-      if (req.method !== 'POST') return null;
-      const path = routePathOf(req.url ?? '');
-      return path === V1 ? 'v1' : path === COMPAT ? 'compat' : null;
-    },
+    routes: [{ path: V1, methods: ['POST'] }, { path: COMPAT, methods: ['POST'] }],
+    match: versionOf,
     handle(incoming, res, version, fail) {
       const req = incoming as ValidateRequest;
       req.ip = deps.clientIp(req);
-      const compat = version === 'compat';
       deps.securityHeaders(res);
-      logRequest(logger, req, res);
+      logRequest(deps.logger, req, res);
       // A failure here is answered signed; one while answering that goes to `fail`.
       const refuse = (err: unknown) => void sendSignedError(deps, err, req, res).catch(fail);
       // express-rate-limit reads only req.ip (keyGenerator), req.headers and
       // res.setHeader/headersSent here (src/http/rate-limit.ts perIpLimiter).
       void limit(req as unknown as Request, res as Response, (limited?: unknown) => {
         if (limited) return refuse(limited);
-        readJsonBody(req).then((body) => answer(req, res, body, compat)).catch(refuse);
+        readJsonBody(req).then((body) => answerValidation(deps, version, body, req.ip, res)).catch(refuse);
       });
     },
   };
 }
 
 /**
- * The request's JSON body (UTF-8, at most BODY_LIMIT bytes), parsed.
- * @throws (rejects with) BadRequestError INVALID_REQUEST: a Content-Type other
- *   than application/json (charset utf-8 or none, other parameters ignored), a Content-Encoding, a body
- *   over 16 KB (declared or sent), malformed JSON. A refused body is drained,
- *   so the connection stays usable.
+ * The app's request listener (what http.createServer and supertest call):
+ * the two validate routes to `validate`, everything else to `app`. A failure
+ * of the validate route's own error answer goes to the app's error handler,
+ * as Express would send it; one the handler itself meets ends the connection.
  */
-export function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const refuse = (message: string) => {
-      req.removeAllListeners('data');
-      req.resume();
-      reject(new BadRequestError(message));
+export function createAppListener(validate: ValidateRoute, app: Express, errorHandler: ErrorRequestHandler, logger: Logger): RequestListener {
+  return (req, res) => {
+    const version = validate.match(req);
+    if (!version) {
+      app(req, res);
+      return;
+    }
+    const last = (err: unknown) => {
+      logger.error({ err, reqId: (req as { id?: unknown }).id }, 'license validation failed to answer');
+      res.destroy();
     };
-    if (!isJsonType(req.headers['content-type'])) return refuse('The body must be JSON (Content-Type: application/json)');
-    const encoding = req.headers['content-encoding'];
-    if (encoding && encoding.toLowerCase() !== 'identity') return refuse('The body must not be compressed');
-    if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT) return refuse('The body is over 16 KB');
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > BODY_LIMIT) return refuse('The body is over 16 KB');
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (size > BODY_LIMIT) return;
+    const fail = (err: unknown) => {
       try {
-        const text = Buffer.concat(chunks, size).toString('utf8');
-        resolve(JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)); // a leading BOM is tolerated, as body-parser does
-      } catch {
-        reject(new BadRequestError('The body is not valid JSON'));
+        if (!res.headersSent) {
+          res.removeHeader('Retry-After'); // the unsigned 500 is not the 429 that could not be signed
+          res.setHeader('Cache-Control', 'no-store');
+        }
+        const [request, response] = asExpress(app, req, res);
+        errorHandler(err, request, response, last);
+      } catch (e) {
+        last(e);
       }
-    });
-    req.on('error', () => reject(new BadRequestError('The body could not be read')));
-  });
+    };
+    try {
+      validate.handle(req, res, version, fail);
+    } catch (err) {
+      fail(err);
+    }
+  };
+}
+
+/**
+ * Gives a request and its response Express's prototypes and links, as
+ * Express's app.handle does before routing (express 5 lib/application.js):
+ * for the app's error handler, when a validate request (answered without
+ * Express) fails while sending its error.
+ */
+function asExpress(app: Express, req: IncomingMessage, res: ServerResponse): [Request, Response] {
+  Object.setPrototypeOf(req, app.request);
+  Object.setPrototypeOf(res, app.response);
+  const request = req as Request;
+  const response = res as Response;
+  request.res = response;
+  response.req = request;
+  request.originalUrl = req.url ?? '/';
+  response.locals = Object.create(null) as Record<string, unknown>;
+  return [request, response];
 }

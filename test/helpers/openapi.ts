@@ -66,6 +66,15 @@ const templates = Object.keys(paths)
   // Literal paths win over templated ones (OpenAPI 3.1 §Paths Object).
   .sort((a, b) => Number(b.literal) - Number(a.literal));
 
+/** A path segment decoded, or as it is when it is not valid percent-encoded UTF-8 (a fuzzer's `%ED%A0%80`). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** The documented operation for (method, path), or null. */
 export function matchOperation(method: string, path: string): OperationMatch | null {
   for (const t of templates) {
@@ -76,7 +85,7 @@ export function matchOperation(method: string, path: string): OperationMatch | n
     const operation = item[verb === 'head' && !item.head ? 'get' : verb] as Json | undefined;
     if (!operation || !METHODS.includes(verb)) return null;
     const params: Record<string, string> = {};
-    t.names.forEach((n, i) => { params[n] = decodeURIComponent(m[i + 1]!); });
+    t.names.forEach((n, i) => { params[n] = safeDecode(m[i + 1]!); });
     return { template: t.template, method: verb, operation, params };
   }
   return null;
@@ -138,7 +147,7 @@ function header(headers: Record<string, unknown>, name: string): string | undefi
 /** What in `ex` does not follow the document (empty when it conforms). */
 export function checkExchange(ex: ApiExchange & { signatureProblems?: string[] }): string[] {
   const match = matchOperation(ex.method, ex.path);
-  if (!match) return ['no documented operation for this method and path'];
+  if (!match) return unroutedProblems(ex);
   const responses = match.operation.responses as Json;
   const statusKey = String(ex.status) in responses ? String(ex.status) : `${String(ex.status)[0]}XX` in responses ? `${String(ex.status)[0]}XX` : 'default' in responses ? 'default' : null;
   if (!statusKey) return [`status ${ex.status} is not documented for ${match.method.toUpperCase()} ${match.template} (documented: ${Object.keys(responses).join(', ')})`];
@@ -171,6 +180,20 @@ export function checkExchange(ex: ApiExchange & { signatureProblems?: string[] }
   }
   problems.push(...(ex.signatureProblems ?? []));
   return problems;
+}
+
+/**
+ * An answer for no documented (method, path): only the documented 404
+ * (components/responses/NotFound) or 405 (MethodNotAllowed, with Allow) may be.
+ */
+function unroutedProblems(ex: ApiExchange & { signatureProblems?: string[] }): string[] {
+  const name = ex.status === 404 ? 'NotFound' : ex.status === 405 ? 'MethodNotAllowed' : null;
+  if (!name) return [`no documented operation for this method and path (status ${ex.status}: only 404 NotFound or 405 MethodNotAllowed may answer it)`];
+  const validate = validatorAt(['components', 'responses', name, 'content', 'application/json', 'schema']);
+  const problems = validate(JSON.parse(JSON.stringify(ex.body))) ? [] : formatErrors(validate.errors).map((e) => `body: ${e}`);
+  if (ex.status === 405 && !header(ex.headers, 'Allow')) problems.push('header Allow is required but missing');
+  if (!header(ex.headers, 'X-Request-Id')) problems.push('header X-Request-Id is required but missing');
+  return [...problems, ...(ex.signatureProblems ?? [])];
 }
 
 /**

@@ -23,6 +23,17 @@ function logLines(ctx: TestContext): Record<string, unknown>[] {
   return fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** How many of this process's file descriptors are open on `file` (Linux /proc). */
+function openDescriptors(file: string): number {
+  return fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === file;
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
 async function waitFor(check: () => Promise<boolean> | boolean, ms = 8000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
@@ -60,6 +71,23 @@ describe('GET /download', () => {
     const res = await request(ctx.app).get('/download').set('Accept-Language', 'en').expect(200);
     expect(res.text).to.contain('Older versions').and.contain('0.0.9').and.contain('1 October 2026');
     expect(res.text.indexOf('0.1.0')).to.be.lessThan(res.text.indexOf('0.0.9'));
+  });
+
+  it('links every release without the download attribute, so a refused download shows its page to the visitor', async () => {
+    const res = await request(ctx.app).get('/download').expect(200);
+    const links = res.text.match(/<a [^>]*href="\/download\/files\/[^"]*"[^>]*>/g) ?? [];
+    expect(links).to.have.length.above(0);
+    for (const a of links) expect(a, a).not.to.match(/\sdownload(\s|=|>)/);
+  });
+
+  it('links the license API documentation near the bottom of the page, in the visitor\'s language', async () => {
+    const fr = await request(ctx.app).get('/download').expect(200);
+    expect(fr.text).to.match(/<a href="\/api\/docs">Documentation de l’API de licences<\/a>/);
+    expect(fr.text.indexOf('href="/api/docs"')).to.be.above(fr.text.indexOf('id="older-title"'));
+    expect(fr.text.indexOf('href="/api/docs"')).to.be.below(fr.text.indexOf('<footer'));
+    const en = await request(ctx.app).get('/download').set('Accept-Language', 'en').expect(200);
+    expect(en.text).to.contain('<a href="/api/docs">License API documentation</a>');
+    await request(ctx.app).get('/api/docs').expect(200);
   });
 
   it('says so when nothing is published', async () => {
@@ -134,6 +162,23 @@ describe('GET /download/files/:filename and /download/latest', () => {
 
   it('answers 304 to a matching If-None-Match', async () => {
     await request(ctx.app).get(`/download/files/${FILE}`).set('If-None-Match', `"sha256-${SHA}"`).expect(304);
+  });
+
+  it('answers conditional GETs as RFC 9110 says: weak match, *, If-Modified-Since unless If-None-Match, and If-Range for ranges', async () => {
+    const url = `/download/files/${FILE}`;
+    const head = await request(ctx.app).head(url).expect(200);
+    const lastModified = head.headers['last-modified'] as string;
+    await request(ctx.app).get(url).set('If-None-Match', `"x", W/"sha256-${SHA}"`).expect(304);
+    await request(ctx.app).get(url).set('If-None-Match', '*').expect(304);
+    await request(ctx.app).get(url).set('If-Modified-Since', lastModified).expect(304);
+    await request(ctx.app).get(url).set('If-Modified-Since', new Date(Date.parse(lastModified) + 86_400_000).toUTCString()).expect(304);
+    await request(ctx.app).get(url).set('If-Modified-Since', new Date(Date.parse(lastModified) - 1000).toUTCString()).buffer(true).parse(binary).expect(200);
+    // If-None-Match wins over If-Modified-Since (RFC 9110 §13.1.3).
+    await request(ctx.app).get(url).set('If-None-Match', '"other"').set('If-Modified-Since', lastModified).buffer(true).parse(binary).expect(200);
+    await request(ctx.app).head(url).set('If-None-Match', `"sha256-${SHA}"`).expect(304);
+    // A range with an If-Range that still matches (ETag or date) is a 206.
+    await request(ctx.app).get(url).set('Range', 'bytes=0-9').set('If-Range', `"sha256-${SHA}"`).buffer(true).parse(binary).expect(206);
+    await request(ctx.app).get(url).set('Range', 'bytes=0-9').set('If-Range', lastModified).buffer(true).parse(binary).expect(206);
   });
 
   for (const bad of ['..%2F..%2Fpackage.json', '..%2Fdemo%2Fartisan-nd_0.1.0_all%2FDEBIAN%2Fcontrol', '%2Fetc%2Fpasswd', 'artisan-nd_9.9.9_all.deb', 'artisan-nd_0.1.0_all.deb%00.txt']) {
@@ -228,6 +273,8 @@ describe('download limits', () => {
     expect(aborted).to.exist;
     expect(done.outcome).to.equal('aborted');
     expect(Number(done.bytes_sent)).to.be.lessThan(64 * 1024 * 1024);
+    // The aborted transfer closed its file: a write pending on the paused, then dead, socket never calls back.
+    await waitFor(() => openDescriptors(path.join(ctx.config.paths.downloads, 'big.deb')) === 0, 3000);
     await request(`http://127.0.0.1:${port}`).get(`/download/files/${FILE}`).expect(200);
     await new Promise((r) => server.close(r));
   });
@@ -247,6 +294,7 @@ describe('download limits', () => {
       socket.on('error', () => resolve());
     })));
     await waitFor(async () => Number((await ctx.db('downloads').where({ outcome: 'aborted' }).count({ n: '*' }).first())!.n) === 8);
+    await waitFor(() => openDescriptors(path.join(ctx.config.paths.downloads, 'big.deb')) === 0, 3000);
     await request(`http://127.0.0.1:${port}`).get(`/download/files/${FILE}`).expect(200);
     await new Promise((r) => server.close(r));
   });

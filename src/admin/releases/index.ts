@@ -5,7 +5,8 @@
  *   POST /admin/releases                 upload a .deb (multipart: `_csrf` first, `deb`, `changelog`)
  *   GET  /admin/releases/:id             one release: meta, download counts, changelog form, actions
  *   POST /admin/releases/:id/changelog   edit the changelog
- *   POST /admin/releases/:id/publish     publish (confirmed)
+ *   POST /admin/releases/:id/publish     publish (confirmed); a version higher than the one served by
+ *                                        /download/latest becomes the latest, unless `keep_latest=yes`
  *   POST /admin/releases/:id/unpublish   unpublish (confirmed)
  *   POST /admin/releases/:id/latest      mark latest of its product (confirmed)
  *   POST /admin/releases/:id/delete      delete an unpublished release, row and file (confirmed)
@@ -38,6 +39,19 @@ const changelogSchema = z.object({ changelog: changelogField.optional().transfor
 // eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const HOSTILE_NAME = /[/\\\u0000-\u001f\u007f]|\.\./;
 
+/**
+ * A size in binary units, as RELEASE_MAX_BYTES is usually configured
+ * (524288000 = "500 Mio" / "500 MiB"; 4000 = "3,9 Kio"), one decimal at most.
+ */
+function binarySize(req: Request, bytes: number): string {
+  const units = ['b', 'kib', 'mib', 'gib'] as const;
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i += 1; }
+  const n = new Intl.NumberFormat(req.locale === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: 1 }).format(v);
+  return req.t(`admin-releases:sizes.${units[i]!}`, { n });
+}
+
 /** The release id of the route, or a 404. */
 function idOf(req: Request): number {
   const id = routeId(req.params.id);
@@ -53,9 +67,11 @@ export function createAdminReleasesRouter(deps: AdminDeps): Router {
     const q = parseListQuery(req.query as Record<string, unknown>, SORTS, ['state']);
     const state = (STATES as readonly string[]).includes(q.params.state ?? '') ? q.params.state! : '';
     const { rows, total } = await deps.downloads.releases.listWithCounts({ q: q.q, state }, q.sort, q.dir, q.perPage, q.offset);
+    const served = await service.served();
     res.status(status).render('admin/releases/index', {
-      title: req.t('admin-releases:list.title'), rows: rows.map((r) => ({ ...r, ...nameParts(r.filename) })), total, q, state, states: STATES, sorts: SORTS,
-      pg: pager(q, total, '/admin/releases'), queryString, errors, values, maxBytes: deps.config.releaseMaxBytes,
+      title: req.t('admin-releases:list.title'), rows: rows.map((r) => ({ ...r, ...nameParts(r.filename), served: served.some((s) => s.id === r.id) })),
+      total, q, state, states: STATES, sorts: SORTS, pg: pager(q, total, '/admin/releases'), queryString, errors, values, served,
+      maxSize: binarySize(req, deps.config.releaseMaxBytes),
     });
   };
 
@@ -104,7 +120,7 @@ export function createAdminReleasesRouter(deps: AdminDeps): Router {
     const counts = await deps.downloads.releases.countsOf(id);
     res.status(status).render('admin/releases/show', {
       title: req.t('admin-releases:show.title', { version: release.version }), release, parts: nameParts(release.filename), counts, errors,
-      changelog: changelog ?? release.changelog,
+      changelog: changelog ?? release.changelog, plan: await service.publishPlan(release),
     });
   };
 
@@ -122,8 +138,24 @@ export function createAdminReleasesRouter(deps: AdminDeps): Router {
     res.redirect(303, `/admin/releases/${id}`);
   });
 
+  router.post('/admin/releases/:id/publish', adminOnly, async (req, res) => {
+    const id = idOf(req);
+    const release = await service.get(id);
+    const back = `/admin/releases/${id}`;
+    const keepLatest = (req.body as Record<string, unknown> | undefined)?.keep_latest === 'yes';
+    const plan = await service.publishPlan(release);
+    const message = !plan.becomesLatest ? 'publish_older' : plan.served ? (keepLatest ? 'publish_keep' : 'publish_newer') : 'publish';
+    if (!confirmed(req, res, {
+      title: 'admin-releases:confirm.publish_title', message: `admin-releases:confirm.${message}`,
+      params: { version: release.version, filename: release.filename, served: plan.served?.version ?? '' }, action: `${back}/publish`, back,
+    })) return;
+    const { changed, latest } = await service.publish(id, actorOf(req), keepLatest);
+    const key = !changed ? 'unchanged' : latest ? 'publish_latest' : 'publish';
+    flash(req, changed ? 'success' : 'info', `admin-releases:flash.${key}`, { version: release.version });
+    res.redirect(303, back);
+  });
+
   const actions = [
-    { name: 'publish', run: (id: number, req: Request) => service.publish(id, actorOf(req)), danger: false },
     { name: 'unpublish', run: (id: number, req: Request) => service.unpublish(id, actorOf(req)), danger: true },
     { name: 'latest', run: (id: number, req: Request) => service.markLatest(id, actorOf(req)), danger: false },
   ] as const;

@@ -18,7 +18,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Actor } from '../../audit/index.js';
-import { debFilename, DebError, productOf, readDebInfo, type Release } from '../../downloads/index.js';
+import { compareDebianVersions, debFilename, DebError, productOf, readDebInfo, type Release, type ReleasesRepository } from '../../downloads/index.js';
 import { ConflictError, ERR, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { AdminDeps } from '../context.js';
 import { isUniqueViolation } from '../../platform/db.js';
@@ -40,6 +40,18 @@ async function hashFile(file: string): Promise<{ sha256: string; size: number }>
 /** A form error on the file field, as a 409 (the release exists already). */
 function duplicate(key: string, params: Record<string, string>): ConflictError {
   return new ConflictError('release exists', ERR.RELEASE_EXISTS, { field: 'deb', key, params });
+}
+
+/** What publishing a release would do to its product's latest (ReleasesAdminService.publishPlan). */
+export interface PublishPlan {
+  /** The release /download/latest serves now, or null. */
+  served: Release | null;
+  /** Whether the published release would become the latest (newer than `served`, or nothing served). */
+  becomesLatest: boolean;
+}
+
+function planOf(release: Release, served: Release | null): PublishPlan {
+  return { served, becomesLatest: !served || compareDebianVersions(release.version, served.version) > 0 };
 }
 
 export class ReleasesAdminService {
@@ -127,14 +139,54 @@ export class ReleasesAdminService {
     }
   }
 
-  /** Publish (no-op when published). Returns whether anything changed. */
-  async publish(id: number, actor: Actor): Promise<boolean> {
-    return this.change(id, async (release, trx, now) => {
+  /** For each product with a published release, the one /download/latest serves. */
+  async served(): Promise<Release[]> {
+    return this.repo.servedPerProduct();
+  }
+
+  /**
+   * What publishing `release` would do to /download/latest: the release
+   * served now for its product (null when none is published) and whether
+   * the new one would replace it (a higher version in Debian order, as
+   * `dpkg --compare-versions`).
+   */
+  async publishPlan(release: Release): Promise<PublishPlan> {
+    return planOf(release, await this.repo.findLatest(release.product));
+  }
+
+  /**
+   * Publish (no-op when published). When its version is higher than the
+   * release served as latest (or none is), it becomes the latest in the
+   * same transaction, unless `keepLatest`: then the release served now is
+   * marked latest, so it stays the download. Returns what changed.
+   */
+  async publish(id: number, actor: Actor, keepLatest = false): Promise<{ changed: boolean; latest: boolean }> {
+    let latest = false;
+    const changed = await this.change(id, async (release, trx, now) => {
       if (release.publishedAt) return false;
-      await this.repo.with(trx).setPublished(id, now, now);
+      const repo = this.repo.with(trx);
+      await repo.lockProduct(release.product, release.channel);
+      const plan = planOf(release, await repo.findLatest(release.product));
+      await repo.setPublished(id, now, now);
       await this.deps.audit.record(trx, actor, 'release.published', { type: 'release', id }, { filename: release.filename });
+      if (plan.becomesLatest && !keepLatest) {
+        await this.recordLatest(repo, trx, actor, release, plan.served, now);
+        latest = true;
+      } else if (plan.becomesLatest && plan.served && !plan.served.isLatest) {
+        // Served only as the highest version: mark it, or the new higher one would take its place.
+        await this.recordLatest(repo, trx, actor, plan.served, plan.served, now);
+      }
       return true;
     });
+    return { changed, latest };
+  }
+
+  /** Mark `release` latest and write its audit row (`previous`: the release served before). */
+  private async recordLatest(
+    repo: ReleasesRepository, trx: AdminDeps['db'], actor: Actor, release: Release, previous: Release | null, now: Date,
+  ): Promise<void> {
+    await repo.setLatest(release, now);
+    await this.deps.audit.record(trx, actor, 'release.marked_latest', { type: 'release', id: release.id }, { product: release.product, before: previous?.version ?? '—', after: release.version });
   }
 
   /** Unpublish (also stops being latest). Returns whether anything changed. */
@@ -156,9 +208,8 @@ export class ReleasesAdminService {
       if (!release.publishedAt) throw new ConflictError('not published', ERR.RELEASE_NOT_PUBLISHED);
       if (release.isLatest) return false;
       const repo = this.repo.with(trx);
-      const previous = await repo.latestOf(release.product, release.channel);
-      await repo.setLatest(release, now);
-      await this.deps.audit.record(trx, actor, 'release.marked_latest', { type: 'release', id }, { product: release.product, before: previous?.version ?? '—', after: release.version });
+      await repo.lockProduct(release.product, release.channel);
+      await this.recordLatest(repo, trx, actor, release, await repo.findLatest(release.product), now);
       return true;
     });
   }

@@ -77,11 +77,13 @@ describe('admin releases', function () {
     // Not published yet: not downloadable.
     await request(ctx.app).get('/download/files/artisan-nd_0.2.0_all.deb').expect(404);
 
+    // 0.2.0 is newer than the 0.1.0 served: publishing it makes it the latest.
     const published = await confirmPost(admin, `/admin/releases/${row.id}/publish`, `/admin/releases/${row.id}`);
     expect(published.status).to.equal(303);
+    expect((await admin.get(`/admin/releases/${row.id}`).expect(200)).text).to.contain('Version 0.2.0 publiée : c’est désormais la version téléchargée.');
     const latest = await confirmPost(admin, `/admin/releases/${row.id}/latest`, `/admin/releases/${row.id}`);
     expect(latest.status).to.equal(303);
-    expect((await admin.get(`/admin/releases/${row.id}`).expect(200)).text).to.contain('La version 0.2.0 est désormais la plus récente.');
+    expect((await admin.get(`/admin/releases/${row.id}`).expect(200)).text).to.contain('Rien n&#39;a changé.');
     const latestRows = await ctx.db('releases').where({ product: 'artisan_nd', is_latest: true });
     expect(latestRows.map((r: { version: string }) => r.version)).to.deep.equal(['0.2.0']);
     expect(await audits(ctx, 'release.published')).to.have.length(1);
@@ -115,6 +117,7 @@ describe('admin releases', function () {
     ['a control with a Version holding a slash', async () => fakeDeb(controlText('artisan-nd', '1.0/../../x')), /Le champ Version du fichier control n&#39;est pas un numéro de version Debian valide/],
     ['a control with a newline in Package', async () => fakeDeb('Package: artisan-nd\n ../../etc\nVersion: 1.0\nArchitecture: all\n'), /Le champ Package/],
     ['a control without Version', async () => fakeDeb('Package: artisan-nd\nArchitecture: all\n'), /doit contenir les champs Package, Version et Architecture/],
+    ['a control repeating Package', async () => fakeDeb('Package: artisan-nd\nVersion: 0.2.5\nArchitecture: all\nPackage: evil\n'), /contient deux fois le même champ \(par exemple deux lignes Package:\) ; dpkg refuse un tel paquet/],
   ];
   for (const [what, make, message] of fakes) {
     it(`refuses ${what} with a clear error and leaves nothing on disk or in the database`, async () => {
@@ -208,8 +211,10 @@ describe('admin releases', function () {
     expect((await ctx.db('releases').where({ id: row.id }).first()).changelog).to.equal('Corrigé : numéros en double.');
     expect((await admin.get(`/admin/releases/${row.id}`)).text).to.contain('Notes de version enregistrées.');
     expect((await audits(ctx, 'release.changelog_edited'))[0]!.summary).to.contain('changelog');
-    const bad = await admin.post(`/admin/releases/${row.id}/changelog`).type('form').send({ _csrf: csrf, changelog: 'bad \u0007 bell' }).expect(422);
-    expect(bad.text).to.contain('Les notes de version contiennent des caractères non autorisés.');
+    // A control character is refused before the route (src/http/control-chars.ts): the 400 page.
+    const bad = await admin.post(`/admin/releases/${row.id}/changelog`).type('form').send({ _csrf: csrf, changelog: 'bad \u0007 bell' }).expect(400);
+    expect(bad.text).to.contain('Un champ du formulaire contient un caractère invisible non autorisé');
+    expect((await ctx.db('releases').where({ id: row.id }).first()).changelog).to.equal('Corrigé : numéros en double.');
     ctx.handle.pageCache.clear();
     expect((await request(ctx.app).get('/download').expect(200)).text).to.contain('Corrigé : numéros en double.');
     // The longest changelog allowed, all accented (6 bytes each once encoded), is saved; one more character re-renders the form with the text.
@@ -282,9 +287,98 @@ describe('admin releases: size limit', function () {
     const before = await snapshot(ctx);
     const res = await upload(admin, buildDeb({ version: '0.2.0', payloadBytes: 20_000 }));
     expect(res.status).to.equal(422);
-    expect(res.text).to.contain('Le fichier dépasse la taille maximale (4 Ko).');
+    expect(res.text).to.contain('Le fichier dépasse la taille maximale (3,9 Kio).');
     expect(await snapshot(ctx)).to.deep.equal(before);
     const small = await upload(admin, buildDeb({ version: '0.2.1', payloadBytes: 10 }));
     expect(small.status).to.equal(303);
+  });
+});
+
+describe('POST /admin/releases/:id/publish: a higher version becomes the download', function () {
+  let ctx: TestContext;
+  let admin: Agent;
+  before(async () => {
+    ctx = await createTestContext();
+    await createAccount(ctx, 'pub-admin@example.fr', 'admin');
+    admin = await loginAgent(ctx, 'pub-admin@example.fr');
+  });
+  after(async () => ctx.close());
+
+  /** Upload a package of `version`; returns its release id. */
+  async function uploaded(version: string): Promise<{ id: number; deb: Buffer }> {
+    const deb = buildDeb({ version, payloadBytes: 200 });
+    const res = await upload(admin, deb);
+    expect(res.status, res.text.slice(0, 300)).to.equal(303);
+    return { id: Number((await ctx.db('releases').where({ version }).first()).id), deb };
+  }
+  const latestVersions = async (): Promise<string[]> => (await ctx.db('releases').where({ product: 'artisan_nd', is_latest: true })).map((r: { version: string }) => r.version);
+  const servedBytes = async (): Promise<Buffer> => (await request(ctx.app).get('/download/latest').buffer(true).parse(binary).expect(200)).body as Buffer;
+
+  it('makes a higher version (Debian order: 0.10.0 after 0.1.0) the latest in the same transaction, and /download/latest serves it', async () => {
+    const { id, deb } = await uploaded('0.10.0');
+    await request(ctx.app).get('/download').expect(200); // primes the page cache
+    const ask = await admin.post(`/admin/releases/${id}/publish`).type('form').send({ _csrf: await csrfOf(admin, `/admin/releases/${id}`) }).expect(200);
+    expect(ask.text).to.contain('sera publiée et deviendra la version téléchargée par /download/latest, à la place de la version 0.1.0.');
+    expect((await confirmPost(admin, `/admin/releases/${id}/publish`, `/admin/releases/${id}`)).status).to.equal(303);
+    expect(await latestVersions()).to.deep.equal(['0.10.0']);
+    expect(sha256(await servedBytes())).to.equal(sha256(deb));
+    expect((await request(ctx.app).get('/download').expect(200)).text).to.contain('sudo apt install ./artisan-nd_0.10.0_all.deb');
+    const published = await audits(ctx, 'release.published');
+    const marked = await audits(ctx, 'release.marked_latest');
+    expect(published.map((a) => a.target_id)).to.deep.equal([String(id)]);
+    expect(marked.map((a) => a.summary)).to.deep.equal(['latest artisan_nd: 0.1.0 → 0.10.0']);
+  });
+
+  it('leaves the latest alone when the version published is lower (0.9.0, then 0.10.0~rc1 before 0.10.0)', async () => {
+    for (const version of ['0.9.0', '0.10.0~rc1']) {
+      const { id } = await uploaded(version);
+      const ask = await admin.post(`/admin/releases/${id}/publish`).type('form').send({ _csrf: await csrfOf(admin, `/admin/releases/${id}`) }).expect(200);
+      expect(ask.text).to.contain('la version 0.10.0, plus récente, reste la version téléchargée.');
+      expect((await confirmPost(admin, `/admin/releases/${id}/publish`, `/admin/releases/${id}`)).status).to.equal(303);
+      expect(await latestVersions(), version).to.deep.equal(['0.10.0']);
+    }
+    const older = (await request(ctx.app).get('/download').expect(200)).text;
+    expect(older.indexOf('artisan-nd_0.10.0_all.deb')).to.be.below(older.indexOf('artisan-nd_0.9.0_all.deb'));
+  });
+
+  it('publishes without making it the latest when the admin ticks the box, and says so', async () => {
+    const { id } = await uploaded('0.11.0');
+    const show = await admin.get(`/admin/releases/${id}`).expect(200);
+    expect(show.text).to.contain('name="keep_latest"').and.contain('Version téléchargée par /download/latest : 0.10.0.');
+    const csrf = await csrfOf(admin, `/admin/releases/${id}`);
+    const ask = await admin.post(`/admin/releases/${id}/publish`).type('form').send({ _csrf: csrf, keep_latest: 'yes' }).expect(200);
+    expect(ask.text).to.contain('mais la version 0.10.0 restera la version téléchargée').and.contain('name="keep_latest" value="yes"');
+    await admin.post(`/admin/releases/${id}/publish`).type('form').send({ _csrf: csrf, keep_latest: 'yes', confirm: 'yes' }).expect(303);
+    expect((await ctx.db('releases').where({ id }).first()).published_at).to.not.equal(null);
+    expect(await latestVersions()).to.deep.equal(['0.10.0']);
+    const list = await admin.get('/admin/releases').expect(200);
+    expect(list.text).to.contain('Téléchargée par /download/latest : artisan_nd 0.10.0 (artisan-nd_0.10.0_all.deb)');
+  });
+
+  it('serves the highest published version once the latest is unpublished, and keeps it when a higher one is published with the box ticked', async () => {
+    const latest = await ctx.db('releases').where({ version: '0.10.0' }).first();
+    await confirmPost(admin, `/admin/releases/${latest.id}/unpublish`, `/admin/releases/${latest.id}`);
+    expect(await latestVersions()).to.deep.equal([]);
+    expect((await admin.get('/admin/releases').expect(200)).text).to.contain('Téléchargée par /download/latest : artisan_nd 0.11.0');
+    const { id } = await uploaded('0.12.0');
+    const csrf = await csrfOf(admin, `/admin/releases/${id}`);
+    await admin.post(`/admin/releases/${id}/publish`).type('form').send({ _csrf: csrf, keep_latest: 'yes', confirm: 'yes' }).expect(303);
+    expect(await latestVersions()).to.deep.equal(['0.11.0']);
+  });
+
+  it('makes exactly one of two higher versions published at the same time the latest', async () => {
+    const a = await uploaded('1.0.0');
+    const b = await uploaded('1.1.0');
+    const csrf = await csrfOf(admin, `/admin/releases/${a.id}`);
+    const posts = [a, b].map((r) => admin.post(`/admin/releases/${r.id}/publish`).type('form').send({ _csrf: csrf, confirm: 'yes' }));
+    for (const res of await Promise.all(posts)) expect(res.status).to.equal(303);
+    expect(await latestVersions()).to.have.length(1);
+    expect(['1.0.0', '1.1.0']).to.include((await latestVersions())[0]);
+  });
+
+  it('shows the size limit in MiB, as RELEASE_MAX_BYTES is configured', async () => {
+    expect(ctx.config.releaseMaxBytes).to.equal(524_288_000);
+    expect((await admin.get('/admin/releases').expect(200)).text).to.contain('500 Mio au plus.');
+    expect((await admin.get('/admin/releases?lang=en').expect(200)).text).to.contain('500 MiB at most.');
   });
 });

@@ -99,6 +99,12 @@ describe('deb package check (readDebInfo)', () => {
     expect(f.get('description')).to.equal('a\nb');
   });
 
+  it('refuses a control file that repeats a field, as dpkg does (any case)', async () => {
+    expect(await refusal(await fakeDeb('Package: artisan-nd\nVersion: 1.0\nArchitecture: all\nPackage: evil\n'))).to.equal('duplicate_field');
+    expect(await refusal(await fakeDeb('Package: artisan-nd\nVersion: 1.0\nversion: 9.9\nArchitecture: all\n'))).to.equal('duplicate_field');
+    expect(await refusal(await fakeDeb('Package: artisan-nd\nVersion: 1.0\nArchitecture: all\nDescription: a\nDescription: b\n'))).to.equal('duplicate_field');
+  });
+
   it('maps package names to portal products', () => {
     expect(productOf('artisan-nd')).to.equal('artisan_nd');
     expect(productOf('easyfacture')).to.equal('easyfacture');

@@ -20,6 +20,7 @@ describe('licenses: CryptoWorker', () => {
     });
     const checks = await Promise.all(messages.map((m, i) => worker.verify((i % 2 ? other : signer).publicKey, m, sigs[i]!)));
     expect(checks.every(Boolean)).to.equal(true);
+    expect(worker.onThread, 'the jobs ran on the worker thread (crypto-thread.ts), not on the fallback').to.equal(true);
     const wrongKey = await worker.verify(other.publicKey, messages[0]!, sigs[0]!);
     const tampered = Buffer.from(messages[0]!);
     tampered[0]! ^= 1;

@@ -1,0 +1,187 @@
+/**
+ * The route table of test/http/hostile-input.test.ts: who may use each route
+ * and where its fields come from. A GET page's query fields are read from
+ * its own GET forms (plus QUERY below); a POST route's fields from the form
+ * posting to it on `page`; `fields` adds what no form shows (pager links,
+ * tokens in mailed links, hidden steps). `:id` and the other parameters are
+ * replaced by the fixtures of fixtureIds.
+ */
+import type { TestContext } from './context.js';
+
+/** `visitor`: an anonymous session of its own, for the route that ends it (logout). */
+export type Who = 'anonymous' | 'visitor' | 'partner' | 'superadmin';
+
+export interface RouteSpec {
+  who: Who;
+  /** POST: the page holding the form that posts to the route. */
+  page?: string;
+  /** Fields no form of the page shows. */
+  fields?: string[];
+  /** Sent as they are with every request (a confirmed action: `confirm=yes`). */
+  fixed?: Record<string, string>;
+  multipart?: boolean;
+  /** A JSON API route: the fields are members of a JSON body. */
+  json?: boolean;
+  /** A GET route that is not an HTML page with forms (JSON, files). */
+  noPage?: boolean;
+  /** fast-check runs (default RUNS): fewer for routes that hash a password. */
+  runs?: number;
+}
+
+/** Query parameters every list page reads (admin/shared.ts parseListQuery, http/csv.ts, i18n), whether or not a form shows them. */
+const QUERY = ['lang', 'q', 'page', 'sort', 'dir', 'from', 'to', 'format', 'sep'];
+const YES = { confirm: 'yes' };
+
+const get = (who: Who, fields: string[] = [], extra: Partial<RouteSpec> = {}): RouteSpec => ({ who, fields: [...QUERY, ...fields], ...extra });
+const post = (who: Who, page: string | undefined, extra: Partial<RouteSpec> = {}): RouteSpec => ({ who, page, ...extra });
+const api = (fields: string[]): RouteSpec => ({ who: 'anonymous', json: true, fields });
+const S = 'superadmin';
+
+export function routeTable(): Record<string, RouteSpec> {
+  return {
+    // The JSON API and the public keys.
+    'POST /api/v1/licenses/trial': api(['machine_id', 'email', 'product', 'version']),
+    'POST /api/v1/licenses/activate': api(['machine_id', 'activation_code', 'email']),
+    'POST /api/v1/licenses/validate': api(['machine_id', 'license_key']),
+    'POST /api/v1/licenses/heartbeat': api(['machine_id', 'license_key', 'app_version', 'os_info']),
+    'DELETE /api/v1/admin/licenses/:machine_id': { who: 'anonymous', fields: ['lang'] },
+    'POST /api/license/validate': api(['key', 'device_id']),
+    'POST /api/license/heartbeat': api(['key', 'device_id', 'app_version', 'os_info']),
+    'GET /.well-known/artisan-nd/keys.json': get('anonymous', [], { noPage: true }),
+    'GET /api/v1/installations/:code/keyfiles': get('anonymous', ['after_serial'], { noPage: true }),
+    'GET /api/v1/openapi.json': get('anonymous', [], { noPage: true }),
+    'GET /api/docs': get('anonymous'),
+    // Public pages.
+    'GET /': get('anonymous'),
+    'GET /features': get('anonymous'),
+    'GET /subscription': get('anonymous'),
+    'GET /contact': get('anonymous'),
+    'POST /contact': post('anonymous', '/contact'),
+    'GET /download': get('anonymous'),
+    'GET /download/latest': get('anonymous', [], { noPage: true }),
+    'GET /download/files/:filename': get('anonymous', [], { noPage: true }),
+    // Accounts.
+    'GET /subscription/register': get('anonymous'),
+    'POST /subscription/register': post('anonymous', '/subscription/register', { runs: 3 }),
+    'GET /subscription/register/sent': get('anonymous'),
+    'GET /subscription/verify': get('anonymous', ['token']),
+    'POST /subscription/verify/resend': post('anonymous', '/subscription/verify'),
+    'GET /subscription/login': get('anonymous', ['next']),
+    'POST /subscription/login': post('anonymous', '/subscription/login', { fields: ['next'], runs: 3 }),
+    'POST /subscription/logout': post('visitor', undefined),
+    'GET /subscription/forgot': get('anonymous'),
+    'POST /subscription/forgot': post('anonymous', '/subscription/forgot'),
+    'GET /subscription/forgot/sent': get('anonymous'),
+    'GET /subscription/reset': get('anonymous', ['token']),
+    'POST /subscription/reset': post('anonymous', undefined, { fields: ['token', 'password', 'password_confirm'], runs: 3 }),
+    'GET /subscription/account': get('partner'),
+    'POST /subscription/account/profile': post('partner', '/subscription/account'),
+    'POST /subscription/account/password': post('partner', '/subscription/account', { runs: 3 }),
+    'POST /subscription/account/sessions/end-others': post('partner', undefined),
+    // Partner area.
+    'GET /subscription/dashboard': get('partner'),
+    'GET /subscription/recharge': get('partner'),
+    'POST /subscription/recharge': post('partner', '/subscription/recharge', { multipart: true }),
+    'POST /subscription/recharge/confirm': post('partner', undefined, { fields: ['installation_code', 'customer', 'units', 'expires_in_days', 'confirm_id'] }),
+    'GET /subscription/recharges': get('partner'),
+    'GET /subscription/recharges/:id': get('partner'),
+    'GET /subscription/recharges/:id/key.bin': get('partner', [], { noPage: true }),
+    'GET /subscription/installations': get('partner'),
+    // Admin area (superadmin: every action, the role change included).
+    'GET /admin': get(S),
+    'GET /admin/partners': get(S, ['state']),
+    'GET /admin/partners/:id': get(S),
+    // Forms shown in other states of the partner (pending, suspended, unverified): fields declared.
+    'POST /admin/partners/:id/activate': post(S, undefined, { fields: ['reason'], fixed: YES }),
+    'POST /admin/partners/:id/suspend': post(S, '/admin/partners/:id', { fixed: YES }),
+    'POST /admin/partners/:id/reactivate': post(S, undefined, { fields: ['reason'], fixed: YES }),
+    'POST /admin/partners/:id/balance': post(S, '/admin/partners/:id', { fixed: YES }),
+    'POST /admin/partners/:id/resend-verification': post(S, undefined, { fields: ['reason'], fixed: YES }),
+    'POST /admin/partners/:id/send-reset': post(S, '/admin/partners/:id', { fixed: YES }),
+    'POST /admin/partners/:id/role': post(S, '/admin/partners/:id', { fixed: YES }),
+    'POST /admin/partners/:id/close': post(S, '/admin/partners/:id', { fixed: YES }),
+    'GET /admin/installations': get(S, ['owner']),
+    'GET /admin/installations/:id': get(S),
+    'POST /admin/installations/:id/transfer': post(S, '/admin/installations/:id', { fixed: YES }),
+    'GET /admin/recharges': get(S, ['partner', 'state', 'delivered']),
+    'GET /admin/recharges/:id': get(S),
+    'POST /admin/recharges/:id/revoke': post(S, '/admin/recharges/:id', { fields: ['reason'], fixed: YES }),
+    'GET /admin/releases': get(S, ['state']),
+    'POST /admin/releases': post(S, '/admin/releases', { multipart: true }),
+    'GET /admin/releases/:id': get(S),
+    'POST /admin/releases/:id/changelog': post(S, '/admin/releases/:id'),
+    'POST /admin/releases/:id/publish': post(S, undefined, { fields: ['keep_latest'], fixed: YES }),
+    'POST /admin/releases/:id/unpublish': post(S, '/admin/releases/:id'),
+    'POST /admin/releases/:id/latest': post(S, undefined, { fields: ['confirm'] }),
+    'POST /admin/releases/:id/delete': post(S, undefined, { fields: ['confirm'] }),
+    'GET /admin/downloads': get(S, ['ip', 'status', 'release']),
+    'GET /admin/downloads/blocks': get(S),
+    'POST /admin/downloads/blocks': post(S, '/admin/downloads/blocks'),
+    'POST /admin/downloads/blocks/:id/delete': post(S, '/admin/downloads/blocks', { fixed: YES }),
+    'GET /admin/keys': get(S),
+    'POST /admin/keys/rotate': post(S, '/admin/keys', { runs: 2 }),
+    'GET /admin/messages': get(S, ['state']),
+    'GET /admin/messages/:id': get(S),
+    'POST /admin/messages/:id/handled': post(S, '/admin/messages/:id'),
+    'POST /admin/messages/:id/unhandled': post(S, undefined, { fields: ['confirm'] }),
+    'GET /admin/audit': get(S, ['actor', 'action', 'target_type', 'target_id', 'ip']),
+    'GET /admin/audit/:id': get(S),
+    'GET /admin/licenses': get(S, ['product', 'state', 'type']),
+    'GET /admin/licenses/stats': get(S),
+    'GET /admin/licenses/:id': get(S),
+    'POST /admin/licenses/:id/revoke': post(S, '/admin/licenses/:id', { fixed: YES }),
+    'POST /admin/licenses/:id/suspend': post(S, '/admin/licenses/:id', { fixed: YES }),
+    'POST /admin/licenses/:id/reinstate': post(S, undefined, { fields: ['reason'], fixed: YES }),
+    'POST /admin/licenses/:id/extend': post(S, '/admin/licenses/:id', { fixed: YES }),
+    'GET /admin/activation-codes': get(S),
+    'POST /admin/activation-codes': post(S, '/admin/activation-codes'),
+    'GET /admin/activation-codes/:id': get(S, ['used']),
+    'GET /admin/api-tokens': get(S),
+    'POST /admin/api-tokens': post(S, '/admin/api-tokens'),
+    'POST /admin/api-tokens/:id/revoke': post(S, '/admin/api-tokens', { fixed: YES }),
+    'GET /admin/products': get(S),
+    'POST /admin/products': post(S, '/admin/products'),
+    'GET /admin/products/:id': get(S),
+    'POST /admin/products/:id': post(S, '/admin/products/:id'),
+  };
+}
+
+/**
+ * The rows the routes' parameters name: keys are `<area>:<param>` (the
+ * second path segment, as /admin/<area>/:id) or the parameter alone.
+ */
+export async function fixtureIds(ctx: TestContext, rechargeId: string, installationCode: string): Promise<Record<string, string>> {
+  const db = ctx.db;
+  const at = ctx.clock.now().toISOString();
+  const first = async (table: string, where: Record<string, unknown> = {}): Promise<string> => String((await db(table).where(where).orderBy('id').first('id')).id);
+  const target = await ctx.handle.accounts.repo.insert({
+    email: 'hostile-target@example.fr', passwordHash: 'x', role: 'partner', state: 'active', company: 'Cible', name: 'Cible', phone: '0102030405',
+    country: 'FR', locale: 'fr', termsAcceptedAt: ctx.clock.now(), verifiedAt: ctx.clock.now(),
+  }, ctx.clock.now());
+  await db('download_blocks').insert({ ip: '203.0.113.9', reason: 'hostile fixture', created_at: at });
+  await db('contact_messages').insert({ name: 'Alice', email: 'alice@example.fr', message: 'Bonjour', locale: 'fr', ip: '127.0.0.1', created_at: at });
+  const productId = Number((await db('products').where({ code: 'easyfacture' }).first('id')).id);
+  await db('licenses').insert({
+    public_id: '00000000-0000-4000-8000-000000000002', product_id: productId, machine_id: 'cd'.repeat(16), email: 'hostile@example.fr',
+    license_type: 'monthly', state: 'active', issued_at: at, expires_at: '2026-12-22T10:00:00.000Z', created_at: at, updated_at: at,
+  });
+  await db('activation_batches').insert({ product_id: productId, license_type: 'monthly', duration_days: 30, size: 0, note: 'hostile', created_at: at });
+  const owner = await ctx.handle.accounts.repo.byEmail('hostile-superadmin@example.fr');
+  await ctx.handle.accounts.createApiToken(owner!, 'hostile fixture', { id: null, email: null, ip: null, userAgent: 'cli' });
+  return {
+    'partners:id': String(target.id),
+    'recharges:id': rechargeId,
+    'installations:id': await first('installations'),
+    'releases:id': await first('releases'),
+    'downloads:id': await first('download_blocks'),
+    'messages:id': await first('contact_messages'),
+    'audit:id': await first('audit_log'),
+    'licenses:id': await first('licenses'),
+    'activation-codes:id': await first('activation_batches'),
+    'api-tokens:id': await first('api_tokens'),
+    'products:id': String(productId),
+    filename: 'artisan-nd_0.1.0_all.deb',
+    code: installationCode,
+    machine_id: 'cd'.repeat(16),
+  };
+}
