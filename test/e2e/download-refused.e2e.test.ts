@@ -28,7 +28,7 @@ describe('browser: a refused download is seen by the visitor who clicked', funct
     await page.click('.release-latest a.btn-primary');
     await page.waitForURL(`${base}/download/files/artisan-nd_0.1.0_all.deb`);
     expect(await page.textContent('h1')).to.contain('Trop de demandes');
-    expect(await page.textContent('main')).to.contain('Réessayez dans 60 minute(s).');
+    expect(await page.textContent('main')).to.contain('Réessayez dans 60 minutes.');
     await page.close();
   });
 });

@@ -10,7 +10,7 @@ import request from 'supertest';
 import { createAccount, csrfOf, loginAgent } from '../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import type { Agent } from '../helpers/forms.js';
-import { credit, newInstallation, recharge } from '../helpers/recharge.js';
+import { credit, installationProof, newInstallation, recharge, type TestInstallation } from '../helpers/recharge.js';
 
 const HUGE = ['10000000000000000000', '9223372036854775808', '2147483648', '1e400', '-1', '1.5'];
 const BAD_DAYS = ['0000-01-01', '10000-01-01', '2026-02-30', '-000001-01-01'];
@@ -21,6 +21,7 @@ describe('integers and dates out of their column\'s range', function () {
   let admin: Agent;
   let partner: Agent;
   let code: string;
+  let installation: TestInstallation;
   let ids: { partner: number; license: number; product: number; recharge: string };
   before(async () => {
     ctx = await createTestContext();
@@ -31,6 +32,7 @@ describe('integers and dates out of their column\'s range', function () {
     partner = await loginAgent(ctx, 'bound-partner@example.fr');
     const inst = newInstallation();
     code = inst.code;
+    installation = inst;
     const rechargeId = await recharge(partner, inst, 5);
     const at = ctx.clock.now().toISOString();
     const product = Number((await ctx.db('products').where({ code: 'easyfacture' }).first('id')).id);
@@ -48,7 +50,8 @@ describe('integers and dates out of their column\'s range', function () {
         const res = await request(ctx.app).get(`/api/v1/installations/${code}/keyfiles?after_serial=${n}`).expect(400);
         expect(res.body, n).to.include({ success: false, error: 'INVALID_REQUEST' });
       }
-      const last = await request(ctx.app).get(`/api/v1/installations/${code}/keyfiles?after_serial=2147483647`).expect(200);
+      const proof = await installationProof(ctx, installation);
+      const last = await request(ctx.app).get(`/api/v1/installations/${code}/keyfiles?after_serial=2147483647`).set('X-Installation-Proof', proof).expect(200);
       expect(last.body.keyfiles).to.deep.equal([]);
     });
   });

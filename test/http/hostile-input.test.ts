@@ -170,7 +170,7 @@ describe('hostile input on every route', function () {
 
   it('covers every route the app serves, and no route that does not exist', () => {
     const served = [...routesOf(ctx.handle.app), ...OUTSIDE_EXPRESS];
-    expect(served.filter((r) => !(r in table)), 'routes missing from the table (test/http/hostile-routes.ts)').to.deep.equal([]);
+    expect(served.filter((r) => !(r in table)), 'routes missing from the table (test/helpers/hostile-routes.ts)').to.deep.equal([]);
     expect(Object.keys(table).filter((r) => !served.includes(r)), 'table rows for routes that do not exist').to.deep.equal([]);
   });
 

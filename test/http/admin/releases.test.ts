@@ -326,7 +326,7 @@ describe('POST /admin/releases/:id/publish: a higher version becomes the downloa
     const published = await audits(ctx, 'release.published');
     const marked = await audits(ctx, 'release.marked_latest');
     expect(published.map((a) => a.target_id)).to.deep.equal([String(id)]);
-    expect(marked.map((a) => a.summary)).to.deep.equal(['latest artisan_nd: 0.1.0 → 0.10.0']);
+    expect(marked.map((a) => a.summary)).to.deep.equal(['artisan_nd: 0.1.0 → 0.10.0']);
   });
 
   it('leaves the latest alone when the version published is lower (0.9.0, then 0.10.0~rc1 before 0.10.0)', async () => {
