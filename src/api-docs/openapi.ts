@@ -480,7 +480,7 @@ export const openApiDocument: OpenApiDocument = {
             },
             unevaluatedProperties: false,
           }, 'The challenge.', { 'Cache-Control': { schema: { const: 'no-store' } } }),
-          400: badRequest(['INVALID_INSTALLATION_CODE']),
+          400: badRequest(['INVALID_INSTALLATION_CODE', 'INVALID_REQUEST']),
           429: rateLimited('key-file requests per hour per IP'),
           500: serverError,
         },
