@@ -56,6 +56,11 @@ export function toDecimalString(minor: number, currency: Currency): string {
   return exponent === 0 ? `${sign}${digits}` : `${sign}${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
 }
 
+/** The amount with its currency code, the same in every language ("1234.50 EUR"): for audit rows and logs. */
+export function moneyText(minor: number, currency: Currency): string {
+  return `${toDecimalString(minor, currency)} ${currency}`;
+}
+
 /**
  * The amount for display in `locale` ("1 234,50 €" in fr, "€1,234.50" in en), through
  * Intl.NumberFormat with the currency. Formats the exact decimal string, so no float rounding.
