@@ -201,7 +201,8 @@ export class InvoicesService {
       if (!original) throw new NotFoundError('no such invoice');
       if (original.kind !== 'invoice' || original.status === 'draft') throw new ValidationError({ form: 'billing:errors.not_creditable' });
       const lines = input.lines ?? [this.amountLine(original, input.amount, reason)];
-      const draftId = await this.insertDraft(trx, 'credit_note', original.accountId, lines, { currency: original.currency, type: 'manual' }, invoiceId, reason);
+      const opts: DraftOptions = { currency: original.currency, type: 'manual' };
+      const draftId = await this.insertDraft(trx, 'credit_note', original.accountId, lines, opts, invoiceId, reason);
       const draftLines = await repo.lines(draftId);
       if ((await repo.creditedHt(invoiceId)) + computeTotals(draftLines).ht > original.totalHt) {
         throw new ValidationError({ amount: 'billing:errors.credit_exceeds' });
@@ -216,7 +217,8 @@ export class InvoicesService {
     if (!Number.isSafeInteger(amount) || amount! <= 0) throw new ValidationError({ amount: 'billing:errors.amount_required' });
     if (original.vatBreakdown.length !== 1) throw new ValidationError({ lines: 'billing:errors.multiple_rates' });
     const locale = billingLocale(original.locale);
-    const description = billingText(locale, 'lines.credit_of', { number: original.number!, date: formatDay(original.issueDate!, locale), reason }).slice(0, 500);
+    const params = { number: original.number!, date: formatDay(original.issueDate!, locale), reason };
+    const description = billingText(locale, 'lines.credit_of', params).slice(0, 500);
     return { description, quantity: 1, unitPrice: amount!, vatRateBp: original.vatBreakdown[0]!.rateBp };
   }
 

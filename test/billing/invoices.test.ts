@@ -61,7 +61,8 @@ describe('InvoicesService', () => {
     await refused(bed.db('invoices').where({ id: inv.id }).delete());
     await refused(bed.db('invoice_lines').where({ invoice_id: inv.id }).update({ unit_price: 1 }));
     await refused(bed.db('invoice_lines').where({ invoice_id: inv.id }).delete());
-    await refused(bed.db('invoice_lines').insert({ invoice_id: inv.id, position: 9, description: 'x', quantity: 1, unit_price: 1, vat_rate_bp: 0, total_ht: 1 }));
+    const line = { invoice_id: inv.id, position: 9, description: 'x', quantity: 1, unit_price: 1, vat_rate_bp: 0, total_ht: 1 };
+    await refused(bed.db('invoice_lines').insert(line));
     await bed.db('invoices').where({ id: inv.id }).update({ status: 'paid', amount_paid: inv.amountDue, paid_at: bed.clock.now().toISOString() });
     expect((await bed.invoices.byId(inv.id))!.status).to.equal('paid');
     // A draft stays editable and deletable.
