@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { CURRENCIES, type Currency } from '../billing/money.js';
 
 /** Absolute path of the project root (the folder holding package.json). */
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -37,6 +38,10 @@ function isTimeZone(zone: string): boolean {
 
 /** One line of the legal notice (a name, an address, a number), shown as typed. */
 const legalText = z.string().trim().min(1).max(300).optional();
+
+/** A percentage with at most two decimals ("20", "5.5", "20.00"), 0..100, read as basis points (20.00 % → 2000). */
+const percentBp = z.string().trim().regex(/^\d{1,3}(\.\d{1,2})?$/, 'a percentage such as 20.00')
+  .transform((v) => Math.round(Number(v) * 100)).refine((bp) => bp <= 10000, 'at most 100');
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -80,6 +85,25 @@ const schema = z.object({
   LEGAL_HOST_NAME: legalText,
   LEGAL_HOST_ADDRESS: legalText,
   LEGAL_HOST_PHONE: legalText,
+  BILLING_SELLER_NAME: legalText,
+  BILLING_SELLER_ADDRESS: legalText,
+  BILLING_SELLER_SIRET: z.string().trim().regex(/^\d{3} ?\d{3} ?\d{3}( ?\d{5})?$/, 'a SIREN (9 digits) or SIRET (14 digits)').optional(),
+  BILLING_SELLER_VAT_NUMBER: z.string().trim().regex(/^[A-Z]{2}[0-9A-Z]{2,13}$/, 'an intra-EU VAT number such as FR12345678901').optional(),
+  BILLING_SELLER_RCS: legalText,
+  BILLING_SELLER_CAPITAL: legalText,
+  BILLING_VAT_RATE: percentBp.default(2000),
+  BILLING_VAT_REGIME: z.enum(['standard', 'franchise']).default('standard'),
+  BILLING_CURRENCY: z.enum(CURRENCIES).default('EUR'),
+  BILLING_INVOICE_PREFIX: z.string().regex(/^[A-Z]{1,6}$/, '1 to 6 capital letters').default('FA'),
+  BILLING_CREDIT_NOTE_PREFIX: z.string().regex(/^[A-Z]{1,6}$/, '1 to 6 capital letters').default('AV'),
+  BILLING_PAYMENT_TERMS_DAYS: intInRange(30, 0, 60),
+  BILLING_LATE_PENALTY_RATE: percentBp.optional(),
+  BILLING_PAYMENT_INSTRUCTIONS: z.string().trim().min(1).max(2000).optional(),
+  BILLING_PENDING_DAYS: intInRange(14, 1, 365),
+  BILLING_RUN_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM').default('06:00'),
+  BILLING_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone, e.g. Europe/Paris').default('Europe/Paris'),
+}).refine((e) => e.BILLING_INVOICE_PREFIX !== e.BILLING_CREDIT_NOTE_PREFIX, {
+  path: ['BILLING_CREDIT_NOTE_PREFIX'], message: 'must differ from BILLING_INVOICE_PREFIX',
 });
 
 /** Database connection: the embedded SQLite file or a PostgreSQL URL. */
@@ -119,6 +143,41 @@ export interface Config {
   displayTimezone: string;
   /** Who publishes and who hosts the site, for /legal, /terms and /privacy; each unset one is shown as missing. */
   legal: LegalIdentity;
+  billing: BillingConfig;
+}
+
+/** Billing settings (BILLING_* keys); rates in basis points (20.00 % = 2000). */
+export interface BillingConfig {
+  seller: SellerIdentity;
+  /** Name, address and SIRET are all set: invoices can be issued without the admins' "seller not configured" notice. */
+  sellerConfigured: boolean;
+  /** The standard VAT rate, basis points. */
+  vatRateBp: number;
+  /** `franchise`: franchise en base de TVA (art. 293 B du CGI), no VAT charged. */
+  vatRegime: 'standard' | 'franchise';
+  currency: Currency;
+  invoicePrefix: string;
+  creditNotePrefix: string;
+  /** Days between an invoice's issue date and its due date (at most 60: Code de commerce L441-10). */
+  paymentTermsDays: number;
+  /** Annual late-payment penalty rate, basis points; undefined: three times the legal interest rate (the legal minimum). */
+  latePenaltyRateBp: number | undefined;
+  /** Text shown with a manual-gateway invoice (bank details, mobile money number). */
+  paymentInstructions: string | undefined;
+  pendingDays: number;
+  /** The daily billing job's time (HH:MM) in `timezone`. */
+  runAt: string;
+  timezone: string;
+}
+
+/** The seller's identity printed on every invoice (Code de commerce L441-9, CGI art. 242 nonies A). */
+export interface SellerIdentity {
+  name: string | undefined;
+  address: string | undefined;
+  siret: string | undefined;
+  vatNumber: string | undefined;
+  rcs: string | undefined;
+  capital: string | undefined;
 }
 
 /** The site's legal identity (LCEN art. 6 III; RGPD art. 13 1 a); `undefined` when the operator has not set it. */
@@ -223,8 +282,31 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       hostAddress: e.LEGAL_HOST_ADDRESS,
       hostPhone: e.LEGAL_HOST_PHONE,
     },
+    billing: billingConfig(e),
   };
   return deepFreeze(config);
+}
+
+function billingConfig(e: z.infer<typeof schema>): BillingConfig {
+  const seller: SellerIdentity = {
+    name: e.BILLING_SELLER_NAME, address: e.BILLING_SELLER_ADDRESS, siret: e.BILLING_SELLER_SIRET?.replace(/ /g, ''),
+    vatNumber: e.BILLING_SELLER_VAT_NUMBER, rcs: e.BILLING_SELLER_RCS, capital: e.BILLING_SELLER_CAPITAL,
+  };
+  return {
+    seller,
+    sellerConfigured: Boolean(seller.name && seller.address && seller.siret),
+    vatRateBp: e.BILLING_VAT_RATE,
+    vatRegime: e.BILLING_VAT_REGIME,
+    currency: e.BILLING_CURRENCY,
+    invoicePrefix: e.BILLING_INVOICE_PREFIX,
+    creditNotePrefix: e.BILLING_CREDIT_NOTE_PREFIX,
+    paymentTermsDays: e.BILLING_PAYMENT_TERMS_DAYS,
+    latePenaltyRateBp: e.BILLING_LATE_PENALTY_RATE,
+    paymentInstructions: e.BILLING_PAYMENT_INSTRUCTIONS,
+    pendingDays: e.BILLING_PENDING_DAYS,
+    runAt: e.BILLING_RUN_AT,
+    timezone: e.BILLING_TIMEZONE,
+  };
 }
 
 function deepFreeze<T extends object>(o: T): Readonly<T> {

@@ -1,0 +1,135 @@
+/**
+ * Payments: the only writer of `payments`. A payment recorded by staff
+ * (manual gateway) settles an open invoice in ONE transaction: the invoice
+ * row locked, the payment row, the invoice's amount_paid and status
+ * (InvoicesService), an overpayment's excess as credit balance
+ * (CreditsService, kind `adjustment`), the audit row `payment.recorded`.
+ * The idempotency key is unique: submitting the same form twice records one
+ * payment and returns it again.
+ */
+import type { Actor, AuditService } from '../audit/index.js';
+import { ConflictError, ERR, NotFoundError, ValidationError } from '../errors/index.js';
+import type { Clock } from '../platform/clock.js';
+import { isUniqueViolation, type Db } from '../platform/db.js';
+import type { CreditsService } from './credits.service.js';
+import type { PaymentMethod } from './gateway.js';
+import type { Invoice } from './invoices.repository.js';
+import { dayIn, type InvoicesService } from './invoices.service.js';
+import { PaymentsRepository, type Payment } from './payments.repository.js';
+import { moneyText } from './money.js';
+import { billingLocale, billingText } from './texts.js';
+
+/** The methods staff may record by hand. */
+export const MANUAL_METHODS: readonly PaymentMethod[] = ['bank_transfer', 'mobile_money', 'cash', 'cheque'];
+
+export interface ManualPaymentInput {
+  /** Minor units of the invoice's currency, > 0. */
+  amount: number;
+  method: PaymentMethod;
+  /** The transfer or cheque reference, at most 200 characters (may be empty). */
+  reference: string;
+  /** The day the money arrived, YYYY-MM-DD: not before the invoice's issue date, not after today. */
+  date: string;
+  /** 8 to 100 characters, chosen when the form is shown. */
+  idempotencyKey: string;
+}
+
+export interface PaymentResult {
+  payment: Payment;
+  invoice: Invoice;
+  /** Minor units that went to the credit balance (0 unless overpaid). */
+  overpayment: number;
+  /** True when this key had already recorded the payment (nothing new written). */
+  repeated: boolean;
+}
+
+export interface PaymentsDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  invoices: InvoicesService;
+  credits: CreditsService;
+  timezone: string;
+}
+
+export class PaymentsService {
+  private readonly repo: PaymentsRepository;
+
+  constructor(private readonly deps: PaymentsDeps) {
+    this.repo = new PaymentsRepository(deps.db);
+  }
+
+  /** The payments of an invoice, oldest first. */
+  ofInvoice(invoiceId: number): Promise<Payment[]> {
+    return this.repo.ofInvoice(invoiceId);
+  }
+
+  private check(input: ManualPaymentInput): void {
+    if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new ValidationError({ amount: 'billing:errors.amount_required' });
+    if (!MANUAL_METHODS.includes(input.method)) throw new ValidationError({ method: 'billing:errors.method_invalid' });
+    if (typeof input.reference !== 'string' || input.reference.length > 200) throw new ValidationError({ reference: 'billing:errors.reference_too_long' });
+    if (typeof input.idempotencyKey !== 'string' || !/^[\w-]{8,100}$/.test(input.idempotencyKey)) {
+      throw new ValidationError({ form: 'billing:errors.idempotency_key' });
+    }
+    const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.date);
+    const valid = d && new Date(`${input.date}T00:00:00Z`).toISOString().slice(0, 10) === input.date;
+    if (!valid || input.date > dayIn(this.deps.clock.now(), this.deps.timezone)) throw new ValidationError({ date: 'billing:errors.date_invalid' });
+  }
+
+  /**
+   * Record money received for invoice `invoiceId` (module comment). Partial payments add up; the invoice is
+   * `paid` when amount_paid reaches amount_due; what exceeds it becomes credit balance.
+   * @throws ValidationError {amount|method|reference|date|form}; NotFoundError; ConflictError CONFLICT when the
+   *   key was used for another invoice.
+   */
+  async recordManual(invoiceId: number, input: ManualPaymentInput, actor: Actor): Promise<PaymentResult> {
+    this.check(input);
+    try {
+      return await this.deps.db.transaction((trx) => this.recordIn(trx, invoiceId, input, actor));
+    } catch (err) {
+      // A concurrent submit of the same key on PostgreSQL: the other transaction recorded it.
+      if (!isUniqueViolation(err)) throw err;
+      const done = await this.repo.byKey(input.idempotencyKey);
+      if (!done) throw err;
+      return this.repeated(done, invoiceId);
+    }
+  }
+
+  private async repeated(done: Payment, invoiceId: number): Promise<PaymentResult> {
+    if (done.invoiceId !== invoiceId) throw new ConflictError('idempotency key used for another invoice', ERR.CONFLICT);
+    return { payment: done, invoice: (await this.deps.invoices.byId(invoiceId))!, overpayment: 0, repeated: true };
+  }
+
+  private async recordIn(trx: Db, invoiceId: number, input: ManualPaymentInput, actor: Actor): Promise<PaymentResult> {
+    const repo = this.repo.with(trx);
+    const inv = await this.deps.invoices.lockForPayment(trx, invoiceId);
+    if (!inv) throw new NotFoundError('no such invoice');
+    const done = await repo.byKey(input.idempotencyKey);
+    if (done) {
+      if (done.invoiceId !== invoiceId) throw new ConflictError('idempotency key used for another invoice', ERR.CONFLICT);
+      return { payment: done, invoice: inv, overpayment: 0, repeated: true };
+    }
+    if (inv.kind !== 'invoice' || (inv.status !== 'open' && inv.status !== 'overdue')) throw new ValidationError({ form: 'billing:errors.not_payable' });
+    if (input.date < inv.issueDate!) throw new ValidationError({ date: 'billing:errors.date_invalid' });
+    const now = this.deps.clock.now();
+    const payment = await repo.insertSucceeded({
+      invoiceId, accountId: inv.accountId, status: 'succeeded', gateway: 'manual', gatewayReference: input.reference.trim() || null, method: input.method,
+      amount: input.amount, currency: inv.currency, receivedOn: input.date, idempotencyKey: input.idempotencyKey, actorId: actor.id,
+    }, now);
+    const owed = inv.amountDue - inv.amountPaid;
+    const settles = Math.min(owed, input.amount);
+    const invoice = await this.deps.invoices.recordPaymentIn(trx, inv, settles, new Date(`${input.date}T00:00:00Z`));
+    const overpayment = input.amount - settles;
+    if (overpayment > 0) {
+      const reason = billingText(billingLocale(inv.locale), 'lines.overpayment', { reference: String(payment.id), number: inv.number! });
+      await this.deps.credits.lockIn(trx, inv.accountId);
+      await this.deps.credits.grantIn(trx, { accountId: inv.accountId, kind: 'adjustment', amount: overpayment, currency: inv.currency,
+        reference: `pay:${payment.id}`, reason }, actor.id);
+    }
+    await this.deps.audit.record(trx, actor, 'payment.recorded', { type: 'invoice', id: invoiceId }, {
+      number: inv.number, amount: input.amount, currency: inv.currency, method: input.method, overpayment, status: invoice.status,
+      amount_text: moneyText(input.amount, inv.currency), overpayment_text: moneyText(overpayment, inv.currency),
+    });
+    return { payment, invoice, overpayment, repeated: false };
+  }
+}

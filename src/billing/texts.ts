@@ -1,0 +1,35 @@
+/**
+ * The `billing` locale namespace (src/locales/<lng>/billing.json) for what
+ * the billing core writes itself: PDF labels and legal mentions, in the
+ * buyer's language. Read once; `{{name}}` placeholders are replaced as
+ * i18next does, so the pages can use the same file through i18next.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type BillingLocale = 'fr' | 'en';
+
+const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'locales');
+const cache = new Map<BillingLocale, Record<string, unknown>>();
+
+function load(locale: BillingLocale): Record<string, unknown> {
+  let texts = cache.get(locale);
+  if (!texts) {
+    texts = JSON.parse(fs.readFileSync(path.join(DIR, locale, 'billing.json'), 'utf8')) as Record<string, unknown>;
+    cache.set(locale, texts);
+  }
+  return texts;
+}
+
+/** A buyer's stored locale as one the documents exist in (French unless English). */
+export function billingLocale(locale: string): BillingLocale {
+  return locale === 'en' ? 'en' : 'fr';
+}
+
+/** The text at dotted `key` with its `{{params}}` filled in. @throws Error for a missing key (a bug). */
+export function billingText(locale: BillingLocale, key: string, params: Record<string, string> = {}): string {
+  const value = key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], load(locale));
+  if (typeof value !== 'string') throw new Error(`billing text ${locale}:${key} missing`);
+  return value.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => params[name] ?? '');
+}
