@@ -35,6 +35,15 @@ describe('npm run admin:create and admin:token', function () {
     expect(await ctx.db('audit_log').where({ action: 'account.created' }).first()).to.exist;
   });
 
+  it('prints the login address from BASE_URL, or on localhost at PORT when BASE_URL is not set', async () => {
+    const withBase = await cli('admin-create.ts', ['--email', 'base@example.fr'], { ...env, BASE_URL: 'https://portal.example.test/', HOST: '0.0.0.0' }, `${PASSWORD}\n`);
+    expect(withBase.code, withBase.err).to.equal(0);
+    expect(withBase.out).to.contain('Log in at https://portal.example.test/subscription/login\n');
+    const local = await cli('admin-create.ts', ['--email', 'local@example.fr'], { ...env, HOST: '0.0.0.0', PORT: '8123' }, `${PASSWORD}\n`);
+    expect(local.code, local.err).to.equal(0);
+    expect(local.out).to.contain('Log in at http://localhost:8123/subscription/login\n');
+  });
+
   it('refuses a weak password, a taken address and a missing address', async () => {
     const weak = await cli('admin-create.ts', ['--email', 'other@example.fr'], env, 'short\n');
     expect(weak.code).to.equal(1);
