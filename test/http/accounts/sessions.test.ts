@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { createAccount, csrfOf, loginAgent, PASSWORD, request } from '../../helpers/accounts.js';
+import { csrfFrom } from '../../helpers/forms.js';
 
 /** The session cookie an agent holds, as a Cookie header value. */
 async function cookieOf(agent: Awaited<ReturnType<typeof loginAgent>>, ctx: TestContext): Promise<string> {
@@ -99,6 +100,25 @@ describe('sessions: timeouts and server-side invalidation', () => {
     await first.post('/subscription/account/sessions/end-others').type('form').send({ _csrf: csrf }).expect(303);
     expect((await first.get('/subscription/account').expect(200)).text).to.contain('1 autre session fermée.');
     await second.get('/subscription/account').expect(303);
+  });
+
+  it('names the browser and system of each session ("Firefox 128 on Ubuntu"), not the raw User-Agent', async () => {
+    await createAccount(ctx, 'p@example.fr');
+    const firefox = 'Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+    const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+    const agents = [];
+    for (const ua of [firefox, chrome]) {
+      const agent = request.agent(ctx.app);
+      const csrf = csrfFrom((await agent.get('/subscription/login').set('User-Agent', ua).expect(200)).text);
+      await agent.post('/subscription/login').set('User-Agent', ua).type('form').send({ email: 'p@example.fr', password: PASSWORD, _csrf: csrf }).expect(303);
+      agents.push(agent);
+    }
+    const cells = (html: string) => [...html.matchAll(/<td title="[^"]*">([^<]*)<\/td>/g)].map((m) => m[1]).sort();
+    const fr = await agents[0]!.get('/subscription/account').set('User-Agent', firefox).expect(200);
+    expect(cells(fr.text)).to.deep.equal(['Chrome 126 sur Windows 10', 'Firefox 128 sur Ubuntu']);
+    const en = await agents[1]!.get('/subscription/account?lang=en').set('User-Agent', chrome).expect(200);
+    expect(cells(en.text)).to.deep.equal(['Chrome 126 on Windows 10', 'Firefox 128 on Ubuntu']);
+    expect(en.text).not.to.contain('>Mozilla/5.0');
   });
 
   it('changes the password (checking the current one) and ends the other sessions', async () => {
