@@ -10,7 +10,7 @@
 import type { Actor, AuditService } from '../audit/index.js';
 import type { Locale } from '../http/i18n.js';
 import type { Clock } from '../platform/clock.js';
-import type { Db } from '../platform/db.js';
+import { isUniqueViolation, type Db } from '../platform/db.js';
 import type { AccountMails } from './account-mails.js';
 import { AccountsRepository, normaliseEmail, type Account, type ProfileFields, type Role, type TokenPurpose } from './accounts.repository.js';
 import type { AuthService } from './auth.service.js';
@@ -43,27 +43,41 @@ export class AccountsService {
     this.repo = new AccountsRepository(deps.db);
   }
 
-  /** Create a partner account (pending verification) and mail the link; a known address gets a notice instead. */
+  /**
+   * Create a partner account (pending verification) and mail the link; a
+   * known address gets a notice instead. Two registrations of one address at
+   * once: the loser's insert breaks the unique e-mail index, and it is then
+   * answered as a known address (never a 500).
+   */
   async register(input: Registration, locale: Locale, from: Actor): Promise<void> {
-    const { clock, db, audit, mails } = this.deps;
+    const { clock, db, audit } = this.deps;
     const passwordHash = await hashPassword(input.password);
     const existing = await this.repo.byEmail(input.email);
-    if (existing) {
-      await audit.record(db, from, 'account.register_existing', { type: 'account', id: existing.id });
-      if (existing.state === 'pending_verification') await this.sendVerification(existing);
-      else mails.sendLater('already_registered', existing.email, existing.locale, '/subscription/login');
-      return;
-    }
+    if (existing) return this.registerExisting(existing, from);
     const now = clock.now();
-    const account = await db.transaction(async (trx) => {
-      const created = await this.repo.with(trx).insert({
-        email: input.email, passwordHash, role: 'partner', state: 'pending_verification', company: input.company, name: input.name,
-        phone: input.phone, country: input.country, locale, termsAcceptedAt: now, verifiedAt: null,
-      }, now);
-      await audit.record(trx, { ...from, id: created.id, email: created.email }, 'account.registered', { type: 'account', id: created.id }, { ref: created.publicRef ?? '' });
-      return created;
-    });
+    let account: Account;
+    try {
+      account = await db.transaction(async (trx) => {
+        const created = await this.repo.with(trx).insert({
+          email: input.email, passwordHash, role: 'partner', state: 'pending_verification', company: input.company, name: input.name,
+          phone: input.phone, country: input.country, locale, termsAcceptedAt: now, verifiedAt: null,
+        }, now);
+        await audit.record(trx, { ...from, id: created.id, email: created.email }, 'account.registered', { type: 'account', id: created.id }, { ref: created.publicRef ?? '' });
+        return created;
+      });
+    } catch (err) {
+      const winner = isUniqueViolation(err) ? await this.repo.byEmail(input.email) : null;
+      if (!winner) throw err;
+      return this.registerExisting(winner, from);
+    }
     await this.sendVerification(account);
+  }
+
+  /** The answer to a registration of a known address: a new link when it is pending, else a notice to the owner. */
+  private async registerExisting(existing: Account, from: Actor): Promise<void> {
+    await this.deps.audit.record(this.deps.db, from, 'account.register_existing', { type: 'account', id: existing.id });
+    if (existing.state === 'pending_verification') await this.sendVerification(existing);
+    else this.deps.mails.sendLater('already_registered', existing.email, existing.locale, '/subscription/login');
   }
 
   private async sendVerification(account: Account): Promise<void> {
