@@ -5,6 +5,7 @@
 import type { Request, Response } from 'express';
 import { actorOf } from '../http/actor.js';
 import { flash } from '../http/flash.js';
+import { regenerateSession } from '../http/session.js';
 import type { AccountsService } from './accounts.service.js';
 import { COUNTRIES, emailSchema, parseForm, passwordChangeSchema, profileSchema, resetSchema, typedValues } from './accounts.schemas.js';
 import type { AuthService } from './auth.service.js';
@@ -76,8 +77,14 @@ export function createAccountController(accounts: AccountsService, auth: AuthSer
     password: async (req: Request, res: Response): Promise<void> => {
       const parsed = parseForm(passwordChangeSchema, req.body);
       if (!parsed.ok) return renderAccount(req, res, 422, { passwordErrors: parsed.errors });
-      const changed = await accounts.changePassword(req.account!, parsed.data.current_password, parsed.data.password, req.sessionID, actorOf(req));
-      if (!changed) return renderAccount(req, res, 422, { passwordErrors: { current_password: 'accounts.errors.current_password_wrong' } });
+      const outcome = await accounts.changePassword(req.account!, parsed.data.current_password, parsed.data.password, req.sessionID, actorOf(req));
+      if (outcome === 'wrong') return renderAccount(req, res, 422, { passwordErrors: { current_password: 'accounts.errors.current_password_wrong' } });
+      if (outcome === 'ended') {
+        // This session is over (AccountsService ended it): a fresh one carries the message to the login page.
+        await regenerateSession(req);
+        flash(req, 'error', 'accounts.flash.password_attempts');
+        return res.redirect(303, '/subscription/login');
+      }
       flash(req, 'success', 'accounts.account.password_changed');
       res.redirect(303, '/subscription/account');
     },

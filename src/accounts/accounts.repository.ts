@@ -146,11 +146,16 @@ export class AccountsRepository {
     await this.db('accounts').where({ id }).update({ ...fields, updated_at: now.toISOString() });
   }
 
-  /** Add one failed login atomically and return the new count. */
-  async addFailedLogin(id: number): Promise<number> {
-    await this.db('accounts').where({ id }).increment('failed_logins', 1);
-    const row = (await this.db('accounts').where({ id }).first('failed_logins')) as Row;
-    return Number(row.failed_logins);
+  /**
+   * Add one failed password check atomically (the increment locks the row on
+   * PostgreSQL until the transaction ends); `passwordChange` counts it as a
+   * wrong current password of the password-change form too. Returns the new
+   * counters and the lockouts so far, read under that lock.
+   */
+  async addFailedLogin(id: number, passwordChange = false): Promise<{ failedLogins: number; passwordChangeFailures: number; lockouts: number }> {
+    await this.db('accounts').where({ id }).increment({ failed_logins: 1, password_change_failures: passwordChange ? 1 : 0 });
+    const row = (await this.db('accounts').where({ id }).first('failed_logins', 'password_change_failures', 'lockouts')) as Row;
+    return { failedLogins: Number(row.failed_logins), passwordChangeFailures: Number(row.password_change_failures), lockouts: Number(row.lockouts) };
   }
 
   async insertToken(accountId: number, purpose: TokenPurpose, tokenHash: string, expiresAt: Date, now: Date): Promise<void> {

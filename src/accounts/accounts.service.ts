@@ -183,7 +183,7 @@ export class AccountsService {
     const now = this.deps.clock.now();
     const used = await this.deps.db.transaction(async (trx) => {
       if (!(await this.repo.with(trx).useToken(check.tokenId, now))) return false;
-      await this.repo.with(trx).update(check.account.id, { password_hash: hash, failed_logins: 0, lockouts: 0, locked_until: null }, now);
+      await this.repo.with(trx).update(check.account.id, { password_hash: hash, failed_logins: 0, lockouts: 0, locked_until: null, password_change_failures: 0 }, now);
       await this.deps.audit.record(trx, { ...from, id: check.account.id, email: check.account.email }, 'password.reset', { type: 'account', id: check.account.id });
       return true;
     });
@@ -202,21 +202,32 @@ export class AccountsService {
     });
   }
 
-  /** Change the password after checking the current one; ends the other sessions. False when the current one is wrong. */
-  async changePassword(account: Account, current: string, next: string, keepSid: string, from: Actor): Promise<boolean> {
-    if (!(await verifyPassword(account.passwordHash, current))) {
-      await this.deps.audit.record(this.deps.db, from, 'password.change_refused', { type: 'account', id: account.id });
-      return false;
+  /**
+   * Change the password after checking the current one; ends the other
+   * sessions. A wrong current password (or any while the account is locked)
+   * counts as a failed login (AuthService.fail: same counter and lockout) and
+   * toward the per-account limit of 5; at the limit every session of the
+   * account ends (a stolen session cannot go on guessing).
+   * @returns `changed`, `wrong` (try again) or `ended` (the sessions ended).
+   */
+  async changePassword(account: Account, current: string, next: string, keepSid: string, from: Actor): Promise<'changed' | 'wrong' | 'ended'> {
+    const locked = account.lockedUntil !== null && account.lockedUntil > this.deps.clock.now();
+    const matches = await verifyPassword(account.passwordHash, current);
+    if (locked || !matches) {
+      const { passwordChangeLimit } = await this.deps.auth.fail(account, from, 'password_change');
+      if (!passwordChangeLimit) return 'wrong';
+      await this.deps.auth.endSessions(account.id, 'password_attempts');
+      return 'ended';
     }
     const hash = await hashPassword(next);
     const now = this.deps.clock.now();
     await this.deps.db.transaction(async (trx) => {
-      await this.repo.with(trx).update(account.id, { password_hash: hash }, now);
+      await this.repo.with(trx).update(account.id, { password_hash: hash, password_change_failures: 0 }, now);
       await this.deps.audit.record(trx, from, 'password.changed', { type: 'account', id: account.id });
     });
     await this.deps.auth.endSessions(account.id, 'password_changed', keepSid);
     this.deps.mails.sendLater('password_changed', account.email, account.locale, '/subscription/forgot');
-    return true;
+    return 'changed';
   }
 
   /** Create an active staff account (CLI). @throws Error when the address is taken. */

@@ -136,6 +136,52 @@ describe('sessions: timeouts and server-side invalidation', () => {
     expect(await ctx.db('audit_log').where({ action: 'password.changed' }).first()).to.exist;
   });
 
+  it('counts wrong current passwords as failed logins and, at the 5th for the account, ends its sessions and says why on the login page', async () => {
+    await createAccount(ctx, 'p@example.fr');
+    const stolen = await loginAgent(ctx, 'p@example.fr');
+    const owner = await loginAgent(ctx, 'p@example.fr');
+    const guess = async (agent: typeof stolen, n: number) => {
+      const csrf = await csrfOf(agent, '/subscription/account');
+      return agent.post('/subscription/account/password').type('form')
+        .send({ current_password: `guess number ${n}`, password: 'a brand new passphrase', password_confirm: 'a brand new passphrase', _csrf: csrf });
+    };
+    for (let n = 1; n <= 4; n++) expect((await guess(stolen, n)).status, `guess ${n}`).to.equal(422);
+    const row = await ctx.db('accounts').where({ email: 'p@example.fr' }).first();
+    expect(row).to.include({ failed_logins: 4, password_change_failures: 4 });
+    const fifth = await guess(stolen, 5);
+    expect(fifth.status).to.equal(303);
+    expect(fifth.headers.location).to.equal('/subscription/login');
+    const login = await stolen.get('/subscription/login').expect(200);
+    expect(login.text).to.contain('Trop de mots de passe actuels erronés').and.contain('vos sessions ont été fermées');
+    await stolen.get('/subscription/account').expect(303);
+    await owner.get('/subscription/account').expect(303);
+    expect(await ctx.db('account_sessions').whereNull('ended_at')).to.have.length(0);
+    expect(await ctx.db('account_sessions').where({ end_reason: 'password_attempts' })).to.have.length(2);
+    expect(await ctx.db('accounts').where({ email: 'p@example.fr' }).first()).to.include({ failed_logins: 5, password_change_failures: 0 });
+    expect((await ctx.db('audit_log').where({ action: 'password.change_refused' })).length).to.equal(5);
+    expect(await ctx.db('audit_log').where({ action: 'password.change_limit' }).first()).to.exist;
+    // The owner logs in again with the password; the counters start again.
+    await loginAgent(ctx, 'p@example.fr');
+    expect(await ctx.db('accounts').where({ email: 'p@example.fr' }).first()).to.include({ failed_logins: 0, password_change_failures: 0 });
+  });
+
+  it('locks the account when wrong current passwords and wrong logins reach the login limit together', async () => {
+    await createAccount(ctx, 'p@example.fr');
+    const agent = await loginAgent(ctx, 'p@example.fr');
+    await ctx.db('accounts').where({ email: 'p@example.fr' }).update({ failed_logins: 9 });
+    const csrf = await csrfOf(agent, '/subscription/account');
+    await agent.post('/subscription/account/password').type('form')
+      .send({ current_password: 'not it at all', password: 'a brand new passphrase', password_confirm: 'a brand new passphrase', _csrf: csrf }).expect(422);
+    const row = await ctx.db('accounts').where({ email: 'p@example.fr' }).first();
+    expect(row).to.include({ failed_logins: 0, lockouts: 1 });
+    expect(row.locked_until).to.not.equal(null);
+    expect(await ctx.db('audit_log').where({ action: 'account.locked' }).first()).to.exist;
+    // Locked: even the right current password is refused.
+    const again = await csrfOf(agent, '/subscription/account');
+    await agent.post('/subscription/account/password').type('form')
+      .send({ current_password: PASSWORD, password: 'a brand new passphrase', password_confirm: 'a brand new passphrase', _csrf: again }).expect(422);
+  });
+
   it('saves the profile but never the e-mail, role or state', async () => {
     const id = await createAccount(ctx, 'p@example.fr');
     const agent = await loginAgent(ctx, 'p@example.fr');
