@@ -70,6 +70,8 @@ export function createAccountController(accounts: AccountsService, auth: AuthSer
       const parsed = parseForm(profileSchema, req.body);
       if (!parsed.ok) return renderAccount(req, res, 422, { profile: typedValues(req.body, PROFILE_FIELDS), profileErrors: parsed.errors });
       await accounts.updateProfile(req.account!, parsed.data, actorOf(req));
+      // The language just saved applies from now on, over one picked with ?lang= earlier in the session.
+      delete req.session.lang;
       flash(req, 'success', 'accounts.account.profile_saved');
       res.redirect(303, '/subscription/account');
     },
