@@ -36,7 +36,8 @@ export function createAccountController(accounts: AccountsService, auth: AuthSer
     forgot: async (req: Request, res: Response): Promise<void> => {
       const parsed = parseForm(emailSchema, req.body);
       if (!parsed.ok) return res.status(422).render('accounts/forgot', { title: req.t('accounts.forgot.title'), values: typedValues(req.body, ['email']), errors: parsed.errors });
-      await accounts.forgot(parsed.data.email, actorOf(req));
+      // The reset mail (if any) leaves once the answer is sent: its work must not show in the answer's timing.
+      await accounts.forgot(parsed.data.email, actorOf(req), (send) => res.once('close', send));
       res.redirect(303, '/subscription/forgot/sent');
     },
 

@@ -168,6 +168,18 @@ export class AccountsRepository {
     });
   }
 
+  /**
+   * Insert a token for account `accountId` if that account exists, in one
+   * statement (INSERT … SELECT): for an unknown address the caller passes 0
+   * and the database does the same work, inserting nothing.
+   */
+  async insertTokenIfAccount(accountId: number, purpose: TokenPurpose, tokenHash: string, expiresAt: Date, now: Date): Promise<void> {
+    await this.db.raw(
+      'insert into account_tokens (account_id, purpose, token_hash, expires_at, created_at) select id, ?, ?, ?, ? from accounts where id = ?',
+      [purpose, tokenHash, expiresAt.toISOString(), now.toISOString(), accountId],
+    );
+  }
+
   async tokenByHash(tokenHash: string, purpose: TokenPurpose): Promise<{ id: number; accountId: number; expiresAt: Date; usedAt: Date | null } | null> {
     const row = (await this.db('account_tokens').where({ token_hash: tokenHash, purpose }).first()) as Row | undefined;
     if (!row) return null;

@@ -162,17 +162,29 @@ export class AccountsService {
     await this.sendVerification(account);
   }
 
-  /** Mail a reset link when the address belongs to an active or pending account. */
-  async forgot(email: string, from: Actor): Promise<void> {
-    const account = await this.repo.byEmail(email);
-    if (!account || account.state === 'closed') {
-      // The same kind of work as for a known address (a write), so timing tells little.
-      await this.deps.audit.record(this.deps.db, from, 'password.reset_requested_unknown', null);
-      return;
-    }
-    const token = await this.issueToken(account, 'reset', RESET_TTL_SECONDS);
-    await this.deps.audit.record(this.deps.db, from, 'password.reset_requested', { type: 'account', id: account.id });
-    this.deps.mails.sendLater('reset', account.email, account.locale, `/subscription/reset?token=${token}`, { minutes: 30 });
+  /**
+   * Mail a reset link when the address belongs to an active or pending
+   * account. Known and unknown addresses cost the same: the same statements
+   * in one transaction (lookup, expiry of older links, INSERT … SELECT of the
+   * token that inserts nothing for account 0, audit row) and a mail handed to
+   * `later` in both cases, which the caller runs after its answer is sent
+   * (default: setImmediate), so rendering and sending the mail never delay it.
+   */
+  async forgot(email: string, from: Actor, later: (work: () => void) => void = setImmediate): Promise<void> {
+    const found = await this.repo.byEmail(email);
+    const account = found && found.state !== 'closed' ? found : null;
+    const now = this.deps.clock.now();
+    const token = newToken();
+    const expires = new Date(now.getTime() + RESET_TTL_SECONDS * 1000);
+    await this.deps.db.transaction(async (trx) => {
+      const repo = this.repo.with(trx);
+      await repo.expireTokens(account?.id ?? 0, 'reset', now);
+      await repo.insertTokenIfAccount(account?.id ?? 0, 'reset', hashToken(token), expires, now);
+      await this.deps.audit.record(trx, from, account ? 'password.reset_requested' : 'password.reset_requested_unknown', account ? { type: 'account', id: account.id } : null);
+    });
+    later(() => {
+      if (account) this.deps.mails.sendLater('reset', account.email, account.locale, `/subscription/reset?token=${token}`, { minutes: 30 });
+    });
   }
 
   /** Use a reset token: new password, lockout cleared, every session ended, owner notified. */
