@@ -16,7 +16,7 @@ const PROFILE_FIELDS = ['company', 'name', 'phone', 'country', 'locale'] as cons
 export function createAccountController(accounts: AccountsService, auth: AuthService) {
   const renderAccount = async (req: Request, res: Response, status: number, forms: { profile?: Record<string, string>; profileErrors?: Record<string, string>; passwordErrors?: Record<string, string> } = {}): Promise<void> => {
     const account = req.account!;
-    const sessions = (await auth.sessionsRepo.live(account.id)).map((s) => ({ ...s, agent: describeUserAgent(s.userAgent, req.t) }));
+    const sessions = (await auth.liveSessions(account.id)).map((s) => ({ ...s, agent: describeUserAgent(s.userAgent, req.t) }));
     res.status(status).render('accounts/account', {
       title: req.t('accounts.account.title'),
       profile: forms.profile ?? { company: account.company, name: account.name, phone: account.phone, country: account.country, locale: account.locale },

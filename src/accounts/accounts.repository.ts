@@ -10,6 +10,10 @@ export type Role = (typeof ROLES)[number];
 export const STATES = ['pending_verification', 'active', 'suspended', 'closed'] as const;
 export type AccountState = (typeof STATES)[number];
 export type TokenPurpose = 'verify' | 'reset';
+/** What an anonymised account keeps of its personal data. */
+export const ANONYMISED_NAME = 'Anonymised';
+/** A stored password hash no password can match (not an argon2 string). */
+export const UNUSABLE_PASSWORD_HASH = '!closed';
 
 export interface Account {
   id: number;
@@ -144,6 +148,36 @@ export class AccountsRepository {
 
   async update(id: number, fields: Record<string, unknown>, now: Date): Promise<void> {
     await this.db('accounts').where({ id }).update({ ...fields, updated_at: now.toISOString() });
+  }
+
+  /**
+   * Move account `id` from state `from` to `to`, with `fields` (column →
+   * value) set too, in one `UPDATE … WHERE state IN (from)` (two admins acting
+   * at once cannot both win). False when the account was not in `from` (nothing written).
+   */
+  async transition(id: number, from: readonly AccountState[], to: AccountState, fields: Record<string, unknown>, now: Date): Promise<boolean> {
+    const n = await this.db('accounts').where({ id }).whereIn('state', [...from]).update({ ...fields, state: to, updated_at: now.toISOString() });
+    return Number(n) === 1;
+  }
+
+  /** Change the role; a new partner gets its public reference if it had none. False when the role was not `from`. */
+  async changeRole(id: number, from: Role, to: Role, now: Date): Promise<boolean> {
+    const n = await this.db('accounts').where({ id, role: from }).update({ role: to, updated_at: now.toISOString() });
+    if (Number(n) !== 1) return false;
+    if (to === 'partner') await this.db('accounts').where({ id }).whereNull('public_ref').update({ public_ref: `PTN-${String(id).padStart(4, '0')}` });
+    return true;
+  }
+
+  /**
+   * Blank the personal data of a closed account: company and phone emptied,
+   * name `Anonymised`, e-mail `closed-<id>@invalid` (still unique), password
+   * unusable, its pending mailed links spent. Ledger, recharges and audit rows stay.
+   */
+  async anonymise(id: number, now: Date): Promise<void> {
+    await this.db('accounts').where({ id }).update({
+      company: '', name: ANONYMISED_NAME, phone: '', email: `closed-${id}@invalid`, password_hash: UNUSABLE_PASSWORD_HASH, updated_at: now.toISOString(),
+    });
+    await this.db('account_tokens').where({ account_id: id }).whereNull('used_at').update({ used_at: now.toISOString() });
   }
 
   /**

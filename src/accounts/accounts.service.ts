@@ -12,7 +12,9 @@ import type { Locale } from '../http/i18n.js';
 import type { Clock } from '../platform/clock.js';
 import { isUniqueViolation, type Db } from '../platform/db.js';
 import type { AccountMails } from './account-mails.js';
-import { AccountsRepository, normaliseEmail, type Account, type ProfileFields, type Role, type TokenPurpose } from './accounts.repository.js';
+import {
+  AccountsRepository, normaliseEmail, type Account, type AccountState, type ApiTokenRow, type ProfileFields, type Role, type TokenPurpose,
+} from './accounts.repository.js';
 import type { AuthService } from './auth.service.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { hashToken, looksLikeToken, newToken } from './tokens.js';
@@ -36,11 +38,83 @@ export interface AccountsDeps {
   auth: AuthService;
 }
 
+/** A staff change of an account's state (AccountsService.changeState). */
+export interface StateChange {
+  /** The states the change starts from; another state means someone acted first (nothing written). */
+  from: readonly AccountState[];
+  to: AccountState;
+  /** The address counts as verified from now on. */
+  verified?: boolean;
+  /** The reason shown to the owner (suspension, closing); null clears it; undefined leaves it. */
+  stateReason?: string | null;
+  /** Blank the personal data too (closing only; AccountsRepository.anonymise). */
+  anonymise?: boolean;
+  /** The audit row: its action and details. */
+  action: string;
+  details: Readonly<Record<string, string | number | boolean | null>>;
+}
+
 export class AccountsService {
-  readonly repo: AccountsRepository;
+  // The one writer of accounts, account_tokens and api_tokens (DESIGN.md rule 11): never handed out.
+  private readonly repo: AccountsRepository;
 
   constructor(private readonly deps: AccountsDeps) {
     this.repo = new AccountsRepository(deps.db);
+  }
+
+  /** The account with this id, or null. */
+  byId(id: number): Promise<Account | null> {
+    return this.repo.byId(id);
+  }
+
+  /** The account with this e-mail (trimmed, any case), or null. */
+  byEmail(email: string): Promise<Account | null> {
+    return this.repo.byEmail(email);
+  }
+
+  /** The active admin or superadmin owning bearer token `token` (its last use is recorded), or null. */
+  byApiToken(token: string): Promise<Account | null> {
+    return this.repo.byApiToken(hashToken(token), this.deps.clock.now());
+  }
+
+  /** API tokens of every account, newest first, `limit` from `offset`, and how many in all (never their hashes). */
+  listApiTokens(limit: number, offset: number): Promise<{ rows: ApiTokenRow[]; total: number }> {
+    return this.repo.listApiTokens(limit, offset);
+  }
+
+  /** One API token (never its hash), or null. */
+  apiTokenById(id: number): Promise<ApiTokenRow | null> {
+    return this.repo.apiTokenById(id);
+  }
+
+  /**
+   * Staff: move `account` to another state with its audit row, in one
+   * transaction (a guarded UPDATE: false when the account was no longer in
+   * one of `change.from`, nothing written). Sessions are the caller's to end
+   * after (AuthService.endSessions; the session store is outside the database).
+   */
+  async changeState(account: Account, change: StateChange, actor: Actor): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const fields: Record<string, unknown> = {};
+    if (change.verified) fields.verified_at = now.toISOString();
+    if (change.stateReason !== undefined) fields.state_reason = change.stateReason;
+    return this.deps.db.transaction(async (trx) => {
+      const repo = this.repo.with(trx);
+      if (!(await repo.transition(account.id, change.from, change.to, fields, now))) return false;
+      if (change.anonymise) await repo.anonymise(account.id, now);
+      await this.deps.audit.record(trx, actor, change.action, { type: 'account', id: account.id }, change.details);
+      return true;
+    });
+  }
+
+  /** Staff: change the role of `account` with the audit row `action` in one transaction; false when its role changed meanwhile. */
+  async changeRole(account: Account, role: Role, actor: Actor, action: string): Promise<boolean> {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (trx) => {
+      if (!(await this.repo.with(trx).changeRole(account.id, account.role, role, now))) return false;
+      await this.deps.audit.record(trx, actor, action, { type: 'account', id: account.id }, { from: account.role, to: role });
+      return true;
+    });
   }
 
   /**

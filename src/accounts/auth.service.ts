@@ -52,12 +52,28 @@ export interface AuthDeps {
 }
 
 export class AuthService {
-  readonly accounts: AccountsRepository;
-  readonly sessionsRepo: SessionsRepository;
+  private readonly accounts: AccountsRepository;
+  private readonly sessionRows: SessionsRepository;
+  /**
+   * Read-only view of the session records, kept for the admin's partner page;
+   * new code calls liveSessions / recentSessions. Writes go through this service.
+   */
+  readonly sessionsRepo: Pick<SessionsRepository, 'live' | 'recent'>;
 
   constructor(private readonly deps: AuthDeps) {
     this.accounts = new AccountsRepository(deps.db);
-    this.sessionsRepo = new SessionsRepository(deps.db);
+    this.sessionRows = new SessionsRepository(deps.db);
+    this.sessionsRepo = { live: (id) => this.liveSessions(id), recent: (id, limit) => this.recentSessions(id, limit) };
+  }
+
+  /** Live sessions of an account, most recent first. */
+  liveSessions(accountId: number): Promise<AccountSession[]> {
+    return this.sessionRows.live(accountId);
+  }
+
+  /** The latest `limit` sessions of an account, live or ended, newest first (the admin's login history). */
+  recentSessions(accountId: number, limit = 50): Promise<AccountSession[]> {
+    return this.sessionRows.recent(accountId, limit);
   }
 
   /** Check an e-mail and password; see the module comment for the rules. */
@@ -129,7 +145,7 @@ export class AuthService {
   async startSession(account: Account, sid: string, from: Actor): Promise<number> {
     const now = this.deps.clock.now();
     await this.deps.db.transaction(async (trx) => {
-      await this.sessionsRepo.with(trx).insert({ sid, accountId: account.id, ip: from.ip ?? '', userAgent: from.userAgent ?? '' }, now);
+      await this.sessionRows.with(trx).insert({ sid, accountId: account.id, ip: from.ip ?? '', userAgent: from.userAgent ?? '' }, now);
       await this.accounts.with(trx).update(account.id, { ...CLEARED_COUNTERS, last_login_at: now.toISOString() }, now);
       await this.deps.audit.record(trx, from, 'login.succeeded', { type: 'account', id: account.id });
     });
@@ -144,7 +160,7 @@ export class AuthService {
    * `authAt` (login time, ms since the epoch) and `role` (at login) are kept in the session.
    */
   async resume(sid: string, authAt: number, role: string | undefined): Promise<{ account: Account; session: AccountSession } | { ended: 'ended' | 'timeout' | 'inactive' }> {
-    const found = await this.sessionsRepo.withAccount(sid);
+    const found = await this.sessionRows.withAccount(sid);
     if (!found) return { ended: 'ended' };
     const now = this.deps.clock.now();
     const limits = sessionLimits(found.account.role);
@@ -163,26 +179,26 @@ export class AuthService {
       return { ended: 'ended' };
     }
     // Write last_seen_at at most every 30 s: the idle limit is minutes long.
-    if (now.getTime() - found.session.lastSeenAt.getTime() > 30_000) await this.sessionsRepo.touch(sid, now);
+    if (now.getTime() - found.session.lastSeenAt.getTime() > 30_000) await this.sessionRows.touch(sid, now);
     return found;
   }
 
   /** End one session: its record, then the stored session itself. */
   async endSession(sid: string, reason: string): Promise<void> {
-    await this.sessionsRepo.end(sid, reason, this.deps.clock.now());
+    await this.sessionRows.end(sid, reason, this.deps.clock.now());
     await this.deps.sessions.destroy(sid).catch((err: unknown) => this.deps.logger.warn({ err }, 'session store could not destroy a session'));
   }
 
   /** End every session of an account, or every one but `keepSid`. Returns how many ended. */
   async endSessions(accountId: number, reason: string, keepSid?: string): Promise<number> {
-    const sids = await this.sessionsRepo.endAll(accountId, reason, this.deps.clock.now(), keepSid);
+    const sids = await this.sessionRows.endAll(accountId, reason, this.deps.clock.now(), keepSid);
     await Promise.all(sids.map((sid) => this.deps.sessions.destroy(sid).catch(() => undefined)));
     return sids.length;
   }
 
   /** Log out: end the session record, audit it. */
   async logout(account: Account, sid: string, from: Actor): Promise<void> {
-    await this.sessionsRepo.end(sid, 'logout', this.deps.clock.now());
+    await this.sessionRows.end(sid, 'logout', this.deps.clock.now());
     await this.deps.audit.record(this.deps.db, from, 'logout', { type: 'account', id: account.id });
   }
 }

@@ -63,7 +63,7 @@ describe('npm run admin:create and admin:token', function () {
     expect(token).to.match(/^andt_[A-Za-z0-9_-]{43}$/);
     const row = await ctx.db('api_tokens').first();
     expect(row.token_hash).to.have.length(64).and.not.equal(token);
-    expect(await ctx.handle.accounts.repo.byApiToken(row.token_hash, ctx.clock.now())).to.include({ email: 'boss@example.fr' });
+    expect(await ctx.handle.accounts.byApiToken(token)).to.include({ email: 'boss@example.fr' });
     await createAccount(ctx, 'partner@example.fr');
     const partner = await cli('admin-token.ts', ['--email', 'partner@example.fr'], env, '');
     expect(partner.code).to.equal(1);
