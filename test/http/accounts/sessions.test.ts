@@ -191,6 +191,7 @@ describe('sessions: timeouts and server-side invalidation', () => {
     }).expect(303);
     expect(await ctx.db('accounts').where({ id }).first()).to.include({ company: 'Nouvelle Société', country: 'BE', locale: 'en', role: 'partner', email: 'p@example.fr' });
     const bad = await agent.post('/subscription/account/profile').type('form').send({ company: '', name: 'J', phone: 'x', country: 'BE', locale: 'de', _csrf: csrf }).expect(422);
-    expect(bad.text).to.contain('Indiquez le nom de votre société.');
+    // The account now speaks English (its saved language drives its pages).
+    expect(bad.text).to.contain('Enter your company name.');
   });
 });
