@@ -187,6 +187,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(session.middleware);
   app.use(saveBeforeRedirect);
   app.use(createAccountLoader(auth));
+  app.use(i18n.accountLocale);
   // Form bodies are small (16 KB); a release changelog (20,000 characters,
   // at most 6 bytes per UTF-16 unit once URL-encoded) gets its own limit.
   app.use(/^\/admin\/releases\/\d+\/changelog$/, express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 10 }));

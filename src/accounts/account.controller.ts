@@ -5,16 +5,18 @@
 import type { Request, Response } from 'express';
 import { actorOf } from '../http/actor.js';
 import { flash } from '../http/flash.js';
+import { regenerateSession } from '../http/session.js';
 import type { AccountsService } from './accounts.service.js';
 import { COUNTRIES, emailSchema, parseForm, passwordChangeSchema, profileSchema, resetSchema, typedValues } from './accounts.schemas.js';
 import type { AuthService } from './auth.service.js';
+import { describeUserAgent } from './user-agent.js';
 
 const PROFILE_FIELDS = ['company', 'name', 'phone', 'country', 'locale'] as const;
 
 export function createAccountController(accounts: AccountsService, auth: AuthService) {
   const renderAccount = async (req: Request, res: Response, status: number, forms: { profile?: Record<string, string>; profileErrors?: Record<string, string>; passwordErrors?: Record<string, string> } = {}): Promise<void> => {
     const account = req.account!;
-    const sessions = await auth.sessionsRepo.live(account.id);
+    const sessions = (await auth.liveSessions(account.id)).map((s) => ({ ...s, agent: describeUserAgent(s.userAgent, req.t) }));
     res.status(status).render('accounts/account', {
       title: req.t('accounts.account.title'),
       profile: forms.profile ?? { company: account.company, name: account.name, phone: account.phone, country: account.country, locale: account.locale },
@@ -34,7 +36,8 @@ export function createAccountController(accounts: AccountsService, auth: AuthSer
     forgot: async (req: Request, res: Response): Promise<void> => {
       const parsed = parseForm(emailSchema, req.body);
       if (!parsed.ok) return res.status(422).render('accounts/forgot', { title: req.t('accounts.forgot.title'), values: typedValues(req.body, ['email']), errors: parsed.errors });
-      await accounts.forgot(parsed.data.email, actorOf(req));
+      // The reset mail (if any) leaves once the answer is sent: its work must not show in the answer's timing.
+      await accounts.forgot(parsed.data.email, actorOf(req), (send) => res.once('close', send));
       res.redirect(303, '/subscription/forgot/sent');
     },
 
@@ -68,6 +71,8 @@ export function createAccountController(accounts: AccountsService, auth: AuthSer
       const parsed = parseForm(profileSchema, req.body);
       if (!parsed.ok) return renderAccount(req, res, 422, { profile: typedValues(req.body, PROFILE_FIELDS), profileErrors: parsed.errors });
       await accounts.updateProfile(req.account!, parsed.data, actorOf(req));
+      // The language just saved applies from now on, over one picked with ?lang= earlier in the session.
+      delete req.session.lang;
       flash(req, 'success', 'accounts.account.profile_saved');
       res.redirect(303, '/subscription/account');
     },
@@ -75,8 +80,14 @@ export function createAccountController(accounts: AccountsService, auth: AuthSer
     password: async (req: Request, res: Response): Promise<void> => {
       const parsed = parseForm(passwordChangeSchema, req.body);
       if (!parsed.ok) return renderAccount(req, res, 422, { passwordErrors: parsed.errors });
-      const changed = await accounts.changePassword(req.account!, parsed.data.current_password, parsed.data.password, req.sessionID, actorOf(req));
-      if (!changed) return renderAccount(req, res, 422, { passwordErrors: { current_password: 'accounts.errors.current_password_wrong' } });
+      const outcome = await accounts.changePassword(req.account!, parsed.data.current_password, parsed.data.password, req.sessionID, actorOf(req));
+      if (outcome === 'wrong') return renderAccount(req, res, 422, { passwordErrors: { current_password: 'accounts.errors.current_password_wrong' } });
+      if (outcome === 'ended') {
+        // This session is over (AccountsService ended it): a fresh one carries the message to the login page.
+        await regenerateSession(req);
+        flash(req, 'error', 'accounts.flash.password_attempts');
+        return res.redirect(303, '/subscription/login');
+      }
       flash(req, 'success', 'accounts.account.password_changed');
       res.redirect(303, '/subscription/account');
     },

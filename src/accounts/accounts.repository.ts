@@ -10,6 +10,10 @@ export type Role = (typeof ROLES)[number];
 export const STATES = ['pending_verification', 'active', 'suspended', 'closed'] as const;
 export type AccountState = (typeof STATES)[number];
 export type TokenPurpose = 'verify' | 'reset';
+/** What an anonymised account keeps of its personal data. */
+export const ANONYMISED_NAME = 'Anonymised';
+/** A stored password hash no password can match (not an argon2 string). */
+export const UNUSABLE_PASSWORD_HASH = '!closed';
 
 export interface Account {
   id: number;
@@ -146,11 +150,46 @@ export class AccountsRepository {
     await this.db('accounts').where({ id }).update({ ...fields, updated_at: now.toISOString() });
   }
 
-  /** Add one failed login atomically and return the new count. */
-  async addFailedLogin(id: number): Promise<number> {
-    await this.db('accounts').where({ id }).increment('failed_logins', 1);
-    const row = (await this.db('accounts').where({ id }).first('failed_logins')) as Row;
-    return Number(row.failed_logins);
+  /**
+   * Move account `id` from state `from` to `to`, with `fields` (column →
+   * value) set too, in one `UPDATE … WHERE state IN (from)` (two admins acting
+   * at once cannot both win). False when the account was not in `from` (nothing written).
+   */
+  async transition(id: number, from: readonly AccountState[], to: AccountState, fields: Record<string, unknown>, now: Date): Promise<boolean> {
+    const n = await this.db('accounts').where({ id }).whereIn('state', [...from]).update({ ...fields, state: to, updated_at: now.toISOString() });
+    return Number(n) === 1;
+  }
+
+  /** Change the role; a new partner gets its public reference if it had none. False when the role was not `from`. */
+  async changeRole(id: number, from: Role, to: Role, now: Date): Promise<boolean> {
+    const n = await this.db('accounts').where({ id, role: from }).update({ role: to, updated_at: now.toISOString() });
+    if (Number(n) !== 1) return false;
+    if (to === 'partner') await this.db('accounts').where({ id }).whereNull('public_ref').update({ public_ref: `PTN-${String(id).padStart(4, '0')}` });
+    return true;
+  }
+
+  /**
+   * Blank the personal data of a closed account: company and phone emptied,
+   * name `Anonymised`, e-mail `closed-<id>@invalid` (still unique), password
+   * unusable, its pending mailed links spent. Ledger, recharges and audit rows stay.
+   */
+  async anonymise(id: number, now: Date): Promise<void> {
+    await this.db('accounts').where({ id }).update({
+      company: '', name: ANONYMISED_NAME, phone: '', email: `closed-${id}@invalid`, password_hash: UNUSABLE_PASSWORD_HASH, updated_at: now.toISOString(),
+    });
+    await this.db('account_tokens').where({ account_id: id }).whereNull('used_at').update({ used_at: now.toISOString() });
+  }
+
+  /**
+   * Add one failed password check atomically (the increment locks the row on
+   * PostgreSQL until the transaction ends); `passwordChange` counts it as a
+   * wrong current password of the password-change form too. Returns the new
+   * counters and the lockouts so far, read under that lock.
+   */
+  async addFailedLogin(id: number, passwordChange = false): Promise<{ failedLogins: number; passwordChangeFailures: number; lockouts: number }> {
+    await this.db('accounts').where({ id }).increment({ failed_logins: 1, password_change_failures: passwordChange ? 1 : 0 });
+    const row = (await this.db('accounts').where({ id }).first('failed_logins', 'password_change_failures', 'lockouts')) as Row;
+    return { failedLogins: Number(row.failed_logins), passwordChangeFailures: Number(row.password_change_failures), lockouts: Number(row.lockouts) };
   }
 
   async insertToken(accountId: number, purpose: TokenPurpose, tokenHash: string, expiresAt: Date, now: Date): Promise<void> {
@@ -161,6 +200,18 @@ export class AccountsRepository {
       expires_at: expiresAt.toISOString(),
       created_at: now.toISOString(),
     });
+  }
+
+  /**
+   * Insert a token for account `accountId` if that account exists, in one
+   * statement (INSERT … SELECT): for an unknown address the caller passes 0
+   * and the database does the same work, inserting nothing.
+   */
+  async insertTokenIfAccount(accountId: number, purpose: TokenPurpose, tokenHash: string, expiresAt: Date, now: Date): Promise<void> {
+    await this.db.raw(
+      'insert into account_tokens (account_id, purpose, token_hash, expires_at, created_at) select id, ?, ?, ?, ? from accounts where id = ?',
+      [purpose, tokenHash, expiresAt.toISOString(), now.toISOString(), accountId],
+    );
   }
 
   async tokenByHash(tokenHash: string, purpose: TokenPurpose): Promise<{ id: number; accountId: number; expiresAt: Date; usedAt: Date | null } | null> {

@@ -10,9 +10,11 @@
 import type { Actor, AuditService } from '../audit/index.js';
 import type { Locale } from '../http/i18n.js';
 import type { Clock } from '../platform/clock.js';
-import type { Db } from '../platform/db.js';
+import { isUniqueViolation, type Db } from '../platform/db.js';
 import type { AccountMails } from './account-mails.js';
-import { AccountsRepository, normaliseEmail, type Account, type ProfileFields, type Role, type TokenPurpose } from './accounts.repository.js';
+import {
+  AccountsRepository, normaliseEmail, type Account, type AccountState, type ApiTokenRow, type ProfileFields, type Role, type TokenPurpose,
+} from './accounts.repository.js';
 import type { AuthService } from './auth.service.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { hashToken, looksLikeToken, newToken } from './tokens.js';
@@ -36,34 +38,120 @@ export interface AccountsDeps {
   auth: AuthService;
 }
 
+/** A staff change of an account's state (AccountsService.changeState). */
+export interface StateChange {
+  /** The states the change starts from; another state means someone acted first (nothing written). */
+  from: readonly AccountState[];
+  to: AccountState;
+  /** The address counts as verified from now on. */
+  verified?: boolean;
+  /** The reason shown to the owner (suspension, closing); null clears it; undefined leaves it. */
+  stateReason?: string | null;
+  /** Blank the personal data too (closing only; AccountsRepository.anonymise). */
+  anonymise?: boolean;
+  /** The audit row: its action and details. */
+  action: string;
+  details: Readonly<Record<string, string | number | boolean | null>>;
+}
+
 export class AccountsService {
-  readonly repo: AccountsRepository;
+  // The one writer of accounts, account_tokens and api_tokens (DESIGN.md rule 11): never handed out.
+  private readonly repo: AccountsRepository;
 
   constructor(private readonly deps: AccountsDeps) {
     this.repo = new AccountsRepository(deps.db);
   }
 
-  /** Create a partner account (pending verification) and mail the link; a known address gets a notice instead. */
+  /** The account with this id, or null. */
+  byId(id: number): Promise<Account | null> {
+    return this.repo.byId(id);
+  }
+
+  /** The account with this e-mail (trimmed, any case), or null. */
+  byEmail(email: string): Promise<Account | null> {
+    return this.repo.byEmail(email);
+  }
+
+  /** The active admin or superadmin owning bearer token `token` (its last use is recorded), or null. */
+  byApiToken(token: string): Promise<Account | null> {
+    return this.repo.byApiToken(hashToken(token), this.deps.clock.now());
+  }
+
+  /** API tokens of every account, newest first, `limit` from `offset`, and how many in all (never their hashes). */
+  listApiTokens(limit: number, offset: number): Promise<{ rows: ApiTokenRow[]; total: number }> {
+    return this.repo.listApiTokens(limit, offset);
+  }
+
+  /** One API token (never its hash), or null. */
+  apiTokenById(id: number): Promise<ApiTokenRow | null> {
+    return this.repo.apiTokenById(id);
+  }
+
+  /**
+   * Staff: move `account` to another state with its audit row, in one
+   * transaction (a guarded UPDATE: false when the account was no longer in
+   * one of `change.from`, nothing written). Sessions are the caller's to end
+   * after (AuthService.endSessions; the session store is outside the database).
+   */
+  async changeState(account: Account, change: StateChange, actor: Actor): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const fields: Record<string, unknown> = {};
+    if (change.verified) fields.verified_at = now.toISOString();
+    if (change.stateReason !== undefined) fields.state_reason = change.stateReason;
+    return this.deps.db.transaction(async (trx) => {
+      const repo = this.repo.with(trx);
+      if (!(await repo.transition(account.id, change.from, change.to, fields, now))) return false;
+      if (change.anonymise) await repo.anonymise(account.id, now);
+      await this.deps.audit.record(trx, actor, change.action, { type: 'account', id: account.id }, change.details);
+      return true;
+    });
+  }
+
+  /** Staff: change the role of `account` with the audit row `action` in one transaction; false when its role changed meanwhile. */
+  async changeRole(account: Account, role: Role, actor: Actor, action: string): Promise<boolean> {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (trx) => {
+      if (!(await this.repo.with(trx).changeRole(account.id, account.role, role, now))) return false;
+      await this.deps.audit.record(trx, actor, action, { type: 'account', id: account.id }, { from: account.role, to: role });
+      return true;
+    });
+  }
+
+  /**
+   * Create a partner account (pending verification) and mail the link; a
+   * known address gets a notice instead. Two registrations of one address at
+   * once: the loser's insert breaks the unique e-mail index, and it is then
+   * answered as a known address (never a 500).
+   */
   async register(input: Registration, locale: Locale, from: Actor): Promise<void> {
-    const { clock, db, audit, mails } = this.deps;
+    const { clock, db, audit } = this.deps;
     const passwordHash = await hashPassword(input.password);
     const existing = await this.repo.byEmail(input.email);
-    if (existing) {
-      await audit.record(db, from, 'account.register_existing', { type: 'account', id: existing.id });
-      if (existing.state === 'pending_verification') await this.sendVerification(existing);
-      else mails.sendLater('already_registered', existing.email, existing.locale, '/subscription/login');
-      return;
-    }
+    if (existing) return this.registerExisting(existing, from);
     const now = clock.now();
-    const account = await db.transaction(async (trx) => {
-      const created = await this.repo.with(trx).insert({
-        email: input.email, passwordHash, role: 'partner', state: 'pending_verification', company: input.company, name: input.name,
-        phone: input.phone, country: input.country, locale, termsAcceptedAt: now, verifiedAt: null,
-      }, now);
-      await audit.record(trx, { ...from, id: created.id, email: created.email }, 'account.registered', { type: 'account', id: created.id }, { ref: created.publicRef ?? '' });
-      return created;
-    });
+    let account: Account;
+    try {
+      account = await db.transaction(async (trx) => {
+        const created = await this.repo.with(trx).insert({
+          email: input.email, passwordHash, role: 'partner', state: 'pending_verification', company: input.company, name: input.name,
+          phone: input.phone, country: input.country, locale, termsAcceptedAt: now, verifiedAt: null,
+        }, now);
+        await audit.record(trx, { ...from, id: created.id, email: created.email }, 'account.registered', { type: 'account', id: created.id }, { ref: created.publicRef ?? '' });
+        return created;
+      });
+    } catch (err) {
+      const winner = isUniqueViolation(err) ? await this.repo.byEmail(input.email) : null;
+      if (!winner) throw err;
+      return this.registerExisting(winner, from);
+    }
     await this.sendVerification(account);
+  }
+
+  /** The answer to a registration of a known address: a new link when it is pending, else a notice to the owner. */
+  private async registerExisting(existing: Account, from: Actor): Promise<void> {
+    await this.deps.audit.record(this.deps.db, from, 'account.register_existing', { type: 'account', id: existing.id });
+    if (existing.state === 'pending_verification') await this.sendVerification(existing);
+    else this.deps.mails.sendLater('already_registered', existing.email, existing.locale, '/subscription/login');
   }
 
   private async sendVerification(account: Account): Promise<void> {
@@ -148,17 +236,29 @@ export class AccountsService {
     await this.sendVerification(account);
   }
 
-  /** Mail a reset link when the address belongs to an active or pending account. */
-  async forgot(email: string, from: Actor): Promise<void> {
-    const account = await this.repo.byEmail(email);
-    if (!account || account.state === 'closed') {
-      // The same kind of work as for a known address (a write), so timing tells little.
-      await this.deps.audit.record(this.deps.db, from, 'password.reset_requested_unknown', null);
-      return;
-    }
-    const token = await this.issueToken(account, 'reset', RESET_TTL_SECONDS);
-    await this.deps.audit.record(this.deps.db, from, 'password.reset_requested', { type: 'account', id: account.id });
-    this.deps.mails.sendLater('reset', account.email, account.locale, `/subscription/reset?token=${token}`, { minutes: 30 });
+  /**
+   * Mail a reset link when the address belongs to an active or pending
+   * account. Known and unknown addresses cost the same: the same statements
+   * in one transaction (lookup, expiry of older links, INSERT … SELECT of the
+   * token that inserts nothing for account 0, audit row) and a mail handed to
+   * `later` in both cases, which the caller runs after its answer is sent
+   * (default: setImmediate), so rendering and sending the mail never delay it.
+   */
+  async forgot(email: string, from: Actor, later: (work: () => void) => void = setImmediate): Promise<void> {
+    const found = await this.repo.byEmail(email);
+    const account = found && found.state !== 'closed' ? found : null;
+    const now = this.deps.clock.now();
+    const token = newToken();
+    const expires = new Date(now.getTime() + RESET_TTL_SECONDS * 1000);
+    await this.deps.db.transaction(async (trx) => {
+      const repo = this.repo.with(trx);
+      await repo.expireTokens(account?.id ?? 0, 'reset', now);
+      await repo.insertTokenIfAccount(account?.id ?? 0, 'reset', hashToken(token), expires, now);
+      await this.deps.audit.record(trx, from, account ? 'password.reset_requested' : 'password.reset_requested_unknown', account ? { type: 'account', id: account.id } : null);
+    });
+    later(() => {
+      if (account) this.deps.mails.sendLater('reset', account.email, account.locale, `/subscription/reset?token=${token}`, { minutes: 30 });
+    });
   }
 
   /** Use a reset token: new password, lockout cleared, every session ended, owner notified. */
@@ -169,7 +269,7 @@ export class AccountsService {
     const now = this.deps.clock.now();
     const used = await this.deps.db.transaction(async (trx) => {
       if (!(await this.repo.with(trx).useToken(check.tokenId, now))) return false;
-      await this.repo.with(trx).update(check.account.id, { password_hash: hash, failed_logins: 0, lockouts: 0, locked_until: null }, now);
+      await this.repo.with(trx).update(check.account.id, { password_hash: hash, failed_logins: 0, lockouts: 0, locked_until: null, password_change_failures: 0 }, now);
       await this.deps.audit.record(trx, { ...from, id: check.account.id, email: check.account.email }, 'password.reset', { type: 'account', id: check.account.id });
       return true;
     });
@@ -188,21 +288,32 @@ export class AccountsService {
     });
   }
 
-  /** Change the password after checking the current one; ends the other sessions. False when the current one is wrong. */
-  async changePassword(account: Account, current: string, next: string, keepSid: string, from: Actor): Promise<boolean> {
-    if (!(await verifyPassword(account.passwordHash, current))) {
-      await this.deps.audit.record(this.deps.db, from, 'password.change_refused', { type: 'account', id: account.id });
-      return false;
+  /**
+   * Change the password after checking the current one; ends the other
+   * sessions. A wrong current password (or any while the account is locked)
+   * counts as a failed login (AuthService.fail: same counter and lockout) and
+   * toward the per-account limit of 5; at the limit every session of the
+   * account ends (a stolen session cannot go on guessing).
+   * @returns `changed`, `wrong` (try again) or `ended` (the sessions ended).
+   */
+  async changePassword(account: Account, current: string, next: string, keepSid: string, from: Actor): Promise<'changed' | 'wrong' | 'ended'> {
+    const locked = account.lockedUntil !== null && account.lockedUntil > this.deps.clock.now();
+    const matches = await verifyPassword(account.passwordHash, current);
+    if (locked || !matches) {
+      const { passwordChangeLimit } = await this.deps.auth.fail(account, from, 'password_change');
+      if (!passwordChangeLimit) return 'wrong';
+      await this.deps.auth.endSessions(account.id, 'password_attempts');
+      return 'ended';
     }
     const hash = await hashPassword(next);
     const now = this.deps.clock.now();
     await this.deps.db.transaction(async (trx) => {
-      await this.repo.with(trx).update(account.id, { password_hash: hash }, now);
+      await this.repo.with(trx).update(account.id, { password_hash: hash, password_change_failures: 0 }, now);
       await this.deps.audit.record(trx, from, 'password.changed', { type: 'account', id: account.id });
     });
     await this.deps.auth.endSessions(account.id, 'password_changed', keepSid);
     this.deps.mails.sendLater('password_changed', account.email, account.locale, '/subscription/forgot');
-    return true;
+    return 'changed';
   }
 
   /** Create an active staff account (CLI). @throws Error when the address is taken. */

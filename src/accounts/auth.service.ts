@@ -22,6 +22,10 @@ import { SessionsRepository, type AccountSession } from './sessions.repository.j
 
 export const MAX_FAILED_LOGINS = 10;
 export const LOCK_SECONDS = 15 * 60;
+/** Wrong current passwords in the password-change form after which the account's sessions end. */
+export const MAX_PASSWORD_CHANGE_FAILURES = 5;
+/** A correct password clears the failure counters and any lockout. */
+const CLEARED_COUNTERS = { failed_logins: 0, lockouts: 0, locked_until: null, password_change_failures: 0 } as const;
 
 /** Idle and absolute session limits in seconds, by role. */
 export function sessionLimits(role: Role): { idle: number; absolute: number } {
@@ -48,12 +52,28 @@ export interface AuthDeps {
 }
 
 export class AuthService {
-  readonly accounts: AccountsRepository;
-  readonly sessionsRepo: SessionsRepository;
+  private readonly accounts: AccountsRepository;
+  private readonly sessionRows: SessionsRepository;
+  /**
+   * Read-only view of the session records, kept for the admin's partner page;
+   * new code calls liveSessions / recentSessions. Writes go through this service.
+   */
+  readonly sessionsRepo: Pick<SessionsRepository, 'live' | 'recent'>;
 
   constructor(private readonly deps: AuthDeps) {
     this.accounts = new AccountsRepository(deps.db);
-    this.sessionsRepo = new SessionsRepository(deps.db);
+    this.sessionRows = new SessionsRepository(deps.db);
+    this.sessionsRepo = { live: (id) => this.liveSessions(id), recent: (id, limit) => this.recentSessions(id, limit) };
+  }
+
+  /** Live sessions of an account, most recent first. */
+  liveSessions(accountId: number): Promise<AccountSession[]> {
+    return this.sessionRows.live(accountId);
+  }
+
+  /** The latest `limit` sessions of an account, live or ended, newest first (the admin's login history). */
+  recentSessions(accountId: number, limit = 50): Promise<AccountSession[]> {
+    return this.sessionRows.recent(accountId, limit);
   }
 
   /** Check an e-mail and password; see the module comment for the rules. */
@@ -72,34 +92,63 @@ export class AuthService {
       return { ok: false, reason: 'invalid' };
     }
     if (!matches) {
-      await this.fail(account, from, now);
+      await this.fail(account, from, 'login');
       return { ok: false, reason: 'invalid' };
     }
-    await this.accounts.update(account.id, { failed_logins: 0, lockouts: 0, locked_until: null }, now);
     if (account.state !== 'active') {
-      await this.deps.audit.record(this.deps.db, from, 'login.refused_state', { type: 'account', id: account.id }, { state: account.state });
+      await this.deps.db.transaction(async (trx) => {
+        await this.accounts.with(trx).update(account.id, CLEARED_COUNTERS, now);
+        await this.deps.audit.record(trx, from, 'login.refused_state', { type: 'account', id: account.id }, { state: account.state });
+      });
       return { ok: false, reason: account.state === 'suspended' ? 'suspended' : 'pending', account };
     }
     return { ok: true, account };
   }
 
-  private async fail(account: Account, from: Actor, now: Date): Promise<void> {
-    const failures = await this.accounts.addFailedLogin(account.id);
-    await this.deps.audit.record(this.deps.db, from, 'login.failed', { type: 'account', id: account.id }, { count: failures });
-    if (failures < MAX_FAILED_LOGINS) return;
-    const minutes = (LOCK_SECONDS / 60) * 2 ** account.lockouts;
-    const until = new Date(now.getTime() + minutes * 60_000);
-    await this.accounts.update(account.id, { failed_logins: 0, lockouts: account.lockouts + 1, locked_until: until.toISOString() }, now);
-    await this.deps.audit.record(this.deps.db, from, 'account.locked', { type: 'account', id: account.id }, { minutes, failures });
-    this.deps.mails.sendLater('lockout', account.email, account.locale, '/subscription/forgot', { minutes });
+  /**
+   * Count a wrong password (`login`) or a wrong current password in the
+   * password-change form (`password_change`) against `account`, in one
+   * transaction: the failure count, the audit row and, at the 10th failure,
+   * the lockout and its audit row; the owner is mailed after commit.
+   * Answers whether the password-change limit (5 wrong current passwords)
+   * was reached: that counter then starts again and the caller ends the sessions.
+   */
+  async fail(account: Account, from: Actor, kind: 'login' | 'password_change'): Promise<{ passwordChangeLimit: boolean }> {
+    const now = this.deps.clock.now();
+    const target = { type: 'account', id: account.id };
+    const outcome = await this.deps.db.transaction(async (trx) => {
+      const repo = this.accounts.with(trx);
+      const counts = await repo.addFailedLogin(account.id, kind === 'password_change');
+      const action = kind === 'login' ? 'login.failed' : 'password.change_refused';
+      await this.deps.audit.record(trx, from, action, target, { count: kind === 'login' ? counts.failedLogins : counts.passwordChangeFailures });
+      const passwordChangeLimit = kind === 'password_change' && counts.passwordChangeFailures >= MAX_PASSWORD_CHANGE_FAILURES;
+      if (passwordChangeLimit) {
+        await repo.update(account.id, { password_change_failures: 0 }, now);
+        await this.deps.audit.record(trx, from, 'password.change_limit', target, { count: counts.passwordChangeFailures });
+      }
+      if (counts.failedLogins < MAX_FAILED_LOGINS) return { passwordChangeLimit, lockMinutes: 0 };
+      const minutes = (LOCK_SECONDS / 60) * 2 ** counts.lockouts;
+      const until = new Date(now.getTime() + minutes * 60_000);
+      await repo.update(account.id, { failed_logins: 0, lockouts: counts.lockouts + 1, locked_until: until.toISOString() }, now);
+      await this.deps.audit.record(trx, from, 'account.locked', target, { minutes, failures: counts.failedLogins });
+      return { passwordChangeLimit, lockMinutes: minutes };
+    });
+    if (outcome.lockMinutes) this.deps.mails.sendLater('lockout', account.email, account.locale, '/subscription/forgot', { minutes: outcome.lockMinutes });
+    return { passwordChangeLimit: outcome.passwordChangeLimit };
   }
 
-  /** Record a new logged-in session (after the session id was regenerated); returns the login time in ms. */
+  /**
+   * Record a new logged-in session (after the session id was regenerated) in
+   * one transaction: the session row, the cleared failure counters and the
+   * last login time, the audit row. Returns the login time in ms.
+   */
   async startSession(account: Account, sid: string, from: Actor): Promise<number> {
     const now = this.deps.clock.now();
-    await this.sessionsRepo.insert({ sid, accountId: account.id, ip: from.ip ?? '', userAgent: from.userAgent ?? '' }, now);
-    await this.accounts.update(account.id, { last_login_at: now.toISOString() }, now);
-    await this.deps.audit.record(this.deps.db, from, 'login.succeeded', { type: 'account', id: account.id });
+    await this.deps.db.transaction(async (trx) => {
+      await this.sessionRows.with(trx).insert({ sid, accountId: account.id, ip: from.ip ?? '', userAgent: from.userAgent ?? '' }, now);
+      await this.accounts.with(trx).update(account.id, { ...CLEARED_COUNTERS, last_login_at: now.toISOString() }, now);
+      await this.deps.audit.record(trx, from, 'login.succeeded', { type: 'account', id: account.id });
+    });
     return now.getTime();
   }
 
@@ -111,7 +160,7 @@ export class AuthService {
    * `authAt` (login time, ms since the epoch) and `role` (at login) are kept in the session.
    */
   async resume(sid: string, authAt: number, role: string | undefined): Promise<{ account: Account; session: AccountSession } | { ended: 'ended' | 'timeout' | 'inactive' }> {
-    const found = await this.sessionsRepo.withAccount(sid);
+    const found = await this.sessionRows.withAccount(sid);
     if (!found) return { ended: 'ended' };
     const now = this.deps.clock.now();
     const limits = sessionLimits(found.account.role);
@@ -130,26 +179,26 @@ export class AuthService {
       return { ended: 'ended' };
     }
     // Write last_seen_at at most every 30 s: the idle limit is minutes long.
-    if (now.getTime() - found.session.lastSeenAt.getTime() > 30_000) await this.sessionsRepo.touch(sid, now);
+    if (now.getTime() - found.session.lastSeenAt.getTime() > 30_000) await this.sessionRows.touch(sid, now);
     return found;
   }
 
   /** End one session: its record, then the stored session itself. */
   async endSession(sid: string, reason: string): Promise<void> {
-    await this.sessionsRepo.end(sid, reason, this.deps.clock.now());
+    await this.sessionRows.end(sid, reason, this.deps.clock.now());
     await this.deps.sessions.destroy(sid).catch((err: unknown) => this.deps.logger.warn({ err }, 'session store could not destroy a session'));
   }
 
   /** End every session of an account, or every one but `keepSid`. Returns how many ended. */
   async endSessions(accountId: number, reason: string, keepSid?: string): Promise<number> {
-    const sids = await this.sessionsRepo.endAll(accountId, reason, this.deps.clock.now(), keepSid);
+    const sids = await this.sessionRows.endAll(accountId, reason, this.deps.clock.now(), keepSid);
     await Promise.all(sids.map((sid) => this.deps.sessions.destroy(sid).catch(() => undefined)));
     return sids.length;
   }
 
   /** Log out: end the session record, audit it. */
   async logout(account: Account, sid: string, from: Actor): Promise<void> {
-    await this.sessionsRepo.end(sid, 'logout', this.deps.clock.now());
+    await this.sessionRows.end(sid, 'logout', this.deps.clock.now());
     await this.deps.audit.record(this.deps.db, from, 'logout', { type: 'account', id: account.id });
   }
 }

@@ -1,5 +1,5 @@
 /** The accounts component: partner and staff accounts, login, sessions, recovery. */
-export { AccountsService } from './accounts.service.js';
+export { AccountsService, type StateChange } from './accounts.service.js';
 export { AuthService, sessionLimits, type SessionTerminator } from './auth.service.js';
 export { AccountMails } from './account-mails.js';
 export { AccountsRepository, ROLES, STATES, type Account, type Role, type AccountState } from './accounts.repository.js';

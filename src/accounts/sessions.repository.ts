@@ -33,6 +33,11 @@ function toSession(r: Row): AccountSession {
 export class SessionsRepository {
   constructor(private readonly db: Db) {}
 
+  /** The same repository inside transaction `trx`. */
+  with(trx: Db): SessionsRepository {
+    return new SessionsRepository(trx);
+  }
+
   async insert(s: { sid: string; accountId: number; ip: string; userAgent: string }, now: Date): Promise<void> {
     await this.db('account_sessions').insert({
       sid: s.sid,

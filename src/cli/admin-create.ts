@@ -4,9 +4,13 @@
  * a terminal, else the first line of the input (for scripts:
  * `printf '%s\n' "$PW" | npm run admin:create -- --email a@b.c`).
  * Exit codes: 0 created, 1 refused (bad address or password, address taken).
+ * On success it prints where to log in: BASE_URL's login page, or
+ * http://localhost:PORT/subscription/login when BASE_URL is not set (HOST
+ * is the listening address, often 0.0.0.0, which a browser cannot open).
  */
 import { passwordProblem } from '../accounts/index.js';
 import { SYSTEM_ACTOR } from '../audit/index.js';
+import type { Config } from '../config/index.js';
 import { createI18n } from '../http/i18n.js';
 import { emailField } from '../http/text-fields.js';
 import { cliOptions, openCli } from './context.js';
@@ -24,6 +28,12 @@ async function readPassword(): Promise<string> {
   return input.split(/\r?\n/)[0] ?? '';
 }
 
+/** The login page's address: from BASE_URL, else on localhost at PORT (the config derives baseUrl from HOST:PORT then). */
+function loginUrl(config: Pick<Config, 'baseUrl' | 'host' | 'port'>): string {
+  const derived = config.baseUrl === `http://${config.host}:${config.port}`;
+  return `${derived ? `http://localhost:${config.port}` : config.baseUrl}/subscription/login`;
+}
+
 const USAGE = 'npm run admin:create -- --email <address>   (password on standard input)';
 const { email } = cliOptions(['email'], USAGE);
 const parsedEmail = emailField({ required: 'missing', invalid: 'invalid' }).safeParse(email ?? '');
@@ -39,7 +49,7 @@ try {
   const cli = await openCli();
   try {
     const account = await cli.accounts.createStaff(parsedEmail.data, password, 'superadmin', SYSTEM_ACTOR);
-    console.log(`Created superadmin #${account.id} <${account.email}>. Log in at ${cli.config.baseUrl}/subscription/login`);
+    console.log(`Created superadmin #${account.id} <${account.email}>.\nLog in at ${loginUrl(cli.config)}`);
   } finally {
     await cli.close();
   }

@@ -14,7 +14,7 @@ if (!email) {
 }
 const cli = await openCli();
 try {
-  const account = await cli.accounts.repo.byEmail(email);
+  const account = await cli.accounts.byEmail(email);
   if (!account || account.state !== 'active') throw new Error(`no active account uses ${email}`);
   const token = await cli.accounts.createApiToken(account, (label ?? 'cli').slice(0, 120), SYSTEM_ACTOR);
   console.log(token);

@@ -18,7 +18,7 @@ if (!email || !Number.isInteger(units) || units < 1 || !reason?.trim()) {
 }
 const cli = await openCli();
 try {
-  const account = await cli.accounts.repo.byEmail(email);
+  const account = await cli.accounts.byEmail(email);
   if (!account || account.role !== 'partner') throw new Error(`no partner account uses ${email}`);
   const balance = await new LedgerService(cli.db, systemClock, cli.audit).change(account.id, 'credit', units, reason, SYSTEM_ACTOR);
   console.log(`Credited ${units} units to ${account.email} (${account.publicRef}); balance now ${balance}.`);

@@ -3,6 +3,8 @@
  *
  * Order: `?lang=` (then remembered in the `lang` cookie for a year),
  * the `lang` cookie, the Accept-Language header, then DEFAULT_LOCALE.
+ * Once logged in (`accountLocale`, after the account loader): `?lang=`
+ * (remembered in the session), else the language the account saved.
  * Translations live in src/locales/<lng>/<namespace>.json; `common` is the
  * default namespace. Each request gets the per-language fixed `t` (no
  * per-request clone of the i18next instance: that clone costs more than the
@@ -29,6 +31,13 @@ export const NAMESPACES: readonly string[] = fs.readdirSync(path.resolve(path.di
 const LOCALES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'locales');
 const LANG_COOKIE = 'lang';
 const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
+
+declare module 'express-session' {
+  interface SessionData {
+    /** The language chosen with ?lang= while logged in: it overrides the account's saved one for this session. */
+    lang?: Locale;
+  }
+}
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -61,6 +70,8 @@ export interface I18n {
   /** Fixed `t` per locale. */
   t: Record<Locale, TFunction>;
   middleware: (req: Request, res: Response, next: NextFunction) => void;
+  /** After the account loader: a logged-in account's pages follow `?lang=` for the session, else its saved language. */
+  accountLocale: (req: Request, res: Response, next: NextFunction) => void;
 }
 
 /** Build the i18n instance and middleware; `secureCookie` marks the lang cookie Secure. */
@@ -110,5 +121,14 @@ export function createI18n(defaultLocale: Locale, secureCookie: boolean): I18n {
     }
     next();
   };
-  return { instance, t, middleware };
+  const accountLocale = (req: Request, _res: Response, next: NextFunction): void => {
+    if (!req.account) return next();
+    const asked = req.query.lang;
+    if (isLocale(asked) && req.session.lang !== asked) req.session.lang = asked;
+    const locale = isLocale(asked) ? asked : req.session.lang ?? req.account.locale;
+    req.locale = locale;
+    req.t = t[locale];
+    next();
+  };
+  return { instance, t, middleware, accountLocale };
 }

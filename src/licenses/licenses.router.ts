@@ -19,7 +19,6 @@
  */
 import type { ServerResponse } from 'node:http';
 import { Router, type Request, type Response } from 'express';
-import { hashToken } from '../accounts/tokens.js';
 import type { Actor } from '../audit/index.js';
 import { rfc3339 } from '../crypto/index.js';
 import { apiErrorAnswer, pathOfTarget, type ApiRequest } from '../http/error-handler.js';
@@ -168,7 +167,7 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
   router.delete('/api/v1/admin/licenses/:machine_id', async (req, res) => {
     const header = req.get('authorization') ?? '';
     const m = /^Bearer\s+(\S{1,200})$/i.exec(header);
-    const account = m ? await deps.accounts.repo.byApiToken(hashToken(m[1]!), clock.now()) : null;
+    const account = m ? await deps.accounts.byApiToken(m[1]!) : null;
     if (!account) {
       res.setHeader('WWW-Authenticate', 'Bearer');
       throw new UnauthorizedError('A valid admin API token is required (Authorization: Bearer …)');

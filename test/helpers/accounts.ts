@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { simpleParser } from 'mailparser';
 import request from 'supertest';
-import { hashPassword, type Role } from '../../src/accounts/index.js';
+import { AccountsRepository, hashPassword, type Role } from '../../src/accounts/index.js';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { sentMails, type TestContext } from './context.js';
 import { formAgent, type Agent } from './forms.js';
@@ -59,7 +59,7 @@ export async function register(ctx: TestContext, fields: Partial<typeof REGISTRA
 /** An active account created directly through the services (fast set-up). */
 export async function createAccount(ctx: TestContext, email: string, role: Role = 'partner', password = PASSWORD): Promise<number> {
   if (role === 'partner') {
-    const account = await ctx.handle.accounts.repo.insert({
+    const account = await new AccountsRepository(ctx.db).insert({
       email, passwordHash: await hashPassword(password), role, state: 'active', company: 'Société Test', name: 'Test', phone: '0102030405',
       country: 'FR', locale: 'fr', termsAcceptedAt: ctx.clock.now(), verifiedAt: ctx.clock.now(),
     }, ctx.clock.now());

@@ -6,6 +6,7 @@
  * tokens in mailed links, hidden steps). `:id` and the other parameters are
  * replaced by the fixtures of fixtureIds.
  */
+import { AccountsRepository } from '../../src/accounts/index.js';
 import type { TestContext } from './context.js';
 
 /** `visitor`: an anonymous session of its own, for the route that ends it (logout). */
@@ -159,7 +160,7 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
   const db = ctx.db;
   const at = ctx.clock.now().toISOString();
   const first = async (table: string, where: Record<string, unknown> = {}): Promise<string> => String((await db(table).where(where).orderBy('id').first('id')).id);
-  const target = await ctx.handle.accounts.repo.insert({
+  const target = await new AccountsRepository(ctx.db).insert({
     email: 'hostile-target@example.fr', passwordHash: 'x', role: 'partner', state: 'active', company: 'Cible', name: 'Cible', phone: '0102030405',
     country: 'FR', locale: 'fr', termsAcceptedAt: ctx.clock.now(), verifiedAt: ctx.clock.now(),
   }, ctx.clock.now());
@@ -171,7 +172,7 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
     license_type: 'monthly', state: 'active', issued_at: at, expires_at: '2026-12-22T10:00:00.000Z', created_at: at, updated_at: at,
   });
   await db('activation_batches').insert({ product_id: productId, license_type: 'monthly', duration_days: 30, size: 0, note: 'hostile', created_at: at });
-  const owner = await ctx.handle.accounts.repo.byEmail('hostile-superadmin@example.fr');
+  const owner = await ctx.handle.accounts.byEmail('hostile-superadmin@example.fr');
   await ctx.handle.accounts.createApiToken(owner!, 'hostile fixture', { id: null, email: null, ip: null, userAgent: 'cli' });
   return {
     'partners:id': String(target.id),

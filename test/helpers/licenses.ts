@@ -69,7 +69,7 @@ export async function activate(ctx: TestContext, code: string, machineId = machi
 /** A new admin account's API bearer token (`andt_…`). */
 export async function apiToken(ctx: TestContext, email = `admin-${crypto.randomBytes(3).toString('hex')}@artisan-nd.test`): Promise<string> {
   const id = await createAccount(ctx, email, 'admin');
-  const account = (await ctx.handle.accounts.repo.byId(id))!;
+  const account = (await ctx.handle.accounts.byId(id))!;
   return ctx.handle.accounts.createApiToken(account, 'test', SYSTEM_ACTOR);
 }
 

@@ -16,11 +16,9 @@ import { confirmed, pager, parseListQuery, routeId } from '../shared.js';
 import { parseTokenLabel, typed } from './schemas.js';
 
 export function createApiTokensController(deps: AdminDeps) {
-  const repo = deps.accounts.repo;
-
   const renderList = async (req: Request, res: Response, status: number, errors: Record<string, string> = {}, values: Record<string, string> = {}): Promise<void> => {
     const q = parseListQuery(req.query as Record<string, unknown>);
-    const { rows, total } = await repo.listApiTokens(q.perPage, q.offset);
+    const { rows, total } = await deps.accounts.listApiTokens(q.perPage, q.offset);
     res.status(status).render('admin/licenses/tokens', {
       title: req.t('admin-licenses:tokens.title'), rows, total, pg: pager(q, total, '/admin/api-tokens'), errors, values,
     });
@@ -39,7 +37,7 @@ export function createApiTokensController(deps: AdminDeps) {
 
     revoke: async (req: Request, res: Response): Promise<void> => {
       const id = routeId(req.params.id);
-      const token = id === null ? null : await repo.apiTokenById(id);
+      const token = id === null ? null : await deps.accounts.apiTokenById(id);
       if (!token) throw new NotFoundError('No such API token');
       if (token.revokedAt) {
         flash(req, 'info', 'admin-licenses:flash.token_already_revoked', { label: token.label });

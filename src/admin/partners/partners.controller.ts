@@ -33,7 +33,7 @@ export function createAdminPartnersController(deps: AdminDeps) {
   /** The account of `:id`. @throws NotFoundError */
   const load = async (req: Request): Promise<Account> => {
     const id = String(req.params.id);
-    const account = /^\d{1,9}$/.test(id) ? await deps.accounts.repo.byId(Number(id)) : null;
+    const account = /^\d{1,9}$/.test(id) ? await deps.accounts.byId(Number(id)) : null;
     if (!account) throw new NotFoundError('No such account');
     return account;
   };
@@ -60,7 +60,7 @@ export function createAdminPartnersController(deps: AdminDeps) {
   /** After an action: flash and back to the page, or the notice that someone acted first. */
   const finish = async (req: Request, res: Response, target: Account, done: boolean, key: string, params: Record<string, string | number> = {}): Promise<void> => {
     if (!done) {
-      const fresh = (await deps.accounts.repo.byId(target.id)) ?? target;
+      const fresh = (await deps.accounts.byId(target.id)) ?? target;
       return renderDetail(req, res, 409, fresh, { notice: { key: 'admin-partners:errors.state_changed' } });
     }
     flash(req, 'success', `admin-partners:flash.${key}`, { name: labelOf(target), ...params });
@@ -86,12 +86,12 @@ export function createAdminPartnersController(deps: AdminDeps) {
       if (!state) delete q.params.state;
       const filter = { q: q.q, state };
       if (q.csv) {
-        const { rows } = await service.repo.list(filter, q.sort, q.dir, CSV_MAX_ROWS, 0);
+        const { rows } = await service.list(filter, q.sort, q.dir, CSV_MAX_ROWS, 0);
         return sendCsv(req, res, 'partners.csv', CSV_COLUMNS, rows.map((r) => [
           r.id, r.publicRef ?? '', r.company, r.name, r.email, r.phone, r.country, r.state, r.balance, r.createdAt, r.lastLoginAt ?? '',
         ]));
       }
-      const { rows, total } = await service.repo.list(filter, q.sort, q.dir, q.perPage, q.offset);
+      const { rows, total } = await service.list(filter, q.sort, q.dir, q.perPage, q.offset);
       res.render('admin/partners/list', {
         title: req.t('admin-partners:list.title'), rows, total, q, state, states: STATES, sorts: PARTNER_SORTS,
         pg: pager(q, total, '/admin/partners'), csvHref: `/admin/partners${queryString(q.params, { format: 'csv' })}`, filtered: Boolean(q.q || state),
@@ -176,7 +176,7 @@ export function createAdminPartnersController(deps: AdminDeps) {
       } catch (err) {
         if (err instanceof ValidationError) return invalid(req, res, target, 'balance', err.fields, fields);
         if (err instanceof AppError && err.code === ERR.ALREADY_RECORDED) return alreadyRecorded();
-        if (err instanceof AppError && err.code === ERR.ACCOUNT_CLOSED) return renderDetail(req, res, 409, (await deps.accounts.repo.byId(target.id)) ?? target, closedNotice);
+        if (err instanceof AppError && err.code === ERR.ACCOUNT_CLOSED) return renderDetail(req, res, 409, (await deps.accounts.byId(target.id)) ?? target, closedNotice);
         if (err instanceof AppError && err.code === ERR.INSUFFICIENT_BALANCE) return invalid(req, res, target, 'balance', { units: 'admin-partners:errors.insufficient_balance' }, fields);
         throw err;
       }

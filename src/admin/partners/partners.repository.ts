@@ -1,10 +1,10 @@
 /**
- * The admin's reads and writes of `accounts` for /admin/partners: the
- * partners list (search, state filter, sort, pages; balance from the last
- * ledger row) and the guarded state changes (each an `UPDATE … WHERE state =
- * <expected>`, so two admins acting at once cannot both win).
+ * The admin's read of `accounts` for /admin/partners: the partners list
+ * (search, state filter, sort, pages; balance from the last ledger row).
+ * The state and role changes are written by AccountsService (one writer per
+ * table, DESIGN.md rule 11).
  */
-import type { AccountState, Role } from '../../accounts/index.js';
+import type { AccountState } from '../../accounts/index.js';
 import type { Db } from '../../platform/db.js';
 import { toDate, toDateOrNull } from '../../platform/time.js';
 import { likePattern } from '../shared.js';
@@ -34,10 +34,6 @@ export interface PartnerRow {
   lastLoginAt: Date | null;
 }
 
-/** What an anonymised account keeps of its personal data. */
-export const ANONYMISED_NAME = 'Anonymised';
-/** A stored password hash no password can match (not an argon2 string). */
-export const UNUSABLE_PASSWORD_HASH = '!closed';
 
 type Row = Record<string, unknown>;
 
@@ -76,35 +72,6 @@ export class PartnersRepository {
     else q.orderBy('a.created_at', d);
     const rows = (await q.orderBy('a.id', d).limit(limit).offset(offset)) as Row[];
     return { rows: rows.map(toRow), total: Number(count?.n ?? 0) };
-  }
-
-  /**
-   * Move account `id` from state `from` to `to`, with `fields` (column →
-   * value) set too. False when the account was not in `from` (nothing written).
-   */
-  async transition(id: number, from: readonly AccountState[], to: AccountState, fields: Record<string, unknown>, now: Date): Promise<boolean> {
-    const n = await this.db('accounts').where({ id }).whereIn('state', [...from]).update({ ...fields, state: to, updated_at: now.toISOString() });
-    return Number(n) === 1;
-  }
-
-  /** Change the role; a new partner gets its public reference if it had none. False when the role was not `from`. */
-  async changeRole(id: number, from: Role, to: Role, now: Date): Promise<boolean> {
-    const n = await this.db('accounts').where({ id, role: from }).update({ role: to, updated_at: now.toISOString() });
-    if (Number(n) !== 1) return false;
-    if (to === 'partner') await this.db('accounts').where({ id }).whereNull('public_ref').update({ public_ref: `PTN-${String(id).padStart(4, '0')}` });
-    return true;
-  }
-
-  /**
-   * Blank the personal data of a closed account: company and phone emptied,
-   * name `Anonymised`, e-mail `closed-<id>@invalid` (still unique), password
-   * unusable, its pending mailed links spent. Ledger, recharges and audit rows stay.
-   */
-  async anonymise(id: number, now: Date): Promise<void> {
-    await this.db('accounts').where({ id }).update({
-      company: '', name: ANONYMISED_NAME, phone: '', email: `closed-${id}@invalid`, password_hash: UNUSABLE_PASSWORD_HASH, updated_at: now.toISOString(),
-    });
-    await this.db('account_tokens').where({ account_id: id }).whereNull('used_at').update({ used_at: now.toISOString() });
   }
 }
 

@@ -2,17 +2,17 @@
  * What an admin does to an account from /admin/partners: activate, suspend,
  * reactivate, close (optionally anonymising), change the role, and mail a
  * verification or reset link. Each change and its audit row are one
- * transaction; sessions are ended only after it commits (the session store
+ * transaction (AccountsService, the accounts' one writer); sessions are ended only after it commits (the session store
  * is outside the database). Balance changes go through LedgerService.
  *
  * Every method answers `true` when done and `false` when the account was no
  * longer in a state allowing it (another admin acted first): nothing written.
  */
-import type { Account, AccountsService, AccountState, AuthService, Role } from '../../accounts/index.js';
+import type { Account, AccountsService, AccountState, AuthService, Role, StateChange } from '../../accounts/index.js';
 import type { Actor, AuditService } from '../../audit/index.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
-import { PartnersRepository } from './partners.repository.js';
+import { PartnersRepository, type PartnerFilter, type PartnerRow } from './partners.repository.js';
 
 /** The states each state change starts from. */
 export const TRANSITIONS = {
@@ -38,61 +38,58 @@ export interface PartnersDeps {
 }
 
 export class AdminPartnersService {
-  readonly repo: PartnersRepository;
+  // Reads the partners list only; every write to accounts goes through AccountsService.
+  private readonly partners: PartnersRepository;
 
   constructor(private readonly deps: PartnersDeps) {
-    this.repo = new PartnersRepository(deps.db);
+    this.partners = new PartnersRepository(deps.db);
   }
 
-  /** One guarded state change and its audit row `admin.partner.<action>`, in one transaction. */
-  private async move(account: Account, t: Transition, to: AccountState, fields: Record<string, unknown>, actor: Actor, action: string, note: string, extra?: (trx: Db) => Promise<void>): Promise<boolean> {
-    const now = this.deps.clock.now();
-    return this.deps.db.transaction(async (trx) => {
-      if (!(await this.repo.with(trx).transition(account.id, TRANSITIONS[t], to, fields, now))) return false;
-      if (extra) await extra(trx);
-      await this.deps.audit.record(trx, actor, `admin.partner.${action}`, { type: 'account', id: account.id }, { from: account.state, to, note: note || null, context: note ? 'note' : null });
-      return true;
-    });
+  /** Partners matching `f`, sorted by `sort` (`dir`), `limit` from `offset`; and how many match in all. */
+  list(f: PartnerFilter, sort: string, dir: 'asc' | 'desc', limit: number, offset: number): Promise<{ rows: PartnerRow[]; total: number }> {
+    return this.partners.list(f, sort, dir, limit, offset);
+  }
+
+  /** One guarded state change and its audit row `admin.partner.<action>` (AccountsService.changeState). */
+  private move(account: Account, t: Transition, to: AccountState, fields: Pick<StateChange, 'verified' | 'stateReason' | 'anonymise'>, actor: Actor, action: string, note: string): Promise<boolean> {
+    return this.deps.accounts.changeState(account, {
+      from: TRANSITIONS[t], to, ...fields, action: `admin.partner.${action}`,
+      details: { from: account.state, to, note: note || null, context: note ? 'note' : null },
+    }, actor);
   }
 
   /** pending_verification → active; the address counts as verified from now. */
   activate(account: Account, actor: Actor): Promise<boolean> {
-    return this.move(account, 'activate', 'active', { verified_at: this.deps.clock.now().toISOString() }, actor, 'activated', '');
+    return this.move(account, 'activate', 'active', { verified: true }, actor, 'activated', '');
   }
 
   /** active → suspended with `reason` (shown to the partner at login); then every session of the account ends. */
   async suspend(account: Account, reason: string, actor: Actor): Promise<boolean> {
-    const done = await this.move(account, 'suspend', 'suspended', { state_reason: reason }, actor, 'suspended', reason.slice(0, 200));
+    const done = await this.move(account, 'suspend', 'suspended', { stateReason: reason }, actor, 'suspended', reason.slice(0, 200));
     if (done) await this.deps.auth.endSessions(account.id, 'suspended');
     return done;
   }
 
   /** suspended → active; the suspension reason is cleared. */
   reactivate(account: Account, actor: Actor): Promise<boolean> {
-    return this.move(account, 'reactivate', 'active', { state_reason: null }, actor, 'reactivated', '');
+    return this.move(account, 'reactivate', 'active', { stateReason: null }, actor, 'reactivated', '');
   }
 
   /**
    * Any open state → closed with `reason`; with `anonymise`, the personal data
-   * is blanked too (PartnersRepository.anonymise). Nothing is deleted. Then
+   * is blanked too (AccountsRepository.anonymise). Nothing is deleted. Then
    * every session of the account ends.
    */
   async close(account: Account, reason: string, anonymise: boolean, actor: Actor): Promise<boolean> {
     const note = `${reason.slice(0, 200)}${anonymise ? ' (anonymised)' : ''}`;
-    const extra = anonymise ? (trx: Db) => this.repo.with(trx).anonymise(account.id, this.deps.clock.now()) : undefined;
-    const done = await this.move(account, 'close', 'closed', { state_reason: reason }, actor, 'closed', note, extra);
+    const done = await this.move(account, 'close', 'closed', { stateReason: reason, anonymise }, actor, 'closed', note);
     if (done) await this.deps.auth.endSessions(account.id, 'closed');
     return done;
   }
 
   /** Change the role (superadmin only, checked by the route); then every session of the account ends. */
   async changeRole(account: Account, role: Role, actor: Actor): Promise<boolean> {
-    const now = this.deps.clock.now();
-    const done = await this.deps.db.transaction(async (trx) => {
-      if (!(await this.repo.with(trx).changeRole(account.id, account.role, role, now))) return false;
-      await this.deps.audit.record(trx, actor, 'admin.partner.role_changed', { type: 'account', id: account.id }, { from: account.role, to: role });
-      return true;
-    });
+    const done = await this.deps.accounts.changeRole(account, role, actor, 'admin.partner.role_changed');
     if (done) await this.deps.auth.endSessions(account.id, 'role_changed');
     return done;
   }

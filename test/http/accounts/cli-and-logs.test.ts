@@ -35,6 +35,15 @@ describe('npm run admin:create and admin:token', function () {
     expect(await ctx.db('audit_log').where({ action: 'account.created' }).first()).to.exist;
   });
 
+  it('prints the login address from BASE_URL, or on localhost at PORT when BASE_URL is not set', async () => {
+    const withBase = await cli('admin-create.ts', ['--email', 'base@example.fr'], { ...env, BASE_URL: 'https://portal.example.test/', HOST: '0.0.0.0' }, `${PASSWORD}\n`);
+    expect(withBase.code, withBase.err).to.equal(0);
+    expect(withBase.out).to.contain('Log in at https://portal.example.test/subscription/login\n');
+    const local = await cli('admin-create.ts', ['--email', 'local@example.fr'], { ...env, HOST: '0.0.0.0', PORT: '8123' }, `${PASSWORD}\n`);
+    expect(local.code, local.err).to.equal(0);
+    expect(local.out).to.contain('Log in at http://localhost:8123/subscription/login\n');
+  });
+
   it('refuses a weak password, a taken address and a missing address', async () => {
     const weak = await cli('admin-create.ts', ['--email', 'other@example.fr'], env, 'short\n');
     expect(weak.code).to.equal(1);
@@ -54,7 +63,7 @@ describe('npm run admin:create and admin:token', function () {
     expect(token).to.match(/^andt_[A-Za-z0-9_-]{43}$/);
     const row = await ctx.db('api_tokens').first();
     expect(row.token_hash).to.have.length(64).and.not.equal(token);
-    expect(await ctx.handle.accounts.repo.byApiToken(row.token_hash, ctx.clock.now())).to.include({ email: 'boss@example.fr' });
+    expect(await ctx.handle.accounts.byApiToken(token)).to.include({ email: 'boss@example.fr' });
     await createAccount(ctx, 'partner@example.fr');
     const partner = await cli('admin-token.ts', ['--email', 'partner@example.fr'], env, '');
     expect(partner.code).to.equal(1);

@@ -68,6 +68,32 @@ describe('POST /subscription/login', () => {
     expect(await ctx.db('accounts').where({ email: 'p@example.fr' }).first()).to.include({ failed_logins: 0, lockouts: 0 });
   });
 
+  it('writes a failed login (count, lockout, audit rows) and a login (session, last login, audit) each in one transaction', async () => {
+    await createAccount(ctx, 'p@example.fr');
+    await ctx.db('accounts').where({ email: 'p@example.fr' }).update({ failed_logins: 9 });
+    const writes: { sql: string; trx: unknown }[] = [];
+    const onQuery = (q: { sql: string; __knexTxId?: string }) => {
+      if (/^(insert|update|delete)\b/i.test(q.sql)) writes.push({ sql: q.sql.slice(0, 40), trx: q.__knexTxId ?? null });
+    };
+    ctx.db.on('query', onQuery);
+    try {
+      expect((await tryLogin(ctx, 'p@example.fr', 'wrong password here')).status).to.equal(401);
+      const failed = [...writes];
+      expect(failed.length, 'count, audit, lockout, audit').to.equal(4);
+      expect(new Set(failed.map((w) => w.trx)).size, JSON.stringify(failed)).to.equal(1);
+      expect(failed[0]!.trx).to.be.a('string');
+      await ctx.db('accounts').where({ email: 'p@example.fr' }).update({ locked_until: null });
+      writes.length = 0;
+      expect((await tryLogin(ctx, 'p@example.fr', PASSWORD)).status).to.equal(303);
+      const started = [...writes];
+      expect(started.length, JSON.stringify(writes)).to.equal(3);
+      expect(new Set(started.map((w) => w.trx)).size, JSON.stringify(started)).to.equal(1);
+      expect(started[0]!.trx).to.be.a('string');
+    } finally {
+      ctx.db.off('query', onQuery);
+    }
+  });
+
   it('tells a suspended partner why', async () => {
     const id = await createAccount(ctx, 'p@example.fr');
     await ctx.db('accounts').where({ id }).update({ state: 'suspended', state_reason: 'facture impayée' });

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { AccountsRepository } from '../../../src/accounts/index.js';
+import { isSqlite } from '../../../src/platform/db.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { formAgent } from '../../helpers/forms.js';
 import { linkIn, loginAgent, mails, PASSWORD, register, REGISTRATION, request, waitMail } from '../../helpers/accounts.js';
@@ -44,6 +46,39 @@ describe('POST /subscription/register and GET /subscription/verify', () => {
     const second = linkIn(await waitMail(ctx, REGISTRATION.email, 2), '/subscription/verify?token=');
     expect(second).not.to.equal(link);
     await request(ctx.app).get(second).expect(303);
+  });
+
+  it('answers the loser of two simultaneous registrations of one address like a known address (no 500, one account)', async () => {
+    // The other registration (here written by the test) lands between this one's lookup and its insert.
+    const other = {
+      email: REGISTRATION.email, passwordHash: 'x', role: 'partner', state: 'pending_verification', company: 'Autre', name: 'Autre', phone: '',
+      country: 'FR', locale: 'fr', termsAcceptedAt: ctx.clock.now(), verifiedAt: null,
+    } as const;
+    const isLookup = (q: { sql: string; bindings?: unknown[] }) => /^select .* from [`"]accounts[`"]/i.test(q.sql) && q.bindings?.includes(REGISTRATION.email);
+    let settled: Promise<unknown> | null = null;
+    let onQuery: (q: { sql: string; bindings?: unknown[] }) => void;
+    if (isSqlite(ctx.db)) {
+      // One connection, served in order: an insert queued when the lookup starts runs right after it.
+      onQuery = (q) => { if (!settled && isLookup(q)) settled = new AccountsRepository(ctx.db).insert(other, ctx.clock.now()); };
+    } else {
+      // The other insert is made, not committed, before the request (the lookup cannot see it); it commits
+      // once this registration's insert is waiting on the unique index.
+      const trx = await ctx.db.transaction();
+      await new AccountsRepository(trx).insert(other, ctx.clock.now());
+      onQuery = (q) => { if (!settled && /^insert into "accounts"/.test(q.sql)) settled = trx.commit(); };
+    }
+    ctx.db.on('query', onQuery);
+    const { agent, csrf } = await formAgent(ctx.app, '/subscription/register');
+    const res = await agent.post('/subscription/register').type('form').send({ ...REGISTRATION, _csrf: csrf });
+    ctx.db.off('query', onQuery);
+    await settled;
+    expect(res.status, res.text.slice(0, 300)).to.equal(303);
+    expect(res.headers.location).to.equal('/subscription/register/sent');
+    const rows = await ctx.db('accounts').where({ email: REGISTRATION.email });
+    expect(rows.map((r: { company: string }) => r.company)).to.deep.equal(['Autre']);
+    expect((await ctx.db('audit_log').where({ action: 'account.register_existing' })).length).to.equal(1);
+    // The address is pending: the answer is a (new) verification link, as for any pending address.
+    expect((await waitMail(ctx, REGISTRATION.email)).subject).to.contain('Confirmez votre adresse');
   });
 
   it('answers a garbage token with the invalid-link page', async () => {

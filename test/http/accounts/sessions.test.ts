@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { createAccount, csrfOf, loginAgent, PASSWORD, request } from '../../helpers/accounts.js';
+import { csrfFrom } from '../../helpers/forms.js';
 
 /** The session cookie an agent holds, as a Cookie header value. */
 async function cookieOf(agent: Awaited<ReturnType<typeof loginAgent>>, ctx: TestContext): Promise<string> {
@@ -101,6 +102,25 @@ describe('sessions: timeouts and server-side invalidation', () => {
     await second.get('/subscription/account').expect(303);
   });
 
+  it('names the browser and system of each session ("Firefox 128 on Ubuntu"), not the raw User-Agent', async () => {
+    await createAccount(ctx, 'p@example.fr');
+    const firefox = 'Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+    const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+    const agents = [];
+    for (const ua of [firefox, chrome]) {
+      const agent = request.agent(ctx.app);
+      const csrf = csrfFrom((await agent.get('/subscription/login').set('User-Agent', ua).expect(200)).text);
+      await agent.post('/subscription/login').set('User-Agent', ua).type('form').send({ email: 'p@example.fr', password: PASSWORD, _csrf: csrf }).expect(303);
+      agents.push(agent);
+    }
+    const cells = (html: string) => [...html.matchAll(/<td title="[^"]*">([^<]*)<\/td>/g)].map((m) => m[1]).sort();
+    const fr = await agents[0]!.get('/subscription/account').set('User-Agent', firefox).expect(200);
+    expect(cells(fr.text)).to.deep.equal(['Chrome 126 sur Windows 10', 'Firefox 128 sur Ubuntu']);
+    const en = await agents[1]!.get('/subscription/account?lang=en').set('User-Agent', chrome).expect(200);
+    expect(cells(en.text)).to.deep.equal(['Chrome 126 on Windows 10', 'Firefox 128 on Ubuntu']);
+    expect(en.text).not.to.contain('>Mozilla/5.0');
+  });
+
   it('changes the password (checking the current one) and ends the other sessions', async () => {
     await createAccount(ctx, 'p@example.fr');
     const me = await loginAgent(ctx, 'p@example.fr');
@@ -116,6 +136,52 @@ describe('sessions: timeouts and server-side invalidation', () => {
     expect(await ctx.db('audit_log').where({ action: 'password.changed' }).first()).to.exist;
   });
 
+  it('counts wrong current passwords as failed logins and, at the 5th for the account, ends its sessions and says why on the login page', async () => {
+    await createAccount(ctx, 'p@example.fr');
+    const stolen = await loginAgent(ctx, 'p@example.fr');
+    const owner = await loginAgent(ctx, 'p@example.fr');
+    const guess = async (agent: typeof stolen, n: number) => {
+      const csrf = await csrfOf(agent, '/subscription/account');
+      return agent.post('/subscription/account/password').type('form')
+        .send({ current_password: `guess number ${n}`, password: 'a brand new passphrase', password_confirm: 'a brand new passphrase', _csrf: csrf });
+    };
+    for (let n = 1; n <= 4; n++) expect((await guess(stolen, n)).status, `guess ${n}`).to.equal(422);
+    const row = await ctx.db('accounts').where({ email: 'p@example.fr' }).first();
+    expect(row).to.include({ failed_logins: 4, password_change_failures: 4 });
+    const fifth = await guess(stolen, 5);
+    expect(fifth.status).to.equal(303);
+    expect(fifth.headers.location).to.equal('/subscription/login');
+    const login = await stolen.get('/subscription/login').expect(200);
+    expect(login.text).to.contain('Trop de mots de passe actuels erronés').and.contain('vos sessions ont été fermées');
+    await stolen.get('/subscription/account').expect(303);
+    await owner.get('/subscription/account').expect(303);
+    expect(await ctx.db('account_sessions').whereNull('ended_at')).to.have.length(0);
+    expect(await ctx.db('account_sessions').where({ end_reason: 'password_attempts' })).to.have.length(2);
+    expect(await ctx.db('accounts').where({ email: 'p@example.fr' }).first()).to.include({ failed_logins: 5, password_change_failures: 0 });
+    expect((await ctx.db('audit_log').where({ action: 'password.change_refused' })).length).to.equal(5);
+    expect(await ctx.db('audit_log').where({ action: 'password.change_limit' }).first()).to.exist;
+    // The owner logs in again with the password; the counters start again.
+    await loginAgent(ctx, 'p@example.fr');
+    expect(await ctx.db('accounts').where({ email: 'p@example.fr' }).first()).to.include({ failed_logins: 0, password_change_failures: 0 });
+  });
+
+  it('locks the account when wrong current passwords and wrong logins reach the login limit together', async () => {
+    await createAccount(ctx, 'p@example.fr');
+    const agent = await loginAgent(ctx, 'p@example.fr');
+    await ctx.db('accounts').where({ email: 'p@example.fr' }).update({ failed_logins: 9 });
+    const csrf = await csrfOf(agent, '/subscription/account');
+    await agent.post('/subscription/account/password').type('form')
+      .send({ current_password: 'not it at all', password: 'a brand new passphrase', password_confirm: 'a brand new passphrase', _csrf: csrf }).expect(422);
+    const row = await ctx.db('accounts').where({ email: 'p@example.fr' }).first();
+    expect(row).to.include({ failed_logins: 0, lockouts: 1 });
+    expect(row.locked_until).to.not.equal(null);
+    expect(await ctx.db('audit_log').where({ action: 'account.locked' }).first()).to.exist;
+    // Locked: even the right current password is refused.
+    const again = await csrfOf(agent, '/subscription/account');
+    await agent.post('/subscription/account/password').type('form')
+      .send({ current_password: PASSWORD, password: 'a brand new passphrase', password_confirm: 'a brand new passphrase', _csrf: again }).expect(422);
+  });
+
   it('saves the profile but never the e-mail, role or state', async () => {
     const id = await createAccount(ctx, 'p@example.fr');
     const agent = await loginAgent(ctx, 'p@example.fr');
@@ -125,6 +191,7 @@ describe('sessions: timeouts and server-side invalidation', () => {
     }).expect(303);
     expect(await ctx.db('accounts').where({ id }).first()).to.include({ company: 'Nouvelle Société', country: 'BE', locale: 'en', role: 'partner', email: 'p@example.fr' });
     const bad = await agent.post('/subscription/account/profile').type('form').send({ company: '', name: 'J', phone: 'x', country: 'BE', locale: 'de', _csrf: csrf }).expect(422);
-    expect(bad.text).to.contain('Indiquez le nom de votre société.');
+    // The account now speaks English (its saved language drives its pages).
+    expect(bad.text).to.contain('Enter your company name.');
   });
 });

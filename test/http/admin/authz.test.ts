@@ -133,7 +133,7 @@ describe('admin authorization table', function () {
     ids.licenses = String((await ctx.db('licenses').first('id')).id);
     await ctx.db('activation_batches').insert({ product_id: productId, license_type: 'monthly', duration_days: 30, size: 0, note: 'authz', created_at: at });
     ids['activation-codes'] = String((await ctx.db('activation_batches').first('id')).id);
-    const tokenOwner = await ctx.handle.accounts.repo.byEmail('authz-admin@example.fr');
+    const tokenOwner = await ctx.handle.accounts.byEmail('authz-admin@example.fr');
     await ctx.handle.accounts.createApiToken(tokenOwner!, 'authz fixture', { id: null, email: null, ip: null, userAgent: 'cli' });
     ids['api-tokens'] = String((await ctx.db('api_tokens').first('id')).id);
     ids.products = String(productId);

@@ -136,7 +136,7 @@ describe('admin license settings', function () {
   describe('/admin/api-tokens', () => {
     it('creates a token shown once that the API accepts, lists it, and revokes it after confirmation', async () => {
       await createAccount(ctx, 'other-admin@artisan-nd.test', 'admin');
-      const other = await ctx.handle.accounts.repo.byEmail('other-admin@artisan-nd.test');
+      const other = await ctx.handle.accounts.byEmail('other-admin@artisan-nd.test');
       await ctx.handle.accounts.createApiToken(other!, 'cli', { id: null, email: null, ip: null, userAgent: 'cli' });
       const admin = await staffAgent(ctx, 'admin');
       expect((await postForm(admin, '/admin/api-tokens', '/admin/api-tokens', { label: '  ' })).status).to.equal(422);
@@ -149,7 +149,7 @@ describe('admin license settings', function () {
       const row = (await ctx.db('api_tokens').where({ label: 'Script de révocation' }).first()) as Record<string, unknown>;
       expect(row.token_hash).to.equal(hashToken(token!));
       expect(JSON.stringify(await ctx.db('api_tokens').select())).not.to.contain(token);
-      const owner = await ctx.handle.accounts.repo.byApiToken(hashToken(token!), ctx.clock.now());
+      const owner = await ctx.handle.accounts.byApiToken(token!);
       expect(owner?.email).to.equal('admin@artisan-nd.test');
 
       const list = (await admin.get('/admin/api-tokens').expect(200)).text;
@@ -164,7 +164,7 @@ describe('admin license settings', function () {
       const done = await admin.post(`/admin/api-tokens/${id}/revoke`).type('form').send(hiddenFields(first.text));
       expect(done.status).to.equal(303);
       expect((await ctx.db('api_tokens').where({ id }).first()).revoked_at).to.not.equal(null);
-      expect(await ctx.handle.accounts.repo.byApiToken(hashToken(token!), ctx.clock.now())).to.equal(null);
+      expect(await ctx.handle.accounts.byApiToken(token!)).to.equal(null);
       expect(await auditActions(ctx, 'api_token.revoked')).to.deep.equal([{ targetType: 'api_token', targetId: String(id), summary: '“Script de révocation” of admin@artisan-nd.test' }]);
       const after = decode((await admin.get('/admin/api-tokens').expect(200)).text);
       expect(after).to.contain('Jeton « Script de révocation » révoqué.');

@@ -1,7 +1,7 @@
 /** /admin/partners: the list, the detail page and every action, as staff see them. */
 import crypto from 'node:crypto';
 import { expect } from 'chai';
-import { hashPassword, type Role } from '../../../src/accounts/index.js';
+import { AccountsRepository, hashPassword, type Role } from '../../../src/accounts/index.js';
 import { createAccount, csrfOf, linkIn, loginAgent, PASSWORD, request, waitMail } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { formAgent, type Agent } from '../../helpers/forms.js';
@@ -19,7 +19,7 @@ async function staffAgent(ctx: TestContext, role: Exclude<Role, 'partner'>, emai
 let sharedHash: string | undefined;
 async function partner(ctx: TestContext, fields: { email: string; company?: string; name?: string; phone?: string; state?: 'pending_verification' | 'active' | 'suspended' | 'closed' }): Promise<number> {
   sharedHash ??= await hashPassword(PASSWORD);
-  const a = await ctx.handle.accounts.repo.insert({
+  const a = await new AccountsRepository(ctx.db).insert({
     email: fields.email, passwordHash: sharedHash, role: 'partner', state: fields.state ?? 'active', company: fields.company ?? 'Société Test', name: fields.name ?? 'Test',
     phone: fields.phone ?? '0102030405', country: 'FR', locale: 'fr', termsAcceptedAt: ctx.clock.now(), verifiedAt: fields.state === 'pending_verification' ? null : ctx.clock.now(),
   }, ctx.clock.now());

@@ -248,7 +248,7 @@ describe('a suspended partner cannot recharge', function () {
   });
 
   it('refuses in the service too, inside the transaction, when the account was suspended after it was read', async () => {
-    const stale = (await ctx.handle.accounts.repo.byId(partnerId))!;
+    const stale = (await ctx.handle.accounts.byId(partnerId))!;
     const input = { installationCode: newInstallation().code, customer: 'Client', units: 10, expiresInDays: 30 };
     const preview = await ctx.handle.recharges.prepare(stale, input);
     await ctx.db('accounts').where({ id: partnerId }).update({ state: 'suspended' });
