@@ -18,14 +18,6 @@ export class LedgerService {
     this.ledger = new LedgerRepository(db);
   }
 
-  /**
-   * @deprecated For the admin partner pages (src/admin/partners) until they call `entries` and
-   * `hasReference` directly; nothing else may use it, and it goes then.
-   */
-  get repo(): Pick<LedgerRepository, 'entries' | 'hasReference'> {
-    return { entries: (id, limit) => this.entries(id, limit), hasReference: (id, reference) => this.hasReference(id, reference) };
-  }
-
   /** The account's balance in units (0 without any row). */
   balance(accountId: number): Promise<number> {
     return this.ledger.balance(accountId);

@@ -91,14 +91,6 @@ export class RechargeService {
     this.proofs = new InstallationProofs(deps.proofSecret);
   }
 
-  /**
-   * @deprecated For the admin partner page (src/admin/partners/partners.detail.ts) until it calls
-   * `installationsOf` and `list` directly; nothing else may use it, and it goes then.
-   */
-  get repo(): Pick<RechargesRepository, 'installationsOf' | 'list'> {
-    return { installationsOf: (id) => this.installationsOf(id), list: (f, limit, offset) => this.list(f, limit, offset) };
-  }
-
   /** A page of recharges (newest first) and the total; `filter.partnerId` limits them to one partner's. */
   list(filter: RechargeFilter, limit: number, offset: number): Promise<{ rows: Recharge[]; total: number }> {
     return this.recharges.list(filter, limit, offset);

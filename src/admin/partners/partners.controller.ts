@@ -86,12 +86,12 @@ export function createAdminPartnersController(deps: AdminDeps) {
       if (!state) delete q.params.state;
       const filter = { q: q.q, state };
       if (q.csv) {
-        const { rows } = await service.repo.list(filter, q.sort, q.dir, CSV_MAX_ROWS, 0);
+        const { rows } = await service.list(filter, q.sort, q.dir, CSV_MAX_ROWS, 0);
         return sendCsv(req, res, 'partners.csv', CSV_COLUMNS, rows.map((r) => [
           r.id, r.publicRef ?? '', r.company, r.name, r.email, r.phone, r.country, r.state, r.balance, r.createdAt, r.lastLoginAt ?? '',
         ]));
       }
-      const { rows, total } = await service.repo.list(filter, q.sort, q.dir, q.perPage, q.offset);
+      const { rows, total } = await service.list(filter, q.sort, q.dir, q.perPage, q.offset);
       res.render('admin/partners/list', {
         title: req.t('admin-partners:list.title'), rows, total, q, state, states: STATES, sorts: PARTNER_SORTS,
         pg: pager(q, total, '/admin/partners'), csvHref: `/admin/partners${queryString(q.params, { format: 'csv' })}`, filtered: Boolean(q.q || state),
@@ -159,7 +159,7 @@ export function createAdminPartnersController(deps: AdminDeps) {
         res.redirect(303, detailPath(target));
       };
       // A form sent again (double click, back button, confirmation page reposted): say so before any balance check.
-      if (await deps.ledger.repo.hasReference(target.id, reference)) return alreadyRecorded();
+      if (await deps.ledger.hasReference(target.id, reference)) return alreadyRecorded();
       // A debit first shows its confirmation page; the balance read here only spares a pointless one.
       // A confirmed debit is checked by the ledger alone, under the account lock: a pre-check here would
       // race a concurrent post of the same form and answer "balance too small" instead of "already recorded".

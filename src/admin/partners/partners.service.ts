@@ -12,7 +12,7 @@ import type { Account, AccountsService, AccountState, AuthService, Role } from '
 import type { Actor, AuditService } from '../../audit/index.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
-import { PartnersRepository } from './partners.repository.js';
+import { PartnersRepository, type PartnerFilter, type PartnerRow } from './partners.repository.js';
 
 /** The states each state change starts from. */
 export const TRANSITIONS = {
@@ -38,10 +38,15 @@ export interface PartnersDeps {
 }
 
 export class AdminPartnersService {
-  readonly repo: PartnersRepository;
+  private readonly repo: PartnersRepository;
 
   constructor(private readonly deps: PartnersDeps) {
     this.repo = new PartnersRepository(deps.db);
+  }
+
+  /** Partners matching `f` (text over company, name, email, phone; a state), sorted by `sort` (`dir`), `limit` from `offset`; and how many match in all. */
+  list(f: PartnerFilter, sort: string, dir: 'asc' | 'desc', limit: number, offset: number): Promise<{ rows: PartnerRow[]; total: number }> {
+    return this.repo.list(f, sort, dir, limit, offset);
   }
 
   /** One guarded state change and its audit row `admin.partner.<action>`, in one transaction. */

@@ -346,7 +346,7 @@ describe('admin partners', function () {
       expect(confirmPage).to.contain('30 unités seront retirées du solde de Imprimerie Durand.');
       expect(res.status).to.equal(303);
       expect(await ctx.handle.ledger.balance(id)).to.equal(70);
-      const ledger = await ctx.handle.ledger.repo.entries(id);
+      const ledger = await ctx.handle.ledger.entries(id);
       expect(ledger.map((e) => [e.kind, e.units, e.balanceAfter, e.reason, e.actorLabel])).to.deep.equal([
         ['debit', 30, 70, 'Correction', 'admin@artisan-nd.test'],
         ['credit', 100, 100, 'Geste commercial', 'admin@artisan-nd.test'],
@@ -369,7 +369,7 @@ describe('admin partners', function () {
       expect(results.map((r) => r.status).sort()).to.deep.equal([303, 422]);
       expect(results.find((r) => r.status === 422)!.text).to.contain('Le solde ne permet pas ce débit');
       expect(await ctx.handle.ledger.balance(id)).to.equal(40);
-      const ledger = await ctx.handle.ledger.repo.entries(id);
+      const ledger = await ctx.handle.ledger.entries(id);
       expect(ledger).to.have.length(2);
       expect(ledger.every((e) => e.balanceAfter >= 0)).to.equal(true);
     });
@@ -382,7 +382,7 @@ describe('admin partners', function () {
       const results = await Promise.all([1, 2, 3].map(() => admin.post(`/admin/partners/${id}/balance`).type('form').send(fields)));
       expect(results.map((r) => r.status)).to.deep.equal([303, 303, 303]);
       expect(await ctx.handle.ledger.balance(id)).to.equal(7);
-      const ledger = await ctx.handle.ledger.repo.entries(id);
+      const ledger = await ctx.handle.ledger.entries(id);
       expect(ledger.map((e) => [e.kind, e.units, e.balanceAfter, e.reference])).to.deep.equal([['credit', 7, 7, `adm:${confirmId}`]]);
       expect((await auditActions(ctx, id)).filter((a) => a === 'balance.credit')).to.have.length(1);
 
@@ -412,7 +412,7 @@ describe('admin partners', function () {
       // Reposted after the balance fell to 0: "already recorded", not "balance too small".
       expect((await admin.post(`/admin/partners/${id}/balance`).type('form').send(hidden)).status).to.equal(303);
       expect((await admin.get(`/admin/partners/${id}`)).text).to.contain('était déjà enregistré');
-      expect((await ctx.handle.ledger.repo.entries(id)).filter((e) => e.kind === 'debit')).to.have.length(1);
+      expect((await ctx.handle.ledger.entries(id)).filter((e) => e.kind === 'debit')).to.have.length(1);
     });
 
     it('refuses a balance form without a valid confirm_id (422, nothing recorded, a fresh id in the form)', async () => {
@@ -439,7 +439,7 @@ describe('admin partners', function () {
         expect(res.text).to.contain('Le compte est fermé : son solde ne peut plus être crédité ni débité.');
       }
       expect(await ctx.handle.ledger.balance(id)).to.equal(10);
-      expect(await ctx.handle.ledger.repo.entries(id)).to.have.length(1);
+      expect(await ctx.handle.ledger.entries(id)).to.have.length(1);
     });
   });
 

@@ -84,6 +84,15 @@ describe('one writer per table (DESIGN.md rule 11)', () => {
     expect(buildersOf('InstallationOwnersRepository', 'recharge/installation-owners.repository.ts')).to.deep.equal(['recharge/installations.service.ts']);
   });
 
+  it('gives the recharge, ledger and admin partner services no public repository to reach through', () => {
+    for (const f of ['recharge/recharge.service.ts', 'recharge/ledger.service.ts', 'admin/partners/partners.service.ts']) {
+      expect(files.get(f), f).not.to.match(/^\s*(?:readonly repo\b|get repo\(\))/m);
+    }
+    for (const [f, text] of files) {
+      if (f.startsWith('admin/') || f.startsWith('cli/')) expect(text, f).not.to.match(/\b(?:ledger|recharges|service)\.repo\b/);
+    }
+  });
+
   it('leaves admin controllers, routers and CLIs without transactions, repositories, audit writes or cache invalidation', () => {
     // The read-only classes that build the admin's read repositories (they write nothing: the tests above).
     const readers = ['licenses/license-reports.ts', 'installations/installation-reports.ts', 'recharges/recharge-reports.ts', 'dashboard/dashboard-figures.ts', 'downloads/download-log.ts'];
