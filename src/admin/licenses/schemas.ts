@@ -5,6 +5,7 @@
  * (field → key), never throws.
  */
 import { z } from 'zod';
+import { parseDay } from '../../http/query.js';
 import { fieldErrors, singleLine } from '../../http/text-fields.js';
 import { PAID_LICENSE_TYPES, type ExpiryChange, type PaidLicenseType, type ProductPolicy } from '../../licenses/index.js';
 
@@ -24,11 +25,13 @@ function int(min: number, max: number, key: string) {
   return z.string(E(key)).trim().regex(/^\d{1,9}$/, E(key)).transform(Number).refine((n) => n >= min && n <= max, E(key));
 }
 
-/** `YYYY-MM-DD` (a real calendar day) → that day's last second, UTC; null when not such a day. */
+/**
+ * `YYYY-MM-DD` (a real calendar day between MIN_DAY and MAX_DAY, as `parseDay` reads it) → that day's
+ * last second, UTC; null when not such a day.
+ */
 export function endOfDay(text: string): Date | null {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return null;
-  const d = new Date(`${text}T23:59:59Z`);
-  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== text ? null : d;
+  const day = parseDay(text);
+  return day ? new Date(day.getTime() + 86_399_000) : null;
 }
 
 /** revoke, suspend: `reason` (1..500 characters, one line). */

@@ -204,6 +204,7 @@ describe('admin licenses', function () {
         [{ days: '5', until: '2027-01-01', reason: 'geste commercial' }, 'pas les deux'],
         [{ reason: 'geste commercial' }, 'Indiquez un nombre de jours ou une date.'],
         [{ until: '2026-02-30', reason: 'geste commercial' }, 'Date invalide'],
+        [{ until: '2101-01-01', reason: 'geste commercial' }, 'Date invalide'],
         [{ until: '2026-01-01', reason: 'geste commercial' }, 'dans le futur'],
         [{ days: '5' }, REASON_REQUIRED],
       ] as const) {

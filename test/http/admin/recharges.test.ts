@@ -58,6 +58,17 @@ describe('admin recharges', function () {
     expect(lines[1]).to.match(new RegExp(`^2026-11-22T10:00:00.000Z,${first},rech-partner@example.fr,Boulangerie Martin,${inst.formatted},1,10,issued,2026-11-22T10:00:00.000Z,,[0-9a-f]{64}$`));
   });
 
+  it('finds a recharge by its own customer label after the installation was recharged under another one', async () => {
+    const first = await recharge(partner, inst, 10, 'Boulangerie Martin');
+    await recharge(partner, inst, 5, 'Pâtisserie Lefèvre');
+
+    const byOldLabel = (await admin.get('/admin/recharges?q=boulangerie').expect(200)).text;
+    expect(byOldLabel).to.contain('1 résultat').and.contain(`/admin/recharges/${first}`).and.contain('Boulangerie Martin').and.not.contain('Pâtisserie Lefèvre');
+    // The installation's label is the one used last: searching it finds every recharge of the installation.
+    const byNewLabel = (await admin.get(`/admin/recharges?q=${encodeURIComponent('lefèvre')}`).expect(200)).text;
+    expect(byNewLabel).to.contain('2 résultats').and.contain(`/admin/recharges/${first}`);
+  });
+
   it('counts a staff download as delivered, with an audit row: no revocation afterwards', async () => {
     const id = await recharge(partner, inst, 5);
     const file = await admin.get(`/subscription/recharges/${id}/key.bin`).buffer(true).parse(binary).expect(200);
