@@ -94,7 +94,7 @@ export interface AppHandle {
   audit: AuditService;
   downloads: DownloadsService;
   pageCache: PageCache;
-  /** The license server (issue 6); close() writes its pending validation statistics. */
+  /** The license server; close() writes its pending validation statistics. */
   licenses: LicensesService;
   /** Close what the app opened (session store, log files, license statistics); not the database. */
   close(): Promise<void>;
@@ -170,7 +170,7 @@ export function createApp(deps: AppDeps): AppHandle {
     // One short line per request: no headers (cookies, tokens), no query values.
     // Raw objects straight to these small serializers (no pino-std-serializers
     // copy of every header first): that copy, made for each request's child
-    // logger, cost ~100 µs a request, as much as Express itself.
+    // logger, costs about as much as Express's own handling of the request.
     wrapSerializers: false,
     serializers: {
       req: (req: { id: unknown; method: string; url: string; socket?: { remoteAddress?: string } }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0], ip: req.socket?.remoteAddress }),

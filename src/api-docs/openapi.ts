@@ -1,5 +1,5 @@
 /**
- * The OpenAPI 3.1 document of every route under /api (issue 6): the license
+ * The OpenAPI 3.1 document of every route under /api: the license
  * API (/api/v1/licenses/*, /api/v1/admin/licenses/{machine_id}), the
  * Mastertrade compatibility routes (/api/license/*), the key-file delivery
  * routes (/api/v1/installations/{code}/challenge and …/keyfiles) and this document itself.
