@@ -43,7 +43,10 @@ import {
   ActivationCodesService, createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService, sendSignedError, SIGNED_PATHS,
 } from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
-import { createKeyfilesApiRouter, createRechargeController, createRechargeRouter, InstallationsService, KeyFileStore, LedgerService, RechargeService } from './recharge/index.js';
+import {
+  createKeyfilesApiRouter, createRechargeController, createRechargeRouter, InstallationsService, KeyFileStore, LedgerService,
+  RechargeService,
+} from './recharge/index.js';
 import type { Clock } from './platform/clock.js';
 import type { Db } from './platform/db.js';
 import type { Logger } from './platform/logger.js';
@@ -173,16 +176,24 @@ export function createApp(deps: AppDeps): AppHandle {
     // logger, costs about as much as Express's own handling of the request.
     wrapSerializers: false,
     serializers: {
-      req: (req: { id: unknown; method: string; url: string; socket?: { remoteAddress?: string } }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0], ip: req.socket?.remoteAddress }),
+      req: (req: { id: unknown; method: string; url: string; socket?: { remoteAddress?: string } }) => ({
+        id: req.id, method: req.method, path: req.url.split('?')[0], ip: req.socket?.remoteAddress,
+      }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
   });
   app.use((req, res, next) => (req.id === undefined ? httpLog(req, res, next) : next()));
   app.use(express.static(config.paths.public, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
-  app.use('/vendor/chart.js', express.static(path.join(config.paths.root, 'node_modules', 'chart.js', 'dist'), { index: false, maxAge: config.env === 'production' ? '7d' : 0 }));
+  app.use(
+    '/vendor/chart.js',
+    express.static(path.join(config.paths.root, 'node_modules', 'chart.js', 'dist'), { index: false, maxAge: config.env === 'production' ? '7d' : 0 }),
+  );
   // Only the two files /api/docs loads: swagger-ui-dist also ships a demo index.html
   // and initializer pointing at a public petstore, which this site must not serve.
-  const swaggerUi = express.static(path.join(config.paths.root, 'node_modules', 'swagger-ui-dist'), { index: false, maxAge: config.env === 'production' ? '7d' : 0 });
+  const swaggerUi = express.static(
+    path.join(config.paths.root, 'node_modules', 'swagger-ui-dist'),
+    { index: false, maxAge: config.env === 'production' ? '7d' : 0 },
+  );
   app.use('/vendor/swagger-ui', (req, res, next) => (SWAGGER_UI_FILES.has(req.path) ? swaggerUi(req, res, next) : next()));
   app.use(session.middleware);
   app.use(saveBeforeRedirect);
@@ -211,7 +222,10 @@ export function createApp(deps: AppDeps): AppHandle {
     refuseControlCharacters(req, res, (err?: unknown) => (err ? next(err) : csrf.afterUpload(req, res, next)));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger), afterUpload));
   app.use(createApiDocsRouter());
-  app.use(createAdminRouter({ config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products, codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload }));
+  app.use(createAdminRouter({
+    config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
+    codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload,
+  }));
 
   app.use(notFound);
   const errorHandler = createErrorHandler(logger);

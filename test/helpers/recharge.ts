@@ -76,7 +76,10 @@ export async function fetchKeyFiles(ctx: TestContext, inst: TestInstallation, af
 
 /** Verify a key file as the desktop program does. */
 export function applyAs(ctx: TestContext, inst: TestInstallation, file: Buffer, applied: number[] = []) {
-  return openKeyFile(file, { installationSecret: inst.secret, installationCode: inst.code, trustedKey: ctx.keys.trusted, now: ctx.clock.now(), applied: (s) => applied.includes(s) });
+  return openKeyFile(
+    file,
+    { installationSecret: inst.secret, installationCode: inst.code, trustedKey: ctx.keys.trusted, now: ctx.clock.now(), applied: (s) => applied.includes(s) },
+  );
 }
 
 /** supertest parser keeping a binary body (key files) as a Buffer. */

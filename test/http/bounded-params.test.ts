@@ -106,12 +106,27 @@ describe('integers and dates out of their column\'s range', function () {
 
     it('refuses out-of-range units, days, counts and dates with field errors', async () => {
       const cases: [string, string, Record<string, string>][] = [
-        ...HUGE.map((n): [string, string, Record<string, string>] => [`/admin/partners/${ids.partner}/balance`, `/admin/partners/${ids.partner}`, { kind: 'credit', units: n, reason: 'test' }]),
-        ...HUGE.map((n): [string, string, Record<string, string>] => [`/admin/licenses/${ids.license}/extend`, `/admin/licenses/${ids.license}`, { days: n, reason: 'test', confirm: 'yes' }]),
-        ...BAD_DAYS.map((d): [string, string, Record<string, string>] => [`/admin/licenses/${ids.license}/extend`, `/admin/licenses/${ids.license}`, { until: d, reason: 'test', confirm: 'yes' }]),
-        ...HUGE.map((n): [string, string, Record<string, string>] => ['/admin/activation-codes', '/admin/activation-codes', { product: 'easyfacture', type: 'monthly', count: n }]),
-        ...HUGE.map((n): [string, string, Record<string, string>] => ['/admin/activation-codes', '/admin/activation-codes', { product: 'easyfacture', type: 'monthly', count: '1', duration_days: n }]),
-        ...BAD_DAYS.map((d): [string, string, Record<string, string>] => ['/admin/activation-codes', '/admin/activation-codes', { product: 'easyfacture', type: 'monthly', count: '1', expires_at: d }]),
+        ...HUGE.map((n): [string, string, Record<string, string>] => [
+          `/admin/partners/${ids.partner}/balance`, `/admin/partners/${ids.partner}`,
+          { kind: 'credit', units: n, reason: 'test' },
+        ]),
+        ...HUGE.map((n): [string, string, Record<string, string>] => [
+          `/admin/licenses/${ids.license}/extend`, `/admin/licenses/${ids.license}`, { days: n, reason: 'test', confirm: 'yes' },
+        ]),
+        ...BAD_DAYS.map((d): [string, string, Record<string, string>] => [
+          `/admin/licenses/${ids.license}/extend`, `/admin/licenses/${ids.license}`, { until: d, reason: 'test', confirm: 'yes' },
+        ]),
+        ...HUGE.map((n): [string, string, Record<string, string>] => [
+          '/admin/activation-codes', '/admin/activation-codes', { product: 'easyfacture', type: 'monthly', count: n },
+        ]),
+        ...HUGE.map((n): [string, string, Record<string, string>] => [
+          '/admin/activation-codes', '/admin/activation-codes',
+          { product: 'easyfacture', type: 'monthly', count: '1', duration_days: n },
+        ]),
+        ...BAD_DAYS.map((d): [string, string, Record<string, string>] => [
+          '/admin/activation-codes', '/admin/activation-codes',
+          { product: 'easyfacture', type: 'monthly', count: '1', expires_at: d },
+        ]),
       ];
       for (const [path, page, fields] of cases) {
         const res = await post(path, page, fields);

@@ -37,7 +37,10 @@ describe('page cache', function () {
       for (let batch = 0; batch < 100; batch++) {
         await Promise.all(Array.from({ length: 50 }, async (_, i) => {
           const n = batch * 50 + i;
-          const res = await fetch(base + variant(PAGES[n % PAGES.length]!, n), { headers: { 'Accept-Language': (n >> 2) % 2 ? 'en' : 'fr' }, redirect: 'manual' });
+          const res = await fetch(
+            base + variant(PAGES[n % PAGES.length]!, n),
+            { headers: { 'Accept-Language': (n >> 2) % 2 ? 'en' : 'fr' }, redirect: 'manual' },
+          );
           await res.arrayBuffer();
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         }));

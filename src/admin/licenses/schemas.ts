@@ -13,7 +13,9 @@ const E = (k: string) => `admin-licenses:errors.${k}`;
 
 export type Parsed<T> = { ok: true; data: T } | { ok: false; errors: Record<string, string> };
 
-export const reasonField = singleLine(1, 500, { required: 'admin:errors.reason_required', long: 'admin:errors.reason_long', invalid: 'admin:errors.reason_invalid' });
+export const reasonField = singleLine(
+  1, 500, { required: 'admin:errors.reason_required', long: 'admin:errors.reason_long', invalid: 'admin:errors.reason_invalid' },
+);
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): Parsed<T> {
   const r = schema.safeParse(body ?? {});
@@ -78,7 +80,10 @@ const policy = {
     .refine((v) => v === '' || /^\/(?!\/)\S*$/.test(v) || (/^https?:\/\/\S+$/i.test(v) && URL.canParse(v)), E('renewal_url')),
 };
 
-const toPolicy = (d: { name: string; trial_days: number; grace_days: number; max_activations: number; heartbeat_interval_seconds: number; renewal_url: string }): ProductPolicy => ({
+const toPolicy = (d: {
+  name: string; trial_days: number; grace_days: number; max_activations: number; heartbeat_interval_seconds: number;
+  renewal_url: string;
+}): ProductPolicy => ({
   name: d.name, trialDays: d.trial_days, graceDays: d.grace_days, maxActivations: d.max_activations,
   heartbeatIntervalSeconds: d.heartbeat_interval_seconds, renewalUrl: d.renewal_url,
 });

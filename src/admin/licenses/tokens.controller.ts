@@ -18,7 +18,9 @@ import { parseTokenLabel, typed } from './schemas.js';
 export function createApiTokensController(deps: AdminDeps) {
   const repo = deps.accounts.repo;
 
-  const renderList = async (req: Request, res: Response, status: number, errors: Record<string, string> = {}, values: Record<string, string> = {}): Promise<void> => {
+  const renderList = async (
+    req: Request, res: Response, status: number, errors: Record<string, string> = {}, values: Record<string, string> = {},
+  ): Promise<void> => {
     const q = parseListQuery(req.query as Record<string, unknown>);
     const { rows, total } = await repo.listApiTokens(q.perPage, q.offset);
     res.status(status).render('admin/licenses/tokens', {

@@ -50,12 +50,18 @@ export class AdminPartnersService {
   }
 
   /** One guarded state change and its audit row `admin.partner.<action>`, in one transaction. */
-  private async move(account: Account, t: Transition, to: AccountState, fields: Record<string, unknown>, actor: Actor, action: string, note: string, extra?: (trx: Db) => Promise<void>): Promise<boolean> {
+  private async move(
+    account: Account, t: Transition, to: AccountState, fields: Record<string, unknown>, actor: Actor, action: string,
+    note: string, extra?: (trx: Db) => Promise<void>,
+  ): Promise<boolean> {
     const now = this.deps.clock.now();
     return this.deps.db.transaction(async (trx) => {
       if (!(await this.repo.with(trx).transition(account.id, TRANSITIONS[t], to, fields, now))) return false;
       if (extra) await extra(trx);
-      await this.deps.audit.record(trx, actor, `admin.partner.${action}`, { type: 'account', id: account.id }, { from: account.state, to, note: note || null, context: note ? 'note' : null });
+      await this.deps.audit.record(
+        trx, actor, `admin.partner.${action}`, { type: 'account', id: account.id },
+        { from: account.state, to, note: note || null, context: note ? 'note' : null },
+      );
       return true;
     });
   }

@@ -38,7 +38,10 @@ type Row = Record<string, unknown>;
 const COLUMNS = [...RECHARGE_COLUMNS, 'a.email as partner_email', 'a.company as partner_company', 'rb.email as revoked_by_email'];
 
 function toAdminRecharge(r: Row): AdminRecharge {
-  return { ...toRecharge(r), partnerEmail: String(r.partner_email), partnerCompany: String(r.partner_company ?? ''), revokedByEmail: (r.revoked_by_email as string | null) ?? null };
+  return {
+    ...toRecharge(r), partnerEmail: String(r.partner_email), partnerCompany: String(r.partner_company ?? ''),
+    revokedByEmail: (r.revoked_by_email as string | null) ?? null,
+  };
 }
 
 export class AdminRechargesRepository {

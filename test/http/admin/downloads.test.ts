@@ -99,9 +99,13 @@ describe('admin downloads', function () {
     const ask = await admin.post('/admin/downloads/blocks').type('form').send({ _csrf: csrf, ip: '198.51.100.7', reason: 'aspiration du site' }).expect(200);
     expect(ask.text).to.contain('L&#39;adresse 198.51.100.7 ne pourra plus télécharger de paquet.');
     expect(await ctx.db('download_blocks').first()).to.equal(undefined);
-    await admin.post('/admin/downloads/blocks').type('form').send({ _csrf: csrf, ip: '198.51.100.7', reason: 'aspiration du site', confirm: 'yes' }).expect(303);
+    await admin.post('/admin/downloads/blocks')
+      .type('form')
+      .send({ _csrf: csrf, ip: '198.51.100.7', reason: 'aspiration du site', confirm: 'yes' })
+      .expect(303);
     const list = await admin.get('/admin/downloads/blocks').expect(200);
-    expect(list.text).to.contain('L&#39;adresse 198.51.100.7 est bloquée pour les téléchargements.').and.contain('aspiration du site').and.contain('dl-admin@example.fr');
+    expect(list.text).to.contain('L&#39;adresse 198.51.100.7 est bloquée pour les téléchargements.').and.contain('aspiration du site')
+      .and.contain('dl-admin@example.fr');
     const audit = await ctx.db('audit_log').where({ action: 'download.ip_blocked' }).first();
     expect(auditSentence(audit)).to.equal('198.51.100.7: allowed → blocked (aspiration du site)');
 

@@ -55,7 +55,9 @@ describe('issue 5 acceptance: an admin from the CLI manages a partner and publis
     const form = (await admin.get(page).expect(200)).text;
     const confirmId = /name="confirm_id" value="([^"]+)"/.exec(form)?.[1];
     expect(confirmId, 'the balance form carries a one-time id').to.be.a('string');
-    const credit = await admin.post(`${page}/balance`).type('form').send({ _csrf: await csrfOf(admin, page), kind: 'credit', units: '250', reason: 'Abonnement annuel', confirm_id: confirmId });
+    const credit = await admin.post(`${page}/balance`)
+      .type('form')
+      .send({ _csrf: await csrfOf(admin, page), kind: 'credit', units: '250', reason: 'Abonnement annuel', confirm_id: confirmId });
     expect(credit.status).to.equal(303);
     expect(await ctx.handle.ledger.balance(partnerId)).to.equal(250);
 

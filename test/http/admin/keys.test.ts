@@ -91,7 +91,8 @@ describe('admin issuer keys', function () {
     expect(auditSentence(audit)).to.contain(`${oldKid} → ${newKid}`);
 
     const page = (await admin.get('/admin/keys').expect(200)).text;
-    expect(page).to.contain(`Nouvelle clé active ${newKid} ; la clé ${oldKid} est retirée`).and.contain(`La clé a déjà été changée : la clé active est ${newKid}.`);
+    expect(page).to.contain(`Nouvelle clé active ${newKid} ; la clé ${oldKid} est retirée`)
+      .and.contain(`La clé a déjà été changée : la clé active est ${newKid}.`);
     expect(keyRow(page, oldKid)).to.match(/Retirée 22 nov\. 2026,? 11:00 22 nov\. 2026,? 11:00 2 /);
     expect(keyRow(page, newKid)).to.contain('Active').and.contain('(signe sur cette instance)').and.match(/ 0 /);
 

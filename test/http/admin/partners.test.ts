@@ -17,11 +17,16 @@ async function staffAgent(ctx: TestContext, role: Exclude<Role, 'partner'>, emai
 
 /** A partner inserted directly (fast: one password hash for all). */
 let sharedHash: string | undefined;
-async function partner(ctx: TestContext, fields: { email: string; company?: string; name?: string; phone?: string; state?: 'pending_verification' | 'active' | 'suspended' | 'closed' }): Promise<number> {
+async function partner(
+  ctx: TestContext,
+  fields: { email: string; company?: string; name?: string; phone?: string; state?: 'pending_verification' | 'active' | 'suspended' | 'closed' },
+): Promise<number> {
   sharedHash ??= await hashPassword(PASSWORD);
   const a = await ctx.handle.accounts.repo.insert({
-    email: fields.email, passwordHash: sharedHash, role: 'partner', state: fields.state ?? 'active', company: fields.company ?? 'Société Test', name: fields.name ?? 'Test',
-    phone: fields.phone ?? '0102030405', country: 'FR', locale: 'fr', termsAcceptedAt: ctx.clock.now(), verifiedAt: fields.state === 'pending_verification' ? null : ctx.clock.now(),
+    email: fields.email, passwordHash: sharedHash, role: 'partner', state: fields.state ?? 'active',
+    company: fields.company ?? 'Société Test', name: fields.name ?? 'Test',
+    phone: fields.phone ?? '0102030405', country: 'FR', locale: 'fr', termsAcceptedAt: ctx.clock.now(),
+    verifiedAt: fields.state === 'pending_verification' ? null : ctx.clock.now(),
   }, ctx.clock.now());
   return a.id;
 }
@@ -78,7 +83,10 @@ describe('admin partners', function () {
   describe('GET /admin/partners', () => {
     it('searches company, name, e-mail and phone, filters by state, sorts, and lists only partners', async () => {
       const a = await partner(ctx, { email: 'marie@imprimerie.fr', company: 'Imprimerie Durand', name: 'Marie Durand', phone: '+33 1 11 11 11 11' });
-      const b = await partner(ctx, { email: 'paul@boulangerie.fr', company: 'Boulangerie Martin', name: 'Paul Martin', phone: '0699999999', state: 'suspended' });
+      const b = await partner(
+        ctx,
+        { email: 'paul@boulangerie.fr', company: 'Boulangerie Martin', name: 'Paul Martin', phone: '0699999999', state: 'suspended' },
+      );
       await credit(ctx, b, 40);
       const admin = await staffAgent(ctx, 'admin');
       const all = (await admin.get('/admin/partners').expect(200)).text;
@@ -124,7 +132,9 @@ describe('admin partners', function () {
       const lines = csvLines(res);
       expect(lines[0]).to.equal('id,public_ref,company,name,email,phone,country,state,balance,created_at,last_login_at');
       expect(lines).to.have.length(2);
-      expect(lines[1]).to.equal(`${a},PTN-${String(a).padStart(4, '0')},Imprimerie Durand,Marie Durand,marie@imprimerie.fr,0102030405,FR,active,25,2026-11-22T10:00:00.000Z,`);
+      expect(lines[1]).to.equal(
+        `${a},PTN-${String(a).padStart(4, '0')},Imprimerie Durand,Marie Durand,marie@imprimerie.fr,0102030405,FR,active,25,2026-11-22T10:00:00.000Z,`
+      );
     });
 
     it('is for staff only: partners get 403, visitors the login page', async () => {
@@ -391,7 +401,9 @@ describe('admin partners', function () {
 
       // Sent again later (back button): nothing more, and the admin is told; a fresh form credits again.
       expect((await admin.post(`/admin/partners/${id}/balance`).type('form').send(fields)).status).to.equal(303);
-      expect((await admin.get(`/admin/partners/${id}`)).text).to.contain('Ce mouvement de Imprimerie Durand était déjà enregistré (formulaire envoyé deux fois) : rien de plus n’a été fait.');
+      expect((await admin.get(`/admin/partners/${id}`)).text).to.contain(
+        'Ce mouvement de Imprimerie Durand était déjà enregistré (formulaire envoyé deux fois) : rien de plus n’a été fait.'
+      );
       expect(await ctx.handle.ledger.balance(id)).to.equal(7);
       expect((await post(admin, id, 'balance', { kind: 'credit', units: '7', reason: 'Second geste' })).status).to.equal(303);
       expect(await ctx.handle.ledger.balance(id)).to.equal(14);
@@ -402,7 +414,9 @@ describe('admin partners', function () {
       await credit(ctx, id, 30);
       const admin = await staffAgent(ctx, 'admin');
       const { csrf, confirmId } = await detailForm(admin, id);
-      const first = await admin.post(`/admin/partners/${id}/balance`).type('form').send({ kind: 'debit', units: '30', reason: 'Correction', confirm_id: confirmId, _csrf: csrf });
+      const first = await admin.post(`/admin/partners/${id}/balance`)
+        .type('form')
+        .send({ kind: 'debit', units: '30', reason: 'Correction', confirm_id: confirmId, _csrf: csrf });
       expect(first.status).to.equal(200);
       const hidden = hiddenFields(first.text);
       expect(hidden.confirm_id).to.equal(confirmId);
@@ -481,7 +495,10 @@ describe('admin partners', function () {
       expect(res.status).to.equal(303);
 
       const row = await state(ctx, id);
-      expect(row).to.include({ state: 'closed', company: '', name: 'Anonymised', phone: '', email: `closed-${id}@invalid`, state_reason: 'Demande RGPD du titulaire' });
+      expect(row).to.include({
+        state: 'closed', company: '', name: 'Anonymised', phone: '', email: `closed-${id}@invalid`,
+        state_reason: 'Demande RGPD du titulaire',
+      });
       expect(row.password_hash).not.to.match(/^\$argon2/);
       expect(await ctx.db('ledger_entries').where({ account_id: id }).count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 2);
       expect(await ctx.db('recharges').where({ partner_id: id }).count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 1);

@@ -23,7 +23,10 @@ async function upload(agent: Agent, bytes: Buffer, name = 'artisan.deb', changel
   const csrf = await csrfOf(agent, '/admin/releases');
   // form-data keeps only the base name of `filename`; `filepath` sends a path as is (a hostile client's name).
   const file = name.includes('/') ? { filepath: name } : { filename: name };
-  return agent.post('/admin/releases').field('_csrf', csrf).field('changelog', changelog).attach('deb', bytes, { ...file, contentType: 'application/vnd.debian.binary-package' });
+  return agent.post('/admin/releases')
+    .field('_csrf', csrf)
+    .field('changelog', changelog)
+    .attach('deb', bytes, { ...file, contentType: 'application/vnd.debian.binary-package' });
 }
 
 /** Post an action form and confirm it (the confirmation page first, then confirm=yes). */
@@ -155,7 +158,9 @@ describe('admin releases', function () {
   describe('when files/downloads/ is another filesystem (link answers EXDEV)', () => {
     const { link, copyFile } = fs.promises;
     const crossDevice = (src: fs.PathLike, dest: fs.PathLike): Promise<void> => {
-      if (String(src).includes(`${path.sep}.tmp${path.sep}`)) return Promise.reject(Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' }));
+      if (String(src).includes(`${path.sep}.tmp${path.sep}`)) {
+        return Promise.reject(Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' }));
+      }
       return link(src, dest);
     };
     afterEach(() => { fs.promises.link = link; fs.promises.copyFile = copyFile; });
@@ -311,7 +316,8 @@ describe('POST /admin/releases/:id/publish: a higher version becomes the downloa
     expect(res.status, res.text.slice(0, 300)).to.equal(303);
     return { id: Number((await ctx.db('releases').where({ version }).first()).id), deb };
   }
-  const latestVersions = async (): Promise<string[]> => (await ctx.db('releases').where({ product: 'artisan_nd', is_latest: true })).map((r: { version: string }) => r.version);
+  const latestVersions = async (): Promise<string[]> =>
+    (await ctx.db('releases').where({ product: 'artisan_nd', is_latest: true })).map((r: { version: string }) => r.version);
   const servedBytes = async (): Promise<Buffer> => (await request(ctx.app).get('/download/latest').buffer(true).parse(binary).expect(200)).body as Buffer;
 
   it('makes a higher version (Debian order: 0.10.0 after 0.1.0) the latest in the same transaction, and /download/latest serves it', async () => {

@@ -48,8 +48,14 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   license_heartbeats: { repository: 'licenses/licenses.repository.ts', cls: 'LicensesRepository', service: 'licenses/licenses.service.ts' },
   license_validation_days: { repository: 'licenses/licenses.repository.ts', cls: 'LicensesRepository', service: 'licenses/licenses.service.ts' },
   products: { repository: 'licenses/products.repository.ts', cls: 'ProductsRepository', service: 'licenses/products.service.ts' },
-  activation_batches: { repository: 'licenses/activation-codes.repository.ts', cls: 'ActivationCodesRepository', service: 'licenses/activation-codes.service.ts' },
-  activation_codes: { repository: 'licenses/activation-codes.repository.ts', cls: 'ActivationCodesRepository', service: 'licenses/activation-codes.service.ts' },
+  activation_batches: {
+    repository: 'licenses/activation-codes.repository.ts', cls: 'ActivationCodesRepository',
+    service: 'licenses/activation-codes.service.ts',
+  },
+  activation_codes: {
+    repository: 'licenses/activation-codes.repository.ts', cls: 'ActivationCodesRepository',
+    service: 'licenses/activation-codes.service.ts',
+  },
   contact_messages: { repository: 'site/contact.repository.ts', cls: 'ContactRepository', service: 'site/contact.service.ts' },
   download_blocks: {
     repository: 'downloads/download-blocks.repository.ts', cls: 'DownloadBlocksRepository', service: 'downloads/download-blocks.service.ts',
@@ -95,10 +101,15 @@ describe('one writer per table (DESIGN.md rule 11)', () => {
 
   it('leaves admin controllers, routers and CLIs without transactions, repositories, audit writes or cache invalidation', () => {
     // The read-only classes that build the admin's read repositories (they write nothing: the tests above).
-    const readers = ['licenses/license-reports.ts', 'installations/installation-reports.ts', 'recharges/recharge-reports.ts', 'dashboard/dashboard-figures.ts', 'downloads/download-log.ts'];
+    const readers = [
+      'licenses/license-reports.ts', 'installations/installation-reports.ts', 'recharges/recharge-reports.ts',
+      'dashboard/dashboard-figures.ts', 'downloads/download-log.ts',
+    ];
     // Partners and releases have their own services; API tokens are the accounts component's (AccountsService).
     const others = /^admin\/(partners|releases)\/|^admin\/licenses\/tokens\.controller\.ts$/;
-    const entry = [...files.keys()].filter((f) => f.startsWith('admin/') && !others.test(f) && !f.endsWith('.repository.ts') && !readers.includes(f.slice('admin/'.length)));
+    const entry = [...files.keys()].filter(
+      (f) => f.startsWith('admin/') && !others.test(f) && !f.endsWith('.repository.ts') && !readers.includes(f.slice('admin/'.length))
+    );
     entry.push('cli/keys-rotate.ts');
     expect(entry).to.include('admin/licenses/products.controller.ts').and.include('admin/downloads/index.ts');
     for (const f of entry) {
