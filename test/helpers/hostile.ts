@@ -5,6 +5,7 @@
  * HTML metacharacters), their encodings, and the forms of a page.
  */
 import fc from 'fast-check';
+import { decodeHtml } from './forms.js';
 
 /** A value to send: text (percent-encoded as UTF-8 here) or bytes already encoded (`raw`, e.g. invalid UTF-8). */
 export type Hostile = { text: string } | { raw: string };
@@ -85,17 +86,15 @@ export interface PageForm {
   multipart: boolean;
 }
 
-const unescapeHtml = (s: string): string => s.replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-
 /** Every form of a page. */
 export function formsOf(html: string): PageForm[] {
   const forms: PageForm[] = [];
   for (const m of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)) {
     const attrs = m[1]!;
-    const names = [...m[2]!.matchAll(/<(?:input|select|textarea)\b[^>]*?\bname="([^"]+)"/g)].map((f) => unescapeHtml(f[1]!)).filter((n) => n !== '_csrf');
+    const names = [...m[2]!.matchAll(/<(?:input|select|textarea)\b[^>]*?\bname="([^"]+)"/g)].map((f) => decodeHtml(f[1]!)).filter((n) => n !== '_csrf');
     forms.push({
       method: /\bmethod="post"/i.test(attrs) ? 'post' : 'get',
-      action: unescapeHtml(/\baction="([^"]*)"/.exec(attrs)?.[1] ?? ''),
+      action: decodeHtml(/\baction="([^"]*)"/.exec(attrs)?.[1] ?? ''),
       fields: [...new Set(names)],
       multipart: /multipart\/form-data/i.test(attrs),
     });

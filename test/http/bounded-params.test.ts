@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { createAccount, csrfOf, loginAgent } from '../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
+import { csvBody, csvLines, parseCsv } from '../helpers/csv.js';
 import type { Agent } from '../helpers/forms.js';
 import { credit, installationProof, newInstallation, recharge, type TestInstallation } from '../helpers/recharge.js';
 
@@ -62,7 +63,9 @@ describe('integers and dates out of their column\'s range', function () {
       for (const list of lists) {
         for (const day of BAD_DAYS) {
           await admin.get(`${list}?from=${day}&to=${day}`).expect(200);
-          if (list !== '/admin/messages') await admin.get(`${list}?from=${day}&to=${day}&format=csv`).expect(200);
+          if (list === '/admin/messages') continue;
+          const csv = await admin.get(`${list}?from=${day}&to=${day}&format=csv`).expect(200).expect('Content-Type', /text\/csv/);
+          expect(csvLines(csv)[0], `${list} ${day}`).to.match(/^\w+([,;]\w+)+\r?$/);
         }
       }
     });
@@ -71,7 +74,8 @@ describe('integers and dates out of their column\'s range', function () {
       for (const day of BAD_DAYS) {
         const page = await partner.get(`/subscription/recharges?from=${day}&to=${day}`).expect(200);
         expect(page.text, day).to.contain(ids.recharge.slice(0, 8));
-        await partner.get(`/subscription/recharges?from=${day}&to=${day}&format=csv`).expect(200);
+        const csv = await partner.get(`/subscription/recharges?from=${day}&to=${day}&format=csv`).expect(200).expect('Content-Type', /text\/csv/);
+        expect(parseCsv(csvBody(csv), ';').map((r) => r.id), day).to.include(ids.recharge);
       }
     });
   });

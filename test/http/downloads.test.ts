@@ -5,6 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createTestContext, DEMO_DEB, type TestContext } from '../helpers/context.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 
 const FILE = 'artisan-nd_0.1.0_all.deb';
 const DEB = fs.readFileSync(DEMO_DEB);
@@ -34,13 +35,9 @@ function openDescriptors(file: string): number {
   }).length;
 }
 
-async function waitFor(check: () => Promise<boolean> | boolean, ms = 8000): Promise<void> {
 /** Wait for `check` to hold (8 s at most: downloads of a big file on a loaded machine). */
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+async function waitFor(check: () => Promise<boolean> | boolean, ms = 8000): Promise<void> {
+  await waitUntil(check, { timeout: ms, what: 'the download to settle' });
 }
 
 /** Publish a `bytes`-long big.deb and listen on a free port (for tests that need real sockets). */

@@ -6,6 +6,7 @@ import { createTestContext, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
 import { csvLines } from '../../helpers/csv.js';
 import { auditSentence } from '../../helpers/audit.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const FILE = 'artisan-nd_0.1.0_all.deb';
 
@@ -21,13 +22,10 @@ function downloadFrom(ctx: TestContext, ip: string): request.Test {
 }
 
 async function waitFinished(ctx: TestContext): Promise<void> {
-  const end = Date.now() + 5000;
-  while (Date.now() < end) {
+  await waitFor(async () => {
     const [row] = (await ctx.db('downloads').whereNull('finished_at').count({ n: '*' })) as { n: unknown }[];
-    if (Number(row?.n) === 0) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('downloads still running');
+    return Number(row?.n) === 0;
+  }, { what: 'the downloads to finish' });
 }
 
 describe('admin downloads', function () {

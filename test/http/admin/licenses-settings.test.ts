@@ -6,7 +6,7 @@ import { hashToken } from '../../../src/accounts/tokens.js';
 import { parseActivationCode } from '../../../src/licenses/activation-code.js';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
-import type { Agent } from '../../helpers/forms.js';
+import { decodeHtml as decode, hiddenFields, type Agent } from '../../helpers/forms.js';
 import { csvLines } from '../../helpers/csv.js';
 import { auditSummary } from '../../../src/audit/index.js';
 import { createI18n } from '../../../src/http/i18n.js';
@@ -18,15 +18,7 @@ async function staffAgent(ctx: TestContext, role: Exclude<Role, 'partner'>, emai
   return loginAgent(ctx, email);
 }
 
-function decode(s: string): string {
-  return s.replace(/&#39;/g, "'").replace(/&#34;/g, '"').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
 
-function hiddenFields(html: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)">/g)) out[m[1]!] = decode(m[2]!);
-  return out;
-}
 
 async function postForm(agent: Agent, page: string, action: string, fields: Record<string, string>) {
   const csrf = await csrfOf(agent, page);

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { Role } from '../../../src/accounts/index.js';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
-import type { Agent } from '../../helpers/forms.js';
+import { decodeHtml as decode, hiddenFields, type Agent } from '../../helpers/forms.js';
 import { csvLines } from '../../helpers/csv.js';
 
 const DAY = 86_400_000;
@@ -43,15 +43,7 @@ async function insertLicense(ctx: TestContext, f: LicenseFixture = {}): Promise<
   return Number(row!.id);
 }
 
-function decode(s: string): string {
-  return s.replace(/&#39;/g, "'").replace(/&#34;/g, '"').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
 
-function hiddenFields(html: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)">/g)) out[m[1]!] = decode(m[2]!);
-  return out;
-}
 
 async function post(agent: Agent, id: number, action: string, fields: Record<string, string> = {}) {
   const csrf = await csrfOf(agent, `/admin/licenses/${id}`);

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { ContactRepository } from '../../../src/site/contact.repository.js';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
-import type { Agent } from '../../helpers/forms.js';
+import { csrfFrom, type Agent } from '../../helpers/forms.js';
 import { auditSentence } from '../../helpers/audit.js';
 
 const text = (html: string): string => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
@@ -97,7 +97,7 @@ describe('admin contact messages', function () {
   it('marks a message handled through the form, with an audit row, then unhandled again', async () => {
     const detail = (await admin.get(`/admin/messages/${hostileId}`).expect(200)).text;
     expect(detail).to.contain(`action="/admin/messages/${hostileId}/handled"`);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(detail)![1]!;
+    const csrf = csrfFrom(detail);
     const res = await admin.post(`/admin/messages/${hostileId}/handled`).type('form').send({ _csrf: csrf }).expect(303);
     expect(res.headers.location).to.equal('/admin/messages');
     const list = (await admin.get('/admin/messages').expect(200)).text;

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { hashPassword, type Role } from '../../../src/accounts/index.js';
 import { createAccount, csrfOf, linkIn, loginAgent, PASSWORD, request, waitMail } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
-import { formAgent, type Agent } from '../../helpers/forms.js';
+import { csrfFrom, fieldValue, formAgent, hiddenFields, type Agent } from '../../helpers/forms.js';
 import { credit, newInstallation, recharge } from '../../helpers/recharge.js';
 import { csvLines } from '../../helpers/csv.js';
 import { auditSentence } from '../../helpers/audit.js';
@@ -31,23 +31,12 @@ async function partner(
   return a.id;
 }
 
-function decode(s: string): string {
-  return s.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
 
-/** The hidden fields of a confirmation page. */
-function hiddenFields(html: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)">/g)) out[m[1]!] = decode(m[2]!);
-  return out;
-}
 
 /** The CSRF token and the balance form's one-time confirm_id of a detail page ('' when the page has no balance form). */
 async function detailForm(agent: Agent, id: number): Promise<{ csrf: string; confirmId: string }> {
   const page = (await agent.get(`/admin/partners/${id}`).expect(200)).text;
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
-  if (!csrf) throw new Error('no CSRF field');
-  return { csrf, confirmId: /name="confirm_id" value="([^"]+)"/.exec(page)?.[1] ?? '' };
+  return { csrf: csrfFrom(page), confirmId: fieldValue(page, 'confirm_id') ?? '' };
 }
 
 /** Post an action form from the detail page (with its CSRF token, and the balance form's confirm_id unless given). */
@@ -396,7 +385,7 @@ describe('admin partners', function () {
       expect(ledger.map((e) => [e.kind, e.units, e.balanceAfter, e.reference])).to.deep.equal([['credit', 7, 7, `adm:${confirmId}`]]);
       expect((await auditActions(ctx, id)).filter((a) => a === 'balance.credit')).to.have.length(1);
 
-      const fresh = /name="confirm_id" value="([^"]+)"/.exec((await admin.get(`/admin/partners/${id}`).expect(200)).text)?.[1];
+      const fresh = fieldValue((await admin.get(`/admin/partners/${id}`).expect(200)).text, 'confirm_id');
       expect(fresh).to.be.a('string').and.not.equal(confirmId);
 
       // Sent again later (back button): nothing more, and the admin is told; a fresh form credits again.

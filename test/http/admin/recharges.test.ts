@@ -10,8 +10,19 @@ import { csrfFrom, type Agent } from '../../helpers/forms.js';
 import { binary, credit, fetchKeyFiles, newInstallation, postConfirmed, prepare, recharge, type TestInstallation } from '../../helpers/recharge.js';
 import { csvLines } from '../../helpers/csv.js';
 import { auditSentence } from '../../helpers/audit.js';
+import { PG_URL } from '../../helpers/db.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const count = async (ctx: TestContext, table: string) => Number((await ctx.db(table).count({ n: '*' }).first())!.n);
+
+/** PostgreSQL: how many backends wait on a lock held by the backend `pid`. */
+async function backendsBlockedBy(ctx: TestContext, pid: number): Promise<number> {
+  const res = await ctx.db.raw('select count(*) as n from pg_stat_activity where ? = any(pg_blocking_pids(pid))', [pid]);
+  return Number(res.rows[0].n);
+}
+
+/** SQLite: the knex pool of the one connection (a query waiting for it is a pending acquire). */
+const sqlitePool = (ctx: TestContext) => (ctx.db.client as { pool: { numPendingAcquires(): number } }).pool;
 
 describe('admin recharges', function () {
   let ctx: TestContext;
@@ -187,7 +198,6 @@ describe('admin recharges', function () {
     ]);
     const row = await ctx.db('recharges').where({ id }).first();
     expect(download.status).to.equal(row.state === 'revoked' ? 410 : 200);
-    if (process.env.RACE_DEBUG) console.log('RACE', [...outcomes]);
   });
 
   it('refuses a download that waited on a revocation in progress (the row locked)', async () => {
@@ -197,9 +207,12 @@ describe('admin recharges', function () {
     await ctx.db.transaction(async (trx) => {
       const locked = new RechargesRepository(trx);
       await locked.rechargeForUpdate(id);
+      const holder = PG_URL ? Number((await trx.raw('select pg_backend_pid() as pid')).rows[0].pid) : 0;
       // PostgreSQL: the download's conditional update waits on the locked row; SQLite: on the one connection.
       served = ctx.handle.recharges.deliver(r).then((bytes) => (bytes ? 'served' : 'refused'));
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await waitFor(async () => (PG_URL ? (await backendsBlockedBy(ctx, holder)) > 0 : sqlitePool(ctx).numPendingAcquires() > 0), {
+        what: 'the download to wait on the locked recharge',
+      });
       expect(await locked.markRevoked(id, 'in progress', null, ctx.clock.now())).to.equal(true);
     });
     expect(await served).to.equal('refused');

@@ -9,6 +9,7 @@ import { createTestContext, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
 import { arArchive, buildDeb, controlText, fakeDeb, tarGz } from '../../helpers/deb.js';
 import { auditSentence } from '../../helpers/audit.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const sha256 = (b: Buffer): string => crypto.createHash('sha256').update(b).digest('hex');
 
@@ -205,7 +206,8 @@ describe('admin releases', function () {
   it('refuses an upload without a valid CSRF token and removes the uploaded file', async () => {
     const before = await snapshot(ctx);
     await admin.post('/admin/releases').field('_csrf', 'forged').attach('deb', buildDeb({ version: '0.5.0' }), 'x.deb').expect(403);
-    await new Promise((r) => setTimeout(r, 50)); // the temporary file is removed when the response closes
+    // The temporary file is removed when the response closes: wait for that, then compare.
+    await waitFor(async () => (await snapshot(ctx)).tmp.length === before.tmp.length, { what: 'the uploaded file to be removed' });
     expect(await snapshot(ctx)).to.deep.equal(before);
   });
 
