@@ -7,6 +7,7 @@
  * for up to SHUTDOWN_GRACE_SECONDS (30), then cut what remains, close the
  * session store, the download log and the database.
  */
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
@@ -43,7 +44,9 @@ const handle = createApp({ config, db, logger, mailer, clock: systemClock, sessi
 
 // Time limits for headers, bodies and uploads: src/http/http-server.ts.
 const server = createHttpServer(handle.listener).listen(config.port, config.host, () => {
-  logger.info({ url: config.baseUrl, database: config.database.client }, `artisan_nd portal listening on http://${config.host}:${config.port}`);
+  // The bound port, not the configured one: PORT=0 asks the system for a free port.
+  const { port } = server.address() as AddressInfo;
+  logger.info({ url: config.baseUrl, database: config.database.client }, `artisan_nd portal listening on http://${config.host}:${port}`);
 });
 
 let stopping = false;

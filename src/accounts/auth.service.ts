@@ -54,16 +54,10 @@ export interface AuthDeps {
 export class AuthService {
   private readonly accounts: AccountsRepository;
   private readonly sessionRows: SessionsRepository;
-  /**
-   * Read-only view of the session records, kept for the admin's partner page;
-   * new code calls liveSessions / recentSessions. Writes go through this service.
-   */
-  readonly sessionsRepo: Pick<SessionsRepository, 'live' | 'recent'>;
 
   constructor(private readonly deps: AuthDeps) {
     this.accounts = new AccountsRepository(deps.db);
     this.sessionRows = new SessionsRepository(deps.db);
-    this.sessionsRepo = { live: (id) => this.liveSessions(id), recent: (id, limit) => this.recentSessions(id, limit) };
   }
 
   /** Live sessions of an account, most recent first. */

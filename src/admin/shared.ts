@@ -12,7 +12,7 @@
  */
 import type { Request, Response } from 'express';
 import { requireRole, STAFF_ROLES } from '../http/auth.js';
-import { parseDay } from '../http/query.js';
+import { parseDay, searchText } from '../http/query.js';
 
 /** admin and superadmin: every page and action. */
 export const adminOnly = requireRole('admin', 'superadmin');
@@ -51,22 +51,12 @@ export interface ListQuery {
 }
 
 /**
- * A query-string value as search text: control characters dropped (PostgreSQL
- * refuses a NUL in a text parameter, and none belongs in a search), trimmed,
- * at most 100 characters.
- */
-export function searchText(value: string): string {
-  // eslint-disable-next-line no-control-regex -- dropping control characters is the point
-  return value.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 100);
-}
-
-/**
  * Parse a list query. `sorts` lists the allowed sort keys (default first);
  * `filters` the extra string filters kept in `params` (each at most 100
  * characters). `from`/`to` are always read.
  */
 export function parseListQuery(query: Record<string, unknown>, sorts: readonly string[] = ['id'], filters: readonly string[] = []): ListQuery {
-  const str = (v: unknown): string => (typeof v === 'string' ? searchText(v) : '');
+  const str = searchText;
   const q = str(query.q);
   const page = Math.min(10_000, Math.max(1, Number.parseInt(str(query.page) || '1', 10) || 1));
   const sort = sorts.includes(str(query.sort)) ? str(query.sort) : (sorts[0] ?? 'id');

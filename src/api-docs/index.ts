@@ -1,5 +1,5 @@
 /**
- * The API's documentation (issue 6):
+ * The API's documentation, so client authors need no other source:
  *
  * - `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of every /api route
  *   (src/api-docs/openapi.ts), `servers` relative ('/').

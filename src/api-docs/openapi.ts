@@ -1,5 +1,5 @@
 /**
- * The OpenAPI 3.1 document of every route under /api (issue 6): the license
+ * The OpenAPI 3.1 document of every route under /api: the license
  * API (/api/v1/licenses/*, /api/v1/admin/licenses/{machine_id}), the
  * Mastertrade compatibility routes (/api/license/*), the key-file delivery
  * routes (/api/v1/installations/{code}/challenge and …/keyfiles) and this document itself.
@@ -20,15 +20,21 @@ const DATE_TIME = { type: 'string', format: 'date-time', description: 'RFC 3339 
 const MACHINE_ID = {
   type: 'string',
   pattern: '^[0-9A-Fa-f]{32}$',
-  description: 'The machine fingerprint: exactly 32 hexadecimal characters (upper case accepted, stored lower case). Missing → `MACHINE_ID_REQUIRED`; malformed → `INVALID_MACHINE_ID`.',
+  description: 'The machine fingerprint: exactly 32 hexadecimal characters (upper case accepted, stored lower case). Missing → ' +
+    '`MACHINE_ID_REQUIRED`; malformed → `INVALID_MACHINE_ID`.',
   examples: ['0123456789abcdef0123456789abcdef'],
 };
 const LICENSE_KEY = {
   type: 'string',
   pattern: '^ANDL1\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
-  description: 'The license token `ANDL1.<kid>.<payload>.<sig>` (keyfile-v1.md §License token), verifiable offline with the keys of `/.well-known/artisan-nd/keys.json`.',
+  description: 'The license token `ANDL1.<kid>.<payload>.<sig>` (keyfile-v1.md §License token), verifiable offline with the keys of ' +
+    '`/.well-known/artisan-nd/keys.json`.',
 };
-const DAYS_REMAINING = { type: ['integer', 'null'], minimum: 0, description: 'Whole days until `expires_at` (0 on the last day); `null` for a lifetime license.' };
+const DAYS_REMAINING = {
+  type: ['integer', 'null'],
+  minimum: 0,
+  description: 'Whole days until `expires_at` (0 on the last day); `null` for a lifetime license.',
+};
 
 /** Every error code the API may answer, in `error`. */
 export const ERROR_CODES = [
@@ -70,7 +76,8 @@ function json(schema: Record<string, unknown>, description: string, headers: Rec
 
 const BAD_MACHINE = ['INVALID_REQUEST', 'MACHINE_ID_REQUIRED', 'INVALID_MACHINE_ID'];
 const badRequest = (codes: readonly string[] = BAD_MACHINE) =>
-  json(errorOf(codes), 'The request is not usable: malformed JSON, a body that is not an object, a missing or mistyped member, a body over 16 KB (never a 413), or a bad `machine_id`. `details` names the faulty members when known.');
+  json(errorOf(codes), 'The request is not usable: malformed JSON, a body that is not an object, a missing or mistyped member, a body over 16 KB ' +
+    '(never a 413), or a bad `machine_id`. `details` names the faulty members when known.');
 const rateLimited = (what: string) =>
   json(errorOf(['RATE_LIMIT_EXCEEDED'], {}, ['retry_after']), `Too many requests: ${what}. Wait \`retry_after\` seconds (also in the Retry-After header).`, {
     'Retry-After': { $ref: '#/components/headers/Retry-After' },
@@ -88,14 +95,17 @@ const withSignature = (r: Record<string, unknown>): Record<string, unknown> => (
  */
 const signedServerError: Record<string, unknown> = {
   ...serverError,
-  description: 'Unexpected failure; no details. Retry later. Signed, unless the failure was in the signing itself: then unsigned, which a client treats as a network failure (see "Signed answers").',
+  description: 'Unexpected failure; no details. Retry later. Signed, unless the failure was in the signing itself: then unsigned, which a client ' +
+    'treats as a network failure (see "Signed answers").',
   headers: {
     ...(serverError.headers as Record<string, unknown>),
     'X-Signature': { description: 'As on every answer of this route, when the server could sign.', required: false, schema: { type: 'string' } },
     'X-Signature-Date': { description: 'As on every answer of this route, when the server could sign.', required: false, schema: { type: 'string' } },
   },
 };
-const heartbeatRefused = (what: string) => withSignature(json(errorOf(['LICENSE_REVOKED', 'LICENSE_EXPIRED']), `The ${what} is revoked or expired: nothing is stored (validate says the same).`));
+const heartbeatRefused = (what: string) => withSignature(
+  json(errorOf(['LICENSE_REVOKED', 'LICENSE_EXPIRED']), `The ${what} is revoked or expired: nothing is stored (validate says the same).`),
+);
 
 const CODE_PARAMETER = {
   name: 'code', in: 'path', required: true, description: 'The Installation Code, with or without dashes, any case.', schema: { type: 'string' },
@@ -252,7 +262,9 @@ export const openApiDocument: OpenApiDocument = {
         tags: ['licenses'],
         operationId: 'createTrial',
         summary: 'Start a trial license / Démarrer un essai',
-        description: 'Creates a trial of `product` for this machine, valid `trial_days` (30 by default). One trial per machine and per e-mail address (case-insensitive) for a product: a second one answers 409 with the existing trial\'s dates. An unknown `product` answers 400 `INVALID_REQUEST` with `details: {"product":"UNKNOWN"}`. Limited to 3 per hour per IP.',
+        description: 'Creates a trial of `product` for this machine, valid `trial_days` (30 by default). One trial per machine and per e-mail ' +
+          'address (case-insensitive) for a product: a second one answers 409 with the existing trial\'s dates. An unknown `product` answers 400 ' +
+          '`INVALID_REQUEST` with `details: {"product":"UNKNOWN"}`. Limited to 3 per hour per IP.',
         requestBody: body({
           type: 'object',
           required: ['machine_id', 'email', 'product', 'version'],
@@ -296,7 +308,8 @@ export const openApiDocument: OpenApiDocument = {
         tags: ['licenses'],
         operationId: 'activateLicense',
         summary: 'Activate a paid license with a code / Activer une licence payante',
-        description: 'Uses an activation code `XXXX-XXXX-XXXX-XXXX` (case, spaces and dashes are forgiven) once: creates a paid license for this machine, of the type of the code\'s batch (`monthly`, `annual` or `lifetime`). Limited to 10 per hour per IP.',
+        description: 'Uses an activation code `XXXX-XXXX-XXXX-XXXX` (case, spaces and dashes are forgiven) once: creates a paid license for this ' +
+          'machine, of the type of the code\'s batch (`monthly`, `annual` or `lifetime`). Limited to 10 per hour per IP.',
         requestBody: body({
           type: 'object',
           required: ['machine_id', 'activation_code', 'email'],
@@ -332,14 +345,22 @@ export const openApiDocument: OpenApiDocument = {
         tags: ['licenses'],
         operationId: 'validateLicense',
         summary: 'Validate a license online / Valider une licence en ligne',
-        description: 'The authoritative check: the server looks the license up and answers from its records (extension, revocation, suspension). A license that cannot be used is still a 200 with `valid:false` and a code in `error`. When the license\'s expiry changed since the token was issued (an extension), the answer carries a fresh `license_key`: store it. A suspended license answers `valid:true, is_active:false`. With a product allowing several machines, a new machine is recorded as an activation while there is room. Answers are signed (X-Signature). Limited to 100 per hour per IP.',
+        description: 'The authoritative check: the server looks the license up and answers from its records (extension, revocation, suspension). A ' +
+          'license that cannot be used is still a 200 with `valid:false` and a code in `error`. When the license\'s expiry changed since the ' +
+          'token was issued (an extension), the answer carries a fresh `license_key`: store it. A suspended license answers `valid:true, ' +
+          'is_active:false`. With a product allowing several machines, a new machine is recorded as an activation while there is room. Answers ' +
+          'are signed (X-Signature). Limited to 100 per hour per IP.',
         requestBody: body({
           type: 'object',
           required: ['machine_id', 'license_key'],
           properties: { machine_id: { $ref: '#/components/schemas/MachineId' }, license_key: { type: 'string' } },
         }),
         responses: {
-          200: json({ oneOf: [{ $ref: '#/components/schemas/ValidationOk' }, { $ref: '#/components/schemas/ValidationRefused' }] }, 'The verdict; signed.', signed),
+          200: json(
+            { oneOf: [{ $ref: '#/components/schemas/ValidationOk' }, { $ref: '#/components/schemas/ValidationRefused' }] },
+            'The verdict; signed.',
+            signed,
+          ),
           400: withSignature(badRequest()),
           429: withSignature(rateLimited('100 validations per hour per IP')),
           500: signedServerError,
@@ -351,7 +372,8 @@ export const openApiDocument: OpenApiDocument = {
         tags: ['licenses'],
         operationId: 'heartbeat',
         summary: 'Report that the program runs / Signaler que le programme tourne',
-        description: 'Stores a heartbeat (version and OS of the program) for usage statistics. At most one per license and machine per product heartbeat interval (24 h by default): a second one answers 429 with the seconds to wait. Answers are signed (X-Signature).',
+        description: 'Stores a heartbeat (version and OS of the program) for usage statistics. At most one per license and machine per product ' +
+          'heartbeat interval (24 h by default): a second one answers 429 with the seconds to wait. Answers are signed (X-Signature).',
         requestBody: body({
           type: 'object',
           required: ['machine_id', 'license_key', 'app_version', 'os_info'],
@@ -382,14 +404,19 @@ export const openApiDocument: OpenApiDocument = {
         tags: ['admin'],
         operationId: 'revokeMachineLicenses',
         summary: 'Revoke every license of a machine / Révoquer les licences d\'une machine',
-        description: 'Revokes every license of this machine that is not revoked yet (reason "revoked through the API", written to the audit log). The next validate answers `LICENSE_REVOKED`.',
+        description: 'Revokes every license of this machine that is not revoked yet (reason "revoked through the API", written to the audit log). ' +
+          'The next validate answers `LICENSE_REVOKED`.',
         security: [{ bearerAuth: [] }],
         parameters: [{ name: 'machine_id', in: 'path', required: true, schema: { $ref: '#/components/schemas/MachineId' } }],
         responses: {
           200: json({
             type: 'object',
             required: ['success', 'revoked', 'message'],
-            properties: { success: { const: true }, revoked: { type: 'integer', minimum: 1, description: 'How many licenses were revoked.' }, message: { type: 'string' } },
+            properties: {
+              success: { const: true },
+              revoked: { type: 'integer', minimum: 1, description: 'How many licenses were revoked.' },
+              message: { type: 'string' },
+            },
             unevaluatedProperties: false,
           }, 'The licenses were revoked.'),
           400: badRequest(['INVALID_MACHINE_ID', 'INVALID_REQUEST']),
@@ -406,7 +433,8 @@ export const openApiDocument: OpenApiDocument = {
         tags: ['compatibility'],
         operationId: 'compatValidate',
         summary: 'Validate (Mastertrade clients) / Valider (clients Mastertrade)',
-        description: 'The validate route in the shape Mastertrade clients expect. `key` is a license token, `device_id` the machine id. `allowed` = valid and active. Signed like the v1 route, and counted in the same per-IP limit.',
+        description: 'The validate route in the shape Mastertrade clients expect. `key` is a license token, `device_id` the machine id. `allowed` ' +
+          '= valid and active. Signed like the v1 route, and counted in the same per-IP limit.',
         requestBody: body({
           type: 'object',
           required: ['key', 'device_id'],
@@ -496,7 +524,10 @@ export const openApiDocument: OpenApiDocument = {
           + 'Serving a file marks it delivered (it can no longer be revoked); a request without a valid proof reads and marks nothing. Rate-limited per IP.',
         parameters: [
           CODE_PARAMETER,
-          { name: 'after_serial', in: 'query', required: false, description: 'Only files with a greater serial (default 0).', schema: { type: 'integer', minimum: 0, default: 0 } },
+          {
+            name: 'after_serial', in: 'query', required: false, description: 'Only files with a greater serial (default 0).',
+            schema: { type: 'integer', minimum: 0, default: 0 },
+          },
           {
             name: 'X-Installation-Proof', in: 'header', required: true,
             description: 'base64 of the 56-byte message of a challenge from `POST /api/v1/installations/{code}/challenge`, '
@@ -542,7 +573,10 @@ export const openApiDocument: OpenApiDocument = {
         operationId: 'openApiDocument',
         summary: 'This OpenAPI 3.1 document / Ce document OpenAPI 3.1',
         responses: {
-          200: json({ type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { type: 'string', pattern: '^3\\.1\\.' } } }, 'The document.'),
+          200: json(
+            { type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { type: 'string', pattern: '^3\\.1\\.' } } },
+            'The document.',
+          ),
           400: badQuery,
         },
       },
@@ -575,7 +609,8 @@ export const openApiDocument: OpenApiDocument = {
       LicenseKey: LICENSE_KEY,
       Error: {
         type: 'object',
-        description: 'Every error answer. `error` is a stable code; `message` is for people (English); `details` is null or an object naming faulty members; `retry_after` (seconds) only on 429.',
+        description: 'Every error answer. `error` is a stable code; `message` is for people (English); `details` is null or an object naming ' +
+          'faulty members; `retry_after` (seconds) only on 429.',
         required: ['success', 'error', 'message', 'details', 'timestamp', 'request_id'],
         properties: {
           success: { const: false },
@@ -589,8 +624,11 @@ export const openApiDocument: OpenApiDocument = {
       },
       ValidationOk: {
         type: 'object',
-        description: 'The license may be used (`is_active:false` when an admin suspended it: the program should then stop as if invalid, but keep the license).',
-        required: ['success', 'valid', 'license_type', 'expires_at', 'days_remaining', 'is_active', 'customer_email', 'grace_days', 'heartbeat_interval_seconds'],
+        description: 'The license may be used (`is_active:false` when an admin suspended it: the program should then stop as if invalid, but keep ' +
+          'the license).',
+        required: [
+          'success', 'valid', 'license_type', 'expires_at', 'days_remaining', 'is_active', 'customer_email', 'grace_days', 'heartbeat_interval_seconds',
+        ],
         properties: {
           success: { const: true },
           valid: { const: true },
@@ -599,15 +637,29 @@ export const openApiDocument: OpenApiDocument = {
           days_remaining: DAYS_REMAINING,
           is_active: { type: 'boolean', description: 'false when the license is suspended.' },
           customer_email: { type: 'string' },
-          grace_days: { type: 'integer', minimum: 0, description: 'The product\'s grace period: how many days past `expires_at` the program may go on while it cannot reach the server. Store it with the token.' },
-          heartbeat_interval_seconds: { type: 'integer', minimum: 1, description: 'The product\'s heartbeat interval: send at most one heartbeat, and validate at least once, per interval.' },
-          license_key: { $ref: '#/components/schemas/LicenseKey', description: 'A fresh token, only when the expiry changed since the given token was issued: store it in place of the old one.' },
+          grace_days: {
+            type: 'integer',
+            minimum: 0,
+            description: 'The product\'s grace period: how many days past `expires_at` the program may go on while it cannot reach the server. ' +
+              'Store it with the token.',
+          },
+          heartbeat_interval_seconds: {
+            type: 'integer',
+            minimum: 1,
+            description: 'The product\'s heartbeat interval: send at most one heartbeat, and validate at least once, per interval.',
+          },
+          license_key: {
+            $ref: '#/components/schemas/LicenseKey',
+            description: 'A fresh token, only when the expiry changed since the given token was issued: store it in place of the old one.',
+          },
         },
         unevaluatedProperties: false,
       },
       ValidationRefused: {
         type: 'object',
-        description: 'The license may not be used. `LICENSE_NOT_FOUND`: unknown token or bad signature; `LICENSE_REVOKED`; `LICENSE_EXPIRED` (with `expired_at` and `renewal_url`); `MACHINE_MISMATCH`: bound to another machine; `TOO_MANY_ACTIVATIONS`: all the product\'s machines are taken.',
+        description: 'The license may not be used. `LICENSE_NOT_FOUND`: unknown token or bad signature; `LICENSE_REVOKED`; `LICENSE_EXPIRED` (with ' +
+          '`expired_at` and `renewal_url`); `MACHINE_MISMATCH`: bound to another machine; `TOO_MANY_ACTIVATIONS`: all the product\'s machines ' +
+          'are taken.',
         required: ['success', 'valid', 'error', 'message'],
         properties: {
           success: { const: true },
@@ -639,7 +691,9 @@ export const openApiDocument: OpenApiDocument = {
         schema: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' },
       },
       'X-Signature': {
-        description: 'Detached Ed25519 signature of the answer: `ed25519;kid=<16 hex>;sig=<base64>`, over `"ARTISAN-ND/RESPONSE/v1" || 0x00 || X-Signature-Date || "\\n" || body bytes`, made with the issuer key `kid` of `/.well-known/artisan-nd/keys.json`. See "Signed answers" above.',
+        description: 'Detached Ed25519 signature of the answer: `ed25519;kid=<16 hex>;sig=<base64>`, over `"ARTISAN-ND/RESPONSE/v1" || 0x00 || ' +
+          'X-Signature-Date || "\\n" || body bytes`, made with the issuer key `kid` of `/.well-known/artisan-nd/keys.json`. See "Signed answers" ' +
+          'above.',
         required: true,
         schema: { type: 'string', pattern: '^ed25519;kid=[0-9a-f]{16};sig=[A-Za-z0-9+/]{86}==$' },
       },

@@ -37,6 +37,8 @@ export function auditSummary(t: TFunction, row: Pick<AuditRow, 'action' | 'detai
 }
 
 /** The row with its texts, for pages and CSV files. */
-export function withAuditText<R extends Pick<AuditRow, 'action' | 'details' | 'summary'>>(t: TFunction, row: R): R & { actionText: string; summaryText: string } {
+export function withAuditText<R extends Pick<AuditRow, 'action' | 'details' | 'summary'>>(t: TFunction, row: R): R & {
+  actionText: string; summaryText: string;
+} {
   return { ...row, actionText: auditAction(t, row.action), summaryText: auditSummary(t, row) };
 }

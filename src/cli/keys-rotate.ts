@@ -15,7 +15,10 @@ try {
   const keys = new IssuerKeys(cli.db, systemClock, cli.config.paths.keys, cli.config.issuerKeyFile);
   await keys.init();
   const { before, after } = await new IssuerKeysService({ db: cli.db, keys, audit: cli.audit }).rotate(SYSTEM_ACTOR);
-  console.log(`New active issuer key ${after}; ${before} is retired (still verifies). Instances on this host pick it up within 30 s; on other hosts copy the key file into their subscription/keys/ and restart them.`);
+  console.log(
+    `New active issuer key ${after}; ${before} is retired (still verifies). Instances on this host pick it up within 30 s; ` +
+      'on other hosts copy the key file into their subscription/keys/ and restart them.',
+  );
 } catch (err) {
   console.error(`Not rotated: ${(err as Error).message}`);
   process.exitCode = 1;

@@ -130,7 +130,10 @@ export interface Config {
   pageCacheTtl: number;
   shutdownGraceSeconds: number;
   logLevel: string;
-  paths: { root: string; files: string; downloads: string; logs: string; mail: string; db: string; views: string; public: string; keys: string; keyFiles: string };
+  paths: {
+    root: string; files: string; downloads: string; logs: string; mail: string; db: string; views: string; public: string;
+    keys: string; keyFiles: string;
+  };
   /** An issuer key file given by the operator (32-byte Ed25519 seed, hex), instead of subscription/keys/. */
   issuerKeyFile: string | undefined;
   /** Key-file fetches per IP and hour on the delivery API. */

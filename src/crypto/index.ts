@@ -7,4 +7,7 @@ export { kidOf, signingKey, verifySignature, ed25519PublicKeyObject, x25519Publi
 export { installationCode, formatInstallationCode, normaliseInstallationCode, parseInstallationCode, CODE_LENGTH } from './installation-code.js';
 export { sealChallenge, openChallenge, CHALLENGE_BYTES } from './challenge.js';
 export { sealKeyFile, openKeyFile, encodePayload, rfc3339, MAX_UNITS, MAX_FILE_BYTES, type RechargePayload } from './keyfile.js';
-export { signLicenseToken, verifyLicenseToken, verifyLicenseTokenAsync, encodeLicensePayload, type AsyncVerifier, type LicensePayload, type LicenseType } from './license-token.js';
+export {
+  signLicenseToken, verifyLicenseToken, verifyLicenseTokenAsync, encodeLicensePayload, type AsyncVerifier, type LicensePayload,
+  type LicenseType,
+} from './license-token.js';

@@ -40,7 +40,10 @@ export function rfc3339(date: Date): string {
 
 /** The payload bytes, members in the spec's order (any order verifies; this one is stable). */
 export function encodePayload(p: RechargePayload): Buffer {
-  const ordered: RechargePayload = { v: 1, typ: 'recharge', product: p.product, installation: p.installation, serial: p.serial, units: p.units, issued_at: p.issued_at, expires_at: p.expires_at, partner: p.partner, id: p.id };
+  const ordered: RechargePayload = {
+    v: 1, typ: 'recharge', product: p.product, installation: p.installation, serial: p.serial, units: p.units,
+    issued_at: p.issued_at, expires_at: p.expires_at, partner: p.partner, id: p.id,
+  };
   return Buffer.from(JSON.stringify(ordered), 'utf8');
 }
 

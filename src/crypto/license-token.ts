@@ -37,7 +37,13 @@ export function signLicenseToken(payload: Uint8Array, issuer: SigningKey): strin
 
 /** The payload bytes in the spec's member order. */
 export function encodeLicensePayload(p: Omit<LicensePayload, 'v' | 'typ'>): Buffer {
-  return Buffer.from(JSON.stringify({ v: 1, typ: 'license', product: p.product, license_id: p.license_id, machine_id: p.machine_id, license_type: p.license_type, email: p.email, issued_at: p.issued_at, expires_at: p.expires_at }), 'utf8');
+  return Buffer.from(
+    JSON.stringify({
+      v: 1, typ: 'license', product: p.product, license_id: p.license_id, machine_id: p.machine_id, license_type: p.license_type,
+      email: p.email, issued_at: p.issued_at, expires_at: p.expires_at,
+    }),
+    'utf8',
+  );
 }
 
 export interface VerifyLicenseOptions {
@@ -103,7 +109,9 @@ export type AsyncVerifier = (publicKey: Uint8Array, message: Uint8Array, signatu
  * service's worker thread): same answers and errors, for the validation hot
  * path. @throws (rejects with) LicenseTokenError
  */
-export async function verifyLicenseTokenAsync(token: string, o: VerifyLicenseOptions, verify: AsyncVerifier): Promise<{ payload: LicensePayload; kid: string }> {
+export async function verifyLicenseTokenAsync(
+  token: string, o: VerifyLicenseOptions, verify: AsyncVerifier,
+): Promise<{ payload: LicensePayload; kid: string }> {
   const t = tokenParts(token, o);
   if (!(await verify(t.issuer, t.signed, t.sig))) throw new LicenseTokenError('BAD_SIGNATURE');
   return checkedPayload(t, o);

@@ -2,8 +2,8 @@
  * NaCl primitives as shared/specs/keyfile-v1.md §Primitives names them,
  * byte-identical to tweetnacl and libsodium:
  *
- * - Ed25519 and X25519 through node:crypto (OpenSSL), about 200× faster here
- *   than tweetnacl's pure-JS curve code; keys are raw 32-byte seeds and
+ * - Ed25519 and X25519 through node:crypto (OpenSSL), native code, far
+ *   faster than tweetnacl's pure-JS curve code; keys are raw 32-byte seeds and
  *   public keys, wrapped in their fixed DER prefixes (RFC 8410);
  * - XSalsa20-Poly1305 through tweetnacl: `box` = `secretbox` under the
  *   HSalsa20 of the X25519 shared secret, which is exactly what
@@ -84,7 +84,7 @@ export function x25519PublicKey(secret: Uint8Array): Buffer {
   return crypto.createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(-32);
 }
 
-// Raw X25519 public keys are imported as JWK: OpenSSL parses that ~15× faster than DER here.
+// Raw X25519 public keys are imported as JWK: OpenSSL parses that much faster than DER.
 function x25519PublicObject(raw: Uint8Array): crypto.KeyObject {
   return crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
 }

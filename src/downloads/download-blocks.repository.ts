@@ -62,18 +62,26 @@ export class DownloadBlocksRepository {
   }
 
   async byId(id: number): Promise<DownloadBlock | null> {
-    const row = (await this.db('download_blocks as b').leftJoin('accounts as a', 'a.id', 'b.created_by').where('b.id', id).first('b.*', 'a.email')) as Row | undefined;
+    const row = (await this.db('download_blocks as b')
+      .leftJoin('accounts as a', 'a.id', 'b.created_by')
+      .where('b.id', id)
+      .first('b.*', 'a.email')) as Row | undefined;
     return row ? toBlock(row) : null;
   }
 
   async byIp(ip: string): Promise<DownloadBlock | null> {
-    const row = (await this.db('download_blocks as b').leftJoin('accounts as a', 'a.id', 'b.created_by').where('b.ip', ip).first('b.*', 'a.email')) as Row | undefined;
+    const row = (await this.db('download_blocks as b')
+      .leftJoin('accounts as a', 'a.id', 'b.created_by')
+      .where('b.ip', ip)
+      .first('b.*', 'a.email')) as Row | undefined;
     return row ? toBlock(row) : null;
   }
 
   /** Insert a block (`ip` canonical); returns its id. */
   async insert(b: { ip: string; reason: string; createdBy: number | null }, now: Date): Promise<number> {
-    return insertedId(await this.db('download_blocks').insert({ ip: b.ip, reason: b.reason, created_by: b.createdBy, created_at: now.toISOString() }).returning('id'));
+    return insertedId(await this.db('download_blocks')
+      .insert({ ip: b.ip, reason: b.reason, created_by: b.createdBy, created_at: now.toISOString() })
+      .returning('id'));
   }
 
   /** Delete a block; false when there was none. */

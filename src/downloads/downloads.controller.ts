@@ -19,7 +19,9 @@ export function createDownloadsController(service: DownloadsService, pageCache: 
   async function send(req: Request, res: Response, release: Release): Promise<void> {
     if (await service.isBlocked(req.ip ?? '')) {
       // Refused before the disk is touched; HEAD is refused too, but only a GET is a download to log.
-      if (req.method === 'GET') await service.refuseBlocked({ release, ip: req.ip ?? 'unknown', userAgent: req.get('user-agent') ?? '', rangeHeader: req.get('range') ?? null });
+      if (req.method === 'GET') {
+        await service.refuseBlocked({ release, ip: req.ip ?? 'unknown', userAgent: req.get('user-agent') ?? '', rangeHeader: req.get('range') ?? null });
+      }
       res.status(403).setHeader('Cache-Control', 'no-store');
       res.render('downloads/blocked', { title: req.t('download.blocked.title') });
       return;

@@ -100,7 +100,10 @@ export class DownloadsService {
   /** Log a download refused because its IP is blocked (row and log line, status 403). */
   async refuseBlocked(req: Omit<DownloadRequest, 'rangeStart' | 'httpStatus'>): Promise<void> {
     const now = this.deps.clock.now();
-    const base = { releaseId: req.release.id, filename: req.release.filename, ip: req.ip, userAgent: req.userAgent, rangeHeader: req.rangeHeader, startedAt: now };
+    const base = {
+      releaseId: req.release.id, filename: req.release.filename, ip: req.ip, userAgent: req.userAgent,
+      rangeHeader: req.rangeHeader, startedAt: now,
+    };
     const id = await this.log.insert({ ...base, counted: false, httpStatus: 403, outcome: 'refused' });
     await this.log.finish(id, { outcome: 'refused', httpStatus: 403, bytesSent: 0, finishedAt: now });
     this.appendLog({ ...base, id, httpStatus: 403, outcome: 'refused', bytesSent: 0, finishedAt: now });
@@ -144,7 +147,10 @@ export class DownloadsService {
     const { config, clock } = this.deps;
     const now = clock.now();
     const hourAgo = new Date(now.getTime() - HOUR * 1000);
-    const base = { releaseId: req.release.id, filename: req.release.filename, ip: req.ip, userAgent: req.userAgent, rangeHeader: req.rangeHeader, startedAt: now };
+    const base = {
+      releaseId: req.release.id, filename: req.release.filename, ip: req.ip, userAgent: req.userAgent,
+      rangeHeader: req.rangeHeader, startedAt: now,
+    };
     if ((this.active.get(req.ip) ?? 0) >= config.downloads.concurrent) await this.refuse(base, 60);
     // The slot is taken before the first await, so simultaneous requests cannot all pass the check.
     this.takeSlot(req.ip);
@@ -198,7 +204,10 @@ export class DownloadsService {
       this.deps.logger.error({ err, downloadId: ticket.id }, 'could not record the end of a download');
     }
     const r = ticket.request;
-    this.appendLog({ id: ticket.id, filename: r.release.filename, ip: r.ip, userAgent: r.userAgent, rangeHeader: r.rangeHeader, httpStatus, outcome, bytesSent, startedAt: ticket.startedAt, finishedAt });
+    this.appendLog({
+      id: ticket.id, filename: r.release.filename, ip: r.ip, userAgent: r.userAgent, rangeHeader: r.rangeHeader, httpStatus,
+      outcome, bytesSent, startedAt: ticket.startedAt, finishedAt,
+    });
   }
 
   /** Number of transfers under way in this process. */

@@ -122,7 +122,10 @@ async function pump(res: Response, file: string, start: number, end: number, pro
  * the response closes — also when the client went away early (bytes handed
  * to the socket so far, counted as each write completes).
  */
-export function streamFile(res: Response, file: string, plan: Extract<Plan, { kind: 'full' | 'partial' }>, onDone: (bytes: number, complete: boolean) => void): void {
+export function streamFile(
+  res: Response, file: string, plan: Extract<Plan, { kind: 'full' | 'partial' }>,
+  onDone: (bytes: number, complete: boolean) => void,
+): void {
   const [start, end] = plan.kind === 'partial' ? [plan.start, plan.end] : [0, plan.size - 1];
   const expected = end - start + 1;
   const progress = { sent: 0 };

@@ -115,7 +115,9 @@ export class ReleasesRepository {
   }
 
   /** A page of releases with their download counts; `sort` is created | published | version | downloads. */
-  async listWithCounts(f: ReleaseFilter, sort: string, dir: 'asc' | 'desc', limit: number, offset: number): Promise<{ rows: ReleaseWithCounts[]; total: number }> {
+  async listWithCounts(
+    f: ReleaseFilter, sort: string, dir: 'asc' | 'desc', limit: number, offset: number,
+  ): Promise<{ rows: ReleaseWithCounts[]; total: number }> {
     const [count] = (await this.filtered(f).count({ n: '*' })) as { n: unknown }[];
     const rows = (await this.filtered(f)
       .select('r.*', this.db.raw('coalesce(d.downloads, 0) as downloads'), this.db.raw('coalesce(d.completed, 0) as completed'))
@@ -132,7 +134,10 @@ export class ReleasesRepository {
         this.db.raw("sum(case when outcome = 'complete' then 1 else 0 end) as completed"),
         this.db.raw("sum(case when outcome = 'refused' then 1 else 0 end) as refused"),
       )) as Row | undefined;
-    return { downloads: Number(row?.downloads ?? 0), completed: Number(row?.completed ?? 0), refused: Number(row?.refused ?? 0), requests: Number(row?.requests ?? 0) };
+    return {
+      downloads: Number(row?.downloads ?? 0), completed: Number(row?.completed ?? 0), refused: Number(row?.refused ?? 0),
+      requests: Number(row?.requests ?? 0),
+    };
   }
 
   /** Every release (id, version, filename), newest first: the choices of a filter. */

@@ -155,7 +155,9 @@ export function createErrorHandler(logger: Logger) {
     ensureLocals(req, res);
     const view = PAGES.has(status) ? `errors/${status}` : 'errors/generic';
     res.setHeader('Cache-Control', 'no-store');
-    res.render(view, { status, title: '', retryAfter: appErr instanceof RateLimitedError ? appErr.retryAfter : undefined }, (renderErr: Error | null, html: string) => {
+    res.render(view, {
+      status, title: '', retryAfter: appErr instanceof RateLimitedError ? appErr.retryAfter : undefined,
+    }, (renderErr: Error | null, html: string) => {
       if (renderErr) {
         logger.error({ err: renderErr }, 'error page failed to render');
         res.type('text/plain').send(`${status}`);

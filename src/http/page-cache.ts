@@ -14,8 +14,8 @@
  * when they expire (so several instances behind nginx converge after a
  * change made on another one, and memory returns); `clear()` drops them all
  * at once when content changes here (a release published, edited or
- * removed). Rendering a 28 KB EJS page costs ~1 ms; serving it from here
- * costs a Map lookup.
+ * removed). Rendering an EJS page walks its template and partials on every
+ * request; serving it from here costs a Map lookup.
  */
 import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';

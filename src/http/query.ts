@@ -17,6 +17,19 @@ export function parseDay(v: unknown): Date | null {
   return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v ? null : d;
 }
 
+/**
+ * A query-string value as search text: control characters dropped, trimmed,
+ * at most 100 characters. The query-string guard (http/control-chars.ts)
+ * already refuses control characters; dropping them here keeps a search safe
+ * for values that did not come through it (PostgreSQL refuses a NUL in a text
+ * parameter, and none belongs in a search). Non-strings give ''.
+ */
+export function searchText(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  // eslint-disable-next-line no-control-regex -- dropping control characters is the point
+  return value.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 100);
+}
+
 /** PostgreSQL `integer` range (also the largest id a route accepts). */
 export const INT4_MAX = 2_147_483_647;
 /** PostgreSQL `bigint` range, as far as a JavaScript number is exact (2^53 − 1). */

@@ -30,7 +30,7 @@ export function perIpLimiter(opts: LimitOptions): RequestHandler {
   return rateLimit({
     windowMs: opts.windowSeconds * 1000,
     limit: opts.limit,
-    // draft-7's combined RateLimit header: draft-8's per-request partition-key hash cost ~10 µs on the license hot path.
+    // draft-7's combined RateLimit header: draft-8 hashes a partition key for every request, a cost on the license hot path.
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     skip: opts.methods ? (req) => !opts.methods!.includes(req.method) : undefined,

@@ -27,8 +27,8 @@ interface RequestLineLogger {
  * response finishes, the same one line pino-http writes for the pages
  * (request id, method, path without query, status, response time in ms),
  * plus `extra`; at level error for a 5xx, as pino-http does. For the paths answered before pino-http (page-cache hits,
- * the JSON API): pino-http's per-request child logger costs about as much
- * as Express itself (~100 µs here).
+ * the JSON API): pino-http builds a child logger for every request, which
+ * costs about as much as Express's own routing of it.
  */
 export function logRequest(logger: RequestLineLogger, req: IncomingMessage & { id?: unknown }, res: ServerResponse, extra?: Record<string, unknown>): void {
   const id = requestId(req, res);

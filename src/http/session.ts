@@ -17,7 +17,7 @@ import session from 'express-session';
 import type pgType from 'pg';
 import type { Config } from '../config/index.js';
 
-// The PostgreSQL client (~3 MB) is loaded only when the database is PostgreSQL.
+// The PostgreSQL client (memory a SQLite install never uses) is loaded only when the database is PostgreSQL.
 const requireLazily = createRequire(import.meta.url);
 
 declare module 'express-session' {

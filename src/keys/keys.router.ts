@@ -15,7 +15,10 @@ export function createKeysRouter(keys: IssuerKeys): Router {
     await keys.refreshIfStale();
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.json({
-      keys: keys.list().map((k) => ({ kid: k.kid, alg: 'Ed25519', public_key: k.publicKey.toString('base64'), status: k.status, created_at: rfc3339(k.createdAt) })),
+      keys: keys.list().map((k) => ({
+        kid: k.kid, alg: 'Ed25519', public_key: k.publicKey.toString('base64'), status: k.status,
+        created_at: rfc3339(k.createdAt),
+      })),
     });
   });
   return router;

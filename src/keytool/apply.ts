@@ -44,7 +44,10 @@ export function applyKeyFile(home: string, secret: Buffer, state: KeytoolState, 
   let opened: ReturnType<typeof openKeyFile>;
   try {
     if (file.length > MAX_FILE_BYTES) throw new KeyFileError('FORMAT', 'size');
-    opened = openKeyFile(file, { installationSecret: secret, installationCode: state.installation, trustedKey: trustedKeyLookup(state), now, applied: (s) => applied.has(s) });
+    opened = openKeyFile(
+      file,
+      { installationSecret: secret, installationCode: state.installation, trustedKey: trustedKeyLookup(state), now, applied: (s) => applied.has(s) },
+    );
   } catch (err) {
     if (err instanceof KeyFileError) return { ok: false, reason: err.reason };
     throw err;
@@ -55,7 +58,13 @@ export function applyKeyFile(home: string, secret: Buffer, state: KeytoolState, 
     ...state,
     quota,
     applied: [...state.applied, payload.serial].sort((a, b) => a - b),
-    applied_log: [...state.applied_log, { serial: payload.serial, units: payload.units, id: String(payload.id), partner: String(payload.partner), kid, applied_at: rfc3339(now), quota_after: quota }],
+    applied_log: [
+      ...state.applied_log,
+      {
+        serial: payload.serial, units: payload.units, id: String(payload.id), partner: String(payload.partner), kid,
+        applied_at: rfc3339(now), quota_after: quota,
+      },
+    ],
   };
   saveState(home, next);
   Object.assign(state, next);

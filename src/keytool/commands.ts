@@ -106,7 +106,10 @@ export async function cmdApply(home: string, file: string, io: KeytoolIo): Promi
 export const FETCH_PAGE = 100;
 
 /** Apply each offered file not yet applied; ALREADY_APPLIED is skipped silently. Counts into `tally`. */
-function applyOffers(home: string, secret: Buffer, state: KeytoolState, offers: OfferedKeyFile[], io: KeytoolIo, tally: { applied: number; refused: number }): void {
+function applyOffers(
+  home: string, secret: Buffer, state: KeytoolState, offers: OfferedKeyFile[], io: KeytoolIo,
+  tally: { applied: number; refused: number },
+): void {
   for (const offer of [...offers].sort((a, b) => a.serial - b.serial)) {
     if (state.applied.includes(offer.serial)) continue;
     const outcome = applyKeyFile(home, secret, state, offer.file, io.now());
@@ -143,7 +146,9 @@ export async function cmdFetch(home: string, baseUrl: string, io: KeytoolIo): Pr
       if (offers.length < FETCH_PAGE || last === after) break;
       after = last;
     }
-    io.out(tally.applied || tally.refused ? `${tally.applied} applied, ${tally.refused} refused; quota now ${state.quota}` : `nothing new; quota ${state.quota}`);
+    io.out(
+      tally.applied || tally.refused ? `${tally.applied} applied, ${tally.refused} refused; quota now ${state.quota}` : `nothing new; quota ${state.quota}`,
+    );
     return tally.refused ? 1 : 0;
   });
 }

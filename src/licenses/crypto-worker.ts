@@ -3,12 +3,14 @@
  * worker thread so the main thread (the one every HTTP request waits for)
  * keeps only the hand-over.
  *
- * Measured on this 2-core machine: verifying a license token costs ~110 µs
- * and signing an answer ~40 µs of the main thread when done there; on
- * libuv's pool (node:crypto's callback form) each still costs ~50 µs of it
- * (job set-up, a futex wake and the completion, syscalls being expensive in
- * this VM). Here, the jobs queued in one turn of the event loop go as ONE
- * message and come back as one: a few µs a job on the main thread.
+ * Why: an Ed25519 verification or signature done on the main thread holds
+ * every other request for its whole duration, and the callback form of
+ * node:crypto (libuv's pool) still costs the main thread a large share of
+ * that per call (job set-up, a thread wake-up and the completion, each a
+ * system call). Here, the jobs queued in one turn of the event loop go as
+ * ONE message and come back as one, so the main thread's cost per job is a
+ * small fraction of doing the job itself. The figures are in the README's
+ * bench section.
  *
  * The thread's code is crypto-thread.ts (a TypeScript module started
  * through src/platform/ts-worker.ts). Same answers as verifySignature /

@@ -36,7 +36,12 @@ export interface IssuedLicense {
 }
 
 /** Why a validation says `valid:false`. */
-export type RefusalCode = typeof ERR.LICENSE_NOT_FOUND | typeof ERR.LICENSE_REVOKED | typeof ERR.LICENSE_EXPIRED | typeof ERR.MACHINE_MISMATCH | typeof ERR.TOO_MANY_ACTIVATIONS;
+export type RefusalCode =
+  | typeof ERR.LICENSE_NOT_FOUND
+  | typeof ERR.LICENSE_REVOKED
+  | typeof ERR.LICENSE_EXPIRED
+  | typeof ERR.MACHINE_MISMATCH
+  | typeof ERR.TOO_MANY_ACTIVATIONS;
 
 /** The verdict of a validation. `freshToken`: a new token when the row's expiry differs from the given token's. */
 export type Validation =

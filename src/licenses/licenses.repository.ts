@@ -186,14 +186,19 @@ export class LicensesRepository {
 
   /** When this machine last sent a heartbeat for this license, or null. */
   async lastHeartbeat(licenseId: number, machineId: string): Promise<Date | null> {
-    const row = (await this.db('license_heartbeats').where({ license_id: licenseId, machine_id: machineId }).max({ at: 'created_at' }).first()) as Row | undefined;
+    const row = (await this.db('license_heartbeats')
+      .where({ license_id: licenseId, machine_id: machineId })
+      .max({ at: 'created_at' })
+      .first()) as Row | undefined;
     return toDateOrNull(row?.at ?? null);
   }
 
   /** Store a heartbeat; the license keeps the latest time, version and OS; the activation's last_seen_at moves. */
   async insertHeartbeat(h: { licenseId: number; machineId: string; appVersion: string; osInfo: string; ip: string }, now: Date): Promise<void> {
     const at = now.toISOString();
-    await this.db('license_heartbeats').insert({ license_id: h.licenseId, machine_id: h.machineId, app_version: h.appVersion, os_info: h.osInfo, ip: h.ip, created_at: at });
+    await this.db('license_heartbeats').insert({
+      license_id: h.licenseId, machine_id: h.machineId, app_version: h.appVersion, os_info: h.osInfo, ip: h.ip, created_at: at,
+    });
     await this.db('licenses').where({ id: h.licenseId }).update({ last_heartbeat_at: at, app_version: h.appVersion, os_info: h.osInfo, updated_at: at });
     await this.db('license_activations').where({ license_id: h.licenseId, machine_id: h.machineId }).update({ last_seen_at: at, ip: h.ip });
   }
@@ -207,7 +212,10 @@ export class LicensesRepository {
   /** Move license `id` from one of `from` to `to` with `reason`; false when it was in none of them. */
   async transition(id: number, from: readonly LicenseState[], to: LicenseState, reason: string | null, now: Date): Promise<boolean> {
     const at = now.toISOString();
-    const n = await this.db('licenses').where({ id }).whereIn('state', [...from]).update({ state: to, state_reason: reason, state_changed_at: at, updated_at: at });
+    const n = await this.db('licenses')
+      .where({ id })
+      .whereIn('state', [...from])
+      .update({ state: to, state_reason: reason, state_changed_at: at, updated_at: at });
     return Number(n) === 1;
   }
 

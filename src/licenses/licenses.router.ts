@@ -93,7 +93,9 @@ export function validationBody(v: Validation, now: Date, baseUrl: string): Recor
 }
 
 /** The API's error answer for `err` (apiErrorAnswer), signed: for the routes of SIGNED_PATHS. */
-export async function sendSignedError(deps: Pick<LicensesApiDeps, 'logger' | 'keys' | 'clock' | 'licenses'>, err: unknown, req: ApiRequest, res: ServerResponse): Promise<void> {
+export async function sendSignedError(
+  deps: Pick<LicensesApiDeps, 'logger' | 'keys' | 'clock' | 'licenses'>, err: unknown, req: ApiRequest, res: ServerResponse,
+): Promise<void> {
   const answer = apiErrorAnswer(err, req, deps.logger);
   if (answer.retryAfter !== undefined) res.setHeader('Retry-After', String(answer.retryAfter));
   res.statusCode = answer.status;

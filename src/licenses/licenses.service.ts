@@ -99,7 +99,10 @@ export class LicensesService {
         const repo = this.repo.with(trx);
         const licenseId = await repo.insertLicense(fields, now);
         await repo.insertActivation(licenseId, input.machineId, 'trial', from.ip ?? '', now);
-        await this.deps.audit.record(trx, from, 'license.trial_created', { type: 'license', id: licenseId }, { product: product.code, days: product.trialDays, machine: input.machineId, email: input.email });
+        await this.deps.audit.record(
+          trx, from, 'license.trial_created', { type: 'license', id: licenseId },
+          { product: product.code, days: product.trialDays, machine: input.machineId, email: input.email },
+        );
         return licenseId;
       });
     } catch (err) {
@@ -140,7 +143,10 @@ export class LicensesService {
       const licenseId = await repo.insertLicense(fields, now);
       await this.deps.codes.link(trx, found.id, licenseId);
       await repo.insertActivation(licenseId, input.machineId, 'activation', from.ip ?? '', now);
-      await this.deps.audit.record(trx, from, 'license.activated', { type: 'license', id: licenseId }, { product: product.code, type: found.licenseType, code, machine: input.machineId, email: input.email });
+      await this.deps.audit.record(
+        trx, from, 'license.activated', { type: 'license', id: licenseId },
+        { product: product.code, type: found.licenseType, code, machine: input.machineId, email: input.email },
+      );
       return licenseId;
     });
     const license: LicenseRow = { id, ...fields, state: 'active', stateReason: null, lastValidatedAt: null };
@@ -279,7 +285,10 @@ export class LicensesService {
       const current = await repo.byIdForUpdate(id);
       if (!current || !(from as readonly string[]).includes(current.state)) return false;
       if (!(await repo.transition(id, from, to, reason, this.deps.clock.now()))) return false;
-      await this.deps.audit.record(trx, actor, action, { type: 'license', id }, { from: current.state, to, reason: reason || null, context: reason ? 'reason' : null });
+      await this.deps.audit.record(
+        trx, actor, action, { type: 'license', id },
+        { from: current.state, to, reason: reason || null, context: reason ? 'reason' : null },
+      );
       return true;
     });
   }

@@ -60,8 +60,12 @@ export const compatHeartbeatBody = z.object({
 
 /** Check a machine id; returns it lower-cased. @throws BadRequestError MACHINE_ID_REQUIRED | INVALID_MACHINE_ID */
 export function parseMachineId(value: unknown, field = 'machine_id'): string {
-  if (value === undefined || value === null || value === '') throw new BadRequestError(`${field} is required`, { [field]: 'REQUIRED' }, ERR.MACHINE_ID_REQUIRED);
-  if (typeof value !== 'string' || !MACHINE_ID.test(value)) throw new BadRequestError(`${field} must be exactly 32 hexadecimal characters`, { [field]: 'INVALID' }, ERR.INVALID_MACHINE_ID);
+  if (value === undefined || value === null || value === '') {
+    throw new BadRequestError(`${field} is required`, { [field]: 'REQUIRED' }, ERR.MACHINE_ID_REQUIRED);
+  }
+  if (typeof value !== 'string' || !MACHINE_ID.test(value)) {
+    throw new BadRequestError(`${field} must be exactly 32 hexadecimal characters`, { [field]: 'INVALID' }, ERR.INVALID_MACHINE_ID);
+  }
   return value.toLowerCase();
 }
 

@@ -64,8 +64,8 @@ export class SqliteReaders {
    * The lookups asked during one turn of the event loop go as ONE query
    * (`in (...)`, up to MAX_BATCH keys) at the end of the turn (setImmediate):
    * one trip to libuv's thread pool and back for the batch instead of one
-   * per request (each trip is a thread wake-up and a completion, syscalls
-   * that are expensive in this VM, and node-sqlite3 runs one call per
+   * per request (each trip is a thread wake-up and a completion, system
+   * calls the main thread pays for on every trip, and node-sqlite3 runs one call per
    * statement at a time, the next one only after the main thread has seen
    * the previous one's result).
    *

@@ -6,9 +6,10 @@
  * `last_validated_at` set to the flush time in the same pass, unless it is
  * already less than TOUCH_RESOLUTION_MS (one hour) old: that column is the
  * last validation to within an hour, and a license validated many times an
- * hour costs one row write an hour, not one per flush (with 15,000 licenses
- * validated in 10 s, rewriting them all each flush took ~5% of the
- * throughput and pushed p99 up: each is a random page of the table).
+ * hour costs one row write an hour, not one per flush (under a steady load
+ * most validated licenses are the same ones flush after flush, and each
+ * rewrite is a random page of the table: rewriting them all at every flush
+ * takes throughput from the validations and lengthens their slowest answers).
  *
  * A failed flush keeps its counts for the next one (logged as a warning).
  */

@@ -44,8 +44,8 @@ export interface MailerOptions {
 const LINK = /https?:\/\/[^\s<>"]+/g;
 
 /**
- * nodemailer (~6 MB) is loaded with the first mail, not at start: most
- * minutes of a small portal send none.
+ * nodemailer (a large module tree) is loaded with the first mail, not at
+ * start: most minutes of a small portal send none.
  */
 function lazyTransport(options: string | Record<string, unknown>): { get(): Promise<Transporter>; close(): void } {
   let transport: Promise<Transporter> | null = null;

@@ -4,7 +4,8 @@
  * `eval`). The thread starts at ts-worker-entry.mjs, which loads the module
  * through tsx (node 20 starts workers from JavaScript files only, and does
  * not hand the tsx loader to them); the module reads `workerData.data`.
- * Loading tsx costs the thread some 20–30 MB and about a second once.
+ * Loading tsx costs each thread memory and start-up time, once: start
+ * long-lived threads, not one per job.
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 

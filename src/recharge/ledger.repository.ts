@@ -55,7 +55,10 @@ export class LedgerRepository {
   }
 
   async balance(accountId: number): Promise<number> {
-    const row = (await this.db('ledger_entries').where({ account_id: accountId }).orderBy('id', 'desc').first('balance_after')) as { balance_after: unknown } | undefined;
+    const row = (await this.db('ledger_entries')
+      .where({ account_id: accountId })
+      .orderBy('id', 'desc')
+      .first('balance_after')) as { balance_after: unknown } | undefined;
     return row ? Number(row.balance_after) : 0;
   }
 
@@ -72,8 +75,10 @@ export class LedgerRepository {
   async entries(accountId: number, limit = 50): Promise<LedgerEntry[]> {
     const rows = (await this.db('ledger_entries').where({ account_id: accountId }).orderBy('id', 'desc').limit(limit)) as Record<string, unknown>[];
     return rows.map((r) => ({
-      id: Number(r.id), accountId: Number(r.account_id), kind: r.kind === 'debit' ? 'debit' : 'credit', units: Number(r.units), balanceAfter: Number(r.balance_after),
-      reason: String(r.reason), reference: (r.reference as string | null) ?? null, actorLabel: (r.actor_label as string | null) ?? null, createdAt: toDate(r.created_at),
+      id: Number(r.id), accountId: Number(r.account_id), kind: r.kind === 'debit' ? 'debit' : 'credit', units: Number(r.units),
+      balanceAfter: Number(r.balance_after),
+      reason: String(r.reason), reference: (r.reference as string | null) ?? null,
+      actorLabel: (r.actor_label as string | null) ?? null, createdAt: toDate(r.created_at),
     }));
   }
 }

@@ -18,14 +18,6 @@ export class LedgerService {
     this.ledger = new LedgerRepository(db);
   }
 
-  /**
-   * @deprecated For the admin partner pages (src/admin/partners) until they call `entries` and
-   * `hasReference` directly; nothing else may use it, and it goes then.
-   */
-  get repo(): Pick<LedgerRepository, 'entries' | 'hasReference'> {
-    return { entries: (id, limit) => this.entries(id, limit), hasReference: (id, reference) => this.hasReference(id, reference) };
-  }
-
   /** The account's balance in units (0 without any row). */
   balance(accountId: number): Promise<number> {
     return this.ledger.balance(accountId);
@@ -52,7 +44,10 @@ export class LedgerService {
    *   ConflictError ALREADY_RECORDED (details: { balance }) for a reference already used on the account,
    *   ACCOUNT_CLOSED for a closed account with `refuseClosed`, INSUFFICIENT_BALANCE for a debit beyond the balance.
    */
-  async change(accountId: number, kind: 'credit' | 'debit', units: number, reason: string, actor: Actor, opts: { reference?: string; refuseClosed?: boolean } = {}): Promise<number> {
+  async change(
+    accountId: number, kind: 'credit' | 'debit', units: number, reason: string, actor: Actor,
+    opts: { reference?: string; refuseClosed?: boolean } = {},
+  ): Promise<number> {
     if (!Number.isInteger(units) || units < 1 || units > MAX_CREDIT_UNITS) throw new ValidationError({ units: 'recharge.errors.units_range' });
     if (!reason.trim()) throw new ValidationError({ reason: 'recharge.errors.reason_required' });
     const reference = opts.reference ?? null;
@@ -61,10 +56,15 @@ export class LedgerService {
       const repo = new LedgerRepository(trx);
       await repo.lockAccount(accountId);
       const before = await repo.balance(accountId);
-      if (reference !== null && (await repo.hasReference(accountId, reference))) throw new ConflictError('Already recorded', ERR.ALREADY_RECORDED, { balance: before });
+      if (reference !== null && (await repo.hasReference(accountId, reference))) {
+        throw new ConflictError('Already recorded', ERR.ALREADY_RECORDED, { balance: before });
+      }
       if (opts.refuseClosed && (await repo.accountState(accountId)) === 'closed') throw new ConflictError('Account closed', ERR.ACCOUNT_CLOSED);
       if (kind === 'debit' && before < units) throw new ConflictError('Balance too small', ERR.INSUFFICIENT_BALANCE, { balance: before });
-      const after = await repo.append({ accountId, kind, units, reason, reference, actorId: actor.id, actorLabel: actor.email ?? actor.userAgent }, before, this.clock.now());
+      const after = await repo.append(
+        { accountId, kind, units, reason, reference, actorId: actor.id, actorLabel: actor.email ?? actor.userAgent }, before,
+        this.clock.now(),
+      );
       await this.audit.record(trx, actor, `balance.${kind}`, { type: 'account', id: accountId }, { units, reason });
       return after;
     });

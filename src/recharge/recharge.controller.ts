@@ -72,7 +72,8 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
       upload.single('request_file')(req, res, (err: unknown) => {
         if (!err) return next();
         req.body = req.body ?? {};
-        (req as Request & { uploadError?: string }).uploadError = err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE' ? 'recharge.errors.file_too_big' : 'recharge.errors.file_invalid';
+        const tooBig = err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE';
+        (req as Request & { uploadError?: string }).uploadError = tooBig ? 'recharge.errors.file_too_big' : 'recharge.errors.file_invalid';
         next();
       });
     },
@@ -97,7 +98,10 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
       if (!parsed.ok) return renderForm(req, res, 422, values, parsed.errors);
       const d = parsed.data;
       try {
-        const preview = await service.prepare(req.account!, { installationCode: d.installation_code, customer: d.customer, units: d.units, expiresInDays: d.expires_in_days });
+        const preview = await service.prepare(
+          req.account!,
+          { installationCode: d.installation_code, customer: d.customer, units: d.units, expiresInDays: d.expires_in_days },
+        );
         const pending = { code: preview.code, customer: d.customer, units: d.units, expiresInDays: d.expires_in_days, fromFile: Boolean(req.file) };
         keepPending(req, preview.confirmId, pending);
         res.redirect(303, `/subscription/recharge/confirm/${preview.confirmId}`);

@@ -91,14 +91,6 @@ export class RechargeService {
     this.proofs = new InstallationProofs(deps.proofSecret);
   }
 
-  /**
-   * @deprecated For the admin partner page (src/admin/partners/partners.detail.ts) until it calls
-   * `installationsOf` and `list` directly; nothing else may use it, and it goes then.
-   */
-  get repo(): Pick<RechargesRepository, 'installationsOf' | 'list'> {
-    return { installationsOf: (id) => this.installationsOf(id), list: (f, limit, offset) => this.list(f, limit, offset) };
-  }
-
   /** A page of recharges (newest first) and the total; `filter.partnerId` limits them to one partner's. */
   list(filter: RechargeFilter, limit: number, offset: number): Promise<{ rows: Recharge[]; total: number }> {
     return this.recharges.list(filter, limit, offset);
@@ -197,7 +189,13 @@ export class RechargeService {
         kid, file: bytes, sha256, issuedAt: now, expiresAt,
       });
       await repo.recordRecharge(inst.id, serial, input.units, input.customer, now);
-      await ledger.append({ accountId: partner.id, kind: 'debit', units: input.units, reason: `recharge ${code.slice(0, 10)}… serial ${serial}`, reference: input.confirmId, actorId: actor.id, actorLabel: actor.email }, balance, now);
+      await ledger.append(
+        {
+          accountId: partner.id, kind: 'debit', units: input.units, reason: `recharge ${code.slice(0, 10)}… serial ${serial}`,
+          reference: input.confirmId, actorId: actor.id, actorLabel: actor.email,
+        },
+        balance, now,
+      );
       await this.deps.audit.record(trx, actor, 'recharge.created', { type: 'recharge', id: input.confirmId }, { units: input.units, code, serial });
       return bytes;
     });
@@ -240,7 +238,9 @@ export class RechargeService {
     if (r.state === 'revoked') return null;
     const issued = await this.deps.db.transaction(async (trx) => {
       const ids = await new RechargesRepository(trx).markDelivered([r.id], this.deps.clock.now());
-      if (staff && ids.has(r.id)) await this.deps.audit.record(trx, staff, 'recharge.key_downloaded', { type: 'recharge', id: r.id }, { serial: r.serial, units: r.units });
+      if (staff && ids.has(r.id)) {
+        await this.deps.audit.record(trx, staff, 'recharge.key_downloaded', { type: 'recharge', id: r.id }, { serial: r.serial, units: r.units });
+      }
       return ids;
     });
     return issued.has(r.id) ? this.keyFile(r) : null;
@@ -295,7 +295,13 @@ export class RechargeService {
       if (!(await repo.markRevoked(id, reason, actor.id, now))) throw new ConflictError('Recharge already delivered', ERR.ALREADY_DELIVERED);
       await repo.unrecordRecharge(r.installationId, r.units, now);
       const balance = await ledger.balance(r.partnerId);
-      await ledger.append({ accountId: r.partnerId, kind: 'credit', units: r.units, reason: `Revoked recharge ${id}: ${reason}`, reference: id, actorId: actor.id, actorLabel: actor.email }, balance, now);
+      await ledger.append(
+        {
+          accountId: r.partnerId, kind: 'credit', units: r.units, reason: `Revoked recharge ${id}: ${reason}`, reference: id,
+          actorId: actor.id, actorLabel: actor.email,
+        },
+        balance, now,
+      );
       const owner = await new AccountsRepository(trx).byId(r.partnerId);
       await this.deps.audit.record(trx, actor, 'recharge.revoked', { type: 'recharge', id },
         { units: r.units, owner: owner?.email ?? `#${r.partnerId}`, code: `${r.installationCode.slice(0, 10)}…`, serial: r.serial, reason });

@@ -53,7 +53,8 @@ function toInstallation(r: Row): Installation {
 
 export function toRecharge(r: Row): Recharge {
   return {
-    id: String(r.id), partnerId: Number(r.partner_id), installationId: Number(r.installation_id), installationCode: String(r.code), customer: String(r.customer),
+    id: String(r.id), partnerId: Number(r.partner_id), installationId: Number(r.installation_id),
+    installationCode: String(r.code), customer: String(r.customer),
     serial: Number(r.serial), units: Number(r.units), kid: String(r.kid), sha256: String(r.sha256), state: r.state === 'revoked' ? 'revoked' : 'issued',
     issuedAt: toDate(r.issued_at), expiresAt: toDateOrNull(r.expires_at), deliveredAt: toDateOrNull(r.delivered_at), revokedAt: toDateOrNull(r.revoked_at),
     revokedReason: (r.revoked_reason as string | null) ?? null, revokedBy: r.revoked_by === null || r.revoked_by === undefined ? null : Number(r.revoked_by),
@@ -120,7 +121,8 @@ export class RechargesRepository {
 
   async recordRecharge(installationId: number, serial: number, units: number, customer: string, now: Date): Promise<void> {
     await this.db('installations').where({ id: installationId }).update({
-      last_serial: serial, customer, total_units: this.db.raw('total_units + ?', [units]), recharge_count: this.db.raw('recharge_count + 1'), updated_at: now.toISOString(),
+      last_serial: serial, customer, total_units: this.db.raw('total_units + ?', [units]),
+      recharge_count: this.db.raw('recharge_count + 1'), updated_at: now.toISOString(),
     });
   }
 
@@ -133,7 +135,10 @@ export class RechargesRepository {
   }
 
   async rechargeById(id: string): Promise<Recharge | null> {
-    const row = (await this.db('recharges as r').join('installations as i', 'i.id', 'r.installation_id').where('r.id', id).first(RECHARGE_COLUMNS)) as Row | undefined;
+    const row = (await this.db('recharges as r')
+      .join('installations as i', 'i.id', 'r.installation_id')
+      .where('r.id', id)
+      .first(RECHARGE_COLUMNS)) as Row | undefined;
     return row ? toRecharge(row) : null;
   }
 
@@ -233,7 +238,10 @@ export class RechargesRepository {
 
   /** Units recharged per UTC month (YYYY-MM) since `from`, for a partner. */
   async unitsPerMonth(partnerId: number, from: Date): Promise<Map<string, number>> {
-    const rows = (await this.db('recharges').where({ partner_id: partnerId, state: 'issued' }).where('issued_at', '>=', from.toISOString()).select('issued_at', 'units')) as Row[];
+    const rows = (await this.db('recharges')
+      .where({ partner_id: partnerId, state: 'issued' })
+      .where('issued_at', '>=', from.toISOString())
+      .select('issued_at', 'units')) as Row[];
     const out = new Map<string, number>();
     for (const r of rows) {
       const month = toDate(r.issued_at).toISOString().slice(0, 7);

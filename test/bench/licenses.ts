@@ -76,7 +76,8 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { encodeLicensePayload, rfc3339, signingKey, signLicenseToken, type LicenseType, type SigningKey } from '../../src/crypto/index.js';
 import {
-  assertAlive, benchAppEnv, compare, fmt, freePort, HOST, load, printTable, rssMb, sampleRss, sleep, startNode, START_FLAGS, stop, verdict, waitReady, withHelper,
+  assertAlive, benchAppEnv, compare, fmt, freePort, HOST, load, printTable, rssMb, sampleRss, sleep, startNode, START_FLAGS, stop,
+  verdict, waitReady, withHelper,
   reportOtherCpu, runBench, type LoadResult, type Target,
 } from './harness.js';
 
@@ -138,7 +139,9 @@ async function insertLicenses(db: Knex, productIds: Record<string, number>, issu
   // Filling a table whose indexes exist means random B-tree inserts; building
   // the indexes afterwards (a sort each) is several times faster. They are
   // recreated from the exact SQL SQLite recorded for them (the migration's).
-  const indexes = (await db('sqlite_master').where({ type: 'index', tbl_name: 'licenses' }).whereNotNull('sql').select('name', 'sql')) as { name: string; sql: string }[];
+  const indexes = (await db('sqlite_master').where({ type: 'index', tbl_name: 'licenses' })
+    .whereNotNull('sql')
+    .select('name', 'sql')) as { name: string; sql: string }[];
   for (const index of indexes) await db.raw(`drop index "${index.name}"`);
   const now = Date.now();
   const sampled = new Set<number>();
@@ -148,7 +151,10 @@ async function insertLicenses(db: Knex, productIds: Record<string, number>, issu
   const count = (key: string) => {
     counts[key] = (counts[key] ?? 0) + 1;
   };
-  const columns = ['public_id', 'product_id', 'machine_id', 'email', 'license_type', 'state', 'state_reason', 'state_changed_at', 'issued_at', 'expires_at', 'app_version', 'os_info', 'ip', 'created_at', 'updated_at'];
+  const columns = [
+    'public_id', 'product_id', 'machine_id', 'email', 'license_type', 'state', 'state_reason', 'state_changed_at', 'issued_at',
+    'expires_at', 'app_version', 'os_info', 'ip', 'created_at', 'updated_at',
+  ];
   const rowSql = `(${columns.map(() => '?').join(',')})`;
   const insertSql = (rows: number) => `insert into licenses (${columns.join(',')}) values ${Array.from({ length: rows }, () => rowSql).join(',')}`;
   const fullInsert = insertSql(ROWS_PER_INSERT);
@@ -255,7 +261,9 @@ interface Answer {
 
 function post(url: string, body: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = http.request(url, {
+      method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -333,7 +341,9 @@ async function fillDatabase(tmp: string, dbFile: string, keysDir: string, appEnv
   try {
     const products = (await db('products').select('id', 'code')) as { id: number; code: string }[];
     const productIds = Object.fromEntries(products.map((p) => [p.code, Number(p.id)]));
-    if (!productIds.easyfacture || !productIds.artisan_nd) throw new Error(`products easyfacture and artisan_nd expected, found ${products.map((p) => p.code).join(', ')}`);
+    if (!productIds.easyfacture || !productIds.artisan_nd) {
+      throw new Error(`products easyfacture and artisan_nd expected, found ${products.map((p) => p.code).join(', ')}`);
+    }
     generated = await insertLicenses(db, productIds, issuer);
     await db.raw('PRAGMA wal_checkpoint(TRUNCATE)');
     const [{ n }] = (await db('licenses').count({ n: '*' })) as [{ n: number }];
@@ -356,10 +366,13 @@ async function fillDatabase(tmp: string, dbFile: string, keysDir: string, appEnv
   }
   console.log(`bench licenses: database written to disk (fsync, ${fmt((Date.now() - syncStart) / 1000, 1)} s)`);
   const dbMb = dbSizeMb(dbFile);
-  console.log(`bench licenses: ${fmt(LICENSES)} rows in ${fmt(generated.seconds, 1)} s (of which ${generated.indexes} indexes rebuilt in ${fmt(generated.indexSeconds, 1)} s); database ${fmt(dbMb)} MB`);
+  const indexes = `${generated.indexes} indexes rebuilt in ${fmt(generated.indexSeconds, 1)} s`;
+  console.log(`bench licenses: ${fmt(LICENSES)} rows in ${fmt(generated.seconds, 1)} s (of which ${indexes}); database ${fmt(dbMb)} MB`);
   const bodies = generated.sample.map((s) => JSON.stringify({ machine_id: s.machineId, license_key: s.token }));
   const { sample: _sample, ...figures } = generated;
-  if (process.env.BENCH_KEEP_DB === '1') await fs.promises.writeFile(path.join(tmp, 'validate-bodies.json'), `${JSON.stringify({ generated: figures, bodies })}\n`);
+  if (process.env.BENCH_KEEP_DB === '1') {
+    await fs.promises.writeFile(path.join(tmp, 'validate-bodies.json'), `${JSON.stringify({ generated: figures, bodies })}\n`);
+  }
   return { generated: figures, bodies, dbMb };
 }
 
@@ -395,7 +408,10 @@ async function main(): Promise<void> {
 
     console.log('bench licenses: restart of the app on the filled database');
     const profileDir = process.env.BENCH_CPU_PROF;
-    const app = startNode('app', 'src/server.ts', appEnv, profileDir ? [...START_FLAGS, '--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : START_FLAGS);
+    const app = startNode(
+      'app', 'src/server.ts', appEnv,
+      profileDir ? [...START_FLAGS, '--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : START_FLAGS,
+    );
     if (profileDir) console.log(`bench licenses: the app writes a CPU profile to ${path.resolve(profileDir)} when it stops (BENCH_CPU_PROF)`);
     let measured;
     try {
@@ -470,10 +486,16 @@ async function main(): Promise<void> {
       { measure: 'database size (SQLite)', value: `${fmt(dbMb)} MB`, goal: '', verdict: '', cpu: '' },
       { measure: `Express 5 hello route, ${CONNECTIONS} conns`, value: `${fmt(hello.reqPerSec)} req/s`, goal: '(reference)', verdict: '', cpu: perReq(hello) },
       { measure: `app validate, ${CONNECTIONS} conns`, value: `${fmt(validate.reqPerSec)} req/s`, goal: '', verdict: '', cpu: perReq(validate) },
-      { measure: 'app validate ÷ Express hello', value: fmt(ratio, 2), goal: `>= ${fmt(GOALS.validateVsExpress, 2)}`, verdict: verdict(pass.validateVsExpress), cpu: `${fmt(cpuRatio, 2)} by CPU` },
+      {
+        measure: 'app validate ÷ Express hello', value: fmt(ratio, 2), goal: `>= ${fmt(GOALS.validateVsExpress, 2)}`,
+        verdict: verdict(pass.validateVsExpress), cpu: `${fmt(cpuRatio, 2)} by CPU`,
+      },
       { measure: 'app validate latency p99', value: `${fmt(p99, 1)} ms`, goal: `< ${GOALS.p99Ms} ms`, verdict: verdict(pass.p99), cpu: '' },
       { measure: 'app validate latency p50', value: `${fmt(p50, 1)} ms`, goal: '(reference)', verdict: '', cpu: '' },
-      { measure: 'app RSS growth during the load', value: `${fmt(rssGrowth, 1)} MB`, goal: `< ${GOALS.rssGrowthMb} MB`, verdict: verdict(pass.rssGrowth), cpu: '' },
+      {
+        measure: 'app RSS growth during the load', value: `${fmt(rssGrowth, 1)} MB`, goal: `< ${GOALS.rssGrowthMb} MB`,
+        verdict: verdict(pass.rssGrowth), cpu: '',
+      },
     ]);
     console.log(
       `\nApp RSS: ${fmt(idleRss, 1)} MB after start, ${fmt(rssBefore, 1)} MB after a ${APP_WARMUP_SECONDS} s warm-up (before), ` +
@@ -489,7 +511,10 @@ async function main(): Promise<void> {
       node: process.version,
       cpus: os.cpus().length,
       otherProcessesCpu: otherCpu,
-      settings: { licenses: LICENSES, sample: SAMPLE_SIZE, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, appWarmupSeconds: APP_WARMUP_SECONDS, path: VALIDATE_PATH },
+      settings: {
+        licenses: LICENSES, sample: SAMPLE_SIZE, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS,
+        appWarmupSeconds: APP_WARMUP_SECONDS, path: VALIDATE_PATH,
+      },
       data: { insertSeconds: generated.seconds, indexSeconds: generated.indexSeconds, dbMb, counts: generated.counts },
       helloExpress: hello,
       validate,

@@ -65,7 +65,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { encodePayload, sealKeyFile, signingKey, x25519PublicKey } from '../../src/crypto/index.js';
-import { assertAlive, benchAppEnv, compare, fmt, freePort, get, HOST, load, MB, printTable, rssMb, sampleRss, sleep, startNode, START_FLAGS, stop, verdict, withHelper, writeRandomFile, type Child, type LoadResult, type Target, waitReady, reportOtherCpu, runBench } from './harness.js';
+import {
+  assertAlive, benchAppEnv, compare, fmt, freePort, get, HOST, load, MB, printTable, rssMb, sampleRss, sleep, startNode,
+  START_FLAGS, stop, verdict, withHelper, writeRandomFile, type Child, type LoadResult, type Target, waitReady, reportOtherCpu,
+  runBench,
+} from './harness.js';
 
 const REQ_SECONDS = 6;
 const WARMUP_SECONDS = 2;
@@ -90,7 +94,10 @@ const GOALS = {
 function keyFileRate(): number {
   const issuer = signingKey(crypto.randomBytes(32));
   const installation = x25519PublicKey(crypto.randomBytes(32));
-  const payload = encodePayload({ v: 1, typ: 'recharge', product: 'artisan_nd', installation: 'A'.repeat(55), serial: 1, units: 500, issued_at: '2026-11-22T10:00:00Z', expires_at: '2026-12-22T10:00:00Z', partner: 'PTN-0001', id: crypto.randomUUID() });
+  const payload = encodePayload({
+    v: 1, typ: 'recharge', product: 'artisan_nd', installation: 'A'.repeat(55), serial: 1, units: 500,
+    issued_at: '2026-11-22T10:00:00Z', expires_at: '2026-12-22T10:00:00Z', partner: 'PTN-0001', id: crypto.randomUUID(),
+  });
   const run = (ms: number) => {
     const end = performance.now() + ms;
     let n = 0;
@@ -204,7 +211,9 @@ async function main(): Promise<void> {
       const helloExpress = pages.reference;
       const page = pages.app;
 
-      console.log(`bench: bare createReadStream server and app /download/latest, ${DOWNLOAD_CONNECTIONS} connections, ${DOWNLOAD_SECONDS} s each (alternating)`);
+      console.log(
+        `bench: bare createReadStream server and app /download/latest, ${DOWNLOAD_CONNECTIONS} connections, ${DOWNLOAD_SECONDS} s each (alternating)`
+      );
       await sleep(500);
       const rssBefore = rssMb(pid);
       const sampler = sampleRss(pid);
@@ -240,7 +249,10 @@ async function main(): Promise<void> {
       await stop(app);
     }
 
-    const { helloHttp, helloExpress, expressIdleRss, bareDownload, bareRssGrowth, idleRss, idleRssEarly, page, download, rssBefore, rssMax, rssAfter } = measured;
+    const {
+      helloHttp, helloExpress, expressIdleRss, bareDownload, bareRssGrowth, idleRss, idleRssEarly, page, download, rssBefore,
+      rssMax, rssAfter,
+    } = measured;
     const pageRatio = page.reqPerSec / helloExpress.reqPerSec;
     const downloadRatio = download.mbPerSec / bareDownload.mbPerSec;
     const rssGrowth = rssMax - rssBefore;
@@ -266,19 +278,40 @@ async function main(): Promise<void> {
 
     console.log('');
     printTable([
-      { measure: 'key files sealed (one core)', value: `${fmt(keyFiles)} /s`, goal: `>= ${GOALS.keyFilesPerSecond} /s`, verdict: verdict(pass.keyFiles), cpu: '' },
+      {
+        measure: 'key files sealed (one core)', value: `${fmt(keyFiles)} /s`, goal: `>= ${GOALS.keyFilesPerSecond} /s`,
+        verdict: verdict(pass.keyFiles), cpu: '',
+      },
       { measure: 'node:http hello', value: `${fmt(helloHttp.reqPerSec)} req/s`, goal: '(reference)', verdict: '', cpu: perReq(helloHttp) },
       { measure: 'Express 5 hello route', value: `${fmt(helloExpress.reqPerSec)} req/s`, goal: '(reference)', verdict: '', cpu: perReq(helloExpress) },
       { measure: 'app / (anonymous, page cache)', value: `${fmt(page.reqPerSec)} req/s`, goal: '', verdict: '', cpu: perReq(page) },
-      { measure: 'app / ÷ Express hello', value: fmt(pageRatio, 2), goal: `>= ${fmt(GOALS.pageVsExpress, 2)}`, verdict: verdict(pass.pageVsExpress), cpu: `${fmt(cpuRatios.pageVsExpress, 2)} by CPU` },
-      { measure: `bare createReadStream, ${DOWNLOAD_CONNECTIONS} conns`, value: `${fmt(bareDownload.mbPerSec)} MB/s`, goal: '(reference)', verdict: '', cpu: perGb(bareDownload) },
+      {
+        measure: 'app / ÷ Express hello', value: fmt(pageRatio, 2), goal: `>= ${fmt(GOALS.pageVsExpress, 2)}`,
+        verdict: verdict(pass.pageVsExpress), cpu: `${fmt(cpuRatios.pageVsExpress, 2)} by CPU`,
+      },
+      {
+        measure: `bare createReadStream, ${DOWNLOAD_CONNECTIONS} conns`, value: `${fmt(bareDownload.mbPerSec)} MB/s`,
+        goal: '(reference)', verdict: '', cpu: perGb(bareDownload),
+      },
       { measure: `app /download/latest, ${DOWNLOAD_CONNECTIONS} conns`, value: `${fmt(download.mbPerSec)} MB/s`, goal: '', verdict: '', cpu: perGb(download) },
-      { measure: 'app download ÷ bare', value: fmt(downloadRatio, 2), goal: `>= ${fmt(GOALS.downloadVsBare, 2)}`, verdict: verdict(pass.downloadVsBare), cpu: `${fmt(cpuRatios.downloadVsBare, 2)} by CPU` },
-      { measure: 'app RSS growth during download', value: `${fmt(rssGrowth, 1)} MB`, goal: `< ${GOALS.downloadRssGrowthMb} MB`, verdict: verdict(pass.downloadRssGrowth), cpu: '' },
+      {
+        measure: 'app download ÷ bare', value: fmt(downloadRatio, 2), goal: `>= ${fmt(GOALS.downloadVsBare, 2)}`,
+        verdict: verdict(pass.downloadVsBare), cpu: `${fmt(cpuRatios.downloadVsBare, 2)} by CPU`,
+      },
+      {
+        measure: 'app RSS growth during download', value: `${fmt(rssGrowth, 1)} MB`, goal: `< ${GOALS.downloadRssGrowthMb} MB`,
+        verdict: verdict(pass.downloadRssGrowth), cpu: '',
+      },
       { measure: 'bare server RSS growth, same load', value: `${fmt(bareRssGrowth, 1)} MB`, goal: '(reference)', verdict: '', cpu: '' },
-      { measure: 'app idle RSS after start (settled)', value: `${fmt(idleRss, 1)} MB`, goal: `< ${GOALS.idleRssMb} MB`, verdict: verdict(pass.idleRss), cpu: '' },
+      {
+        measure: 'app idle RSS after start (settled)', value: `${fmt(idleRss, 1)} MB`, goal: `< ${GOALS.idleRssMb} MB`,
+        verdict: verdict(pass.idleRss), cpu: '',
+      },
       { measure: 'same, 1 s after the first requests', value: `${fmt(idleRssEarly, 1)} MB`, goal: '(reference)', verdict: '', cpu: '' },
-      { measure: 'same, first start (seed hashed 100 MB)', value: `${fmt(idleRssFirst, 1)} MB`, goal: `< ${GOALS.idleRssMb} MB`, verdict: verdict(pass.idleRssFirstStart), cpu: '' },
+      {
+        measure: 'same, first start (seed hashed 100 MB)', value: `${fmt(idleRssFirst, 1)} MB`, goal: `< ${GOALS.idleRssMb} MB`,
+        verdict: verdict(pass.idleRssFirstStart), cpu: '',
+      },
       { measure: 'Express hello idle RSS (node+tsx floor)', value: `${fmt(expressIdleRss, 1)} MB`, goal: '(reference)', verdict: '', cpu: '' },
     ]);
     console.log(
@@ -310,7 +343,11 @@ async function main(): Promise<void> {
       download,
       ratios: { pageVsExpress: pageRatio, downloadVsBare: downloadRatio },
       cpuRatios,
-      rssMb: { idle: idleRss, idleOneSecondAfterRequests: idleRssEarly, idleFirstStart: idleRssFirst, expressHelloIdle: expressIdleRss, beforeDownload: rssBefore, maxDuringDownload: rssMax, afterDownload: rssAfter, growthDuringDownload: rssGrowth, bareServerGrowthDuringDownload: bareRssGrowth },
+      rssMb: {
+        idle: idleRss, idleOneSecondAfterRequests: idleRssEarly, idleFirstStart: idleRssFirst, expressHelloIdle: expressIdleRss,
+        beforeDownload: rssBefore, maxDuringDownload: rssMax, afterDownload: rssAfter, growthDuringDownload: rssGrowth,
+        bareServerGrowthDuringDownload: bareRssGrowth,
+      },
       keyFilesPerSecond: keyFiles,
       goals: GOALS,
       pass,

@@ -39,8 +39,14 @@ describe('browser: the API documentation page', function () {
       expect(await page.textContent('h1')).to.equal(title);
       await page.waitForSelector('.opblock', { timeout: 20000 });
 
-      const shown = await page.$$eval('.opblock', (blocks) => blocks.map((b) => `${b.querySelector('.opblock-summary-method')?.textContent?.trim()} ${b.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`));
-      const documented = Object.entries(openApiDocument.paths as Record<string, Record<string, unknown>>).flatMap(([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`));
+      const shown = await page.$$eval(
+        '.opblock',
+        (blocks) => blocks.map(
+          (b) => `${b.querySelector('.opblock-summary-method')?.textContent?.trim()} ${b.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`
+        ),
+      );
+      const paths = Object.entries(openApiDocument.paths as Record<string, Record<string, unknown>>);
+      const documented = paths.flatMap(([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`));
       expect(shown.sort()).to.deep.equal(documented.sort());
       expect(await page.textContent('.information-container')).to.contain('Grace period').and.contain('keys.json');
       expect(await page.$$('.errors-wrapper'), 'swagger-ui reports errors about the document').to.have.length(0);

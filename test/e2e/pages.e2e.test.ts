@@ -36,7 +36,8 @@ async function layoutFaults(page: Page): Promise<string[]> {
     if (document.documentElement.scrollWidth > width + 1) {
       const wide = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > width + 1 && !e.closest('.table-wrap'));
       const leaf = wide.find((e) => ![...e.children].some((c) => wide.includes(c)));
-      const what = leaf ? `${leaf.tagName.toLowerCase()}${leaf.id ? `#${leaf.id}` : ''}${leaf.classList.length ? `.${[...leaf.classList].join('.')}` : ''}` : '?';
+      const classes = leaf?.classList.length ? `.${[...leaf.classList].join('.')}` : '';
+      const what = leaf ? `${leaf.tagName.toLowerCase()}${leaf.id ? `#${leaf.id}` : ''}${classes}` : '?';
       faults.push(`page scrolls sideways (${document.documentElement.scrollWidth} > ${width}): ${what}`);
     }
     if (width >= 1366) {
@@ -207,7 +208,10 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await visit(page, `${base}/subscription/account`, `${p}-account`, findings);
       await visit(page, `${base}/admin`, `${p}-error-403`, findings, 403);
       await visit(page, `${base}/subscription/recharges/00000000-0000-4000-8000-000000000000`, `${p}-error-404`, findings, 404);
-      for (const href of ['/subscription/dashboard', '/subscription/recharge', '/subscription/recharges', '/subscription/installations', '/subscription/account']) {
+      for (const href of [
+        '/subscription/dashboard', '/subscription/recharge', '/subscription/recharges', '/subscription/installations',
+        '/subscription/account',
+      ]) {
         await page.goto(base + href);
         expect(await page.getAttribute(`.area-nav a[href="${href}"]`, 'aria-current'), `sub-navigation on ${href}`).to.equal('page');
       }

@@ -5,7 +5,8 @@ import request from 'supertest';
 import { AccountsRepository, hashPassword, type Role } from '../../src/accounts/index.js';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { sentMails, type TestContext } from './context.js';
-import { formAgent, type Agent } from './forms.js';
+import { csrfFrom, formAgent, type Agent } from './forms.js';
+import { waitFor } from './wait.js';
 
 export const PASSWORD = 'un cheval correct agrafe';
 
@@ -27,13 +28,7 @@ export async function mails(ctx: TestContext): Promise<ParsedMail[]> {
 
 /** Wait (mails leave without being awaited) for the `n`-th mail to `to`, 1-based; returns it. */
 export async function waitMail(ctx: TestContext, to: string, n = 1, ms = 3000): Promise<ParsedMail> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const found = (await mails(ctx)).filter((m) => m.to === to);
-    if (found.length >= n) return found[n - 1]!;
-    if (Date.now() > end) throw new Error(`no mail #${n} to ${to}; got ${found.length}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return waitFor(async () => (await mails(ctx)).filter((m) => m.to === to)[n - 1], { timeout: ms, interval: 25, what: `mail #${n} to ${to}` });
 }
 
 /** The path (with query) of the first link in `mail` that contains `fragment`. */
@@ -79,9 +74,7 @@ export async function loginAgent(ctx: TestContext, email: string, password = PAS
 /** The CSRF token of a page the agent can see. */
 export async function csrfOf(agent: Agent, path: string): Promise<string> {
   const res = await agent.get(path).expect(200);
-  const m = /name="_csrf" value="([^"]+)"/.exec(res.text);
-  if (!m?.[1]) throw new Error(`no CSRF field on ${path}`);
-  return m[1];
+  return csrfFrom(res.text, path);
 }
 
 export { request };

@@ -64,7 +64,10 @@ export async function startBrowserRig(test: Mocha.Context, opts: ContextOptions 
  */
 export async function settle(page: Page): Promise<void> {
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-  await page.waitForFunction(() => [...document.querySelectorAll('canvas')].every((c) => !c.parentElement || c.getBoundingClientRect().width <= c.parentElement.clientWidth + 1), undefined, { timeout: 2000 })
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('canvas')].every((c) => !c.parentElement || c.getBoundingClientRect().width <= c.parentElement.clientWidth + 1),
+    undefined, { timeout: 2000 },
+  )
     .catch(() => undefined);
 }
 
@@ -111,7 +114,8 @@ export async function axeViolations(page: Page): Promise<string[]> {
   axeScript ??= fs.readFileSync(axeSource(), 'utf8');
   await page.evaluate(axeScript);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    type Violation = { id: string; impact: string | null; nodes: { target: unknown[] }[] };
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Violation[] }> } }).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.map(String).join(' ')) }));
   });

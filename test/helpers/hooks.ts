@@ -18,8 +18,9 @@ export const mochaHooks = {
   },
   afterAll(this: Mocha.Context): void {
     if (process.env.OPENAPI_COVERAGE) {
-      const missing = uncoveredOperations();
-      console.log(`OpenAPI coverage: ${apiRecorder.exchanges.length} answers recorded; never exercised:\n${missing.map((m) => `  ${m}`).join('\n') || '  (none)'}`);
+      // An opt-in report, written to stderr so that a machine-readable reporter's stdout stays clean.
+      const missing = uncoveredOperations().map((m) => `  ${m}\n`).join('') || '  (none)\n';
+      process.stderr.write(`OpenAPI coverage: ${apiRecorder.exchanges.length} answers recorded; never exercised:\n${missing}`);
     }
     const report = conformanceReport();
     if (report) throw new Error(report);

@@ -88,7 +88,9 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /subscription/recharge': get('partner', ['edit']),
     'GET /subscription/recharge/confirm/:id': get('partner'),
     'POST /subscription/recharge': post('partner', '/subscription/recharge', { multipart: true }),
-    'POST /subscription/recharge/confirm': post('partner', undefined, { fields: ['installation_code', 'customer', 'units', 'expires_in_days', 'confirm_id', 'again'] }),
+    'POST /subscription/recharge/confirm': post(
+      'partner', undefined, { fields: ['installation_code', 'customer', 'units', 'expires_in_days', 'confirm_id', 'again'] },
+    ),
     'GET /subscription/recharges': get('partner'),
     'GET /subscription/recharges/:id': get('partner'),
     'GET /subscription/recharges/:id/key.bin': get('partner', [], { noPage: true }),
@@ -159,7 +161,8 @@ export function routeTable(): Record<string, RouteSpec> {
 export async function fixtureIds(ctx: TestContext, rechargeId: string, installationCode: string): Promise<Record<string, string>> {
   const db = ctx.db;
   const at = ctx.clock.now().toISOString();
-  const first = async (table: string, where: Record<string, unknown> = {}): Promise<string> => String((await db(table).where(where).orderBy('id').first('id')).id);
+  const first = async (table: string, where: Record<string, unknown> = {}): Promise<string> =>
+    String((await db(table).where(where).orderBy('id').first('id')).id);
   const target = await new AccountsRepository(ctx.db).insert({
     email: 'hostile-target@example.fr', passwordHash: 'x', role: 'partner', state: 'active', company: 'Cible', name: 'Cible', phone: '0102030405',
     country: 'FR', locale: 'fr', termsAcceptedAt: ctx.clock.now(), verifiedAt: ctx.clock.now(),

@@ -5,6 +5,7 @@
  * HTML metacharacters), their encodings, and the forms of a page.
  */
 import fc from 'fast-check';
+import { decodeHtml } from './forms.js';
 
 /** A value to send: text (percent-encoded as UTF-8 here) or bytes already encoded (`raw`, e.g. invalid UTF-8). */
 export type Hostile = { text: string } | { raw: string };
@@ -18,7 +19,10 @@ const NUMBERS = [
   '2147483647', '2147483648', '4294967296', '99999999999999999999999999999', 'NaN', 'Infinity', '0x7fffffff', ' 1', '1e3', '00000000001', '1_000',
 ];
 /** Dates PostgreSQL refuses (year 0, five-digit years) or that do not exist. */
-const DATES = ['0000-01-01', '10000-01-01', '9999-12-31', '0001-01-01', '2026-02-30', '2026-13-45', '1969-12-31', '+275760-09-13', '-000001-01-01', '2026-01-01T25:00:00Z'];
+const DATES = [
+  '0000-01-01', '10000-01-01', '9999-12-31', '0001-01-01', '2026-02-30', '2026-13-45', '1969-12-31', '+275760-09-13',
+  '-000001-01-01', '2026-01-01T25:00:00Z',
+];
 const LONG = ['x'.repeat(100 * 1024), 'é'.repeat(50 * 1024), '9'.repeat(100 * 1024)];
 const META = [
   "' OR '1'='1", "1' AND SLEEP(5)--", '"; DROP TABLE accounts; --', '1;SELECT pg_sleep(5)', '<script>alert(1)</script>', '"><svg onload=alert(1)>',
@@ -82,17 +86,15 @@ export interface PageForm {
   multipart: boolean;
 }
 
-const unescapeHtml = (s: string): string => s.replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-
 /** Every form of a page. */
 export function formsOf(html: string): PageForm[] {
   const forms: PageForm[] = [];
   for (const m of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)) {
     const attrs = m[1]!;
-    const names = [...m[2]!.matchAll(/<(?:input|select|textarea)\b[^>]*?\bname="([^"]+)"/g)].map((f) => unescapeHtml(f[1]!)).filter((n) => n !== '_csrf');
+    const names = [...m[2]!.matchAll(/<(?:input|select|textarea)\b[^>]*?\bname="([^"]+)"/g)].map((f) => decodeHtml(f[1]!)).filter((n) => n !== '_csrf');
     forms.push({
       method: /\bmethod="post"/i.test(attrs) ? 'post' : 'get',
-      action: unescapeHtml(/\baction="([^"]*)"/.exec(attrs)?.[1] ?? ''),
+      action: decodeHtml(/\baction="([^"]*)"/.exec(attrs)?.[1] ?? ''),
       fields: [...new Set(names)],
       multipart: /multipart\/form-data/i.test(attrs),
     });

@@ -19,9 +19,14 @@ export function machine(): string {
 }
 
 /** Insert a product; returns its id. */
-export async function makeProduct(ctx: TestContext, code: string, policy: { trial_days?: number; grace_days?: number; max_activations?: number; heartbeat_interval_seconds?: number; renewal_url?: string } = {}): Promise<number> {
+export async function makeProduct(
+  ctx: TestContext, code: string,
+  policy: { trial_days?: number; grace_days?: number; max_activations?: number; heartbeat_interval_seconds?: number; renewal_url?: string } = {},
+): Promise<number> {
   const now = ctx.clock.now().toISOString();
-  const [row] = (await ctx.db('products').insert({ code, name: code.toUpperCase(), renewal_url: '/renew', ...policy, created_at: now, updated_at: now }).returning('id')) as ({ id: number } | number)[];
+  const [row] = (await ctx.db('products')
+    .insert({ code, name: code.toUpperCase(), renewal_url: '/renew', ...policy, created_at: now, updated_at: now })
+    .returning('id')) as ({ id: number } | number)[];
   return typeof row === 'object' ? Number(row.id) : Number(row);
 }
 
@@ -35,7 +40,9 @@ export interface BatchOptions {
 }
 
 /** Insert a batch of `n` activation codes of `type` for product `code`; returns the codes. */
-export async function makeBatch(ctx: TestContext, product: string, type: 'monthly' | 'annual' | 'lifetime', n: number, opts: BatchOptions = {}): Promise<string[]> {
+export async function makeBatch(
+  ctx: TestContext, product: string, type: 'monthly' | 'annual' | 'lifetime', n: number, opts: BatchOptions = {},
+): Promise<string[]> {
   const duration = opts.durationDays !== undefined ? opts.durationDays : type === 'monthly' ? 31 : type === 'annual' ? 366 : null;
   const [row] = (await ctx.db('activation_batches').insert({
     product_id: await productId(ctx, product), license_type: type, duration_days: duration, size: n,
@@ -53,14 +60,18 @@ export function post(ctx: TestContext, path: string, body: unknown): request.Tes
 }
 
 /** Start a trial through the API (expects 201); returns the answer's body. */
-export async function trial(ctx: TestContext, machineId = machine(), email = `${machineId.slice(0, 8)}@example.com`, product = 'easyfacture'): Promise<{ license_key: string; expires_at: string; days_remaining: number; machineId: string }> {
+export async function trial(
+  ctx: TestContext, machineId = machine(), email = `${machineId.slice(0, 8)}@example.com`, product = 'easyfacture',
+): Promise<{ license_key: string; expires_at: string; days_remaining: number; machineId: string }> {
   const res = await post(ctx, '/api/v1/licenses/trial', { machine_id: machineId, email, product, version: '1.0.0' });
   expect(res.status, res.text).to.equal(201);
   return { ...(res.body as { license_key: string; expires_at: string; days_remaining: number }), machineId };
 }
 
 /** Activate a code through the API (expects 200); returns the answer's body. */
-export async function activate(ctx: TestContext, code: string, machineId = machine(), email = 'buyer@example.com'): Promise<Record<string, unknown> & { license_key: string }> {
+export async function activate(
+  ctx: TestContext, code: string, machineId = machine(), email = 'buyer@example.com',
+): Promise<Record<string, unknown> & { license_key: string }> {
   const res = await post(ctx, '/api/v1/licenses/activate', { machine_id: machineId, activation_code: code, email });
   expect(res.status, res.text).to.equal(200);
   return res.body as Record<string, unknown> & { license_key: string };

@@ -135,7 +135,9 @@ function resolve(node: unknown): Json {
 }
 
 function formatErrors(errors: ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message ?? ''}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`.trim());
+  return (errors ?? []).map(
+    (e) => `${e.instancePath || '(body)'} ${e.message ?? ''}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`.trim()
+  );
 }
 
 function header(headers: Record<string, unknown>, name: string): string | undefined {
@@ -149,8 +151,11 @@ export function checkExchange(ex: ApiExchange & { signatureProblems?: string[] }
   const match = matchOperation(ex.method, ex.path);
   if (!match) return unroutedProblems(ex);
   const responses = match.operation.responses as Json;
-  const statusKey = String(ex.status) in responses ? String(ex.status) : `${String(ex.status)[0]}XX` in responses ? `${String(ex.status)[0]}XX` : 'default' in responses ? 'default' : null;
-  if (!statusKey) return [`status ${ex.status} is not documented for ${match.method.toUpperCase()} ${match.template} (documented: ${Object.keys(responses).join(', ')})`];
+  const range = `${String(ex.status)[0]}XX`;
+  const statusKey = [String(ex.status), range, 'default'].find((k) => k in responses) ?? null;
+  if (!statusKey) {
+    return [`status ${ex.status} is not documented for ${match.method.toUpperCase()} ${match.template} (documented: ${Object.keys(responses).join(', ')})`];
+  }
   const problems: string[] = [];
   const response = resolve(responses[statusKey]);
   const content = response.content as Json | undefined;

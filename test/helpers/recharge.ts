@@ -4,7 +4,7 @@ import nacl from 'tweetnacl';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { formatInstallationCode, installationCode, openKeyFile } from '../../src/crypto/index.js';
 import type { TestContext } from './context.js';
-import type { Agent } from './forms.js';
+import { csrfFrom, hiddenFields, type Agent } from './forms.js';
 import { csrfOf } from './accounts.js';
 
 export interface TestInstallation {
@@ -76,7 +76,10 @@ export async function fetchKeyFiles(ctx: TestContext, inst: TestInstallation, af
 
 /** Verify a key file as the desktop program does. */
 export function applyAs(ctx: TestContext, inst: TestInstallation, file: Buffer, applied: number[] = []) {
-  return openKeyFile(file, { installationSecret: inst.secret, installationCode: inst.code, trustedKey: ctx.keys.trusted, now: ctx.clock.now(), applied: (s) => applied.includes(s) });
+  return openKeyFile(
+    file,
+    { installationSecret: inst.secret, installationCode: inst.code, trustedKey: ctx.keys.trusted, now: ctx.clock.now(), applied: (s) => applied.includes(s) },
+  );
 }
 
 /** supertest parser keeping a binary body (key files) as a Buffer. */
@@ -86,25 +89,16 @@ export function binary(res: request.Response, cb: (err: Error | null, body: Buff
   res.on('end', () => cb(null, Buffer.concat(chunks)));
 }
 
-const unescapeHtml = (s: string): string => s.replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-
-/** The hidden inputs of a page (the confirmation step repeats the form this way), unescaped. */
-export function hiddenFields(html: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([A-Za-z_]+)" value="([^"]*)">/g)) out[m[1]!] = unescapeHtml(m[2]!);
-  return out;
-}
-
 /**
  * Post an admin action form as a browser would: the form on `page`, then the
  * confirmation page's form. Returns the first answer when it is not the
  * confirmation page (a 422 re-render…), else the confirmed answer.
  */
-export async function postConfirmed(agent: Agent, page: string, action: string, fields: Record<string, string>): Promise<{ first: { status: number; text: string }; final: { status: number; text: string; headers: Record<string, string> } }> {
+export async function postConfirmed(agent: Agent, page: string, action: string, fields: Record<string, string>): Promise<{
+  first: { status: number; text: string }; final: { status: number; text: string; headers: Record<string, string> };
+}> {
   const html = (await agent.get(page).expect(200)).text;
-  const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  if (!m?.[1]) throw new Error(`no CSRF field on ${page}`);
-  const first = await agent.post(action).type('form').send({ ...fields, _csrf: m[1] });
+  const first = await agent.post(action).type('form').send({ ...fields, _csrf: csrfFrom(html, page) });
   if (first.status !== 200 || !first.text.includes('name="confirm" value="yes"')) return { first, final: first };
   const final = await agent.post(action).type('form').send(hiddenFields(first.text));
   return { first, final };

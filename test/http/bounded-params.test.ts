@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { createAccount, csrfOf, loginAgent } from '../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
+import { csvBody, csvLines, parseCsv } from '../helpers/csv.js';
 import type { Agent } from '../helpers/forms.js';
 import { credit, installationProof, newInstallation, recharge, type TestInstallation } from '../helpers/recharge.js';
 
@@ -62,7 +63,9 @@ describe('integers and dates out of their column\'s range', function () {
       for (const list of lists) {
         for (const day of BAD_DAYS) {
           await admin.get(`${list}?from=${day}&to=${day}`).expect(200);
-          if (list !== '/admin/messages') await admin.get(`${list}?from=${day}&to=${day}&format=csv`).expect(200);
+          if (list === '/admin/messages') continue;
+          const csv = await admin.get(`${list}?from=${day}&to=${day}&format=csv`).expect(200).expect('Content-Type', /text\/csv/);
+          expect(csvLines(csv)[0], `${list} ${day}`).to.match(/^\w+([,;]\w+)+\r?$/);
         }
       }
     });
@@ -71,7 +74,8 @@ describe('integers and dates out of their column\'s range', function () {
       for (const day of BAD_DAYS) {
         const page = await partner.get(`/subscription/recharges?from=${day}&to=${day}`).expect(200);
         expect(page.text, day).to.contain(ids.recharge.slice(0, 8));
-        await partner.get(`/subscription/recharges?from=${day}&to=${day}&format=csv`).expect(200);
+        const csv = await partner.get(`/subscription/recharges?from=${day}&to=${day}&format=csv`).expect(200).expect('Content-Type', /text\/csv/);
+        expect(parseCsv(csvBody(csv), ';').map((r) => r.id), day).to.include(ids.recharge);
       }
     });
   });
@@ -106,12 +110,27 @@ describe('integers and dates out of their column\'s range', function () {
 
     it('refuses out-of-range units, days, counts and dates with field errors', async () => {
       const cases: [string, string, Record<string, string>][] = [
-        ...HUGE.map((n): [string, string, Record<string, string>] => [`/admin/partners/${ids.partner}/balance`, `/admin/partners/${ids.partner}`, { kind: 'credit', units: n, reason: 'test' }]),
-        ...HUGE.map((n): [string, string, Record<string, string>] => [`/admin/licenses/${ids.license}/extend`, `/admin/licenses/${ids.license}`, { days: n, reason: 'test', confirm: 'yes' }]),
-        ...BAD_DAYS.map((d): [string, string, Record<string, string>] => [`/admin/licenses/${ids.license}/extend`, `/admin/licenses/${ids.license}`, { until: d, reason: 'test', confirm: 'yes' }]),
-        ...HUGE.map((n): [string, string, Record<string, string>] => ['/admin/activation-codes', '/admin/activation-codes', { product: 'easyfacture', type: 'monthly', count: n }]),
-        ...HUGE.map((n): [string, string, Record<string, string>] => ['/admin/activation-codes', '/admin/activation-codes', { product: 'easyfacture', type: 'monthly', count: '1', duration_days: n }]),
-        ...BAD_DAYS.map((d): [string, string, Record<string, string>] => ['/admin/activation-codes', '/admin/activation-codes', { product: 'easyfacture', type: 'monthly', count: '1', expires_at: d }]),
+        ...HUGE.map((n): [string, string, Record<string, string>] => [
+          `/admin/partners/${ids.partner}/balance`, `/admin/partners/${ids.partner}`,
+          { kind: 'credit', units: n, reason: 'test' },
+        ]),
+        ...HUGE.map((n): [string, string, Record<string, string>] => [
+          `/admin/licenses/${ids.license}/extend`, `/admin/licenses/${ids.license}`, { days: n, reason: 'test', confirm: 'yes' },
+        ]),
+        ...BAD_DAYS.map((d): [string, string, Record<string, string>] => [
+          `/admin/licenses/${ids.license}/extend`, `/admin/licenses/${ids.license}`, { until: d, reason: 'test', confirm: 'yes' },
+        ]),
+        ...HUGE.map((n): [string, string, Record<string, string>] => [
+          '/admin/activation-codes', '/admin/activation-codes', { product: 'easyfacture', type: 'monthly', count: n },
+        ]),
+        ...HUGE.map((n): [string, string, Record<string, string>] => [
+          '/admin/activation-codes', '/admin/activation-codes',
+          { product: 'easyfacture', type: 'monthly', count: '1', duration_days: n },
+        ]),
+        ...BAD_DAYS.map((d): [string, string, Record<string, string>] => [
+          '/admin/activation-codes', '/admin/activation-codes',
+          { product: 'easyfacture', type: 'monthly', count: '1', expires_at: d },
+        ]),
       ];
       for (const [path, page, fields] of cases) {
         const res = await post(path, page, fields);

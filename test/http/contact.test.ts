@@ -158,10 +158,16 @@ describe('POST /contact with a hostile body', () => {
 
   it('re-renders with errors for fields sent as arrays, and answers NUL bytes with the 400 page', async () => {
     const { agent, csrf } = await formAgent(ctx.app, '/contact');
-    const arrays = await agent.post('/contact').type('form').send(`name=a&name=b&email=xy%40z.fr&message=${'m'.repeat(20)}&_csrf=${encodeURIComponent(csrf)}`).expect(422);
+    const arrays = await agent.post('/contact')
+      .type('form')
+      .send(`name=a&name=b&email=xy%40z.fr&message=${'m'.repeat(20)}&_csrf=${encodeURIComponent(csrf)}`)
+      .expect(422);
     expect(arrays.text).to.contain('Indiquez votre nom.');
     // Control characters are refused before the form's own checks (src/http/control-chars.ts).
-    const res = await agent.post('/contact').type('form').send(`name=Jo%00&email=jo%40example.fr&message=${'m'.repeat(20)}%00&_csrf=${encodeURIComponent(csrf)}`).expect(400);
+    const res = await agent.post('/contact')
+      .type('form')
+      .send(`name=Jo%00&email=jo%40example.fr&message=${'m'.repeat(20)}%00&_csrf=${encodeURIComponent(csrf)}`)
+      .expect(400);
     expect(res.text).to.contain('Un champ du formulaire contient un caractère invisible non autorisé');
     const header = await agent.post('/contact').type('form').send({ ...GOOD, name: 'Eve\r\nBcc: victim@example.com', _csrf: csrf }).expect(422);
     expect(header.text).to.contain('Indiquez votre nom.');

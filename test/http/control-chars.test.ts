@@ -29,7 +29,10 @@ describe('control characters in query strings and forms', function () {
     const before = await ctx.db('products').where({ id: productId }).first();
     const csrf = await csrfOf(admin, `/admin/products/${productId}`);
     const res = await admin.post(`/admin/products/${productId}`).set('Host', 'portal.test').set('Referer', `http://portal.test/admin/products/${productId}`).type('form')
-      .send({ _csrf: csrf, name: 'Easy\u0000Facture', trial_days: '30', grace_days: '7', max_activations: '1', heartbeat_interval_seconds: '86400', renewal_url: '' });
+      .send({
+        _csrf: csrf, name: 'Easy\u0000Facture', trial_days: '30', grace_days: '7', max_activations: '1',
+        heartbeat_interval_seconds: '86400', renewal_url: '',
+      });
     expect(res.status).to.equal(400);
     expect(res.text).to.contain('Caractère non autorisé').and.contain('Un champ du formulaire contient un caractère invisible non autorisé');
     expect(res.text).to.contain(`href="/admin/products/${productId}"`);
@@ -41,7 +44,10 @@ describe('control characters in query strings and forms', function () {
     const csrf = await csrfOf(admin, '/admin/products');
     // A logged-in account's pages follow its saved language (French here) unless ?lang= picks another.
     const res = await admin.post('/admin/products?lang=en').set('Accept-Language', 'en').type('form')
-      .send({ _csrf: csrf, code: 'easy\u0000facture', name: 'X', trial_days: '30', grace_days: '7', max_activations: '1', heartbeat_interval_seconds: '86400' });
+      .send({
+        _csrf: csrf, code: 'easy\u0000facture', name: 'X', trial_days: '30', grace_days: '7', max_activations: '1',
+        heartbeat_interval_seconds: '86400',
+      });
     expect(res.status).to.equal(400);
     expect(res.text).to.contain('Character not allowed');
     // ?lang= holds for the rest of the session: back to French for the next tests.
@@ -79,7 +85,9 @@ describe('control characters in query strings and forms', function () {
     const res = await request(ctx.app).get(`/api/v1/installations/${inst.code}/keyfiles?after_serial=1%00`).expect(400);
     expect(res.body).to.include({ success: false, error: 'INVALID_REQUEST' });
     expect(res.body.details).to.deep.equal({ after_serial: 'CONTROL_CHARACTER' });
-    const trial = await request(ctx.app).post('/api/v1/licenses/trial?x=%00').send({ machine_id: 'ab'.repeat(16), email: 'a@example.fr', product: 'easyfacture' }).expect(400);
+    const trial = await request(ctx.app).post('/api/v1/licenses/trial?x=%00')
+      .send({ machine_id: 'ab'.repeat(16), email: 'a@example.fr', product: 'easyfacture' })
+      .expect(400);
     expect(trial.body.error).to.equal('INVALID_REQUEST');
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createTestContext, DEMO_DEB, type TestContext } from '../helpers/context.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 
 const FILE = 'artisan-nd_0.1.0_all.deb';
 const DEB = fs.readFileSync(DEMO_DEB);
@@ -34,18 +35,21 @@ function openDescriptors(file: string): number {
   }).length;
 }
 
+/** Wait for `check` to hold (8 s at most: downloads of a big file on a loaded machine). */
 async function waitFor(check: () => Promise<boolean> | boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntil(check, { timeout: ms, what: 'the download to settle' });
 }
 
 /** Publish a `bytes`-long big.deb and listen on a free port (for tests that need real sockets). */
 async function serveBigRelease(ctx: TestContext, bytes: number): Promise<{ server: import('node:http').Server; port: number }> {
   fs.writeFileSync(path.join(ctx.config.paths.downloads, 'big.deb'), Buffer.alloc(bytes, 1));
-  await ctx.handle.downloads.releases.insert({ product: 'other', version: '1', filename: 'big.deb', sizeBytes: bytes, sha256: 'b'.repeat(64), changelog: '', publishedAt: ctx.clock.now(), isLatest: false }, ctx.clock.now());
+  await ctx.handle.downloads.releases.insert(
+    {
+      product: 'other', version: '1', filename: 'big.deb', sizeBytes: bytes, sha256: 'b'.repeat(64), changelog: '',
+      publishedAt: ctx.clock.now(), isLatest: false,
+    },
+    ctx.clock.now(),
+  );
   const server = createServer(ctx.app).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   return { server, port: (server.address() as { port: number }).port };
@@ -66,7 +70,13 @@ describe('GET /download', () => {
   });
 
   it('lists older versions under the latest one', async () => {
-    await ctx.handle.downloads.releases.insert({ product: 'artisan_nd', version: '0.0.9', filename: 'artisan-nd_0.0.9_all.deb', sizeBytes: 1000, sha256: 'a'.repeat(64), changelog: '', publishedAt: new Date('2026-10-01T00:00:00Z'), isLatest: false }, ctx.clock.now());
+    await ctx.handle.downloads.releases.insert(
+      {
+        product: 'artisan_nd', version: '0.0.9', filename: 'artisan-nd_0.0.9_all.deb', sizeBytes: 1000, sha256: 'a'.repeat(64),
+        changelog: '', publishedAt: new Date('2026-10-01T00:00:00Z'), isLatest: false,
+      },
+      ctx.clock.now(),
+    );
     ctx.handle.pageCache.clear();
     const res = await request(ctx.app).get('/download').set('Accept-Language', 'en').expect(200);
     expect(res.text).to.contain('Older versions').and.contain('0.0.9').and.contain('1 October 2026');
@@ -181,7 +191,10 @@ describe('GET /download/files/:filename and /download/latest', () => {
     await request(ctx.app).get(url).set('Range', 'bytes=0-9').set('If-Range', lastModified).buffer(true).parse(binary).expect(206);
   });
 
-  for (const bad of ['..%2F..%2Fpackage.json', '..%2Fdemo%2Fartisan-nd_0.1.0_all%2FDEBIAN%2Fcontrol', '%2Fetc%2Fpasswd', 'artisan-nd_9.9.9_all.deb', 'artisan-nd_0.1.0_all.deb%00.txt']) {
+  for (const bad of [
+    '..%2F..%2Fpackage.json', '..%2Fdemo%2Fartisan-nd_0.1.0_all%2FDEBIAN%2Fcontrol', '%2Fetc%2Fpasswd',
+    'artisan-nd_9.9.9_all.deb', 'artisan-nd_0.1.0_all.deb%00.txt',
+  ]) {
     it(`answers 404 for a file name that is not a release: ${bad}`, async () => {
       const res = await request(ctx.app).get(`/download/files/${bad}`).expect(404);
       expect(res.text).to.contain('Page introuvable');

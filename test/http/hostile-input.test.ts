@@ -216,7 +216,9 @@ describe('hostile input on every route', function () {
       });
       const details = await fc.check(property, { numRuns: spec.runs ?? RUNS, seed: SEED });
       // fast-check's own report repeats 100 KB values: the failure and the seed are enough.
-      if (details.failed) throw new Error(`${route}: ${String(details.errorInstance).slice(0, 1500)} (seed ${details.seed}, path ${details.counterexamplePath})`);
+      if (details.failed) {
+        throw new Error(`${route}: ${String(details.errorInstance).slice(0, 1500)} (seed ${details.seed}, path ${details.counterexamplePath})`);
+      }
     }
   });
 });

@@ -49,8 +49,14 @@ describe('server time limits', function () {
   });
 
   it('cuts a form body and a JSON body that trickle in past the body limit', async () => {
-    const form = slowClient(port, 'POST /contact HTTP/1.1\r\nHost: portal.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\nname=a');
-    const json = slowClient(port, 'POST /api/v1/licenses/validate HTTP/1.1\r\nHost: portal.test\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"machine_id":');
+    const form = slowClient(
+      port,
+      'POST /contact HTTP/1.1\r\nHost: portal.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\nname=a',
+    );
+    const json = slowClient(
+      port,
+      'POST /api/v1/licenses/validate HTTP/1.1\r\nHost: portal.test\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"machine_id":',
+    );
     for (const { ms } of await Promise.all([form.closed, json.closed])) {
       expect(ms).to.be.at.least(LIMITS.bodyTimeoutMs - 50);
       expect(ms).to.be.below(5000);
@@ -58,11 +64,17 @@ describe('server time limits', function () {
   });
 
   it('lets an upload take longer than the body limit', async () => {
-    const upload = slowClient(port, 'POST /admin/releases HTTP/1.1\r\nHost: portal.test\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 100000\r\n\r\n--x\r\n');
+    const upload = slowClient(
+      port,
+      'POST /admin/releases HTTP/1.1\r\nHost: portal.test\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 100000\r\n\r\n--x\r\n',
+    );
     let uploadClosed = false;
     void upload.closed.then(() => { uploadClosed = true; });
     // A slow form sent after it is cut first: by then the upload has waited longer than the body limit.
-    const form = slowClient(port, 'POST /contact HTTP/1.1\r\nHost: portal.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\nname=a');
+    const form = slowClient(
+      port,
+      'POST /contact HTTP/1.1\r\nHost: portal.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\nname=a',
+    );
     await form.closed;
     expect(uploadClosed).to.equal(false);
     upload.socket.destroy();

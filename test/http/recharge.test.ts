@@ -45,7 +45,9 @@ describe('recharges through the partner pages', () => {
     expect(fs.readFileSync(path.join(ctx.config.paths.keyFiles, `${id}.bin`)).equals(file)).to.equal(true);
     expect(await ctx.db('audit_log').where({ action: 'recharge.created' }).first()).to.exist;
     const second = await recharge(agent, inst, 100);
-    expect(applyAs(ctx, inst, (await agent.get(`/subscription/recharges/${second}/key.bin`).buffer(true).parse(binary)).body as Buffer, [1]).payload.serial).to.equal(2);
+    expect(applyAs(ctx, inst, (await agent.get(`/subscription/recharges/${second}/key.bin`)
+      .buffer(true)
+      .parse(binary)).body as Buffer, [1]).payload.serial).to.equal(2);
   });
 
   it('creates one recharge only when the confirmation is sent twice', async () => {
@@ -132,7 +134,12 @@ describe('recharges through the partner pages', () => {
     const inst = newInstallation();
     const post = async (content: Buffer) => {
       const csrf = await csrfOf(agent, '/subscription/recharge');
-      return agent.post('/subscription/recharge').field('_csrf', csrf).field('installation_code', '').field('customer', 'X').field('units', '2').field('expires_in_days', '30')
+      return agent.post('/subscription/recharge')
+        .field('_csrf', csrf)
+        .field('installation_code', '')
+        .field('customer', 'X')
+        .field('units', '2')
+        .field('expires_in_days', '30')
         .attach('request_file', content, { filename: 'demande.json', contentType: 'application/json' });
     };
     const ok = await post(Buffer.from(JSON.stringify({ v: 1, installation: inst.formatted, product: 'artisan_nd', app_version: '0.1.0' })));

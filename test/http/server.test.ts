@@ -11,6 +11,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../helpers/context.js';
 import { PG_URL } from '../helpers/db.js';
+import { waitFor } from '../helpers/wait.js';
 
 function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let out = '';
@@ -24,12 +25,11 @@ function start(env: Record<string, string>): { child: ChildProcess; output: () =
   return { child, output: () => out, exited };
 }
 
-async function waitListening(output: () => string, ms = 20000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!output().includes('listening on')) {
-    if (Date.now() > end) throw new Error(`server did not start:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** The port the server says it listens on (started with PORT=0: a free port chosen by the system). */
+async function waitListening(output: () => string, ms = 20000): Promise<number> {
+  const port = await waitFor(() => /listening on http:\/\/[^:\s]+:(\d+)/.exec(output())?.[1], { timeout: ms, interval: 50, what: 'the server to listen' })
+    .catch((err: Error) => { throw new Error(`${err.message}:\n${output()}`); });
+  return Number(port);
 }
 
 describe('server (npm start)', function () {
@@ -49,10 +49,9 @@ describe('server (npm start)', function () {
     const files = path.join(dir, 'files');
     fs.mkdirSync(path.join(files, 'downloads'), { recursive: true });
     fs.copyFileSync(path.join(REPO_ROOT, 'files', 'downloads', 'artisan-nd_0.1.0_all.deb'), path.join(files, 'downloads', 'artisan-nd_0.1.0_all.deb'));
-    const port = String(20000 + Math.floor(Math.random() * 20000));
-    const server = start({ PORT: port, DB_DIR: path.join(dir, 'db'), LOGS_DIR: path.join(dir, 'logs'), FILES_DIR: files, LOG_LEVEL: 'info' });
+    const server = start({ PORT: '0', DB_DIR: path.join(dir, 'db'), LOGS_DIR: path.join(dir, 'logs'), FILES_DIR: files, LOG_LEVEL: 'info' });
     try {
-      await waitListening(server.output);
+      const port = await waitListening(server.output);
       const home = await fetch(`http://127.0.0.1:${port}/`);
       expect(home.status).to.equal(200);
       expect(await home.text()).to.contain('<html lang="fr">');
@@ -75,17 +74,15 @@ describe('server (npm start)', function () {
     fs.mkdirSync(path.join(files, 'downloads'), { recursive: true });
     const size = 24 * 1024 * 1024;
     fs.writeFileSync(path.join(files, 'downloads', 'artisan-nd_0.1.0_all.deb'), Buffer.alloc(size, 7));
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const server = start({ PORT: String(port), DB_DIR: path.join(dir, 'db'), LOGS_DIR: path.join(dir, 'logs'), FILES_DIR: files });
-    await waitListening(server.output);
+    const server = start({ PORT: '0', DB_DIR: path.join(dir, 'db'), LOGS_DIR: path.join(dir, 'logs'), FILES_DIR: files });
+    const port = await waitListening(server.output);
     const http = await import('node:http');
     const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) =>
       http.get({ host: '127.0.0.1', port, path: '/download/latest' }, resolve).on('error', reject));
     res.pause();
     server.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    const refused = await fetch(`http://127.0.0.1:${port}/`).then(() => false, () => true);
-    expect(refused, 'new connections are refused while stopping').to.equal(true);
+    // New connections are refused once the server has handled the signal (it stops listening at once).
+    await waitFor(() => fetch(`http://127.0.0.1:${port}/`).then(() => false, () => true), { interval: 50, what: 'new connections to be refused while stopping' });
     let received = 0;
     res.on('data', (c: Buffer) => { received += c.length; });
     res.resume();

@@ -46,7 +46,10 @@ describe('public forms posted with a stale CSRF token', () => {
 
   it('POST /subscription/reset shows the form again with its link token, the passwords to type again', async () => {
     const typed = { token: 'a'.repeat(43), password: 'cheval agrafe batterie', password_confirm: 'cheval agrafe batterie' };
-    const res = await request(ctx.app).post('/subscription/reset').type('form').send({ ...typed, _csrf: await staleToken(ctx, '/subscription/login') }).expect(403);
+    const res = await request(ctx.app).post('/subscription/reset')
+      .type('form')
+      .send({ ...typed, _csrf: await staleToken(ctx, '/subscription/login') })
+      .expect(403);
     expect(res.text).to.contain('Ce formulaire avait expiré').and.contain(`name="token" value="${'a'.repeat(43)}"`);
     expect(res.text).not.to.contain('cheval agrafe batterie');
   });

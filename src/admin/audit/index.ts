@@ -75,7 +75,10 @@ export function createAdminAuditRouter(deps: AdminDeps): Router {
 async function sendAuditCsv(req: Request, res: Response, batches: AsyncGenerator<AuditRow[]>, now: Date): Promise<void> {
   async function* cells(): AsyncGenerator<unknown[][]> {
     for await (const rows of batches) {
-      yield rows.map((r) => [r.createdAt, r.actorEmail ?? '', r.action, r.targetType ?? '', r.targetId ?? '', auditSummary(req.t, r), r.ip ?? '', r.userAgent ?? '']);
+      yield rows.map((r) => [
+        r.createdAt, r.actorEmail ?? '', r.action, r.targetType ?? '', r.targetId ?? '', auditSummary(req.t, r), r.ip ?? '',
+        r.userAgent ?? '',
+      ]);
     }
   }
   await streamCsv(req, res, `audit-${now.toISOString().slice(0, 10)}.csv`, CSV_COLUMNS, cells());

@@ -39,7 +39,8 @@ type Row = Record<string, unknown>;
 
 function toRow(r: Row): LogRow {
   return {
-    id: Number(r.id), releaseId: r.release_id === null ? null : Number(r.release_id), version: r.version === null || r.version === undefined ? null : String(r.version),
+    id: Number(r.id), releaseId: r.release_id === null ? null : Number(r.release_id),
+    version: r.version === null || r.version === undefined ? null : String(r.version),
     filename: String(r.filename), ip: String(r.ip), userAgent: String(r.user_agent ?? ''), rangeHeader: r.range_header === null ? null : String(r.range_header),
     counted: Boolean(r.counted), httpStatus: Number(r.http_status), outcome: String(r.outcome) as DownloadOutcome, bytesSent: Number(r.bytes_sent),
     startedAt: toDate(r.started_at), finishedAt: toDateOrNull(r.finished_at),
@@ -63,7 +64,12 @@ export class DownloadsAdminRepository {
   /** A page of the log, newest first, and the number of matching rows. */
   async list(f: LogFilter, limit: number, offset: number): Promise<{ rows: LogRow[]; total: number }> {
     const [count] = (await this.filtered(f).count({ n: '*' })) as { n: unknown }[];
-    const rows = (await this.filtered(f).select('d.*', 'r.version').orderBy('d.started_at', 'desc').orderBy('d.id', 'desc').limit(limit).offset(offset)) as Row[];
+    const rows = (await this.filtered(f)
+      .select('d.*', 'r.version')
+      .orderBy('d.started_at', 'desc')
+      .orderBy('d.id', 'desc')
+      .limit(limit)
+      .offset(offset)) as Row[];
     return { rows: rows.map(toRow), total: Number(count?.n ?? 0) };
   }
 
@@ -76,6 +82,9 @@ export class DownloadsAdminRepository {
       .select(this.db.raw('count(*) as requests'))
       .max({ last_at: 'started_at' })
       .orderBy('downloads', 'desc').orderBy('requests', 'desc').orderBy('ip').limit(limit)) as Row[];
-    return rows.map((r) => ({ ip: String(r.ip), downloads: Number(r.downloads), requests: Number(r.requests), refused: Number(r.refused), lastAt: toDate(r.last_at) }));
+    return rows.map((r) => ({
+      ip: String(r.ip), downloads: Number(r.downloads), requests: Number(r.requests), refused: Number(r.refused),
+      lastAt: toDate(r.last_at),
+    }));
   }
 }

@@ -48,7 +48,10 @@ export function createAdminDownloadsRouter(deps: AdminDeps): Router {
       const { rows } = await log.list(filter, CSV_MAX_ROWS, 0);
       sendCsv(req, res, 'downloads.csv',
         ['started_at', 'finished_at', 'release_id', 'version', 'filename', 'ip', 'http_status', 'outcome', 'counted', 'bytes_sent', 'range', 'user_agent'],
-        rows.map((r) => [r.startedAt, r.finishedAt ?? '', r.releaseId ?? '', r.version ?? '', r.filename, r.ip, r.httpStatus, r.outcome, r.counted ? 1 : 0, r.bytesSent, r.rangeHeader ?? '', r.userAgent]));
+        rows.map((r) => [
+          r.startedAt, r.finishedAt ?? '', r.releaseId ?? '', r.version ?? '', r.filename, r.ip, r.httpStatus, r.outcome,
+          r.counted ? 1 : 0, r.bytesSent, r.rangeHeader ?? '', r.userAgent,
+        ]));
       return;
     }
     const since = new Date(deps.clock.now().getTime() - TOP_DAYS * 86_400_000);
@@ -57,11 +60,14 @@ export function createAdminDownloadsRouter(deps: AdminDeps): Router {
     ]);
     res.render('admin/downloads/index', {
       title: req.t('admin-downloads:log.title'), rows, total, q, releases, outcomes: OUTCOMES, top, topDays: TOP_DAYS,
-      isBlocked: (ip: string) => blocked.includes(canonicalIp(ip) ?? ip), pg: pager(q, total, '/admin/downloads'), csvLink: `/admin/downloads${queryString(q.params, { format: 'csv' })}`,
+      isBlocked: (ip: string) => blocked.includes(canonicalIp(ip) ?? ip), pg: pager(q, total, '/admin/downloads'),
+      csvLink: `/admin/downloads${queryString(q.params, { format: 'csv' })}`,
     });
   });
 
-  const renderBlocks = async (req: Request, res: Response, status: number, values: { ip: string; reason: string }, errors: Record<string, string>): Promise<void> => {
+  const renderBlocks = async (
+    req: Request, res: Response, status: number, values: { ip: string; reason: string }, errors: Record<string, string>,
+  ): Promise<void> => {
     res.status(status).render('admin/downloads/blocks', { title: req.t('admin-downloads:blocks.title'), blocks: await blocks.list(), values, errors });
   };
 
@@ -74,7 +80,12 @@ export function createAdminDownloadsRouter(deps: AdminDeps): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const values = { ip: typeof body.ip === 'string' ? body.ip : '', reason: typeof body.reason === 'string' ? body.reason : '' };
     const parsed = blockSchema.safeParse(body);
-    if (!parsed.success) return renderBlocks(req, res, 422, values, fieldErrors(parsed.error, (f) => (f === 'ip' ? 'admin-downloads:errors.ip_invalid' : 'admin:errors.reason_invalid')));
+    if (!parsed.success) {
+      return renderBlocks(
+        req, res, 422, values,
+        fieldErrors(parsed.error, (f) => (f === 'ip' ? 'admin-downloads:errors.ip_invalid' : 'admin:errors.reason_invalid')),
+      );
+    }
     const { ip, reason } = parsed.data;
     if (await blocks.byIp(ip)) return renderBlocks(req, res, 409, values, { ip: 'admin-downloads:errors.already_blocked' });
     if (!confirmed(req, res, {

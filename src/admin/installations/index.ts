@@ -57,7 +57,10 @@ export function createAdminInstallationsRouter(deps: AdminDeps): Router {
     return inst;
   };
 
-  const renderShow = async (req: Request, res: Response, inst: InstallationRow, status = 200, values: Record<string, string> = {}, errors: Record<string, string> = {}): Promise<void> => {
+  const renderShow = async (
+    req: Request, res: Response, inst: InstallationRow, status = 200, values: Record<string, string> = {},
+    errors: Record<string, string> = {},
+  ): Promise<void> => {
     const { rows, total } = await repo.rechargesOf(inst.id, 50);
     res.status(status).render('admin/installations/show', {
       title: req.t('admin-installations:show.title', { customer: inst.customer }), inst, formatted: formatInstallationCode(inst.code),
@@ -70,8 +73,12 @@ export function createAdminInstallationsRouter(deps: AdminDeps): Router {
     const filter = { q: q.q, owner: q.params.owner ?? '' };
     if (q.csv) {
       const rows = await repo.list(filter, q.sort, q.dir, 100_000, 0);
-      sendCsv(req, res, 'installations.csv', ['id', 'installation_code', 'customer', 'partner_email', 'partner_ref', 'total_units', 'recharge_count', 'last_serial', 'created_at', 'updated_at'],
-        rows.map((i) => [i.id, formatInstallationCode(i.code), i.customer, i.ownerEmail, i.ownerRef ?? '', i.totalUnits, i.rechargeCount, i.lastSerial, i.createdAt, i.updatedAt]));
+      const columns = [
+        'id', 'installation_code', 'customer', 'partner_email', 'partner_ref', 'total_units', 'recharge_count', 'last_serial', 'created_at', 'updated_at',
+      ];
+      sendCsv(req, res, 'installations.csv', columns, rows.map((i) => [
+        i.id, formatInstallationCode(i.code), i.customer, i.ownerEmail, i.ownerRef ?? '', i.totalUnits, i.rechargeCount, i.lastSerial, i.createdAt, i.updatedAt,
+      ]));
       return;
     }
     const [rows, total] = await Promise.all([repo.list(filter, q.sort, q.dir, q.perPage, q.offset), repo.count(filter)]);
@@ -104,7 +111,9 @@ export function createAdminInstallationsRouter(deps: AdminDeps): Router {
     try {
       await deps.installations.transfer({ installation: inst, to: target, reason: parsed.data.reason }, actorOf(req));
     } catch (err) {
-      if (err instanceof ConflictError) return renderShow(req, res, await load(inst.id), 409, values, { to: E(err.code === ERR.TARGET_INACTIVE ? 'target_inactive' : 'owner_changed') });
+      if (err instanceof ConflictError) {
+        return renderShow(req, res, await load(inst.id), 409, values, { to: E(err.code === ERR.TARGET_INACTIVE ? 'target_inactive' : 'owner_changed') });
+      }
       throw err;
     }
     flash(req, 'success', 'admin-installations:flash.transferred', { code: code.slice(0, 11), to: target.email });

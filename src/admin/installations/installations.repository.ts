@@ -90,7 +90,12 @@ export class AdminInstallationsRepository {
 
   /** A page of the list; `sort` one of INSTALLATION_SORTS. */
   async list(f: InstallationFilter, sort: string, dir: 'asc' | 'desc', limit: number, offset: number): Promise<InstallationRow[]> {
-    const rows = (await this.filtered(f).orderBy(SORT_COLUMNS[sort] ?? 'i.created_at', dir).orderBy('i.id', dir).limit(limit).offset(offset).select(COLUMNS)) as Row[];
+    const rows = (await this.filtered(f)
+      .orderBy(SORT_COLUMNS[sort] ?? 'i.created_at', dir)
+      .orderBy('i.id', dir)
+      .limit(limit)
+      .offset(offset)
+      .select(COLUMNS)) as Row[];
     return rows.map(toRow);
   }
 
@@ -106,6 +111,9 @@ export class AdminInstallationsRepository {
     const row = (await this.db('accounts').where('role', 'partner')
       .where((w) => w.whereRaw('lower(email) = ?', [t.toLowerCase()]).orWhere('public_ref', t.toUpperCase()))
       .first('id', 'email', 'company', 'public_ref', 'state')) as Row | undefined;
-    return row ? { id: Number(row.id), email: String(row.email), company: String(row.company ?? ''), publicRef: (row.public_ref as string | null) ?? null, state: String(row.state) } : null;
+    return row ? {
+      id: Number(row.id), email: String(row.email), company: String(row.company ?? ''),
+      publicRef: (row.public_ref as string | null) ?? null, state: String(row.state),
+    } : null;
   }
 }

@@ -42,7 +42,13 @@ export function createAdminKeysRouter(deps: AdminDeps): Router {
       res.redirect(303, '/admin/keys');
     };
     if (posted !== before) return stale();
-    if (!confirmed(req, res, { title: 'admin-keys:rotate.title', message: 'admin-keys:rotate.message', params: { kid: before }, action: '/admin/keys/rotate', back: '/admin/keys', button: 'admin-keys:rotate.button', danger: true })) return;
+    if (!confirmed(
+      req, res,
+      {
+        title: 'admin-keys:rotate.title', message: 'admin-keys:rotate.message', params: { kid: before },
+        action: '/admin/keys/rotate', back: '/admin/keys', button: 'admin-keys:rotate.button', danger: true,
+      },
+    )) return;
     let kid: string;
     try {
       kid = (await keys.rotate(actorOf(req), before)).after;

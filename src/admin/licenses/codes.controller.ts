@@ -19,7 +19,9 @@ const FORM_FIELDS = ['product', 'type', 'duration_days', 'count', 'expires_at', 
 export function createActivationCodesController(deps: AdminDeps) {
   const { codes, products } = deps;
 
-  const renderList = async (req: Request, res: Response, status: number, errors: Record<string, string> = {}, values: Record<string, string> = {}): Promise<void> => {
+  const renderList = async (
+    req: Request, res: Response, status: number, errors: Record<string, string> = {}, values: Record<string, string> = {},
+  ): Promise<void> => {
     const q = parseListQuery(req.query as Record<string, unknown>);
     const [{ rows, total }, all] = await Promise.all([codes.listBatches(q.perPage, q.offset), products.list()]);
     res.status(status).render('admin/licenses/batches', {

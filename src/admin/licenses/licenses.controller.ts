@@ -19,7 +19,10 @@ import type { LicenseReports } from './license-reports.js';
 import { LICENSE_SORTS } from './licenses.repository.js';
 import { parseExtend, parseReason, typed } from './schemas.js';
 
-const CSV_COLUMNS = ['license_id', 'product', 'machine_id', 'email', 'license_type', 'state', 'state_reason', 'issued_at', 'expires_at', 'last_validated_at', 'last_heartbeat_at', 'app_version', 'os_info', 'ip'];
+const CSV_COLUMNS = [
+  'license_id', 'product', 'machine_id', 'email', 'license_type', 'state', 'state_reason', 'issued_at', 'expires_at',
+  'last_validated_at', 'last_heartbeat_at', 'app_version', 'os_info', 'ip',
+];
 const CSV_MAX_ROWS = 100_000;
 
 type Form = 'revoke' | 'suspend' | 'extend';

@@ -85,15 +85,21 @@ export class AdminLicensesRepository {
   async activations(licenseId: number): Promise<Activation[]> {
     const rows = (await this.db('license_activations').where({ license_id: licenseId }).orderBy('first_seen_at').orderBy('id')) as Row[];
     return rows.map((r) => ({
-      machineId: String(r.machine_id), kind: String(r.kind) as ActivationKind, ip: String(r.ip ?? ''), firstSeenAt: toDate(r.first_seen_at), lastSeenAt: toDate(r.last_seen_at),
+      machineId: String(r.machine_id), kind: String(r.kind) as ActivationKind, ip: String(r.ip ?? ''),
+      firstSeenAt: toDate(r.first_seen_at), lastSeenAt: toDate(r.last_seen_at),
     }));
   }
 
   /** The last `limit` heartbeats, newest first. */
   async heartbeats(licenseId: number, limit = 50): Promise<Heartbeat[]> {
-    const rows = (await this.db('license_heartbeats').where({ license_id: licenseId }).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit)) as Row[];
+    const rows = (await this.db('license_heartbeats')
+      .where({ license_id: licenseId })
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)) as Row[];
     return rows.map((r) => ({
-      machineId: String(r.machine_id), appVersion: String(r.app_version ?? ''), osInfo: String(r.os_info ?? ''), ip: String(r.ip ?? ''), createdAt: toDate(r.created_at),
+      machineId: String(r.machine_id), appVersion: String(r.app_version ?? ''), osInfo: String(r.os_info ?? ''),
+      ip: String(r.ip ?? ''), createdAt: toDate(r.created_at),
     }));
   }
 }

@@ -29,7 +29,10 @@ const NEW_DEFAULTS = { code: '', name: '', trial_days: '30', grace_days: '7', ma
 export function createProductsController(deps: AdminDeps) {
   const { products } = deps;
 
-  const renderList = async (req: Request, res: Response, status: number, errors: Record<string, string> = {}, values: Record<string, string> = NEW_DEFAULTS): Promise<void> => {
+  const renderList = async (
+    req: Request, res: Response, status: number, errors: Record<string, string> = {},
+    values: Record<string, string> = NEW_DEFAULTS,
+  ): Promise<void> => {
     res.status(status).render('admin/licenses/products', { title: req.t('admin-licenses:products.title'), products: await products.list(), errors, values });
   };
 

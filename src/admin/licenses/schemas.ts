@@ -5,6 +5,7 @@
  * (field → key), never throws.
  */
 import { z } from 'zod';
+import { parseDay } from '../../http/query.js';
 import { fieldErrors, singleLine } from '../../http/text-fields.js';
 import { PAID_LICENSE_TYPES, type ExpiryChange, type PaidLicenseType, type ProductPolicy } from '../../licenses/index.js';
 
@@ -12,7 +13,9 @@ const E = (k: string) => `admin-licenses:errors.${k}`;
 
 export type Parsed<T> = { ok: true; data: T } | { ok: false; errors: Record<string, string> };
 
-export const reasonField = singleLine(1, 500, { required: 'admin:errors.reason_required', long: 'admin:errors.reason_long', invalid: 'admin:errors.reason_invalid' });
+export const reasonField = singleLine(
+  1, 500, { required: 'admin:errors.reason_required', long: 'admin:errors.reason_long', invalid: 'admin:errors.reason_invalid' },
+);
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): Parsed<T> {
   const r = schema.safeParse(body ?? {});
@@ -24,11 +27,13 @@ function int(min: number, max: number, key: string) {
   return z.string(E(key)).trim().regex(/^\d{1,9}$/, E(key)).transform(Number).refine((n) => n >= min && n <= max, E(key));
 }
 
-/** `YYYY-MM-DD` (a real calendar day) → that day's last second, UTC; null when not such a day. */
+/**
+ * `YYYY-MM-DD` (a real calendar day between MIN_DAY and MAX_DAY, as `parseDay` reads it) → that day's
+ * last second, UTC; null when not such a day.
+ */
 export function endOfDay(text: string): Date | null {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return null;
-  const d = new Date(`${text}T23:59:59Z`);
-  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== text ? null : d;
+  const day = parseDay(text);
+  return day ? new Date(day.getTime() + 86_399_000) : null;
 }
 
 /** revoke, suspend: `reason` (1..500 characters, one line). */
@@ -75,7 +80,10 @@ const policy = {
     .refine((v) => v === '' || /^\/(?!\/)\S*$/.test(v) || (/^https?:\/\/\S+$/i.test(v) && URL.canParse(v)), E('renewal_url')),
 };
 
-const toPolicy = (d: { name: string; trial_days: number; grace_days: number; max_activations: number; heartbeat_interval_seconds: number; renewal_url: string }): ProductPolicy => ({
+const toPolicy = (d: {
+  name: string; trial_days: number; grace_days: number; max_activations: number; heartbeat_interval_seconds: number;
+  renewal_url: string;
+}): ProductPolicy => ({
   name: d.name, trialDays: d.trial_days, graceDays: d.grace_days, maxActivations: d.max_activations,
   heartbeatIntervalSeconds: d.heartbeat_interval_seconds, renewalUrl: d.renewal_url,
 });

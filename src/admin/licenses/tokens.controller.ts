@@ -16,7 +16,9 @@ import { confirmed, pager, parseListQuery, routeId } from '../shared.js';
 import { parseTokenLabel, typed } from './schemas.js';
 
 export function createApiTokensController(deps: AdminDeps) {
-  const renderList = async (req: Request, res: Response, status: number, errors: Record<string, string> = {}, values: Record<string, string> = {}): Promise<void> => {
+  const renderList = async (
+    req: Request, res: Response, status: number, errors: Record<string, string> = {}, values: Record<string, string> = {},
+  ): Promise<void> => {
     const q = parseListQuery(req.query as Record<string, unknown>);
     const { rows, total } = await deps.accounts.listApiTokens(q.perPage, q.offset);
     res.status(status).render('admin/licenses/tokens', {

@@ -46,7 +46,9 @@ export function createAdminMessagesRouter(deps: AdminDeps): Router {
     const state = (STATES as readonly string[]).includes(q.params.state ?? '') ? (q.params.state ?? '') as ContactSearch['state'] : '';
     if (!state) delete q.params.state;
     const filter: ContactSearch = { state, q: q.q, from: q.from, before: q.toExclusive };
-    const [rows, total, unhandled] = await Promise.all([contact.search(filter, q.offset, q.perPage), contact.count(filter), contact.count({ state: 'unhandled' })]);
+    const [rows, total, unhandled] = await Promise.all([
+      contact.search(filter, q.offset, q.perPage), contact.count(filter), contact.count({ state: 'unhandled' }),
+    ]);
     res.render('admin/messages/list', {
       title: req.t('admin-messages:list.title'), rows, total, unhandled, query: q, state, states: STATES,
       filtered: Object.keys(q.params).length > 0, pg: pager(q, total, '/admin/messages'), qs: (extra: Record<string, string>) => queryString(q.params, extra),

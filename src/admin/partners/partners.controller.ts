@@ -51,14 +51,19 @@ export function createAdminPartnersController(deps: AdminDeps) {
       return false;
     }
     if (t && !allows(t, target)) {
-      await renderDetail(req, res, 409, target, { notice: { key: `admin-partners:errors.not_${t}`, params: { state: req.t(`accounts.states.${target.state}`) } } });
+      await renderDetail(
+        req, res, 409, target,
+        { notice: { key: `admin-partners:errors.not_${t}`, params: { state: req.t(`accounts.states.${target.state}`) } } },
+      );
       return false;
     }
     return true;
   };
 
   /** After an action: flash and back to the page, or the notice that someone acted first. */
-  const finish = async (req: Request, res: Response, target: Account, done: boolean, key: string, params: Record<string, string | number> = {}): Promise<void> => {
+  const finish = async (
+    req: Request, res: Response, target: Account, done: boolean, key: string, params: Record<string, string | number> = {},
+  ): Promise<void> => {
     if (!done) {
       const fresh = (await deps.accounts.byId(target.id)) ?? target;
       return renderDetail(req, res, 409, fresh, { notice: { key: 'admin-partners:errors.state_changed' } });
@@ -76,7 +81,10 @@ export function createAdminPartnersController(deps: AdminDeps) {
     danger: true,
   });
 
-  const invalid = (req: Request, res: Response, target: Account, form: keyof NonNullable<DetailState['errors']>, errors: Record<string, string>, fields: string[]) =>
+  const invalid = (
+    req: Request, res: Response, target: Account, form: keyof NonNullable<DetailState['errors']>, errors: Record<string, string>,
+    fields: string[],
+  ) =>
     renderDetail(req, res, 422, target, { errors: { [form]: errors }, values: { [form]: typed(req.body, fields) } });
 
   return {
@@ -127,7 +135,9 @@ export function createAdminPartnersController(deps: AdminDeps) {
       const parsed = parseAction(closeSchema, req.body);
       if (!parsed.ok) return invalid(req, res, target, 'close', parsed.errors, ['reason', 'anonymise']);
       const anonymise = parsed.data.anonymise === 'yes';
-      if (!confirmed(req, res, spec(target, 'close', { message: anonymise ? 'admin-partners:confirm.close_anonymise' : 'admin-partners:confirm.close' }))) return;
+      if (!confirmed(req, res, spec(target, 'close', { message: anonymise ? 'admin-partners:confirm.close_anonymise' : 'admin-partners:confirm.close' }))) {
+        return;
+      }
       await finish(req, res, target, await service.close(target, parsed.data.reason, anonymise, actorOf(req)), anonymise ? 'closed_anonymised' : 'closed');
     },
 
@@ -159,12 +169,14 @@ export function createAdminPartnersController(deps: AdminDeps) {
         res.redirect(303, detailPath(target));
       };
       // A form sent again (double click, back button, confirmation page reposted): say so before any balance check.
-      if (await deps.ledger.repo.hasReference(target.id, reference)) return alreadyRecorded();
+      if (await deps.ledger.hasReference(target.id, reference)) return alreadyRecorded();
       // A debit first shows its confirmation page; the balance read here only spares a pointless one.
       // A confirmed debit is checked by the ledger alone, under the account lock: a pre-check here would
       // race a concurrent post of the same form and answer "balance too small" instead of "already recorded".
       if (kind === 'debit' && !isConfirmation(req)) {
-        if ((await deps.ledger.balance(target.id)) < units) return invalid(req, res, target, 'balance', { units: 'admin-partners:errors.insufficient_balance' }, fields);
+        if ((await deps.ledger.balance(target.id)) < units) {
+          return invalid(req, res, target, 'balance', { units: 'admin-partners:errors.insufficient_balance' }, fields);
+        }
         confirmed(req, res, spec(target, 'balance', { message: 'admin-partners:confirm.debit', params: { units } }));
         return;
       }
@@ -176,8 +188,12 @@ export function createAdminPartnersController(deps: AdminDeps) {
       } catch (err) {
         if (err instanceof ValidationError) return invalid(req, res, target, 'balance', err.fields, fields);
         if (err instanceof AppError && err.code === ERR.ALREADY_RECORDED) return alreadyRecorded();
-        if (err instanceof AppError && err.code === ERR.ACCOUNT_CLOSED) return renderDetail(req, res, 409, (await deps.accounts.byId(target.id)) ?? target, closedNotice);
-        if (err instanceof AppError && err.code === ERR.INSUFFICIENT_BALANCE) return invalid(req, res, target, 'balance', { units: 'admin-partners:errors.insufficient_balance' }, fields);
+        if (err instanceof AppError && err.code === ERR.ACCOUNT_CLOSED) {
+          return renderDetail(req, res, 409, (await deps.accounts.byId(target.id)) ?? target, closedNotice);
+        }
+        if (err instanceof AppError && err.code === ERR.INSUFFICIENT_BALANCE) {
+          return invalid(req, res, target, 'balance', { units: 'admin-partners:errors.insufficient_balance' }, fields);
+        }
         throw err;
       }
     },

@@ -35,10 +35,10 @@ export function createDetailRenderer(deps: AdminDeps) {
     const id = account.id;
     const [balance, ledger, installations, recharges, logins, audit] = await Promise.all([
       deps.ledger.balance(id),
-      deps.ledger.repo.entries(id, LEDGER_ROWS),
-      deps.recharges.repo.installationsOf(id),
-      deps.recharges.repo.list({ partnerId: id }, RECHARGE_ROWS, 0),
-      deps.auth.sessionsRepo.recent(id, LOGIN_ROWS),
+      deps.ledger.entries(id, LEDGER_ROWS),
+      deps.recharges.installationsOf(id),
+      deps.recharges.list({ partnerId: id }, RECHARGE_ROWS, 0),
+      deps.auth.recentSessions(id, LOGIN_ROWS),
       deps.audit.list({ targetType: 'account', targetId: String(id) }, AUDIT_ROWS),
     ]);
     const me = req.account!;

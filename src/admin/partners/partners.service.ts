@@ -51,7 +51,10 @@ export class AdminPartnersService {
   }
 
   /** One guarded state change and its audit row `admin.partner.<action>` (AccountsService.changeState). */
-  private move(account: Account, t: Transition, to: AccountState, fields: Pick<StateChange, 'verified' | 'stateReason' | 'anonymise'>, actor: Actor, action: string, note: string): Promise<boolean> {
+  private move(
+    account: Account, t: Transition, to: AccountState, fields: Pick<StateChange, 'verified' | 'stateReason' | 'anonymise'>,
+    actor: Actor, action: string, note: string,
+  ): Promise<boolean> {
     return this.deps.accounts.changeState(account, {
       from: TRANSITIONS[t], to, ...fields, action: `admin.partner.${action}`,
       details: { from: account.state, to, note: note || null, context: note ? 'note' : null },

@@ -47,7 +47,10 @@ export function createAdminRechargesRouter(deps: AdminDeps): Router {
     return r;
   };
 
-  const renderShow = (req: Request, res: Response, r: AdminRecharge, status = 200, values: Record<string, string> = {}, errors: Record<string, string> = {}): void => {
+  const renderShow = (
+    req: Request, res: Response, r: AdminRecharge, status = 200, values: Record<string, string> = {},
+    errors: Record<string, string> = {},
+  ): void => {
     const isAdmin = req.account!.role === 'admin' || req.account!.role === 'superadmin';
     res.status(status).render('admin/recharges/show', {
       title: req.t('admin-recharges:show.title'), r, formatted: formatInstallationCode(r.installationCode), values, errors,
@@ -65,7 +68,8 @@ export function createAdminRechargesRouter(deps: AdminDeps): Router {
     if (q.csv) {
       const rows = await repo.list(filter, q.sort, q.dir, 100_000, 0);
       sendCsv(req, res, 'recharges.csv', CSV_COLUMNS, rows.map((r) => [
-        r.issuedAt, r.id, r.partnerEmail, r.customer, formatInstallationCode(r.installationCode), r.serial, r.units, r.state, r.deliveredAt ?? '', r.revokedAt ?? '', r.sha256,
+        r.issuedAt, r.id, r.partnerEmail, r.customer, formatInstallationCode(r.installationCode), r.serial, r.units, r.state,
+        r.deliveredAt ?? '', r.revokedAt ?? '', r.sha256,
       ]));
       return;
     }
@@ -85,7 +89,12 @@ export function createAdminRechargesRouter(deps: AdminDeps): Router {
     const r = await load(req);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const values = { reason: typeof body.reason === 'string' ? body.reason : '' };
-    if (!revocable(r)) return renderShow(req, res, r, 409, values, { form: r.state === 'revoked' ? 'admin-recharges:errors.already_revoked' : 'admin-recharges:errors.delivered' });
+    if (!revocable(r)) {
+      return renderShow(
+        req, res, r, 409, values,
+        { form: r.state === 'revoked' ? 'admin-recharges:errors.already_revoked' : 'admin-recharges:errors.delivered' },
+      );
+    }
     const parsed = revokeSchema.safeParse(body);
     if (!parsed.success) return renderShow(req, res, r, 422, values, fieldErrors(parsed.error, () => 'admin:errors.reason_required'));
     if (!confirmed(req, res, {
@@ -97,7 +106,10 @@ export function createAdminRechargesRouter(deps: AdminDeps): Router {
       await deps.recharges.revoke(r.id, parsed.data.reason, actorOf(req));
     } catch (err) {
       if (err instanceof AppError && (err.code === ERR.ALREADY_DELIVERED || err.code === ERR.ALREADY_REVOKED)) {
-        return renderShow(req, res, await load(req), 409, values, { form: err.code === ERR.ALREADY_REVOKED ? 'admin-recharges:errors.already_revoked' : 'admin-recharges:errors.delivered' });
+        return renderShow(
+          req, res, await load(req), 409, values,
+          { form: err.code === ERR.ALREADY_REVOKED ? 'admin-recharges:errors.already_revoked' : 'admin-recharges:errors.delivered' },
+        );
       }
       throw err;
     }

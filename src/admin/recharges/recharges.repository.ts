@@ -11,7 +11,10 @@ import { likePattern } from '../shared.js';
 export const RECHARGE_SORTS = ['issued', 'units'] as const;
 
 export interface AdminRechargeFilter {
-  /** Text in the customer, a piece of the installation code (dashes optional) or of the recharge id ('' = none). */
+  /**
+   * Text in the customer label (the recharge's own, or the installation's: the one used last), a piece of the
+   * installation code (dashes optional) or of the recharge id ('' = none).
+   */
   q?: string;
   /** The partner: account id, e-mail (exact, any case) or public reference ('' = any). */
   partner?: string;
@@ -35,7 +38,10 @@ type Row = Record<string, unknown>;
 const COLUMNS = [...RECHARGE_COLUMNS, 'a.email as partner_email', 'a.company as partner_company', 'rb.email as revoked_by_email'];
 
 function toAdminRecharge(r: Row): AdminRecharge {
-  return { ...toRecharge(r), partnerEmail: String(r.partner_email), partnerCompany: String(r.partner_company ?? ''), revokedByEmail: (r.revoked_by_email as string | null) ?? null };
+  return {
+    ...toRecharge(r), partnerEmail: String(r.partner_email), partnerCompany: String(r.partner_company ?? ''),
+    revokedByEmail: (r.revoked_by_email as string | null) ?? null,
+  };
 }
 
 export class AdminRechargesRepository {
@@ -51,8 +57,10 @@ export class AdminRechargesRepository {
     if (f.q) {
       const text = f.q;
       const code = normaliseInstallationCode(text);
+      const like = likePattern(text);
       q.where((w) => {
-        w.whereRaw("lower(i.customer) like ? escape '\\'", [likePattern(text)]).orWhereRaw("lower(r.id) like ? escape '\\'", [likePattern(text)]);
+        // Each recharge keeps the label it was made for; the installation's is only the one used last.
+        for (const col of ['r.customer', 'i.customer', 'r.id']) w.orWhereRaw(`lower(${col}) like ? escape '\\'`, [like]);
         if (code) w.orWhereRaw("lower(i.code) like ? escape '\\'", [likePattern(code)]);
       });
     }

@@ -63,7 +63,10 @@ export function createAdminReleasesRouter(deps: AdminDeps): Router {
   const service = new ReleasesAdminService(deps);
   const router = Router();
 
-  const renderList = async (req: Request, res: Response, status: number, errors: Record<string, string | { key: string; params: Record<string, string> }>, values: { changelog: string }): Promise<void> => {
+  const renderList = async (
+    req: Request, res: Response, status: number, errors: Record<string, string | { key: string; params: Record<string, string> }>,
+    values: { changelog: string },
+  ): Promise<void> => {
     const q = parseListQuery(req.query as Record<string, unknown>, SORTS, ['state']);
     const state = (STATES as readonly string[]).includes(q.params.state ?? '') ? q.params.state! : '';
     const { rows, total } = await deps.downloads.releases.listWithCounts({ q: q.q, state }, q.sort, q.dir, q.perPage, q.offset);
@@ -93,7 +96,9 @@ export function createAdminReleasesRouter(deps: AdminDeps): Router {
     await renderList(req, res, outcome.status, outcome.errors, { changelog: typeof req.body?.changelog === 'string' ? req.body.changelog : '' });
   });
 
-  type UploadOutcome = { release: { id: number; filename: string } } | { status: number; errors: Record<string, string | { key: string; params: Record<string, string> }> };
+  type UploadOutcome = { release: { id: number; filename: string } } | {
+    status: number; errors: Record<string, string | { key: string; params: Record<string, string> }>;
+  };
 
   async function attemptUpload(req: Request): Promise<UploadOutcome> {
     const uploadError = uploadErrorOf(req);
@@ -170,7 +175,10 @@ export function createAdminReleasesRouter(deps: AdminDeps): Router {
       })) return;
       try {
         const changed = await action.run(id, req);
-        flash(req, changed ? 'success' : 'info', changed ? `admin-releases:flash.${action.name}` : 'admin-releases:flash.unchanged', { version: release.version });
+        flash(
+          req, changed ? 'success' : 'info', changed ? `admin-releases:flash.${action.name}` : 'admin-releases:flash.unchanged',
+          { version: release.version },
+        );
       } catch (err) {
         if (!(err instanceof AppError && err.code === ERR.RELEASE_NOT_PUBLISHED)) throw err;
         flash(req, 'error', 'admin-releases:errors.latest_unpublished');

@@ -92,10 +92,15 @@ export class ReleasesAdminService {
     try {
       const release = await db.transaction(async (trx) => {
         const repo = this.repo.with(trx);
-        if (await repo.findVersion(product, CHANNEL, info.version)) throw duplicate('admin-releases:errors.duplicate_version', { version: info.version, product });
+        if (await repo.findVersion(product, CHANNEL, info.version)) {
+          throw duplicate('admin-releases:errors.duplicate_version', { version: info.version, product });
+        }
         if (await repo.findByFilename(filename)) throw duplicate('admin-releases:errors.duplicate_file', { filename });
         const now = clock.now();
-        const created = await repo.insert({ product, version: info.version, channel: CHANNEL, filename, sizeBytes: size, sha256, changelog, publishedAt: null, isLatest: false }, now);
+        const created = await repo.insert(
+          { product, version: info.version, channel: CHANNEL, filename, sizeBytes: size, sha256, changelog, publishedAt: null, isLatest: false },
+          now,
+        );
         await audit.record(trx, actor, 'release.uploaded', { type: 'release', id: created.id }, { filename, size, sha256 });
         await this.link(tmpFile, target, filename);
         linked = true;
@@ -186,7 +191,10 @@ export class ReleasesAdminService {
     repo: ReleasesRepository, trx: AdminDeps['db'], actor: Actor, release: Release, previous: Release | null, now: Date,
   ): Promise<void> {
     await repo.setLatest(release, now);
-    await this.deps.audit.record(trx, actor, 'release.marked_latest', { type: 'release', id: release.id }, { product: release.product, before: previous?.version ?? '—', after: release.version });
+    await this.deps.audit.record(
+      trx, actor, 'release.marked_latest', { type: 'release', id: release.id },
+      { product: release.product, before: previous?.version ?? '—', after: release.version },
+    );
   }
 
   /** Unpublish (also stops being latest). Returns whether anything changed. */
@@ -194,7 +202,10 @@ export class ReleasesAdminService {
     return this.change(id, async (release, trx, now) => {
       if (!release.publishedAt) return false;
       await this.repo.with(trx).setPublished(id, null, now);
-      await this.deps.audit.record(trx, actor, 'release.unpublished', { type: 'release', id }, { filename: release.filename, context: release.isLatest ? 'latest' : null });
+      await this.deps.audit.record(
+        trx, actor, 'release.unpublished', { type: 'release', id },
+        { filename: release.filename, context: release.isLatest ? 'latest' : null },
+      );
       return true;
     });
   }
@@ -219,7 +230,10 @@ export class ReleasesAdminService {
     return this.change(id, async (release, trx, now) => {
       if (release.changelog === changelog) return false;
       await this.repo.with(trx).setChangelog(id, changelog, now);
-      await this.deps.audit.record(trx, actor, 'release.changelog_edited', { type: 'release', id }, { filename: release.filename, before: release.changelog.length, after: changelog.length });
+      await this.deps.audit.record(
+        trx, actor, 'release.changelog_edited', { type: 'release', id },
+        { filename: release.filename, before: release.changelog.length, after: changelog.length },
+      );
       return true;
     });
   }
@@ -257,7 +271,9 @@ export class ReleasesAdminService {
     } catch (err) {
       if (aside) {
         const a = aside as { from: string; to: string };
-        await fs.promises.rename(a.to, a.from).catch((e: unknown) => this.deps.logger.error({ err: e, file: a.from }, 'could not put back the file of a release whose deletion failed'));
+        await fs.promises.rename(a.to, a.from).catch((e: unknown) => this.deps.logger.error(
+          { err: e, file: a.from }, 'could not put back the file of a release whose deletion failed',
+        ));
       }
       throw err;
     }

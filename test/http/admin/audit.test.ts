@@ -30,10 +30,15 @@ describe('admin audit log', function () {
     await audit.record(ctx.db, actor('alice@vendor.fr', '198.51.100.7'), 'admin.partner.suspended', { type: 'account', id: partnerId },
       { from: 'active', to: 'suspended', note: 'unpaid', context: 'note' });
     ctx.clock.advance(86400); // 2026-11-20
-    await audit.record(ctx.db, actor('bob@vendor.fr', '198.51.100.8'), 'admin.partner.reactivated', { type: 'account', id: partnerId }, { from: 'suspended', to: 'active' });
+    await audit.record(
+      ctx.db, actor('bob@vendor.fr', '198.51.100.8'), 'admin.partner.reactivated', { type: 'account', id: partnerId },
+      { from: 'suspended', to: 'active' },
+    );
     // A user agent is whatever the client sent: a spreadsheet must not run it.
     await audit.record(ctx.db, { ...actor('bob@vendor.fr', '198.51.100.8'), userAgent: '=HYPERLINK("http://evil")' }, 'recharge.revoked',
-      { type: 'recharge', id: 'b8d3c1a2-0000-4000-8000-000000000001' }, { units: 3, owner: 'p@example.fr', code: 'ABCDE-FGHJ…', serial: 2, reason: 'erreur de saisie' });
+      { type: 'recharge', id: 'b8d3c1a2-0000-4000-8000-000000000001' }, {
+        units: 3, owner: 'p@example.fr', code: 'ABCDE-FGHJ…', serial: 2, reason: 'erreur de saisie',
+      });
     ctx.clock.advance(2 * 86400); // back to 2026-11-22
     for (let i = 0; i < 55; i++) await audit.record(ctx.db, actor('carol@vendor.fr', '192.0.2.1'), 'login.failed', null, { count: i + 1 });
     admin = await loginAgent(ctx, 'audit-admin@example.fr');
@@ -119,7 +124,9 @@ describe('admin audit log', function () {
       const csrf = await csrfOf(agent, '/admin/messages');
       for (const url of ['/admin/audit', `/admin/audit/${row.id}`, `/admin/audit/${row.id}/edit`, `/admin/audit/${row.id}/delete`]) {
         for (const method of ['post', 'put', 'patch', 'delete'] as const) {
-          const res = await agent[method](url).set('x-csrf-token', csrf).type('form').send({ _csrf: csrf, summary: 'rewritten', action: 'x', _method: 'DELETE' });
+          const res = await agent[method](url).set('x-csrf-token', csrf)
+            .type('form')
+            .send({ _csrf: csrf, summary: 'rewritten', action: 'x', _method: 'DELETE' });
           // A valid CSRF token is sent, so the answer says the route does not exist (not that the token was missing).
           expect([404, 405], `${method.toUpperCase()} ${url}`).to.include(res.status);
         }
@@ -153,9 +160,13 @@ describe('admin audit log', function () {
 
     // Accounts are never deleted by the app; if one were, ON DELETE SET NULL still works and the e-mail stays.
     const goneId = await createAccount(ctx, 'gone@example.fr');
-    await new AuditService(ctx.db, ctx.clock).record(ctx.db, { id: goneId, email: 'gone@example.fr', ip: null, userAgent: null }, 'test.event', null, { kept: 'yes' });
+    await new AuditService(ctx.db, ctx.clock).record(
+      ctx.db, { id: goneId, email: 'gone@example.fr', ip: null, userAgent: null }, 'test.event', null, { kept: 'yes' },
+    );
     await ctx.db('accounts').where({ id: goneId }).delete();
-    expect(await ctx.db('audit_log').where({ action: 'test.event' }).first()).to.include({ actor_id: null, actor_email: 'gone@example.fr', details: '{"kept":"yes"}' });
+    expect(await ctx.db('audit_log')
+      .where({ action: 'test.event' })
+      .first()).to.include({ actor_id: null, actor_email: 'gone@example.fr', details: '{"kept":"yes"}' });
   });
 
   it('is in English too', async () => {

@@ -120,7 +120,10 @@ describe('admin authorization table', function () {
     ids.releases = String((await ctx.db('releases').first('id')).id);
     await ctx.db('download_blocks').insert({ ip: '203.0.113.9', reason: 'authz fixture', created_at: ctx.clock.now().toISOString() });
     ids.downloads = String((await ctx.db('download_blocks').first('id')).id);
-    await ctx.db('contact_messages').insert({ name: 'Alice', email: 'alice@example.fr', message: 'Bonjour', locale: 'fr', ip: '127.0.0.1', created_at: ctx.clock.now().toISOString() });
+    await ctx.db('contact_messages').insert({
+      name: 'Alice', email: 'alice@example.fr', message: 'Bonjour', locale: 'fr', ip: '127.0.0.1',
+      created_at: ctx.clock.now().toISOString(),
+    });
     ids.messages = String((await ctx.db('contact_messages').first('id')).id);
     ids.audit = String((await ctx.db('audit_log').first('id')).id);
     // Issue 6 (license server): a license, a batch of codes, an API token, a product.

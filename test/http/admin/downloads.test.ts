@@ -6,6 +6,7 @@ import { createTestContext, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
 import { csvLines } from '../../helpers/csv.js';
 import { auditSentence } from '../../helpers/audit.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const FILE = 'artisan-nd_0.1.0_all.deb';
 
@@ -21,13 +22,10 @@ function downloadFrom(ctx: TestContext, ip: string): request.Test {
 }
 
 async function waitFinished(ctx: TestContext): Promise<void> {
-  const end = Date.now() + 5000;
-  while (Date.now() < end) {
+  await waitFor(async () => {
     const [row] = (await ctx.db('downloads').whereNull('finished_at').count({ n: '*' })) as { n: unknown }[];
-    if (Number(row?.n) === 0) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('downloads still running');
+    return Number(row?.n) === 0;
+  }, { what: 'the downloads to finish' });
 }
 
 describe('admin downloads', function () {
@@ -99,9 +97,13 @@ describe('admin downloads', function () {
     const ask = await admin.post('/admin/downloads/blocks').type('form').send({ _csrf: csrf, ip: '198.51.100.7', reason: 'aspiration du site' }).expect(200);
     expect(ask.text).to.contain('L&#39;adresse 198.51.100.7 ne pourra plus télécharger de paquet.');
     expect(await ctx.db('download_blocks').first()).to.equal(undefined);
-    await admin.post('/admin/downloads/blocks').type('form').send({ _csrf: csrf, ip: '198.51.100.7', reason: 'aspiration du site', confirm: 'yes' }).expect(303);
+    await admin.post('/admin/downloads/blocks')
+      .type('form')
+      .send({ _csrf: csrf, ip: '198.51.100.7', reason: 'aspiration du site', confirm: 'yes' })
+      .expect(303);
     const list = await admin.get('/admin/downloads/blocks').expect(200);
-    expect(list.text).to.contain('L&#39;adresse 198.51.100.7 est bloquée pour les téléchargements.').and.contain('aspiration du site').and.contain('dl-admin@example.fr');
+    expect(list.text).to.contain('L&#39;adresse 198.51.100.7 est bloquée pour les téléchargements.').and.contain('aspiration du site')
+      .and.contain('dl-admin@example.fr');
     const audit = await ctx.db('audit_log').where({ action: 'download.ip_blocked' }).first();
     expect(auditSentence(audit)).to.equal('198.51.100.7: allowed → blocked (aspiration du site)');
 

@@ -42,10 +42,12 @@ describe('admin installations', function () {
       expect(page, q).to.contain('1 résultat').and.contain('Boulangerie Martin');
     }
     expect((await admin.get('/admin/installations?q=zzz-nothing').expect(200)).text).to.contain('Aucun résultat pour ces filtres.');
-    expect((await admin.get('/admin/installations?owner=INST-NEW@example.fr').expect(200)).text).to.contain('Garage Dupont').and.not.contain('Boulangerie Martin');
+    expect((await admin.get('/admin/installations?owner=INST-NEW@example.fr').expect(200)).text).to.contain('Garage Dupont')
+      .and.not.contain('Boulangerie Martin');
     expect((await admin.get(`/admin/installations?owner=${oldId}`).expect(200)).text).to.contain('Boulangerie Martin').and.not.contain('Garage Dupont');
     const ref = (await ctx.db('accounts').where({ id: oldId }).first('public_ref')).public_ref as string;
-    expect((await admin.get(`/admin/installations?owner=${ref.toLowerCase()}`).expect(200)).text).to.contain('Boulangerie Martin').and.not.contain('Garage Dupont');
+    expect((await admin.get(`/admin/installations?owner=${ref.toLowerCase()}`).expect(200)).text).to.contain('Boulangerie Martin')
+      .and.not.contain('Garage Dupont');
     const csv = await admin.get('/admin/installations?format=csv&sep=comma&sort=units&dir=desc').expect(200).expect('Content-Type', /text\/csv/);
     const lines = csvLines(csv);
     expect(lines[0]).to.equal('id,installation_code,customer,partner_email,partner_ref,total_units,recharge_count,last_serial,created_at,updated_at');
@@ -80,7 +82,8 @@ describe('admin installations', function () {
     const ref = (await ctx.db('accounts').where({ id: newId }).first('public_ref')).public_ref as string;
     const { first, final } = await postConfirmed(admin, page, action, { to: ref, reason: 'Le client change de revendeur' });
     expect(first.status).to.equal(200);
-    expect(first.text).to.contain('Confirmer le transfert').and.contain('de inst-old@example.fr à inst-new@example.fr').and.contain('Le client change de revendeur');
+    expect(first.text).to.contain('Confirmer le transfert').and.contain('de inst-old@example.fr à inst-new@example.fr')
+      .and.contain('Le client change de revendeur');
     expect(final.status).to.equal(303);
     const after = (await admin.get(final.headers.location!).expect(200)).text;
     expect(after).to.contain('transférée à inst-new@example.fr').and.contain('id="owner-email">inst-new@example.fr<');
@@ -106,7 +109,10 @@ describe('admin installations', function () {
     const page = (await support.get(`/admin/installations/${instId}`).expect(200)).text;
     expect(page).to.contain('inst-old@example.fr').and.not.contain('id="transfer-form"').and.not.contain('/transfer"');
     const csrf = csrfFrom(page); // the logout form's token: a valid one, so the 403 is the role's
-    await support.post(`/admin/installations/${instId}/transfer`).type('form').send({ to: 'inst-new@example.fr', reason: 'x', confirm: 'yes', _csrf: csrf }).expect(403);
+    await support.post(`/admin/installations/${instId}/transfer`)
+      .type('form')
+      .send({ to: 'inst-new@example.fr', reason: 'x', confirm: 'yes', _csrf: csrf })
+      .expect(403);
     expect(Number((await ctx.db('installations').where({ id: instId }).first()).partner_id)).to.equal(oldId);
     await oldOwner.get('/admin/installations').expect(403);
     await oldOwner.get(`/admin/installations/${instId}`).expect(403);

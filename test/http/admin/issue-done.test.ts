@@ -15,7 +15,7 @@ import { cli } from '../../helpers/cli.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { testDatabaseEnv } from '../../helpers/db.js';
 import { buildDeb } from '../../helpers/deb.js';
-import type { Agent } from '../../helpers/forms.js';
+import { fieldValue, type Agent } from '../../helpers/forms.js';
 
 /** Post a form, check the confirmation page, then confirm; returns the final answer. */
 async function confirmed(agent: Agent, url: string, page: string, fields: Record<string, string> = {}): Promise<request.Response> {
@@ -53,9 +53,11 @@ describe('issue 5 acceptance: an admin from the CLI manages a partner and publis
 
     // Credit 250 units.
     const form = (await admin.get(page).expect(200)).text;
-    const confirmId = /name="confirm_id" value="([^"]+)"/.exec(form)?.[1];
+    const confirmId = fieldValue(form, 'confirm_id');
     expect(confirmId, 'the balance form carries a one-time id').to.be.a('string');
-    const credit = await admin.post(`${page}/balance`).type('form').send({ _csrf: await csrfOf(admin, page), kind: 'credit', units: '250', reason: 'Abonnement annuel', confirm_id: confirmId });
+    const credit = await admin.post(`${page}/balance`)
+      .type('form')
+      .send({ _csrf: await csrfOf(admin, page), kind: 'credit', units: '250', reason: 'Abonnement annuel', confirm_id: confirmId });
     expect(credit.status).to.equal(303);
     expect(await ctx.handle.ledger.balance(partnerId)).to.equal(250);
 

@@ -7,7 +7,7 @@ import request from 'supertest';
 import { IssuerKeys } from '../../../src/keys/index.js';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
-import type { Agent } from '../../helpers/forms.js';
+import { hiddenFields, type Agent } from '../../helpers/forms.js';
 import { applyAs, credit, newInstallation, recharge } from '../../helpers/recharge.js';
 import { auditSentence } from '../../helpers/audit.js';
 
@@ -17,9 +17,6 @@ function keyRow(html: string, kid: string): string {
   if (!m) throw new Error(`no row for ${kid}`);
   return m[1]!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
 }
-
-const hidden = (html: string): Record<string, string> =>
-  Object.fromEntries([...html.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]));
 
 describe('admin issuer keys', function () {
   let ctx: TestContext;
@@ -69,15 +66,15 @@ describe('admin issuer keys', function () {
     await other.init();
     expect(other.active.kid.toString('hex')).to.equal(oldKid);
 
-    const form = hidden((await admin.get('/admin/keys').expect(200)).text);
+    const form = hiddenFields((await admin.get('/admin/keys').expect(200)).text);
     expect(form).to.include({ kid: oldKid });
     const ask = await admin.post('/admin/keys/rotate').type('form').send(form).expect(200);
     expect(ask.text).to.contain(`La clé ${oldKid} sera retirée`).and.contain('Créer une nouvelle clé');
     expect(await ctx.db('issuer_keys').count({ n: '*' }).first(), 'nothing changes before confirmation').to.satisfy((r: { n: unknown }) => Number(r.n) === 1);
-    const done = await admin.post('/admin/keys/rotate').type('form').send(hidden(ask.text)).expect(303);
+    const done = await admin.post('/admin/keys/rotate').type('form').send(hiddenFields(ask.text)).expect(303);
     expect(done.headers.location).to.equal('/admin/keys');
     // The same confirmation posted again (double click) rotates nothing more.
-    await admin.post('/admin/keys/rotate').type('form').send(hidden(ask.text)).expect(303);
+    await admin.post('/admin/keys/rotate').type('form').send(hiddenFields(ask.text)).expect(303);
     expect(await ctx.db('issuer_keys').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 2);
 
     const rows = await ctx.db('issuer_keys').orderBy('id');
@@ -91,7 +88,8 @@ describe('admin issuer keys', function () {
     expect(auditSentence(audit)).to.contain(`${oldKid} → ${newKid}`);
 
     const page = (await admin.get('/admin/keys').expect(200)).text;
-    expect(page).to.contain(`Nouvelle clé active ${newKid} ; la clé ${oldKid} est retirée`).and.contain(`La clé a déjà été changée : la clé active est ${newKid}.`);
+    expect(page).to.contain(`Nouvelle clé active ${newKid} ; la clé ${oldKid} est retirée`)
+      .and.contain(`La clé a déjà été changée : la clé active est ${newKid}.`);
     expect(keyRow(page, oldKid)).to.match(/Retirée 22 nov\. 2026,? 11:00 22 nov\. 2026,? 11:00 2 /);
     expect(keyRow(page, newKid)).to.contain('Active').and.contain('(signe sur cette instance)').and.match(/ 0 /);
 

@@ -6,7 +6,7 @@ import { hashToken } from '../../../src/accounts/tokens.js';
 import { parseActivationCode } from '../../../src/licenses/activation-code.js';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
-import type { Agent } from '../../helpers/forms.js';
+import { decodeHtml as decode, hiddenFields, type Agent } from '../../helpers/forms.js';
 import { csvLines } from '../../helpers/csv.js';
 import { auditSummary } from '../../../src/audit/index.js';
 import { createI18n } from '../../../src/http/i18n.js';
@@ -18,15 +18,7 @@ async function staffAgent(ctx: TestContext, role: Exclude<Role, 'partner'>, emai
   return loginAgent(ctx, email);
 }
 
-function decode(s: string): string {
-  return s.replace(/&#39;/g, "'").replace(/&#34;/g, '"').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
 
-function hiddenFields(html: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)">/g)) out[m[1]!] = decode(m[2]!);
-  return out;
-}
 
 async function postForm(agent: Agent, page: string, action: string, fields: Record<string, string>) {
   const csrf = await csrfOf(agent, page);
@@ -59,7 +51,10 @@ describe('admin license settings', function () {
       const admin = await staffAgent(ctx, 'admin');
       const page = (await admin.get('/admin/activation-codes').expect(200)).text;
       expect(page).to.contain('id="generate-form"').and.contain('Aucun lot de codes');
-      const res = await postForm(admin, '/admin/activation-codes', '/admin/activation-codes', { product: 'artisan_nd', type: 'annual', duration_days: '', count: '60', expires_at: '2027-12-31', note: 'Salon 2027' });
+      const res = await postForm(
+        admin, '/admin/activation-codes', '/admin/activation-codes',
+        { product: 'artisan_nd', type: 'annual', duration_days: '', count: '60', expires_at: '2027-12-31', note: 'Salon 2027' },
+      );
       expect(res.status, res.text.slice(0, 400)).to.equal(303);
       const batch = (await ctx.db('activation_batches').first()) as Record<string, unknown>;
       expect(res.headers.location).to.equal(`/admin/activation-codes/${String(batch.id)}`);
@@ -70,7 +65,9 @@ describe('admin license settings', function () {
       expect(codes).to.have.length(60);
       for (const c of codes) expect(parseActivationCode(c.code), c.code).to.equal(c.code);
       expect(new Set(codes.map((c) => c.code)).size).to.equal(60);
-      expect(await auditActions(ctx, 'activation_batch.created')).to.deep.equal([{ targetType: 'activation_batch', targetId: String(batch.id), summary: '60 artisan_nd annual codes' }]);
+      expect(await auditActions(ctx, 'activation_batch.created')).to.deep.equal([{
+        targetType: 'activation_batch', targetId: String(batch.id), summary: '60 artisan_nd annual codes',
+      }]);
 
       // One code used by a license.
       const now = ctx.clock.now().toISOString();
@@ -87,7 +84,8 @@ describe('admin license settings', function () {
       expect(list).to.match(new RegExp(`id="batch-${String(batch.id)}"[\\s\\S]*?artisan_nd[\\s\\S]*?Annuelle[\\s\\S]*?365[\\s\\S]*?60[\\s\\S]*?data-used>1<`));
       expect(list).to.contain('Salon 2027').and.contain('admin@artisan-nd.test');
       const show = (await admin.get(`/admin/activation-codes/${String(batch.id)}`).expect(200)).text;
-      expect(show).to.contain('Lot de codes n° ').and.contain('60 résultats').and.contain('Page 1 sur 2').and.contain(codes[0]!.code).and.not.contain(codes[55]!.code);
+      expect(show).to.contain('Lot de codes n° ').and.contain('60 résultats').and.contain('Page 1 sur 2').and.contain(codes[0]!.code)
+        .and.not.contain(codes[55]!.code);
       expect(show).to.contain(`href="/admin/licenses/${lic!.id}"`).and.contain(publicId).and.contain(machine);
       const used = (await admin.get(`/admin/activation-codes/${String(batch.id)}?used=yes`).expect(200)).text;
       expect(used).to.contain('1 résultat').and.contain(codes[1]!.code).and.not.contain(codes[0]!.code);
@@ -107,10 +105,17 @@ describe('admin license settings', function () {
 
     it('takes the default duration, makes lifetime codes without one, and refuses bad input with 422', async () => {
       const admin = await staffAgent(ctx, 'admin');
-      await postForm(admin, '/admin/activation-codes', '/admin/activation-codes', { product: 'easyfacture', type: 'monthly', count: '3' }).then((r) => expect(r.status).to.equal(303));
-      await postForm(admin, '/admin/activation-codes', '/admin/activation-codes', { product: 'easyfacture', type: 'lifetime', duration_days: '99', count: '2' }).then((r) => expect(r.status).to.equal(303));
+      await postForm(
+        admin, '/admin/activation-codes', '/admin/activation-codes', { product: 'easyfacture', type: 'monthly', count: '3' },
+      ).then((r) => expect(r.status).to.equal(303));
+      await postForm(
+        admin, '/admin/activation-codes', '/admin/activation-codes',
+        { product: 'easyfacture', type: 'lifetime', duration_days: '99', count: '2' },
+      ).then((r) => expect(r.status).to.equal(303));
       const batches = (await ctx.db('activation_batches').orderBy('id')) as Record<string, unknown>[];
-      expect(batches.map((b) => [b.license_type, b.duration_days === null ? null : Number(b.duration_days), Number(b.size)])).to.deep.equal([['monthly', 30, 3], ['lifetime', null, 2]]);
+      expect(batches.map((b) => [
+        b.license_type, b.duration_days === null ? null : Number(b.duration_days), Number(b.size),
+      ])).to.deep.equal([['monthly', 30, 3], ['lifetime', null, 2]]);
       for (const [fields, error] of [
         [{ product: 'nope', type: 'monthly', count: '3' }, 'Choisissez un produit.'],
         [{ product: 'easyfacture', type: 'trial', count: '3' }, 'Choisissez un type de licence.'],
@@ -126,7 +131,9 @@ describe('admin license settings', function () {
       }
       expect(Number(((await ctx.db('activation_codes').count({ n: '*' }).first()) as { n: unknown }).n)).to.equal(5);
       // The largest batch: 10 000 codes in one go.
-      await postForm(admin, '/admin/activation-codes', '/admin/activation-codes', { product: 'artisan_nd', type: 'annual', count: '10000' }).then((r) => expect(r.status).to.equal(303));
+      await postForm(
+        admin, '/admin/activation-codes', '/admin/activation-codes', { product: 'artisan_nd', type: 'annual', count: '10000' },
+      ).then((r) => expect(r.status).to.equal(303));
       const big = (await ctx.db('activation_batches').orderBy('id', 'desc').first('id')) as { id: number };
       const [n] = (await ctx.db('activation_codes').where({ batch_id: big.id }).countDistinct({ n: 'code' })) as { n: unknown }[];
       expect(Number(n!.n)).to.equal(10_000);
@@ -165,7 +172,9 @@ describe('admin license settings', function () {
       expect(done.status).to.equal(303);
       expect((await ctx.db('api_tokens').where({ id }).first()).revoked_at).to.not.equal(null);
       expect(await ctx.handle.accounts.byApiToken(token!)).to.equal(null);
-      expect(await auditActions(ctx, 'api_token.revoked')).to.deep.equal([{ targetType: 'api_token', targetId: String(id), summary: '“Script de révocation” of admin@artisan-nd.test' }]);
+      expect(await auditActions(ctx, 'api_token.revoked')).to.deep.equal([{
+        targetType: 'api_token', targetId: String(id), summary: '“Script de révocation” of admin@artisan-nd.test',
+      }]);
       const after = decode((await admin.get('/admin/api-tokens').expect(200)).text);
       expect(after).to.contain('Jeton « Script de révocation » révoqué.');
       expect(after).not.to.contain(`action="/admin/api-tokens/${id}/revoke"`);
@@ -214,7 +223,10 @@ describe('admin license settings', function () {
       const bad = await postForm(admin, `/admin/products/${String(p.id)}`, `/admin/products/${String(p.id)}`, { ...good, trial_days: '366' });
       expect(bad.status).to.equal(422);
       expect(decode(bad.text)).to.contain('de 1 à 365').and.contain('value="366"');
-      const saved = await postForm(admin, `/admin/products/${String(p.id)}`, `/admin/products/${String(p.id)}`, { ...good, trial_days: '30', renewal_url: '/subscription' });
+      const saved = await postForm(
+        admin, `/admin/products/${String(p.id)}`, `/admin/products/${String(p.id)}`,
+        { ...good, trial_days: '30', renewal_url: '/subscription' },
+      );
       expect(saved.status).to.equal(303);
       const after = (await ctx.db('products').where({ id: p.id }).first()) as Record<string, unknown>;
       expect(Number(after.trial_days)).to.equal(30);

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { Role } from '../../../src/accounts/index.js';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
-import type { Agent } from '../../helpers/forms.js';
+import { decodeHtml as decode, hiddenFields, type Agent } from '../../helpers/forms.js';
 import { csvLines } from '../../helpers/csv.js';
 
 const DAY = 86_400_000;
@@ -35,22 +35,15 @@ async function insertLicense(ctx: TestContext, f: LicenseFixture = {}): Promise<
   const expires = f.expiresDays === undefined ? (type === 'lifetime' ? null : 30) : f.expiresDays;
   const at = new Date(now + (f.issuedDays ?? 0) * DAY).toISOString();
   const [row] = (await ctx.db('licenses').insert({
-    public_id: crypto.randomUUID(), product_id: product.id, machine_id: f.machine ?? crypto.randomBytes(16).toString('hex'), email: f.email ?? 'client@example.fr',
+    public_id: crypto.randomUUID(), product_id: product.id, machine_id: f.machine ?? crypto.randomBytes(16).toString('hex'),
+    email: f.email ?? 'client@example.fr',
     license_type: type, state: f.state ?? 'active', issued_at: at, expires_at: expires === null ? null : new Date(now + expires * DAY).toISOString(),
     app_version: '2.4.1', os_info: 'Windows 11', ip: '198.51.100.7', created_at: at, updated_at: at,
   }).returning('id')) as { id: number }[];
   return Number(row!.id);
 }
 
-function decode(s: string): string {
-  return s.replace(/&#39;/g, "'").replace(/&#34;/g, '"').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
 
-function hiddenFields(html: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)">/g)) out[m[1]!] = decode(m[2]!);
-  return out;
-}
 
 async function post(agent: Agent, id: number, action: string, fields: Record<string, string> = {}) {
   const csrf = await csrfOf(agent, `/admin/licenses/${id}`);
@@ -102,7 +95,9 @@ describe('admin licenses', function () {
       const csv = await support.get('/admin/licenses?state=active&format=csv&sep=comma').expect(200);
       expect(csv.headers['content-type']).to.match(/^text\/csv/);
       const lines = csvLines(csv);
-      expect(lines[0]).to.equal('license_id,product,machine_id,email,license_type,state,state_reason,issued_at,expires_at,last_validated_at,last_heartbeat_at,app_version,os_info,ip');
+      expect(lines[0]).to.equal(
+        'license_id,product,machine_id,email,license_type,state,state_reason,issued_at,expires_at,last_validated_at,last_heartbeat_at,app_version,os_info,ip'
+      );
       expect(lines).to.have.length(2);
       expect(lines[1]).to.contain(`,easyfacture,${machine},marie@imprimerie.fr,trial,active,,2026-11-22T10:00:00.000Z,2026-12-22T10:00:00.000Z,`);
     });
@@ -121,9 +116,14 @@ describe('admin licenses', function () {
       const id = await insertLicense(ctx, { email: 'marie@imprimerie.fr', type: 'annual', expiresDays: 200 });
       const l = await row(ctx, id);
       const now = ctx.clock.now().toISOString();
-      await ctx.db('license_activations').insert({ license_id: id, machine_id: l.machine_id, kind: 'activation', ip: '198.51.100.7', first_seen_at: now, last_seen_at: now });
+      await ctx.db('license_activations').insert({
+        license_id: id, machine_id: l.machine_id, kind: 'activation', ip: '198.51.100.7', first_seen_at: now, last_seen_at: now,
+      });
       for (let i = 0; i < 55; i++) {
-        await ctx.db('license_heartbeats').insert({ license_id: id, machine_id: l.machine_id, app_version: `2.4.${i}`, os_info: 'Windows 11', ip: '198.51.100.7', created_at: new Date(Date.parse(now) - i * 60_000).toISOString() });
+        await ctx.db('license_heartbeats').insert({
+          license_id: id, machine_id: l.machine_id, app_version: `2.4.${i}`, os_info: 'Windows 11', ip: '198.51.100.7',
+          created_at: new Date(Date.parse(now) - i * 60_000).toISOString(),
+        });
       }
       await ctx.handle.audit.record(ctx.db, { id: null, email: null, ip: '198.51.100.7', userAgent: null }, 'license.activated', { type: 'license', id },
         { product: 'easyfacture', type: 'annual', code: 'ABCD-EFGH-JKLM-NPQR', machine: String(l.machine_id), email: 'x@example.fr' });
@@ -148,7 +148,8 @@ describe('admin licenses', function () {
       expect(adminPage).not.to.contain(`action="/admin/licenses/${id}/reinstate"`);
       await admin.get('/admin/licenses/99999').expect(404);
       await admin.get('/admin/licenses/abc').expect(404);
-      expect((await admin.get(`/admin/licenses/${id}?lang=en`).expect(200)).text).to.contain('Revoke the license').and.contain('Last heartbeats').and.contain('<td>activation code</td>');
+      expect((await admin.get(`/admin/licenses/${id}?lang=en`).expect(200)).text).to.contain('Revoke the license').and.contain('Last heartbeats')
+        .and.contain('<td>activation code</td>');
     });
   });
 
@@ -204,6 +205,7 @@ describe('admin licenses', function () {
         [{ days: '5', until: '2027-01-01', reason: 'geste commercial' }, 'pas les deux'],
         [{ reason: 'geste commercial' }, 'Indiquez un nombre de jours ou une date.'],
         [{ until: '2026-02-30', reason: 'geste commercial' }, 'Date invalide'],
+        [{ until: '2101-01-01', reason: 'geste commercial' }, 'Date invalide'],
         [{ until: '2026-01-01', reason: 'geste commercial' }, 'dans le futur'],
         [{ days: '5' }, REASON_REQUIRED],
       ] as const) {
@@ -265,8 +267,12 @@ describe('admin licenses', function () {
         const tr = new RegExp(`<tr id="stats-${code}">([\\s\\S]*?)</tr>`).exec(page)?.[1] ?? '';
         return Object.fromEntries([...tr.matchAll(/data-stat="([a-z-]+)">(?:<a [^>]*>)?([^<]*)/g)].map((x) => [x[1], x[2]]));
       };
-      expect(cells('easyfacture')).to.deep.equal({ 'active-trials': '2', paid: '3', 'trial-machines': '4', converted: '2', conversion: '50 %', validations: '17' });
-      expect(cells('artisan_nd')).to.deep.equal({ 'active-trials': '1', paid: '0', 'trial-machines': '1', converted: '0', conversion: '0 %', validations: '0' });
+      expect(cells('easyfacture')).to.deep.equal({
+        'active-trials': '2', paid: '3', 'trial-machines': '4', converted: '2', conversion: '50 %', validations: '17',
+      });
+      expect(cells('artisan_nd')).to.deep.equal({
+        'active-trials': '1', paid: '0', 'trial-machines': '1', converted: '0', conversion: '0 %', validations: '0',
+      });
       expect(page).to.contain('id="validations-chart"').and.contain('/vendor/chart.js/chart.umd.min.js').and.contain('/js/admin-dashboard.js');
       const datasets = JSON.parse(decode(/data-datasets="([^"]*)"/.exec(page.slice(page.indexOf('id="validations-chart"')))![1]!)) as { label: string; data: number[] }[];
       expect(datasets[1]!.label).to.equal('EasyFacture');

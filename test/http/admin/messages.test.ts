@@ -4,7 +4,7 @@ import request from 'supertest';
 import { ContactRepository } from '../../../src/site/contact.repository.js';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
-import type { Agent } from '../../helpers/forms.js';
+import { csrfFrom, type Agent } from '../../helpers/forms.js';
 import { auditSentence } from '../../helpers/audit.js';
 
 const text = (html: string): string => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
@@ -25,10 +25,19 @@ describe('admin contact messages', function () {
     const repo = new ContactRepository(ctx.db);
     const base = { locale: 'fr', ip: '203.0.113.9', userAgent: 'Firefox' };
     for (let i = 1; i <= 53; i++) {
-      await repo.insert({ ...base, name: `Client ${i}`, email: `client${i}@example.fr`, message: `Bonjour, question numéro ${i}.`, createdAt: new Date(Date.UTC(2026, 9, 1) + i * 60_000) });
+      await repo.insert({
+        ...base, name: `Client ${i}`, email: `client${i}@example.fr`, message: `Bonjour, question numéro ${i}.`,
+        createdAt: new Date(Date.UTC(2026, 9, 1) + i * 60_000),
+      });
     }
-    hostileId = await repo.insert({ ...base, name: 'Jean <b>Dupont</b>', email: 'jean.dupont@example.fr', message: 'Première ligne\n<script>alert(1)</script>\n\nDeuxième paragraphe', createdAt: new Date('2026-11-20T08:00:00Z') });
-    englishId = await repo.insert({ ...base, locale: 'en', name: 'Ann Smith', email: 'ann+shop@example.com', message: 'Hello, how do I pay by invoice?', createdAt: new Date('2026-11-21T08:00:00Z') });
+    hostileId = await repo.insert({
+      ...base, name: 'Jean <b>Dupont</b>', email: 'jean.dupont@example.fr',
+      message: 'Première ligne\n<script>alert(1)</script>\n\nDeuxième paragraphe', createdAt: new Date('2026-11-20T08:00:00Z'),
+    });
+    englishId = await repo.insert({
+      ...base, locale: 'en', name: 'Ann Smith', email: 'ann+shop@example.com', message: 'Hello, how do I pay by invoice?',
+      createdAt: new Date('2026-11-21T08:00:00Z'),
+    });
     admin = await loginAgent(ctx, 'msg-admin@example.fr');
     support = await loginAgent(ctx, 'msg-support@example.fr');
   });
@@ -88,7 +97,7 @@ describe('admin contact messages', function () {
   it('marks a message handled through the form, with an audit row, then unhandled again', async () => {
     const detail = (await admin.get(`/admin/messages/${hostileId}`).expect(200)).text;
     expect(detail).to.contain(`action="/admin/messages/${hostileId}/handled"`);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(detail)![1]!;
+    const csrf = csrfFrom(detail);
     const res = await admin.post(`/admin/messages/${hostileId}/handled`).type('form').send({ _csrf: csrf }).expect(303);
     expect(res.headers.location).to.equal('/admin/messages');
     const list = (await admin.get('/admin/messages').expect(200)).text;

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { AccountsRepository, hashPassword, type Role } from '../../../src/accounts/index.js';
 import { createAccount, csrfOf, linkIn, loginAgent, PASSWORD, request, waitMail } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
-import { formAgent, type Agent } from '../../helpers/forms.js';
+import { csrfFrom, fieldValue, formAgent, hiddenFields, type Agent } from '../../helpers/forms.js';
 import { credit, newInstallation, recharge } from '../../helpers/recharge.js';
 import { csvLines } from '../../helpers/csv.js';
 import { auditSentence } from '../../helpers/audit.js';
@@ -17,32 +17,26 @@ async function staffAgent(ctx: TestContext, role: Exclude<Role, 'partner'>, emai
 
 /** A partner inserted directly (fast: one password hash for all). */
 let sharedHash: string | undefined;
-async function partner(ctx: TestContext, fields: { email: string; company?: string; name?: string; phone?: string; state?: 'pending_verification' | 'active' | 'suspended' | 'closed' }): Promise<number> {
+async function partner(
+  ctx: TestContext,
+  fields: { email: string; company?: string; name?: string; phone?: string; state?: 'pending_verification' | 'active' | 'suspended' | 'closed' },
+): Promise<number> {
   sharedHash ??= await hashPassword(PASSWORD);
   const a = await new AccountsRepository(ctx.db).insert({
-    email: fields.email, passwordHash: sharedHash, role: 'partner', state: fields.state ?? 'active', company: fields.company ?? 'Société Test', name: fields.name ?? 'Test',
-    phone: fields.phone ?? '0102030405', country: 'FR', locale: 'fr', termsAcceptedAt: ctx.clock.now(), verifiedAt: fields.state === 'pending_verification' ? null : ctx.clock.now(),
+    email: fields.email, passwordHash: sharedHash, role: 'partner', state: fields.state ?? 'active',
+    company: fields.company ?? 'Société Test', name: fields.name ?? 'Test',
+    phone: fields.phone ?? '0102030405', country: 'FR', locale: 'fr', termsAcceptedAt: ctx.clock.now(),
+    verifiedAt: fields.state === 'pending_verification' ? null : ctx.clock.now(),
   }, ctx.clock.now());
   return a.id;
 }
 
-function decode(s: string): string {
-  return s.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
 
-/** The hidden fields of a confirmation page. */
-function hiddenFields(html: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)">/g)) out[m[1]!] = decode(m[2]!);
-  return out;
-}
 
 /** The CSRF token and the balance form's one-time confirm_id of a detail page ('' when the page has no balance form). */
 async function detailForm(agent: Agent, id: number): Promise<{ csrf: string; confirmId: string }> {
   const page = (await agent.get(`/admin/partners/${id}`).expect(200)).text;
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
-  if (!csrf) throw new Error('no CSRF field');
-  return { csrf, confirmId: /name="confirm_id" value="([^"]+)"/.exec(page)?.[1] ?? '' };
+  return { csrf: csrfFrom(page), confirmId: fieldValue(page, 'confirm_id') ?? '' };
 }
 
 /** Post an action form from the detail page (with its CSRF token, and the balance form's confirm_id unless given). */
@@ -78,7 +72,10 @@ describe('admin partners', function () {
   describe('GET /admin/partners', () => {
     it('searches company, name, e-mail and phone, filters by state, sorts, and lists only partners', async () => {
       const a = await partner(ctx, { email: 'marie@imprimerie.fr', company: 'Imprimerie Durand', name: 'Marie Durand', phone: '+33 1 11 11 11 11' });
-      const b = await partner(ctx, { email: 'paul@boulangerie.fr', company: 'Boulangerie Martin', name: 'Paul Martin', phone: '0699999999', state: 'suspended' });
+      const b = await partner(
+        ctx,
+        { email: 'paul@boulangerie.fr', company: 'Boulangerie Martin', name: 'Paul Martin', phone: '0699999999', state: 'suspended' },
+      );
       await credit(ctx, b, 40);
       const admin = await staffAgent(ctx, 'admin');
       const all = (await admin.get('/admin/partners').expect(200)).text;
@@ -124,7 +121,9 @@ describe('admin partners', function () {
       const lines = csvLines(res);
       expect(lines[0]).to.equal('id,public_ref,company,name,email,phone,country,state,balance,created_at,last_login_at');
       expect(lines).to.have.length(2);
-      expect(lines[1]).to.equal(`${a},PTN-${String(a).padStart(4, '0')},Imprimerie Durand,Marie Durand,marie@imprimerie.fr,0102030405,FR,active,25,2026-11-22T10:00:00.000Z,`);
+      expect(lines[1]).to.equal(
+        `${a},PTN-${String(a).padStart(4, '0')},Imprimerie Durand,Marie Durand,marie@imprimerie.fr,0102030405,FR,active,25,2026-11-22T10:00:00.000Z,`
+      );
     });
 
     it('is for staff only: partners get 403, visitors the login page', async () => {
@@ -346,7 +345,7 @@ describe('admin partners', function () {
       expect(confirmPage).to.contain('30 unités seront retirées du solde de Imprimerie Durand.');
       expect(res.status).to.equal(303);
       expect(await ctx.handle.ledger.balance(id)).to.equal(70);
-      const ledger = await ctx.handle.ledger.repo.entries(id);
+      const ledger = await ctx.handle.ledger.entries(id);
       expect(ledger.map((e) => [e.kind, e.units, e.balanceAfter, e.reason, e.actorLabel])).to.deep.equal([
         ['debit', 30, 70, 'Correction', 'admin@artisan-nd.test'],
         ['credit', 100, 100, 'Geste commercial', 'admin@artisan-nd.test'],
@@ -369,7 +368,7 @@ describe('admin partners', function () {
       expect(results.map((r) => r.status).sort()).to.deep.equal([303, 422]);
       expect(results.find((r) => r.status === 422)!.text).to.contain('Le solde ne permet pas ce débit');
       expect(await ctx.handle.ledger.balance(id)).to.equal(40);
-      const ledger = await ctx.handle.ledger.repo.entries(id);
+      const ledger = await ctx.handle.ledger.entries(id);
       expect(ledger).to.have.length(2);
       expect(ledger.every((e) => e.balanceAfter >= 0)).to.equal(true);
     });
@@ -382,16 +381,18 @@ describe('admin partners', function () {
       const results = await Promise.all([1, 2, 3].map(() => admin.post(`/admin/partners/${id}/balance`).type('form').send(fields)));
       expect(results.map((r) => r.status)).to.deep.equal([303, 303, 303]);
       expect(await ctx.handle.ledger.balance(id)).to.equal(7);
-      const ledger = await ctx.handle.ledger.repo.entries(id);
+      const ledger = await ctx.handle.ledger.entries(id);
       expect(ledger.map((e) => [e.kind, e.units, e.balanceAfter, e.reference])).to.deep.equal([['credit', 7, 7, `adm:${confirmId}`]]);
       expect((await auditActions(ctx, id)).filter((a) => a === 'balance.credit')).to.have.length(1);
 
-      const fresh = /name="confirm_id" value="([^"]+)"/.exec((await admin.get(`/admin/partners/${id}`).expect(200)).text)?.[1];
+      const fresh = fieldValue((await admin.get(`/admin/partners/${id}`).expect(200)).text, 'confirm_id');
       expect(fresh).to.be.a('string').and.not.equal(confirmId);
 
       // Sent again later (back button): nothing more, and the admin is told; a fresh form credits again.
       expect((await admin.post(`/admin/partners/${id}/balance`).type('form').send(fields)).status).to.equal(303);
-      expect((await admin.get(`/admin/partners/${id}`)).text).to.contain('Ce mouvement de Imprimerie Durand était déjà enregistré (formulaire envoyé deux fois) : rien de plus n’a été fait.');
+      expect((await admin.get(`/admin/partners/${id}`)).text).to.contain(
+        'Ce mouvement de Imprimerie Durand était déjà enregistré (formulaire envoyé deux fois) : rien de plus n’a été fait.'
+      );
       expect(await ctx.handle.ledger.balance(id)).to.equal(7);
       expect((await post(admin, id, 'balance', { kind: 'credit', units: '7', reason: 'Second geste' })).status).to.equal(303);
       expect(await ctx.handle.ledger.balance(id)).to.equal(14);
@@ -402,7 +403,9 @@ describe('admin partners', function () {
       await credit(ctx, id, 30);
       const admin = await staffAgent(ctx, 'admin');
       const { csrf, confirmId } = await detailForm(admin, id);
-      const first = await admin.post(`/admin/partners/${id}/balance`).type('form').send({ kind: 'debit', units: '30', reason: 'Correction', confirm_id: confirmId, _csrf: csrf });
+      const first = await admin.post(`/admin/partners/${id}/balance`)
+        .type('form')
+        .send({ kind: 'debit', units: '30', reason: 'Correction', confirm_id: confirmId, _csrf: csrf });
       expect(first.status).to.equal(200);
       const hidden = hiddenFields(first.text);
       expect(hidden.confirm_id).to.equal(confirmId);
@@ -412,7 +415,7 @@ describe('admin partners', function () {
       // Reposted after the balance fell to 0: "already recorded", not "balance too small".
       expect((await admin.post(`/admin/partners/${id}/balance`).type('form').send(hidden)).status).to.equal(303);
       expect((await admin.get(`/admin/partners/${id}`)).text).to.contain('était déjà enregistré');
-      expect((await ctx.handle.ledger.repo.entries(id)).filter((e) => e.kind === 'debit')).to.have.length(1);
+      expect((await ctx.handle.ledger.entries(id)).filter((e) => e.kind === 'debit')).to.have.length(1);
     });
 
     it('refuses a balance form without a valid confirm_id (422, nothing recorded, a fresh id in the form)', async () => {
@@ -439,7 +442,7 @@ describe('admin partners', function () {
         expect(res.text).to.contain('Le compte est fermé : son solde ne peut plus être crédité ni débité.');
       }
       expect(await ctx.handle.ledger.balance(id)).to.equal(10);
-      expect(await ctx.handle.ledger.repo.entries(id)).to.have.length(1);
+      expect(await ctx.handle.ledger.entries(id)).to.have.length(1);
     });
   });
 
@@ -481,7 +484,10 @@ describe('admin partners', function () {
       expect(res.status).to.equal(303);
 
       const row = await state(ctx, id);
-      expect(row).to.include({ state: 'closed', company: '', name: 'Anonymised', phone: '', email: `closed-${id}@invalid`, state_reason: 'Demande RGPD du titulaire' });
+      expect(row).to.include({
+        state: 'closed', company: '', name: 'Anonymised', phone: '', email: `closed-${id}@invalid`,
+        state_reason: 'Demande RGPD du titulaire',
+      });
       expect(row.password_hash).not.to.match(/^\$argon2/);
       expect(await ctx.db('ledger_entries').where({ account_id: id }).count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 2);
       expect(await ctx.db('recharges').where({ partner_id: id }).count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 1);

@@ -10,8 +10,19 @@ import { csrfFrom, type Agent } from '../../helpers/forms.js';
 import { binary, credit, fetchKeyFiles, newInstallation, postConfirmed, prepare, recharge, type TestInstallation } from '../../helpers/recharge.js';
 import { csvLines } from '../../helpers/csv.js';
 import { auditSentence } from '../../helpers/audit.js';
+import { PG_URL } from '../../helpers/db.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const count = async (ctx: TestContext, table: string) => Number((await ctx.db(table).count({ n: '*' }).first())!.n);
+
+/** PostgreSQL: how many backends wait on a lock held by the backend `pid`. */
+async function backendsBlockedBy(ctx: TestContext, pid: number): Promise<number> {
+  const res = await ctx.db.raw('select count(*) as n from pg_stat_activity where ? = any(pg_blocking_pids(pid))', [pid]);
+  return Number(res.rows[0].n);
+}
+
+/** SQLite: the knex pool of the one connection (a query waiting for it is a pending acquire). */
+const sqlitePool = (ctx: TestContext) => (ctx.db.client as { pool: { numPendingAcquires(): number } }).pool;
 
 describe('admin recharges', function () {
   let ctx: TestContext;
@@ -55,7 +66,20 @@ describe('admin recharges', function () {
     const lines = csvLines(csv);
     expect(lines[0]).to.equal('issued_at,id,partner_email,customer,installation_code,serial,units,state,delivered_at,revoked_at,sha256');
     expect(lines).to.have.length(2);
-    expect(lines[1]).to.match(new RegExp(`^2026-11-22T10:00:00.000Z,${first},rech-partner@example.fr,Boulangerie Martin,${inst.formatted},1,10,issued,2026-11-22T10:00:00.000Z,,[0-9a-f]{64}$`));
+    const expected = `^2026-11-22T10:00:00.000Z,${first},rech-partner@example.fr,Boulangerie Martin,${inst.formatted},1,10,issued,`;
+    expect(lines[1]).to.match(new RegExp(`${expected}2026-11-22T10:00:00.000Z,,[0-9a-f]{64}$`));
+  });
+
+  it('finds a recharge by its own customer label after the installation was recharged under another one', async () => {
+    const first = await recharge(partner, inst, 10, 'Boulangerie Martin');
+    await recharge(partner, inst, 5, 'Pâtisserie Lefèvre');
+
+    const byOldLabel = (await admin.get('/admin/recharges?q=boulangerie').expect(200)).text;
+    expect(byOldLabel).to.contain('1 résultat').and.contain(`/admin/recharges/${first}`).and.contain('Boulangerie Martin')
+      .and.not.contain('Pâtisserie Lefèvre');
+    // The installation's label is the one used last: searching it finds every recharge of the installation.
+    const byNewLabel = (await admin.get(`/admin/recharges?q=${encodeURIComponent('lefèvre')}`).expect(200)).text;
+    expect(byNewLabel).to.contain('2 résultats').and.contain(`/admin/recharges/${first}`);
   });
 
   it('counts a staff download as delivered, with an audit row: no revocation afterwards', async () => {
@@ -86,7 +110,8 @@ describe('admin recharges', function () {
     expect(first.text).to.contain('Confirmer la révocation').and.contain('Erreur de saisie du client');
     expect(final.status).to.equal(303);
     const shown = (await admin.get(final.headers.location!).expect(200)).text;
-    expect(shown).to.contain('Recharge révoquée : 30 unités recréditées à rech-partner@example.fr.').and.contain('Erreur de saisie du client').and.not.contain('id="revoke-form"');
+    expect(shown).to.contain('Recharge révoquée : 30 unités recréditées à rech-partner@example.fr.').and.contain('Erreur de saisie du client')
+      .and.not.contain('id="revoke-form"');
 
     expect(await ctx.handle.ledger.balance(partnerId)).to.equal(100);
     const creditRow = await ctx.db('ledger_entries').where({ kind: 'credit', reference: id }).first();
@@ -167,10 +192,12 @@ describe('admin recharges', function () {
     expect(Number((await ctx.db('ledger_entries').where({ kind: 'credit' }).count({ n: '*' }).first())!.n)).to.equal(1 + revokedCount);
     // the same through HTTP: the partner's download after a revocation is refused
     const id = await recharge(partner, inst, 1);
-    const [download] = await Promise.all([partner.get(`/subscription/recharges/${id}/key.bin`).buffer(true).parse(binary), ctx.handle.recharges.revoke(id, 'race', SYSTEM_ACTOR).catch(() => null)]);
+    const [download] = await Promise.all([
+      partner.get(`/subscription/recharges/${id}/key.bin`).buffer(true).parse(binary),
+      ctx.handle.recharges.revoke(id, 'race', SYSTEM_ACTOR).catch(() => null),
+    ]);
     const row = await ctx.db('recharges').where({ id }).first();
     expect(download.status).to.equal(row.state === 'revoked' ? 410 : 200);
-    if (process.env.RACE_DEBUG) console.log('RACE', [...outcomes]);
   });
 
   it('refuses a download that waited on a revocation in progress (the row locked)', async () => {
@@ -180,9 +207,12 @@ describe('admin recharges', function () {
     await ctx.db.transaction(async (trx) => {
       const locked = new RechargesRepository(trx);
       await locked.rechargeForUpdate(id);
+      const holder = PG_URL ? Number((await trx.raw('select pg_backend_pid() as pid')).rows[0].pid) : 0;
       // PostgreSQL: the download's conditional update waits on the locked row; SQLite: on the one connection.
       served = ctx.handle.recharges.deliver(r).then((bytes) => (bytes ? 'served' : 'refused'));
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await waitFor(async () => (PG_URL ? (await backendsBlockedBy(ctx, holder)) > 0 : sqlitePool(ctx).numPendingAcquires() > 0), {
+        what: 'the download to wait on the locked recharge',
+      });
       expect(await locked.markRevoked(id, 'in progress', null, ctx.clock.now())).to.equal(true);
     });
     expect(await served).to.equal('refused');
@@ -253,7 +283,9 @@ describe('a suspended partner cannot recharge', function () {
     const preview = await ctx.handle.recharges.prepare(stale, input);
     await ctx.db('accounts').where({ id: partnerId }).update({ state: 'suspended' });
     const actor = { id: partnerId, email: 'susp-partner@example.fr', ip: null, userAgent: null };
-    const err = await ctx.handle.recharges.confirm(stale, { ...input, confirmId: preview.confirmId }, actor).then(() => null, (e: unknown) => e as { code?: string; status?: number });
+    const err = await ctx.handle.recharges.confirm(stale, { ...input, confirmId: preview.confirmId }, actor).then(
+      () => null, (e: unknown) => e as { code?: string; status?: number },
+    );
     expect(err).to.include({ code: 'ACCOUNT_SUSPENDED', status: 409 });
     const errPrepare = await ctx.handle.recharges.prepare(stale, input).then(() => null, (e: unknown) => e as { code?: string });
     expect(errPrepare).to.include({ code: 'ACCOUNT_SUSPENDED' });

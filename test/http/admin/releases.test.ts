@@ -9,6 +9,7 @@ import { createTestContext, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
 import { arArchive, buildDeb, controlText, fakeDeb, tarGz } from '../../helpers/deb.js';
 import { auditSentence } from '../../helpers/audit.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const sha256 = (b: Buffer): string => crypto.createHash('sha256').update(b).digest('hex');
 
@@ -23,7 +24,10 @@ async function upload(agent: Agent, bytes: Buffer, name = 'artisan.deb', changel
   const csrf = await csrfOf(agent, '/admin/releases');
   // form-data keeps only the base name of `filename`; `filepath` sends a path as is (a hostile client's name).
   const file = name.includes('/') ? { filepath: name } : { filename: name };
-  return agent.post('/admin/releases').field('_csrf', csrf).field('changelog', changelog).attach('deb', bytes, { ...file, contentType: 'application/vnd.debian.binary-package' });
+  return agent.post('/admin/releases')
+    .field('_csrf', csrf)
+    .field('changelog', changelog)
+    .attach('deb', bytes, { ...file, contentType: 'application/vnd.debian.binary-package' });
 }
 
 /** Post an action form and confirm it (the confirmation page first, then confirm=yes). */
@@ -155,7 +159,9 @@ describe('admin releases', function () {
   describe('when files/downloads/ is another filesystem (link answers EXDEV)', () => {
     const { link, copyFile } = fs.promises;
     const crossDevice = (src: fs.PathLike, dest: fs.PathLike): Promise<void> => {
-      if (String(src).includes(`${path.sep}.tmp${path.sep}`)) return Promise.reject(Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' }));
+      if (String(src).includes(`${path.sep}.tmp${path.sep}`)) {
+        return Promise.reject(Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' }));
+      }
       return link(src, dest);
     };
     afterEach(() => { fs.promises.link = link; fs.promises.copyFile = copyFile; });
@@ -200,7 +206,8 @@ describe('admin releases', function () {
   it('refuses an upload without a valid CSRF token and removes the uploaded file', async () => {
     const before = await snapshot(ctx);
     await admin.post('/admin/releases').field('_csrf', 'forged').attach('deb', buildDeb({ version: '0.5.0' }), 'x.deb').expect(403);
-    await new Promise((r) => setTimeout(r, 50)); // the temporary file is removed when the response closes
+    // The temporary file is removed when the response closes: wait for that, then compare.
+    await waitFor(async () => (await snapshot(ctx)).tmp.length === before.tmp.length, { what: 'the uploaded file to be removed' });
     expect(await snapshot(ctx)).to.deep.equal(before);
   });
 
@@ -311,7 +318,8 @@ describe('POST /admin/releases/:id/publish: a higher version becomes the downloa
     expect(res.status, res.text.slice(0, 300)).to.equal(303);
     return { id: Number((await ctx.db('releases').where({ version }).first()).id), deb };
   }
-  const latestVersions = async (): Promise<string[]> => (await ctx.db('releases').where({ product: 'artisan_nd', is_latest: true })).map((r: { version: string }) => r.version);
+  const latestVersions = async (): Promise<string[]> =>
+    (await ctx.db('releases').where({ product: 'artisan_nd', is_latest: true })).map((r: { version: string }) => r.version);
   const servedBytes = async (): Promise<Buffer> => (await request(ctx.app).get('/download/latest').buffer(true).parse(binary).expect(200)).body as Buffer;
 
   it('makes a higher version (Debian order: 0.10.0 after 0.1.0) the latest in the same transaction, and /download/latest serves it', async () => {

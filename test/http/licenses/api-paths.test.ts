@@ -47,7 +47,10 @@ describe('API paths outside the exact form', () => {
   });
 
   it('answers a signed 405 with Allow to a wrong method on a signed route', async () => {
-    for (const [method, path] of [['GET', '/api/v1/licenses/validate'], ['PUT', '/api/v1/licenses/heartbeat'], ['DELETE', '/api/license/validate'], ['GET', '/API/License/Heartbeat/']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/v1/licenses/validate'], ['PUT', '/api/v1/licenses/heartbeat'], ['DELETE', '/api/license/validate'],
+      ['GET', '/API/License/Heartbeat/'],
+    ] as const) {
       const res = await request(ctx.app)[method === 'GET' ? 'get' : method === 'PUT' ? 'put' : 'delete'](path);
       expectEnvelope(res, 405, 'METHOD_NOT_ALLOWED');
       expect(res.headers.allow, path).to.equal('POST');

@@ -6,7 +6,10 @@ import request from 'supertest';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { HIGH_LIMITS, machine, post, trial } from '../../helpers/licenses.js';
 
-const ROUTES = ['/api/v1/licenses/trial', '/api/v1/licenses/activate', '/api/v1/licenses/validate', '/api/v1/licenses/heartbeat', '/api/license/validate', '/api/license/heartbeat'];
+const ROUTES = [
+  '/api/v1/licenses/trial', '/api/v1/licenses/activate', '/api/v1/licenses/validate', '/api/v1/licenses/heartbeat',
+  '/api/license/validate', '/api/license/heartbeat',
+];
 
 function expectError(res: request.Response, status: number, code: string): void {
   expect(res.status, res.text).to.equal(status);
@@ -126,7 +129,9 @@ describe('license API: bad requests', () => {
     const field = (path: string) => (path.startsWith('/api/license/') ? 'device_id' : 'machine_id');
     for (const path of ROUTES) {
       for (const missing of [{}, { [field(path)]: null }, { [field(path)]: '' }]) expectError(await post(ctx, path, missing), 400, 'MACHINE_ID_REQUIRED');
-      for (const bad of ['abc', 'g'.repeat(32), '0'.repeat(33), 12345, ['0'.repeat(32)]]) expectError(await post(ctx, path, { [field(path)]: bad }), 400, 'INVALID_MACHINE_ID');
+      for (const bad of ['abc', 'g'.repeat(32), '0'.repeat(33), 12345, ['0'.repeat(32)]]) expectError(
+        await post(ctx, path, { [field(path)]: bad }), 400, 'INVALID_MACHINE_ID',
+      );
     }
   });
 
@@ -171,7 +176,9 @@ describe('license API: per-IP rate limits', () => {
     await ctx.close();
     ctx = await createTestContext({ seed: false, env: { LICENSE_VALIDATIONS_PER_HOUR: '2', TRUST_PROXY: '1' } });
     const t = await trial(ctx);
-    const from = (ip: string) => request(ctx.app).post('/api/v1/licenses/validate').set('X-Forwarded-For', ip).send({ machine_id: t.machineId, license_key: t.license_key });
+    const from = (ip: string) => request(ctx.app).post('/api/v1/licenses/validate')
+      .set('X-Forwarded-For', ip)
+      .send({ machine_id: t.machineId, license_key: t.license_key });
     for (let i = 0; i < 2; i++) expect((await from('203.0.113.5')).status).to.equal(200);
     expectError(await from('203.0.113.5'), 429, 'RATE_LIMIT_EXCEEDED');
     const other = await from('203.0.113.6');
@@ -181,7 +188,9 @@ describe('license API: per-IP rate limits', () => {
 
   it('without TRUST_PROXY, ignores X-Forwarded-For: a client cannot reset its allowance by forging it', async () => {
     const t = await trial(ctx);
-    const from = (ip: string) => request(ctx.app).post('/api/v1/licenses/validate').set('X-Forwarded-For', ip).send({ machine_id: t.machineId, license_key: t.license_key });
+    const from = (ip: string) => request(ctx.app).post('/api/v1/licenses/validate')
+      .set('X-Forwarded-For', ip)
+      .send({ machine_id: t.machineId, license_key: t.license_key });
     for (let i = 0; i < 3; i++) expect((await from(`203.0.113.${i + 1}`)).status).to.equal(200);
     expectError(await from('203.0.113.99'), 429, 'RATE_LIMIT_EXCEEDED');
   });

@@ -25,7 +25,9 @@ describe('issue 6 acceptance: a desktop client and an admin', function () {
     const pc = machine();
 
     // 1. A 30-day trial of EasyFacture.
-    const trial = await api.post('/api/v1/licenses/trial').send({ machine_id: pc, email: 'gerant@boulangerie.fr', product: 'easyfacture', version: '3.2.0' }).expect(201);
+    const trial = await api.post('/api/v1/licenses/trial')
+      .send({ machine_id: pc, email: 'gerant@boulangerie.fr', product: 'easyfacture', version: '3.2.0' })
+      .expect(201);
     expect(trial.body).to.include({ success: true, license_type: 'trial', days_remaining: 30 });
     expect(verifyTokenOffline(trial.body.license_key, keys)).to.include({ typ: 'license', product: 'easyfacture', machine_id: pc, license_type: 'trial' });
 
@@ -33,13 +35,18 @@ describe('issue 6 acceptance: a desktop client and an admin', function () {
     await createAccount(ctx, 'ventes@artisan-nd.test', 'admin');
     const admin = await loginAgent(ctx, 'ventes@artisan-nd.test');
     const generated = await admin.post('/admin/activation-codes').type('form')
-      .send({ _csrf: await csrfOf(admin, '/admin/activation-codes'), product: 'easyfacture', type: 'annual', duration_days: '', count: '3', note: 'Salon 2026' });
+      .send({
+        _csrf: await csrfOf(admin, '/admin/activation-codes'), product: 'easyfacture', type: 'annual', duration_days: '',
+        count: '3', note: 'Salon 2026',
+      });
     expect(generated.status, generated.text.slice(0, 300)).to.equal(303);
     const csv = await admin.get(`${String(generated.headers.location)}?format=csv&sep=comma`).expect(200);
     const code = /^([2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}),/m.exec(csv.text)?.[1];
     expect(code, csv.text).to.be.a('string');
 
-    const activated = await api.post('/api/v1/licenses/activate').send({ machine_id: pc, activation_code: code!.toLowerCase(), email: 'gerant@boulangerie.fr' }).expect(200);
+    const activated = await api.post('/api/v1/licenses/activate')
+      .send({ machine_id: pc, activation_code: code!.toLowerCase(), email: 'gerant@boulangerie.fr' })
+      .expect(200);
     expect(activated.body).to.include({ success: true, license_type: 'annual', days_remaining: 365 });
     const key: string = activated.body.license_key;
     const offline = verifyTokenOffline(key, keys);

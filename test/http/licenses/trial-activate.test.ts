@@ -2,7 +2,10 @@ import { expect } from 'chai';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { activate, HIGH_LIMITS, machine, makeBatch, post, publishedKeys, trial, verifyTokenOffline } from '../../helpers/licenses.js';
 
-const count = async (ctx: TestContext, table: string, where: Record<string, unknown> = {}) => Number((await ctx.db(table).where(where).count({ n: '*' }).first())!.n);
+const count = async (ctx: TestContext, table: string, where: Record<string, unknown> = {}) => Number((await ctx.db(table)
+  .where(where)
+  .count({ n: '*' })
+  .first())!.n);
 
 describe('license API: trial', () => {
   let ctx: TestContext;
@@ -47,7 +50,9 @@ describe('license API: trial', () => {
 
   it('answers one 201 and one 409 to two simultaneous trials for one machine', async () => {
     const m = machine();
-    const answers = await Promise.all(['a@example.com', 'b@example.com'].map((email) => post(ctx, '/api/v1/licenses/trial', { machine_id: m, email, product: 'easyfacture', version: '1' })));
+    const answers = await Promise.all(['a@example.com', 'b@example.com'].map((email) => post(
+      ctx, '/api/v1/licenses/trial', { machine_id: m, email, product: 'easyfacture', version: '1' },
+    )));
     expect(answers.map((a) => a.status).sort()).to.deep.equal([201, 409]);
     expect(answers.find((a) => a.status === 409)!.body.error).to.equal('TRIAL_ALREADY_EXISTS');
     expect(await count(ctx, 'licenses')).to.equal(1);
@@ -75,7 +80,10 @@ describe('license API: activate', () => {
     const body = await activate(ctx, ` ${code!.toLowerCase().replace(/-/g, ' ')} `, m, 'carol@example.com');
     expect(body).to.include({ success: true, license_type: 'annual', expires_at: '2027-11-23T10:00:00Z', days_remaining: 366 });
     const payload = verifyTokenOffline(body.license_key, await publishedKeys(ctx));
-    expect(payload).to.include({ product: 'easyfacture', license_type: 'annual', machine_id: m, email: 'carol@example.com', expires_at: '2027-11-23T10:00:00Z' });
+    expect(payload).to.include({
+      product: 'easyfacture', license_type: 'annual', machine_id: m, email: 'carol@example.com',
+      expires_at: '2027-11-23T10:00:00Z',
+    });
     const lic = await ctx.db('licenses').where({ public_id: payload.license_id }).first();
     const used = await ctx.db('activation_codes').where({ code }).first();
     expect(used.used_at).to.not.equal(null);
@@ -109,7 +117,9 @@ describe('license API: activate', () => {
 
   it('lets only one of two simultaneous uses of a code win', async () => {
     const [code] = await makeBatch(ctx, 'easyfacture', 'monthly', 1);
-    const answers = await Promise.all([machine(), machine()].map((m) => post(ctx, '/api/v1/licenses/activate', { machine_id: m, activation_code: code, email: 'x@example.com' })));
+    const answers = await Promise.all([machine(), machine()].map((m) => post(
+      ctx, '/api/v1/licenses/activate', { machine_id: m, activation_code: code, email: 'x@example.com' },
+    )));
     expect(answers.map((a) => a.status).sort()).to.deep.equal([200, 404]);
     expect(answers.find((a) => a.status === 404)!.body.error).to.equal('INVALID_ACTIVATION_CODE');
     expect(await count(ctx, 'licenses')).to.equal(1);

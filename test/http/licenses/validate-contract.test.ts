@@ -67,7 +67,10 @@ describe('POST /api/v1/licenses/validate: the fast path answers as an Express ro
   before(async () => {
     ctx = await createTestContext({ seed: false, env: { LICENSE_VALIDATIONS_PER_HOUR: String(LIMIT), LICENSE_TRIALS_PER_HOUR: '100' } });
     const h = ctx.handle;
-    const deps: LicensesApiDeps = { config: ctx.config, db: ctx.db, clock: ctx.clock, logger: pino({ level: 'silent' }), audit: h.audit, accounts: h.accounts, keys: ctx.keys, licenses: h.licenses };
+    const deps: LicensesApiDeps = {
+      config: ctx.config, db: ctx.db, clock: ctx.clock, logger: pino({ level: 'silent' }), audit: h.audit, accounts: h.accounts,
+      keys: ctx.keys, licenses: h.licenses,
+    };
     reference = expressReference(ctx, deps);
     const t = await trial(ctx);
     const v1 = JSON.stringify({ machine_id: t.machineId, license_key: t.license_key });

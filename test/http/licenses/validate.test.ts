@@ -2,7 +2,10 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { isSqlite } from '../../../src/platform/db.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
-import { activate, apiToken, HIGH_LIMITS, machine, makeBatch, makeProduct, post, publishedKeys, trial, verifyResponseSignature, verifyTokenOffline, type PublishedKey } from '../../helpers/licenses.js';
+import {
+  activate, apiToken, HIGH_LIMITS, machine, makeBatch, makeProduct, post, publishedKeys, trial, verifyResponseSignature,
+  verifyTokenOffline, type PublishedKey,
+} from '../../helpers/licenses.js';
 
 describe('license API: validate, heartbeat, revocation, compatibility routes', () => {
   let ctx: TestContext;
@@ -22,7 +25,8 @@ describe('license API: validate, heartbeat, revocation, compatibility routes', (
     expect(res.status).to.equal(200);
     expect(res.headers['x-request-id']).to.be.a('string').and.not.equal('');
     expect(res.body).to.deep.equal({
-      success: true, valid: true, license_type: 'trial', expires_at: '2026-12-22T10:00:00Z', days_remaining: 19, is_active: true, customer_email: 'dan@example.com',
+      success: true, valid: true, license_type: 'trial', expires_at: '2026-12-22T10:00:00Z', days_remaining: 19, is_active: true,
+      customer_email: 'dan@example.com',
       grace_days: 7, heartbeat_interval_seconds: 86400,
     });
     verifyResponseSignature(res, keys);
@@ -53,7 +57,10 @@ describe('license API: validate, heartbeat, revocation, compatibility routes', (
     expect((await validate(t.machineId, t.license_key)).body).to.include({ valid: true, days_remaining: 0 });
     ctx.clock.advance(1);
     const res = await validate(t.machineId, t.license_key);
-    expect(res.body).to.include({ success: true, valid: false, error: 'LICENSE_EXPIRED', expired_at: '2026-12-22T10:00:00Z', renewal_url: `${ctx.config.baseUrl}/subscription` });
+    expect(res.body).to.include({
+      success: true, valid: false, error: 'LICENSE_EXPIRED', expired_at: '2026-12-22T10:00:00Z',
+      renewal_url: `${ctx.config.baseUrl}/subscription`,
+    });
     verifyResponseSignature(res, keys);
   });
 
@@ -240,8 +247,12 @@ describe('license API: validate, heartbeat, revocation, compatibility routes', (
     expect(v.body).to.deep.equal({ valid: true, expiry: '2026-12-22T10:00:00Z', allowed: true });
     verifyResponseSignature(v, keys);
     await ctx.db('licenses').update({ state: 'suspended' });
-    expect((await post(ctx, '/api/license/validate', { key: t.license_key, device_id: t.machineId })).body).to.deep.equal({ valid: true, expiry: '2026-12-22T10:00:00Z', allowed: false });
-    expect((await post(ctx, '/api/license/validate', { key: 'nope', device_id: t.machineId })).body).to.deep.equal({ valid: false, expiry: null, allowed: false });
+    expect((await post(
+      ctx, '/api/license/validate', { key: t.license_key, device_id: t.machineId },
+    )).body).to.deep.equal({ valid: true, expiry: '2026-12-22T10:00:00Z', allowed: false });
+    expect((await post(
+      ctx, '/api/license/validate', { key: 'nope', device_id: t.machineId },
+    )).body).to.deep.equal({ valid: false, expiry: null, allowed: false });
     const missing = await post(ctx, '/api/license/validate', { key: t.license_key });
     expect(missing.status).to.equal(400);
     expect(missing.body.error).to.equal('MACHINE_ID_REQUIRED');

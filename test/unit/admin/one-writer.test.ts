@@ -48,8 +48,14 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   license_heartbeats: { repository: 'licenses/licenses.repository.ts', cls: 'LicensesRepository', service: 'licenses/licenses.service.ts' },
   license_validation_days: { repository: 'licenses/licenses.repository.ts', cls: 'LicensesRepository', service: 'licenses/licenses.service.ts' },
   products: { repository: 'licenses/products.repository.ts', cls: 'ProductsRepository', service: 'licenses/products.service.ts' },
-  activation_batches: { repository: 'licenses/activation-codes.repository.ts', cls: 'ActivationCodesRepository', service: 'licenses/activation-codes.service.ts' },
-  activation_codes: { repository: 'licenses/activation-codes.repository.ts', cls: 'ActivationCodesRepository', service: 'licenses/activation-codes.service.ts' },
+  activation_batches: {
+    repository: 'licenses/activation-codes.repository.ts', cls: 'ActivationCodesRepository',
+    service: 'licenses/activation-codes.service.ts',
+  },
+  activation_codes: {
+    repository: 'licenses/activation-codes.repository.ts', cls: 'ActivationCodesRepository',
+    service: 'licenses/activation-codes.service.ts',
+  },
   contact_messages: { repository: 'site/contact.repository.ts', cls: 'ContactRepository', service: 'site/contact.service.ts' },
   download_blocks: {
     repository: 'downloads/download-blocks.repository.ts', cls: 'DownloadBlocksRepository', service: 'downloads/download-blocks.service.ts',
@@ -108,21 +114,34 @@ describe('one writer per table (DESIGN.md rule 11)', () => {
     expect(buildersOf('InstallationOwnersRepository', 'recharge/installation-owners.repository.ts')).to.deep.equal(['recharge/installations.service.ts']);
   });
 
+  it('gives the recharge, ledger and admin partner services no public repository to reach through', () => {
+    for (const f of ['recharge/recharge.service.ts', 'recharge/ledger.service.ts', 'admin/partners/partners.service.ts']) {
+      expect(files.get(f), f).not.to.match(/^\s*(?:readonly repo\b|get repo\(\))/m);
+    }
+    for (const [f, text] of files) {
+      if (f.startsWith('admin/') || f.startsWith('cli/')) expect(text, f).not.to.match(/\b(?:ledger|recharges|service)\.repo\b/);
+    }
+  });
+
   it('leaves admin controllers, routers and CLIs without transactions, repositories, audit writes or cache invalidation', () => {
     // The read-only classes that build the admin's read repositories (they write nothing: the tests above).
-    const readers = ['licenses/license-reports.ts', 'installations/installation-reports.ts', 'recharges/recharge-reports.ts', 'dashboard/dashboard-figures.ts', 'downloads/download-log.ts'];
+    const readers = [
+      'licenses/license-reports.ts', 'installations/installation-reports.ts', 'recharges/recharge-reports.ts',
+      'dashboard/dashboard-figures.ts', 'downloads/download-log.ts',
+    ];
     // Partners and releases have their own services (their files are checked above and below).
     const others = /^admin\/(partners|releases)\//;
-    const entry = [...files.keys()].filter((f) => f.startsWith('admin/') && !others.test(f) && !f.endsWith('.repository.ts') && !readers.includes(f.slice('admin/'.length)));
+    const entry = [...files.keys()].filter(
+      (f) => f.startsWith('admin/') && !others.test(f) && !f.endsWith('.repository.ts') && !readers.includes(f.slice('admin/'.length)),
+    );
     entry.push(...[...files.keys()].filter((f) => f.startsWith('cli/') && f !== 'cli/migrate.ts'));
     // The partners pages: no repository of their own beyond the list, no reach into another service's repository.
     entry.push('admin/partners/partners.controller.ts', 'admin/partners/partners.service.ts');
-    expect(entry).to.include('admin/licenses/products.controller.ts').and.include('admin/downloads/index.ts').and.include('admin/licenses/tokens.controller.ts');
+    expect(entry).to.include('admin/licenses/products.controller.ts').and.include('admin/downloads/index.ts')
+      .and.include('admin/licenses/tokens.controller.ts');
     for (const f of entry) {
-      // AdminPartnersService builds its read-only list repository. LedgerService (the recharge component) still
-      // hands the partners page its repository for one read (hasReference); that one use is allowed until it offers the read.
-      const text = files.get(f)!.replace(f === 'admin/partners/partners.service.ts' ? 'new PartnersRepository(' : /$^/, '')
-        .replace(f === 'admin/partners/partners.controller.ts' ? 'deps.ledger.repo.hasReference(' : /$^/, '');
+      // AdminPartnersService builds its read-only list repository.
+      const text = files.get(f)!.replace(f === 'admin/partners/partners.service.ts' ? 'new PartnersRepository(' : /$^/, '');
       expect(text, f).not.to.match(/\.transaction\(|new \w+Repository\(|audit\.record\(|\.repo\b|\.invalidate\(|blocksChanged\(/);
     }
   });

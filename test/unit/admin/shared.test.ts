@@ -4,13 +4,19 @@ import { likePattern, parseListQuery, queryString } from '../../../src/admin/sha
 
 describe('admin list helpers', () => {
   it('falls back to defaults on bad query values', () => {
-    const q = parseListQuery({ page: '-3', sort: 'password_hash', dir: 'sideways', from: '2026-13-45', q: ['a', 'b'], state: { x: 1 } }, ['created_at', 'email'], ['state']);
+    const q = parseListQuery(
+      { page: '-3', sort: 'password_hash', dir: 'sideways', from: '2026-13-45', q: ['a', 'b'], state: { x: 1 } },
+      ['created_at', 'email'], ['state'],
+    );
     expect(q).to.include({ page: 1, sort: 'created_at', dir: 'desc', q: '', from: null, toExclusive: null, csv: false, offset: 0 });
     expect(q.params).to.deep.equal({ dir: 'desc' });
   });
 
   it('keeps allowed filters and dates, and the day after `to` as the exclusive end', () => {
-    const q = parseListQuery({ page: '3', sort: 'email', dir: 'asc', from: '2026-11-01', to: '2026-11-22', state: 'active', format: 'csv' }, ['created_at', 'email'], ['state']);
+    const q = parseListQuery(
+      { page: '3', sort: 'email', dir: 'asc', from: '2026-11-01', to: '2026-11-22', state: 'active', format: 'csv' },
+      ['created_at', 'email'], ['state'],
+    );
     expect(q).to.include({ page: 3, offset: 100, sort: 'email', dir: 'asc', csv: true });
     expect(q.toExclusive?.toISOString()).to.equal('2026-11-23T00:00:00.000Z');
     expect(queryString(q.params, { page: 4 })).to.equal('?sort=email&dir=asc&from=2026-11-01&to=2026-11-22&state=active&page=4');

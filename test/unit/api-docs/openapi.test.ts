@@ -28,7 +28,10 @@ const SCHEMA_KEYWORDS = new Set([
 ]);
 const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'dependentSchemas'];
 const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
-const SUBSCHEMA_ONE = ['not', 'if', 'then', 'else', 'items', 'contains', 'additionalProperties', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties', 'contentSchema'];
+const SUBSCHEMA_ONE = [
+  'not', 'if', 'then', 'else', 'items', 'contains', 'additionalProperties', 'propertyNames', 'unevaluatedItems',
+  'unevaluatedProperties', 'contentSchema',
+];
 
 function unknownKeywords(schema: unknown, where: string, out: string[]): void {
   if (typeof schema !== 'object' || schema === null) return;
@@ -54,14 +57,18 @@ function allSchemas(): [string, unknown][] {
       for (const [status, r] of Object.entries(op.responses as Record<string, Json>)) {
         const content = r.content as Record<string, { schema: unknown }> | undefined;
         if (content) out.push([`${method} ${template} ${status}`, content['application/json']!.schema]);
-        for (const [h, spec] of Object.entries((r.headers ?? {}) as Record<string, Json>)) if (spec.schema) out.push([`${method} ${template} ${status} header ${h}`, spec.schema]);
+        for (const [h, spec] of Object.entries((r.headers ?? {}) as Record<string, Json>)) if (spec.schema) out.push([
+          `${method} ${template} ${status} header ${h}`, spec.schema,
+        ]);
       }
     }
   }
   return out;
 }
 
-const operations = (): [string, string, Json][] => Object.entries(paths).flatMap(([t, item]) => Object.entries(item).map(([m, op]) => [t, m, op] as [string, string, Json]));
+const operations = (): [
+  string, string, Json,
+][] => Object.entries(paths).flatMap(([t, item]) => Object.entries(item).map(([m, op]) => [t, m, op] as [string, string, Json]));
 
 describe('api-docs: the OpenAPI document', () => {
   it('is a valid OpenAPI 3.1 document whose $refs all resolve', async () => {
@@ -96,7 +103,10 @@ describe('api-docs: the OpenAPI document', () => {
     ]);
     expect(paths['/api/v1/admin/licenses/{machine_id}']!.delete!.security).to.deep.equal([{ bearerAuth: [] }]);
     expect((openApiDocument.components as { securitySchemes: Json }).securitySchemes).to.have.property('bearerAuth');
-    for (const code of ['INVALID_REQUEST', 'MACHINE_ID_REQUIRED', 'INVALID_MACHINE_ID', 'LICENSE_NOT_FOUND', 'LICENSE_EXPIRED', 'LICENSE_REVOKED', 'TRIAL_ALREADY_EXISTS', 'RATE_LIMIT_EXCEEDED', 'SERVER_ERROR']) {
+    for (const code of [
+      'INVALID_REQUEST', 'MACHINE_ID_REQUIRED', 'INVALID_MACHINE_ID', 'LICENSE_NOT_FOUND', 'LICENSE_EXPIRED', 'LICENSE_REVOKED',
+      'TRIAL_ALREADY_EXISTS', 'RATE_LIMIT_EXCEEDED', 'SERVER_ERROR',
+    ]) {
       expect(ERROR_CODES).to.include(code);
     }
   });
@@ -117,35 +127,59 @@ describe('api-docs: the OpenAPI document', () => {
 
 describe('api-docs: the conformance checker', () => {
   const headers = { 'x-request-id': 'req-12345678' };
-  const error = (code: string, extra: Json = {}): Json => ({ success: false, error: code, message: 'm', details: null, timestamp: '2026-11-22T10:00:00.000Z', request_id: 'req-12345678', ...extra });
+  const error = (code: string, extra: Json = {}): Json => ({
+    success: false, error: code, message: 'm', details: null, timestamp: '2026-11-22T10:00:00.000Z', request_id: 'req-12345678',
+    ...extra
+  });
 
   it('matches paths to templates, literal first, and refuses unknown methods and paths', () => {
-    expect(matchOperation('DELETE', '/api/v1/admin/licenses/0123456789abcdef0123456789abcdef')).to.include({ template: '/api/v1/admin/licenses/{machine_id}', method: 'delete' });
-    expect(matchOperation('DELETE', '/api/v1/admin/licenses/0123456789abcdef0123456789abcdef')!.params).to.deep.equal({ machine_id: '0123456789abcdef0123456789abcdef' });
+    expect(matchOperation(
+      'DELETE', '/api/v1/admin/licenses/0123456789abcdef0123456789abcdef',
+    )).to.include({ template: '/api/v1/admin/licenses/{machine_id}', method: 'delete' });
+    expect(matchOperation(
+      'DELETE', '/api/v1/admin/licenses/0123456789abcdef0123456789abcdef',
+    )!.params).to.deep.equal({ machine_id: '0123456789abcdef0123456789abcdef' });
     expect(matchOperation('GET', '/api/v1/installations/ABCDE-FGHIJ/keyfiles')!.params).to.deep.equal({ code: 'ABCDE-FGHIJ' });
     expect(matchOperation('GET', '/api/v1/licenses/trial')).to.equal(null);
     expect(matchOperation('POST', '/api/v1/licenses/nope')).to.equal(null);
   });
 
   it('accepts conforming answers', () => {
-    expect(checkExchange({ method: 'POST', path: '/api/v1/licenses/trial', status: 409, headers, body: error('TRIAL_ALREADY_EXISTS', { existing_license: { expires_at: '2026-12-22T10:00:00Z', days_remaining: 30 } }) })).to.deep.equal([]);
-    expect(checkExchange({ method: 'POST', path: '/api/v1/licenses/activate', status: 429, headers: { ...headers, 'retry-after': '120' }, body: error('RATE_LIMIT_EXCEEDED', { retry_after: 120, details: { retry_after: 120 } }) })).to.deep.equal([]);
+    expect(checkExchange({
+      method: 'POST', path: '/api/v1/licenses/trial', status: 409, headers,
+      body: error('TRIAL_ALREADY_EXISTS', { existing_license: { expires_at: '2026-12-22T10:00:00Z', days_remaining: 30 } }),
+    })).to.deep.equal([]);
+    expect(checkExchange({
+      method: 'POST', path: '/api/v1/licenses/activate', status: 429, headers: { ...headers, 'retry-after': '120' },
+      body: error('RATE_LIMIT_EXCEEDED', { retry_after: 120, details: { retry_after: 120 } }),
+    })).to.deep.equal([]);
   });
 
   it('reports undocumented statuses, wrong codes, extra members, missing headers and paths', () => {
     expect(checkExchange({ method: 'POST', path: '/api/v1/licenses/trial', status: 418, headers, body: {} })[0]).to.match(/status 418 is not documented/);
-    const wrong = checkExchange({ method: 'POST', path: '/api/v1/licenses/activate', status: 404, headers: {}, body: error('LICENSE_NOT_FOUND', { extra: 1 }) });
-    expect(wrong.join('\n')).to.contain('/error must be equal to one of the allowed values').and.contain('unevaluated properties').and.contain('header X-Request-Id is required but missing');
+    const wrong = checkExchange({
+      method: 'POST', path: '/api/v1/licenses/activate', status: 404, headers: {}, body: error('LICENSE_NOT_FOUND', { extra: 1 }),
+    });
+    expect(wrong.join('\n')).to.contain('/error must be equal to one of the allowed values').and.contain('unevaluated properties')
+      .and.contain('header X-Request-Id is required but missing');
     const limited = checkExchange({ method: 'POST', path: '/api/v1/licenses/trial', status: 429, headers, body: error('RATE_LIMIT_EXCEEDED') });
     expect(limited.join('\n')).to.contain("required property 'retry_after'").and.contain('header Retry-After is required but missing');
-    const unsigned = checkExchange({ method: 'POST', path: '/api/v1/licenses/heartbeat', status: 200, headers, body: { success: true, message: 'ok', last_check: '2026-11-22T10:00:00Z' } });
+    const unsigned = checkExchange({
+      method: 'POST', path: '/api/v1/licenses/heartbeat', status: 200, headers,
+      body: { success: true, message: 'ok', last_check: '2026-11-22T10:00:00Z' },
+    });
     expect(unsigned).to.deep.equal(['header X-Signature is required but missing', 'header X-Signature-Date is required but missing']);
     // Unknown paths and methods: only the documented 404 NotFound and 405 MethodNotAllowed (with Allow).
     expect(checkExchange({ method: 'GET', path: '/api/v2/nothing', status: 404, headers, body: error('NOT_FOUND') })).to.deep.equal([]);
     expect(checkExchange({ method: 'GET', path: '/api/v2/nothing', status: 200, headers, body: {} })[0]).to.match(/^no documented operation for this method and path/);
     expect(checkExchange({ method: 'GET', path: '/api/v2/nothing', status: 404, headers, body: error('LICENSE_NOT_FOUND') })[0]).to.match(/error must be equal to one of the allowed values/);
-    expect(checkExchange({ method: 'GET', path: '/api/v1/licenses/trial', status: 405, headers, body: error('METHOD_NOT_ALLOWED') })).to.deep.equal(['header Allow is required but missing']);
-    expect(checkExchange({ method: 'GET', path: '/api/v1/licenses/trial', status: 405, headers: { ...headers, allow: 'POST' }, body: error('METHOD_NOT_ALLOWED') })).to.deep.equal([]);
+    expect(checkExchange({
+      method: 'GET', path: '/api/v1/licenses/trial', status: 405, headers, body: error('METHOD_NOT_ALLOWED'),
+    })).to.deep.equal(['header Allow is required but missing']);
+    expect(checkExchange({
+      method: 'GET', path: '/api/v1/licenses/trial', status: 405, headers: { ...headers, allow: 'POST' },
+      body: error('METHOD_NOT_ALLOWED'),
+    })).to.deep.equal([]);
   });
 
   it('verifies X-Signature over the date and the body bytes with the issuer key', () => {
@@ -156,7 +190,10 @@ describe('api-docs: the conformance checker', () => {
     const message = Buffer.concat([Buffer.from('ARTISAN-ND/RESPONSE/v1\0'), Buffer.from(date), Buffer.from('\n'), Buffer.from(JSON.stringify(body))]);
     const sig = Buffer.from(nacl.sign.detached(message, pair.secretKey)).toString('base64');
     const keys = { trusted: (k: string) => (k === kid ? pair.publicKey : null) };
-    const ex = { method: 'POST', path: '/api/v1/licenses/heartbeat', status: 200, headers: { ...headers, 'x-signature': `ed25519;kid=${kid};sig=${sig}`, 'x-signature-date': date }, body };
+    const ex = {
+      method: 'POST', path: '/api/v1/licenses/heartbeat', status: 200,
+      headers: { ...headers, 'x-signature': `ed25519;kid=${kid};sig=${sig}`, 'x-signature-date': date }, body,
+    };
     expect(verifySignature(ex, keys)).to.deep.equal([]);
     expect(checkExchange(ex)).to.deep.equal([]);
     expect(verifySignature({ ...ex, body: { ...body, message: 'spoofed' } }, keys)[0]).to.match(/does not verify/);

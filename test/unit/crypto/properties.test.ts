@@ -23,7 +23,10 @@ function installation(seed: Uint8Array) {
 }
 
 function payloadFor(code: string, serial: number, units: number, expires: Date | null): RechargePayload {
-  return { v: 1, typ: 'recharge', product: 'artisan_nd', installation: code, serial, units, issued_at: rfc3339(NOW), expires_at: expires ? rfc3339(expires) : null, partner: 'PTN-0001', id: `r-${serial}` };
+  return {
+    v: 1, typ: 'recharge', product: 'artisan_nd', installation: code, serial, units, issued_at: rfc3339(NOW),
+    expires_at: expires ? rfc3339(expires) : null, partner: 'PTN-0001', id: `r-${serial}`,
+  };
 }
 
 const seed32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
@@ -88,7 +91,10 @@ describe('crypto: key file properties', () => {
       const inst = installation(seed);
       const byOther = sealKeyFile({ payload: encodePayload(payloadFor(inst.code, s, 5, null)), issuer: other, installationPublicKey: inst.publicKey });
       expect(reason(() => openWith(byOther, inst))).to.equal('UNKNOWN_ISSUER_KEY');
-      const file = sealKeyFile({ payload: encodePayload(payloadFor(inst.code, s, 5, new Date(NOW.getTime() + 3600_000))), issuer, installationPublicKey: inst.publicKey });
+      const file = sealKeyFile({
+        payload: encodePayload(payloadFor(inst.code, s, 5, new Date(NOW.getTime() + 3600_000))), issuer,
+        installationPublicKey: inst.publicKey,
+      });
       expect(reason(() => openWith(file, inst, [s]))).to.equal('ALREADY_APPLIED');
       expect(reason(() => openWith(file, inst, [], new Date(NOW.getTime() + 3600_000)))).to.equal('EXPIRED');
       expect(reason(() => openWith(file, inst, [s + 1], new Date(NOW.getTime() + 3599_000)))).to.equal('ACCEPTED');
@@ -97,7 +103,11 @@ describe('crypto: key file properties', () => {
 
   it('refuses payloads of the wrong shape with FORMAT, after the signature holds', () => {
     const inst = installation(Buffer.alloc(32, 5));
-    for (const p of ['not json', '{"v":2,"typ":"recharge","units":1,"serial":1}', `{"v":1,"typ":"recharge","units":0,"serial":1,"installation":"${inst.code}"}`, `{"v":1,"typ":"recharge","units":1000001,"serial":1}`, '{"v":1,"typ":"recharge","units":1,"serial":1.5}']) {
+    for (const p of [
+      'not json', '{"v":2,"typ":"recharge","units":1,"serial":1}',
+      `{"v":1,"typ":"recharge","units":0,"serial":1,"installation":"${inst.code}"}`,
+      `{"v":1,"typ":"recharge","units":1000001,"serial":1}`, '{"v":1,"typ":"recharge","units":1,"serial":1.5}',
+    ]) {
       const file = sealKeyFile({ payload: Buffer.from(p), issuer, installationPublicKey: inst.publicKey });
       expect(reason(() => openWith(file, inst)), p).to.equal('FORMAT');
     }

@@ -31,7 +31,10 @@ const codeA = K.installation_a_code!.replace(/-/g, '');
 const NOW = new Date('2026-11-22T12:00:00Z');
 
 function openA(fileHex: string, now = NOW, applied: number[] = []) {
-  return openKeyFile(hex(fileHex), { installationSecret: hex(K.installation_a_secret_hex!), installationCode: codeA, trustedKey: trusted, now, applied: (s) => applied.includes(s) });
+  return openKeyFile(
+    hex(fileHex),
+    { installationSecret: hex(K.installation_a_secret_hex!), installationCode: codeA, trustedKey: trusted, now, applied: (s) => applied.includes(s) },
+  );
 }
 
 describe('crypto: spec vectors (keyfile-v1)', () => {

@@ -59,7 +59,10 @@ describe('deb package check (readDebInfo)', () => {
   });
 
   it('refuses an ar archive whose first member is not debian-binary', async () => {
-    expect(await refusal(arArchive([{ name: 'control.tar.gz', data: await tarGz({ control: controlText('a-b', '1') }) }, { name: 'debian-binary', data: Buffer.from('2.0\n') }]))).to.equal('no_debian_binary');
+    expect(await refusal(arArchive([
+      { name: 'control.tar.gz', data: await tarGz({ control: controlText('a-b', '1') }) },
+      { name: 'debian-binary', data: Buffer.from('2.0\n') },
+    ]))).to.equal('no_debian_binary');
     expect(await refusal(arArchive([{ name: 'debian-binary', data: Buffer.from('3.0\n') }]))).to.equal('bad_debian_binary');
   });
 

@@ -6,7 +6,8 @@ import { compareDebianVersions } from '../../../src/downloads/debian-version.js'
 
 /** dpkg's verdict for each pair, in one shell (one dpkg run per comparison): -1, 0 or 1. */
 function dpkgVerdicts(pairs: [string, string][]): number[] {
-  const script = 'while IFS=" " read -r a b; do if dpkg --compare-versions "$a" lt "$b"; then echo -1; elif dpkg --compare-versions "$a" eq "$b"; then echo 0; else echo 1; fi; done';
+  const script = 'while IFS=" " read -r a b; do if dpkg --compare-versions "$a" lt "$b"; then echo -1; ' +
+    'elif dpkg --compare-versions "$a" eq "$b"; then echo 0; else echo 1; fi; done';
   const out = execFileSync('sh', ['-c', script], { input: pairs.map(([a, b]) => `${a} ${b}\n`).join('') }).toString();
   return out.trim().split('\n').map(Number);
 }

@@ -28,7 +28,9 @@ describe('http: error handler', () => {
   });
 
   it('answers the documented JSON error under /api', async () => {
-    const res = await request(appThrowing(new ConflictError('Trial exists', 'TRIAL_ALREADY_EXISTS', { days: 3 }))).get('/api/v1/x').set('X-Request-Id', 'req-12345678').expect(409);
+    const res = await request(appThrowing(new ConflictError('Trial exists', 'TRIAL_ALREADY_EXISTS', { days: 3 }))).get('/api/v1/x')
+      .set('X-Request-Id', 'req-12345678')
+      .expect(409);
     expect(res.body).to.include({ success: false, error: 'TRIAL_ALREADY_EXISTS', message: 'Trial exists', request_id: '' });
     expect(res.body.details).to.deep.equal({ days: 3 });
     expect(Date.parse(res.body.timestamp)).to.be.a('number').and.not.NaN;

@@ -47,7 +47,10 @@ async function keytoolAt(now: Date, ...args: string[]): Promise<Result> {
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
-interface StateFile { installation: string; quota: number; applied: number[]; trusted_keys: { kid: string; public_key: string; status: string }[]; applied_log: { serial: number; units: number }[] }
+interface StateFile {
+  installation: string; quota: number; applied: number[]; trusted_keys: { kid: string; public_key: string; status: string }[];
+  applied_log: { serial: number; units: number }[];
+}
 
 const readState = (home: string): StateFile => JSON.parse(fs.readFileSync(path.join(home, 'state.json'), 'utf8')) as StateFile;
 const modeOf = (file: string): number => fs.statSync(file).mode & 0o777;
@@ -104,7 +107,9 @@ portal.server.on('request', (req, res) => {
   if (!list) return send(404, { error: 'not_found' });
   if (req.headers['x-installation-proof'] !== portal.proofs.get(m![1]!)) return send(401, { error: 'INSTALLATION_PROOF_INVALID' });
   const after = Number(url.searchParams.get('after_serial') ?? 0);
-  send(200, { keyfiles: list.filter((f) => f.serial > after).slice(0, 100).map((f) => ({ serial: f.serial, id: `id-${f.serial}`, file: f.file.toString('base64') })) });
+  send(200, { keyfiles: list.filter((f) => f.serial > after)
+    .slice(0, 100)
+    .map((f) => ({ serial: f.serial, id: `id-${f.serial}`, file: f.file.toString('base64') })) });
 });
 
 describe('keytool', function () {
@@ -231,11 +236,15 @@ describe('keytool', function () {
     portal.files.set(code, [keyFile({ serial: 1, units: 100, code }), keyFile({ serial: 2, units: 50, code })].map((file, i) => ({ serial: i + 1, file })));
     const first = await keytool('fetch', portal.base, '--home', home);
     expect(first.code, first.stderr).to.equal(0);
-    expect(first.stdout.trim().split('\n').slice(1)).to.deep.equal(['+100 units (serial 1), quota now 100', '+50 units (serial 2), quota now 150', '2 applied, 0 refused; quota now 150']);
+    expect(first.stdout.trim()
+      .split('\n')
+      .slice(1)).to.deep.equal(['+100 units (serial 1), quota now 100', '+50 units (serial 2), quota now 150', '2 applied, 0 refused; quota now 150']);
     const second = await keytool('fetch', portal.base, '--home', home);
     expect(second.code, second.stderr).to.equal(0);
     expect(second.stdout.trim().split('\n').slice(1)).to.deep.equal(['nothing new; quota 150']);
-    expect(portal.requests.filter((u) => u.includes('/keyfiles'))).to.deep.equal([`/api/v1/installations/${code}/keyfiles?after_serial=0`, `/api/v1/installations/${code}/keyfiles?after_serial=2`]);
+    expect(portal.requests.filter((u) => u.includes('/keyfiles'))).to.deep.equal([
+      `/api/v1/installations/${code}/keyfiles?after_serial=0`, `/api/v1/installations/${code}/keyfiles?after_serial=2`,
+    ]);
     expect(readState(home)).to.deep.include({ quota: 150, applied: [1, 2] });
   });
 
@@ -246,7 +255,9 @@ describe('keytool', function () {
     await keytoolAt(new Date(), 'apply', writeFile('3.bin', files[2]!.file), '--home', home);
     const r = await keytoolAt(new Date(), 'fetch', portal.base, '--home', home);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout.split('\n').slice(1)).to.deep.equal(['+10 units (serial 1), quota now 40', '+20 units (serial 2), quota now 60', '2 applied, 0 refused; quota now 60']);
+    expect(r.stdout.split('\n').slice(1)).to.deep.equal([
+      '+10 units (serial 1), quota now 40', '+20 units (serial 2), quota now 60', '2 applied, 0 refused; quota now 60',
+    ]);
     expect(portal.requests.at(-1)).to.equal(`/api/v1/installations/${code}/keyfiles?after_serial=0`);
   });
 

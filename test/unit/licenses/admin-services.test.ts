@@ -52,7 +52,9 @@ describe('license services called by the admin pages', function () {
       expect((await row()).getTime()).to.equal(fromNow.getTime());
       const until = new Date('2030-01-31T23:59:59Z');
       expect(await ctx.handle.licenses.extend(id, { until }, 'contract', SYSTEM_ACTOR)).to.deep.equal(until);
-      expect((await details('license.extended')).map((d) => d!.after_at)).to.have.members([new Date(start.getTime() + 10 * DAY).toISOString(), fromNow.toISOString(), until.toISOString()]);
+      expect((await details('license.extended')).map((d) => d!.after_at)).to.have.members([
+        new Date(start.getTime() + 10 * DAY).toISOString(), fromNow.toISOString(), until.toISOString(),
+      ]);
 
       const [code] = await makeBatch(ctx, 'easyfacture', 'lifetime', 1);
       const lifetime = machine();

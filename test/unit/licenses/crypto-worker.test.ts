@@ -15,7 +15,9 @@ describe('licenses: CryptoWorker', () => {
     const messages = Array.from({ length: 40 }, (_, i) => crypto.randomBytes(50 + i));
     const sigs = await Promise.all(messages.map((m, i) => worker.sign(i % 2 ? other : signer, m)));
     messages.forEach((m, i) => {
-      const expected = Buffer.from(nacl.sign.detached(new Uint8Array(m), nacl.sign.keyPair.fromSeed(new Uint8Array(Buffer.alloc(32, i % 2 ? 10 : 9))).secretKey));
+      const expected = Buffer.from(nacl.sign.detached(
+        new Uint8Array(m), nacl.sign.keyPair.fromSeed(new Uint8Array(Buffer.alloc(32, i % 2 ? 10 : 9))).secretKey,
+      ));
       expect(sigs[i]!.equals(expected), `signature ${i}`).to.equal(true);
     });
     const checks = await Promise.all(messages.map((m, i) => worker.verify((i % 2 ? other : signer).publicKey, m, sigs[i]!)));

@@ -32,11 +32,15 @@ describe('licenses: helpers', () => {
   });
 
   it('licenseToken: deterministic, verifiable with tweetnacl, dates without fraction', () => {
-    const row = { publicId: '6f1c3c1e-2b7a-4c55-9d3e-000000000001', productCode: 'easyfacture', machineId: 'ab'.repeat(16), licenseType: 'annual' as const, email: 'a@b.c', issuedAt: new Date('2026-11-22T10:00:00.123Z'), expiresAt: null };
+    const row = {
+      publicId: '6f1c3c1e-2b7a-4c55-9d3e-000000000001', productCode: 'easyfacture', machineId: 'ab'.repeat(16),
+      licenseType: 'annual' as const, email: 'a@b.c', issuedAt: new Date('2026-11-22T10:00:00.123Z'), expiresAt: null,
+    };
     const token = licenseToken(row, signer);
     expect(licenseToken(row, signer)).to.equal(token);
     expect(verifyTokenOffline(token, keys)).to.deep.equal({
-      v: 1, typ: 'license', product: 'easyfacture', license_id: row.publicId, machine_id: row.machineId, license_type: 'annual', email: 'a@b.c', issued_at: '2026-11-22T10:00:00Z', expires_at: null,
+      v: 1, typ: 'license', product: 'easyfacture', license_id: row.publicId, machine_id: row.machineId, license_type: 'annual',
+      email: 'a@b.c', issued_at: '2026-11-22T10:00:00Z', expires_at: null,
     });
   });
 
@@ -57,7 +61,9 @@ describe('licenses: helpers', () => {
     expect(codeOf(() => parseBody(validateBody, { machine_id: 'zz', license_key: 5 }))).to.equal('INVALID_MACHINE_ID');
     expect(codeOf(() => parseBody(validateBody, { machine_id: 'A'.repeat(32), license_key: 5 }))).to.equal('INVALID_REQUEST');
     expect(parseBody(validateBody, { machine_id: 'A'.repeat(32), license_key: 'k' }).machine_id).to.equal('a'.repeat(32));
-    expect(codeOf(() => parseBody(trialBody, { machine_id: 'a'.repeat(32), email: 'x@example.com', product: 'p', version: 'v'.repeat(65) }))).to.equal('INVALID_REQUEST');
+    expect(codeOf(() => parseBody(
+      trialBody, { machine_id: 'a'.repeat(32), email: 'x@example.com', product: 'p', version: 'v'.repeat(65) },
+    ))).to.equal('INVALID_REQUEST');
   });
 });
 

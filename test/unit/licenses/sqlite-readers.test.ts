@@ -22,7 +22,12 @@ describe('licenses: SqliteReaders', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'artisan-readers-'));
     file = path.join(dir, 'r.sqlite');
     const db = new sqlite3.Database(file);
-    await new Promise<void>((resolve, reject) => db.exec("PRAGMA journal_mode=WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT); INSERT INTO t VALUES ('1', 'one'); INSERT INTO t SELECT 'k' || value, 'v' || value FROM json_each('[' || (WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199) SELECT group_concat(i) FROM n) || ']');", (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => db.exec(
+      "PRAGMA journal_mode=WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT); INSERT INTO t VALUES ('1', 'one'); " +
+        "INSERT INTO t SELECT 'k' || value, 'v' || value FROM json_each('[' || " +
+        '(WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199) SELECT group_concat(i) FROM n) || \']\');',
+      (err) => (err ? reject(err) : resolve()),
+    ));
     await new Promise<void>((resolve) => db.close(() => resolve()));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));

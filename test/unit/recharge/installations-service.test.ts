@@ -20,7 +20,9 @@ describe('InstallationsService.transfer', function () {
     oldId = await createAccount(ctx, 'owner@example.fr');
     newId = await createAccount(ctx, 'receiver@example.fr');
     const now = ctx.clock.now().toISOString();
-    const [row] = (await ctx.db('installations').insert({ code: 'A'.repeat(32), partner_id: oldId, customer: 'Boulangerie', created_at: now, updated_at: now }).returning('id')) as ({ id: number } | number)[];
+    const [row] = (await ctx.db('installations')
+      .insert({ code: 'A'.repeat(32), partner_id: oldId, customer: 'Boulangerie', created_at: now, updated_at: now })
+      .returning('id')) as ({ id: number } | number)[];
     instId = typeof row === 'object' ? Number(row.id) : Number(row);
   });
   afterEach(async () => ctx.close());
@@ -47,7 +49,10 @@ describe('InstallationsService.transfer', function () {
     await transfer();
     expect(await owner()).to.equal(newId);
     const [row] = await ctx.handle.audit.list({ action: 'installation.transferred' }, 10);
-    expect(row!.details).to.deep.equal({ code: `${'A'.repeat(10)}…`, customer: 'Boulangerie', before: 'owner@example.fr', after: 'receiver@example.fr', reason: 'changes reseller' });
+    expect(row!.details).to.deep.equal({
+      code: `${'A'.repeat(10)}…`, customer: 'Boulangerie', before: 'owner@example.fr', after: 'receiver@example.fr',
+      reason: 'changes reseller',
+    });
   });
 
   it('refuses a receiving partner suspended meanwhile (TARGET_INACTIVE) and writes nothing', async () => {
