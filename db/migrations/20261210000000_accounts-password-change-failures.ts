@@ -12,7 +12,6 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.schema.alterTable('accounts', (t) => {
-    t.dropColumn('password_change_failures');
-  });
+  // Plain ALTER TABLE on both: knex would rebuild the SQLite table, which other tables reference.
+  await knex.raw('ALTER TABLE accounts DROP COLUMN password_change_failures');
 }

@@ -82,7 +82,11 @@ describe('server (npm start)', function () {
     res.pause();
     server.child.kill('SIGTERM');
     // New connections are refused once the server has handled the signal (it stops listening at once).
-    await waitFor(() => fetch(`http://127.0.0.1:${port}/`).then(() => false, () => true), { interval: 50, what: 'new connections to be refused while stopping' });
+    // A fresh connection each try (agent: false): a kept-alive socket from an earlier try would not test the listener.
+    const refused = (): Promise<boolean> => new Promise((resolve) => {
+      http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (r) => { r.resume(); resolve(false); }).on('error', () => resolve(true));
+    });
+    await waitFor(refused, { timeout: 20000, interval: 50, what: 'new connections to be refused while stopping' });
     let received = 0;
     res.on('data', (c: Buffer) => { received += c.length; });
     res.resume();
