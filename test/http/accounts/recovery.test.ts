@@ -37,9 +37,13 @@ describe('POST /subscription/forgot and /subscription/reset', () => {
     const link = linkIn(mail, '/subscription/reset?token=');
     const { agent, csrf } = await formAgent(ctx.app, link);
     const token = new URL(link, 'http://x').searchParams.get('token');
-    const mismatch = await agent.post('/subscription/reset').type('form').send({ token, password: 'le nouveau mot de passe', password_confirm: 'autre chose', _csrf: csrf }).expect(422);
+    const mismatch = await agent.post('/subscription/reset').type('form')
+      .send({ token, password: 'le nouveau mot de passe', password_confirm: 'autre chose', _csrf: csrf })
+      .expect(422);
     expect(mismatch.text).to.contain('ne sont pas identiques');
-    const done = await agent.post('/subscription/reset').type('form').send({ token, password: 'le nouveau mot de passe', password_confirm: 'le nouveau mot de passe', _csrf: csrf }).expect(303);
+    const done = await agent.post('/subscription/reset').type('form')
+      .send({ token, password: 'le nouveau mot de passe', password_confirm: 'le nouveau mot de passe', _csrf: csrf })
+      .expect(303);
     expect(done.headers.location).to.equal('/subscription/login');
     await session.get('/subscription/dashboard').expect(303);
     await loginAgent(ctx, 'p@example.fr', 'le nouveau mot de passe');
@@ -47,7 +51,9 @@ describe('POST /subscription/forgot and /subscription/reset', () => {
     expect(notice.subject).to.contain('mot de passe a été changé');
     const reused = await request(ctx.app).get(link).expect(410);
     expect(reused.text).to.contain('déjà été utilisé');
-    const replay = await agent.post('/subscription/reset').type('form').send({ token, password: 'encore un autre mot', password_confirm: 'encore un autre mot', _csrf: csrf }).expect(410);
+    const replay = await agent.post('/subscription/reset').type('form')
+      .send({ token, password: 'encore un autre mot', password_confirm: 'encore un autre mot', _csrf: csrf })
+      .expect(410);
     expect(replay.text).to.contain('déjà été utilisé');
     expect(await ctx.db('audit_log').where({ action: 'password.reset' }).count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 1);
   });
@@ -69,7 +75,9 @@ describe('POST /subscription/forgot and /subscription/reset', () => {
     const link = linkIn(await waitMail(ctx, 'p@example.fr'), '/subscription/reset?token=');
     const { agent, csrf } = await formAgent(ctx.app, link);
     const token = new URL(link, 'http://x').searchParams.get('token');
-    await agent.post('/subscription/reset').type('form').send({ token, password: 'le nouveau mot de passe', password_confirm: 'le nouveau mot de passe', _csrf: csrf }).expect(303);
+    await agent.post('/subscription/reset').type('form')
+      .send({ token, password: 'le nouveau mot de passe', password_confirm: 'le nouveau mot de passe', _csrf: csrf })
+      .expect(303);
     await loginAgent(ctx, 'p@example.fr', 'le nouveau mot de passe');
   });
 });
