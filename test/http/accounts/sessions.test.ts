@@ -201,5 +201,8 @@ describe('sessions: timeouts and server-side invalidation', () => {
       .expect(422);
     // The account now speaks English (its saved language drives its pages).
     expect(bad.text).to.contain('Enter your company name.');
+    // Each language is offered under its own name.
+    const page = (await agent.get('/subscription/account').expect(200)).text;
+    expect(page).to.contain('<option value="fr" lang="fr">Français</option>').and.contain('<option value="en" lang="en" selected>English</option>');
   });
 });
