@@ -13,8 +13,15 @@ import { describeUserAgent } from './user-agent.js';
 
 const PROFILE_FIELDS = ['company', 'name', 'phone', 'country', 'locale'] as const;
 
+/** Values and field errors the account page re-renders after a refused profile or password form. */
+interface AccountForms {
+  profile?: Record<string, string>;
+  profileErrors?: Record<string, string>;
+  passwordErrors?: Record<string, string>;
+}
+
 export function createAccountController(accounts: AccountsService, auth: AuthService) {
-  const renderAccount = async (req: Request, res: Response, status: number, forms: { profile?: Record<string, string>; profileErrors?: Record<string, string>; passwordErrors?: Record<string, string> } = {}): Promise<void> => {
+  const renderAccount = async (req: Request, res: Response, status: number, forms: AccountForms = {}): Promise<void> => {
     const account = req.account!;
     const sessions = (await auth.liveSessions(account.id)).map((s) => ({ ...s, agent: describeUserAgent(s.userAgent, req.t) }));
     res.status(status).render('accounts/account', {
@@ -35,19 +42,30 @@ export function createAccountController(accounts: AccountsService, auth: AuthSer
 
     forgot: async (req: Request, res: Response): Promise<void> => {
       const parsed = parseForm(emailSchema, req.body);
-      if (!parsed.ok) return res.status(422).render('accounts/forgot', { title: req.t('accounts.forgot.title'), values: typedValues(req.body, ['email']), errors: parsed.errors });
+      if (!parsed.ok) {
+        const values = typedValues(req.body, ['email']);
+        return res.status(422).render('accounts/forgot', { title: req.t('accounts.forgot.title'), values, errors: parsed.errors });
+      }
       // The reset mail (if any) leaves once the answer is sent: its work must not show in the answer's timing.
       await accounts.forgot(parsed.data.email, actorOf(req), (send) => res.once('close', send));
       res.redirect(303, '/subscription/forgot/sent');
     },
 
     forgotSent: (req: Request, res: Response): void => {
-      res.render('accounts/message', { title: req.t('accounts.forgot.sent_title'), heading: 'accounts.forgot.sent_title', paragraphs: ['accounts.forgot.sent_text', 'accounts.sent.spam'], links: [{ href: '/subscription/login', key: 'accounts.login.title' }] });
+      res.render('accounts/message', {
+        title: req.t('accounts.forgot.sent_title'),
+        heading: 'accounts.forgot.sent_title',
+        paragraphs: ['accounts.forgot.sent_text', 'accounts.sent.spam'],
+        links: [{ href: '/subscription/login', key: 'accounts.login.title' }],
+      });
     },
 
     resetForm: async (req: Request, res: Response): Promise<void> => {
       const check = await accounts.checkToken(req.query.token, 'reset');
-      if (!check.ok) return res.status(check.reason === 'invalid' ? 404 : 410).render('accounts/reset-failed', { title: req.t('accounts.reset.failed_title'), reason: check.reason });
+      if (!check.ok) {
+        return res.status(check.reason === 'invalid' ? 404 : 410)
+          .render('accounts/reset-failed', { title: req.t('accounts.reset.failed_title'), reason: check.reason });
+      }
       res.render('accounts/reset', { title: req.t('accounts.reset.title'), token: req.query.token, errors: {} });
     },
 

@@ -10,7 +10,11 @@ export interface AccountLimiters {
   register: RequestHandler;
 }
 
-export function createAccountsRouter(authCtl: ReturnType<typeof createAuthController>, accountCtl: ReturnType<typeof createAccountController>, limit: AccountLimiters): Router {
+export function createAccountsRouter(
+  authCtl: ReturnType<typeof createAuthController>,
+  accountCtl: ReturnType<typeof createAccountController>,
+  limit: AccountLimiters,
+): Router {
   const router = Router();
   router.get('/subscription/register', authCtl.registerForm);
   router.post('/subscription/register', limit.register, authCtl.register);

@@ -9,13 +9,15 @@ import { PASSWORD_MAX, passwordProblem } from './passwords.js';
 
 /** ISO 3166-1 alpha-2 codes offered in the country select (names from Intl.DisplayNames). */
 export const COUNTRIES = [
-  'FR', 'BE', 'CH', 'LU', 'MC', 'CA', 'MA', 'DZ', 'TN', 'SN', 'CI', 'CM', 'ML', 'BF', 'NE', 'TG', 'BJ', 'GA', 'CG', 'CD', 'MG', 'MU', 'RE', 'GP', 'MQ', 'GF', 'YT', 'NC', 'PF', 'HT',
+  'FR', 'BE', 'CH', 'LU', 'MC', 'CA', 'MA', 'DZ', 'TN', 'SN', 'CI', 'CM', 'ML', 'BF', 'NE',
+  'TG', 'BJ', 'GA', 'CG', 'CD', 'MG', 'MU', 'RE', 'GP', 'MQ', 'GF', 'YT', 'NC', 'PF', 'HT',
   'DE', 'ES', 'IT', 'PT', 'NL', 'GB', 'IE', 'AT', 'PL', 'US',
 ] as const;
 
 const E = (k: string) => `accounts.errors.${k}`;
 const email = emailField({ required: E('email_required'), invalid: E('email_invalid') });
-const text = (field: string, min: number, max: number) => singleLine(min, max, { required: E(`${field}_required`), long: E(`${field}_long`), invalid: E(`${field}_invalid`) });
+const text = (field: string, min: number, max: number) =>
+  singleLine(min, max, { required: E(`${field}_required`), long: E(`${field}_long`), invalid: E(`${field}_invalid`) });
 const phone = z.string(E('phone_invalid')).trim().min(1, E('phone_required')).max(40, E('phone_invalid')).regex(/^\+?[0-9 ().-]{6,40}$/, E('phone_invalid'));
 const country = z.enum(COUNTRIES, E('country_invalid'));
 const anyPassword = z.string(E('password_required')).min(1, E('password_required')).max(PASSWORD_MAX * 4, E('password_long'));
@@ -23,6 +25,7 @@ const newPassword = z.string(E('password_required')).superRefine((p, ctx) => {
   const problem = passwordProblem(p);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
+const passwordConfirm = z.string(E('password_mismatch'));
 
 const profileFields = {
   company: text('company', 1, 160),
@@ -39,15 +42,16 @@ export const registerSchema = z.object({
   ...profileFields,
   email,
   password: newPassword,
-  password_confirm: z.string(E('password_mismatch')),
+  password_confirm: passwordConfirm,
   terms: z.literal('on', E('terms_required')),
 }).superRefine(confirmMatches);
 
 export const loginSchema = z.object({ email, password: anyPassword });
 export const emailSchema = z.object({ email });
-export const resetSchema = z.object({ token: z.string().max(200), password: newPassword, password_confirm: z.string(E('password_mismatch')) }).superRefine(confirmMatches);
+export const resetSchema = z.object({ token: z.string().max(200), password: newPassword, password_confirm: passwordConfirm }).superRefine(confirmMatches);
 export const profileSchema = z.object({ ...profileFields, locale: z.enum(['fr', 'en'], E('locale_invalid')) });
-export const passwordChangeSchema = z.object({ current_password: anyPassword, password: newPassword, password_confirm: z.string(E('password_mismatch')) }).superRefine(confirmMatches);
+export const passwordChangeSchema = z.object({ current_password: anyPassword, password: newPassword, password_confirm: passwordConfirm })
+  .superRefine(confirmMatches);
 
 export type Parsed<T> = { ok: true; data: T } | { ok: false; errors: Record<string, string> };
 

@@ -30,6 +30,11 @@ export interface Registration extends Omit<ProfileFields, 'locale'> {
 
 export type TokenCheck = { ok: true; account: Account; tokenId: number } | { ok: false; reason: 'invalid' | 'expired' | 'used' };
 
+/** The request's actor, named as the account it acts for (a visitor who proves they own it by a mailed token). */
+function actingAs(from: Actor, account: Pick<Account, 'id' | 'email'>): Actor {
+  return { ...from, id: account.id, email: account.email };
+}
+
 export interface AccountsDeps {
   db: Db;
   clock: Clock;
@@ -136,7 +141,7 @@ export class AccountsService {
           email: input.email, passwordHash, role: 'partner', state: 'pending_verification', company: input.company, name: input.name,
           phone: input.phone, country: input.country, locale, termsAcceptedAt: now, verifiedAt: null,
         }, now);
-        await audit.record(trx, { ...from, id: created.id, email: created.email }, 'account.registered', { type: 'account', id: created.id }, { ref: created.publicRef ?? '' });
+        await audit.record(trx, actingAs(from, created), 'account.registered', { type: 'account', id: created.id }, { ref: created.publicRef ?? '' });
         return created;
       });
     } catch (err) {
@@ -222,7 +227,7 @@ export class AccountsService {
       if (check.account.state === 'pending_verification') {
         await this.repo.with(trx).update(check.account.id, { state: 'active', verified_at: now.toISOString() }, now);
       }
-      await this.deps.audit.record(trx, { ...from, id: check.account.id, email: check.account.email }, 'account.verified', { type: 'account', id: check.account.id });
+      await this.deps.audit.record(trx, actingAs(from, check.account), 'account.verified', { type: 'account', id: check.account.id });
       return true;
     });
     return used ? check : { ok: false, reason: 'used' };
@@ -254,7 +259,8 @@ export class AccountsService {
       const repo = this.repo.with(trx);
       await repo.expireTokens(account?.id ?? 0, 'reset', now);
       await repo.insertTokenIfAccount(account?.id ?? 0, 'reset', hashToken(token), expires, now);
-      await this.deps.audit.record(trx, from, account ? 'password.reset_requested' : 'password.reset_requested_unknown', account ? { type: 'account', id: account.id } : null);
+      const target = account ? { type: 'account', id: account.id } : null;
+      await this.deps.audit.record(trx, from, account ? 'password.reset_requested' : 'password.reset_requested_unknown', target);
     });
     later(() => {
       if (account) this.deps.mails.sendLater('reset', account.email, account.locale, `/subscription/reset?token=${token}`, { minutes: 30 });
@@ -269,8 +275,9 @@ export class AccountsService {
     const now = this.deps.clock.now();
     const used = await this.deps.db.transaction(async (trx) => {
       if (!(await this.repo.with(trx).useToken(check.tokenId, now))) return false;
-      await this.repo.with(trx).update(check.account.id, { password_hash: hash, failed_logins: 0, lockouts: 0, locked_until: null, password_change_failures: 0 }, now);
-      await this.deps.audit.record(trx, { ...from, id: check.account.id, email: check.account.email }, 'password.reset', { type: 'account', id: check.account.id });
+      const reset = { password_hash: hash, failed_logins: 0, lockouts: 0, locked_until: null, password_change_failures: 0 };
+      await this.repo.with(trx).update(check.account.id, reset, now);
+      await this.deps.audit.record(trx, actingAs(from, check.account), 'password.reset', { type: 'account', id: check.account.id });
       return true;
     });
     if (!used) return { ok: false, reason: 'used' };

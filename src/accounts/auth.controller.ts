@@ -24,8 +24,12 @@ export function createAuthController(accounts: AccountsService, auth: AuthServic
   const renderRegister = (req: Request, res: Response, status: number, values: Record<string, string>, errors: Record<string, string>): void => {
     res.status(status).render('accounts/register', { title: req.t('accounts.register.title'), values, errors, countries: COUNTRIES });
   };
-  const renderLogin = (req: Request, res: Response, status: number, values: Record<string, string>, errors: Record<string, string>, notice?: { key: string; params?: Record<string, string> }): void => {
-    res.status(status).render('accounts/login', { title: req.t('accounts.login.title'), values, errors, notice, next: safeNext(req.query.next ?? (req.body as Record<string, unknown> | undefined)?.next) });
+  const renderLogin = (
+    req: Request, res: Response, status: number, values: Record<string, string>, errors: Record<string, string>,
+    notice?: { key: string; params?: Record<string, string> },
+  ): void => {
+    const next = safeNext(req.query.next ?? (req.body as Record<string, unknown> | undefined)?.next);
+    res.status(status).render('accounts/login', { title: req.t('accounts.login.title'), values, errors, notice, next });
   };
 
   return {
@@ -42,7 +46,12 @@ export function createAuthController(accounts: AccountsService, auth: AuthServic
     },
 
     registerSent: (req: Request, res: Response): void => {
-      res.render('accounts/message', { title: req.t('accounts.sent.title'), heading: 'accounts.sent.title', paragraphs: ['accounts.sent.text', 'accounts.sent.spam'], links: [{ href: '/subscription/login', key: 'accounts.login.title' }] });
+      res.render('accounts/message', {
+        title: req.t('accounts.sent.title'),
+        heading: 'accounts.sent.title',
+        paragraphs: ['accounts.sent.text', 'accounts.sent.spam'],
+        links: [{ href: '/subscription/login', key: 'accounts.login.title' }],
+      });
     },
 
     verify: async (req: Request, res: Response): Promise<void> => {
@@ -51,12 +60,17 @@ export function createAuthController(accounts: AccountsService, auth: AuthServic
         flash(req, 'success', 'accounts.verify.done');
         return res.redirect(303, '/subscription/login');
       }
-      res.status(result.reason === 'invalid' ? 404 : 410).render('accounts/verify-failed', { title: req.t('accounts.verify.failed_title'), reason: result.reason, values: { email: '' }, errors: {} });
+      res.status(result.reason === 'invalid' ? 404 : 410)
+        .render('accounts/verify-failed', { title: req.t('accounts.verify.failed_title'), reason: result.reason, values: { email: '' }, errors: {} });
     },
 
     resend: async (req: Request, res: Response): Promise<void> => {
       const parsed = parseForm(emailSchema, req.body);
-      if (!parsed.ok) return res.status(422).render('accounts/verify-failed', { title: req.t('accounts.verify.failed_title'), reason: 'resend', values: typedValues(req.body, ['email']), errors: parsed.errors });
+      if (!parsed.ok) {
+        const values = typedValues(req.body, ['email']);
+        const title = req.t('accounts.verify.failed_title');
+        return res.status(422).render('accounts/verify-failed', { title, reason: 'resend', values, errors: parsed.errors });
+      }
       await accounts.resendVerification(parsed.data.email, actorOf(req));
       res.redirect(303, '/subscription/register/sent');
     },

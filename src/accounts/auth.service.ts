@@ -42,6 +42,9 @@ export type LoginResult =
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'pending' | 'suspended'; account: Account };
 
+/** A session resumed with its live account, or why it cannot be (see `AuthService.resume`). */
+export type Resumed = { account: Account; session: AccountSession } | { ended: 'ended' | 'timeout' | 'inactive' };
+
 export interface AuthDeps {
   db: Db;
   clock: Clock;
@@ -153,7 +156,7 @@ export class AuthService {
    * gets a new session id). Ends the session record in the last two cases.
    * `authAt` (login time, ms since the epoch) and `role` (at login) are kept in the session.
    */
-  async resume(sid: string, authAt: number, role: string | undefined): Promise<{ account: Account; session: AccountSession } | { ended: 'ended' | 'timeout' | 'inactive' }> {
+  async resume(sid: string, authAt: number, role: string | undefined): Promise<Resumed> {
     const found = await this.sessionRows.withAccount(sid);
     if (!found) return { ended: 'ended' };
     const now = this.deps.clock.now();

@@ -38,7 +38,7 @@ export class SessionsRepository {
     return new SessionsRepository(trx);
   }
 
-  async insert(s: { sid: string; accountId: number; ip: string; userAgent: string }, now: Date): Promise<void> {
+  async insert(s: Pick<AccountSession, 'sid' | 'accountId' | 'ip' | 'userAgent'>, now: Date): Promise<void> {
     await this.db('account_sessions').insert({
       sid: s.sid,
       account_id: s.accountId,

@@ -21,16 +21,9 @@ export interface Release {
   updatedAt: Date;
 }
 
-export interface NewRelease {
-  product: string;
-  version: string;
+/** A release to insert: the row's own fields without its id and timestamps; `channel` defaults as the column does. */
+export interface NewRelease extends Omit<Release, 'id' | 'channel' | 'createdAt' | 'updatedAt'> {
   channel?: string;
-  filename: string;
-  sizeBytes: number;
-  sha256: string;
-  changelog: string;
-  publishedAt: Date | null;
-  isLatest: boolean;
 }
 
 type Row = Record<string, unknown>;

@@ -7,26 +7,47 @@ import type { Db } from '../platform/db.js';
 import { isSqlite } from '../platform/db.js';
 import { toDate } from '../platform/time.js';
 
+/**
+ * Why the system wrote a row, as a sentence of the `ledger` locale namespace
+ * (`ledger:reasons.<code>`) and its parameters: `recharge` { code (the
+ * installation code's first 10 characters), serial }, `revocation`
+ * { recharge (its id), reason (typed by staff) }.
+ */
+export interface LedgerReasonCode {
+  code: string;
+  params: Record<string, string | number>;
+}
+
 export interface LedgerEntry {
   id: number;
   accountId: number;
   kind: 'credit' | 'debit';
   units: number;
   balanceAfter: number;
+  /** As written (English for the system's rows, as typed for staff and CLI rows): the audit trail's words. */
   reason: string;
+  /** Set on the system's rows, for showing `reason` in the reader's language; null on typed ones. */
+  reasonCode: LedgerReasonCode | null;
   reference: string | null;
   actorLabel: string | null;
   createdAt: Date;
 }
 
-export interface NewLedgerEntry {
-  accountId: number;
-  kind: 'credit' | 'debit';
-  units: number;
-  reason: string;
-  reference: string | null;
+export interface NewLedgerEntry extends Pick<LedgerEntry, 'accountId' | 'kind' | 'units' | 'reason' | 'reference' | 'actorLabel'> {
+  /** The system's rows only (see LedgerReasonCode); omitted for a reason typed by a person. */
+  reasonCode?: LedgerReasonCode;
   actorId: number | null;
-  actorLabel: string | null;
+}
+
+/** The stored code and parameters, null when absent or unreadable (the row's `reason` is shown then). */
+function reasonCodeOf(code: unknown, params: unknown): LedgerReasonCode | null {
+  if (typeof code !== 'string' || !code) return null;
+  try {
+    const parsed: unknown = typeof params === 'string' ? JSON.parse(params) : {};
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? { code, params: parsed as LedgerReasonCode['params'] } : null;
+  } catch {
+    return null;
+  }
 }
 
 export class LedgerRepository {
@@ -62,12 +83,13 @@ export class LedgerRepository {
     return row ? Number(row.balance_after) : 0;
   }
 
-  /** Append an entry after `balanceBefore`; returns the new balance. */
+  /** Append an entry after `balanceBefore` (`reason` cut to 500 characters); returns the new balance. */
   async append(e: NewLedgerEntry, balanceBefore: number, now: Date): Promise<number> {
     const after = balanceBefore + (e.kind === 'credit' ? e.units : -e.units);
     await this.db('ledger_entries').insert({
       account_id: e.accountId, kind: e.kind, units: e.units, balance_after: after, reason: e.reason.slice(0, 500),
       reference: e.reference, actor_id: e.actorId, actor_label: e.actorLabel, created_at: now.toISOString(),
+      reason_code: e.reasonCode?.code ?? null, reason_params: e.reasonCode ? JSON.stringify(e.reasonCode.params) : null,
     });
     return after;
   }
@@ -77,7 +99,7 @@ export class LedgerRepository {
     return rows.map((r) => ({
       id: Number(r.id), accountId: Number(r.account_id), kind: r.kind === 'debit' ? 'debit' : 'credit', units: Number(r.units),
       balanceAfter: Number(r.balance_after),
-      reason: String(r.reason), reference: (r.reference as string | null) ?? null,
+      reason: String(r.reason), reasonCode: reasonCodeOf(r.reason_code, r.reason_params), reference: (r.reference as string | null) ?? null,
       actorLabel: (r.actor_label as string | null) ?? null, createdAt: toDate(r.created_at),
     }));
   }

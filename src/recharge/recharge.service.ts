@@ -192,6 +192,7 @@ export class RechargeService {
       await ledger.append(
         {
           accountId: partner.id, kind: 'debit', units: input.units, reason: `recharge ${code.slice(0, 10)}… serial ${serial}`,
+          reasonCode: { code: 'recharge', params: { code: code.slice(0, 10), serial } },
           reference: input.confirmId, actorId: actor.id, actorLabel: actor.email,
         },
         balance, now,
@@ -298,7 +299,7 @@ export class RechargeService {
       await ledger.append(
         {
           accountId: r.partnerId, kind: 'credit', units: r.units, reason: `Revoked recharge ${id}: ${reason}`, reference: id,
-          actorId: actor.id, actorLabel: actor.email,
+          reasonCode: { code: 'revocation', params: { recharge: id, reason } }, actorId: actor.id, actorLabel: actor.email,
         },
         balance, now,
       );

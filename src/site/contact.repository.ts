@@ -3,16 +3,6 @@ import type { Knex } from 'knex';
 import { insertedId, type Db } from '../platform/db.js';
 import { toDate, toDateOrNull } from '../platform/time.js';
 
-export interface NewContactMessage {
-  name: string;
-  email: string;
-  message: string;
-  locale: string;
-  ip: string;
-  userAgent: string;
-  createdAt: Date;
-}
-
 /** A stored message, as the admin pages show it. */
 export interface ContactMessage {
   id: number;
@@ -30,6 +20,9 @@ export interface ContactMessage {
   /** E-mail of the account that marked it handled (null if unknown or not handled). */
   handledByEmail: string | null;
 }
+
+/** A message to insert: what the form and the request give; the mail status and handling come later. */
+export type NewContactMessage = Pick<ContactMessage, 'name' | 'email' | 'message' | 'locale' | 'ip' | 'userAgent' | 'createdAt'>;
 
 /**
  * A list filter: `state` 'handled' | 'unhandled' | '' (all); `q` searched

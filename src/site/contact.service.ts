@@ -11,7 +11,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import type { Mailer } from '../platform/mailer.js';
 import type { ContactInput } from './contact.schemas.js';
-import { ContactRepository, type ContactMessage, type ContactSearch } from './contact.repository.js';
+import { ContactRepository, type ContactMessage, type ContactSearch, type NewContactMessage } from './contact.repository.js';
 
 export interface ContactDeps {
   db: Db;
@@ -23,11 +23,8 @@ export interface ContactDeps {
   baseUrl: string;
 }
 
-export interface ContactMeta {
-  locale: string;
-  ip: string;
-  userAgent: string;
-}
+/** What the request tells about a message's sender: page language, address and browser. */
+export type ContactMeta = Pick<NewContactMessage, 'locale' | 'ip' | 'userAgent'>;
 
 export class ContactService {
   private readonly repo: ContactRepository;

@@ -4,10 +4,12 @@
  * schema (`artisan_test`), dropped and recreated once at the start of the
  * run (the server may hold what an earlier run left), then emptied per context.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { DatabaseConfig } from '../../src/config/index.js';
 import { DEFAULT_PRODUCTS } from '../../db/migrations/20261122040000_create-products.js';
-import { createDb, migrate, type Db } from '../../src/platform/db.js';
+import { createDb, FolderMigrationSource, migrate, type Db } from '../../src/platform/db.js';
 
 export const PG_URL = process.env.TEST_DATABASE_URL;
 /** `TEST_PG_SCHEMA` lets two runs share the server without sharing a schema (default `artisan_test`). */
@@ -49,4 +51,50 @@ export async function openTestDb(database: DatabaseConfig): Promise<Db> {
   const now = new Date().toISOString();
   await db('products').insert(DEFAULT_PRODUCTS.map((p) => ({ ...p, created_at: now, updated_at: now })));
   return db;
+}
+
+/** A database of its own for testing one migration (see openMigrationDb). */
+export interface MigrationDb {
+  db: Db;
+  /** Run every migration before `name`. */
+  migrateBefore(): Promise<void>;
+  up(): Promise<void>;
+  down(): Promise<void>;
+  /** Drop the PostgreSQL schema or the SQLite file. */
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh database for the migration `name` (file name without extension):
+ * a SQLite file in a temporary folder, or with TEST_DATABASE_URL a
+ * PostgreSQL schema `<PG_SCHEMA>_migration` of its own.
+ */
+export async function openMigrationDb(name: string): Promise<MigrationDb> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'artisan-migration-'));
+  const schema = `${PG_SCHEMA}_migration`;
+  if (PG_URL) {
+    const admin = createDb({ client: 'pg', url: PG_URL, schema: undefined });
+    await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
+    await admin.raw('CREATE SCHEMA ??', [schema]);
+    await admin.destroy();
+  }
+  const db = createDb(PG_URL ? { client: 'pg', url: PG_URL, schema } : { client: 'sqlite', filename: path.join(dir, 'm.sqlite') });
+  const source = new FolderMigrationSource(MIGRATIONS_DIR);
+  /** The migrations before `name` only. */
+  class Before extends FolderMigrationSource {
+    override async getMigrations(): Promise<string[]> {
+      return (await super.getMigrations()).filter((f) => f < name);
+    }
+  }
+  return {
+    db,
+    migrateBefore: async () => { await db.migrate.latest({ migrationSource: new Before(MIGRATIONS_DIR) }); },
+    up: async () => { await db.migrate.up({ name, migrationSource: source }); },
+    down: async () => { await db.migrate.down({ name, migrationSource: source }); },
+    close: async () => {
+      if (PG_URL) await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

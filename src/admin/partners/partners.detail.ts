@@ -1,6 +1,6 @@
 /**
  * The detail page of /admin/partners/:id: profile, state, balance and the
- * last 50 ledger rows, installations, recent recharges, logins and the audit
+ * last 50 ledger rows (reasons in the reader's language), installations, recent recharges, logins and the audit
  * rows about the account, with the action forms the viewer's role allows
  * (none for support; no balance form on a closed account). The balance form
  * carries a fresh one-time `confirm_id` (UUID) on every render. Re-rendered with field errors or a notice after a
@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Account } from '../../accounts/index.js';
 import { formatInstallationCode } from '../../crypto/index.js';
+import { withLedgerText } from '../../recharge/index.js';
 import type { AdminDeps } from '../context.js';
 import { UUID } from './partners.schemas.js';
 import { allows, TRANSITIONS } from './partners.service.js';
@@ -50,7 +51,7 @@ export function createDetailRenderer(deps: AdminDeps) {
       title: req.t('admin-partners:show.title', { name: account.company || account.email }),
       a: account,
       balance,
-      ledger,
+      ledger: ledger.map((e) => withLedgerText(req.t, e)),
       installations: installations.slice(0, INSTALLATION_ROWS),
       installationsTotal: installations.length,
       recharges: recharges.rows,

@@ -76,7 +76,12 @@ describe('npm run partner:credit and keys:rotate', function () {
   let env: Record<string, string>;
   before(async () => {
     ctx = await createTestContext();
-    env = { DB_DIR: ctx.config.paths.db, LOGS_DIR: path.join(ctx.dir, 'logs'), SUBSCRIPTION_DIR: path.join(ctx.dir, 'subscription'), ...testDatabaseEnv(ctx.config.paths.db) };
+    env = {
+      DB_DIR: ctx.config.paths.db,
+      LOGS_DIR: path.join(ctx.dir, 'logs'),
+      SUBSCRIPTION_DIR: path.join(ctx.dir, 'subscription'),
+      ...testDatabaseEnv(ctx.config.paths.db),
+    };
   });
   after(async () => { await ctx.close(); });
 
@@ -132,7 +137,9 @@ describe('logs', () => {
     await request(ctx.app).get('/features').expect(200);
     const hit = await request(ctx.app).get('/features').set('X-Request-Id', 'hit-12345678').expect(200);
     expect(hit.headers['x-request-id']).to.equal('hit-12345678');
-    const line = lines.map((l) => JSON.parse(l) as { req?: { id?: string; path?: string }; cache?: string; msg: string }).find((l) => l.req?.id === 'hit-12345678');
+    const line = lines
+      .map((l) => JSON.parse(l) as { req?: { id?: string; path?: string }; cache?: string; msg: string })
+      .find((l) => l.req?.id === 'hit-12345678');
     expect(line).to.include({ msg: 'request completed', cache: 'hit' });
     expect(line!.req).to.include({ path: '/features' });
   });

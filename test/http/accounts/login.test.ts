@@ -126,7 +126,9 @@ describe('POST /subscription/login', () => {
   it('never redirects after login to another site', async () => {
     await createAccount(ctx, 'p@example.fr');
     const { agent, csrf } = await formAgent(ctx.app, '/subscription/login?next=//evil.example/x');
-    const res = await agent.post('/subscription/login').type('form').send({ email: 'p@example.fr', password: PASSWORD, next: '//evil.example/x', _csrf: csrf }).expect(303);
+    const res = await agent.post('/subscription/login').type('form')
+      .send({ email: 'p@example.fr', password: PASSWORD, next: '//evil.example/x', _csrf: csrf })
+      .expect(303);
     expect(res.headers.location).to.equal('/subscription/dashboard');
   });
 
@@ -135,7 +137,9 @@ describe('POST /subscription/login', () => {
     const first = await request(ctx.app).get('/subscription/account').expect(303);
     expect(first.headers.location).to.equal('/subscription/login?next=%2Fsubscription%2Faccount');
     const { agent, csrf } = await formAgent(ctx.app, String(first.headers.location));
-    const res = await agent.post('/subscription/login').type('form').send({ email: 'p@example.fr', password: PASSWORD, next: '/subscription/account', _csrf: csrf }).expect(303);
+    const res = await agent.post('/subscription/login').type('form')
+      .send({ email: 'p@example.fr', password: PASSWORD, next: '/subscription/account', _csrf: csrf })
+      .expect(303);
     expect(res.headers.location).to.equal('/subscription/account');
   });
 });

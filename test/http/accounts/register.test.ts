@@ -15,7 +15,9 @@ describe('POST /subscription/register and GET /subscription/verify', () => {
     const sent = await agent.get('/subscription/register/sent').expect(200);
     expect(sent.text).to.contain('Vérifiez votre boîte de réception');
     const account = await ctx.db('accounts').where({ email: REGISTRATION.email }).first();
-    expect(account).to.include({ state: 'pending_verification', role: 'partner', company: 'Imprimerie Durand', country: 'FR', public_ref: `PTN-${String(account.id).padStart(4, '0')}` });
+    expect(account).to.include({
+      state: 'pending_verification', role: 'partner', company: 'Imprimerie Durand', country: 'FR', public_ref: `PTN-${String(account.id).padStart(4, '0')}`,
+    });
     const mail = await waitMail(ctx, REGISTRATION.email);
     expect(mail.subject).to.contain('Confirmez votre adresse');
     expect(mail.html).to.contain('Confirmer mon adresse');
@@ -113,9 +115,13 @@ describe('POST /subscription/register and GET /subscription/verify', () => {
 
   it('refuses a common password and two different passwords', async () => {
     const { agent, csrf } = await formAgent(ctx.app, '/subscription/register');
-    const common = await agent.post('/subscription/register').type('form').send({ ...REGISTRATION, password: 'password1234', password_confirm: 'password1234', _csrf: csrf }).expect(422);
+    const common = await agent.post('/subscription/register').type('form')
+      .send({ ...REGISTRATION, password: 'password1234', password_confirm: 'password1234', _csrf: csrf })
+      .expect(422);
     expect(common.text).to.contain('trop courant');
-    const mismatch = await agent.post('/subscription/register').type('form').send({ ...REGISTRATION, password_confirm: `${PASSWORD}x`, _csrf: csrf }).expect(422);
+    const mismatch = await agent.post('/subscription/register').type('form')
+      .send({ ...REGISTRATION, password_confirm: `${PASSWORD}x`, _csrf: csrf })
+      .expect(422);
     expect(mismatch.text).to.contain('ne sont pas identiques');
   });
 

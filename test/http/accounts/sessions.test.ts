@@ -126,10 +126,14 @@ describe('sessions: timeouts and server-side invalidation', () => {
     const me = await loginAgent(ctx, 'p@example.fr');
     const other = await loginAgent(ctx, 'p@example.fr');
     let csrf = await csrfOf(me, '/subscription/account');
-    const wrong = await me.post('/subscription/account/password').type('form').send({ current_password: 'not my password', password: 'a brand new passphrase', password_confirm: 'a brand new passphrase', _csrf: csrf }).expect(422);
+    const wrong = await me.post('/subscription/account/password').type('form')
+      .send({ current_password: 'not my password', password: 'a brand new passphrase', password_confirm: 'a brand new passphrase', _csrf: csrf })
+      .expect(422);
     expect(wrong.text).to.contain('Le mot de passe actuel est incorrect.');
     csrf = await csrfOf(me, '/subscription/account');
-    await me.post('/subscription/account/password').type('form').send({ current_password: PASSWORD, password: 'a brand new passphrase', password_confirm: 'a brand new passphrase', _csrf: csrf }).expect(303);
+    await me.post('/subscription/account/password').type('form')
+      .send({ current_password: PASSWORD, password: 'a brand new passphrase', password_confirm: 'a brand new passphrase', _csrf: csrf })
+      .expect(303);
     await me.get('/subscription/account').expect(200);
     await other.get('/subscription/account').expect(303);
     await loginAgent(ctx, 'p@example.fr', 'a brand new passphrase');
@@ -187,11 +191,18 @@ describe('sessions: timeouts and server-side invalidation', () => {
     const agent = await loginAgent(ctx, 'p@example.fr');
     const csrf = await csrfOf(agent, '/subscription/account');
     await agent.post('/subscription/account/profile').type('form').send({
-      company: 'Nouvelle Société', name: 'Jeanne', phone: '+32 2 123 45 67', country: 'BE', locale: 'en', role: 'superadmin', state: 'active', email: 'x@evil.example', _csrf: csrf,
+      company: 'Nouvelle Société', name: 'Jeanne', phone: '+32 2 123 45 67', country: 'BE', locale: 'en',
+      role: 'superadmin', state: 'active', email: 'x@evil.example', _csrf: csrf,
     }).expect(303);
-    expect(await ctx.db('accounts').where({ id }).first()).to.include({ company: 'Nouvelle Société', country: 'BE', locale: 'en', role: 'partner', email: 'p@example.fr' });
-    const bad = await agent.post('/subscription/account/profile').type('form').send({ company: '', name: 'J', phone: 'x', country: 'BE', locale: 'de', _csrf: csrf }).expect(422);
+    const saved = await ctx.db('accounts').where({ id }).first();
+    expect(saved).to.include({ company: 'Nouvelle Société', country: 'BE', locale: 'en', role: 'partner', email: 'p@example.fr' });
+    const bad = await agent.post('/subscription/account/profile').type('form')
+      .send({ company: '', name: 'J', phone: 'x', country: 'BE', locale: 'de', _csrf: csrf })
+      .expect(422);
     // The account now speaks English (its saved language drives its pages).
     expect(bad.text).to.contain('Enter your company name.');
+    // Each language is offered under its own name.
+    const page = (await agent.get('/subscription/account').expect(200)).text;
+    expect(page).to.contain('<option value="fr" lang="fr">Français</option>').and.contain('<option value="en" lang="en" selected>English</option>');
   });
 });

@@ -149,6 +149,7 @@ describe('admin partners', function () {
       const admin = await staffAgent(ctx, 'admin');
       const page = (await admin.get(`/admin/partners/${id}`).expect(200)).text;
       expect(page).to.contain('<dl class="meta" id="profile">').and.contain('marie@imprimerie.fr').and.contain(`PTN-${String(id).padStart(4, '0')}`);
+      expect(page).to.contain('<dt>Langue des e-mails et de l’interface</dt><dd lang="fr">Français</dd>');
       expect(page).to.match(/id="balance">88</);
       expect(page).to.match(/id="ledger"[\s\S]*test credit/);
       expect(page).to.match(/id="installations"[\s\S]*Boulangerie Martin[\s\S]*>12</);
@@ -188,6 +189,7 @@ describe('admin partners', function () {
       const admin = await staffAgent(ctx, 'admin');
       const page = (await admin.get(`/admin/partners/${id}?lang=en`).expect(200)).text;
       expect(page).to.contain('Unit movements').and.contain('Activate the account').and.contain('Resend the confirmation link');
+      expect(page).to.contain('<dt>Language of emails and pages</dt><dd lang="fr">Français</dd>');
       expect((await admin.get('/admin/partners?lang=en').expect(200)).text).to.contain('Company, name, email or phone');
     });
   });

@@ -240,6 +240,24 @@ describe('admin recharges', function () {
     expect((await ctx.db('recharges').where({ id }).first()).state).to.equal('issued');
   });
 
+  it("shows a recharge's debit and its revocation's credit on the partner page in the reader's language, typed reasons as typed", async () => {
+    const id = await recharge(partner, inst, 30);
+    await postConfirmed(admin, `/admin/recharges/${id}`, `/admin/recharges/${id}/revoke`, { reason: 'Erreur de saisie du client' });
+    const code = inst.code.slice(0, 10);
+
+    const french = (await admin.get(`/admin/partners/${partnerId}`).expect(200)).text;
+    expect(french).to.contain('Mouvements d’unités').and.contain(`Recharge ${code}… n° 1`)
+      .and.contain(`Recharge ${id} révoquée : Erreur de saisie du client`).and.contain('test credit')
+      .and.not.contain('serial 1').and.not.contain('Revoked recharge');
+
+    await createAccount(ctx, 'rech-admin-en@example.fr', 'admin');
+    await ctx.db('accounts').where({ email: 'rech-admin-en@example.fr' }).update({ locale: 'en' });
+    const englishAdmin = await loginAgent(ctx, 'rech-admin-en@example.fr', undefined, 'en');
+    const english = (await englishAdmin.get(`/admin/partners/${partnerId}`).expect(200)).text;
+    expect(english).to.contain(`Recharge ${code}… serial 1`).and.contain(`Revoked recharge ${id}: Erreur de saisie du client`)
+      .and.contain('test credit').and.not.contain('n° 1');
+  });
+
   it('is in English too', async () => {
     const id = await recharge(partner, inst, 3);
     const page = (await admin.get(`/admin/recharges/${id}?lang=en`).set('Accept-Language', 'en').expect(200)).text;
