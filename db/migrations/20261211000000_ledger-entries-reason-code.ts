@@ -56,8 +56,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.schema.alterTable('ledger_entries', (t) => {
-    t.dropColumn('reason_params');
-    t.dropColumn('reason_code');
-  });
+  // Plain ALTER TABLE on both: knex would rebuild the SQLite table and lose what is attached to it.
+  await knex.raw('ALTER TABLE ledger_entries DROP COLUMN reason_params');
+  await knex.raw('ALTER TABLE ledger_entries DROP COLUMN reason_code');
 }
