@@ -1,0 +1,112 @@
+/**
+ * The forms of the billing admin pages, read into the billing services'
+ * shapes. Every parser answers `{ ok: true, data }` or `{ ok: false, errors }`
+ * (field → i18n key) and never throws: bad input re-renders its form.
+ * Amounts are typed as people write them ("12,50", "1 000") and read by
+ * money.ts parseAmount in the currency concerned (XOF has no decimals).
+ */
+import {
+  BILLING_CYCLES, CURRENCIES, isCurrency, MAX_FEATURES, parseAmount, PLAN_TYPES, planErrors, toDecimalString,
+  type BillingCycle, type Currency, type Plan, type PlanFeature, type PlanFields, type PlanType,
+} from '../../billing/index.js';
+
+export type Parsed<T> = { ok: true; data: T } | { ok: false; errors: Record<string, string> };
+
+const E = (k: string): string => `admin-billing:errors.${k}`;
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** The string fields of a posted form (anything else, an array or a missing field, reads as ''). */
+export function typed(body: unknown, fields: readonly string[]): Record<string, string> {
+  const b = (body ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(fields.map((f) => [f, typeof b[f] === 'string' ? (b[f] as string) : '']));
+}
+
+/** An amount field into minor units of `currency`, or the error key. */
+export function amountField(text: string, currency: Currency, allowZero: boolean): { minor: number } | { error: string } {
+  if (!text.trim()) return { error: E(allowZero ? 'amount_format' : 'amount_required') };
+  const r = parseAmount(text, currency);
+  if ('error' in r) return { error: E(`amount_${r.error}`) };
+  if (!allowZero && r.minor === 0) return { error: E('amount_required') };
+  return r;
+}
+
+/** A whole number typed in a form (at most 10 digits), or null. */
+function whole(text: string): number | null {
+  const t = text.trim();
+  return /^\d{1,10}$/.test(t) ? Number(t) : null;
+}
+
+const featureNames = (i: number): string[] => [`feature_${i}_name_fr`, `feature_${i}_name_en`, `feature_${i}_value`];
+
+/** Every field of the plan form. */
+export const PLAN_FORM_FIELDS: readonly string[] = [
+  'slug', 'name_fr', 'name_en', 'description_fr', 'description_en', 'type', 'price', 'currency', 'billing_cycle', 'trial_days', 'setup_fee',
+  'units_per_period', 'max_installations', 'display_order', 'is_active', 'is_public', 'highlighted',
+  ...Array.from({ length: MAX_FEATURES }, (_, i) => featureNames(i)).flat(),
+];
+
+/** A plan as the form's values (amounts as decimal text in the plan's currency). */
+export function planValues(p: Plan): Record<string, string> {
+  const v: Record<string, string> = {
+    slug: p.slug, name_fr: p.nameFr, name_en: p.nameEn, description_fr: p.descriptionFr, description_en: p.descriptionEn, type: p.type,
+    price: toDecimalString(p.price, p.currency), currency: p.currency, billing_cycle: p.billingCycle, trial_days: String(p.trialDays),
+    setup_fee: toDecimalString(p.setupFee, p.currency), units_per_period: String(p.limits.units_per_period),
+    max_installations: p.limits.max_installations === null ? '' : String(p.limits.max_installations), display_order: String(p.displayOrder),
+    is_active: p.isActive ? 'yes' : '', is_public: p.isPublic ? 'yes' : '', highlighted: p.highlighted ? 'yes' : '',
+  };
+  p.features.forEach((f, i) => { [v[`feature_${i}_name_fr`], v[`feature_${i}_name_en`], v[`feature_${i}_value`]] = [f.name_fr, f.name_en, f.value]; });
+  return v;
+}
+
+/** The values of the empty "new plan" form. */
+export const NEW_PLAN_VALUES: Record<string, string> = {
+  type: 'monthly', currency: 'EUR', billing_cycle: 'month', trial_days: '0', setup_fee: '0', units_per_period: '0', display_order: '10', is_active: 'yes',
+};
+
+function features(v: Record<string, string>, errors: Record<string, string>): PlanFeature[] {
+  const out: PlanFeature[] = [];
+  for (let i = 0; i < MAX_FEATURES; i += 1) {
+    const [fr, en, value] = featureNames(i).map((n) => v[n]!.trim()) as [string, string, string];
+    if (!fr && !en && !value) continue;
+    if (!fr || !en || !value || [fr, en, value].some((s) => s.length > 120 || CONTROL.test(s))) errors[`feature_${i}`] = E('feature_row');
+    out.push({ name_fr: fr, name_en: en, value });
+  }
+  return out;
+}
+
+/**
+ * The plan form into PlanFields (planErrors' rules, plus the typing: amounts, whole numbers, checkboxes).
+ * `max_installations` left empty means no limit.
+ */
+export function parsePlan(body: unknown): Parsed<PlanFields> {
+  const v = typed(body, PLAN_FORM_FIELDS);
+  const errors: Record<string, string> = {};
+  const currency = v.currency!.trim();
+  if (!isCurrency(currency)) errors.currency = E('currency');
+  const money = (field: 'price' | 'setup_fee'): number => {
+    if (!isCurrency(currency)) return 0;
+    const r = amountField(v[field]!, currency, true);
+    if ('error' in r) errors[field] = r.error;
+    return 'minor' in r ? r.minor : 0;
+  };
+  const num = (field: string, key: string, empty: number | null = null): number | null => {
+    if (!v[field]!.trim() && empty !== null) return empty;
+    const n = whole(v[field]!);
+    if (n === null) errors[field] = E(key);
+    return n;
+  };
+  const inst = v.max_installations!.trim() ? num('max_installations', 'installations') : null;
+  const data: PlanFields = {
+    slug: v.slug!.trim(), nameFr: v.name_fr!.trim(), nameEn: v.name_en!.trim(), descriptionFr: v.description_fr!.trim(),
+    descriptionEn: v.description_en!.trim(), type: v.type as PlanType, price: money('price'), currency: (isCurrency(currency) ? currency : 'EUR'),
+    billingCycle: v.billing_cycle as BillingCycle, trialDays: num('trial_days', 'trial_days', 0) ?? 0, setupFee: money('setup_fee'),
+    features: features(v, errors), limits: { units_per_period: num('units_per_period', 'units', 0) ?? 0, max_installations: inst },
+    isActive: v.is_active === 'yes', isPublic: v.is_public === 'yes', displayOrder: num('display_order', 'display_order', 0) ?? 0,
+    highlighted: v.highlighted === 'yes',
+  };
+  for (const [k, e] of Object.entries(planErrors(data))) if (!errors[k] && !(k === 'features' && Object.keys(errors).some((x) => x.startsWith('feature_')))) errors[k] = e;
+  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, data };
+}
+
+export { BILLING_CYCLES, CURRENCIES, PLAN_TYPES };
