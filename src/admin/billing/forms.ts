@@ -110,3 +110,60 @@ export function parsePlan(body: unknown): Parsed<PlanFields> {
 }
 
 export { BILLING_CYCLES, CURRENCIES, PLAN_TYPES };
+
+/** How many lines the manual invoice form shows. */
+export const MANUAL_LINES = 5;
+const lineNames = (i: number): string[] => [`line_${i}_description`, `line_${i}_quantity`, `line_${i}_unit_price`, `line_${i}_vat_rate`];
+export const MANUAL_FORM_FIELDS: readonly string[] = ['partner', 'currency', ...Array.from({ length: MANUAL_LINES }, (_, i) => lineNames(i)).flat()];
+
+export interface ManualInvoiceForm {
+  partner: string;
+  currency: Currency;
+  lines: { description: string; quantity: number; unitPrice: number; vatRateBp: number }[];
+}
+
+/** A VAT rate typed as a percentage ("20", "5,5") into basis points, or null. */
+function rateBp(text: string): number | null {
+  const m = /^(\d{1,3})(?:[.,](\d{1,2}))?$/.exec(text.trim());
+  if (!m) return null;
+  const bp = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0') || '0');
+  return bp <= 10000 ? bp : null;
+}
+
+/** The manual invoice form: a partner, a currency, 1..5 filled lines (an empty rate takes `defaultRateBp`). */
+export function parseManualInvoice(body: unknown, defaultRateBp: number): Parsed<ManualInvoiceForm> {
+  const v = typed(body, MANUAL_FORM_FIELDS);
+  const errors: Record<string, string> = {};
+  const currency = v.currency!.trim();
+  if (!isCurrency(currency)) errors.currency = E('currency');
+  if (!v.partner!.trim()) errors.partner = E('partner');
+  const lines: ManualInvoiceForm['lines'] = [];
+  for (let i = 0; i < MANUAL_LINES; i += 1) {
+    const [d, q, p, r] = lineNames(i).map((n) => v[n]!.trim()) as [string, string, string, string];
+    if (!d && !q && !p && !r) continue;
+    const quantity = whole(q || '1');
+    const price = isCurrency(currency) ? amountField(p, currency, true) : { error: E('currency') };
+    const rate = r ? rateBp(r) : defaultRateBp;
+    if (!d || d.length > 500 || CONTROL.test(d)) errors[`line_${i}`] = E('line');
+    else if (quantity === null || quantity < 1 || quantity > 1_000_000) errors[`line_${i}`] = E('quantity');
+    else if ('error' in price) errors[`line_${i}`] = price.error;
+    else if (rate === null) errors[`line_${i}`] = E('vat_rate');
+    else lines.push({ description: d, quantity, unitPrice: price.minor, vatRateBp: rate });
+  }
+  if (!lines.length && !Object.keys(errors).some((k) => k.startsWith('line_'))) errors.line_0 = E('no_lines');
+  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, data: { partner: v.partner!.trim(), currency: currency as Currency, lines } };
+}
+
+/** A calendar day YYYY-MM-DD that exists, or null. */
+export function calendarDay(text: string): string | null {
+  const t = text.trim();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(t)) return null;
+  const d = new Date(`${t}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === t ? t : null;
+}
+
+/** A one-line text of at most `max` characters without control characters (may be empty), or null. */
+export function oneLine(text: string, max: number): string | null {
+  const t = text.trim();
+  return t.length <= max && !CONTROL.test(t) ? t : null;
+}
