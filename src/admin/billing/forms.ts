@@ -105,7 +105,9 @@ export function parsePlan(body: unknown): Parsed<PlanFields> {
     isActive: v.is_active === 'yes', isPublic: v.is_public === 'yes', displayOrder: num('display_order', 'display_order', 0) ?? 0,
     highlighted: v.highlighted === 'yes',
   };
-  for (const [k, e] of Object.entries(planErrors(data))) if (!errors[k] && !(k === 'features' && Object.keys(errors).some((x) => x.startsWith('feature_')))) errors[k] = e;
+  // A bad feature row is already named on its row; the plan-wide features error would repeat it.
+  const rowErrors = Object.keys(errors).some((x) => x.startsWith('feature_'));
+  for (const [k, e] of Object.entries(planErrors(data))) if (!errors[k] && !(k === 'features' && rowErrors)) errors[k] = e;
   return Object.keys(errors).length ? { ok: false, errors } : { ok: true, data };
 }
 

@@ -21,6 +21,7 @@ export function moneyIn(req: Request): (minor: number, currency: Currency) => st
 /** A renderer of billing pages: `view` under views/admin/billing/, with `sellerConfigured`, `canAct` and `money`. */
 export function billingRenderer(config: Readonly<Config>) {
   return (req: Request, res: Response, view: string, data: Record<string, unknown>, status = 200): void => {
-    res.status(status).render(`admin/billing/${view}`, { sellerConfigured: config.billing.sellerConfigured, canAct: canAct(req), money: moneyIn(req), ...data });
+    const common = { sellerConfigured: config.billing.sellerConfigured, canAct: canAct(req), money: moneyIn(req) };
+    res.status(status).render(`admin/billing/${view}`, { ...common, ...data });
   };
 }

@@ -69,7 +69,8 @@ describe('/admin/invoices, /admin/payments, /admin/credits', function () {
       expect(res.status, amount).to.equal(422);
       expect(textOf(res.text), amount).to.include(message);
     }
-    const future = await postForm(admin, `/admin/invoices/${id}`, `/admin/invoices/${id}/payments`, await payFields(admin, id, { amount: '20', date: '2027-01-01' }));
+    const futureFields = await payFields(admin, id, { amount: '20', date: '2027-01-01' });
+    const future = await postForm(admin, `/admin/invoices/${id}`, `/admin/invoices/${id}/payments`, futureFields);
     expect(future.status).to.equal(422);
     const fields = await payFields(admin, id, { amount: '50' });
     const [a, b] = await Promise.all([

@@ -113,7 +113,8 @@ describe('/admin/plans', function () {
   it('shows the seller notice until the seller identity is configured', async () => {
     const admin = await staffAgent(ctx, 'admin');
     for (const path of ['/admin', '/admin/plans']) expect((await admin.get(path).expect(200)).text).to.include('id="seller-notice"');
-    const configured = await createTestContext({ env: { BILLING_SELLER_NAME: 'Artisan ND SAS', BILLING_SELLER_ADDRESS: '1 rue X, Lyon', BILLING_SELLER_SIRET: '12345678900012' } });
+    const seller = { BILLING_SELLER_NAME: 'Artisan ND SAS', BILLING_SELLER_ADDRESS: '1 rue X, Lyon', BILLING_SELLER_SIRET: '12345678900012' };
+    const configured = await createTestContext({ env: seller });
     try {
       const other = await staffAgent(configured, 'admin');
       for (const path of ['/admin', '/admin/plans']) expect((await other.get(path).expect(200)).text).not.to.include('id="seller-notice"');
