@@ -6,7 +6,7 @@
  * money.ts parseAmount in the currency concerned (XOF has no decimals).
  */
 import {
-  BILLING_CYCLES, CURRENCIES, isCurrency, MAX_FEATURES, parseAmount, PLAN_TYPES, planErrors, toDecimalString,
+  BILLING_CYCLES, CURRENCIES, isCurrency, MAX_FEATURES, parseAmount, PLAN_TYPES, planErrors, toDecimalString as decimal,
   type BillingCycle, type Currency, type Plan, type PlanFeature, type PlanFields, type PlanType,
 } from '../../billing/index.js';
 
@@ -46,8 +46,12 @@ export const PLAN_FORM_FIELDS: readonly string[] = [
   ...Array.from({ length: MAX_FEATURES }, (_, i) => featureNames(i)).flat(),
 ];
 
-/** A plan as the form's values (amounts as decimal text in the plan's currency). */
-export function planValues(p: Plan): Record<string, string> {
+/** A plan as the form's values (amounts as decimal text in the plan's currency, with a decimal comma in French). */
+export function planValues(p: Plan, locale: string): Record<string, string> {
+  const toDecimalString = (minor: number, currency: Currency): string => {
+    const text = decimal(minor, currency);
+    return locale === 'fr' ? text.replace('.', ',') : text;
+  };
   const v: Record<string, string> = {
     slug: p.slug, name_fr: p.nameFr, name_en: p.nameEn, description_fr: p.descriptionFr, description_en: p.descriptionEn, type: p.type,
     price: toDecimalString(p.price, p.currency), currency: p.currency, billing_cycle: p.billingCycle, trial_days: String(p.trialDays),

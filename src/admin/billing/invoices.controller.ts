@@ -49,7 +49,7 @@ export function createInvoicesController(deps: AdminDeps, reports: BillingAdminR
 
   /** Render one document; `state` re-shows a form with its errors (status 422/409). */
   const renderShow = async (req: Request, res: Response, inv: Invoice, state: ShowState = {}, status = 200): Promise<void> => {
-    const [lines, paid, notes, account] = await Promise.all([
+    const [lines, paid, notes, buyerAccount] = await Promise.all([
       invoices.lines(inv.id), payments.ofInvoice(inv.id), reports.creditNotesOf(inv.id), reports.account(inv.accountId),
     ]);
     const draftTotals = inv.status === 'draft' ? computeTotals(lines) : null;
@@ -59,7 +59,8 @@ export function createInvoicesController(deps: AdminDeps, reports: BillingAdminR
     const title = inv.number ? req.t('admin-billing:invoices.show_title', { kind: req.t(`admin-billing:kinds.${inv.kind}`), number: inv.number })
       : req.t('admin-billing:invoices.draft_title', { id: inv.id });
     render(req, res, 'invoice', {
-      title, inv, lines, payments: paid, notes, account, cited, draftTotals, values, errors: state.errors ?? {}, form: state.form ?? null,
+      // Not `account`: that local is the signed-in staff member the layout reads.
+      title, inv, lines, payments: paid, notes, buyerAccount, cited, draftTotals, values, errors: state.errors ?? {}, form: state.form ?? null,
       payable: inv.kind === 'invoice' && (inv.status === 'open' || inv.status === 'overdue'),
       creditable: inv.kind === 'invoice' && inv.status !== 'draft', rate: (bp: number) => formatRate(bp, req.locale === 'en' ? 'en-GB' : 'fr-FR'),
     }, status);

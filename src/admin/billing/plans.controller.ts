@@ -59,7 +59,7 @@ export function createPlansController(deps: AdminDeps) {
 
     edit: async (req: Request, res: Response): Promise<void> => {
       const p = await load(req);
-      form(req, res, p, planValues(p));
+      form(req, res, p, planValues(p, req.locale));
     },
 
     update: async (req: Request, res: Response): Promise<void> => {
