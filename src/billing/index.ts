@@ -11,6 +11,7 @@ import { CreditsService } from './credits.service.js';
 import { ManualGateway } from './gateway.js';
 import { InvoicesService } from './invoices.service.js';
 import { PaymentsService } from './payments.service.js';
+import { PlansService } from './plans.service.js';
 
 export * from './money.js';
 export { CreditsService, type CreditGrant } from './credits.service.js';
@@ -20,6 +21,8 @@ export { InvoicesService, dayIn, type ChainBreak, type ChainReport, type DraftLi
 export type { Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceType } from './invoices.repository.js';
 export { MANUAL_METHODS, PaymentsService, type ManualPaymentInput, type PaymentResult } from './payments.service.js';
 export type { Payment } from './payments.repository.js';
+export { BILLING_CYCLES, isUnitPack, MAX_FEATURES, PLAN_TYPES, planErrors, PlansService } from './plans.service.js';
+export type { BillingCycle, Plan, PlanFeature, PlanFields, PlanLimits, PlanType } from './plans.repository.js';
 export { mentionsFor, vatTreatment, type VatTreatment } from './mentions.js';
 
 export interface Billing {
@@ -27,6 +30,7 @@ export interface Billing {
   payments: PaymentsService;
   credits: CreditsService;
   gateway: ManualGateway;
+  plans: PlansService;
 }
 
 /** The billing services over `db`, sharing one credit service. */
@@ -34,5 +38,5 @@ export function createBilling(deps: { db: Db; clock: Clock; audit: AuditService;
   const credits = new CreditsService(deps.db, deps.clock, deps.audit);
   const invoices = new InvoicesService({ ...deps, credits });
   const payments = new PaymentsService({ db: deps.db, clock: deps.clock, audit: deps.audit, invoices, credits, timezone: deps.billing.timezone });
-  return { invoices, payments, credits, gateway: new ManualGateway(deps.billing.paymentInstructions) };
+  return { invoices, payments, credits, gateway: new ManualGateway(deps.billing.paymentInstructions), plans: new PlansService(deps.db, deps.clock, deps.audit) };
 }

@@ -114,6 +114,19 @@ export class InvoicesService {
     return this.deps.db.transaction((trx) => this.insertDraft(trx, 'invoice', accountId, lines, opts, null, null));
   }
 
+  /**
+   * Staff draft a manual invoice (type `manual`) for partner `accountId`: the draft and its audit row
+   * `invoice.draft_created`, in one transaction. Returns its id; finalise() numbers it.
+   * @throws ValidationError for bad lines or currency; NotFoundError for an unknown account.
+   */
+  async createManualDraft(accountId: number, lines: readonly DraftLine[], currency: Currency, actor: Actor): Promise<number> {
+    return this.deps.db.transaction(async (trx) => {
+      const id = await this.insertDraft(trx, 'invoice', accountId, lines, { type: 'manual', currency }, null, null);
+      await this.deps.audit.record(trx, actor, 'invoice.draft_created', { type: 'invoice', id }, { account_id: accountId, lines: lines.length, currency });
+      return id;
+    });
+  }
+
   private async insertDraft(trx: Db, kind: InvoiceKind, accountId: number, lines: readonly DraftLine[], opts: DraftOptions,
     credited: number | null, reason: string | null): Promise<number> {
     const currency = opts.currency ?? this.deps.billing.currency;

@@ -16,6 +16,8 @@ import type { TestContext } from '../helpers/context.js';
 import { formAgent } from '../helpers/forms.js';
 import { activate, apiToken, makeBatch, makeProduct, trial } from '../helpers/licenses.js';
 import { credit, newInstallation, postConfirmed, recharge } from '../helpers/recharge.js';
+import { SYSTEM_ACTOR } from '../../src/audit/index.js';
+import { createBilling } from '../../src/billing/index.js';
 
 type Lang = 'fr' | 'en';
 
@@ -91,6 +93,8 @@ interface Ids {
   license: number;
   batch: number;
   product: number;
+  plan: number;
+  invoice: number;
 }
 
 /** The data every page shows: partners with recharges (one revoked), a message, downloads, a block, licenses, codes, a token. */
@@ -125,7 +129,22 @@ async function seed(ctx: TestContext): Promise<Ids> {
 
   const id = async (table: string, where: Record<string, unknown> = {}): Promise<number> =>
     Number(((await ctx.db(table).where(where).orderBy('id', 'desc').first('id')) as { id: unknown }).id);
+  // Billing staff pages: a plan with features, an issued invoice with a partial bank transfer, a credit offered.
+  const billing = createBilling({ db: ctx.db, clock: ctx.clock, audit: ctx.handle.audit, billing: ctx.config.billing });
+  const plan = await billing.plans.create({
+    slug: 'pro-mensuel', nameFr: 'Pro mensuel', nameEn: 'Pro monthly', descriptionFr: 'Pour les imprimeurs', descriptionEn: 'For printers', type: 'monthly',
+    price: 2990, currency: 'EUR', billingCycle: 'month', trialDays: 14, setupFee: 0, limits: { units_per_period: 5000, max_installations: 3 },
+    features: [{ name_fr: 'Unités par mois', name_en: 'Units per month', value: '5 000' }, { name_fr: 'Assistance', name_en: 'Support', value: 'e-mail' }],
+    isActive: true, isPublic: true, displayOrder: 10, highlighted: true,
+  }, SYSTEM_ACTOR);
+  const draft = await billing.invoices.createDraft(partner, [{ description: 'Abonnement Pro mensuel, décembre 2026', quantity: 1, unitPrice: 2990 },
+    { description: 'Formation à distance (2 heures)', quantity: 2, unitPrice: 4500 }]);
+  const invoice = await billing.invoices.finalise(draft, SYSTEM_ACTOR);
+  await billing.payments.recordManual(invoice.id, { amount: 5000, method: 'bank_transfer', reference: 'VIR-2026-118', date: '2026-11-22',
+    idempotencyKey: 'e2e-pages-payment-1' }, SYSTEM_ACTOR);
+  await billing.credits.grant({ accountId: partner, kind: 'manual', amount: 1500, currency: 'EUR', reason: 'Retard de livraison' }, SYSTEM_ACTOR);
   return {
+    plan, invoice: invoice.id,
     partner, recharge: first, revoked,
     installation: await id('installations', { code: inst.code }),
     release: await id('releases'),
@@ -138,7 +157,8 @@ async function seed(ctx: TestContext): Promise<Ids> {
 }
 
 describe('browser: every page at 375 px and 1366 px, in French and English, without an axe violation', function () {
-  this.timeout(300000);
+  // The admin walk holds the billing pages too: on a loaded machine it takes more than five minutes.
+  this.timeout(600000);
   let ctx: TestContext;
   let browser: Browser;
   let base: string;
@@ -238,6 +258,10 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/messages', 'messages'], [`/admin/messages/${ids.message}`, 'message'],
         ['/admin/audit', 'audit'], [`/admin/audit/${ids.audit}`, 'audit-entry'],
         ['/subscription/account', 'account'], ['/admin/partners/999999', 'error-404', 404],
+        // Billing staff pages.
+        ['/admin/plans', 'plans'], ['/admin/plans/new', 'plan-new'], [`/admin/plans/${ids.plan}`, 'plan'],
+        ['/admin/invoices', 'invoices'], ['/admin/invoices/new', 'invoice-new'], [`/admin/invoices/${ids.invoice}`, 'invoice'],
+        ['/admin/invoices/verify', 'invoices-verify'], ['/admin/payments', 'payments'], ['/admin/credits', 'credits'],
       ];
       for (const [url, name, status] of pages) await visit(page, base + url, `${a}-${name}`, findings, status ?? 200);
 
@@ -266,6 +290,19 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await page.goto(`${base}/admin/installations/${ids.installation}`);
       await submit(page, '#transfer-form button[type="submit"]');
       await look(page, `${a}-transfer-errors`, findings);
+      // Billing forms: the plan form's errors, the payment form's errors, the credit note's confirmation.
+      await page.goto(`${base}/admin/plans/new`);
+      await submit(page, '#plan-form button[type="submit"]');
+      await look(page, `${a}-plan-errors`, findings);
+      await page.goto(`${base}/admin/invoices/${ids.invoice}`);
+      await page.fill('#pay-amount', '9999');
+      await submit(page, '#payment-form button[type="submit"]');
+      await look(page, `${a}-payment-errors`, findings);
+      await page.goto(`${base}/admin/invoices/${ids.invoice}`);
+      await page.fill('#note-amount', '10');
+      await page.fill('#note-reason', 'Geste commercial');
+      await submit(page, '#credit-note-form button[type="submit"]');
+      await look(page, `${a}-confirm-credit-note`, findings);
       await page.goto(`${base}/admin/api-tokens`);
       await page.fill('#token-label', `Comptabilité ${lang}`);
       await submit(page, '#token-form button[type="submit"]');

@@ -7,6 +7,8 @@
  * replaced by the fixtures of fixtureIds.
  */
 import { AccountsRepository } from '../../src/accounts/index.js';
+import { SYSTEM_ACTOR } from '../../src/audit/index.js';
+import { createBilling } from '../../src/billing/index.js';
 import type { TestContext } from './context.js';
 
 /** `visitor`: an anonymous session of its own, for the route that ends it (logout). */
@@ -151,7 +153,40 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /admin/products': post(S, '/admin/products'),
     'GET /admin/products/:id': get(S),
     'POST /admin/products/:id': post(S, '/admin/products/:id'),
+    // Billing staff pages (plans, invoices, payments, credits); the fixture invoice is issued and open.
+    'GET /admin/plans': get(S),
+    'GET /admin/plans/new': get(S),
+    'POST /admin/plans': post(S, '/admin/plans/new'),
+    'GET /admin/plans/:id': get(S),
+    'POST /admin/plans/:id': post(S, '/admin/plans/:id'),
+    'POST /admin/plans/:id/activate': post(S, undefined),
+    'POST /admin/plans/:id/deactivate': post(S, '/admin/plans', { fixed: YES }),
+    'GET /admin/invoices': get(S, ['status', 'kind']),
+    'GET /admin/invoices/new': get(S),
+    'POST /admin/invoices': post(S, '/admin/invoices/new'),
+    'GET /admin/invoices/verify': get(S),
+    'GET /admin/invoices/:id': get(S),
+    'GET /admin/invoices/:id/pdf': get(S, [], { noPage: true }),
+    'POST /admin/invoices/:id/finalise': post(S, undefined, { fixed: YES }),
+    'POST /admin/invoices/:id/payments': post(S, '/admin/invoices/:id'),
+    'POST /admin/invoices/:id/credit-note': post(S, '/admin/invoices/:id', { fixed: YES }),
+    'GET /admin/payments': get(S, ['method']),
+    'GET /admin/credits': get(S, ['kind']),
+    'POST /admin/credits': post(S, '/admin/credits', { fixed: YES }),
   };
+}
+
+/** The billing pages' rows: a plan, and an issued, open invoice of partner `accountId`. */
+async function billingFixtures(ctx: TestContext, accountId: number): Promise<Record<string, string>> {
+  const billing = createBilling({ db: ctx.db, clock: ctx.clock, audit: ctx.handle.audit, billing: ctx.config.billing });
+  const plan = await billing.plans.create({
+    slug: 'hostile', nameFr: 'Hostile', nameEn: 'Hostile', descriptionFr: '', descriptionEn: '', type: 'monthly', price: 1000, currency: 'EUR',
+    billingCycle: 'month', trialDays: 0, setupFee: 0, features: [{ name_fr: 'Unités', name_en: 'Units', value: '10' }],
+    limits: { units_per_period: 10, max_installations: null }, isActive: true, isPublic: false, displayOrder: 1, highlighted: false,
+  }, SYSTEM_ACTOR);
+  const draft = await billing.invoices.createDraft(accountId, [{ description: 'Formation', quantity: 1, unitPrice: 10000 }]);
+  const invoice = await billing.invoices.finalise(draft, SYSTEM_ACTOR);
+  return { 'plans:id': String(plan), 'invoices:id': String(invoice.id) };
 }
 
 /**
@@ -189,6 +224,7 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
     'activation-codes:id': await first('activation_batches'),
     'api-tokens:id': await first('api_tokens'),
     'products:id': String(productId),
+    ...await billingFixtures(ctx, target.id),
     filename: 'artisan-nd_0.1.0_all.deb',
     code: installationCode,
     machine_id: 'cd'.repeat(16),

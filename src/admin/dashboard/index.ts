@@ -25,6 +25,8 @@ export function createAdminDashboardRouter(deps: AdminDeps): Router {
       rechargesToday: f.rechargesToday,
       downloadsToday: f.downloadsToday,
       series: f.series,
+      // The billing pages' notice, shown here too until BILLING_SELLER_* are set.
+      sellerConfigured: deps.config.billing.sellerConfigured,
     });
   });
   return router;

@@ -12,6 +12,15 @@ import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
 import { credit, newInstallation, recharge } from '../../helpers/recharge.js';
+import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
+import { createBilling, type PlanFields } from '../../../src/billing/index.js';
+
+/** The billing fixture's plan. */
+const AUTHZ_PLAN: PlanFields = {
+  slug: 'authz', nameFr: 'Authz', nameEn: 'Authz', descriptionFr: '', descriptionEn: '', type: 'monthly', price: 1000, currency: 'EUR', billingCycle: 'month',
+  trialDays: 0, setupFee: 0, features: [], limits: { units_per_period: 10, max_installations: null }, isActive: true, isPublic: false, displayOrder: 1,
+  highlighted: false,
+};
 
 type Who = 'anonymous' | 'partner' | 'support' | 'admin' | 'superadmin';
 /** `ok` = served (GET 200; POST anything but 401/403/5xx and not a redirect to login); `login` = 303 to the login page. */
@@ -77,6 +86,26 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['POST /admin/products', ADMIN],
   ['GET /admin/products/:id', ADMIN],
   ['POST /admin/products/:id', ADMIN],
+  // Billing staff pages (plans, invoices, payments, credits).
+  ['GET /admin/plans', READ],
+  ['GET /admin/plans/new', ADMIN],
+  ['POST /admin/plans', ADMIN],
+  ['GET /admin/plans/:id', READ],
+  ['POST /admin/plans/:id', ADMIN],
+  ['POST /admin/plans/:id/activate', ADMIN],
+  ['POST /admin/plans/:id/deactivate', ADMIN],
+  ['GET /admin/invoices', READ],
+  ['GET /admin/invoices/new', ADMIN],
+  ['POST /admin/invoices', ADMIN],
+  ['GET /admin/invoices/verify', READ],
+  ['GET /admin/invoices/:id', READ],
+  ['GET /admin/invoices/:id/pdf', READ],
+  ['POST /admin/invoices/:id/finalise', ADMIN],
+  ['POST /admin/invoices/:id/payments', ADMIN],
+  ['POST /admin/invoices/:id/credit-note', ADMIN],
+  ['GET /admin/payments', READ],
+  ['GET /admin/credits', READ],
+  ['POST /admin/credits', ADMIN],
 ];
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
@@ -140,6 +169,11 @@ describe('admin authorization table', function () {
     await ctx.handle.accounts.createApiToken(tokenOwner!, 'authz fixture', { id: null, email: null, ip: null, userAgent: 'cli' });
     ids['api-tokens'] = String((await ctx.db('api_tokens').first('id')).id);
     ids.products = String(productId);
+    // Billing: the legacy plan, and an issued invoice (its PDF is what GET /admin/invoices/:id/pdf serves).
+    const billing = createBilling({ db: ctx.db, clock: ctx.clock, audit: ctx.handle.audit, billing: ctx.config.billing });
+    ids.plans = String(await billing.plans.create({ ...AUTHZ_PLAN }, SYSTEM_ACTOR));
+    const draft = await billing.invoices.createDraft(partnerId, [{ description: 'Formation', quantity: 1, unitPrice: 10000 }]);
+    ids.invoices = String((await billing.invoices.finalise(draft, SYSTEM_ACTOR)).id);
   });
   after(async () => ctx?.close());
 

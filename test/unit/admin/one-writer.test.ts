@@ -64,6 +64,13 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   },
   issuer_keys: { repository: 'keys/issuer-keys.ts', cls: 'IssuerKeys', service: '', readers: [] },
   audit_log: { repository: 'audit/audit.repository.ts', cls: 'AuditRepository', service: 'audit/audit.service.ts' },
+  // Billing: plans (PlansService), documents and their counters (InvoicesService), payments, credit balance.
+  plans: { repository: 'billing/plans.repository.ts', cls: 'PlansRepository', service: 'billing/plans.service.ts' },
+  invoices: { repository: 'billing/invoices.repository.ts', cls: 'InvoicesRepository', service: 'billing/invoices.service.ts' },
+  invoice_lines: { repository: 'billing/invoices.repository.ts', cls: 'InvoicesRepository', service: 'billing/invoices.service.ts' },
+  document_counters: { repository: 'billing/invoices.repository.ts', cls: 'InvoicesRepository', service: 'billing/invoices.service.ts' },
+  payments: { repository: 'billing/payments.repository.ts', cls: 'PaymentsRepository', service: 'billing/payments.service.ts' },
+  credit_entries: { repository: 'billing/credits.repository.ts', cls: 'CreditsRepository', service: 'billing/credits.service.ts' },
 };
 
 describe('one writer per table (DESIGN.md rule 11)', () => {
@@ -127,7 +134,7 @@ describe('one writer per table (DESIGN.md rule 11)', () => {
     // The read-only classes that build the admin's read repositories (they write nothing: the tests above).
     const readers = [
       'licenses/license-reports.ts', 'installations/installation-reports.ts', 'recharges/recharge-reports.ts',
-      'dashboard/dashboard-figures.ts', 'downloads/download-log.ts',
+      'dashboard/dashboard-figures.ts', 'downloads/download-log.ts', 'billing/billing-reports.ts',
     ];
     // Partners and releases have their own services (their files are checked above and below).
     const others = /^admin\/(partners|releases)\//;
