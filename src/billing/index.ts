@@ -11,6 +11,7 @@ import { CreditsService } from './credits.service.js';
 import { ManualGateway } from './gateway.js';
 import { InvoicesService } from './invoices.service.js';
 import { PaymentsService } from './payments.service.js';
+import { SubscriptionsService, type SubscriptionsDeps } from './subscriptions.service.js';
 
 export * from './money.js';
 export { CreditsService, type CreditGrant } from './credits.service.js';
@@ -35,4 +36,20 @@ export function createBilling(deps: { db: Db; clock: Clock; audit: AuditService;
   const invoices = new InvoicesService({ ...deps, credits });
   const payments = new PaymentsService({ db: deps.db, clock: deps.clock, audit: deps.audit, invoices, credits, timezone: deps.billing.timezone });
   return { invoices, payments, credits, gateway: new ManualGateway(deps.billing.paymentInstructions) };
+}
+
+export { SubscriptionsService, RECHARGE_STATES, type CheckoutPreview, type GateReason, type MailSender, type PendingMail, type UnitLedger } from './subscriptions.service.js';
+export type { Plan, PlanFeature, Subscription, SubscriptionEvent, SubscriptionState } from './subscriptions.repository.js';
+export { SubscriptionMails } from './subscriptions.mails.js';
+export { BillingRun, scheduleBillingRun, type RunReport } from './billing-run.js';
+export type { InvoicePaidHook } from './payments.service.js';
+
+/**
+ * The subscriptions service over the billing services `b`: registered as the payments' InvoicePaidHook, so a
+ * paid invoice activates its subscription and credits its units in the payment's transaction.
+ */
+export function createSubscriptions(b: Billing, deps: Omit<SubscriptionsDeps, 'invoices' | 'credits'>): SubscriptionsService {
+  const subscriptions = new SubscriptionsService({ ...deps, invoices: b.invoices, credits: b.credits });
+  b.payments.onInvoicePaid(subscriptions);
+  return subscriptions;
 }

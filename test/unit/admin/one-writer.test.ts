@@ -58,6 +58,10 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   },
   issuer_keys: { repository: 'keys/issuer-keys.ts', cls: 'IssuerKeys', service: '', readers: [] },
   audit_log: { repository: 'audit/audit.repository.ts', cls: 'AuditRepository', service: 'audit/audit.service.ts' },
+  // Billing, subscriptions (partner side, daily job).
+  subscriptions: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
+  subscription_events: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
+  billing_steps: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
 };
 
 describe('one writer per table (DESIGN.md rule 11)', () => {
