@@ -53,3 +53,5 @@ export function createSubscriptions(b: Billing, deps: Omit<SubscriptionsDeps, 'i
   b.payments.onInvoicePaid(subscriptions);
   return subscriptions;
 }
+export { createBillingRouter } from './billing.router.js';
+export { createBillingController, BILLING_VIEW_HELPERS } from './billing.controller.js';
