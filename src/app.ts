@@ -23,9 +23,7 @@ import { AccountMails, AccountsService, AuthService, createAccountController, cr
 import { createAdminRouter } from './admin/index.js';
 import { createApiDocsRouter } from './api-docs/index.js';
 import { AuditService } from './audit/index.js';
-import {
-  BillingRun, createBilling, createBillingController, createBillingRouter, createSubscriptions, SubscriptionMails, type Billing, type SubscriptionsService,
-} from './billing/index.js';
+import { createBillingController, createBillingRouter, createBillingStack, type Billing, type BillingRun, type SubscriptionsService } from './billing/index.js';
 import type { Config } from './config/index.js';
 import { createDownloadsController, createDownloadsRouter, DownloadBlocksService, DownloadsService } from './downloads/index.js';
 import { createApiFallback, routesOfApp } from './http/api-fallback.js';
@@ -139,12 +137,9 @@ export function createApp(deps: AppDeps): AppHandle {
   const installations = new InstallationsService({ db, clock, audit });
   const downloadBlocks = new DownloadBlocksService({ db, clock, audit, changed: () => downloads.blocksChanged() });
   // Billing, partner side: subscriptions over the billing services; a paid invoice activates its subscription (payment hook).
-  const billing = createBilling({ db, clock, audit, billing: config.billing });
-  const subscriptionMails = new SubscriptionMails({
-    mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, invoices: billing.invoices, contact: (id) => subscriptions.contactOf(id),
+  const { billing, subscriptions, run: billingRun } = createBillingStack({
+    db, clock, audit, billing: config.billing, ledger, mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger,
   });
-  const subscriptions = createSubscriptions(billing, { db, clock, audit, billing: config.billing, ledger, mails: subscriptionMails, logger });
-  const billingRun = new BillingRun({ db, subscriptions, logger });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
