@@ -69,7 +69,7 @@ describe('partner subscriptions (/subscription/plans, checkout, billing)', () =>
       idempotencyKey: 'http-test-pay-1' }, SYSTEM_ACTOR);
     const active = await agent.get('/subscription/billing').expect(200);
     expect(active.text).to.contain('Actif').and.contain('Professionnel').and.contain('Payée').and.contain('Virement');
-    expect(active.text).to.match(/Unités créditées cette période<\/dt><dd>300</);
+    expect(active.text).to.match(/Unités créditées cette période<\/th><td>300</);
     expect((await agent.get('/subscription/recharge').expect(200)).text).not.to.contain('recharge-gate');
     const pdf = await agent.get(`/subscription/invoices/${inv.id}/pdf`).expect(200).expect('content-type', 'application/pdf');
     expect(pdf.body.subarray(0, 5).toString()).to.equal('%PDF-');
