@@ -21,9 +21,9 @@ import proxyaddr from 'proxy-addr';
 import { pinoHttp } from 'pino-http';
 import { AccountMails, AccountsService, AuthService, createAccountController, createAccountsRouter, createAuthController } from './accounts/index.js';
 import { createAdminRouter } from './admin/index.js';
-import { createBilling } from './billing/index.js';
 import { createApiDocsRouter } from './api-docs/index.js';
 import { AuditService } from './audit/index.js';
+import { createBillingController, createBillingRouter, createBillingStack, type Billing, type BillingRun, type SubscriptionsService } from './billing/index.js';
 import type { Config } from './config/index.js';
 import { createDownloadsController, createDownloadsRouter, DownloadBlocksService, DownloadsService } from './downloads/index.js';
 import { createApiFallback, routesOfApp } from './http/api-fallback.js';
@@ -100,6 +100,10 @@ export interface AppHandle {
   pageCache: PageCache;
   /** The license server; close() writes its pending validation statistics. */
   licenses: LicensesService;
+  billing: Billing;
+  subscriptions: SubscriptionsService;
+  /** The daily billing job (server.ts schedules it; tests run it with a date). */
+  billingRun: BillingRun;
   /** Close what the app opened (session store, log files, license statistics); not the database. */
   close(): Promise<void>;
 }
@@ -135,8 +139,11 @@ export function createApp(deps: AppDeps): AppHandle {
   const issuerKeys = new IssuerKeysService({ db, keys: deps.keys, audit });
   const installations = new InstallationsService({ db, clock, audit });
   const downloadBlocks = new DownloadBlocksService({ db, clock, audit, changed: () => downloads.blocksChanged() });
+  // Billing, partner side: subscriptions over the billing services; a paid invoice activates its subscription (payment hook).
+  const { billing, subscriptions, run: billingRun } = createBillingStack({
+    db, clock, audit, billing: config.billing, ledger, mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger,
+  });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
-  const billing = createBilling({ db, clock, audit, billing: config.billing });
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
   // POST /api/v1/licenses/validate and /api/license/validate: the license
@@ -212,7 +219,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(staleFormRecovery(csrf.isTokenError, locals));
 
   const contactLimiter = perIpLimiter({ windowSeconds: 3600, limit: config.contactPerHour, methods: ['POST'], successfulOnly: true });
-  app.use(createSiteRouter(createSiteController(contact, pageCache, config.legal), contactLimiter));
+  app.use(createSiteRouter(createSiteController(contact, pageCache, config.legal, () => subscriptions.publicPlans()), contactLimiter));
   app.use(createDownloadsRouter(createDownloadsController(downloads, pageCache, config, logger)));
   app.use(createAccountsRouter(createAuthController(accounts, auth), createAccountController(accounts, auth), {
     login: perIpLimiter({ windowSeconds: 900, limit: 20 }),
@@ -223,7 +230,8 @@ export function createApp(deps: AppDeps): AppHandle {
   // Upload routes: multer parses the body in the route, then the same text rule and the CSRF check.
   const afterUpload: express.RequestHandler = (req, res, next) =>
     refuseControlCharacters(req, res, (err?: unknown) => (err ? next(err) : csrf.afterUpload(req, res, next)));
-  app.use(createRechargeRouter(createRechargeController(recharges, ledger), afterUpload));
+  app.use(createBillingRouter(createBillingController(subscriptions, billing, config.billing.currency)));
+  app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
   app.use(createApiDocsRouter());
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
@@ -255,6 +263,9 @@ export function createApp(deps: AppDeps): AppHandle {
     downloads,
     pageCache,
     licenses,
+    billing,
+    subscriptions,
+    billingRun,
     close: async () => {
       await licenses.close();
       await downloads.close();

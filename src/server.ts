@@ -10,6 +10,7 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './app.js';
+import { scheduleBillingRun } from './billing/index.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { resolveSessionSecret } from './config/session-secret.js';
 import { seedDemoRelease } from '../db/seeds/demo-release.js';
@@ -49,11 +50,15 @@ const server = createHttpServer(handle.listener).listen(config.port, config.host
   logger.info({ url: config.baseUrl, database: config.database.client }, `artisan_nd portal listening on http://${config.host}:${port}`);
 });
 
+// The daily billing job inside the server (BILLING_RUN_AT in BILLING_TIMEZONE); tests drive it with a date instead.
+const billingJob = config.env === 'test' ? null : scheduleBillingRun(handle.billingRun, config.billing, logger);
+
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal, downloads: handle.downloads.activeDownloads }, 'shutting down: no new connections');
+  billingJob?.stop();
   server.close();
   server.closeIdleConnections();
   const left = await handle.downloads.waitIdle(config!.shutdownGraceSeconds);

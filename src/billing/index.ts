@@ -12,6 +12,12 @@ import { ManualGateway } from './gateway.js';
 import { InvoicesService } from './invoices.service.js';
 import { PaymentsService } from './payments.service.js';
 import { PlansService } from './plans.service.js';
+import { SubscriptionsService, type SubscriptionsDeps, type UnitLedger as UnitLedgerPort } from './subscriptions.service.js';
+import { SubscriptionMails } from './subscriptions.mails.js';
+import { BillingRun } from './billing-run.js';
+import type { TFunction } from 'i18next';
+import type { Logger } from '../platform/logger.js';
+import type { Mailer } from '../platform/mailer.js';
 
 export * from './money.js';
 export { CreditsService, type CreditGrant } from './credits.service.js';
@@ -39,4 +45,39 @@ export function createBilling(deps: { db: Db; clock: Clock; audit: AuditService;
   const invoices = new InvoicesService({ ...deps, credits });
   const payments = new PaymentsService({ db: deps.db, clock: deps.clock, audit: deps.audit, invoices, credits, timezone: deps.billing.timezone });
   return { invoices, payments, credits, gateway: new ManualGateway(deps.billing.paymentInstructions), plans: new PlansService(deps.db, deps.clock, deps.audit) };
+}
+
+export { SubscriptionsService, RECHARGE_STATES, type CheckoutPreview, type GateReason, type MailSender, type PendingMail, type UnitLedger } from './subscriptions.service.js';
+export type {
+  Plan as CatalogPlan, PlanFeature as CatalogPlanFeature, Subscription, SubscriptionEvent, SubscriptionState,
+} from './subscriptions.repository.js';
+export { SubscriptionMails } from './subscriptions.mails.js';
+export { BillingRun, scheduleBillingRun, type RunReport } from './billing-run.js';
+export type { InvoicePaidHook } from './payments.service.js';
+
+/**
+ * The subscriptions service over the billing services `b`: registered as the payments' InvoicePaidHook, so a
+ * paid invoice activates its subscription and credits its units in the payment's transaction.
+ */
+export function createSubscriptions(b: Billing, deps: Omit<SubscriptionsDeps, 'invoices' | 'credits'>): SubscriptionsService {
+  const subscriptions = new SubscriptionsService({ ...deps, invoices: b.invoices, credits: b.credits });
+  b.payments.onInvoicePaid(subscriptions);
+  return subscriptions;
+}
+export { createBillingRouter } from './billing.router.js';
+export { createBillingController, BILLING_VIEW_HELPERS } from './billing.controller.js';
+
+/**
+ * Everything billing needs in a process (the server, `npm run billing:run`): the billing services, subscriptions
+ * registered as the payments' hook, their mails through `mailer` in the partner's language (`t` per locale), and
+ * the daily run.
+ */
+export function createBillingStack(deps: { db: Db; clock: Clock; audit: AuditService; billing: BillingConfig; ledger: UnitLedgerPort; mailer: Mailer;
+  t: Record<'fr' | 'en', TFunction>; viewsDir: string; baseUrl: string; logger: Logger }): { billing: Billing; subscriptions: SubscriptionsService; run: BillingRun } {
+  const billing = createBilling(deps);
+  const mails = new SubscriptionMails({ mailer: deps.mailer, t: deps.t, viewsDir: deps.viewsDir, baseUrl: deps.baseUrl, invoices: billing.invoices,
+    contact: (id) => subscriptions.contactOf(id) });
+  const subscriptions = createSubscriptions(billing, { db: deps.db, clock: deps.clock, audit: deps.audit, billing: deps.billing, ledger: deps.ledger, mails,
+    logger: deps.logger });
+  return { billing, subscriptions, run: new BillingRun({ db: deps.db, subscriptions, logger: deps.logger }) };
 }

@@ -158,6 +158,13 @@ export class InvoicesRepository {
     return row ? toInvoice(row) : null;
   }
 
+  /** The finalised documents of an account, newest first, without their PDF. */
+  async ofAccount(accountId: number, limit: number): Promise<Invoice[]> {
+    const rows = (await this.db('invoices').where({ account_id: accountId }).whereNot({ status: 'draft' }).orderBy('id', 'desc').limit(limit)
+      .select(COLUMNS_BUT_PDF)) as Record<string, unknown>[];
+    return rows.map(toInvoice);
+  }
+
   async byNumber(number: string): Promise<Invoice | null> {
     const row = (await this.db('invoices').where({ number }).first(COLUMNS_BUT_PDF)) as Record<string, unknown> | undefined;
     return row ? toInvoice(row) : null;

@@ -148,7 +148,51 @@ export class InvoicesService {
     return this.deps.db.transaction((trx) => this.finaliseIn(trx, id, actor));
   }
 
-  private async finaliseIn(trx: Db, id: number, actor: Actor): Promise<Invoice> {
+  /** Take the chain counter's lock for transaction `trx` first, as every finalisation does (module comment). */
+  async lockChainIn(trx: Db): Promise<void> {
+    await this.repo.with(trx).lockCounter('chain');
+  }
+
+  /**
+   * For the subscriptions and the daily job, inside their transaction: a draft for `accountId` finalised at once
+   * (finalise's lock order: the chain row is taken first). `dueDate` (YYYY-MM-DD, not before the issue day)
+   * replaces issue day + BILLING_PAYMENT_TERMS_DAYS: a renewal is due the day its period starts.
+   * @throws ValidationError for bad lines; NotFoundError for an unknown account.
+   */
+  async issueIn(trx: Db, accountId: number, lines: readonly DraftLine[], opts: DraftOptions, actor: Actor, dueDate?: string): Promise<Invoice> {
+    await this.repo.with(trx).lockCounter('chain');
+    const id = await this.insertDraft(trx, 'invoice', accountId, lines, opts, null, null);
+    return this.finaliseIn(trx, id, actor, dueDate);
+  }
+
+  /**
+   * Totals a draft of these lines would get for `accountId` now (VAT treatment of the buyer applied), without
+   * writing anything: the checkout's summary. @throws ValidationError for bad lines; NotFoundError.
+   */
+  async preview(accountId: number, lines: readonly DraftLine[]): Promise<{ totals: ReturnType<typeof computeTotals>; vat: ReturnType<typeof vatTreatment> }> {
+    const checked = this.checkLines(lines);
+    const buyer = await this.repo.buyer(accountId);
+    if (!buyer) throw new NotFoundError('no such account');
+    const vat = vatTreatment(this.deps.billing, buyer);
+    return { totals: computeTotals(checked.map((l) => ({ ...l, vatRateBp: vat === 'standard' ? l.vatRateBp : 0 }))), vat };
+  }
+
+  /** The finalised documents of an account (invoices and credit notes), newest first, at most `limit`. */
+  ofAccount(accountId: number, limit = 100): Promise<Invoice[]> {
+    return this.repo.ofAccount(accountId, limit);
+  }
+
+  /**
+   * For the daily job, inside its transaction: an unpaid invoice becomes `overdue` (past its due date) or
+   * `uncollectible` (given up; never deleted). Nothing changes for an invoice that is not open/overdue any more.
+   */
+  async markUnpaidIn(trx: Db, id: number, status: 'overdue' | 'uncollectible'): Promise<void> {
+    const inv = await this.repo.with(trx).byId(id, true);
+    if (!inv || (inv.status !== 'open' && inv.status !== 'overdue')) return;
+    await this.repo.with(trx).settle(id, inv.amountPaid, status, null);
+  }
+
+  private async finaliseIn(trx: Db, id: number, actor: Actor, dueOn?: string): Promise<Invoice> {
     const repo = this.repo.with(trx);
     const chainSeq = await repo.takeNext('chain');
     const draft = await repo.byId(id, true);
@@ -171,7 +215,7 @@ export class InvoicesService {
       creditApplied = await this.deps.credits.applyIn(trx, draft.accountId, draft.currency, totals.ttc, id, number);
     }
     const amountDue = draft.kind === 'invoice' ? totals.ttc - creditApplied : 0;
-    const dueDate = addDays(issueDate, this.deps.billing.paymentTermsDays);
+    const dueDate = dueOn && dueOn > issueDate ? dueOn : addDays(issueDate, this.deps.billing.paymentTermsDays);
     const inv: Invoice = {
       ...draft, number, issueDate, dueDate, locale, chainSeq, totalHt: totals.ht, totalVat: totals.vat, totalTtc: totals.ttc,
       vatBreakdown: totals.vatBreakdown, creditApplied, amountDue, amountPaid: 0, finalisedAt: now,
@@ -204,26 +248,29 @@ export class InvoicesService {
    * @throws NotFoundError; ValidationError {form|amount|reason|lines}.
    */
   async creditNote(invoiceId: number, input: { lines?: DraftLine[]; amount?: number; reason: string }, actor: Actor): Promise<Invoice> {
+    return this.deps.db.transaction((trx) => this.creditNoteIn(trx, invoiceId, input, actor));
+  }
+
+  /** {@link creditNote} inside the caller's transaction (a prorated upgrade). Same errors. */
+  async creditNoteIn(trx: Db, invoiceId: number, input: { lines?: DraftLine[]; amount?: number; reason: string }, actor: Actor): Promise<Invoice> {
     const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
     if (!reason || reason.length > 500) throw new ValidationError({ reason: 'billing:errors.reason_required' });
-    return this.deps.db.transaction(async (trx) => {
-      const repo = this.repo.with(trx);
-      // The chain row first, as in finaliseIn: credit notes of one invoice are checked one at a time.
-      await repo.lockCounter('chain');
-      const original = await repo.byId(invoiceId, true);
-      if (!original) throw new NotFoundError('no such invoice');
-      if (original.kind !== 'invoice' || original.status === 'draft') throw new ValidationError({ form: 'billing:errors.not_creditable' });
-      const lines = input.lines ?? [this.amountLine(original, input.amount, reason)];
-      const opts: DraftOptions = { currency: original.currency, type: 'manual' };
-      const draftId = await this.insertDraft(trx, 'credit_note', original.accountId, lines, opts, invoiceId, reason);
-      const draftLines = await repo.lines(draftId);
-      if ((await repo.creditedHt(invoiceId)) + computeTotals(draftLines).ht > original.totalHt) {
-        throw new ValidationError({ amount: 'billing:errors.credit_exceeds' });
-      }
-      const note = await this.finaliseIn(trx, draftId, actor);
-      await this.settleByCreditNote(trx, original, note, actor);
-      return note;
-    });
+    const repo = this.repo.with(trx);
+    // The chain row first, as in finaliseIn: credit notes of one invoice are checked one at a time.
+    await repo.lockCounter('chain');
+    const original = await repo.byId(invoiceId, true);
+    if (!original) throw new NotFoundError('no such invoice');
+    if (original.kind !== 'invoice' || original.status === 'draft') throw new ValidationError({ form: 'billing:errors.not_creditable' });
+    const lines = input.lines ?? [this.amountLine(original, input.amount, reason)];
+    const opts: DraftOptions = { currency: original.currency, type: 'manual' };
+    const draftId = await this.insertDraft(trx, 'credit_note', original.accountId, lines, opts, invoiceId, reason);
+    const draftLines = await repo.lines(draftId);
+    if ((await repo.creditedHt(invoiceId)) + computeTotals(draftLines).ht > original.totalHt) {
+      throw new ValidationError({ amount: 'billing:errors.credit_exceeds' });
+    }
+    const note = await this.finaliseIn(trx, draftId, actor);
+    await this.settleByCreditNote(trx, original, note, actor);
+    return note;
   }
 
   private amountLine(original: Invoice, amount: number | undefined, reason: string): DraftLine {

@@ -43,6 +43,16 @@ export interface PaymentResult {
   repeated: boolean;
 }
 
+/**
+ * What another part of billing does when a payment makes an invoice `paid`: called inside the payment's
+ * transaction (the subscription becomes active, its units are credited), it may return what to do once that
+ * transaction has committed (mails). Registered with PaymentsService.onInvoicePaid, so payments need not
+ * import subscriptions.
+ */
+export interface InvoicePaidHook {
+  invoicePaidIn(trx: Db, invoice: Invoice, actor: Actor): Promise<(() => void) | void>;
+}
+
 export interface PaymentsDeps {
   db: Db;
   clock: Clock;
@@ -54,9 +64,15 @@ export interface PaymentsDeps {
 
 export class PaymentsService {
   private readonly repo: PaymentsRepository;
+  private readonly paidHooks: InvoicePaidHook[] = [];
 
   constructor(private readonly deps: PaymentsDeps) {
     this.repo = new PaymentsRepository(deps.db);
+  }
+
+  /** Run `hook` in the transaction of every payment that makes an invoice paid (see InvoicePaidHook). */
+  onInvoicePaid(hook: InvoicePaidHook): void {
+    this.paidHooks.push(hook);
   }
 
   /** The payments of an invoice, oldest first. */
@@ -85,7 +101,10 @@ export class PaymentsService {
   async recordManual(invoiceId: number, input: ManualPaymentInput, actor: Actor): Promise<PaymentResult> {
     this.check(input);
     try {
-      return await this.deps.db.transaction((trx) => this.recordIn(trx, invoiceId, input, actor));
+      const after: (() => void)[] = [];
+      const result = await this.deps.db.transaction((trx) => this.recordIn(trx, invoiceId, input, actor, after));
+      for (const done of after) done();
+      return result;
     } catch (err) {
       // A concurrent submit of the same key on PostgreSQL: the other transaction recorded it.
       if (!isUniqueViolation(err)) throw err;
@@ -100,7 +119,7 @@ export class PaymentsService {
     return { payment: done, invoice: (await this.deps.invoices.byId(invoiceId))!, overpayment: 0, repeated: true };
   }
 
-  private async recordIn(trx: Db, invoiceId: number, input: ManualPaymentInput, actor: Actor): Promise<PaymentResult> {
+  private async recordIn(trx: Db, invoiceId: number, input: ManualPaymentInput, actor: Actor, after: (() => void)[]): Promise<PaymentResult> {
     const repo = this.repo.with(trx);
     const inv = await this.deps.invoices.lockForPayment(trx, invoiceId);
     if (!inv) throw new NotFoundError('no such invoice');
@@ -119,6 +138,12 @@ export class PaymentsService {
     const owed = inv.amountDue - inv.amountPaid;
     const settles = Math.min(owed, input.amount);
     const invoice = await this.deps.invoices.recordPaymentIn(trx, inv, settles, new Date(`${input.date}T00:00:00Z`));
+    if (invoice.status === 'paid') {
+      for (const hook of this.paidHooks) {
+        const done = await hook.invoicePaidIn(trx, invoice, actor);
+        if (done) after.push(done);
+      }
+    }
     const overpayment = input.amount - settles;
     if (overpayment > 0) {
       const reason = billingText(billingLocale(inv.locale), 'lines.overpayment', { reference: String(payment.id), number: inv.number! });

@@ -8,17 +8,21 @@ import { parseArgs } from 'node:util';
 import { AccountMails, AccountsService, AuthService } from '../accounts/index.js';
 import { AuditService } from '../audit/index.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
-import { createI18n } from '../http/i18n.js';
+import { createI18n, type I18n } from '../http/i18n.js';
 import { systemClock } from '../platform/clock.js';
 import { createDb, migrate, type Db } from '../platform/db.js';
-import { createLogger } from '../platform/logger.js';
-import { createMailer } from '../platform/mailer.js';
+import { createLogger, type Logger } from '../platform/logger.js';
+import { createMailer, type Mailer } from '../platform/mailer.js';
 
 export interface CliContext {
   config: Readonly<Config>;
   db: Db;
   accounts: AccountsService;
   audit: AuditService;
+  mailer: Mailer;
+  /** Translations per locale (mails sent by a command). */
+  t: I18n['t'];
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -43,7 +47,7 @@ export async function openCli(): Promise<CliContext> {
   // The CLI ends no web session: a session store is the server's.
   const auth = new AuthService({ db, clock: systemClock, audit, mails, logger, sessions: { destroy: async () => undefined } });
   const accounts = new AccountsService({ db, clock: systemClock, audit, mails, auth });
-  return { config, db, accounts, audit, close: async () => { mailer.close(); await db.destroy(); } };
+  return { config, db, accounts, audit, mailer, t: i18n.t, logger, close: async () => { mailer.close(); await db.destroy(); } };
 }
 
 /**

@@ -20,6 +20,8 @@ export interface MailMessage {
   text: string;
   html?: string;
   replyTo?: string;
+  /** Files sent with the message (an invoice's PDF), passed to nodemailer as they are. */
+  attachments?: { filename: string; content: Buffer; contentType?: string }[];
 }
 
 /** What was done with a message: its Message-ID, and the .eml file when written to disk. */

@@ -69,4 +69,22 @@ export class LedgerService {
       return after;
     });
   }
+
+  /**
+   * Credit `units` (1..10,000,000) inside the caller's transaction, once per `reference` (1..64 characters): a paid
+   * subscription period credits its plan's units with the invoice number as reference. Returns false, writing
+   * nothing, when the account already has a row with that reference. Writes the ledger row and `balance.credit`.
+   * @throws ValidationError for bad units, reason or reference.
+   */
+  async creditIn(trx: Db, accountId: number, units: number, reason: string, reference: string, actor: Actor): Promise<boolean> {
+    if (!Number.isInteger(units) || units < 1 || units > MAX_CREDIT_UNITS) throw new ValidationError({ units: 'recharge.errors.units_range' });
+    if (!reason.trim() || !reference || reference.length > 64) throw new ValidationError({ form: 'recharge.errors.confirm_invalid' });
+    const repo = new LedgerRepository(trx);
+    await repo.lockAccount(accountId);
+    if (await repo.hasReference(accountId, reference)) return false;
+    const before = await repo.balance(accountId);
+    await repo.append({ accountId, kind: 'credit', units, reason, reference, actorId: actor.id, actorLabel: actor.email ?? actor.userAgent }, before, this.clock.now());
+    await this.audit.record(trx, actor, 'balance.credit', { type: 'account', id: accountId }, { units, reason });
+    return true;
+  }
 }

@@ -37,11 +37,22 @@ function valuesOf(p: PendingRecharge): Record<string, string> {
 
 const inputOf = (p: PendingRecharge) => ({ installationCode: p.code, customer: p.customer, units: p.units, expiresInDays: p.expiresInDays });
 
-export function createRechargeController(service: RechargeService, ledger: LedgerService) {
+/**
+ * `gate(accountId)`: why the partner may not recharge now (the subscription's state: `subscriptions:gate.<reason>`),
+ * or null. A gated partner sees the form replaced by the reason and a link to /subscription/billing, and a POST is
+ * answered the same way (409): nothing is prepared, debited or sealed.
+ */
+export function createRechargeController(service: RechargeService, ledger: LedgerService, gate: (accountId: number) => Promise<string | null> = async () => null) {
   type Fields = Record<string, string>;
   const renderForm = async (req: Request, res: Response, status: number, values: Fields, errors: Fields, fromFile = false): Promise<void> => {
-    const balance = await ledger.balance(req.account!.id);
-    res.status(status).render('recharge/form', { title: req.t('recharge.form.title'), values, errors, balance, fromFile });
+    const [balance, blocked] = await Promise.all([ledger.balance(req.account!.id), gate(req.account!.id)]);
+    res.status(blocked && status === 200 ? 409 : status).render('recharge/form', { title: req.t('recharge.form.title'), values, errors, balance, fromFile, gate: blocked });
+  };
+  /** True when the partner may not recharge: the gated form has been answered. */
+  const gated = async (req: Request, res: Response): Promise<boolean> => {
+    if (!(await gate(req.account!.id))) return false;
+    await renderForm(req, res, 409, EMPTY, {});
+    return true;
   };
 
   /** A refused check (re-read at each step) shown on the form, typed values kept. Anything else is thrown again. */
@@ -86,6 +97,7 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
     },
 
     prepare: async (req: Request, res: Response): Promise<void> => {
+      if (await gated(req, res)) return;
       const values = typed(req.body);
       const uploadError = (req as Request & { uploadError?: string }).uploadError;
       if (uploadError) return renderForm(req, res, 422, values, { request_file: uploadError });
@@ -130,6 +142,7 @@ export function createRechargeController(service: RechargeService, ledger: Ledge
 
     /** POST /subscription/recharge/confirm — `confirm_id`, and `again=yes` for a second recharge of an installation within minutes. */
     confirm: async (req: Request, res: Response): Promise<void> => {
+      if (await gated(req, res)) return;
       const body = (req.body ?? {}) as Record<string, unknown>;
       const id = typeof body.confirm_id === 'string' ? body.confirm_id : '';
       const pending = isConfirmId(id) ? pendingOf(req, id) : null;

@@ -4,6 +4,7 @@
  * CSRF token tied to the visitor's session).
  */
 import type { Request, Response } from 'express';
+import { BILLING_VIEW_HELPERS, type CatalogPlan as Plan } from '../billing/index.js';
 import type { LegalIdentity } from '../config/index.js';
 import { flash } from '../http/flash.js';
 import type { PageCache } from '../http/page-cache.js';
@@ -42,7 +43,8 @@ export function legalLocals(legal: Readonly<LegalIdentity>) {
   return { publisherRows, hostRows, controllerRows, incomplete };
 }
 
-export function createSiteController(contact: ContactService, pageCache: PageCache, legal: Readonly<LegalIdentity>) {
+/** `plans`: the public plans from the database, shown as cards on /subscription (cached with the page). */
+export function createSiteController(contact: ContactService, pageCache: PageCache, legal: Readonly<LegalIdentity>, plans: () => Promise<Plan[]> = async () => []) {
   const identity = legalLocals(legal);
   const page = (view: string, titleKey: string, locals: Record<string, unknown> = {}) => (req: Request, res: Response): void => {
     pageCache.render(req, res, view, { title: req.t(titleKey), ...locals });
@@ -55,7 +57,9 @@ export function createSiteController(contact: ContactService, pageCache: PageCac
   return {
     home: page('site/home', 'site:home.title'),
     features: page('site/features', 'site:features.title'),
-    subscription: page('site/subscription', 'site:subscription.title'),
+    subscription: async (req: Request, res: Response): Promise<void> => {
+      pageCache.render(req, res, 'site/subscription', { title: req.t('site:subscription.title'), plans: await plans(), ...BILLING_VIEW_HELPERS });
+    },
     legal: page('site/legal', 'legal:legal.title', identity),
     terms: page('site/terms', 'legal:terms.title', identity),
     privacy: page('site/privacy', 'legal:privacy.title', identity),

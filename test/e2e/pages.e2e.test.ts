@@ -84,6 +84,8 @@ async function visit(page: Page, url: string, name: string, findings: Findings, 
 
 interface Ids {
   partner: number;
+  /** Billing, partner side: a public plan shown on /subscription and /subscription/plans. */
+  checkoutPlan: number;
   installation: number;
   recharge: string;
   revoked: string;
@@ -126,6 +128,13 @@ async function seed(ctx: TestContext): Promise<Ids> {
   const codes = await makeBatch(ctx, 'easyfacture', 'annual', 5);
   await activate(ctx, codes[0]!);
   await apiToken(ctx);
+  // Billing, partner side (subscriptions): two public plans, one highlighted.
+  const stamp = ctx.clock.now().toISOString();
+  for (const [slug, fr, en, price, highlighted] of [['essentiel', 'Essentiel', 'Essential', 2900, false], ['pro', 'Professionnel', 'Professional', 4900, true]] as const) {
+    await ctx.db('plans').insert({ slug, name_fr: fr, name_en: en, description_fr: 'Pour les revendeurs', description_en: 'For resellers', type: 'monthly', price,
+      currency: 'EUR', billing_cycle: 'month', limits: JSON.stringify({ units_per_period: price / 10 }), is_active: true, is_public: true, highlighted,
+      features: JSON.stringify([{ name_fr: 'Assistance', name_en: 'Support', value: '48 h' }]), created_at: stamp, updated_at: stamp });
+  }
 
   const id = async (table: string, where: Record<string, unknown> = {}): Promise<number> =>
     Number(((await ctx.db(table).where(where).orderBy('id', 'desc').first('id')) as { id: unknown }).id);
@@ -144,7 +153,7 @@ async function seed(ctx: TestContext): Promise<Ids> {
     idempotencyKey: 'e2e-pages-payment-1' }, SYSTEM_ACTOR);
   await billing.credits.grant({ accountId: partner, kind: 'manual', amount: 1500, currency: 'EUR', reason: 'Retard de livraison' }, SYSTEM_ACTOR);
   return {
-    plan, invoice: invoice.id,
+    plan, invoice: invoice.id, checkoutPlan: await id('plans', { slug: 'pro' }),
     partner, recharge: first, revoked,
     installation: await id('installations', { code: inst.code }),
     release: await id('releases'),
@@ -226,6 +235,11 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await visit(page, `${base}/subscription/recharges`, `${p}-history`, findings);
       await visit(page, `${base}/subscription/installations`, `${p}-installations`, findings);
       await visit(page, `${base}/subscription/account`, `${p}-account`, findings);
+      // Billing, partner side: plans, the summary, pay, the billing page with the invoice waiting for payment.
+      await visit(page, `${base}/subscription/plans`, `${p}-plans`, findings);
+      await visit(page, `${base}/subscription/checkout/${ids.checkoutPlan}`, `${p}-checkout`, findings);
+      if (lang === 'fr') await submit(page, 'form.form button[type="submit"]');
+      await visit(page, `${base}/subscription/billing`, `${p}-billing`, findings);
       await visit(page, `${base}/admin`, `${p}-error-403`, findings, 403);
       await visit(page, `${base}/subscription/recharges/00000000-0000-4000-8000-000000000000`, `${p}-error-404`, findings, 404);
       for (const href of [

@@ -58,6 +58,8 @@ export async function createAccount(ctx: TestContext, email: string, role: Role 
       email, passwordHash: await hashPassword(password), role, state: 'active', company: 'Société Test', name: 'Test', phone: '0102030405',
       country: 'FR', locale: 'fr', termsAcceptedAt: ctx.clock.now(), verifiedAt: ctx.clock.now(),
     }, ctx.clock.now());
+    // A partner as the ones there before billing: on the `legacy` plan, so recharging works as it always did.
+    await ctx.handle.subscriptions.startLegacy(account.id, SYSTEM_ACTOR);
     return account.id;
   }
   return (await ctx.handle.accounts.createStaff(email, password, role, SYSTEM_ACTOR)).id;

@@ -4,8 +4,7 @@ import { auditSummary } from '../../src/audit/index.js';
 import { createI18n } from '../../src/http/i18n.js';
 import { createAccount, csrfOf, loginAgent } from './accounts.js';
 import type { TestContext } from './context.js';
-import type { Agent } from './forms.js';
-import { hiddenFields } from './recharge.js';
+import { hiddenFields, type Agent } from './forms.js';
 
 const en = createI18n('en', false).t.en;
 

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DatabaseConfig } from '../../src/config/index.js';
 import { DEFAULT_PRODUCTS } from '../../db/migrations/20261122040000_create-products.js';
+import { LEGACY_PLAN } from '../../db/migrations/20261206000100_create-plans.js';
 import { createDb, FolderMigrationSource, migrate, type Db } from '../../src/platform/db.js';
 
 export const PG_URL = process.env.TEST_DATABASE_URL;
@@ -50,6 +51,7 @@ export async function openTestDb(database: DatabaseConfig): Promise<Db> {
   // Reference rows the migrations insert, as a fresh SQLite database has them.
   const now = new Date().toISOString();
   await db('products').insert(DEFAULT_PRODUCTS.map((p) => ({ ...p, created_at: now, updated_at: now })));
+  await db('plans').insert({ ...LEGACY_PLAN, created_at: now, updated_at: now });
   return db;
 }
 

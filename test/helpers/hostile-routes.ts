@@ -97,6 +97,14 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /subscription/recharges/:id': get('partner'),
     'GET /subscription/recharges/:id/key.bin': get('partner', [], { noPage: true }),
     'GET /subscription/installations': get('partner'),
+    // Billing, partner side (subscriptions): plans, checkout, billing page, cancel / undo, invoice PDF.
+    'GET /subscription/plans': get('partner'),
+    'GET /subscription/checkout/:planId': get('partner'),
+    'POST /subscription/checkout': post('partner', undefined, { fields: ['plan_id'] }),
+    'GET /subscription/billing': get('partner'),
+    'POST /subscription/billing/cancel': post('partner', undefined),
+    'POST /subscription/billing/undo-cancel': post('partner', undefined),
+    'GET /subscription/invoices/:id/pdf': get('partner', [], { noPage: true }),
     // Admin area (superadmin: every action, the role change included).
     'GET /admin': get(S),
     'GET /admin/partners': get(S, ['state']),

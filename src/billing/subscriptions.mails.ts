@@ -1,0 +1,51 @@
+/**
+ * The subscription mails (FR/EN, text + HTML) through the portal's mailer and
+ * its two message templates (views/mail/message.*.ejs): texts from the
+ * `subscriptions` namespace, `mail.<kind>.subject|paragraphs|action`, in the
+ * partner's language, with a link to /subscription/billing and, for an
+ * invoice, its PDF attached (the stored bytes). Kinds: welcome,
+ * invoice_issued, payment_received, renewal_coming, reminder, trial_ending,
+ * dunning_0, dunning_3, dunning_7, dunning_14, suspended, cancelled.
+ */
+import path from 'node:path';
+import ejs from 'ejs';
+import type { TFunction } from 'i18next';
+import type { Mailer } from '../platform/mailer.js';
+import type { InvoicesService } from './invoices.service.js';
+import type { MailSender, PendingMail } from './subscriptions.service.js';
+
+export interface SubscriptionMailsDeps {
+  mailer: Mailer;
+  t: Record<'fr' | 'en', TFunction>;
+  viewsDir: string;
+  baseUrl: string;
+  invoices: Pick<InvoicesService, 'pdf'>;
+  contact(accountId: number): Promise<{ email: string; locale: 'fr' | 'en'; name: string } | null>;
+}
+
+export class SubscriptionMails implements MailSender {
+  constructor(private readonly deps: SubscriptionMailsDeps) {}
+
+  /** Render and send `mail` to its account. @throws what the mailer throws. */
+  async send(mail: PendingMail): Promise<void> {
+    const to = await this.deps.contact(mail.accountId);
+    if (!to) return;
+    const t = this.deps.t[to.locale];
+    const params = { ...mail.params, plan: to.locale === 'en' ? (mail.params.plan_en ?? mail.params.plan) : mail.params.plan, site: this.deps.baseUrl };
+    const k = (key: string) => t(`subscriptions:mail.${mail.kind}.${key}`, params) as string;
+    const data = {
+      locale: to.locale,
+      subject: k('subject'),
+      greeting: t('mail.greeting'),
+      paragraphs: t(`subscriptions:mail.${mail.kind}.paragraphs`, { ...params, returnObjects: true }) as unknown as string[],
+      action: { label: t('subscriptions:mail.action'), url: `${this.deps.baseUrl}/subscription/billing` },
+      note: '',
+      signature: t('mail.signature'),
+    };
+    const dir = path.join(this.deps.viewsDir, 'mail');
+    const [text, html] = await Promise.all([ejs.renderFile(path.join(dir, 'message.text.ejs'), data), ejs.renderFile(path.join(dir, 'message.html.ejs'), data)]);
+    const pdf = mail.invoiceId ? await this.deps.invoices.pdf(mail.invoiceId) : null;
+    const attachments = pdf ? [{ filename: `${mail.params.number ?? 'invoice'}.pdf`, content: pdf, contentType: 'application/pdf' }] : undefined;
+    await this.deps.mailer.send({ to: to.email, subject: data.subject, text, html, attachments });
+  }
+}

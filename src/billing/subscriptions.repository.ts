@@ -1,0 +1,268 @@
+/**
+ * The `subscriptions`, `subscription_events` and `billing_steps` tables
+ * (written only through SubscriptionsService), and read-only views of the
+ * plans and invoices the life cycle needs. Periods are calendar days in the
+ * billing time zone, stored as that day at 00:00 UTC.
+ */
+import { insertedId, isSqlite, type Db } from '../platform/db.js';
+import { toDate, toDateOrNull } from '../platform/time.js';
+import type { Currency } from './money.js';
+
+export const SUBSCRIPTION_STATES = ['pending', 'trialing', 'active', 'past_due', 'suspended', 'paused', 'cancelled', 'expired'] as const;
+export type SubscriptionState = (typeof SUBSCRIPTION_STATES)[number];
+/** The states a subscription never leaves. */
+export const FINAL_STATES: readonly SubscriptionState[] = ['cancelled', 'expired'];
+export type BillingCycle = 'month' | 'year' | 'one-time';
+
+export interface PlanLimits {
+  units_per_period?: number;
+  max_installations?: number | null;
+}
+
+export interface PlanFeature {
+  name_fr: string;
+  name_en: string;
+  value: string;
+}
+
+export interface Plan {
+  id: number;
+  slug: string;
+  nameFr: string;
+  nameEn: string;
+  descriptionFr: string;
+  descriptionEn: string;
+  type: string;
+  price: number;
+  currency: Currency;
+  billingCycle: BillingCycle;
+  trialDays: number;
+  setupFee: number;
+  features: PlanFeature[];
+  limits: PlanLimits;
+  isActive: boolean;
+  isPublic: boolean;
+  displayOrder: number;
+  highlighted: boolean;
+}
+
+export interface Subscription {
+  id: number;
+  accountId: number;
+  planId: number;
+  state: SubscriptionState;
+  price: number;
+  currency: Currency;
+  billingCycle: BillingCycle;
+  limits: PlanLimits;
+  /** First day of the current period (YYYY-MM-DD), null for none yet. */
+  periodStart: string | null;
+  /** The day the current period ends and the next starts; null: never (legacy). */
+  periodEnd: string | null;
+  cancelAtPeriodEnd: boolean;
+  previousSubscriptionId: number | null;
+  trialEndsAt: Date | null;
+  scheduledPlanId: number | null;
+  endedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface SubscriptionEvent {
+  id: number;
+  subscriptionId: number;
+  event: string;
+  fromState: SubscriptionState | null;
+  toState: SubscriptionState;
+  details: Record<string, unknown>;
+  createdAt: Date;
+}
+
+const json = <T>(v: unknown, fallback: T): T => (v === null || v === undefined || v === '' ? fallback : (JSON.parse(String(v)) as T));
+const dayOf = (v: unknown): string | null => (v === null || v === undefined ? null : toDate(v).toISOString().slice(0, 10));
+/** A calendar day as the timestamp stored for it. */
+export const dayStamp = (day: string): string => `${day}T00:00:00.000Z`;
+
+function toPlan(r: Record<string, unknown>): Plan {
+  return {
+    id: Number(r.id), slug: String(r.slug), nameFr: String(r.name_fr), nameEn: String(r.name_en), descriptionFr: String(r.description_fr ?? ''),
+    descriptionEn: String(r.description_en ?? ''), type: String(r.type), price: Number(r.price), currency: r.currency as Currency,
+    billingCycle: r.billing_cycle as BillingCycle, trialDays: Number(r.trial_days), setupFee: Number(r.setup_fee), features: json(r.features, []),
+    limits: json(r.limits, {}), isActive: Boolean(r.is_active), isPublic: Boolean(r.is_public), displayOrder: Number(r.display_order),
+    highlighted: Boolean(r.highlighted),
+  };
+}
+
+function toSubscription(r: Record<string, unknown>): Subscription {
+  return {
+    id: Number(r.id), accountId: Number(r.account_id), planId: Number(r.plan_id), state: r.state as SubscriptionState, price: Number(r.price),
+    currency: r.currency as Currency, billingCycle: r.billing_cycle as BillingCycle, limits: json(r.limits, {}), periodStart: dayOf(r.current_period_start),
+    periodEnd: dayOf(r.current_period_end), cancelAtPeriodEnd: Boolean(r.cancel_at_period_end),
+    previousSubscriptionId: r.previous_subscription_id === null || r.previous_subscription_id === undefined ? null : Number(r.previous_subscription_id),
+    trialEndsAt: toDateOrNull(r.trial_ends_at), scheduledPlanId: r.scheduled_plan_id === null || r.scheduled_plan_id === undefined ? null : Number(r.scheduled_plan_id),
+    endedAt: toDateOrNull(r.ended_at), createdAt: toDate(r.created_at),
+  };
+}
+
+/** The columns of a new subscription row. */
+export interface NewSubscription {
+  accountId: number;
+  planId: number;
+  state: SubscriptionState;
+  price: number;
+  currency: Currency;
+  billingCycle: BillingCycle;
+  limits: PlanLimits;
+  periodStart: string | null;
+  periodEnd: string | null;
+  trialEndsAt: Date | null;
+  previousSubscriptionId: number | null;
+}
+
+export type SubscriptionChange = Partial<Pick<Subscription, 'state' | 'periodStart' | 'periodEnd' | 'cancelAtPeriodEnd' | 'scheduledPlanId' | 'endedAt'>>;
+
+/** An unpaid invoice of a subscription, for the daily job. */
+export interface OpenInvoiceRef {
+  id: number;
+  number: string;
+  subscriptionId: number;
+  dueDate: string;
+  status: string;
+}
+
+export class SubscriptionsRepository {
+  constructor(private readonly db: Db) {}
+
+  with(trx: Db): SubscriptionsRepository {
+    return new SubscriptionsRepository(trx);
+  }
+
+  /**
+   * Serialise the subscription changes of one partner: PostgreSQL locks the account row until the transaction
+   * ends; on SQLite a no-op write takes the database's write lock now, before anything is read.
+   */
+  async lockAccount(accountId: number): Promise<void> {
+    if (isSqlite(this.db)) await this.db('subscriptions').where({ account_id: accountId }).update({ updated_at: this.db.ref('updated_at') });
+    else await this.db('accounts').where({ id: accountId }).forUpdate().first('id');
+  }
+
+  async plan(id: number): Promise<Plan | null> {
+    const row = (await this.db('plans').where({ id }).first()) as Record<string, unknown> | undefined;
+    return row ? toPlan(row) : null;
+  }
+
+  async planBySlug(slug: string): Promise<Plan | null> {
+    const row = (await this.db('plans').where({ slug }).first()) as Record<string, unknown> | undefined;
+    return row ? toPlan(row) : null;
+  }
+
+  /** Active public plans in display order. */
+  async publicPlans(): Promise<Plan[]> {
+    const rows = (await this.db('plans').where({ is_active: true, is_public: true }).orderBy([{ column: 'display_order' }, { column: 'id' }])) as Record<string, unknown>[];
+    return rows.map(toPlan);
+  }
+
+  /** One subscription; `lock` holds its row for the transaction on PostgreSQL. */
+  async byId(id: number, lock = false): Promise<Subscription | null> {
+    const q = this.db('subscriptions').where({ id }).first();
+    if (lock && !isSqlite(this.db)) q.forUpdate();
+    const row = (await q) as Record<string, unknown> | undefined;
+    return row ? toSubscription(row) : null;
+  }
+
+  /** The account's subscriptions, newest first. */
+  async ofAccount(accountId: number): Promise<Subscription[]> {
+    return ((await this.db('subscriptions').where({ account_id: accountId }).orderBy('id', 'desc')) as Record<string, unknown>[]).map(toSubscription);
+  }
+
+  async insert(s: NewSubscription, now: Date): Promise<number> {
+    return insertedId(await this.db('subscriptions').insert({
+      account_id: s.accountId, plan_id: s.planId, state: s.state, price: s.price, currency: s.currency, billing_cycle: s.billingCycle,
+      limits: JSON.stringify(s.limits), current_period_start: s.periodStart ? dayStamp(s.periodStart) : null,
+      current_period_end: s.periodEnd ? dayStamp(s.periodEnd) : null, trial_ends_at: s.trialEndsAt?.toISOString() ?? null,
+      previous_subscription_id: s.previousSubscriptionId, cancel_at_period_end: false, created_at: now.toISOString(), updated_at: now.toISOString(),
+    }).returning('id'));
+  }
+
+  async update(id: number, c: SubscriptionChange, now: Date): Promise<void> {
+    const row: Record<string, unknown> = { updated_at: now.toISOString() };
+    if (c.state !== undefined) row.state = c.state;
+    if (c.periodStart !== undefined) row.current_period_start = c.periodStart ? dayStamp(c.periodStart) : null;
+    if (c.periodEnd !== undefined) row.current_period_end = c.periodEnd ? dayStamp(c.periodEnd) : null;
+    if (c.cancelAtPeriodEnd !== undefined) row.cancel_at_period_end = c.cancelAtPeriodEnd;
+    if (c.scheduledPlanId !== undefined) row.scheduled_plan_id = c.scheduledPlanId;
+    if (c.endedAt !== undefined) row.ended_at = c.endedAt?.toISOString() ?? null;
+    await this.db('subscriptions').where({ id }).update(row);
+  }
+
+  async insertEvent(e: { subscriptionId: number; accountId: number; event: string; fromState: SubscriptionState | null; toState: SubscriptionState;
+    details: Record<string, unknown>; actorId: number | null }, now: Date): Promise<void> {
+    await this.db('subscription_events').insert({
+      subscription_id: e.subscriptionId, account_id: e.accountId, event: e.event, from_state: e.fromState, to_state: e.toState,
+      details: JSON.stringify(e.details), actor_id: e.actorId, created_at: now.toISOString(),
+    });
+  }
+
+  async events(subscriptionId: number): Promise<SubscriptionEvent[]> {
+    const rows = (await this.db('subscription_events').where({ subscription_id: subscriptionId }).orderBy('id')) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      id: Number(r.id), subscriptionId: Number(r.subscription_id), event: String(r.event), fromState: (r.from_state as SubscriptionState | null) ?? null,
+      toState: r.to_state as SubscriptionState, details: json(r.details, {}), createdAt: toDate(r.created_at),
+    }));
+  }
+
+  /**
+   * Claim step `step` of `period` for a subscription: true when this call wrote the row, false when it was
+   * there already. The insert is the step transaction's first write, so on SQLite the write lock is held from
+   * there and on PostgreSQL a concurrent claim waits for this transaction, then finds the row.
+   */
+  async claimStep(subscriptionId: number, period: string, step: string, now: Date): Promise<boolean> {
+    const rows = (await this.db('billing_steps').insert({ subscription_id: subscriptionId, period, step, created_at: now.toISOString() })
+      .onConflict(['subscription_id', 'period', 'step']).ignore().returning('id')) as unknown[];
+    return rows.length > 0;
+  }
+
+  async setStepInvoice(subscriptionId: number, period: string, step: string, invoiceId: number): Promise<void> {
+    await this.db('billing_steps').where({ subscription_id: subscriptionId, period, step }).update({ invoice_id: invoiceId });
+  }
+
+  /** The steps already taken, as `period/step` strings. */
+  async stepsOf(subscriptionId: number): Promise<Set<string>> {
+    const rows = (await this.db('billing_steps').where({ subscription_id: subscriptionId }).select('period', 'step')) as { period: string; step: string }[];
+    return new Set(rows.map((r) => `${r.period}/${r.step}`));
+  }
+
+  /** Subscriptions in `states`, id order, after `afterId` (pages of `limit`). */
+  async inStates(states: readonly SubscriptionState[], afterId: number, limit: number): Promise<Subscription[]> {
+    const rows = (await this.db('subscriptions').whereIn('state', states as SubscriptionState[]).where('id', '>', afterId).orderBy('id').limit(limit)) as
+      Record<string, unknown>[];
+    return rows.map(toSubscription);
+  }
+
+  /** The finalised invoices of a subscription not paid yet (open or overdue), oldest first. */
+  async unpaidInvoices(subscriptionId: number): Promise<OpenInvoiceRef[]> {
+    const rows = (await this.db('invoices').where({ subscription_id: subscriptionId, kind: 'invoice' }).whereIn('status', ['open', 'overdue'])
+      .orderBy('id').select('id', 'number', 'subscription_id', 'due_date', 'status')) as Record<string, unknown>[];
+    return rows.map((r) => ({ id: Number(r.id), number: String(r.number), subscriptionId: Number(r.subscription_id), dueDate: String(r.due_date), status: String(r.status) }));
+  }
+
+  /** The latest paid invoice of a subscription (the one that paid the current period), or null. */
+  async lastPaidInvoiceId(subscriptionId: number): Promise<number | null> {
+    const row = (await this.db('invoices').where({ subscription_id: subscriptionId, kind: 'invoice', status: 'paid' }).orderBy('id', 'desc').first('id')) as
+      { id: unknown } | undefined;
+    return row ? Number(row.id) : null;
+  }
+
+  /** Units credited to the account's ledger with one of `references`. */
+  async unitsCredited(accountId: number, references: string[]): Promise<number> {
+    if (!references.length) return 0;
+    const row = (await this.db('ledger_entries').where({ account_id: accountId, kind: 'credit' }).whereIn('reference', references)
+      .sum({ s: 'units' }).first()) as { s: unknown } | undefined;
+    return Number(row?.s ?? 0);
+  }
+
+  /** Email and locale of an account, for mails. */
+  async contact(accountId: number): Promise<{ email: string; locale: 'fr' | 'en'; name: string } | null> {
+    const r = (await this.db('accounts').where({ id: accountId }).first('email', 'locale', 'name')) as Record<string, unknown> | undefined;
+    return r ? { email: String(r.email), locale: r.locale === 'en' ? 'en' : 'fr', name: String(r.name ?? '') } : null;
+  }
+}

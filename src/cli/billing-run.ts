@@ -1,0 +1,38 @@
+/**
+ * `npm run billing:run [-- --date YYYY-MM-DD]`: the daily billing job once
+ * (renewals, reminders, dunning, pending subscriptions expired: see
+ * src/billing/subscriptions.steps.ts), for a cron or systemd timer, or to
+ * replay a day: `--date` sets the clock to that day (noon UTC). Running it
+ * twice for a day does nothing the second time. Exit codes: 0 done (or
+ * another instance was running), 1 a step failed (logged) or bad arguments.
+ */
+import { createBillingStack } from '../billing/index.js';
+import { FixedClock, systemClock } from '../platform/clock.js';
+import { LedgerService } from '../recharge/index.js';
+import { cliOptions, openCli } from './context.js';
+
+const USAGE = 'npm run billing:run [-- --date YYYY-MM-DD]';
+const { date } = cliOptions(['date'], USAGE);
+if (date !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T12:00:00Z`))
+  || new Date(`${date}T12:00:00Z`).toISOString().slice(0, 10) !== date)) {
+  console.error(`--date: a day YYYY-MM-DD, not ${date}\nUsage: ${USAGE}`);
+  process.exit(1);
+}
+
+const cli = await openCli();
+try {
+  const clock = date ? new FixedClock(new Date(`${date}T12:00:00Z`)) : systemClock;
+  const { run } = createBillingStack({
+    db: cli.db, clock, audit: cli.audit, billing: cli.config.billing, ledger: new LedgerService(cli.db, clock, cli.audit), mailer: cli.mailer, t: cli.t,
+    viewsDir: cli.config.paths.views, baseUrl: cli.config.baseUrl, logger: cli.logger,
+  });
+  const report = await run.run(date);
+  if (!report.ran) console.log(`${report.day}: another instance is running the billing job; nothing done.`);
+  else console.log(`${report.day}: ${report.subscriptions} subscriptions looked at, steps ${JSON.stringify(report.steps)}, ${report.mails} mails, ${report.errors} errors.`);
+  if (report.errors) process.exitCode = 1;
+} catch (err) {
+  console.error(`Billing run failed: ${(err as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await cli.close();
+}
