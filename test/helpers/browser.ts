@@ -33,6 +33,10 @@ export interface BrowserRig {
 
 /** For a `before` hook: a test context listening on a free port and a launched chromium (or `this.skip()`). */
 export async function startBrowserRig(test: Mocha.Context, opts: ContextOptions = {}): Promise<BrowserRig> {
+  // The browser tests judge what pages look like; the database behind them is the HTTP tests' business, which run on
+  // both. Run once, on SQLite: CI runs the two suites side by side, and two Chromiums at once on a small machine
+  // made the whole run twice as long.
+  if (process.env.TEST_DATABASE_URL && !process.env.BROWSER_TESTS_ON_PG) test.skip();
   if (!CHROMIUM) {
     if (process.env.CI) throw new Error('chromium is required in CI (.ci/run installs it)');
     test.skip();
