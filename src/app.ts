@@ -140,8 +140,10 @@ export function createApp(deps: AppDeps): AppHandle {
   const installations = new InstallationsService({ db, clock, audit });
   const downloadBlocks = new DownloadBlocksService({ db, clock, audit, changed: () => downloads.blocksChanged() });
   // Billing, partner side: subscriptions over the billing services; a paid invoice activates its subscription (payment hook).
+  // A plan change clears the page cache: the anonymous /subscription page lists the plans.
   const { billing, subscriptions, run: billingRun } = createBillingStack({
     db, clock, audit, billing: config.billing, ledger, mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger,
+    plansChanged: () => pageCache.clear(),
   });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 

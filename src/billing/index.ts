@@ -39,15 +39,29 @@ export interface Billing {
   plans: PlansService;
 }
 
-/** The billing services over `db`, sharing one credit service. */
-export function createBilling(deps: { db: Db; clock: Clock; audit: AuditService; billing: BillingConfig }): Billing {
-  const credits = new CreditsService(deps.db, deps.clock, deps.audit);
-  const invoices = new InvoicesService({ ...deps, credits });
-  const payments = new PaymentsService({ db: deps.db, clock: deps.clock, audit: deps.audit, invoices, credits, timezone: deps.billing.timezone });
-  return { invoices, payments, credits, gateway: new ManualGateway(deps.billing.paymentInstructions), plans: new PlansService(deps.db, deps.clock, deps.audit) };
+/** What createBilling builds from. */
+export interface BillingDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  billing: BillingConfig;
+  /** Called after each committed plan change (the server clears its page cache: /subscription lists the plans). */
+  plansChanged?: () => void;
 }
 
-export { SubscriptionsService, RECHARGE_STATES, type CheckoutPreview, type GateReason, type MailSender, type PendingMail, type UnitLedger } from './subscriptions.service.js';
+/** The billing services over `db`, sharing one credit service. */
+export function createBilling(deps: BillingDeps): Billing {
+  const { db, clock, audit } = deps;
+  const credits = new CreditsService(db, clock, audit);
+  const invoices = new InvoicesService({ db, clock, audit, billing: deps.billing, credits });
+  const payments = new PaymentsService({ db, clock, audit, invoices, credits, timezone: deps.billing.timezone });
+  const plans = new PlansService(db, clock, audit, deps.plansChanged);
+  return { invoices, payments, credits, gateway: new ManualGateway(deps.billing.paymentInstructions), plans };
+}
+
+export {
+  SubscriptionsService, RECHARGE_STATES, type CheckoutPreview, type GateReason, type MailSender, type PendingMail, type UnitLedger,
+} from './subscriptions.service.js';
 export type {
   Plan as CatalogPlan, PlanFeature as CatalogPlanFeature, Subscription, SubscriptionEvent, SubscriptionState,
 } from './subscriptions.repository.js';
@@ -72,8 +86,9 @@ export { createBillingController, BILLING_VIEW_HELPERS } from './billing.control
  * registered as the payments' hook, their mails through `mailer` in the partner's language (`t` per locale), and
  * the daily run.
  */
-export function createBillingStack(deps: { db: Db; clock: Clock; audit: AuditService; billing: BillingConfig; ledger: UnitLedgerPort; mailer: Mailer;
-  t: Record<'fr' | 'en', TFunction>; viewsDir: string; baseUrl: string; logger: Logger }): { billing: Billing; subscriptions: SubscriptionsService; run: BillingRun } {
+export function createBillingStack(deps: BillingDeps & {
+  ledger: UnitLedgerPort; mailer: Mailer; t: Record<'fr' | 'en', TFunction>; viewsDir: string; baseUrl: string; logger: Logger;
+}): { billing: Billing; subscriptions: SubscriptionsService; run: BillingRun } {
   const billing = createBilling(deps);
   const mails = new SubscriptionMails({ mailer: deps.mailer, t: deps.t, viewsDir: deps.viewsDir, baseUrl: deps.baseUrl, invoices: billing.invoices,
     contact: (id) => subscriptions.contactOf(id) });

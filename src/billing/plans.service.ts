@@ -9,6 +9,11 @@
  * once, its `units_per_period` credited once when its invoice is paid
  * ({@link isUnitPack}). The slug never changes once the plan exists (links
  * and subscriptions name it).
+ *
+ * The public /subscription page shows the active public plans and is served
+ * from the page cache to anonymous visitors, so every committed change calls
+ * `changed` (the server clears the page cache there); without it a visitor
+ * would see the old names and prices until the entry expires.
  */
 import type { Actor, AuditService } from '../audit/index.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
@@ -68,7 +73,13 @@ export function planErrors(p: PlanFields): Record<string, string> {
 export class PlansService {
   private readonly repo: PlansRepository;
 
-  constructor(private readonly db: Db, private readonly clock: Clock, private readonly audit: AuditService) {
+  /** `changed` is called after each committed change (create, update, activate, deactivate), never inside the transaction. */
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly audit: AuditService,
+    private readonly changed: () => void = () => {},
+  ) {
     this.repo = new PlansRepository(db);
   }
 
@@ -93,7 +104,7 @@ export class PlansService {
   async create(p: PlanFields, actor: Actor): Promise<number> {
     this.check(p);
     try {
-      return await this.db.transaction(async (trx) => {
+      const created = await this.db.transaction(async (trx) => {
         const repo = this.repo.with(trx);
         if (await repo.slugTaken(p.slug)) throw new ValidationError({ slug: E('slug_taken') });
         const id = await repo.insert(p, this.clock.now());
@@ -102,6 +113,8 @@ export class PlansService {
         });
         return id;
       });
+      this.changed();
+      return created;
     } catch (err) {
       if (isUniqueViolation(err)) throw new ValidationError({ slug: E('slug_taken') });
       throw err;
@@ -125,6 +138,7 @@ export class PlansService {
         price_before: moneyText(before.price, before.currency), price_after: moneyText(next.price, next.currency),
       });
     });
+    this.changed();
   }
 
   /** Offer the plan again (`active`) or stop offering it; subscriptions already on it go on. @throws NotFoundError. */
@@ -136,6 +150,7 @@ export class PlansService {
       await repo.setActive(id, active, this.clock.now());
       await this.audit.record(trx, actor, active ? 'plan.activated' : 'plan.deactivated', { type: 'plan', id }, { slug: plan.slug, name: plan.nameFr });
     });
+    this.changed();
   }
 }
 

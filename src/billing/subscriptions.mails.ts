@@ -43,7 +43,10 @@ export class SubscriptionMails implements MailSender {
       signature: t('mail.signature'),
     };
     const dir = path.join(this.deps.viewsDir, 'mail');
-    const [text, html] = await Promise.all([ejs.renderFile(path.join(dir, 'message.text.ejs'), data), ejs.renderFile(path.join(dir, 'message.html.ejs'), data)]);
+    const [text, html] = await Promise.all([
+      ejs.renderFile(path.join(dir, 'message.text.ejs'), data),
+      ejs.renderFile(path.join(dir, 'message.html.ejs'), data),
+    ]);
     const pdf = mail.invoiceId ? await this.deps.invoices.pdf(mail.invoiceId) : null;
     const attachments = pdf ? [{ filename: `${mail.params.number ?? 'invoice'}.pdf`, content: pdf, contentType: 'application/pdf' }] : undefined;
     await this.deps.mailer.send({ to: to.email, subject: data.subject, text, html, attachments });

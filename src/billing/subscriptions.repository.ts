@@ -98,7 +98,8 @@ function toSubscription(r: Record<string, unknown>): Subscription {
     currency: r.currency as Currency, billingCycle: r.billing_cycle as BillingCycle, limits: json(r.limits, {}), periodStart: dayOf(r.current_period_start),
     periodEnd: dayOf(r.current_period_end), cancelAtPeriodEnd: Boolean(r.cancel_at_period_end),
     previousSubscriptionId: r.previous_subscription_id === null || r.previous_subscription_id === undefined ? null : Number(r.previous_subscription_id),
-    trialEndsAt: toDateOrNull(r.trial_ends_at), scheduledPlanId: r.scheduled_plan_id === null || r.scheduled_plan_id === undefined ? null : Number(r.scheduled_plan_id),
+    trialEndsAt: toDateOrNull(r.trial_ends_at),
+    scheduledPlanId: r.scheduled_plan_id === null || r.scheduled_plan_id === undefined ? null : Number(r.scheduled_plan_id),
     endedAt: toDateOrNull(r.ended_at), createdAt: toDate(r.created_at),
   };
 }
@@ -157,7 +158,8 @@ export class SubscriptionsRepository {
 
   /** Active public plans in display order. */
   async publicPlans(): Promise<Plan[]> {
-    const rows = (await this.db('plans').where({ is_active: true, is_public: true }).orderBy([{ column: 'display_order' }, { column: 'id' }])) as Record<string, unknown>[];
+    const rows = (await this.db('plans').where({ is_active: true, is_public: true })
+      .orderBy([{ column: 'display_order' }, { column: 'id' }])) as Record<string, unknown>[];
     return rows.map(toPlan);
   }
 
@@ -242,7 +244,9 @@ export class SubscriptionsRepository {
   async unpaidInvoices(subscriptionId: number): Promise<OpenInvoiceRef[]> {
     const rows = (await this.db('invoices').where({ subscription_id: subscriptionId, kind: 'invoice' }).whereIn('status', ['open', 'overdue'])
       .orderBy('id').select('id', 'number', 'subscription_id', 'due_date', 'status')) as Record<string, unknown>[];
-    return rows.map((r) => ({ id: Number(r.id), number: String(r.number), subscriptionId: Number(r.subscription_id), dueDate: String(r.due_date), status: String(r.status) }));
+    return rows.map((r) => ({
+      id: Number(r.id), number: String(r.number), subscriptionId: Number(r.subscription_id), dueDate: String(r.due_date), status: String(r.status),
+    }));
   }
 
   /** The latest paid invoice of a subscription (the one that paid the current period), or null. */

@@ -21,11 +21,13 @@ import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { CreditsService } from './credits.service.js';
 import type { Invoice } from './invoices.repository.js';
-import { dayIn, type DraftLine, type InvoicesService } from './invoices.service.js';
+import { dayIn, type DraftLine, type DraftOptions, type InvoicesService } from './invoices.service.js';
 import { formatMoney } from './money.js';
 import type { InvoicePaidHook } from './payments.service.js';
 import { addDays, daysBetween, periodEnd } from './subscriptions.periods.js';
-import { FINAL_STATES, SubscriptionsRepository, type Plan, type Subscription, type SubscriptionChange, type SubscriptionState } from './subscriptions.repository.js';
+import {
+  FINAL_STATES, SubscriptionsRepository, type Plan, type Subscription, type SubscriptionChange, type SubscriptionState,
+} from './subscriptions.repository.js';
 import { SubscriptionSteps } from './subscriptions.steps.js';
 import { namespaceText, type BillingLocale } from './texts.js';
 
@@ -157,8 +159,9 @@ export class SubscriptionsService implements InvoicePaidHook {
   /** The invoice lines of `plan` in `locale` (first period; the setup fee on the first invoice only). */
   linesFor(plan: Plan, locale: BillingLocale, first: boolean): DraftLine[] {
     const name = locale === 'en' ? plan.nameEn : plan.nameFr;
-    const lines: DraftLine[] = [{ description: namespaceText('subscriptions', locale, `lines.${plan.billingCycle}`, { plan: name }), quantity: 1, unitPrice: plan.price }];
-    if (first && plan.setupFee > 0) lines.push({ description: namespaceText('subscriptions', locale, 'lines.setup', { plan: name }), quantity: 1, unitPrice: plan.setupFee });
+    const text = (key: string): string => namespaceText('subscriptions', locale, key, { plan: name });
+    const lines: DraftLine[] = [{ description: text(`lines.${plan.billingCycle}`), quantity: 1, unitPrice: plan.price }];
+    if (first && plan.setupFee > 0) lines.push({ description: text('lines.setup'), quantity: 1, unitPrice: plan.setupFee });
     return lines;
   }
 
@@ -177,7 +180,9 @@ export class SubscriptionsService implements InvoicePaidHook {
 
   private async offered(planId: number): Promise<Plan> {
     const plan = Number.isSafeInteger(planId) ? await this.repo.plan(planId) : null;
-    if (!plan || !plan.isActive || !plan.isPublic || plan.billingCycle === 'one-time') throw new ValidationError({ plan: 'subscriptions:errors.plan_unavailable' });
+    if (!plan || !plan.isActive || !plan.isPublic || plan.billingCycle === 'one-time') {
+      throw new ValidationError({ plan: 'subscriptions:errors.plan_unavailable' });
+    }
     return plan;
   }
 
@@ -230,7 +235,8 @@ export class SubscriptionsService implements InvoicePaidHook {
     let invoice: Invoice | null = null;
     if (!trial && !free) {
       const locale = (await repo.contact(accountId))?.locale ?? 'fr';
-      invoice = await this.deps.invoices.issueIn(trx, accountId, this.linesFor(plan, locale, true), { type: 'recurring', currency: plan.currency, subscriptionId: id }, actor);
+      const options: DraftOptions = { type: 'recurring', currency: plan.currency, subscriptionId: id };
+      invoice = await this.deps.invoices.issueIn(trx, accountId, this.linesFor(plan, locale, true), options, actor);
       mails.push(invoiceMail(invoice));
       if (invoice.status === 'paid') await this.paidIn(trx, invoice, actor, mails);
     } else if (free) {
@@ -257,7 +263,9 @@ export class SubscriptionsService implements InvoicePaidHook {
       await this.deps.invoices.lockChainIn(trx);
       const repo = await this.lockAccountIn(trx, accountId);
       const { current } = pick(await repo.ofAccount(accountId));
-      if (!current || !['active', 'trialing'].includes(current.state) || current.price === 0) throw new ValidationError({ plan: 'subscriptions:errors.no_change' });
+      if (!current || !['active', 'trialing'].includes(current.state) || current.price === 0) {
+        throw new ValidationError({ plan: 'subscriptions:errors.no_change' });
+      }
       if (current.planId === plan.id) throw new ValidationError({ plan: 'subscriptions:errors.already_subscribed' });
       return (await this.changePlanIn(trx, current, plan, actor, mails)).subscription;
     });
@@ -265,7 +273,9 @@ export class SubscriptionsService implements InvoicePaidHook {
     return out;
   }
 
-  private async changePlanIn(trx: Db, current: Subscription, plan: Plan, actor: Actor, mails: PendingMail[]): Promise<{ subscription: Subscription; invoice: Invoice | null }> {
+  private async changePlanIn(
+    trx: Db, current: Subscription, plan: Plan, actor: Actor, mails: PendingMail[],
+  ): Promise<{ subscription: Subscription; invoice: Invoice | null }> {
     if (monthly(plan.price, plan.billingCycle) <= monthly(current.price, current.billingCycle)) {
       await this.recordIn(trx, current, current.state, current.state, 'downgrade_scheduled', actor, { plan: plan.slug }, { scheduledPlanId: plan.id });
       return { subscription: (await this.repo.with(trx).byId(current.id))!, invoice: null };
@@ -393,7 +403,8 @@ export class SubscriptionsService implements InvoicePaidHook {
     mails.push({ kind: 'payment_received', accountId: sub.accountId, params });
     if (sub.state === 'pending') {
       const today = this.today();
-      sub = await this.moveIn(trx, sub, 'active', 'activated', actor, { invoice: invoice.number }, { periodStart: today, periodEnd: periodEnd(today, sub.billingCycle) });
+      const period = { periodStart: today, periodEnd: periodEnd(today, sub.billingCycle) };
+      sub = await this.moveIn(trx, sub, 'active', 'activated', actor, { invoice: invoice.number }, period);
       await this.endPreviousIn(trx, sub, actor);
       mails.push({ kind: 'welcome', accountId: sub.accountId, params: {} });
     } else if (sub.state === 'past_due' || sub.state === 'suspended') {

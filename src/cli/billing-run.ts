@@ -27,8 +27,9 @@ try {
     viewsDir: cli.config.paths.views, baseUrl: cli.config.baseUrl, logger: cli.logger,
   });
   const report = await run.run(date);
+  const steps = JSON.stringify(report.steps);
   if (!report.ran) console.log(`${report.day}: another instance is running the billing job; nothing done.`);
-  else console.log(`${report.day}: ${report.subscriptions} subscriptions looked at, steps ${JSON.stringify(report.steps)}, ${report.mails} mails, ${report.errors} errors.`);
+  else console.log(`${report.day}: ${report.subscriptions} subscriptions looked at, steps ${steps}, ${report.mails} mails, ${report.errors} errors.`);
   if (report.errors) process.exitCode = 1;
 } catch (err) {
   console.error(`Billing run failed: ${(err as Error).message}`);

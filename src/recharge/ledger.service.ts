@@ -7,7 +7,7 @@ import type { Actor, AuditService } from '../audit/index.js';
 import { ConflictError, ERR, ValidationError } from '../errors/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
-import { LedgerRepository, type LedgerEntry } from './ledger.repository.js';
+import { LedgerRepository, type LedgerEntry, type NewLedgerEntry } from './ledger.repository.js';
 
 export const MAX_CREDIT_UNITS = 10_000_000;
 
@@ -83,7 +83,8 @@ export class LedgerService {
     await repo.lockAccount(accountId);
     if (await repo.hasReference(accountId, reference)) return false;
     const before = await repo.balance(accountId);
-    await repo.append({ accountId, kind: 'credit', units, reason, reference, actorId: actor.id, actorLabel: actor.email ?? actor.userAgent }, before, this.clock.now());
+    const entry: NewLedgerEntry = { accountId, kind: 'credit', units, reason, reference, actorId: actor.id, actorLabel: actor.email ?? actor.userAgent };
+    await repo.append(entry, before, this.clock.now());
     await this.audit.record(trx, actor, 'balance.credit', { type: 'account', id: accountId }, { units, reason });
     return true;
   }

@@ -42,11 +42,14 @@ const inputOf = (p: PendingRecharge) => ({ installationCode: p.code, customer: p
  * or null. A gated partner sees the form replaced by the reason and a link to /subscription/billing, and a POST is
  * answered the same way (409): nothing is prepared, debited or sealed.
  */
-export function createRechargeController(service: RechargeService, ledger: LedgerService, gate: (accountId: number) => Promise<string | null> = async () => null) {
+export function createRechargeController(
+  service: RechargeService, ledger: LedgerService, gate: (accountId: number) => Promise<string | null> = async () => null,
+) {
   type Fields = Record<string, string>;
   const renderForm = async (req: Request, res: Response, status: number, values: Fields, errors: Fields, fromFile = false): Promise<void> => {
     const [balance, blocked] = await Promise.all([ledger.balance(req.account!.id), gate(req.account!.id)]);
-    res.status(blocked && status === 200 ? 409 : status).render('recharge/form', { title: req.t('recharge.form.title'), values, errors, balance, fromFile, gate: blocked });
+    res.status(blocked && status === 200 ? 409 : status)
+      .render('recharge/form', { title: req.t('recharge.form.title'), values, errors, balance, fromFile, gate: blocked });
   };
   /** True when the partner may not recharge: the gated form has been answered. */
   const gated = async (req: Request, res: Response): Promise<boolean> => {

@@ -44,7 +44,9 @@ export function legalLocals(legal: Readonly<LegalIdentity>) {
 }
 
 /** `plans`: the public plans from the database, shown as cards on /subscription (cached with the page). */
-export function createSiteController(contact: ContactService, pageCache: PageCache, legal: Readonly<LegalIdentity>, plans: () => Promise<Plan[]> = async () => []) {
+export function createSiteController(
+  contact: ContactService, pageCache: PageCache, legal: Readonly<LegalIdentity>, plans: () => Promise<Plan[]> = async () => [],
+) {
   const identity = legalLocals(legal);
   const page = (view: string, titleKey: string, locals: Record<string, unknown> = {}) => (req: Request, res: Response): void => {
     pageCache.render(req, res, view, { title: req.t(titleKey), ...locals });

@@ -30,7 +30,8 @@ describe('billing:run over 75 days (renewals and dunning)', function () {
       await bed.payments.recordManual(inv.id, { amount: inv.amountDue - inv.amountPaid, method: 'bank_transfer', reference: inv.number!, date: day,
         idempotencyKey: `clock-pay-${key}` }, bed.actor);
     };
-    const unpaid = async (partner: number) => (await bed.invoices.ofAccount(partner)).filter((i) => i.kind === 'invoice' && ['open', 'overdue'].includes(i.status));
+    const unpaid = async (partner: number) =>
+      (await bed.invoices.ofAccount(partner)).filter((i) => i.kind === 'invoice' && ['open', 'overdue'].includes(i.status));
     for (const p of [onTime, late, never]) {
       const { subscription, invoice } = await bed.subs.subscribe(p, plan, bed.actor);
       subOf.set(p, subscription.id);
@@ -56,7 +57,9 @@ describe('billing:run over 75 days (renewals and dunning)', function () {
       await new Promise((r) => setImmediate(r));
       bed.clock.advance(86400);
     }
-    expect(states).to.deep.equal({ onTime: ['active'], late: ['active', 'past_due', 'active', 'past_due', 'active'], never: ['active', 'past_due', 'suspended', 'cancelled'] });
+    expect(states).to.deep.equal({
+      onTime: ['active'], late: ['active', 'past_due', 'active', 'past_due', 'active'], never: ['active', 'past_due', 'suspended', 'cancelled'],
+    });
     const events = (await bed.subs.events(subOf.get(never)!)).map((e) => `${e.createdAt.toISOString().slice(0, 10)} ${e.event}`);
     expect(events).to.deep.equal(['2026-11-22 created', '2026-11-22 activated', '2026-12-22 renewed', '2026-12-22 past_due', '2027-01-05 suspended',
       '2027-01-21 cancelled']);

@@ -25,7 +25,8 @@ export async function subsBed(env: Record<string, string> = {}): Promise<SubsBed
   const audit = new AuditService(bed.db, bed.clock);
   const ledger = new LedgerService(bed.db, bed.clock, audit);
   const sent: PendingMail[] = [];
-  const subs = createSubscriptions(bed, { db: bed.db, clock: bed.clock, audit, billing: bed.config.billing, ledger, mails: { send: async (m) => { sent.push(m); } } });
+  const mails = { send: async (m: PendingMail) => { sent.push(m); } };
+  const subs = createSubscriptions(bed, { db: bed.db, clock: bed.clock, audit, billing: bed.config.billing, ledger, mails });
   return {
     ...bed, subs, ledger, sent,
     async plan(fields = {}) {

@@ -130,10 +130,13 @@ async function seed(ctx: TestContext): Promise<Ids> {
   await apiToken(ctx);
   // Billing, partner side (subscriptions): two public plans, one highlighted.
   const stamp = ctx.clock.now().toISOString();
-  for (const [slug, fr, en, price, highlighted] of [['essentiel', 'Essentiel', 'Essential', 2900, false], ['pro', 'Professionnel', 'Professional', 4900, true]] as const) {
-    await ctx.db('plans').insert({ slug, name_fr: fr, name_en: en, description_fr: 'Pour les revendeurs', description_en: 'For resellers', type: 'monthly', price,
+  const publicPlans = [['essentiel', 'Essentiel', 'Essential', 2900, false], ['pro', 'Professionnel', 'Professional', 4900, true]] as const;
+  for (const [slug, fr, en, price, highlighted] of publicPlans) {
+    await ctx.db('plans').insert({
+      slug, name_fr: fr, name_en: en, description_fr: 'Pour les revendeurs', description_en: 'For resellers', type: 'monthly', price,
       currency: 'EUR', billing_cycle: 'month', limits: JSON.stringify({ units_per_period: price / 10 }), is_active: true, is_public: true, highlighted,
-      features: JSON.stringify([{ name_fr: 'Assistance', name_en: 'Support', value: '48 h' }]), created_at: stamp, updated_at: stamp });
+      features: JSON.stringify([{ name_fr: 'Assistance', name_en: 'Support', value: '48 h' }]), created_at: stamp, updated_at: stamp,
+    });
   }
 
   const id = async (table: string, where: Record<string, unknown> = {}): Promise<number> =>

@@ -1,5 +1,6 @@
 /** /admin/plans: support reads, admin creates, edits, deactivates; bad input re-renders the form; subscriptions keep their terms. */
 import { expect } from 'chai';
+import request from 'supertest';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { auditRows, confirm, postForm, staffAgent, textOf } from '../../helpers/billing-admin.js';
 
@@ -85,6 +86,26 @@ describe('/admin/plans', function () {
     expect([after.slug, Number(after.price)]).to.deep.equal(['pro-mensuel', 3990]);
     expect(Number((await ctx.db('subscriptions').where({ plan_id: plan.id }).first()).price)).to.equal(2990);
     expect((await auditRows(ctx, 'plan.updated'))[0]!.summary).to.equal('pro-mensuel: price; price 29.90 EUR → 39.90 EUR');
+  });
+
+  it('shows an edited or deactivated plan on the public /subscription page at once, though that page is cached', async () => {
+    const admin = await staffAgent(ctx, 'admin');
+    await postForm(admin, '/admin/plans/new', '/admin/plans', { ...PRO, name_fr: 'Formule Alpha', name_en: 'Alpha plan' });
+    const id = (await ctx.db('plans').where({ slug: 'pro-mensuel' }).first('id')).id;
+    const visitor = () => request(ctx.app).get('/subscription').expect(200).then((r) => textOf(r.text));
+    expect(await visitor()).to.include('Formule Alpha');
+    // The page is now held by the cache (on in tests, PAGE_CACHE_TTL defaults to 60 s): an unchanged page would be served again.
+    expect(ctx.handle.pageCache.size).to.be.greaterThan(0);
+
+    expect((await postForm(admin, `/admin/plans/${id}`, `/admin/plans/${id}`, { ...PRO, name_fr: 'Formule Bêta', name_en: 'Beta plan' })).status).to.equal(303);
+    const edited = await visitor();
+    expect(edited).to.include('Formule Bêta').and.not.to.include('Formule Alpha');
+
+    const first = await postForm(admin, '/admin/plans', `/admin/plans/${id}/deactivate`, {});
+    expect((await confirm(admin, `/admin/plans/${id}/deactivate`, first)).status).to.equal(303);
+    expect(await visitor()).not.to.include('Formule Bêta');
+    expect((await postForm(admin, '/admin/plans', `/admin/plans/${id}/activate`, {})).status).to.equal(303);
+    expect(await visitor()).to.include('Formule Bêta');
   });
 
   it('deactivates after a confirmation and activates again; support reads without any form', async () => {

@@ -54,7 +54,8 @@ describe('partner subscriptions (/subscription/plans, checkout, billing)', () =>
     expect(summary.text).to.match(/Total HT<\/th><td class="num">49,00\s€/).and.match(/TVA 20\s%<\/th><td class="num">9,80\s€/)
       .and.match(/58,80\s€/).and.contain('22 décembre 2026').and.contain('300 unités');
     const csrf = await csrfOf(agent, `/subscription/checkout/${plan}`);
-    await agent.post('/subscription/checkout').type('form').send({ _csrf: csrf, plan_id: String(plan) }).expect(303).expect('location', '/subscription/billing');
+    await agent.post('/subscription/checkout').type('form').send({ _csrf: csrf, plan_id: String(plan) })
+      .expect(303).expect('location', '/subscription/billing');
     await agent.post('/subscription/checkout').type('form').send({ _csrf: csrf, plan_id: String(plan) }).expect(303); // a double submit
     const page = await agent.get('/subscription/billing').expect(200);
     const number = /FA-2026-\d{6}/.exec(page.text)![0];
