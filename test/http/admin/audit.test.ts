@@ -159,7 +159,7 @@ describe('admin audit log', function () {
     expect(await allRows(ctx)).to.deep.equal(before);
 
     // Accounts are never deleted by the app; if one were, ON DELETE SET NULL still works and the e-mail stays.
-    const goneId = await createAccount(ctx, 'gone@example.fr');
+    const goneId = await createAccount(ctx, 'gone@example.fr', 'support'); // staff: no subscription row refers to it
     await new AuditService(ctx.db, ctx.clock).record(
       ctx.db, { id: goneId, email: 'gone@example.fr', ip: null, userAgent: null }, 'test.event', null, { kept: 'yes' },
     );
