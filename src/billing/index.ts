@@ -62,9 +62,7 @@ export function createBilling(deps: BillingDeps): Billing {
 export {
   SubscriptionsService, RECHARGE_STATES, type CheckoutPreview, type GateReason, type MailSender, type PendingMail, type UnitLedger,
 } from './subscriptions.service.js';
-export type {
-  Plan as CatalogPlan, PlanFeature as CatalogPlanFeature, Subscription, SubscriptionEvent, SubscriptionState,
-} from './subscriptions.repository.js';
+export type { Subscription, SubscriptionEvent, SubscriptionState } from './subscriptions.repository.js';
 export { SubscriptionMails } from './subscriptions.mails.js';
 export { BillingRun, scheduleBillingRun, type RunReport } from './billing-run.js';
 export type { InvoicePaidHook } from './payments.service.js';
