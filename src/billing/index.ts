@@ -21,10 +21,10 @@ import type { Mailer } from '../platform/mailer.js';
 
 export * from './money.js';
 export { CreditsService, type CreditGrant } from './credits.service.js';
-export type { CreditKind, CreditLot } from './credits.repository.js';
+export type { CreditKind, CreditLot, NewCreditEntry } from './credits.repository.js';
 export { ManualGateway, type Gateway, type GatewayEvent, type GatewayName, type GatewayPayment, type PaymentMethod, type PaymentStatus } from './gateway.js';
 export { InvoicesService, dayIn, type ChainBreak, type ChainReport, type DraftLine, type DraftOptions } from './invoices.service.js';
-export type { Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceType } from './invoices.repository.js';
+export type { Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceTotals, InvoiceType } from './invoices.repository.js';
 export { MANUAL_METHODS, PaymentsService, type ManualPaymentInput, type PaymentResult } from './payments.service.js';
 export type { Payment } from './payments.repository.js';
 export { BILLING_CYCLES, isUnitPack, MAX_FEATURES, PLAN_TYPES, planErrors, PlansService } from './plans.service.js';
@@ -62,9 +62,7 @@ export function createBilling(deps: BillingDeps): Billing {
 export {
   SubscriptionsService, RECHARGE_STATES, type CheckoutPreview, type GateReason, type MailSender, type PendingMail, type UnitLedger,
 } from './subscriptions.service.js';
-export type {
-  Plan as CatalogPlan, PlanFeature as CatalogPlanFeature, Subscription, SubscriptionEvent, SubscriptionState,
-} from './subscriptions.repository.js';
+export type { Subscription, SubscriptionEvent, SubscriptionState } from './subscriptions.repository.js';
 export { SubscriptionMails } from './subscriptions.mails.js';
 export { BillingRun, scheduleBillingRun, type RunReport } from './billing-run.js';
 export type { InvoicePaidHook } from './payments.service.js';

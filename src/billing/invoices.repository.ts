@@ -23,7 +23,18 @@ export interface InvoiceLine {
   totalHt: number;
 }
 
-export interface Invoice {
+/** A document's amounts, in minor units of its currency: what finalisation fixes and the invoice then shows. */
+export interface InvoiceTotals {
+  totalHt: number;
+  totalVat: number;
+  totalTtc: number;
+  vatBreakdown: VatPart[];
+  creditApplied: number;
+  amountDue: number;
+  amountPaid: number;
+}
+
+export interface Invoice extends InvoiceTotals {
   id: number;
   kind: InvoiceKind;
   series: string;
@@ -38,13 +49,6 @@ export interface Invoice {
   dueDate: string | null;
   paidAt: Date | null;
   currency: Currency;
-  totalHt: number;
-  totalVat: number;
-  totalTtc: number;
-  vatBreakdown: VatPart[];
-  creditApplied: number;
-  amountDue: number;
-  amountPaid: number;
   seller: Record<string, unknown> | null;
   buyer: Record<string, unknown> | null;
   mentions: string[] | null;
@@ -57,19 +61,12 @@ export interface Invoice {
 }
 
 /** The columns a finalisation writes (every snapshot at once). */
-export interface FinalisedFields {
+export interface FinalisedFields extends InvoiceTotals {
   number: string;
   status: InvoiceStatus;
   issueDate: string;
   dueDate: string;
   paidAt: Date | null;
-  totalHt: number;
-  totalVat: number;
-  totalTtc: number;
-  vatBreakdown: VatPart[];
-  creditApplied: number;
-  amountDue: number;
-  amountPaid: number;
   seller: Record<string, unknown>;
   buyer: Record<string, unknown>;
   mentions: string[];

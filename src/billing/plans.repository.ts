@@ -59,7 +59,11 @@ function parseJson<T>(v: unknown, fallback: T): T {
   }
 }
 
-function toPlan(r: Record<string, unknown>): Plan {
+/**
+ * A `plans` row as a Plan: the one mapper of that row (SubscriptionsRepository reads plans through it too).
+ * Bad JSON in `features`/`limits` reads as none; a missing limit reads as 0 units and no installation limit.
+ */
+export function toPlan(r: Record<string, unknown>): Plan {
   const limits = parseJson<Partial<PlanLimits>>(r.limits, {});
   return {
     id: Number(r.id), slug: String(r.slug), nameFr: String(r.name_fr), nameEn: String(r.name_en), descriptionFr: String(r.description_fr ?? ''),

@@ -5,7 +5,7 @@
  * that month is shorter (31 January → 28 or 29 February), as card and bank
  * subscriptions do; a year later is the same day (29 February → 28 February).
  */
-import type { BillingCycle } from './subscriptions.repository.js';
+import type { BillingCycle } from './plans.repository.js';
 
 /** `day` plus `days` (may be negative). */
 export function addDays(day: string, days: number): string {

@@ -7,44 +7,18 @@
 import { insertedId, isSqlite, type Db } from '../platform/db.js';
 import { toDate, toDateOrNull } from '../platform/time.js';
 import type { Currency } from './money.js';
+import { toPlan, type BillingCycle, type Plan, type PlanLimits } from './plans.repository.js';
 
 export const SUBSCRIPTION_STATES = ['pending', 'trialing', 'active', 'past_due', 'suspended', 'paused', 'cancelled', 'expired'] as const;
 export type SubscriptionState = (typeof SUBSCRIPTION_STATES)[number];
 /** The states a subscription never leaves. */
 export const FINAL_STATES: readonly SubscriptionState[] = ['cancelled', 'expired'];
-export type BillingCycle = 'month' | 'year' | 'one-time';
 
-export interface PlanLimits {
-  units_per_period?: number;
-  max_installations?: number | null;
-}
-
-export interface PlanFeature {
-  name_fr: string;
-  name_en: string;
-  value: string;
-}
-
-export interface Plan {
-  id: number;
-  slug: string;
-  nameFr: string;
-  nameEn: string;
-  descriptionFr: string;
-  descriptionEn: string;
-  type: string;
-  price: number;
-  currency: Currency;
-  billingCycle: BillingCycle;
-  trialDays: number;
-  setupFee: number;
-  features: PlanFeature[];
-  limits: PlanLimits;
-  isActive: boolean;
-  isPublic: boolean;
-  displayOrder: number;
-  highlighted: boolean;
-}
+/**
+ * A subscription's copy of its plan's limits as stored; read tolerantly (a key may be missing), so users
+ * default `units_per_period` to 0.
+ */
+export type SubscriptionLimits = Partial<PlanLimits>;
 
 export interface Subscription {
   id: number;
@@ -54,7 +28,7 @@ export interface Subscription {
   price: number;
   currency: Currency;
   billingCycle: BillingCycle;
-  limits: PlanLimits;
+  limits: SubscriptionLimits;
   /** First day of the current period (YYYY-MM-DD), null for none yet. */
   periodStart: string | null;
   /** The day the current period ends and the next starts; null: never (legacy). */
@@ -82,16 +56,6 @@ const dayOf = (v: unknown): string | null => (v === null || v === undefined ? nu
 /** A calendar day as the timestamp stored for it. */
 export const dayStamp = (day: string): string => `${day}T00:00:00.000Z`;
 
-function toPlan(r: Record<string, unknown>): Plan {
-  return {
-    id: Number(r.id), slug: String(r.slug), nameFr: String(r.name_fr), nameEn: String(r.name_en), descriptionFr: String(r.description_fr ?? ''),
-    descriptionEn: String(r.description_en ?? ''), type: String(r.type), price: Number(r.price), currency: r.currency as Currency,
-    billingCycle: r.billing_cycle as BillingCycle, trialDays: Number(r.trial_days), setupFee: Number(r.setup_fee), features: json(r.features, []),
-    limits: json(r.limits, {}), isActive: Boolean(r.is_active), isPublic: Boolean(r.is_public), displayOrder: Number(r.display_order),
-    highlighted: Boolean(r.highlighted),
-  };
-}
-
 function toSubscription(r: Record<string, unknown>): Subscription {
   return {
     id: Number(r.id), accountId: Number(r.account_id), planId: Number(r.plan_id), state: r.state as SubscriptionState, price: Number(r.price),
@@ -105,19 +69,8 @@ function toSubscription(r: Record<string, unknown>): Subscription {
 }
 
 /** The columns of a new subscription row. */
-export interface NewSubscription {
-  accountId: number;
-  planId: number;
-  state: SubscriptionState;
-  price: number;
-  currency: Currency;
-  billingCycle: BillingCycle;
-  limits: PlanLimits;
-  periodStart: string | null;
-  periodEnd: string | null;
-  trialEndsAt: Date | null;
-  previousSubscriptionId: number | null;
-}
+export type NewSubscription = Pick<Subscription, 'accountId' | 'planId' | 'state' | 'price' | 'currency' | 'billingCycle' | 'limits' | 'periodStart'
+  | 'periodEnd' | 'trialEndsAt' | 'previousSubscriptionId'>;
 
 export type SubscriptionChange = Partial<Pick<Subscription, 'state' | 'periodStart' | 'periodEnd' | 'cancelAtPeriodEnd' | 'scheduledPlanId' | 'endedAt'>>;
 

@@ -25,8 +25,9 @@ import { dayIn, type DraftLine, type DraftOptions, type InvoicesService } from '
 import { formatMoney } from './money.js';
 import type { InvoicePaidHook } from './payments.service.js';
 import { addDays, daysBetween, periodEnd } from './subscriptions.periods.js';
+import type { Plan } from './plans.repository.js';
 import {
-  FINAL_STATES, SubscriptionsRepository, type Plan, type Subscription, type SubscriptionChange, type SubscriptionState,
+  FINAL_STATES, SubscriptionsRepository, type Subscription, type SubscriptionChange, type SubscriptionState,
 } from './subscriptions.repository.js';
 import { SubscriptionSteps } from './subscriptions.steps.js';
 import { namespaceText, type BillingLocale } from './texts.js';

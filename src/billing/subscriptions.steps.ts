@@ -22,7 +22,8 @@ import { SYSTEM_ACTOR } from '../audit/index.js';
 import type { Db } from '../platform/db.js';
 import { daysBetween, periodEnd } from './subscriptions.periods.js';
 import { namespaceText } from './texts.js';
-import type { Plan, Subscription, SubscriptionsRepository } from './subscriptions.repository.js';
+import type { Plan } from './plans.repository.js';
+import type { Subscription, SubscriptionsRepository } from './subscriptions.repository.js';
 import { freeRef, invoiceMail, type PendingMail, type SubscriptionsDeps, type SubscriptionsService } from './subscriptions.service.js';
 
 export interface DueStep {

@@ -4,7 +4,7 @@
  * CSRF token tied to the visitor's session).
  */
 import type { Request, Response } from 'express';
-import { BILLING_VIEW_HELPERS, type CatalogPlan as Plan } from '../billing/index.js';
+import { BILLING_VIEW_HELPERS, type Plan } from '../billing/index.js';
 import type { LegalIdentity } from '../config/index.js';
 import { flash } from '../http/flash.js';
 import type { PageCache } from '../http/page-cache.js';

@@ -4,8 +4,8 @@
  * of invoices and credit notes, of payments and of credit entries, with the
  * partner's e-mail and company, and the partner named in a form.
  */
-import type { Invoice, InvoiceKind, InvoiceStatus, VatPart } from '../../billing/index.js';
-import type { Currency, CreditKind, PaymentMethod } from '../../billing/index.js';
+import type { Invoice, InvoiceKind, InvoiceStatus, InvoiceTotals, VatPart } from '../../billing/index.js';
+import type { Currency, CreditKind, NewCreditEntry, PaymentMethod } from '../../billing/index.js';
 import type { Db } from '../../platform/db.js';
 import { toDateOrNull } from '../../platform/time.js';
 import { likePattern } from '../shared.js';
@@ -20,22 +20,11 @@ export interface InvoiceFilter {
   to: string;
 }
 
-export interface InvoiceRow {
-  id: number;
-  kind: InvoiceKind;
-  number: string | null;
-  status: InvoiceStatus;
-  issueDate: string | null;
-  dueDate: string | null;
-  paidAt: Date | null;
-  currency: Currency;
-  totalHt: number;
-  totalVat: number;
-  totalTtc: number;
-  amountDue: number;
-  amountPaid: number;
-  vatBreakdown: VatPart[];
-  accountId: number;
+/** An invoice or credit note as the list and the CSV show it: its own columns (not the credit applied) and its partner. */
+export type InvoiceRow = Pick<Invoice, 'id' | 'kind' | 'number' | 'status' | 'issueDate' | 'dueDate' | 'paidAt' | 'currency' | 'accountId'>
+  & Omit<InvoiceTotals, 'creditApplied'> & InvoiceRowPartner;
+
+interface InvoiceRowPartner {
   email: string;
   /** The buyer as snapshotted at finalisation (company, else name), else the account's company today. */
   buyer: string;
@@ -63,17 +52,13 @@ export interface PaymentRow {
   createdAt: Date | null;
 }
 
-export interface CreditRow {
+/** A credit entry as its columns hold it, with its partner and the number of the invoice it went to. */
+export type CreditRow = Pick<NewCreditEntry, 'accountId' | 'kind' | 'amount' | 'currency' | 'expiresAt' | 'reference' | 'reason'> & CreditRowExtra;
+
+interface CreditRowExtra {
   id: number;
-  accountId: number;
   email: string;
   company: string;
-  kind: CreditKind | 'applied';
-  amount: number;
-  currency: Currency;
-  expiresAt: Date | null;
-  reference: string | null;
-  reason: string;
   number: string | null;
   createdAt: Date | null;
 }
