@@ -1,6 +1,6 @@
 /**
  * Typed rejections of src/crypto, each carrying the reason code of
- * shared/specs/keyfile-v1.md (the contract with desktop clients).
+ * subscription/keyfile-v1.md (the contract with desktop clients).
  */
 
 /** Reasons a key file is refused (spec "Verification", steps 1–8). */

@@ -1,6 +1,6 @@
 /**
  * src/crypto: key files, Installation Codes and license tokens exactly as
- * shared/specs/keyfile-v1.md says. Pure: bytes in, bytes out, no I/O, no clock.
+ * subscription/keyfile-v1.md says. Pure: bytes in, bytes out, no I/O, no clock.
  */
 export * from './errors.js';
 export { kidOf, signingKey, verifySignature, ed25519PublicKeyObject, x25519PublicKey, sha512, type SigningKey } from './primitives.js';

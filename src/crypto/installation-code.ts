@@ -1,5 +1,5 @@
 /**
- * Installation Codes (shared/specs/keyfile-v1.md §Installation Code):
+ * Installation Codes (subscription/keyfile-v1.md §Installation Code):
  * bytes = X25519 public key (32) || SHA-512(public key)[0..2] (34 bytes);
  * text = RFC 4648 base32 (A–Z 2–7), no padding, 55 characters whose last
  * 3 bits are zero, shown as 11 groups of 5 joined by `-`.

@@ -1,5 +1,5 @@
 /**
- * Recharge key files (`.bin`), shared/specs/keyfile-v1.md §Recharge key file.
+ * Recharge key files (`.bin`), subscription/keyfile-v1.md §Recharge key file.
  *
  *   sig       = Ed25519(issuer, "ARTISAN-ND/KEYFILE/v1\0" || kid || payload)
  *   box       = nacl.box(sig || payload, nonce, installation public key, ephemeral secret)

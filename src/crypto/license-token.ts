@@ -1,5 +1,5 @@
 /**
- * License tokens (shared/specs/keyfile-v1.md §License token):
+ * License tokens (subscription/keyfile-v1.md §License token):
  *
  *   "ANDL1." b64url(kid) "." b64url(payload) "." b64url(sig)
  *   sig = Ed25519(issuer, "ARTISAN-ND/LICENSE/v1\0" || kid || payload)

@@ -1,5 +1,5 @@
 /**
- * NaCl primitives as shared/specs/keyfile-v1.md §Primitives names them,
+ * NaCl primitives as subscription/keyfile-v1.md §Primitives names them,
  * byte-identical to tweetnacl and libsodium:
  *
  * - Ed25519 and X25519 through node:crypto (OpenSSL), native code, far

@@ -1,5 +1,5 @@
 /**
- * Issuer keys (shared/specs/keyfile-v1.md §Keys): Ed25519 key pairs that
+ * Issuer keys (subscription/keyfile-v1.md §Keys): Ed25519 key pairs that
  * sign key files and license tokens. The secret (the 32-byte seed, hex) lives
  * in `subscription/keys/<kid>.key` (folder 0700, file 0600) or in the file
  * named by ISSUER_KEY_FILE; the database knows only kid, public key and

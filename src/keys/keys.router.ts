@@ -1,7 +1,7 @@
 /**
  * `GET /.well-known/artisan-nd/keys.json`: every issuer key, active and
  * retired, in the spec's shape, so clients verify key files and license
- * tokens offline (shared/specs/keyfile-v1.md §Keys). The list is re-read
+ * tokens offline (subscription/keyfile-v1.md §Keys). The list is re-read
  * from the database at most every REFRESH_MS, so a rotation made by another
  * instance shows here too.
  */

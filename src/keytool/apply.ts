@@ -1,6 +1,6 @@
 /**
  * Applying one key file to the installation's state, as the desktop program
- * does: shared/specs/keyfile-v1.md §Verification steps 1–8 through
+ * does: subscription/keyfile-v1.md §Verification steps 1–8 through
  * src/crypto's `openKeyFile`, then step 9 (quota + serial in one durable
  * write, see state.ts `saveState`).
  */

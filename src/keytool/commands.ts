@@ -1,6 +1,6 @@
 /**
  * The keytool commands: the desktop program's side of a recharge
- * (shared/specs/keyfile-v1.md). Each returns its exit code (0 ok, 1 refused)
+ * (subscription/keyfile-v1.md). Each returns its exit code (0 ok, 1 refused)
  * or throws a KeytoolError; they print through `io` only.
  */
 import fs from 'node:fs';

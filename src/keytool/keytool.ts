@@ -1,6 +1,6 @@
 /**
  * keytool: the reference client that plays the artisan_nd desktop program's
- * part in a recharge (shared/specs/keyfile-v1.md): it holds an installation
+ * part in a recharge (subscription/keyfile-v1.md): it holds an installation
  * key, shows the Installation Code, trusts the portal's issuer keys and
  * applies recharge key files to a local quota. See subscription/README.md.
  *

@@ -1,6 +1,6 @@
 /**
  * The keytool's home folder: what the desktop program keeps on disk
- * (shared/specs/keyfile-v1.md §Keys "Installation key", §Verification step 9).
+ * (subscription/keyfile-v1.md §Keys "Installation key", §Verification step 9).
  *
  *   <home>/                 folder, created 0700
  *   <home>/installation.key the X25519 secret key: 64 hex characters + "\n", 0600, never sent anywhere

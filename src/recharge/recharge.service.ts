@@ -1,6 +1,6 @@
 /**
  * Recharges: a partner turns units of their balance into a key file for one
- * installation (shared/specs/keyfile-v1.md §Recharge key file).
+ * installation (subscription/keyfile-v1.md §Recharge key file).
  *
  * `prepare` checks everything and shows what will happen (no write);
  * `confirm` does it in ONE transaction — lock the partner, check state and

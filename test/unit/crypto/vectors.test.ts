@@ -1,6 +1,6 @@
 /**
- * The test vectors of shared/specs/keyfile-v1.md (test/fixtures/keyfile-v1.json,
- * a copy of shared/specs/vectors/keyfile-v1.json made by an independent
+ * The test vectors of subscription/keyfile-v1.md (test/fixtures/keyfile-v1.json,
+ * a copy of the contract's vectors (keyfile-v1.json beside the shared spec) made by an independent
  * libsodium implementation): reproduced byte for byte and rejected exactly.
  */
 import fs from 'node:fs';
