@@ -24,6 +24,7 @@ import { formatDay, renderInvoicePdf } from './invoice-pdf.js';
 import { InvoicesRepository, type Invoice, type InvoiceKind, type InvoiceLine, type InvoiceType } from './invoices.repository.js';
 import { mentionsFor, vatTreatment } from './mentions.js';
 import { computeTotals, isCurrency, MoneyError, moneyText, type Currency } from './money.js';
+import { addDays } from './subscriptions.periods.js';
 import { billingLocale, billingText } from './texts.js';
 
 /** A line as a caller gives it: unit price and discount HT in minor units; rate in basis points (default: BILLING_VAT_RATE). */
@@ -59,10 +60,6 @@ const MAX_LINES = 100;
 /** The calendar day of `instant` in `timeZone`, YYYY-MM-DD. */
 export function dayIn(instant: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
-}
-
-function addDays(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86400_000).toISOString().slice(0, 10);
 }
 
 export class InvoicesService {
