@@ -22,6 +22,7 @@ import type { Logger } from '../platform/logger.js';
 import type { CreditsService } from './credits.service.js';
 import type { Invoice } from './invoices.repository.js';
 import { dayIn, type DraftLine, type DraftOptions, type InvoicesService } from './invoices.service.js';
+import type { VatTreatment } from './mentions.js';
 import { formatMoney } from './money.js';
 import type { InvoicePaidHook } from './payments.service.js';
 import { addDays, daysBetween, periodEnd } from './subscriptions.periods.js';
@@ -86,7 +87,7 @@ export interface CheckoutPreview {
   ht: number;
   vatBreakdown: { rateBp: number; base: number; vat: number }[];
   ttc: number;
-  vat: 'standard' | 'franchise' | 'reverse_charge';
+  vat: VatTreatment;
   firstDueDate: string | null;
   units: number;
 }
@@ -138,7 +139,15 @@ export class SubscriptionsService implements InvoicePaidHook {
 
   /** Whether `accountId` may recharge (module comment of RECHARGE_STATES): null, or the reason why not. */
   async gate(accountId: number): Promise<GateReason | null> {
-    const { current } = await this.current(accountId);
+    return this.gateIn(this.deps.db, accountId);
+  }
+
+  /**
+   * {@link gate} read inside the caller's transaction `trx` (RechargeService.confirm asks under the partner's lock,
+   * so a subscription suspended a moment before the confirmation stops it: nothing is debited, no key file).
+   */
+  async gateIn(trx: Db, accountId: number): Promise<GateReason | null> {
+    const { current } = pick(await this.repo.with(trx).ofAccount(accountId));
     if (!current) return 'none';
     return RECHARGE_STATES.includes(current.state) ? null : (current.state as GateReason);
   }
