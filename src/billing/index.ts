@@ -22,11 +22,16 @@ import type { Mailer } from '../platform/mailer.js';
 export * from './money.js';
 export { CreditsService, type CreditGrant } from './credits.service.js';
 export type { CreditKind, CreditLot, NewCreditEntry } from './credits.repository.js';
-export { ManualGateway, type Gateway, type GatewayEvent, type GatewayName, type GatewayPayment, type PaymentMethod, type PaymentStatus } from './gateway.js';
+export {
+  isHardDecline, ManualGateway, WebhookRefused, type ChargeOutcome, type CreatePaymentRequest, type Gateway, type GatewayAction, type GatewayName, type GatewayPayment,
+  type GatewayRefund, type OnlineGateway, type PaymentMethod, type PaymentStatus, type SavedCard, type VerifiedEvent,
+} from './gateway.js';
 export { InvoicesService, dayIn, type ChainBreak, type ChainReport, type DraftLine, type DraftOptions } from './invoices.service.js';
 export type { Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceTotals, InvoiceType } from './invoices.repository.js';
 export { MANUAL_METHODS, PaymentsService, type ManualPaymentInput, type PaymentResult } from './payments.service.js';
-export type { Payment } from './payments.repository.js';
+export type { Payment, PaymentRefund } from './payments.repository.js';
+export type { GatewayFailure, GatewaySettlement } from './payments.online.js';
+export { addDays, daysBetween } from './subscriptions.periods.js';
 export { BILLING_CYCLES, isUnitPack, MAX_FEATURES, PLAN_TYPES, planErrors, PlansService } from './plans.service.js';
 export type { BillingCycle, Plan, PlanFeature, PlanFields, PlanLimits, PlanType } from './plans.repository.js';
 export { mentionsFor, vatTreatment, type VatTreatment } from './mentions.js';

@@ -102,8 +102,13 @@ const schema = z.object({
   BILLING_PENDING_DAYS: intInRange(14, 1, 365),
   BILLING_RUN_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM').default('06:00'),
   BILLING_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone, e.g. Europe/Paris').default('Europe/Paris'),
+  STRIPE_SECRET_KEY: z.string().trim().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{1,250}$/, 'a Stripe secret key sk_test_… or sk_live_…').optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().trim().regex(/^whsec_[A-Za-z0-9+/=]{1,250}$/, 'a webhook signing secret whsec_…').optional(),
+  STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
 }).refine((e) => e.BILLING_INVOICE_PREFIX !== e.BILLING_CREDIT_NOTE_PREFIX, {
   path: ['BILLING_CREDIT_NOTE_PREFIX'], message: 'must differ from BILLING_INVOICE_PREFIX',
+}).refine((e) => !e.STRIPE_SECRET_KEY === !e.STRIPE_WEBHOOK_SECRET, {
+  path: ['STRIPE_WEBHOOK_SECRET'], message: 'STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set together (card payments need both)',
 });
 
 /** Database connection: the embedded SQLite file or a PostgreSQL URL. */
@@ -147,6 +152,16 @@ export interface Config {
   /** Who publishes and who hosts the site, for /legal, /terms and /privacy; each unset one is shown as missing. */
   legal: LegalIdentity;
   billing: BillingConfig;
+  /** Card payments through Stripe; undefined when STRIPE_SECRET_KEY is not set (the pay page then offers no card). */
+  stripe: StripeConfig | undefined;
+}
+
+/** Stripe's keys (never logged nor shown) and, for tests, the address of a local fake of its API. */
+export interface StripeConfig {
+  secretKey: string;
+  webhookSecret: string;
+  /** STRIPE_API_BASE parsed: the SDK's host, port and protocol; undefined: Stripe itself. */
+  api: { host: string; port: number; protocol: 'http' | 'https' } | undefined;
 }
 
 /** Billing settings (BILLING_* keys); rates in basis points (20.00 % = 2000). */
@@ -286,6 +301,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       hostPhone: e.LEGAL_HOST_PHONE,
     },
     billing: billingConfig(e),
+    stripe: stripeConfig(e),
   };
   return deepFreeze(config);
 }
@@ -310,6 +326,17 @@ function billingConfig(e: z.infer<typeof schema>): BillingConfig {
     runAt: e.BILLING_RUN_AT,
     timezone: e.BILLING_TIMEZONE,
   };
+}
+
+function stripeConfig(e: z.infer<typeof schema>): StripeConfig | undefined {
+  if (!e.STRIPE_SECRET_KEY || !e.STRIPE_WEBHOOK_SECRET) return undefined;
+  let api: StripeConfig['api'];
+  if (e.STRIPE_API_BASE) {
+    const u = new URL(e.STRIPE_API_BASE);
+    const protocol = u.protocol === 'http:' ? 'http' : 'https';
+    api = { host: u.hostname, port: u.port ? Number(u.port) : protocol === 'http' ? 80 : 443, protocol };
+  }
+  return { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, api };
 }
 
 function deepFreeze<T extends object>(o: T): Readonly<T> {
