@@ -10,6 +10,7 @@ import type { Billing } from '../billing/index.js';
 import type { Config } from '../config/index.js';
 import type { DownloadBlocksService, DownloadsService } from '../downloads/index.js';
 import type { PageCache } from '../http/page-cache.js';
+import type { Payments } from '../payments/index.js';
 import type { IssuerKeys, IssuerKeysService } from '../keys/index.js';
 import type { ActivationCodesService, LicensesService, ProductsService } from '../licenses/index.js';
 import type { Clock } from '../platform/clock.js';
@@ -49,6 +50,8 @@ export interface AdminDeps {
   pageCache: PageCache;
   /** Plans, invoices and credit notes, payments, the credit balance (src/billing). */
   billing: Billing;
+  /** Online gateways: refunds through the gateway (src/payments). */
+  payments: Payments;
   /** CSRF check for multipart forms, to run after multer has parsed the body (src/http/csrf.ts). */
   csrfAfterUpload: RequestHandler;
 }

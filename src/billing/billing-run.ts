@@ -29,8 +29,16 @@ export interface RunReport {
 const LOCK_KEY = 0x61727469; // "arti"
 const PAGE = 500;
 
+/**
+ * Charges a subscription's unpaid renewals on its saved card (src/payments OnlinePaymentsService.chargeDue), before
+ * its dunning steps: a renewal paid this way is not dunned. Outside any transaction (it calls a gateway).
+ */
+export interface RenewalCharger {
+  chargeDue(sub: { id: number; accountId: number }, today: string): Promise<void>;
+}
+
 export class BillingRun {
-  constructor(private readonly deps: { db: Db; subscriptions: SubscriptionsService; logger?: Logger }) {}
+  constructor(private readonly deps: { db: Db; subscriptions: SubscriptionsService; logger?: Logger; charger?: RenewalCharger }) {}
 
   /**
    * Run the due steps as of `day` (YYYY-MM-DD, default today in the billing time zone). A step that fails is
@@ -59,6 +67,12 @@ export class BillingRun {
       after = page[page.length - 1]!.id;
       for (const sub of page) {
         report.subscriptions += 1;
+        if (this.deps.charger && ['active', 'trialing', 'past_due', 'suspended'].includes(sub.state)) {
+          await this.deps.charger.chargeDue(sub, today).catch((err: unknown) => {
+            report.errors += 1;
+            this.deps.logger?.error({ err, subscription: sub.id }, 'renewal charge failed');
+          });
+        }
         const due = await subs.steps.due(sub, today);
         for (const [i, step] of due.entries()) {
           try {

@@ -14,7 +14,7 @@ import { PaymentsService } from './payments.service.js';
 import { PlansService } from './plans.service.js';
 import { SubscriptionsService, type SubscriptionsDeps, type UnitLedger as UnitLedgerPort } from './subscriptions.service.js';
 import { SubscriptionMails } from './subscriptions.mails.js';
-import { BillingRun } from './billing-run.js';
+import { BillingRun, type RenewalCharger } from './billing-run.js';
 import type { TFunction } from 'i18next';
 import type { Logger } from '../platform/logger.js';
 import type { Mailer } from '../platform/mailer.js';
@@ -69,7 +69,7 @@ export {
 } from './subscriptions.service.js';
 export type { Subscription, SubscriptionEvent, SubscriptionState } from './subscriptions.repository.js';
 export { SubscriptionMails } from './subscriptions.mails.js';
-export { BillingRun, scheduleBillingRun, type RunReport } from './billing-run.js';
+export { BillingRun, scheduleBillingRun, type RenewalCharger, type RunReport } from './billing-run.js';
 export type { InvoicePaidHook } from './payments.service.js';
 
 /**
@@ -90,12 +90,12 @@ export { createBillingController, BILLING_VIEW_HELPERS } from './billing.control
  * the daily run.
  */
 export function createBillingStack(deps: BillingDeps & {
-  ledger: UnitLedgerPort; mailer: Mailer; t: Record<'fr' | 'en', TFunction>; viewsDir: string; baseUrl: string; logger: Logger;
+  ledger: UnitLedgerPort; mailer: Mailer; t: Record<'fr' | 'en', TFunction>; viewsDir: string; baseUrl: string; logger: Logger; charger?: RenewalCharger;
 }): { billing: Billing; subscriptions: SubscriptionsService; run: BillingRun } {
   const billing = createBilling(deps);
   const mails = new SubscriptionMails({ mailer: deps.mailer, t: deps.t, viewsDir: deps.viewsDir, baseUrl: deps.baseUrl, invoices: billing.invoices,
     contact: (id) => subscriptions.contactOf(id) });
   const subscriptions = createSubscriptions(billing, { db: deps.db, clock: deps.clock, audit: deps.audit, billing: deps.billing, ledger: deps.ledger, mails,
     logger: deps.logger });
-  return { billing, subscriptions, run: new BillingRun({ db: deps.db, subscriptions, logger: deps.logger }) };
+  return { billing, subscriptions, run: new BillingRun({ db: deps.db, subscriptions, logger: deps.logger, charger: deps.charger }) };
 }
