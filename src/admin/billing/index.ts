@@ -21,6 +21,8 @@
  *   POST /admin/invoices/:id/payments      admin: amount, method, reference, date, idempotency_key, overpay (payment.recorded)
  *   POST /admin/invoices/:id/credit-note   admin: amount (HT), reason; confirmation step (credit_note.issued)
  *   GET  /admin/payments                   list: q, method, from/to (received on), page; format=csv
+ *   GET  /admin/payments/:id               one payment, its refunds and credit notes, the refund form for admins
+ *   POST /admin/payments/:id/refund        admin: amount, reason, idempotency_key; confirmation step; gateway refund then credit note
  *   GET  /admin/credits                    credit entries: q, kind, page; the grant form for admins
  *   POST /admin/credits                    admin: partner, amount, currency, reason, expires_on; confirmation step (credit.granted)
  */
@@ -30,6 +32,7 @@ import { adminOnly, staffOnly } from '../shared.js';
 import { billingReports } from './billing-reports.js';
 import { createInvoiceActionsController } from './invoice-actions.controller.js';
 import { createInvoicesController } from './invoices.controller.js';
+import { createPaymentController } from './payment.controller.js';
 import { createPaymentsController } from './payments.controller.js';
 import { createPlansController } from './plans.controller.js';
 
@@ -57,6 +60,9 @@ export function createAdminBillingRouter(deps: AdminDeps): Router {
   router.post('/admin/invoices/:id/credit-note', adminOnly, actions.creditNote);
   const money = createPaymentsController(deps, reports);
   router.get('/admin/payments', staffOnly, money.payments);
+  const payment = createPaymentController(deps, reports);
+  router.get('/admin/payments/:id', staffOnly, payment.show);
+  router.post('/admin/payments/:id/refund', adminOnly, payment.refund);
   router.get('/admin/credits', staffOnly, money.credits);
   router.post('/admin/credits', adminOnly, money.grant);
   return router;
