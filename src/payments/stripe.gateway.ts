@@ -90,11 +90,11 @@ export class StripeGateway implements OnlineGateway {
       }, { idempotencyKey: req.idempotencyKey });
       if (pi.status === 'succeeded') return { status: 'succeeded', reference: pi.id, amount: pi.amount_received || pi.amount, currency: req.currency };
       if (pi.status === 'processing') return { status: 'processing', reference: pi.id };
-      const code = pi.status === 'requires_action' ? 'authentication_required' : pi.last_payment_error?.decline_code ?? pi.last_payment_error?.code ?? pi.status;
+      const code = pi.status === 'requires_action' ? 'authentication_required' : pi.last_payment_error?.decline_code || pi.last_payment_error?.code || pi.status;
       return { status: 'failed', reference: pi.id, code, message: pi.last_payment_error?.message ?? pi.status, hard: isHardDecline(code) };
     } catch (err) {
       if (!(err instanceof Stripe.errors.StripeCardError)) throw err;
-      const code = err.decline_code ?? err.code ?? 'card_declined';
+      const code = err.decline_code || err.code || 'card_declined';
       return { status: 'failed', reference: err.payment_intent?.id ?? null, code, message: err.message, hard: isHardDecline(code) };
     }
   }

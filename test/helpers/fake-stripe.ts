@@ -69,8 +69,8 @@ export class FakeStripe {
   readonly events: Obj[] = [];
   /** Every API request: method, path, Idempotency-Key, parsed body. */
   readonly requests: { method: string; path: string; key: string | undefined; body: Obj }[] = [];
-  /** Answers of off-session charges to come (see ChargeScript). */
-  chargeScript: ChargeScript = [];
+  /** Answers of off-session charges to come (see ChargeScript), per customer id; other customers' charges succeed. */
+  readonly chargeScripts = new Map<string, ChargeScript>();
   /** Deliver the events of a Checkout payment before redirecting (false: the test delivers them itself). */
   autoDeliver = true;
   private readonly idempotent = new Map<string, { status: number; body: Obj }>();
@@ -226,7 +226,7 @@ export class FakeStripe {
   }
 
   private offSession(b: Obj): { status: number; body: Obj } {
-    const next = this.chargeScript.shift() ?? 'succeeded';
+    const next = this.chargeScripts.get(String(b.customer))?.shift() ?? 'succeeded';
     const fields = { amount: Number(b.amount), currency: b.currency, customer: b.customer, payment_method: b.payment_method, metadata: b.metadata ?? {},
       description: b.description ?? null };
     if (next === 'succeeded') {
