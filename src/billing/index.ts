@@ -23,8 +23,8 @@ export * from './money.js';
 export { CreditsService, type CreditGrant } from './credits.service.js';
 export type { CreditKind, CreditLot, NewCreditEntry } from './credits.repository.js';
 export {
-  isHardDecline, ManualGateway, WebhookRefused, type ChargeOutcome, type CreatePaymentRequest, type Gateway, type GatewayAction, type GatewayName, type GatewayPayment,
-  type GatewayRefund, type OnlineGateway, type PaymentMethod, type PaymentStatus, type SavedCard, type VerifiedEvent,
+  isHardDecline, ManualGateway, WebhookRefused, type ChargeOutcome, type CreatePaymentRequest, type Gateway, type GatewayAction, type GatewayName,
+  type GatewayPayment,  type GatewayRefund, type OnlineGateway, type PaymentMethod, type PaymentStatus, type SavedCard, type VerifiedEvent,
 } from './gateway.js';
 export { InvoicesService, dayIn, type ChainBreak, type ChainReport, type DraftLine, type DraftOptions } from './invoices.service.js';
 export type { Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceTotals, InvoiceType } from './invoices.repository.js';

@@ -92,7 +92,8 @@ export class GatewayPayments {
         payment = (await repo.byId(known.id))!;
       } else {
         payment = await repo.insert({ invoiceId, accountId: inv.accountId, status: 'pending', gateway, gatewayReference: null, method: 'card',
-          amount: owed, currency: inv.currency, receivedOn: null, idempotencyKey: known ? `${key}:${now.getTime()}` : key, actorId: actor.id, attempts: 1 }, now);
+          amount: owed, currency: inv.currency, receivedOn: null, idempotencyKey: known ? `${key}:${now.getTime()}` : key, actorId: actor.id,
+          attempts: 1 }, now);
       }
       await this.deps.audit.record(trx, actor, 'payment.checkout_started', { type: 'invoice', id: invoiceId },
         { number: inv.number, gateway, payment: payment.id, attempt: payment.attempts, amount_text: moneyText(owed, inv.currency) });
@@ -224,7 +225,8 @@ export class GatewayPayments {
           throw new ConflictError('refund beyond what the payment left', ERR.CONFLICT);
         }
         const locale = billingLocale(inv.locale);
-        const reason = namespaceText('payments', locale, 'lines.refund', { reference, reason: r.reason || namespaceText('payments', locale, 'lines.no_reason') });
+        const why = r.reason || namespaceText('payments', locale, 'lines.no_reason');
+        const reason = namespaceText('payments', locale, 'lines.refund', { reference, reason: why });
         const note = await this.deps.invoices.refundNoteIn(trx, inv.id, r.amount, reason.slice(0, 500), actor);
         const refund = await repo.insertRefund(payment, { gateway, gatewayRefundId: r.refundId, amount: r.amount, currency: r.currency, reason: r.reason,
           creditNoteId: note?.id ?? null }, actor.id, this.deps.clock.now());

@@ -202,7 +202,8 @@ export class PaymentsService {
    * what is still owed is settled (paid → the invoice-paid hooks run), the rest becomes credit balance, the audit row
    * `payment.recorded`. Used by the manual and the gateway paths.
    */
-  async applyIn(trx: Db, inv: Invoice, payment: Payment, paidAt: Date, actor: Actor, after: (() => void)[]): Promise<{ invoice: Invoice; overpayment: number }> {
+  async applyIn(trx: Db, inv: Invoice, payment: Payment, paidAt: Date, actor: Actor, after: (() => void)[]):
+    Promise<{ invoice: Invoice; overpayment: number }> {
     const owed = Math.max(0, inv.amountDue - inv.amountPaid);
     const settles = ['open', 'overdue', 'uncollectible'].includes(inv.status) ? Math.min(owed, payment.amount) : 0;
     const invoice = settles > 0 ? await this.deps.invoices.recordPaymentIn(trx, inv, settles, paidAt) : inv;

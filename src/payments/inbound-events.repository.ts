@@ -23,7 +23,8 @@ export interface InboundEvent {
 function toEvent(r: Record<string, unknown>): InboundEvent {
   return {
     id: Number(r.id), gateway: r.gateway as GatewayName, eventId: String(r.event_id), type: String(r.type), payload: String(r.payload),
-    status: r.status as InboundStatus, attempts: Number(r.attempts), lastError: (r.last_error as string | null) ?? null, reason: (r.reason as string | null) ?? null,
+    status: r.status as InboundStatus, attempts: Number(r.attempts), lastError: (r.last_error as string | null) ?? null,
+    reason: (r.reason as string | null) ?? null,
     receivedAt: toDateOrNull(r.received_at), processedAt: toDateOrNull(r.processed_at), nextAttemptAt: toDateOrNull(r.next_attempt_at),
   };
 }

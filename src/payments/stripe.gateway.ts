@@ -74,7 +74,8 @@ export class StripeGateway implements OnlineGateway {
   async setupCard(req: { customerRef: string; accountId: number; currency: Currency; successUrl: string; cancelUrl: string; locale: 'fr' | 'en';
     idempotencyKey: string }): Promise<string> {
     const session = await this.stripe.checkout.sessions.create({
-      mode: 'setup', customer: req.customerRef, currency: req.currency.toLowerCase(), allowed_payment_method_types: ['card'], metadata: { account_id: String(req.accountId) },
+      mode: 'setup', customer: req.customerRef, currency: req.currency.toLowerCase(), allowed_payment_method_types: ['card'],
+      metadata: { account_id: String(req.accountId) },
       setup_intent_data: { metadata: { account_id: String(req.accountId) } }, locale: req.locale, success_url: req.successUrl, cancel_url: req.cancelUrl,
     }, { idempotencyKey: req.idempotencyKey });
     if (!session.url) throw new Error('Stripe gave no Checkout URL');
@@ -90,8 +91,9 @@ export class StripeGateway implements OnlineGateway {
       }, { idempotencyKey: req.idempotencyKey });
       if (pi.status === 'succeeded') return { status: 'succeeded', reference: pi.id, amount: pi.amount_received || pi.amount, currency: req.currency };
       if (pi.status === 'processing') return { status: 'processing', reference: pi.id };
-      const code = pi.status === 'requires_action' ? 'authentication_required' : pi.last_payment_error?.decline_code || pi.last_payment_error?.code || pi.status;
-      return { status: 'failed', reference: pi.id, code, message: pi.last_payment_error?.message ?? pi.status, hard: isHardDecline(code) };
+      const error = pi.last_payment_error;
+      const code = pi.status === 'requires_action' ? 'authentication_required' : error?.decline_code || error?.code || pi.status;
+      return { status: 'failed', reference: pi.id, code, message: error?.message ?? pi.status, hard: isHardDecline(code) };
     } catch (err) {
       if (!(err instanceof Stripe.errors.StripeCardError)) throw err;
       const code = err.decline_code || err.code || 'card_declined';
@@ -106,8 +108,8 @@ export class StripeGateway implements OnlineGateway {
 
   /** A refund of `amount` on PaymentIntent `reference`; `gatewayReference` is the refund's id. */
   async refund(reference: string, amount: number, _currency: Currency, idempotencyKey: string, reason = ''): Promise<GatewayPayment> {
-    const r = await this.stripe.refunds.create({ payment_intent: reference, amount, reason: 'requested_by_customer', metadata: { reason: reason.slice(0, 500) } },
-      { idempotencyKey });
+    const r = await this.stripe.refunds.create(
+      { payment_intent: reference, amount, reason: 'requested_by_customer', metadata: { reason: reason.slice(0, 500) } }, { idempotencyKey });
     return { gatewayReference: r.id, status: r.status === 'succeeded' ? 'refunded' : r.status === 'failed' ? 'failed' : 'processing', next: { kind: 'none' } };
   }
 
@@ -215,7 +217,8 @@ export class StripeGateway implements OnlineGateway {
     const reference = idOf(dispute.payment_intent);
     const currency = String(dispute.currency ?? '').toUpperCase();
     if (!reference || !isCurrency(currency)) return { kind: 'ignored', reason: 'no_payment_intent' };
-    return { kind: 'disputed', reference, disputeId: String(dispute.id ?? ''), amount: num(dispute.amount) ?? 0, currency, reason: String(dispute.reason ?? '') };
+    return { kind: 'disputed', reference, disputeId: String(dispute.id ?? ''), amount: num(dispute.amount) ?? 0, currency,
+      reason: String(dispute.reason ?? '') };
   }
 
   /** The saved card of `customer` from a PaymentMethod object (its brand and last four digits as the label). */

@@ -7,6 +7,7 @@
  */
 import { expect } from 'chai';
 import Stripe from 'stripe';
+import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
 import { csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { FAKE_WEBHOOK_SECRET, FakeStripe } from '../../helpers/fake-stripe.js';
 import { startStripeRig, type StripeRig } from '../../helpers/stripe-rig.js';
@@ -122,5 +123,25 @@ describe('Stripe card payments (POST /webhooks/stripe, /subscription/invoices/:i
     const csrf = await csrfOf(agent, '/subscription/billing');
     await agent.post(`/subscription/invoices/${stranger.invoice.id}/pay/stripe`).type('form').send({ _csrf: csrf }).expect(404);
     await agent.post('/subscription/invoices/99999999999/pay/stripe').type('form').send({ _csrf: csrf }).expect(404);
+  });
+
+  it('retries with backoff an event that cannot be applied yet (a refund notified before its payment) until it can', async () => {
+    const { account, invoice } = await rig.subscribed('ordre@imprimerie.fr');
+    const url = await rig.ctx.handle.payments.online.payInvoice('stripe', invoice.id, account, 'fr', SYSTEM_ACTOR);
+    const session = url.split('/').pop()!;
+    const events = rig.fake.completeCheckout(session);
+    rig.fake.refundFromDashboard(String(rig.fake.sessions.get(session)!.payment_intent), 1000);
+    const refunded = rig.fake.last('charge.refunded');
+    await rig.fake.deliver(refunded);
+    const failed = await eventRow(String(refunded.id));
+    expect(failed).to.include({ status: 'failed', attempts: 1 });
+    expect(String(failed.last_error)).to.contain('no payment for this gateway refund');
+    expect(await rig.ctx.handle.payments.inbound.retryDue()).to.equal(0); // not due before its backoff
+    for (const e of events) await rig.fake.deliver(e);
+    for (const e of events) await eventRow(String(e.id));
+    rig.ctx.clock.advance(61);
+    expect(await rig.ctx.handle.payments.inbound.retryDue()).to.equal(1);
+    expect(await eventRow(String(refunded.id))).to.include({ status: 'processed', attempts: 2 });
+    expect(await count('invoices', { credited_invoice_id: invoice.id, kind: 'credit_note' })).to.equal(1);
   });
 });
