@@ -105,6 +105,10 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /subscription/billing/cancel': post('partner', undefined),
     'POST /subscription/billing/undo-cancel': post('partner', undefined),
     'GET /subscription/invoices/:id/pdf': get('partner', [], { noPage: true }),
+    // Online payments (src/payments): pay an invoice by card, replace the card (a gateway's page follows); the gateway's webhook (raw JSON, signed).
+    'POST /subscription/invoices/:id/pay/stripe': post('partner', undefined),
+    'POST /subscription/billing/card/stripe': post('partner', undefined),
+    'POST /webhooks/stripe': { who: 'anonymous', json: true, fields: ['id', 'object', 'type', 'data', 'created'] },
     // Admin area (superadmin: every action, the role change included).
     'GET /admin': get(S),
     'GET /admin/partners': get(S, ['state']),
@@ -179,12 +183,15 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /admin/invoices/:id/payments': post(S, '/admin/invoices/:id'),
     'POST /admin/invoices/:id/credit-note': post(S, '/admin/invoices/:id', { fixed: YES }),
     'GET /admin/payments': get(S, ['method']),
+    'GET /admin/payments/:id': get(S),
+    // The fixture payment is a manual one: the refund is refused as a field error, whatever the fields.
+    'POST /admin/payments/:id/refund': post(S, undefined, { fixed: YES, fields: ['amount', 'reason', 'idempotency_key'] }),
     'GET /admin/credits': get(S, ['kind']),
     'POST /admin/credits': post(S, '/admin/credits', { fixed: YES }),
   };
 }
 
-/** The billing pages' rows: a plan, and an issued, open invoice of partner `accountId`. */
+/** The billing pages' rows: a plan, an issued, open invoice of partner `accountId`, and a part of it paid by transfer. */
 async function billingFixtures(ctx: TestContext, accountId: number): Promise<Record<string, string>> {
   const billing = createBilling({ db: ctx.db, clock: ctx.clock, audit: ctx.handle.audit, billing: ctx.config.billing });
   const plan = await billing.plans.create({
@@ -194,7 +201,9 @@ async function billingFixtures(ctx: TestContext, accountId: number): Promise<Rec
   }, SYSTEM_ACTOR);
   const draft = await billing.invoices.createDraft(accountId, [{ description: 'Formation', quantity: 1, unitPrice: 10000 }]);
   const invoice = await billing.invoices.finalise(draft, SYSTEM_ACTOR);
-  return { 'plans:id': String(plan), 'invoices:id': String(invoice.id) };
+  const { payment } = await billing.payments.recordManual(invoice.id, { amount: 1000, method: 'bank_transfer', reference: 'VIR-HOSTILE', date: '2026-11-22',
+    idempotencyKey: 'hostile-fixture-payment' }, SYSTEM_ACTOR);
+  return { 'plans:id': String(plan), 'invoices:id': String(invoice.id), 'payments:id': String(payment.id) };
 }
 
 /**

@@ -104,6 +104,8 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['POST /admin/invoices/:id/payments', ADMIN],
   ['POST /admin/invoices/:id/credit-note', ADMIN],
   ['GET /admin/payments', READ],
+  ['GET /admin/payments/:id', READ],
+  ['POST /admin/payments/:id/refund', ADMIN],
   ['GET /admin/credits', READ],
   ['POST /admin/credits', ADMIN],
 ];
@@ -174,6 +176,8 @@ describe('admin authorization table', function () {
     ids.plans = String(await billing.plans.create({ ...AUTHZ_PLAN }, SYSTEM_ACTOR));
     const draft = await billing.invoices.createDraft(partnerId, [{ description: 'Formation', quantity: 1, unitPrice: 10000 }]);
     ids.invoices = String((await billing.invoices.finalise(draft, SYSTEM_ACTOR)).id);
+    ids.payments = String((await billing.payments.recordManual(Number(ids.invoices), { amount: 1000, method: 'bank_transfer', reference: 'VIR-AUTHZ',
+      date: '2026-11-22', idempotencyKey: 'authz-fixture-payment' }, SYSTEM_ACTOR)).payment.id);
   });
   after(async () => ctx?.close());
 

@@ -71,6 +71,12 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   document_counters: { repository: 'billing/invoices.repository.ts', cls: 'InvoicesRepository', service: 'billing/invoices.service.ts' },
   payments: { repository: 'billing/payments.repository.ts', cls: 'PaymentsRepository', service: 'billing/payments.service.ts' },
   credit_entries: { repository: 'billing/credits.repository.ts', cls: 'CreditsRepository', service: 'billing/credits.service.ts' },
+  payment_refunds: { repository: 'billing/payments.repository.ts', cls: 'PaymentsRepository', service: 'billing/payments.service.ts' },
+  // Online payments (src/payments): gateway notifications, partners' customers and cards at the gateways.
+  inbound_events: { repository: 'payments/inbound-events.repository.ts', cls: 'InboundEventsRepository', service: 'payments/inbound-events.service.ts' },
+  gateway_customers: {
+    repository: 'payments/gateway-customers.repository.ts', cls: 'GatewayCustomersRepository', service: 'payments/online-payments.service.ts',
+  },
   // Billing, subscriptions (partner side, daily job).
   subscriptions: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
   subscription_events: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
