@@ -44,7 +44,9 @@ import {
   ActivationCodesService, createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService, sendSignedError, SIGNED_PATHS,
 } from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
-import { createCheckoutController, createCheckoutRouter, createPayments, createWebhooksRouter, type Payments } from './payments/index.js';
+import {
+  createCheckoutController, createCheckoutRouter, createPayments, createWebhooksRouter, stripeCheckoutOrigin, type Payments,
+} from './payments/index.js';
 import {
   createKeyfilesApiRouter, createRechargeController, createRechargeRouter, InstallationsService, KeyFileStore, LedgerService,
   RechargeService,
@@ -166,7 +168,8 @@ export function createApp(deps: AppDeps): AppHandle {
     // proxyaddr gives undefined once the socket is gone.
     clientIp: (req) => (proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean) as string | undefined) ?? '',
   });
-  app.use(securityHeaders(config.secureCookies));
+  // "Pay by card" answers a POST with a redirect to the gateway's hosted page: the one origin forms may lead to besides ours.
+  app.use(securityHeaders(config.secureCookies, config.stripe ? [stripeCheckoutOrigin(config.stripe)] : []));
   // The JSON API and the public keys use no language, session, cookie, CSRF
   // token or page locals: they are answered first, with their own request
   // line (logRequest), before the rest of the chain (which costs more than a

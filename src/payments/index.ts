@@ -15,7 +15,7 @@ import { InboundEventsService } from './inbound-events.service.js';
 import { OnlinePaymentsService } from './online-payments.service.js';
 import { StripeGateway } from './stripe.gateway.js';
 
-export { StripeGateway, STRIPE_TOLERANCE_SECONDS } from './stripe.gateway.js';
+export { StripeGateway, stripeCheckoutOrigin, STRIPE_TOLERANCE_SECONDS } from './stripe.gateway.js';
 export { InboundEventsService, MAX_ATTEMPTS } from './inbound-events.service.js';
 export type { InboundEvent, InboundStatus } from './inbound-events.repository.js';
 export { OnlinePaymentsService, RENEWAL_CHARGE_DAYS } from './online-payments.service.js';

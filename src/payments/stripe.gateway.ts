@@ -27,6 +27,11 @@ import type { StripeConfig } from '../config/index.js';
 /** Seconds a signed notification stays acceptable (Stripe's default, against replays). */
 export const STRIPE_TOLERANCE_SECONDS = 300;
 
+/** Where Stripe's hosted Checkout pages live (the fake API's own origin in tests): the page's CSP lets forms lead there. */
+export function stripeCheckoutOrigin(config: StripeConfig): string {
+  return config.api ? `${config.api.protocol}://${config.api.host}:${config.api.port}` : 'https://checkout.stripe.com';
+}
+
 /** Events of Stripe's own billing products: the portal is the billing system, so they are recorded and not acted on. */
 const STRIPE_BILLING = /^(customer\.subscription\.|invoice\.payment_|invoice\.paid$|invoice\.finalized$)/;
 

@@ -86,6 +86,8 @@ interface Ids {
   partner: number;
   /** Billing, partner side: a public plan shown on /subscription and /subscription/plans. */
   checkoutPlan: number;
+  /** Billing, staff side: a bank transfer received on the invoice (its page, /admin/payments/:id). */
+  payment: number;
   installation: number;
   recharge: string;
   revoked: string;
@@ -156,7 +158,7 @@ async function seed(ctx: TestContext): Promise<Ids> {
     idempotencyKey: 'e2e-pages-payment-1' }, SYSTEM_ACTOR);
   await billing.credits.grant({ accountId: partner, kind: 'manual', amount: 1500, currency: 'EUR', reason: 'Retard de livraison' }, SYSTEM_ACTOR);
   return {
-    plan, invoice: invoice.id, checkoutPlan: await id('plans', { slug: 'pro' }),
+    plan, invoice: invoice.id, payment: await id('payments'), checkoutPlan: await id('plans', { slug: 'pro' }),
     partner, recharge: first, revoked,
     installation: await id('installations', { code: inst.code }),
     release: await id('releases'),
@@ -178,7 +180,9 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
   let ids: Ids;
 
   before(async function () {
-    rig = await startBrowserRig(this);
+    // Card payments on (no call reaches Stripe while pages are only shown): the billing page offers "Pay by card".
+    rig = await startBrowserRig(this, { env: { STRIPE_SECRET_KEY: 'sk_test_pagesOnly', STRIPE_WEBHOOK_SECRET: 'whsec_pagesOnly',
+      STRIPE_API_BASE: 'http://127.0.0.1:9' } });
     ({ ctx, browser, base } = rig);
     ids = await seed(ctx);
   });
@@ -278,7 +282,8 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         // Billing staff pages.
         ['/admin/plans', 'plans'], ['/admin/plans/new', 'plan-new'], [`/admin/plans/${ids.plan}`, 'plan'],
         ['/admin/invoices', 'invoices'], ['/admin/invoices/new', 'invoice-new'], [`/admin/invoices/${ids.invoice}`, 'invoice'],
-        ['/admin/invoices/verify', 'invoices-verify'], ['/admin/payments', 'payments'], ['/admin/credits', 'credits'],
+        ['/admin/invoices/verify', 'invoices-verify'], ['/admin/payments', 'payments'], [`/admin/payments/${ids.payment}`, 'payment'],
+        ['/admin/credits', 'credits'],
       ];
       for (const [url, name, status] of pages) await visit(page, base + url, `${a}-${name}`, findings, status ?? 200);
 
