@@ -32,7 +32,7 @@ export { MANUAL_METHODS, PaymentsService, type ManualPaymentInput, type PaymentR
 export type { Payment, PaymentRefund } from './payments.repository.js';
 export type { GatewayFailure, GatewaySettlement } from './payments.online.js';
 export { addDays, daysBetween } from './subscriptions.periods.js';
-export { BILLING_CYCLES, isUnitPack, MAX_FEATURES, PLAN_TYPES, planErrors, PlansService } from './plans.service.js';
+export { BILLING_CYCLES, isUnitPack, MAX_FEATURES, PLAN_TYPES, planErrors, PlansService, type PlanPriceHook } from './plans.service.js';
 export type { BillingCycle, Plan, PlanFeature, PlanFields, PlanLimits, PlanType } from './plans.repository.js';
 export { mentionsFor, vatTreatment, type VatTreatment } from './mentions.js';
 
@@ -65,7 +65,7 @@ export function createBilling(deps: BillingDeps): Billing {
 }
 
 export {
-  SubscriptionsService, RECHARGE_STATES, type CheckoutPreview, type GateReason, type MailSender, type PendingMail, type UnitLedger,
+  SubscriptionsService, RECHARGE_STATES, PRICE_NOTICE_DAYS, priceFor, type CheckoutPreview, type GateReason, type MailSender, type PendingMail, type UnitLedger,
 } from './subscriptions.service.js';
 export type { Subscription, SubscriptionEvent, SubscriptionState } from './subscriptions.repository.js';
 export { SubscriptionMails } from './subscriptions.mails.js';
@@ -79,6 +79,7 @@ export type { InvoicePaidHook } from './payments.service.js';
 export function createSubscriptions(b: Billing, deps: Omit<SubscriptionsDeps, 'invoices' | 'credits'>): SubscriptionsService {
   const subscriptions = new SubscriptionsService({ ...deps, invoices: b.invoices, credits: b.credits });
   b.payments.onInvoicePaid(subscriptions);
+  b.plans.onPriceChange(subscriptions);
   return subscriptions;
 }
 export { createBillingRouter } from './billing.router.js';
