@@ -1,6 +1,6 @@
 /** The `inbound_events` table (written only through InboundEventsService). Timestamps as ISO 8601 UTC. */
 import type { GatewayName } from '../billing/index.js';
-import { insertedId, isUniqueViolation, type Db } from '../platform/db.js';
+import type { Db } from '../platform/db.js';
 import { toDateOrNull } from '../platform/time.js';
 
 export type InboundStatus = 'received' | 'processing' | 'processed' | 'failed' | 'ignored';
@@ -32,16 +32,26 @@ function toEvent(r: Record<string, unknown>): InboundEvent {
 export class InboundEventsRepository {
   constructor(private readonly db: Db) {}
 
-  /** Store a verified event as `received`; null when (gateway, event id) is stored already. */
-  async insert(gateway: GatewayName, e: { eventId: string; type: string; payload: string }, now: Date): Promise<number | null> {
-    try {
-      return insertedId(await this.db('inbound_events').insert({
-        gateway, event_id: e.eventId, type: e.type, payload: e.payload, status: 'received', attempts: 0, received_at: now.toISOString(),
-      }).returning('id'));
-    } catch (err) {
-      if (isUniqueViolation(err)) return null;
-      throw err;
+  /**
+   * Store verified events as `received`, in one statement (one commit for a burst of deliveries); an event whose
+   * (gateway, event id) is stored already is left as it is. Returns each event's row id and whether it was new,
+   * keyed `<gateway> <event id>`.
+   */
+  async insertMany(events: { gateway: GatewayName; eventId: string; type: string; payload: string }[], now: Date):
+    Promise<Map<string, { id: number; duplicate: boolean }>> {
+    const out = new Map<string, { id: number; duplicate: boolean }>();
+    const unique = [...new Map(events.map((e) => [`${e.gateway} ${e.eventId}`, e])).values()];
+    const inserted = (await this.db('inbound_events').insert(unique.map((e) => ({
+      gateway: e.gateway, event_id: e.eventId, type: e.type, payload: e.payload, status: 'received', attempts: 0, received_at: now.toISOString(),
+    }))).onConflict(['gateway', 'event_id']).ignore().returning(['id', 'gateway', 'event_id'])) as Record<string, unknown>[];
+    for (const r of inserted) out.set(`${String(r.gateway)} ${String(r.event_id)}`, { id: Number(r.id), duplicate: false });
+    const known = unique.filter((e) => !out.has(`${e.gateway} ${e.eventId}`));
+    for (const gateway of new Set(known.map((e) => e.gateway))) {
+      const rows = (await this.db('inbound_events').where({ gateway }).whereIn('event_id', known.filter((e) => e.gateway === gateway).map((e) => e.eventId))
+        .select('id', 'event_id')) as Record<string, unknown>[];
+      for (const r of rows) out.set(`${gateway} ${String(r.event_id)}`, { id: Number(r.id), duplicate: true });
     }
+    return out;
   }
 
   async byId(id: number): Promise<InboundEvent | null> {

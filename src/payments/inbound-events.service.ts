@@ -33,8 +33,23 @@ export interface InboundEventsDeps {
   handle: ActionHandler;
 }
 
+interface Delivery {
+  gateway: GatewayName;
+  event: VerifiedEvent;
+  resolve(row: { id: number; duplicate: boolean }): void;
+  reject(err: unknown): void;
+}
+
+/** Most deliveries written by one statement. */
+const INTAKE_BATCH = 200;
+
 export class InboundEventsService {
   private readonly repo: InboundEventsRepository;
+  private readonly intake: Delivery[] = [];
+  private writing = false;
+  private written: Promise<void> = Promise.resolve();
+  private readonly waiting = new Set<number>();
+  private working = false;
 
   constructor(private readonly deps: InboundEventsDeps) {
     this.repo = new InboundEventsRepository(deps.db);
@@ -48,13 +63,63 @@ export class InboundEventsService {
     return this.repo.byEventId(gateway, eventId);
   }
 
-  /** Store a verified event (module comment). Returns its row id and whether it was stored before. */
-  async receive(gateway: GatewayName, event: VerifiedEvent): Promise<{ id: number; duplicate: boolean }> {
-    const id = await this.repo.insert(gateway, event, this.deps.clock.now());
-    if (id !== null) return { id, duplicate: false };
-    const known = await this.repo.byEventId(gateway, event.eventId);
-    if (!known) throw new Error('inbound event vanished');
-    return { id: known.id, duplicate: true };
+  /**
+   * Store a verified event (module comment). Returns its row id and whether it was stored before. Deliveries that
+   * arrive while a write is under way are written together by the next one (one commit for a burst: SQLite's
+   * synchronous commit costs a disk flush each), with no waiting when there is no burst.
+   */
+  receive(gateway: GatewayName, event: VerifiedEvent): Promise<{ id: number; duplicate: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.intake.push({ gateway, event, resolve, reject });
+      if (!this.writing) void this.write();
+    });
+  }
+
+  private async write(): Promise<void> {
+    this.writing = true;
+    let done!: () => void;
+    this.written = new Promise((resolve) => { done = resolve; });
+    try {
+      while (this.intake.length) {
+        const batch = this.intake.splice(0, INTAKE_BATCH);
+        try {
+          const stored = await this.repo.insertMany(batch.map((b) => ({ gateway: b.gateway, ...b.event })), this.deps.clock.now());
+          for (const b of batch) {
+            const row = stored.get(`${b.gateway} ${b.event.eventId}`);
+            if (row) b.resolve(row);
+            else b.reject(new Error('inbound event not stored'));
+          }
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.writing = false;
+      done();
+    }
+  }
+
+  /**
+   * Process event `id` soon, after the ones already waiting, one at a time in this process, each once the intake
+   * has nothing left to write: answering the gateway comes first (it gives up on a slow endpoint and sends again),
+   * processing can lag a burst by a moment.
+   */
+  processSoon(id: number): void {
+    this.waiting.add(id);
+    if (!this.working) void this.work();
+  }
+
+  private async work(): Promise<void> {
+    this.working = true;
+    try {
+      for (const id of this.waiting) {
+        while (this.writing) await this.written;
+        this.waiting.delete(id);
+        await this.process(id);
+      }
+    } finally {
+      this.working = false;
+    }
   }
 
   /** Process event `id` if it is due (module comment); never throws (a failure is recorded on the row). Returns its status after. */

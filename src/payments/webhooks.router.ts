@@ -38,7 +38,7 @@ export function createWebhooksRouter(deps: { inbound: InboundEventsService; gate
       return;
     }
     res.status(200).json({ received: true, duplicate: stored.duplicate });
-    setImmediate(() => void deps.inbound.process(stored.id));
+    if (!stored.duplicate) deps.inbound.processSoon(stored.id);
   };
   router.post('/webhooks/stripe', deps.limiter, raw, intake('stripe'));
   // Errors here answer JSON (this chain runs before the pages' language and error pages).
