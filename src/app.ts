@@ -152,7 +152,7 @@ export function createApp(deps: AppDeps): AppHandle {
     db, clock, audit, billing: config.billing, ledger, mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger,
     plansChanged: () => pageCache.clear(),
     // Renewals on a saved card are charged before their dunning steps; `payments` is built below, before any run.
-    charger: { chargeDue: (sub, today) => payments.online.chargeDue(sub, today) },
+    charger: { chargeDue: (sub, today) => payments.online.chargeDue(sub, today), reconcile: () => payments.online.reconcile() },
   });
   const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });

@@ -23,6 +23,8 @@ export interface RunReport {
   steps: Record<string, number>;
   mails: number;
   errors: number;
+  /** Gateway payments settled or failed by the reconciliation (src/payments). */
+  reconciled?: number;
 }
 
 /** The advisory lock's key: the same number in every instance of the portal. */
@@ -35,6 +37,8 @@ const PAGE = 500;
  */
 export interface RenewalCharger {
   chargeDue(sub: { id: number; accountId: number }, today: string): Promise<void>;
+  /** Settle the gateway payments whose notification never came (asked of each gateway), before the steps. */
+  reconcile?(): Promise<number>;
 }
 
 export class BillingRun {
@@ -51,6 +55,13 @@ export class BillingRun {
     if (!unlock) return report;
     try {
       report.ran = true;
+      if (this.deps.charger?.reconcile) {
+        report.reconciled = await this.deps.charger.reconcile().catch((err: unknown) => {
+          report.errors += 1;
+          this.deps.logger?.error({ err }, 'reconciliation failed');
+          return 0;
+        });
+      }
       await this.walk(today, report);
     } finally {
       await unlock();

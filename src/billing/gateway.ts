@@ -111,6 +111,12 @@ export interface OnlineGateway extends Gateway {
   /** Charge a saved card without the partner (a renewal). Declines are outcomes, not errors; @throws Error when the gateway cannot be reached. */
   chargeOffSession(req: { card: SavedCard; invoiceId: number; paymentId: number; amount: number; currency: Currency; description: string;
     idempotencyKey: string }): Promise<ChargeOutcome>;
+  /**
+   * Where a payment stands at the gateway (the reconciliation of payments whose notification never came): by its
+   * reference, else by its hosted page. `open`: still waiting for the payer or the bank.
+   * @throws Error when the gateway cannot be reached.
+   */
+  lookup(p: { reference: string | null; checkoutSession: string | null }): Promise<ChargeOutcome | { status: 'open' }>;
   /** What a stored notification means (may ask the gateway for details it does not carry). @throws Error when the gateway cannot be reached. */
   interpret(event: { type: string; payload: string }): Promise<GatewayAction[]>;
 }

@@ -92,6 +92,17 @@ export class PaymentsRepository {
     return row ? toPayment(row) : null;
   }
 
+  /**
+   * Gateway payments still waiting since before `before` (their attempt's time): `processing` ones, and `pending`
+   * ones whose hosted page was opened. Oldest first, at most `limit`.
+   */
+  async waitingSince(before: Date, limit: number): Promise<Payment[]> {
+    const rows = (await this.db('payments').whereNot({ gateway: 'manual' }).where('attempted_at', '<=', before.toISOString())
+      .andWhere((w) => w.where({ status: 'processing' }).orWhere((p) => p.where({ status: 'pending' }).whereNotNull('checkout_session')))
+      .orderBy('id').limit(limit)) as Record<string, unknown>[];
+    return rows.map(toPayment);
+  }
+
   async ofInvoice(invoiceId: number): Promise<Payment[]> {
     return ((await this.db('payments').where({ invoice_id: invoiceId }).orderBy('id')) as Record<string, unknown>[]).map(toPayment);
   }

@@ -84,6 +84,11 @@ export class PaymentsService {
     return this.repo.refundsOf(id);
   }
 
+  /** Gateway payments still pending or processing since before `before` (the reconciliation's list), oldest first. */
+  waitingSince(before: Date, limit = 500): Promise<Payment[]> {
+    return this.repo.waitingSince(before, limit);
+  }
+
   /** The payment a gateway knows as `reference`, or null. */
   byGatewayReference(gateway: GatewayName, reference: string): Promise<Payment | null> {
     return this.repo.byGatewayReference(gateway, reference);

@@ -28,7 +28,7 @@ try {
   const { run, billing, subscriptions } = createBillingStack({
     db: cli.db, clock, audit: cli.audit, billing: cli.config.billing, ledger: new LedgerService(cli.db, clock, cli.audit), mailer: cli.mailer, t: cli.t,
     viewsDir: cli.config.paths.views, baseUrl: cli.config.baseUrl, logger: cli.logger,
-    charger: { chargeDue: (sub, today) => late.payments!.online.chargeDue(sub, today) },
+    charger: { chargeDue: (sub, today) => late.payments!.online.chargeDue(sub, today), reconcile: () => late.payments!.online.reconcile() },
   });
   const payments = late.payments = createPayments({ config: cli.config, db: cli.db, clock, audit: cli.audit, billing, subscriptions, logger: cli.logger });
   // Gateway notifications whose processing failed and whose backoff has passed (the server's loop does the same).
@@ -37,7 +37,10 @@ try {
   const report = await run.run(date);
   const steps = JSON.stringify(report.steps);
   if (!report.ran) console.log(`${report.day}: another instance is running the billing job; nothing done.`);
-  else console.log(`${report.day}: ${report.subscriptions} subscriptions looked at, steps ${steps}, ${report.mails} mails, ${report.errors} errors.`);
+  else {
+    console.log(`${report.day}: ${report.subscriptions} subscriptions looked at, steps ${steps}, ${report.mails} mails, ${report.errors} errors, `
+      + `${report.reconciled ?? 0} gateway payments reconciled.`);
+  }
   if (report.errors) process.exitCode = 1;
 } catch (err) {
   console.error(`Billing run failed: ${(err as Error).message}`);

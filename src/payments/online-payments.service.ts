@@ -23,6 +23,9 @@ import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { GatewayCustomersRepository } from './gateway-customers.repository.js';
 
+/** How long a gateway payment may wait for its notification before the reconciliation asks the gateway (2 hours). */
+export const RECONCILE_AFTER_SECONDS = 7200;
+
 /** Days after a renewal's due date on which its saved card is charged (J0, then soft-decline retries). */
 export const RENEWAL_CHARGE_DAYS: readonly number[] = [0, 1, 3, 7, 13];
 
@@ -146,6 +149,35 @@ export class OnlinePaymentsService {
       await this.deps.payments.failFromGateway({ gateway: name, reference: out.reference, invoiceId, paymentId: payment.id, code: out.code,
         message: out.message }, SYSTEM_ACTOR);
     }
+  }
+
+  /**
+   * The reconciliation (the daily job, before its steps): every gateway payment still pending on its hosted page
+   * or processing for more than RECONCILE_AFTER_SECONDS is looked up at its gateway and settled or failed as the
+   * gateway says (the notification that should have told us never came); one still open stays. Errors reaching a
+   * gateway are logged and the payment left for the next run. Returns how many were settled or failed.
+   */
+  async reconcile(): Promise<number> {
+    const before = new Date(this.deps.clock.now().getTime() - RECONCILE_AFTER_SECONDS * 1000);
+    let done = 0;
+    for (const p of await this.deps.payments.waitingSince(before)) {
+      const g = this.deps.gateways[p.gateway];
+      if (!g) continue;
+      try {
+        const out = await g.lookup({ reference: p.gatewayReference, checkoutSession: p.checkoutSession });
+        if (out.status === 'succeeded') {
+          await this.deps.payments.settleFromGateway({ gateway: p.gateway, reference: out.reference, invoiceId: p.invoiceId, paymentId: p.id,
+            amount: out.amount, currency: out.currency, method: p.method }, SYSTEM_ACTOR);
+        } else if (out.status === 'failed') {
+          await this.deps.payments.failFromGateway({ gateway: p.gateway, reference: out.reference, invoiceId: p.invoiceId, paymentId: p.id, code: out.code,
+            message: out.message }, SYSTEM_ACTOR);
+        }
+        if (out.status === 'succeeded' || out.status === 'failed') done += 1;
+      } catch (err) {
+        this.deps.logger?.error({ err, payment: p.id, gateway: p.gateway }, 'payment not reconciled');
+      }
+    }
+    return done;
   }
 
   /**

@@ -106,6 +106,25 @@ export class StripeGateway implements OnlineGateway {
     }
   }
 
+  /** A PaymentIntent by id, else a Checkout Session's (paid: its PaymentIntent; expired: failed `checkout_expired`). */
+  async lookup(p: { reference: string | null; checkoutSession: string | null }): Promise<ChargeOutcome | { status: 'open' }> {
+    let reference = p.reference;
+    if (!reference && p.checkoutSession) {
+      const s = await this.stripe.checkout.sessions.retrieve(p.checkoutSession);
+      if (s.status === 'expired') return { status: 'failed', reference: null, code: 'checkout_expired', message: 'Checkout Session expired', hard: false };
+      reference = s.payment_status === 'paid' ? idOf(s.payment_intent) : null;
+    }
+    if (!reference) return { status: 'open' };
+    const pi = await this.stripe.paymentIntents.retrieve(reference);
+    const currency = pi.currency.toUpperCase();
+    if (pi.status === 'succeeded' && isCurrency(currency)) return { status: 'succeeded', reference: pi.id, amount: pi.amount_received || pi.amount, currency };
+    if (pi.status === 'canceled' || (pi.status === 'requires_payment_method' && pi.last_payment_error)) {
+      const code = pi.last_payment_error?.decline_code || pi.last_payment_error?.code || pi.status;
+      return { status: 'failed', reference: pi.id, code, message: pi.last_payment_error?.message ?? pi.status, hard: isHardDecline(code) };
+    }
+    return { status: 'open' };
+  }
+
   async capture(reference: string): Promise<GatewayPayment> {
     const pi = await this.stripe.paymentIntents.capture(reference);
     return { gatewayReference: pi.id, status: pi.status === 'succeeded' ? 'succeeded' : 'processing', next: { kind: 'none' } };

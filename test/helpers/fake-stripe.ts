@@ -6,6 +6,7 @@
  * Events, Errors):
  *
  *   POST /v1/customers                 GET /v1/payment_intents/:id  (expand[]=payment_method)
+ *                                      GET /v1/checkout/sessions/:id
  *   POST /v1/checkout/sessions         GET /v1/setup_intents/:id    (expand[]=payment_method)
  *   POST /v1/payment_intents           GET /v1/payment_methods/:id
  *   POST /v1/refunds                   GET /v1/refunds?charge=ch_…
@@ -139,6 +140,7 @@ export class FakeStripe {
     if (method === 'POST' && p === '/v1/checkout/sessions') return ok(this.session(b));
     if (method === 'POST' && p === '/v1/payment_intents') return this.offSession(b);
     if (method === 'POST' && p === '/v1/refunds') return this.refund(b);
+    if (method === 'GET' && (m = /^\/v1\/checkout\/sessions\/([\w]+)$/.exec(p))) return this.sessions.has(m[1]!) ? ok(this.sessions.get(m[1]!)!) : missing;
     if (method === 'GET' && (m = /^\/v1\/payment_intents\/([\w]+)$/.exec(p))) return this.intents.has(m[1]!) ? ok(expand(this.intents.get(m[1]!))!) : missing;
     if (method === 'GET' && (m = /^\/v1\/setup_intents\/([\w]+)$/.exec(p))) return this.setupIntents.has(m[1]!) ? ok(expand(this.setupIntents.get(m[1]!))!) : missing;
     if (method === 'GET' && (m = /^\/v1\/payment_methods\/([\w]+)$/.exec(p))) return this.methods.has(m[1]!) ? ok(this.methods.get(m[1]!)!) : missing;
@@ -268,6 +270,12 @@ export class FakeStripe {
   refundFromDashboard(paymentIntent: string, amount?: number): Obj {
     const ch = this.charges.get(String(this.intents.get(paymentIntent)?.latest_charge))!;
     return this.makeRefund(ch, amount ?? Number(ch.amount) - Number(ch.amount_refunded), {}, 'requested_by_customer');
+  }
+
+  /** The session expires unpaid (Stripe expires an open Checkout Session after 24 hours). */
+  expire(id: string): void {
+    const s = this.sessions.get(id)!;
+    s.status = 'expired';
   }
 
   /** A dispute opened by the card holder's bank on `paymentIntent`; returns its event (not delivered). */

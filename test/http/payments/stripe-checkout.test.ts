@@ -144,4 +144,24 @@ describe('Stripe card payments (POST /webhooks/stripe, /subscription/invoices/:i
     expect(await eventRow(String(refunded.id))).to.include({ status: 'processed', attempts: 2 });
     expect(await count('invoices', { credited_invoice_id: invoice.id, kind: 'credit_note' })).to.equal(1);
   });
+
+  it('settles in the daily job, after 2 hours, a card payment whose webhook never came; an expired checkout becomes failed', async () => {
+    const paid = await rig.subscribed('silence@imprimerie.fr');
+    const url = await rig.ctx.handle.payments.online.payInvoice('stripe', paid.invoice.id, paid.account, 'fr', SYSTEM_ACTOR);
+    rig.fake.completeCheckout(url.split('/').pop()!); // the partner paid; no event is delivered
+    const left = await rig.subscribed('abandon@imprimerie.fr');
+    const other = await rig.ctx.handle.payments.online.payInvoice('stripe', left.invoice.id, left.account, 'fr', SYSTEM_ACTOR);
+    rig.fake.expire(other.split('/').pop()!);
+    const today = '2026-11-22';
+    expect((await rig.ctx.handle.billingRun.run(today)).reconciled).to.equal(0); // too early: the notification may still come
+    rig.ctx.clock.advance(7201);
+    expect((await rig.ctx.handle.billingRun.run(today)).reconciled).to.equal(2);
+    expect((await rig.ctx.handle.billing.invoices.byId(paid.invoice.id))!.status).to.equal('paid');
+    const page = (await (await loginAgent(rig.ctx, 'silence@imprimerie.fr')).get('/subscription/billing').expect(200)).text;
+    expect(page).to.contain('Actif').and.contain('Payée');
+    const failed = (await rig.ctx.handle.billing.payments.ofInvoice(left.invoice.id))[0]!;
+    expect(failed).to.include({ status: 'failed', errorCode: 'checkout_expired' });
+    expect((await rig.ctx.handle.billing.invoices.byId(left.invoice.id))!.status).to.equal('open');
+    expect((await rig.ctx.handle.billingRun.run(today)).reconciled).to.equal(0);
+  });
 });
