@@ -32,6 +32,16 @@ function toEvent(r: Record<string, unknown>): InboundEvent {
 export class InboundEventsRepository {
   constructor(private readonly db: Db) {}
 
+  with(trx: Db): InboundEventsRepository {
+    return new InboundEventsRepository(trx);
+  }
+
+  /** A failed or ignored event `received` again (a replay); false for any other status. */
+  async reopen(id: number): Promise<boolean> {
+    return Number(await this.db('inbound_events').where({ id }).whereIn('status', ['failed', 'ignored'])
+      .update({ status: 'received', next_attempt_at: null, reason: null })) === 1;
+  }
+
   /**
    * Store verified events as `received`, in one statement (one commit for a burst of deliveries); an event whose
    * (gateway, event id) is stored already is left as it is. Returns each event's row id and whether it was new,

@@ -13,6 +13,8 @@
  * the server (startRetryLoop) and `npm run billing:run` call it.
  */
 import type { GatewayAction, GatewayName, OnlineGateway, VerifiedEvent } from '../billing/index.js';
+import type { Actor, AuditService } from '../audit/index.js';
+import { ConflictError, ERR, NotFoundError } from '../errors/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
@@ -28,6 +30,7 @@ const LEASE_SECONDS = 600;
 export interface InboundEventsDeps {
   db: Db;
   clock: Clock;
+  audit: AuditService;
   logger?: Logger;
   gateways: Partial<Record<GatewayName, OnlineGateway>>;
   handle: ActionHandler;
@@ -149,6 +152,23 @@ export class InboundEventsService {
     const ids = await this.repo.due(this.deps.clock.now(), limit);
     for (const id of ids) await this.process(id);
     return ids.length;
+  }
+
+  /**
+   * Staff replay a failed or ignored event (`/admin/webhooks/:id`): it is `received` again, its attempts kept,
+   * audited in the same transaction, then processed at once (its effects are idempotent as on any delivery).
+   * @throws NotFoundError; ConflictError CONFLICT when it is not failed nor ignored (already processed or under way).
+   */
+  async replay(id: number, actor: Actor): Promise<void> {
+    await this.deps.db.transaction(async (trx) => {
+      const repo = this.repo.with(trx);
+      const event = await repo.byId(id);
+      if (!event) throw new NotFoundError('no such event');
+      if (!(await repo.reopen(id))) throw new ConflictError('only a failed or ignored event can be replayed', ERR.CONFLICT);
+      await this.deps.audit.record(trx, actor, 'inbound_event.replayed', { type: 'inbound_event', id },
+        { gateway: event.gateway, event: event.eventId, type: event.type, from: event.status });
+    });
+    this.processSoon(id);
   }
 
   /** Run retryDue every `seconds` in this process (the server); returns the function that stops it. */

@@ -36,7 +36,7 @@ export function createPayments(deps: { config: Readonly<Config>; db: Db; clock: 
   if (deps.config.stripe) gateways.stripe = new StripeGateway(deps.config.stripe);
   const online = new OnlinePaymentsService({ db: deps.db, clock: deps.clock, audit: deps.audit, payments: deps.billing.payments,
     invoices: deps.billing.invoices, gateways, contactOf: (id) => deps.subscriptions.contactOf(id), baseUrl: deps.config.baseUrl, logger: deps.logger });
-  const inbound = new InboundEventsService({ db: deps.db, clock: deps.clock, logger: deps.logger, gateways,
+  const inbound = new InboundEventsService({ db: deps.db, clock: deps.clock, audit: deps.audit, logger: deps.logger, gateways,
     handle: (gateway, actions) => online.handle(gateway, actions) });
   return { gateways, online, inbound };
 }

@@ -18,6 +18,7 @@ import { activate, apiToken, makeBatch, makeProduct, trial } from '../helpers/li
 import { credit, newInstallation, postConfirmed, recharge } from '../helpers/recharge.js';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { createBilling } from '../../src/billing/index.js';
+import { insertedId } from '../../src/platform/db.js';
 
 type Lang = 'fr' | 'en';
 
@@ -88,6 +89,8 @@ interface Ids {
   checkoutPlan: number;
   /** Billing, staff side: a bank transfer received on the invoice (its page, /admin/payments/:id). */
   payment: number;
+  /** A gateway notification that failed (its page, /admin/webhooks/:id, with the replay form). */
+  webhook: number;
   installation: number;
   recharge: string;
   revoked: string;
@@ -158,7 +161,7 @@ async function seed(ctx: TestContext): Promise<Ids> {
     idempotencyKey: 'e2e-pages-payment-1' }, SYSTEM_ACTOR);
   await billing.credits.grant({ accountId: partner, kind: 'manual', amount: 1500, currency: 'EUR', reason: 'Retard de livraison' }, SYSTEM_ACTOR);
   return {
-    plan, invoice: invoice.id, payment: await id('payments'), checkoutPlan: await id('plans', { slug: 'pro' }),
+    plan, invoice: invoice.id, payment: await id('payments'), webhook: await webhookFixture(ctx), checkoutPlan: await id('plans', { slug: 'pro' }),
     partner, recharge: first, revoked,
     installation: await id('installations', { code: inst.code }),
     release: await id('releases'),
@@ -168,6 +171,15 @@ async function seed(ctx: TestContext): Promise<Ids> {
     batch: await id('activation_batches'),
     product: await id('products'),
   };
+}
+
+/** A Stripe notification stored and failed (a refund notified before its payment), as /admin/webhooks lists it. */
+async function webhookFixture(ctx: TestContext): Promise<number> {
+  const payload = JSON.stringify({ id: 'evt_1SxPagesFixture', object: 'event', type: 'charge.refunded', data: { object: { id: 'ch_1', object: 'charge',
+    amount: 5000, amount_refunded: 5000, currency: 'eur', payment_intent: 'pi_1' } } });
+  return insertedId(await ctx.db('inbound_events').insert({ gateway: 'stripe', event_id: 'evt_1SxPagesFixture', type: 'charge.refunded', payload,
+    status: 'failed', attempts: 2, last_error: 'NotFoundError: no payment for this gateway refund', received_at: ctx.clock.now().toISOString(),
+    next_attempt_at: new Date(ctx.clock.now().getTime() + 300_000).toISOString() }).returning('id'));
 }
 
 describe('browser: every page at 375 px and 1366 px, in French and English, without an axe violation', function () {
@@ -283,7 +295,7 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/plans', 'plans'], ['/admin/plans/new', 'plan-new'], [`/admin/plans/${ids.plan}`, 'plan'],
         ['/admin/invoices', 'invoices'], ['/admin/invoices/new', 'invoice-new'], [`/admin/invoices/${ids.invoice}`, 'invoice'],
         ['/admin/invoices/verify', 'invoices-verify'], ['/admin/payments', 'payments'], [`/admin/payments/${ids.payment}`, 'payment'],
-        ['/admin/credits', 'credits'],
+        ['/admin/credits', 'credits'], ['/admin/webhooks', 'webhooks'], [`/admin/webhooks/${ids.webhook}`, 'webhook'],
       ];
       for (const [url, name, status] of pages) await visit(page, base + url, `${a}-${name}`, findings, status ?? 200);
 

@@ -9,6 +9,7 @@
 import { AccountsRepository } from '../../src/accounts/index.js';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { createBilling } from '../../src/billing/index.js';
+import { insertedId } from '../../src/platform/db.js';
 import type { TestContext } from './context.js';
 
 /** `visitor`: an anonymous session of its own, for the route that ends it (logout). */
@@ -186,6 +187,9 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /admin/payments/:id': get(S),
     // The fixture payment is a manual one: the refund is refused as a field error, whatever the fields.
     'POST /admin/payments/:id/refund': post(S, undefined, { fixed: YES, fields: ['amount', 'reason', 'idempotency_key'] }),
+    'GET /admin/webhooks': get(S, ['gateway', 'status']),
+    'GET /admin/webhooks/:id': get(S),
+    'POST /admin/webhooks/:id/replay': post(S, '/admin/webhooks/:id', { fixed: YES }),
     'GET /admin/credits': get(S, ['kind']),
     'POST /admin/credits': post(S, '/admin/credits', { fixed: YES }),
   };
@@ -203,7 +207,10 @@ async function billingFixtures(ctx: TestContext, accountId: number): Promise<Rec
   const invoice = await billing.invoices.finalise(draft, SYSTEM_ACTOR);
   const { payment } = await billing.payments.recordManual(invoice.id, { amount: 1000, method: 'bank_transfer', reference: 'VIR-HOSTILE', date: '2026-11-22',
     idempotencyKey: 'hostile-fixture-payment' }, SYSTEM_ACTOR);
-  return { 'plans:id': String(plan), 'invoices:id': String(invoice.id), 'payments:id': String(payment.id) };
+  const event = insertedId(await ctx.db('inbound_events').insert({ gateway: 'stripe', event_id: 'evt_hostile_fixture', type: 'charge.refunded',
+    payload: '{"id":"evt_hostile_fixture"}', status: 'failed', attempts: 1, last_error: 'NotFoundError: no payment', received_at: ctx.clock.now().toISOString(),
+  }).returning('id'));
+  return { 'plans:id': String(plan), 'invoices:id': String(invoice.id), 'payments:id': String(payment.id), 'webhooks:id': String(event) };
 }
 
 /**

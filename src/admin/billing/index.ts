@@ -23,6 +23,9 @@
  *   GET  /admin/payments                   list: q, method, from/to (received on), page; format=csv
  *   GET  /admin/payments/:id               one payment, its refunds and credit notes, the refund form for admins
  *   POST /admin/payments/:id/refund        admin: amount, reason, idempotency_key; confirmation step; gateway refund then credit note
+ *   GET  /admin/webhooks                   gateway notifications: q (event id, type), gateway, status, page
+ *   GET  /admin/webhooks/:id               one notification: body, attempts, last error or reason; replay form for admins
+ *   POST /admin/webhooks/:id/replay        admin: a failed or ignored notification processed again; confirmation step (inbound_event.replayed)
  *   GET  /admin/credits                    credit entries: q, kind, page; the grant form for admins
  *   POST /admin/credits                    admin: partner, amount, currency, reason, expires_on; confirmation step (credit.granted)
  */
@@ -35,6 +38,7 @@ import { createInvoicesController } from './invoices.controller.js';
 import { createPaymentController } from './payment.controller.js';
 import { createPaymentsController } from './payments.controller.js';
 import { createPlansController } from './plans.controller.js';
+import { createWebhooksController } from './webhooks.controller.js';
 
 export function createAdminBillingRouter(deps: AdminDeps): Router {
   const plans = createPlansController(deps);
@@ -63,6 +67,10 @@ export function createAdminBillingRouter(deps: AdminDeps): Router {
   const payment = createPaymentController(deps, reports);
   router.get('/admin/payments/:id', staffOnly, payment.show);
   router.post('/admin/payments/:id/refund', adminOnly, payment.refund);
+  const webhooks = createWebhooksController(deps);
+  router.get('/admin/webhooks', staffOnly, webhooks.list);
+  router.get('/admin/webhooks/:id', staffOnly, webhooks.show);
+  router.post('/admin/webhooks/:id/replay', adminOnly, webhooks.replay);
   router.get('/admin/credits', staffOnly, money.credits);
   router.post('/admin/credits', adminOnly, money.grant);
   return router;

@@ -106,6 +106,9 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['GET /admin/payments', READ],
   ['GET /admin/payments/:id', READ],
   ['POST /admin/payments/:id/refund', ADMIN],
+  ['GET /admin/webhooks', READ],
+  ['GET /admin/webhooks/:id', READ],
+  ['POST /admin/webhooks/:id/replay', ADMIN],
   ['GET /admin/credits', READ],
   ['POST /admin/credits', ADMIN],
 ];
@@ -178,6 +181,9 @@ describe('admin authorization table', function () {
     ids.invoices = String((await billing.invoices.finalise(draft, SYSTEM_ACTOR)).id);
     ids.payments = String((await billing.payments.recordManual(Number(ids.invoices), { amount: 1000, method: 'bank_transfer', reference: 'VIR-AUTHZ',
       date: '2026-11-22', idempotencyKey: 'authz-fixture-payment' }, SYSTEM_ACTOR)).payment.id);
+    await ctx.db('inbound_events').insert({ gateway: 'stripe', event_id: 'evt_authz_fixture', type: 'customer.created', payload: '{}', status: 'ignored',
+      attempts: 1, reason: 'unhandled_type', received_at: at });
+    ids.webhooks = String((await ctx.db('inbound_events').first('id')).id);
   });
   after(async () => ctx?.close());
 
