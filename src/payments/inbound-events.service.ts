@@ -118,7 +118,8 @@ export class InboundEventsService {
       for (const id of this.waiting) {
         while (this.writing) await this.written;
         this.waiting.delete(id);
-        await this.process(id);
+        // A database gone (shutdown) must not end the process: the event stays due for the retry loop.
+        await this.process(id).catch((err: unknown) => this.deps.logger?.error({ err, event: id }, 'inbound event not processed'));
       }
     } finally {
       this.working = false;
