@@ -26,6 +26,7 @@ import { formatMoney } from './money.js';
 import type { InvoicePaidHook } from './payments.service.js';
 import { addDays, daysBetween, periodEnd } from './subscriptions.periods.js';
 import type { Plan } from './plans.repository.js';
+import type { AppliedPromotion, PromotionsService, RefusalReason } from './promotions.service.js';
 import {
   FINAL_STATES, SubscriptionsRepository, type Subscription, type SubscriptionChange, type SubscriptionState,
 } from './subscriptions.repository.js';
@@ -56,6 +57,8 @@ export interface SubscriptionsDeps {
   audit: AuditService;
   invoices: InvoicesService;
   credits: CreditsService;
+  /** Promotion codes: the checkout's (typed or auto-applied) and the renewals' of the subscription that used one. */
+  promotions: PromotionsService;
   billing: BillingConfig;
   ledger: UnitLedger;
   mails: MailSender;
@@ -79,10 +82,19 @@ const ALLOWED: Record<SubscriptionState, readonly SubscriptionState[]> = {
   expired: [],
 };
 
-/** A checkout's summary: the lines, totals (minor units), the first due date, the units credited per paid period. */
+/**
+ * A checkout's summary: the lines (with the promotion's discount), totals after discount (minor units), the first due date,
+ * the units credited per paid period; the promotion code applied (typed or auto-applied) or the reason the typed one is refused.
+ */
 export interface CheckoutPreview {
   plan: Plan;
   lines: DraftLine[];
+  /** The code as typed, upper-case ('' = none typed). */
+  code: string;
+  promotion: { code: string; name: string; discount: number; appliesNow: boolean; auto: boolean } | null;
+  refusal: RefusalReason | null;
+  /** HT before the discount. */
+  gross: number;
   ht: number;
   vatBreakdown: { rateBp: number; base: number; vat: number }[];
   ttc: number;
@@ -170,13 +182,20 @@ export class SubscriptionsService implements InvoicePaidHook {
    * The summary before paying for `planId`. @throws ValidationError {plan} when the plan is not offered (inactive,
    * not public, unknown: also a plan removed while the page was open).
    */
-  async preview(accountId: number, planId: number, locale: BillingLocale): Promise<CheckoutPreview> {
+  async preview(accountId: number, planId: number, locale: BillingLocale, code = ''): Promise<CheckoutPreview> {
     const plan = await this.offered(planId);
-    const lines = this.linesFor(plan, locale, true);
+    const full = this.linesFor(plan, locale, true);
+    const checked = await this.deps.promotions.forCheckout(accountId, plan, full, code);
+    const applied = checked?.ok ? checked : null;
+    const lines = applied ? applied.lines : full;
     const { totals, vat } = await this.deps.invoices.preview(accountId, lines);
     const paid = totals.ttc > 0 && plan.trialDays === 0;
     const firstDueDate = paid ? addDays(this.today(), this.deps.billing.paymentTermsDays) : plan.trialDays > 0 ? addDays(this.today(), plan.trialDays) : null;
-    return { plan, lines, ht: totals.ht, vatBreakdown: totals.vatBreakdown, ttc: totals.ttc, vat, firstDueDate, units: plan.limits.units_per_period ?? 0 };
+    const promotion = applied ? { code: applied.promotion.code, name: applied.promotion.name, discount: applied.discount, appliesNow: applied.appliesNow,
+      auto: !code.trim() } : null;
+    return { plan, lines, code: code.trim().toUpperCase(), promotion, refusal: checked && !checked.ok ? checked.reason : null,
+      gross: totals.ht + (applied?.discount ?? 0), ht: totals.ht, vatBreakdown: totals.vatBreakdown, ttc: totals.ttc, vat, firstDueDate,
+      units: plan.limits.units_per_period ?? 0 };
   }
 
   private async offered(planId: number): Promise<Plan> {
@@ -191,10 +210,12 @@ export class SubscriptionsService implements InvoicePaidHook {
    * Subscribe `accountId` to `planId` (the partner's "pay"): a paid plan gives a `pending` subscription and its
    * finalised invoice (paid later: {@link invoicePaidIn}); a plan with trial days starts `trialing`; a free plan
    * `active` with its units. Choosing again the plan already waiting returns it (a double submit). A partner on a
-   * paid plan changes plan instead ({@link changePlan}). Audited; mails after commit.
-   * @throws ValidationError {plan}: not offered, already the current plan, another subscription waiting for payment.
+   * paid plan changes plan instead ({@link changePlan}). Audited; mails after commit. `code`: the promotion code typed ('' = the
+   * best auto-apply code, if any), used on the invoice in this transaction (PromotionsService).
+   * @throws ValidationError {plan}: not offered, already the current plan, another subscription waiting for payment;
+   *   {code: promotions:refusals.<reason>}: the typed code is refused now (nothing is written).
    */
-  async subscribe(accountId: number, planId: number, actor: Actor): Promise<{ subscription: Subscription; invoice: Invoice | null }> {
+  async subscribe(accountId: number, planId: number, actor: Actor, code = ''): Promise<{ subscription: Subscription; invoice: Invoice | null }> {
     const plan = await this.offered(planId);
     const mails: PendingMail[] = [];
     const out = await this.deps.db.transaction(async (trx) => {
@@ -209,21 +230,23 @@ export class SubscriptionsService implements InvoicePaidHook {
       }
       if (current && LIVE.includes(current.state) && current.planId === plan.id) throw new ValidationError({ plan: 'subscriptions:errors.already_subscribed' });
       if (current && LIVE.includes(current.state) && current.price > 0 && current.state !== 'pending') {
-        return this.changePlanIn(trx, current, plan, actor, mails);
+        return this.changePlanIn(trx, current, plan, actor, mails, code);
       }
-      return this.startIn(trx, accountId, plan, current?.id ?? null, actor, mails);
+      return this.startIn(trx, accountId, plan, current?.id ?? null, actor, mails, undefined, code);
     });
     this.deliverLater(mails);
     return out;
   }
 
-  /** A new subscription to `plan` (see subscribe), linked to `previousId`. */
-  async startIn(trx: Db, accountId: number, plan: Plan, previousId: number | null, actor: Actor, mails: PendingMail[], state?: SubscriptionState):
-    Promise<{ subscription: Subscription; invoice: Invoice | null }> {
+  /** A new subscription to `plan` (see subscribe), linked to `previousId`; `code` (subscribe's) only from a checkout. */
+  async startIn(trx: Db, accountId: number, plan: Plan, previousId: number | null, actor: Actor, mails: PendingMail[], state?: SubscriptionState,
+    code?: string): Promise<{ subscription: Subscription; invoice: Invoice | null }> {
     const repo = this.repo.with(trx);
     const today = this.today();
     const trial = plan.trialDays > 0;
     const free = plan.price === 0 && plan.setupFee === 0;
+    // No invoice now (a trial, a free plan): a typed code is refused, as the summary showed.
+    if ((trial || free) && code?.trim()) throw new ValidationError({ code: 'promotions:refusals.not_for_plan' });
     const initial: SubscriptionState = state ?? (trial ? 'trialing' : free ? 'active' : 'pending');
     const start = initial === 'pending' ? null : today;
     const end = start ? (trial ? addDays(start, plan.trialDays) : periodEnd(start, plan.billingCycle)) : null;
@@ -236,9 +259,7 @@ export class SubscriptionsService implements InvoicePaidHook {
     let invoice: Invoice | null = null;
     if (!trial && !free) {
       const locale = (await repo.contact(accountId))?.locale ?? 'fr';
-      const options: DraftOptions = { type: 'recurring', currency: plan.currency, subscriptionId: id };
-      invoice = await this.deps.invoices.issueIn(trx, accountId, this.linesFor(plan, locale, true), options, actor);
-      mails.push(invoiceMail(invoice));
+      invoice = await this.issueFirstIn(trx, sub, plan, locale, actor, mails, code);
       if (invoice.status === 'paid') await this.paidIn(trx, invoice, actor, mails);
     } else if (free) {
       await this.creditUnitsIn(trx, sub, freeRef(id, today), actor);
@@ -248,6 +269,21 @@ export class SubscriptionsService implements InvoicePaidHook {
       await this.endPreviousIn(trx, sub, actor);
     }
     return { subscription: (await repo.byId(id))!, invoice };
+  }
+
+  /** The first invoice of `sub` with the checkout's promotion code (see subscribe) used on it; its mails. */
+  private async issueFirstIn(trx: Db, sub: Subscription, plan: Plan, locale: BillingLocale, actor: Actor, mails: PendingMail[], code?: string):
+    Promise<Invoice> {
+    const lines = this.linesFor(plan, locale, true);
+    const applied = code === undefined ? null : await this.deps.promotions.applyIn(trx, code, sub.accountId, plan, lines);
+    const options: DraftOptions = { type: 'recurring', currency: plan.currency, subscriptionId: sub.id };
+    const invoice = await this.deps.invoices.issueIn(trx, sub.accountId, applied?.lines ?? lines, options, actor);
+    mails.push(invoiceMail(invoice));
+    if (applied) {
+      await this.deps.promotions.recordIn(trx, applied, invoice, sub.id, 'first', actor);
+      mails.push(promotionMail(applied, invoice));
+    }
+    return invoice;
   }
 
   /**
@@ -275,9 +311,11 @@ export class SubscriptionsService implements InvoicePaidHook {
   }
 
   private async changePlanIn(
-    trx: Db, current: Subscription, plan: Plan, actor: Actor, mails: PendingMail[],
+    trx: Db, current: Subscription, plan: Plan, actor: Actor, mails: PendingMail[], code?: string,
   ): Promise<{ subscription: Subscription; invoice: Invoice | null }> {
     if (monthly(plan.price, plan.billingCycle) <= monthly(current.price, current.billingCycle)) {
+      // A downgrade issues no invoice now: a typed code has nothing to apply to (said, not dropped silently).
+      if (code?.trim()) throw new ValidationError({ code: 'promotions:refusals.not_for_plan' });
       await this.recordIn(trx, current, current.state, current.state, 'downgrade_scheduled', actor, { plan: plan.slug }, { scheduledPlanId: plan.id });
       return { subscription: (await this.repo.with(trx).byId(current.id))!, invoice: null };
     }
@@ -292,7 +330,7 @@ export class SubscriptionsService implements InvoicePaidHook {
       if (amount > 0) await this.deps.invoices.creditNoteIn(trx, paidId, { amount, reason }, actor);
     }
     await this.recordIn(trx, current, current.state, 'cancelled', 'plan_changed', actor, { plan: plan.slug });
-    return this.startIn(trx, current.accountId, plan, current.id, actor, mails, 'active');
+    return this.startIn(trx, current.accountId, plan, current.id, actor, mails, 'active', code);
   }
 
   /** Cancel at the end of the period (undoable until then). @throws ValidationError {form} when there is nothing to cancel. */
@@ -448,6 +486,13 @@ export function freeRef(subscriptionId: number, day: string): string {
 export function invoiceMail(invoice: Invoice): PendingMail {
   return { kind: 'invoice_issued', accountId: invoice.accountId, invoiceId: invoice.id,
     params: { number: invoice.number!, amount: formatMoney(invoice.amountDue, invoice.currency, invoice.locale), due: invoice.dueDate ?? '' } };
+}
+
+/** The "promotion code applied" mail (promotions namespace) of a code used on `invoice` (`applied_later`: a renewal-only code). */
+export function promotionMail(applied: AppliedPromotion, invoice: Invoice): PendingMail {
+  return { kind: applied.appliesNow ? 'promotions:applied' : 'promotions:applied_later', accountId: invoice.accountId, params: {
+    code: applied.promotion.code, number: invoice.number!, discount: formatMoney(applied.discount, invoice.currency, invoice.locale),
+    amount: formatMoney(invoice.amountDue, invoice.currency, invoice.locale) } };
 }
 
 function planName(plan: Plan, locale: BillingLocale): string {

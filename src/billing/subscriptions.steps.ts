@@ -2,8 +2,10 @@
  * The daily job's steps for one subscription (renewals and dunning, the
  * seed's flows 2 and 4). Days count from a subscription's period end (P) or
  * from an unpaid invoice's due date (D):
- *   P-7 `renewal`: the next period's invoice, due on P, finalised and mailed
- *       (a downgrade waiting: the mail only, the switch is at P);
+ *   P-7 `renewal`: the next period's invoice, due on P, finalised and mailed,
+ *       with the discount of the promotion code the subscription used when
+ *       that code applies to renewals (a downgrade waiting: the mail only, the
+ *       switch is at P);
  *   P-3 `reminder` (renewal unpaid), `trial_ending` (trialing);
  *   P   `renew`: the next period starts (free plan: its units), or the
  *       subscription ends (cancel at period end, free trial over), or a
@@ -131,8 +133,11 @@ export class SubscriptionSteps {
     const locale = (await this.repo.with(trx).contact(sub.accountId))?.locale ?? 'fr';
     // The subscription's snapshot prices the renewal, not the plan's current price.
     const lines = this.subs.linesFor({ ...plan, price: sub.price, billingCycle: sub.billingCycle }, locale, false);
-    const inv = await this.deps.invoices.issueIn(trx, sub.accountId, lines, { type: 'recurring', currency: sub.currency, subscriptionId: sub.id }, SYSTEM_ACTOR,
-      sub.periodEnd!);
+    // The code the subscription used at checkout, when it applies to renewals (chain counter held: PromotionsService's order).
+    const promo = await this.deps.promotions.renewalIn(trx, sub, lines);
+    const inv = await this.deps.invoices.issueIn(trx, sub.accountId, promo?.lines ?? lines, { type: 'recurring', currency: sub.currency,
+      subscriptionId: sub.id }, SYSTEM_ACTOR, sub.periodEnd!);
+    if (promo) await this.deps.promotions.recordIn(trx, promo, inv, sub.id, 'renewal', SYSTEM_ACTOR);
     await this.repo.with(trx).setStepInvoice(sub.id, s.period, s.step, inv.id);
     mails.push({ ...invoiceMail(inv), kind: 'renewal_coming' });
     if (inv.status === 'paid') await this.subs.creditUnitsIn(trx, sub, inv.number!, SYSTEM_ACTOR);
