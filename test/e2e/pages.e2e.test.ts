@@ -97,6 +97,8 @@ interface Ids {
   product: number;
   plan: number;
   invoice: number;
+  /** A promotion code (BIENVENUE, 20 %), with one use on an invoice. */
+  promotion: number;
 }
 
 /** The data every page shows: partners with recharges (one revoked), a message, downloads, a block, licenses, codes, a token. */
@@ -155,8 +157,14 @@ async function seed(ctx: TestContext): Promise<Ids> {
   await billing.payments.recordManual(invoice.id, { amount: 5000, method: 'bank_transfer', reference: 'VIR-2026-118', date: '2026-11-22',
     idempotencyKey: 'e2e-pages-payment-1' }, SYSTEM_ACTOR);
   await billing.credits.grant({ accountId: partner, kind: 'manual', amount: 1500, currency: 'EUR', reason: 'Retard de livraison' }, SYSTEM_ACTOR);
+  const promotion = await billing.promotions.create({
+    code: 'BIENVENUE', name: 'Bienvenue aux nouveaux revendeurs', kind: 'percentage', value: 2000, currency: null, maxUses: 100, maxUsesPerCustomer: 1,
+    appliesTo: 'both', startsOn: '2026-11-01', endsOn: '2027-03-31', isActive: true, autoApply: false, newCustomersOnly: false, minAmount: 0, planIds: [],
+  }, SYSTEM_ACTOR);
+  const promoted = await createAccount(ctx, 'promo@imprimerie-sud.fr');
+  await ctx.handle.subscriptions.subscribe(promoted, await id('plans', { slug: 'essentiel' }), SYSTEM_ACTOR, 'BIENVENUE');
   return {
-    plan, invoice: invoice.id, checkoutPlan: await id('plans', { slug: 'pro' }),
+    plan, invoice: invoice.id, promotion, checkoutPlan: await id('plans', { slug: 'pro' }),
     partner, recharge: first, revoked,
     installation: await id('installations', { code: inst.code }),
     release: await id('releases'),
@@ -240,8 +248,10 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await visit(page, `${base}/subscription/account`, `${p}-account`, findings);
       // Billing, partner side: plans, the summary, pay, the billing page with the invoice waiting for payment.
       await visit(page, `${base}/subscription/plans`, `${p}-plans`, findings);
+      await visit(page, `${base}/subscription/checkout/${ids.checkoutPlan}?code=BIENVENUE`, `${p}-checkout-code`, findings);
+      await visit(page, `${base}/subscription/checkout/${ids.checkoutPlan}?code=NOPE`, `${p}-checkout-code-refused`, findings, 422);
       await visit(page, `${base}/subscription/checkout/${ids.checkoutPlan}`, `${p}-checkout`, findings);
-      if (lang === 'fr') await submit(page, 'form.form button[type="submit"]');
+      if (lang === 'fr') await submit(page, '#pay-form button[type="submit"]');
       await visit(page, `${base}/subscription/billing`, `${p}-billing`, findings);
       await visit(page, `${base}/admin`, `${p}-error-403`, findings, 403);
       await visit(page, `${base}/subscription/recharges/00000000-0000-4000-8000-000000000000`, `${p}-error-404`, findings, 404);
@@ -279,6 +289,7 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/plans', 'plans'], ['/admin/plans/new', 'plan-new'], [`/admin/plans/${ids.plan}`, 'plan'],
         ['/admin/invoices', 'invoices'], ['/admin/invoices/new', 'invoice-new'], [`/admin/invoices/${ids.invoice}`, 'invoice'],
         ['/admin/invoices/verify', 'invoices-verify'], ['/admin/payments', 'payments'], ['/admin/credits', 'credits'],
+        ['/admin/promotions', 'promotions'], ['/admin/promotions/new', 'promotion-new'], [`/admin/promotions/${ids.promotion}`, 'promotion'],
       ];
       for (const [url, name, status] of pages) await visit(page, base + url, `${a}-${name}`, findings, status ?? 200);
 
@@ -320,6 +331,13 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await page.fill('#note-reason', 'Geste commercial');
       await submit(page, '#credit-note-form button[type="submit"]');
       await look(page, `${a}-confirm-credit-note`, findings);
+      await page.goto(`${base}/admin/promotions/new`);
+      await page.fill('#value', '150');
+      await submit(page, '#promotion-form button[type="submit"]');
+      await look(page, `${a}-promotion-errors`, findings);
+      await page.goto(`${base}/admin/promotions/${ids.promotion}`);
+      await submit(page, '#toggle-active');
+      await look(page, `${a}-confirm-promotion-deactivate`, findings);
       await page.goto(`${base}/admin/api-tokens`);
       await page.fill('#token-label', `Comptabilité ${lang}`);
       await submit(page, '#token-form button[type="submit"]');

@@ -100,7 +100,7 @@ export function routeTable(): Record<string, RouteSpec> {
     // Billing, partner side (subscriptions): plans, checkout, billing page, cancel / undo, invoice PDF.
     'GET /subscription/plans': get('partner'),
     'GET /subscription/checkout/:planId': get('partner'),
-    'POST /subscription/checkout': post('partner', undefined, { fields: ['plan_id'] }),
+    'POST /subscription/checkout': post('partner', undefined, { fields: ['plan_id', 'code'] }),
     'GET /subscription/billing': get('partner'),
     'POST /subscription/billing/cancel': post('partner', undefined),
     'POST /subscription/billing/undo-cancel': post('partner', undefined),
@@ -181,10 +181,18 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /admin/payments': get(S, ['method']),
     'GET /admin/credits': get(S, ['kind']),
     'POST /admin/credits': post(S, '/admin/credits', { fixed: YES }),
+    // Promotion codes: the fixture code limited to the fixture plan (its checkbox is on the form).
+    'GET /admin/promotions': get(S),
+    'GET /admin/promotions/new': get(S),
+    'POST /admin/promotions': post(S, '/admin/promotions/new'),
+    'GET /admin/promotions/:id': get(S),
+    'POST /admin/promotions/:id': post(S, '/admin/promotions/:id'),
+    'POST /admin/promotions/:id/activate': post(S, undefined),
+    'POST /admin/promotions/:id/deactivate': post(S, '/admin/promotions', { fixed: YES }),
   };
 }
 
-/** The billing pages' rows: a plan, and an issued, open invoice of partner `accountId`. */
+/** The billing pages' rows: a plan, an issued, open invoice of partner `accountId`, a promotion code. */
 async function billingFixtures(ctx: TestContext, accountId: number): Promise<Record<string, string>> {
   const billing = createBilling({ db: ctx.db, clock: ctx.clock, audit: ctx.handle.audit, billing: ctx.config.billing });
   const plan = await billing.plans.create({
@@ -194,7 +202,11 @@ async function billingFixtures(ctx: TestContext, accountId: number): Promise<Rec
   }, SYSTEM_ACTOR);
   const draft = await billing.invoices.createDraft(accountId, [{ description: 'Formation', quantity: 1, unitPrice: 10000 }]);
   const invoice = await billing.invoices.finalise(draft, SYSTEM_ACTOR);
-  return { 'plans:id': String(plan), 'invoices:id': String(invoice.id) };
+  const promotion = await billing.promotions.create({
+    code: 'HOSTILE', name: 'Hostile', kind: 'percentage', value: 1000, currency: null, maxUses: 5, maxUsesPerCustomer: 1, appliesTo: 'both',
+    startsOn: null, endsOn: null, isActive: true, autoApply: false, newCustomersOnly: false, minAmount: 0, planIds: [plan],
+  }, SYSTEM_ACTOR);
+  return { 'plans:id': String(plan), 'invoices:id': String(invoice.id), 'promotions:id': String(promotion) };
 }
 
 /**

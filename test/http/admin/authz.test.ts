@@ -86,7 +86,7 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['POST /admin/products', ADMIN],
   ['GET /admin/products/:id', ADMIN],
   ['POST /admin/products/:id', ADMIN],
-  // Billing staff pages (plans, invoices, payments, credits).
+  // Billing staff pages (plans, invoices, payments, credits, promotion codes).
   ['GET /admin/plans', READ],
   ['GET /admin/plans/new', ADMIN],
   ['POST /admin/plans', ADMIN],
@@ -106,6 +106,13 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['GET /admin/payments', READ],
   ['GET /admin/credits', READ],
   ['POST /admin/credits', ADMIN],
+  ['GET /admin/promotions', READ],
+  ['GET /admin/promotions/new', ADMIN],
+  ['POST /admin/promotions', ADMIN],
+  ['GET /admin/promotions/:id', READ],
+  ['POST /admin/promotions/:id', ADMIN],
+  ['POST /admin/promotions/:id/activate', ADMIN],
+  ['POST /admin/promotions/:id/deactivate', ADMIN],
 ];
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
@@ -174,6 +181,10 @@ describe('admin authorization table', function () {
     ids.plans = String(await billing.plans.create({ ...AUTHZ_PLAN }, SYSTEM_ACTOR));
     const draft = await billing.invoices.createDraft(partnerId, [{ description: 'Formation', quantity: 1, unitPrice: 10000 }]);
     ids.invoices = String((await billing.invoices.finalise(draft, SYSTEM_ACTOR)).id);
+    ids.promotions = String(await billing.promotions.create({
+      code: 'AUTHZ', name: 'Authz', kind: 'percentage', value: 1000, currency: null, maxUses: null, maxUsesPerCustomer: 1, appliesTo: 'first',
+      startsOn: null, endsOn: null, isActive: true, autoApply: false, newCustomersOnly: false, minAmount: 0, planIds: [],
+    }, SYSTEM_ACTOR));
   });
   after(async () => ctx?.close());
 

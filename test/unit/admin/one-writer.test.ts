@@ -71,6 +71,12 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   document_counters: { repository: 'billing/invoices.repository.ts', cls: 'InvoicesRepository', service: 'billing/invoices.service.ts' },
   payments: { repository: 'billing/payments.repository.ts', cls: 'PaymentsRepository', service: 'billing/payments.service.ts' },
   credit_entries: { repository: 'billing/credits.repository.ts', cls: 'CreditsRepository', service: 'billing/credits.service.ts' },
+  // Promotion codes, their plans and their uses (written in the finalising transaction).
+  promotions: { repository: 'billing/promotions.repository.ts', cls: 'PromotionsRepository', service: 'billing/promotions.service.ts' },
+  promotion_plans: { repository: 'billing/promotions.repository.ts', cls: 'PromotionsRepository', service: 'billing/promotions.service.ts' },
+  promotion_redemptions: {
+    repository: 'billing/promotions.repository.ts', cls: 'PromotionsRepository', service: 'billing/promotions.service.ts',
+  },
   // Billing, subscriptions (partner side, daily job).
   subscriptions: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
   subscription_events: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
