@@ -146,7 +146,8 @@ describe('PromotionsService', function () {
     bed.clock.advance(23 * 86400 - 5 * 3600); // 2026-12-15, seven days before the period ends
     const report = await new BillingRun({ db: bed.db, subscriptions: bed.subs }).run('2026-12-15');
     expect(report.errors).to.equal(0);
-    const renewalOf = async (sub: number) => (await bed.db('invoices').where({ subscription_id: sub }).orderBy('id').select('total_ht')).map((r) => Number(r.total_ht));
+    const renewalOf = async (sub: number) =>
+      (await bed.db('invoices').where({ subscription_id: sub }).orderBy('id').select('total_ht')).map((r) => Number(r.total_ht));
     // 50 % of 99,95 € = 49,975 € → a discount of 49,98 €, HT 49,97 €, on the first invoice and, for TOUJOURS only, on the renewal.
     expect(await renewalOf(a.subscription.id)).to.deep.equal([4997, 4997]);
     expect(await renewalOf(b.subscription.id)).to.deep.equal([4997, 9995]);

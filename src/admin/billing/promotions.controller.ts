@@ -60,7 +60,8 @@ export function createPromotionsController(deps: AdminDeps, reports: PromotionsA
       const [rows, total] = await Promise.all([reports.list(q.q, q.perPage, q.offset), reports.count(q.q)]);
       const stats = await reports.stats(rows.map((r) => r.id));
       render(req, res, 'promotions', {
-        ...helpers(req), title: req.t('admin-promotions:list.title'), rows, total, stats, query: q, filtered: Boolean(q.q), pg: pager(q, total, '/admin/promotions'),
+        ...helpers(req), title: req.t('admin-promotions:list.title'), rows, total, stats, query: q, filtered: Boolean(q.q),
+        pg: pager(q, total, '/admin/promotions'),
         qs: (extra: Record<string, string>) => queryString(q.params, extra),
       });
     },
