@@ -139,5 +139,7 @@ describe('/admin/promotions', function () {
     const page = textOf((await admin.get(`/admin/promotions/${id}`).expect(200)).text);
     expect(page).to.include('Utilisations 2 / 10').and.include('Chiffre d’affaires HT 150,00 €').and.include('Remise accordée HT 50,00 €')
       .and.include('FA-2026-000001').and.include('Premier paiement 25,00 €');
+    const inv = await ctx.db('invoices').where({ number: 'FA-2026-000001' }).first('id');
+    expect(textOf((await admin.get(`/admin/invoices/${inv.id}`).expect(200)).text)).to.include('Remise HT : −25,00 €').and.include('75,00 €');
   });
 });
