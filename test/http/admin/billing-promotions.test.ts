@@ -7,9 +7,10 @@ import { expect } from 'chai';
 import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
 import type { PromotionFields } from '../../../src/billing/index.js';
 import { insertedId } from '../../../src/platform/db.js';
-import { createAccount } from '../../helpers/accounts.js';
+import { createAccount, mails } from '../../helpers/accounts.js';
 import { auditRows, confirm, postForm, staffAgent, textOf } from '../../helpers/billing-admin.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const FORM = {
   code: 'ete-2026', name: 'Été 2026', kind: 'percentage', value: '15', currency: '', min_amount: '', max_uses: '100', max_uses_per_customer: '1',
@@ -132,6 +133,8 @@ describe('/admin/promotions', function () {
       const account = await createAccount(ctx, email);
       await ctx.handle.subscriptions.subscribe(account, plan, SYSTEM_ACTOR, 'STATS');
     }
+    // The partners' mails leave after commit: the last ones of each checkout, before this context's folder goes.
+    await waitFor(async () => (await mails(ctx)).filter((m) => m.subject === 'Code promotionnel STATS appliqué').length === 2, { what: 'the mails' });
     const admin = await staffAgent(ctx, 'admin');
     // Each: 100,00 € − 25 % = 75,00 € HT; two invoices: 150,00 € revenue HT, 50,00 € discount.
     const list = textOf((await admin.get('/admin/promotions').expect(200)).text);

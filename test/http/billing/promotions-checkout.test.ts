@@ -35,6 +35,9 @@ describe('promotion codes at the partner checkout (/subscription/checkout)', () 
   afterEach(async () => { await ctx.close(); });
 
   const create = (fields: Partial<PromotionFields> = {}) => ctx.handle.billing.promotions.create({ ...CODE, ...fields }, SYSTEM_ACTOR);
+  /** The "promotion code applied" mail of `code` (mails leave after commit, unawaited: the last one of a checkout). */
+  const appliedMail = (code: string) => waitFor(async () => (await mails(ctx)).find((m) => m.subject === `Code promotionnel ${code} appliqué`),
+    { what: `the "promotion code applied" mail of ${code}` });
 
   it('checks a typed code at once, shows the discount before VAT, and uses it on the invoice; the partner is mailed', async () => {
     await create();
@@ -51,8 +54,7 @@ describe('promotion codes at the partner checkout (/subscription/checkout)', () 
       .expect(303).expect('location', '/subscription/billing');
     const inv = await ctx.db('invoices').where({ kind: 'invoice' }).first('id', 'number', 'total_ht', 'total_ttc');
     expect([Number(inv.total_ht), Number(inv.total_ttc)]).to.deep.equal([3920, 4704]);
-    const applied = await waitFor(async () => (await mails(ctx)).find((m) => m.subject === 'Code promotionnel BIENVENUE appliqué'),
-      { what: 'the "promotion code applied" mail' });
+    const applied = await appliedMail('BIENVENUE');
     expect(applied.to).to.equal('lea@imprimerie.fr');
     expect(applied.text).to.include(`facture ${inv.number as string} : remise de 9,80`).and.include('Montant à régler : 47,04');
     expect(applied.html).to.include('BIENVENUE');
@@ -82,6 +84,7 @@ describe('promotion codes at the partner checkout (/subscription/checkout)', () 
     const csrfA = await csrfOf(a, `/subscription/checkout/${plan}`);
     const csrfB = await csrfOf(b, `/subscription/checkout/${plan}`);
     await a.post('/subscription/checkout').type('form').send({ _csrf: csrfA, plan_id: String(plan), code: 'DERNIER' }).expect(303);
+    await appliedMail('DERNIER');
     const refused = await b.post('/subscription/checkout').type('form').send({ _csrf: csrfB, plan_id: String(plan), code: 'DERNIER' }).expect(422);
     expect(textOf(refused.text)).to.include('Ce code promotionnel a atteint son nombre maximal d’utilisations.').and.include('Total TTC 58,80 €');
     expect(fieldValue(refused.text, 'code')).to.equal('DERNIER');
@@ -100,5 +103,6 @@ describe('promotion codes at the partner checkout (/subscription/checkout)', () 
     const csrf = await csrfOf(agent, `/subscription/checkout/${plan}`);
     await agent.post('/subscription/checkout').type('form').send({ _csrf: csrf, plan_id: String(plan), code: '' }).expect(303);
     expect(Number((await ctx.db('invoices').where({ kind: 'invoice' }).first('total_ht')).total_ht)).to.equal(4410);
+    expect((await appliedMail('AUTO')).to).to.equal('auto@imprimerie.fr');
   });
 });
