@@ -106,6 +106,9 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['GET /admin/payments', READ],
   ['GET /admin/credits', READ],
   ['POST /admin/credits', ADMIN],
+  ['GET /admin/subscriptions', READ],
+  ['GET /admin/subscriptions/:id', READ],
+  ...['extend', 'suspend', 'reactivate', 'pause', 'resume', 'cancel'].map((a): [string, Record<Who, Answer>] => [`POST /admin/subscriptions/:id/${a}`, ADMIN]),
 ];
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
@@ -174,6 +177,7 @@ describe('admin authorization table', function () {
     ids.plans = String(await billing.plans.create({ ...AUTHZ_PLAN }, SYSTEM_ACTOR));
     const draft = await billing.invoices.createDraft(partnerId, [{ description: 'Formation', quantity: 1, unitPrice: 10000 }]);
     ids.invoices = String((await billing.invoices.finalise(draft, SYSTEM_ACTOR)).id);
+    ids.subscriptions = String((await ctx.handle.subscriptions.history(Number(ids.partners)))[0]!.id);
   });
   after(async () => ctx?.close());
 
