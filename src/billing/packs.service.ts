@@ -26,6 +26,7 @@ import { ConflictError, ERR, ValidationError } from '../errors/index.js';
 import type { Clock } from '../platform/clock.js';
 import { isUniqueViolation, type Db } from '../platform/db.js';
 import type { Invoice } from './invoices.repository.js';
+import type { VatTreatment } from './mentions.js';
 import type { DraftLine, InvoicesService } from './invoices.service.js';
 import { formatMoney, moneyText } from './money.js';
 import { PacksRepository, type PackPurchase, type PackPurchaseRow } from './packs.repository.js';
@@ -61,7 +62,7 @@ export interface PackPreview {
   ht: number;
   vatBreakdown: { rateBp: number; base: number; vat: number }[];
   ttc: number;
-  vat: 'standard' | 'franchise' | 'reverse_charge';
+  vat: VatTreatment;
   units: number;
 }
 
