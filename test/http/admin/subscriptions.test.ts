@@ -64,6 +64,11 @@ describe('/admin/subscriptions', function () {
     expect(shown).to.include('du 22 novembre 2026 au 22 décembre 2026').and.include('Prochaine échéance 22 décembre 2026')
       .and.include('Unités par période 500');
     expect(shown).to.include('FA-2026-000001').and.include('Payée').and.include('Abonnement activé').and.include('Avoir disponible 0,00 €');
+    // "Offer credit" opens the credit form with the partner and the currency filled in.
+    const detail = (await admin.get(`/admin/subscriptions/${subId}`).expect(200)).text;
+    const link = /id="credit-link" href="([^"]+)"|href="([^"]+)" id="credit-link"/.exec(detail)!;
+    const credits = (await admin.get((link[1] ?? link[2])!.replace(/&amp;/g, '&').split('#')[0]!).expect(200)).text;
+    expect(credits).to.include('value="atelier@imprimerie-centre.fr"');
     await admin.get('/admin/subscriptions/999999').expect(404);
     await admin.get('/admin/subscriptions/abc').expect(404);
   });
