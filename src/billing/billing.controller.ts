@@ -12,6 +12,7 @@ import { actorOf } from '../http/actor.js';
 import { flash } from '../http/flash.js';
 import { boundedInt, INT4_MAX } from '../http/query.js';
 import type { Billing } from './index.js';
+import { createPacksController } from './packs.controller.js';
 import { formatDay } from './invoice-pdf.js';
 import { formatMoney, formatRate, type Currency } from './money.js';
 import type { SubscriptionsService } from './subscriptions.service.js';
@@ -43,6 +44,9 @@ export function createBillingController(subs: SubscriptionsService, billing: Bil
   };
 
   return {
+    /** The unit pack pages (packs.controller.ts). */
+    ...createPacksController(subs, billing, defaultCurrency),
+
     /** GET /subscription/plans */
     plans: (req: Request, res: Response) => renderPlans(req, res, 200, null),
 

@@ -71,18 +71,24 @@ export function createBilling(deps: BillingDeps): Billing {
 export {
   SubscriptionsService, RECHARGE_STATES, PRICE_NOTICE_DAYS, priceFor, type CheckoutPreview, type GateReason, type MailSender, type PendingMail, type UnitLedger,
 } from './subscriptions.service.js';
-export type { Subscription, SubscriptionEvent, SubscriptionState } from './subscriptions.repository.js';
+export type { DueExtension, OpenInvoiceRef, Subscription, SubscriptionEvent, SubscriptionState } from './subscriptions.repository.js';
+export { SUBSCRIPTION_STATES } from './subscriptions.repository.js';
+export { MAX_EXTENSION_DAYS, type DunningView, type ExtendInput } from './subscriptions.staff.js';
+export { isOffered as isPackOffered, MAX_PACK_UNITS, PacksService, type PackOrder, type PackPreview } from './packs.service.js';
+export type { PackPurchase, PackPurchaseRow } from './packs.repository.js';
 export { SubscriptionMails } from './subscriptions.mails.js';
 export { BillingRun, scheduleBillingRun, type RunReport } from './billing-run.js';
 export type { InvoicePaidHook } from './payments.service.js';
 
 /**
- * The subscriptions service over the billing services `b`: registered as the payments' InvoicePaidHook, so a
- * paid invoice activates its subscription and credits its units in the payment's transaction.
+ * The subscriptions service over the billing services `b`: it and its unit packs are registered as the payments'
+ * InvoicePaidHooks, so a paid invoice activates its subscription and credits its units, or credits a pack's units,
+ * in the payment's transaction.
  */
 export function createSubscriptions(b: Billing, deps: Omit<SubscriptionsDeps, 'invoices' | 'credits' | 'promotions'>): SubscriptionsService {
   const subscriptions = new SubscriptionsService({ ...deps, invoices: b.invoices, credits: b.credits, promotions: b.promotions });
   b.payments.onInvoicePaid(subscriptions);
+  b.payments.onInvoicePaid(subscriptions.packs);
   b.plans.onPriceChange(subscriptions);
   return subscriptions;
 }

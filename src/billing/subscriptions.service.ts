@@ -1,6 +1,7 @@
 /**
- * Subscriptions: the only writer of `subscriptions`, `subscription_events`
- * and `billing_steps`. States: pending, trialing, active, past_due,
+ * Subscriptions: the only writer of `subscriptions`, `subscription_events`,
+ * `billing_steps` and `due_date_extensions` (staff actions:
+ * subscriptions.staff.ts); unit packs are bought through {@link packs}. States: pending, trialing, active, past_due,
  * suspended, paused, cancelled, expired; cancelled and expired are final
  * (a new subscription links the previous one). Every transition is a
  * `subscription_events` row and an audit row `subscription.<event>`, written
@@ -33,7 +34,9 @@ import type { PlanPriceHook } from './plans.service.js';
 import {
   FINAL_STATES, SubscriptionsRepository, type Subscription, type SubscriptionChange, type SubscriptionState,
 } from './subscriptions.repository.js';
+import { SubscriptionStaff, type DunningView, type ExtendInput } from './subscriptions.staff.js';
 import { SubscriptionSteps } from './subscriptions.steps.js';
+import { PacksService } from './packs.service.js';
 import { namespaceText, type BillingLocale } from './texts.js';
 
 /** The partner's unit ledger as subscriptions need it (LedgerService of src/recharge implements it). */
@@ -121,10 +124,16 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
   private readonly repo: SubscriptionsRepository;
   /** The daily job's steps (billing-run.ts drives them). */
   readonly steps: SubscriptionSteps;
+  /** Staff actions (subscriptions.staff.ts); the methods below are their entry points. */
+  private readonly staff: SubscriptionStaff;
+  /** Unit packs: bought by partners who may recharge, credited once when paid (packs.service.ts). */
+  readonly packs: PacksService;
 
   constructor(private readonly deps: SubscriptionsDeps) {
     this.repo = new SubscriptionsRepository(deps.db);
     this.steps = new SubscriptionSteps(deps, this.repo, this);
+    this.staff = new SubscriptionStaff(deps, this.repo, this);
+    this.packs = new PacksService(deps, this);
   }
 
   /** Today in the billing time zone (YYYY-MM-DD). */
@@ -132,7 +141,7 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
     return dayIn(this.deps.clock.now(), this.deps.billing.timezone);
   }
 
-  /** Active public plans in display order (the pricing page, the partner's choice). */
+  /** Active public subscription plans in display order (the pricing page, the partner's choice; no unit pack). */
   publicPlans(): Promise<Plan[]> {
     return this.repo.publicPlans();
   }
@@ -377,14 +386,37 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
     });
   }
 
-  /** Staff: cancel subscription `id` now. @throws NotFoundError; ConflictError when it has ended already. */
-  async cancelNow(id: number, actor: Actor): Promise<void> {
-    await this.staffMove(id, 'cancelled', 'cancelled', actor);
+  /** Staff: cancel subscription `id` now (subscriptions.staff.ts). @throws NotFoundError; ValidationError {form} when it has ended. */
+  cancelNow(id: number, actor: Actor, reason = ''): Promise<Subscription> {
+    return this.staff.cancel(id, reason, actor);
   }
 
-  /** Staff: pause (no invoice while paused) or resume subscription `id`. @throws NotFoundError; ConflictError. */
-  async pause(id: number, on: boolean, actor: Actor): Promise<void> {
-    await this.staffMove(id, on ? 'paused' : 'active', on ? 'paused' : 'resumed', actor);
+  /** Staff: pause (no invoice while paused) or resume subscription `id` (subscriptions.staff.ts). @throws NotFoundError; ValidationError. */
+  pause(id: number, on: boolean, actor: Actor, reason = ''): Promise<Subscription> {
+    return this.staff.pause(id, on, reason, actor);
+  }
+
+  /**
+   * Staff: extend the due date of an unpaid invoice of subscription `id`; the dunning starts again from it
+   * (subscriptions.staff.ts). @throws NotFoundError; ValidationError {form|invoice_id|due_date|reason}.
+   */
+  extendDue(id: number, input: ExtendInput, actor: Actor): Promise<Subscription> {
+    return this.staff.extendDue(id, input, actor);
+  }
+
+  /** Staff: suspend past_due subscription `id` now. @throws NotFoundError; ValidationError {form|reason}. */
+  suspendNow(id: number, actor: Actor, reason = ''): Promise<Subscription> {
+    return this.staff.suspend(id, reason, actor);
+  }
+
+  /** Staff override: suspended subscription `id` active again, its dunning unchanged. @throws NotFoundError; ValidationError. */
+  reactivate(id: number, actor: Actor, reason = ''): Promise<Subscription> {
+    return this.staff.reactivate(id, reason, actor);
+  }
+
+  /** Unpaid invoices, extensions granted and the next dunning step of `sub` (staff pages). */
+  dunning(sub: Subscription): Promise<DunningView> {
+    return this.staff.dunning(sub);
   }
 
   /** Staff or a migration's successor: give `accountId` an active `legacy` subscription when it has none (idempotent). */
@@ -398,18 +430,6 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
         limits: plan.limits, periodStart: this.today(), periodEnd: null, trialEndsAt: null, previousSubscriptionId: null }, this.deps.clock.now());
       await this.recordIn(trx, (await repo.byId(id))!, null, 'active', 'created', actor, { plan: 'legacy' });
     });
-  }
-
-  private async staffMove(id: number, to: SubscriptionState, event: string, actor: Actor): Promise<void> {
-    const mails: PendingMail[] = [];
-    await this.deps.db.transaction(async (trx) => {
-      const sub = await this.repo.with(trx).byId(id);
-      if (!sub) throw new NotFoundError('no such subscription');
-      await this.lockAccountIn(trx, sub.accountId);
-      await this.moveIn(trx, (await this.repo.with(trx).byId(id))!, to, event, actor);
-      if (to === 'cancelled') mails.push({ kind: 'cancelled', accountId: sub.accountId, params: {} });
-    });
-    this.deliverLater(mails);
   }
 
   /**

@@ -11,6 +11,9 @@
  *       subscription ends (cancel at period end, free trial over), or a
  *       waiting downgrade starts as a new subscription;
  *   D   `due`: invoice overdue, subscription past_due, mail;
+ *       (D is the invoice's due date, or the later one staff granted:
+ *       subscriptions.staff.ts; steps are keyed by it, so an extension
+ *       starts the dunning again from the new date);
  *   D+3 `dunning_3`, D+7 `dunning_7`: mails; D+14 `suspend`: suspended, final
  *       notice; D+30 `cancel`: cancelled, the invoice uncollectible;
  *   pending for BILLING_PENDING_DAYS: `expire`, its invoice cancelled by a
@@ -34,7 +37,8 @@ export interface DueStep {
   invoiceId?: number;
 }
 
-const DUNNING: [string, number][] = [['due', 0], ['dunning_3', 3], ['dunning_7', 7], ['suspend', 14], ['cancel', 30]];
+/** The dunning steps and their day counted from the due date. */
+export const DUNNING: readonly [string, number][] = [['due', 0], ['dunning_3', 3], ['dunning_7', 7], ['suspend', 14], ['cancel', 30]];
 const MAIL_ONLY = new Set(['reminder', 'dunning_3', 'dunning_7', 'trial_ending']);
 
 export class SubscriptionSteps {
@@ -94,7 +98,8 @@ export class SubscriptionSteps {
     if (s.invoiceId) {
       const inv = await this.deps.invoices.lockForPayment(trx, s.invoiceId);
       if (!inv || (inv.status !== 'open' && inv.status !== 'overdue')) return;
-      const params = { number: inv.number!, due: inv.dueDate!, amount: invoiceMail(inv).params.amount! };
+      // s.period is the due date the dunning counts from (extended by staff, or the invoice's).
+      const params = { number: inv.number!, due: s.period, amount: invoiceMail(inv).params.amount! };
       if (s.step === 'due') {
         await this.deps.invoices.markUnpaidIn(trx, inv.id, 'overdue');
         if (sub.state === 'active' || sub.state === 'trialing') await this.subs.moveIn(trx, sub, 'past_due', 'past_due', actor, { invoice: inv.number });
@@ -102,9 +107,12 @@ export class SubscriptionSteps {
       } else if (s.step === 'dunning_3' || s.step === 'dunning_7') {
         mail(s.step, params);
       } else if (s.step === 'suspend') {
-        if (sub.state === 'past_due') await this.subs.moveIn(trx, sub, 'suspended', 'suspended', actor, { invoice: inv.number });
         mail('dunning_14', params);
-        mail('suspended', params);
+        // Staff may have suspended it already (their action mailed it) or reactivated it (it stays active).
+        if (sub.state === 'past_due') {
+          await this.subs.moveIn(trx, sub, 'suspended', 'suspended', actor, { invoice: inv.number });
+          mail('suspended', params);
+        }
       } else if (s.step === 'cancel') {
         await this.deps.invoices.markUnpaidIn(trx, inv.id, 'uncollectible');
         await this.subs.moveIn(trx, sub, 'cancelled', 'cancelled', actor, { invoice: inv.number, reason: 'unpaid' });

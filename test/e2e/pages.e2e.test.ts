@@ -99,6 +99,9 @@ interface Ids {
   invoice: number;
   /** A promotion code (BIENVENUE, 20 %), with one use on an invoice. */
   promotion: number;
+  /** A paid subscription (the admin's subscription page) and a unit pack on offer (the partner's packs pages). */
+  subscription: number;
+  pack: number;
 }
 
 /** The data every page shows: partners with recharges (one revoked), a message, downloads, a block, licenses, codes, a token. */
@@ -163,8 +166,18 @@ async function seed(ctx: TestContext): Promise<Ids> {
   }, SYSTEM_ACTOR);
   const promoted = await createAccount(ctx, 'promo@imprimerie-sud.fr');
   await ctx.handle.subscriptions.subscribe(promoted, await id('plans', { slug: 'essentiel' }), SYSTEM_ACTOR, 'BIENVENUE');
+  // Subscriptions and packs: the garage pays its first invoice; a pack of 1,000 units is on offer.
+  const { subscription, invoice: due } = await ctx.handle.subscriptions.subscribe(other, await id('plans', { slug: 'pro' }), SYSTEM_ACTOR);
+  await ctx.handle.billing.payments.recordManual(due!.id, { amount: due!.amountDue, method: 'bank_transfer', reference: due!.number!,
+    date: '2026-11-22', idempotencyKey: 'e2e-pages-subscription-1' }, SYSTEM_ACTOR);
+  const pack = await billing.plans.create({
+    slug: 'pack-1000', nameFr: 'Pack 1 000 unités', nameEn: 'Pack of 1,000 units', descriptionFr: 'Pour les mois chargés', descriptionEn: 'For busy months',
+    type: 'custom', price: 5000, currency: 'EUR', billingCycle: 'one-time', trialDays: 0, setupFee: 0,
+    limits: { units_per_period: 1000, max_installations: null }, features: [], isActive: true, isPublic: true, displayOrder: 20, highlighted: false,
+  }, SYSTEM_ACTOR);
   return {
-    plan, invoice: invoice.id, promotion, checkoutPlan: await id('plans', { slug: 'pro' }),
+    subscription: subscription.id, pack, promotion,
+    plan, invoice: invoice.id, checkoutPlan: await id('plans', { slug: 'pro' }),
     partner, recharge: first, revoked,
     installation: await id('installations', { code: inst.code }),
     release: await id('releases'),
@@ -253,11 +266,13 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await visit(page, `${base}/subscription/checkout/${ids.checkoutPlan}`, `${p}-checkout`, findings);
       if (lang === 'fr') await submit(page, '#pay-form button[type="submit"]');
       await visit(page, `${base}/subscription/billing`, `${p}-billing`, findings);
+      await visit(page, `${base}/subscription/packs`, `${p}-packs`, findings);
+      await visit(page, `${base}/subscription/packs/${ids.pack}`, `${p}-pack-summary`, findings);
       await visit(page, `${base}/admin`, `${p}-error-403`, findings, 403);
       await visit(page, `${base}/subscription/recharges/00000000-0000-4000-8000-000000000000`, `${p}-error-404`, findings, 404);
       for (const href of [
         '/subscription/dashboard', '/subscription/recharge', '/subscription/recharges', '/subscription/installations',
-        '/subscription/account',
+        '/subscription/account', '/subscription/packs',
       ]) {
         await page.goto(base + href);
         expect(await page.getAttribute(`.area-nav a[href="${href}"]`, 'aria-current'), `sub-navigation on ${href}`).to.equal('page');
@@ -290,6 +305,7 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/invoices', 'invoices'], ['/admin/invoices/new', 'invoice-new'], [`/admin/invoices/${ids.invoice}`, 'invoice'],
         ['/admin/invoices/verify', 'invoices-verify'], ['/admin/payments', 'payments'], ['/admin/credits', 'credits'],
         ['/admin/promotions', 'promotions'], ['/admin/promotions/new', 'promotion-new'], [`/admin/promotions/${ids.promotion}`, 'promotion'],
+        ['/admin/subscriptions', 'subscriptions'], [`/admin/subscriptions/${ids.subscription}`, 'subscription'],
       ];
       for (const [url, name, status] of pages) await visit(page, base + url, `${a}-${name}`, findings, status ?? 200);
 
@@ -338,6 +354,10 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await page.goto(`${base}/admin/promotions/${ids.promotion}`);
       await submit(page, '#toggle-active');
       await look(page, `${a}-confirm-promotion-deactivate`, findings);
+      await page.goto(`${base}/admin/subscriptions/${ids.subscription}`);
+      await page.fill('#pause-reason', 'Fermeture annuelle');
+      await submit(page, '#pause-form button[type="submit"]');
+      await look(page, `${a}-confirm-pause`, findings);
       await page.goto(`${base}/admin/api-tokens`);
       await page.fill('#token-label', `Comptabilité ${lang}`);
       await submit(page, '#token-form button[type="submit"]');

@@ -105,6 +105,9 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /subscription/billing/cancel': post('partner', undefined),
     'POST /subscription/billing/undo-cancel': post('partner', undefined),
     'GET /subscription/invoices/:id/pdf': get('partner', [], { noPage: true }),
+    'GET /subscription/packs': get('partner'),
+    'GET /subscription/packs/:planId': get('partner'),
+    'POST /subscription/packs': post('partner', '/subscription/packs/:planId'),
     // Admin area (superadmin: every action, the role change included).
     'GET /admin': get(S),
     'GET /admin/partners': get(S, ['state']),
@@ -189,10 +192,19 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /admin/promotions/:id': post(S, '/admin/promotions/:id'),
     'POST /admin/promotions/:id/activate': post(S, undefined),
     'POST /admin/promotions/:id/deactivate': post(S, '/admin/promotions', { fixed: YES }),
+    // Subscriptions (the fixture: an active legacy subscription; forms of other states declared).
+    'GET /admin/subscriptions': get(S, ['state']),
+    'GET /admin/subscriptions/:id': get(S),
+    'POST /admin/subscriptions/:id/extend': post(S, undefined, { fields: ['invoice_id', 'due_date', 'reason'] }),
+    'POST /admin/subscriptions/:id/suspend': post(S, undefined, { fields: ['reason'], fixed: YES }),
+    'POST /admin/subscriptions/:id/reactivate': post(S, undefined, { fields: ['reason'] }),
+    'POST /admin/subscriptions/:id/pause': post(S, '/admin/subscriptions/:id', { fixed: YES }),
+    'POST /admin/subscriptions/:id/resume': post(S, undefined, { fields: ['reason'] }),
+    'POST /admin/subscriptions/:id/cancel': post(S, '/admin/subscriptions/:id', { fixed: YES }),
   };
 }
 
-/** The billing pages' rows: a plan, an issued, open invoice of partner `accountId`, a promotion code. */
+/** The billing pages' rows: a plan, an issued, open invoice of partner `accountId`, a promotion code, a unit pack, its active (legacy) subscription. */
 async function billingFixtures(ctx: TestContext, accountId: number): Promise<Record<string, string>> {
   const billing = createBilling({ db: ctx.db, clock: ctx.clock, audit: ctx.handle.audit, billing: ctx.config.billing });
   const plan = await billing.plans.create({
@@ -206,7 +218,17 @@ async function billingFixtures(ctx: TestContext, accountId: number): Promise<Rec
     code: 'HOSTILE', name: 'Hostile', kind: 'percentage', value: 1000, currency: null, maxUses: 5, maxUsesPerCustomer: 1, appliesTo: 'both',
     startsOn: null, endsOn: null, isActive: true, autoApply: false, newCustomersOnly: false, minAmount: 0, planIds: [plan],
   }, SYSTEM_ACTOR);
-  return { 'plans:id': String(plan), 'invoices:id': String(invoice.id), 'promotions:id': String(promotion) };
+  const pack = await billing.plans.create({
+    slug: 'hostile-pack', nameFr: 'Pack', nameEn: 'Pack', descriptionFr: '', descriptionEn: '', type: 'custom', price: 1000, currency: 'EUR',
+    billingCycle: 'one-time', trialDays: 0, setupFee: 0, features: [], limits: { units_per_period: 100, max_installations: null }, isActive: true,
+    isPublic: true, displayOrder: 2, highlighted: false,
+  }, SYSTEM_ACTOR);
+  await ctx.handle.subscriptions.startLegacy(accountId, SYSTEM_ACTOR);
+  const subscription = (await ctx.handle.subscriptions.history(accountId))[0]!;
+  return {
+    'plans:id': String(plan), 'invoices:id': String(invoice.id), 'promotions:id': String(promotion), 'packs:planId': String(pack),
+    'subscriptions:id': String(subscription.id),
+  };
 }
 
 /**

@@ -113,6 +113,9 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['POST /admin/promotions/:id', ADMIN],
   ['POST /admin/promotions/:id/activate', ADMIN],
   ['POST /admin/promotions/:id/deactivate', ADMIN],
+  ['GET /admin/subscriptions', READ],
+  ['GET /admin/subscriptions/:id', READ],
+  ...['extend', 'suspend', 'reactivate', 'pause', 'resume', 'cancel'].map((a): [string, Record<Who, Answer>] => [`POST /admin/subscriptions/:id/${a}`, ADMIN]),
 ];
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
@@ -185,6 +188,7 @@ describe('admin authorization table', function () {
       code: 'AUTHZ', name: 'Authz', kind: 'percentage', value: 1000, currency: null, maxUses: null, maxUsesPerCustomer: 1, appliesTo: 'first',
       startsOn: null, endsOn: null, isActive: true, autoApply: false, newCustomersOnly: false, minAmount: 0, planIds: [],
     }, SYSTEM_ACTOR));
+    ids.subscriptions = String((await ctx.handle.subscriptions.history(Number(ids.partners)))[0]!.id);
   });
   after(async () => ctx?.close());
 

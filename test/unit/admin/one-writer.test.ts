@@ -81,6 +81,8 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   subscriptions: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
   subscription_events: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
   billing_steps: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
+  due_date_extensions: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
+  pack_purchases: { repository: 'billing/packs.repository.ts', cls: 'PacksRepository', service: 'billing/packs.service.ts' },
 };
 
 describe('one writer per table (DESIGN.md rule 11)', () => {
