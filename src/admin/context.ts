@@ -6,7 +6,7 @@
 import type { RequestHandler } from 'express';
 import type { AccountsService, AuthService } from '../accounts/index.js';
 import type { AuditService } from '../audit/index.js';
-import type { Billing } from '../billing/index.js';
+import type { Billing, SubscriptionsService } from '../billing/index.js';
 import type { Config } from '../config/index.js';
 import type { DownloadBlocksService, DownloadsService } from '../downloads/index.js';
 import type { PageCache } from '../http/page-cache.js';
@@ -52,6 +52,8 @@ export interface AdminDeps {
   billing: Billing;
   /** Online gateways: refunds through the gateway (src/payments). */
   payments: Payments;
+  /** Subscriptions: the staff actions on them and their dunning (src/billing). */
+  subscriptions: SubscriptionsService;
   /** CSRF check for multipart forms, to run after multer has parsed the body (src/http/csrf.ts). */
   csrfAfterUpload: RequestHandler;
 }

@@ -3,7 +3,8 @@
  * the path or form, call SubscriptionsService / the billing services, render
  * or redirect (post/redirect/get). A refused choice (a plan no longer
  * offered, another subscription waiting) goes back to the plans page with
- * its reason; nothing here answers 500 for bad input.
+ * its reason; a refused promotion code re-renders the summary (422) with its
+ * reason and the full price; nothing here answers 500 for bad input.
  */
 import type { Request, Response } from 'express';
 import { NotFoundError, ValidationError } from '../errors/index.js';
@@ -12,6 +13,7 @@ import { flash } from '../http/flash.js';
 import { boundedInt, INT4_MAX } from '../http/query.js';
 import type { GatewayName, SavedCard } from './gateway.js';
 import type { Billing } from './index.js';
+import { createPacksController } from './packs.controller.js';
 import { formatDay } from './invoice-pdf.js';
 import { formatMoney, formatRate, type Currency } from './money.js';
 import type { Invoice } from './invoices.repository.js';
@@ -32,31 +34,49 @@ export function createBillingController(subs: SubscriptionsService, billing: Bil
   };
   const planIdOf = (v: unknown): number => boundedInt(v, 1, INT4_MAX) ?? 0;
   const localeOf = (req: Request) => (req.locale === 'en' ? 'en' : 'fr');
+  const codeOf = (v: unknown): string => (typeof v === 'string' ? v.trim().slice(0, 64) : '');
+
+  /**
+   * The summary of `planId` with promotion code `code` checked ('' = an auto-apply code, if any). `refused`: the code was
+   * refused when paying (its reason; the summary then shows the full price and the typed code). A refusal answers 422.
+   */
+  const renderSummary = async (req: Request, res: Response, planId: number, code: string, refused: string | null = null): Promise<void> => {
+    try {
+      const preview = await subs.preview(req.account!.id, planId, localeOf(req), refused ? '' : code);
+      const codeError = refused ?? (preview.refusal ? `promotions:refusals.${preview.refusal}` : null);
+      res.status(codeError ? 422 : 200).render('billing/checkout', {
+        ...BILLING_VIEW_HELPERS, title: req.t('subscriptions:checkout.title'), preview, code: code.toUpperCase(), codeError,
+      });
+    } catch (err) {
+      if (err instanceof ValidationError) return renderPlans(req, res, 422, err.fields.plan ?? null);
+      throw err;
+    }
+  };
 
   return {
+    /** The unit pack pages (packs.controller.ts). */
+    ...createPacksController(subs, billing, defaultCurrency),
+
     /** GET /subscription/plans */
     plans: (req: Request, res: Response) => renderPlans(req, res, 200, null),
 
-    /** GET /subscription/checkout/:planId — the summary before paying. */
-    summary: async (req: Request, res: Response): Promise<void> => {
-      try {
-        const preview = await subs.preview(req.account!.id, planIdOf(req.params.planId), localeOf(req));
-        res.render('billing/checkout', { ...BILLING_VIEW_HELPERS, title: req.t('subscriptions:checkout.title'), preview });
-      } catch (err) {
-        if (err instanceof ValidationError) return renderPlans(req, res, 422, err.fields.plan ?? null);
-        throw err;
-      }
-    },
+    /** GET /subscription/checkout/:planId[?code=] — the summary before paying, with the promotion code checked at once. */
+    summary: (req: Request, res: Response): Promise<void> => renderSummary(req, res, planIdOf(req.params.planId), codeOf(req.query.code)),
 
-    /** POST /subscription/checkout (plan_id): the invoice is issued; the billing page shows how to pay it. */
+    /**
+     * POST /subscription/checkout (plan_id, code): the invoice is issued with the code's discount; the billing page shows how
+     * to pay it. A code refused now (used up meanwhile…) re-renders the summary with its reason: never the full price unasked.
+     */
     pay: async (req: Request, res: Response): Promise<void> => {
       const body = (req.body ?? {}) as Record<string, unknown>;
+      const code = codeOf(body.code);
       try {
-        const { invoice } = await subs.subscribe(req.account!.id, planIdOf(body.plan_id), actorOf(req));
+        const { invoice } = await subs.subscribe(req.account!.id, planIdOf(body.plan_id), actorOf(req), code);
         if (invoice && invoice.status !== 'paid') flash(req, 'success', 'subscriptions:flash.subscribed', { number: invoice.number! });
         else flash(req, 'success', 'subscriptions:flash.started');
         res.redirect(303, '/subscription/billing');
       } catch (err) {
+        if (err instanceof ValidationError && err.fields.code) return renderSummary(req, res, planIdOf(body.plan_id), code, err.fields.code);
         if (err instanceof ValidationError) return renderPlans(req, res, 422, err.fields.plan ?? err.fields.form ?? null);
         throw err;
       }

@@ -12,6 +12,7 @@ import { ManualGateway } from './gateway.js';
 import { InvoicesService } from './invoices.service.js';
 import { PaymentsService } from './payments.service.js';
 import { PlansService } from './plans.service.js';
+import { PromotionsService } from './promotions.service.js';
 import { SubscriptionsService, type SubscriptionsDeps, type UnitLedger as UnitLedgerPort } from './subscriptions.service.js';
 import { SubscriptionMails } from './subscriptions.mails.js';
 import { BillingRun, type RenewalCharger } from './billing-run.js';
@@ -35,6 +36,11 @@ export { addDays, daysBetween } from './subscriptions.periods.js';
 export { BILLING_CYCLES, isUnitPack, MAX_FEATURES, PLAN_TYPES, planErrors, PlansService, type PlanPriceHook } from './plans.service.js';
 export type { BillingCycle, Plan, PlanFeature, PlanFields, PlanLimits, PlanType } from './plans.repository.js';
 export { mentionsFor, vatTreatment, type VatTreatment } from './mentions.js';
+export {
+  CODE_PATTERN, discountLines, discountOf, normaliseCode, PROMOTION_KINDS, PROMOTION_SCOPES, promotionErrors, PromotionsService, REFUSALS,
+  type AppliedPromotion, type CheckResult, type RefusalReason,
+} from './promotions.service.js';
+export type { Promotion, PromotionFields, PromotionKind, PromotionScope, RedemptionKind } from './promotions.repository.js';
 
 export interface Billing {
   invoices: InvoicesService;
@@ -42,6 +48,8 @@ export interface Billing {
   credits: CreditsService;
   gateway: ManualGateway;
   plans: PlansService;
+  /** Promotion codes: checked at checkout, used in the finalising transaction. */
+  promotions: PromotionsService;
 }
 
 /** What createBilling builds from. */
@@ -61,24 +69,31 @@ export function createBilling(deps: BillingDeps): Billing {
   const invoices = new InvoicesService({ db, clock, audit, billing: deps.billing, credits });
   const payments = new PaymentsService({ db, clock, audit, invoices, credits, timezone: deps.billing.timezone });
   const plans = new PlansService(db, clock, audit, deps.plansChanged);
-  return { invoices, payments, credits, gateway: new ManualGateway(deps.billing.paymentInstructions), plans };
+  const promotions = new PromotionsService(db, clock, audit, deps.billing.timezone);
+  return { invoices, payments, credits, gateway: new ManualGateway(deps.billing.paymentInstructions), plans, promotions };
 }
 
 export {
   SubscriptionsService, RECHARGE_STATES, PRICE_NOTICE_DAYS, priceFor, type CheckoutPreview, type GateReason, type MailSender, type PendingMail, type UnitLedger,
 } from './subscriptions.service.js';
-export type { Subscription, SubscriptionEvent, SubscriptionState } from './subscriptions.repository.js';
+export type { DueExtension, OpenInvoiceRef, Subscription, SubscriptionEvent, SubscriptionState } from './subscriptions.repository.js';
+export { SUBSCRIPTION_STATES } from './subscriptions.repository.js';
+export { MAX_EXTENSION_DAYS, type DunningView, type ExtendInput } from './subscriptions.staff.js';
+export { isOffered as isPackOffered, MAX_PACK_UNITS, PacksService, type PackOrder, type PackPreview } from './packs.service.js';
+export type { PackPurchase, PackPurchaseRow } from './packs.repository.js';
 export { SubscriptionMails } from './subscriptions.mails.js';
 export { BillingRun, scheduleBillingRun, type RenewalCharger, type RunReport } from './billing-run.js';
 export type { InvoicePaidHook } from './payments.service.js';
 
 /**
- * The subscriptions service over the billing services `b`: registered as the payments' InvoicePaidHook, so a
- * paid invoice activates its subscription and credits its units in the payment's transaction.
+ * The subscriptions service over the billing services `b`: it and its unit packs are registered as the payments'
+ * InvoicePaidHooks, so a paid invoice activates its subscription and credits its units, or credits a pack's units,
+ * in the payment's transaction.
  */
-export function createSubscriptions(b: Billing, deps: Omit<SubscriptionsDeps, 'invoices' | 'credits'>): SubscriptionsService {
-  const subscriptions = new SubscriptionsService({ ...deps, invoices: b.invoices, credits: b.credits });
+export function createSubscriptions(b: Billing, deps: Omit<SubscriptionsDeps, 'invoices' | 'credits' | 'promotions'>): SubscriptionsService {
+  const subscriptions = new SubscriptionsService({ ...deps, invoices: b.invoices, credits: b.credits, promotions: b.promotions });
   b.payments.onInvoicePaid(subscriptions);
+  b.payments.onInvoicePaid(subscriptions.packs);
   b.plans.onPriceChange(subscriptions);
   return subscriptions;
 }

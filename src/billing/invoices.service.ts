@@ -192,9 +192,10 @@ export class InvoicesService {
 
   /**
    * For the daily job, inside its transaction: an unpaid invoice becomes `overdue` (past its due date) or
-   * `uncollectible` (given up; never deleted). Nothing changes for an invoice that is not open/overdue any more.
+   * `uncollectible` (given up; never deleted); `open` again when staff grant it a later due date (the printed one
+   * stays). Nothing changes for an invoice that is not open/overdue any more.
    */
-  async markUnpaidIn(trx: Db, id: number, status: 'overdue' | 'uncollectible'): Promise<void> {
+  async markUnpaidIn(trx: Db, id: number, status: 'open' | 'overdue' | 'uncollectible'): Promise<void> {
     const inv = await this.repo.with(trx).byId(id, true);
     if (!inv || (inv.status !== 'open' && inv.status !== 'overdue')) return;
     await this.repo.with(trx).settle(id, inv.amountPaid, status, null);

@@ -77,10 +77,18 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   gateway_customers: {
     repository: 'payments/gateway-customers.repository.ts', cls: 'GatewayCustomersRepository', service: 'payments/online-payments.service.ts',
   },
+  // Promotion codes, their plans and their uses (written in the finalising transaction).
+  promotions: { repository: 'billing/promotions.repository.ts', cls: 'PromotionsRepository', service: 'billing/promotions.service.ts' },
+  promotion_plans: { repository: 'billing/promotions.repository.ts', cls: 'PromotionsRepository', service: 'billing/promotions.service.ts' },
+  promotion_redemptions: {
+    repository: 'billing/promotions.repository.ts', cls: 'PromotionsRepository', service: 'billing/promotions.service.ts',
+  },
   // Billing, subscriptions (partner side, daily job).
   subscriptions: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
   subscription_events: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
   billing_steps: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
+  due_date_extensions: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
+  pack_purchases: { repository: 'billing/packs.repository.ts', cls: 'PacksRepository', service: 'billing/packs.service.ts' },
 };
 
 describe('one writer per table (DESIGN.md rule 11)', () => {
