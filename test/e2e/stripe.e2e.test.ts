@@ -46,7 +46,7 @@ describe('browser: a partner pays the first invoice by card on Stripe Checkout',
 
     await page.goto(`${base}/subscription/plans`);
     await Promise.all([page.waitForURL(`${base}/subscription/checkout/${plan}`), page.click(`a[href="/subscription/checkout/${plan}"]`)]);
-    await Promise.all([page.waitForURL(`${base}/subscription/billing`), page.click('form.form button[type="submit"]')]);
+    await Promise.all([page.waitForURL(`${base}/subscription/billing`), page.click('#pay-form button[type="submit"]')]);
     const number = /FA-2026-\d{6}/.exec((await page.textContent('main'))!)![0];
     await page.screenshot({ path: path.join(SCREENSHOTS, 'stripe-pay-by-card-fr.png'), fullPage: true });
 
