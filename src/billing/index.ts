@@ -30,9 +30,6 @@ export type { Payment } from './payments.repository.js';
 export { BILLING_CYCLES, isUnitPack, MAX_FEATURES, PLAN_TYPES, planErrors, PlansService, type PlanPriceHook } from './plans.service.js';
 export type { BillingCycle, Plan, PlanFeature, PlanFields, PlanLimits, PlanType } from './plans.repository.js';
 export { mentionsFor, vatTreatment, type VatTreatment } from './mentions.js';
-export { PayPalGateway, WebhookRefusedError, type PayPalPayment, type PayPalPaymentRequest, type VerifiedPayPalEvent } from './paypal.gateway.js';
-export { PayPalError } from './paypal.client.js';
-export { paypalAccepts, readPayPalEvent, type PayPalMeaning } from './paypal.events.js';
 
 export interface Billing {
   invoices: InvoicesService;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { inspect } from 'node:util';
-import { PayPalError } from '../../../src/billing/paypal.client.js';
-import { PayPalGateway, WebhookRefusedError, type PayPalPaymentRequest } from '../../../src/billing/paypal.gateway.js';
+import { PayPalError } from '../../../src/payments/paypal.client.js';
+import { PayPalGateway, WebhookRefusedError, type PayPalPaymentRequest } from '../../../src/payments/paypal.gateway.js';
 import type { PayPalConfig } from '../../../src/config/index.js';
 import { startFakePayPal, type FakePayPal } from '../../helpers/fake-paypal.js';
 
@@ -129,40 +129,48 @@ describe('PayPalGateway against a local PayPal', () => {
 
   describe('webhooks', () => {
     const paidCapture = async () => (await gw.capture(await approvedOrder())).gatewayReference!;
+    /** Verify a delivery, then read the stored event, as the inbound pipeline does. */
+    const receive = async (d: { body: Buffer; headers: Record<string, string> }) => gw.interpret(await gw.parseWebhook(d.body, d.headers));
 
-    it('checks a delivery with PayPal for the configured webhook id and reads the capture completed', async () => {
+    it('checks a delivery with PayPal for the configured webhook id, then reads the capture completed', async () => {
       const captureId = await paidCapture();
       const event = fake.captureEvent(captureId);
       const d = fake.signedDelivery(event);
-      expect(await gw.verifyWebhook(d.body, d.headers)).to.deep.equal({ eventId: event.id, type: 'PAYMENT.CAPTURE.COMPLETED', payload: d.body.toString() });
-      expect(await gw.parseWebhook(d.body, d.headers)).to.deep.equal({ eventId: event.id, gatewayReference: captureId, status: 'succeeded',
-        amount: 1250, currency: 'EUR' });
-      expect(fake.calls.filter((c) => c.path === '/v1/notifications/verify-webhook-signature').every((c) => c.auth === 'bearer')).to.equal(true);
+      expect(await gw.parseWebhook(d.body, d.headers)).to.deep.equal({ eventId: event.id, type: 'PAYMENT.CAPTURE.COMPLETED', payload: d.body.toString() });
+      expect(await receive(d)).to.deep.equal([{ kind: 'payment_succeeded', reference: captureId, invoiceId: 7, paymentId: 9, amount: 1250,
+        currency: 'EUR', method: 'paypal' }]);
+      expect(fake.calls.filter((c) => c.path === '/v1/notifications/verify-webhook-signature').map((c) => c.auth)).to.deep.equal(['bearer', 'bearer']);
     });
 
     it('passes the body to PayPal byte for byte: a delivery spaced otherwise than JSON.stringify still verifies', async () => {
       const event = fake.captureEvent(await paidCapture());
       const d = fake.signedDelivery(event, { space: 2 });
-      expect(await gw.parseWebhook(d.body, d.headers)).to.include({ eventId: event.id, status: 'succeeded' });
+      expect(await gw.parseWebhook(d.body, d.headers)).to.include({ eventId: event.id });
     });
 
-    it('reads a denied capture as failed and a refund as refunded on the capture', async () => {
+    it('reads a denied capture as failed and a refund as refunded on the capture, by reading the stored event only', async () => {
       fake.captureOutcome = 'DECLINED';
       const declined = await paidCapture();
-      const d1 = fake.signedDelivery(fake.captureEvent(declined, 'PAYMENT.CAPTURE.DENIED'));
-      expect(await gw.parseWebhook(d1.body, d1.headers)).to.include({ gatewayReference: declined, status: 'failed',
-        errorCode: 'DECLINED_BY_RISK_FRAUD_FILTERS' });
+      const denied = fake.signedDelivery(fake.captureEvent(declined, 'PAYMENT.CAPTURE.DENIED'));
+      expect(await receive(denied)).to.deep.equal([{ kind: 'payment_failed', reference: declined, invoiceId: 7, paymentId: 9,
+        code: 'DECLINED_BY_RISK_FRAUD_FILTERS', message: 'PayPal: PAYMENT.CAPTURE.DENIED' }]);
       fake.captureOutcome = 'COMPLETED';
       const captureId = (await gw.capture(await approvedOrder({ idempotencyKey: 'k2' }))).gatewayReference!;
-      const refund = await gw.refund(captureId, 300, 'EUR', 'refund-1');
-      const d2 = fake.signedDelivery(fake.refundEvent(refund.gatewayReference!));
-      expect(await gw.parseWebhook(d2.body, d2.headers)).to.include({ gatewayReference: captureId, status: 'refunded', amount: 300, currency: 'EUR' });
+      const refund = await gw.refund(captureId, 300, 'EUR', 'refund-1', 'Geste commercial');
+      const d = fake.signedDelivery(fake.refundEvent(refund.gatewayReference!));
+      const calls = fake.calls.length;
+      const stored = await gw.parseWebhook(d.body, d.headers);
+      expect(await gw.interpret(stored)).to.deep.equal([{ kind: 'refunded', reference: captureId, refunds: [{ refundId: refund.gatewayReference,
+        amount: 300, currency: 'EUR', reason: 'Geste commercial', status: 'succeeded' }] }]);
+      expect(fake.calls.length).to.equal(calls + 1);
     });
 
-    it('reads events billing ignores as null once verified', async () => {
-      for (const type of ['BILLING.SUBSCRIPTION.ACTIVATED', 'PAYMENT.CAPTURE.PENDING', 'CHECKOUT.ORDER.APPROVED']) {
+    it('reads what billing ignores as ignored with a reason once verified', async () => {
+      const cases: [string, string][] = [['BILLING.SUBSCRIPTION.ACTIVATED', 'paypal_subscription'], ['PAYMENT.CAPTURE.PENDING', 'not_completed_yet'],
+        ['CHECKOUT.ORDER.APPROVED', 'unhandled_type']];
+      for (const [type, reason] of cases) {
         const d = fake.signedDelivery(fake.event(type, { id: 'I-BW452GLLEP1G', status: 'ACTIVE' }, 'subscription'));
-        expect(await gw.parseWebhook(d.body, d.headers), type).to.equal(null);
+        expect(await receive(d), type).to.deep.equal([{ kind: 'ignored', reason }]);
       }
     });
 
@@ -189,6 +197,17 @@ describe('PayPalGateway against a local PayPal', () => {
         await expectRefused(gw.parseWebhook(Buffer.from(body), d.headers));
       }
       expect(fake.calls.length).to.equal(calls);
+    });
+  });
+
+  describe('renewals', () => {
+    it('keeps no card and charges nothing off-session: a hard decline, without calling PayPal', async () => {
+      expect(await gw.createCustomer({ accountId: 12 })).to.equal('account-12');
+      expect(await gw.chargeOffSession()).to.include({ status: 'failed', reference: null, hard: true });
+      let err: unknown;
+      try { await gw.setupCard(); } catch (e) { err = e; }
+      expect(err).to.be.instanceOf(Error);
+      expect(fake.calls).to.have.length(0);
     });
   });
 

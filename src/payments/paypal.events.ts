@@ -12,9 +12,13 @@
  * REFUNDED, a refund whose `up` link names the capture); the older Payments v1
  * and PayPal subscriptions send PAYMENT.SALE.* and BILLING.SUBSCRIPTION.*.
  * The portal is the billing system: PayPal only moves money, so subscription
- * events and states that settle nothing are read as `ignored` with a reason.
+ * events and states that settle nothing are read as `ignored` with a reason
+ * code: `paypal_subscription` (BILLING.SUBSCRIPTION.*), `not_completed_yet`
+ * (PENDING), `reversal` (REVERSED: a chargeback or bank reversal, handled by
+ * staff in PayPal's resolution center), `not_ours` (names no invoice of the
+ * portal), `unhandled_type` (anything else).
  */
-import { CURRENCY_EXPONENTS, isCurrency, toDecimalString, type Currency } from './money.js';
+import { CURRENCY_EXPONENTS, isCurrency, toDecimalString, type Currency } from '../billing/index.js';
 
 /** The portal's currencies PayPal accepts. */
 export const PAYPAL_CURRENCIES: readonly Currency[] = ['EUR', 'USD', 'GBP', 'CHF'];
@@ -82,15 +86,38 @@ export type PayPalMeaning =
     status: 'succeeded' | 'pending' | 'failed' }
   | { kind: 'ignored'; reason: string };
 
+/**
+ * A meaning as the gateway-neutral actions online payments apply (the shapes of billing's GatewayAction: a payment
+ * settled or failed by our ids, refunds of a payment, or nothing with a reason); `method` is always `paypal`.
+ */
+export type PayPalAction =
+  | { kind: 'payment_succeeded'; reference: string; invoiceId: number | null; paymentId: number | null; amount: number; currency: Currency;
+    method: 'paypal' }
+  | { kind: 'payment_failed'; reference: string; invoiceId: number | null; paymentId: number | null; code: string; message: string }
+  | { kind: 'refunded'; reference: string; refunds: { refundId: string; amount: number; currency: Currency; reason: string;
+    status: 'succeeded' | 'pending' | 'failed' }[] }
+  | { kind: 'ignored'; reason: string };
+
+/** {@link readPayPalEvent}'s meaning as actions (one per notification: PayPal sends one event per capture or refund). */
+export function paypalActions(m: PayPalMeaning): PayPalAction[] {
+  switch (m.kind) {
+    case 'succeeded': return [{ kind: 'payment_succeeded', reference: m.reference, invoiceId: m.invoiceId, paymentId: m.paymentId, amount: m.amount,
+      currency: m.currency, method: 'paypal' }];
+    case 'failed': return [{ kind: 'payment_failed', reference: m.reference, invoiceId: m.invoiceId, paymentId: m.paymentId, code: m.code.slice(0, 64),
+      message: m.message }];
+    case 'refunded': return [{ kind: 'refunded', reference: m.reference, refunds: [{ refundId: m.refundId, amount: m.amount, currency: m.currency,
+      reason: m.reason, status: m.status }] }];
+    default: return [{ kind: 'ignored', reason: m.reason }];
+  }
+}
+
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 && v.length <= 200 ? v : null);
 
 const IGNORED: Record<string, string> = {
-  'PAYMENT.CAPTURE.PENDING': 'a capture pending at PayPal: COMPLETED or DENIED follows',
-  'PAYMENT.CAPTURE.REVERSED': 'a capture reversed by PayPal or the payer\'s bank: staff handle it in PayPal\'s resolution center',
-  'PAYMENT.SALE.PENDING': 'a sale pending at PayPal: COMPLETED or DENIED follows',
-  'PAYMENT.SALE.REVERSED': 'a sale reversed by PayPal or the payer\'s bank: staff handle it in PayPal\'s resolution center',
+  'PAYMENT.CAPTURE.PENDING': 'not_completed_yet', 'PAYMENT.SALE.PENDING': 'not_completed_yet',
+  'PAYMENT.CAPTURE.REVERSED': 'reversal', 'PAYMENT.SALE.REVERSED': 'reversal',
 };
 
 /**
@@ -100,9 +127,7 @@ const IGNORED: Record<string, string> = {
 export function readPayPalEvent(event: { event_type?: unknown; resource?: unknown }): PayPalMeaning {
   const type = typeof event.event_type === 'string' ? event.event_type : '';
   const r = obj(event.resource);
-  if (type.startsWith('BILLING.SUBSCRIPTION.')) {
-    return { kind: 'ignored', reason: 'PayPal subscriptions are not used: the portal bills renewals itself and PayPal only moves the money' };
-  }
+  if (type.startsWith('BILLING.SUBSCRIPTION.')) return { kind: 'ignored', reason: 'paypal_subscription' };
   if (IGNORED[type]) return { kind: 'ignored', reason: IGNORED[type] };
   switch (type) {
     case 'PAYMENT.CAPTURE.COMPLETED': return captureDone(type, r);
@@ -112,7 +137,7 @@ export function readPayPalEvent(event: { event_type?: unknown; resource?: unknow
     case 'PAYMENT.SALE.COMPLETED': return saleDone(type, r);
     case 'PAYMENT.SALE.DENIED': return saleFailed(type, r);
     case 'PAYMENT.SALE.REFUNDED': return refunded(type, r, str(r.sale_id), r.amount, 'total', 'currency', r.state, r.reason);
-    default: return { kind: 'ignored', reason: `${type.slice(0, 100) || 'an event without a type'}: not an event the portal acts on` };
+    default: return { kind: 'ignored', reason: 'unhandled_type' };
   }
 }
 
@@ -130,13 +155,13 @@ const namesNoInvoice = (o: PayPalOwner) => o.invoiceId === null && o.invoiceNumb
 
 function captureDone(type: string, r: Json): PayPalMeaning {
   const owner = captureOwner(r);
-  if (namesNoInvoice(owner)) return { kind: 'ignored', reason: `${type} names no invoice of the portal (custom_id, invoice_id)` };
+  if (namesNoInvoice(owner)) return { kind: 'ignored', reason: 'not_ours' };
   return { kind: 'succeeded', reference: need(type, str(r.id), 'id'), ...need(type, amountOf(r.amount, 'value', 'currency_code'), 'amount'), ...owner };
 }
 
 function captureFailed(type: string, r: Json): PayPalMeaning {
   const owner = captureOwner(r);
-  if (namesNoInvoice(owner)) return { kind: 'ignored', reason: `${type} names no invoice of the portal (custom_id, invoice_id)` };
+  if (namesNoInvoice(owner)) return { kind: 'ignored', reason: 'not_ours' };
   const why = str(obj(r.status_details).reason);
   return { kind: 'failed', reference: need(type, str(r.id), 'id'), ...need(type, amountOf(r.amount, 'value', 'currency_code'), 'amount'),
     code: why ?? str(r.status) ?? 'DENIED', message: `PayPal: ${type}`, ...owner };
@@ -144,16 +169,14 @@ function captureFailed(type: string, r: Json): PayPalMeaning {
 
 function saleDone(type: string, r: Json): PayPalMeaning {
   const owner = saleOwner(r);
-  if (namesNoInvoice(owner)) {
-    const agreement = str(r.billing_agreement_id);
-    return { kind: 'ignored', reason: `${type} names no invoice of the portal${agreement ? ` (PayPal subscription ${agreement})` : ''}` };
-  }
+  // A sale of a PayPal subscription (billing agreement) made outside the portal's invoices.
+  if (namesNoInvoice(owner)) return { kind: 'ignored', reason: str(r.billing_agreement_id) ? 'paypal_subscription' : 'not_ours' };
   return { kind: 'succeeded', reference: need(type, str(r.id), 'id'), ...need(type, amountOf(r.amount, 'total', 'currency'), 'amount'), ...owner };
 }
 
 function saleFailed(type: string, r: Json): PayPalMeaning {
   const owner = saleOwner(r);
-  if (namesNoInvoice(owner)) return { kind: 'ignored', reason: `${type} names no invoice of the portal` };
+  if (namesNoInvoice(owner)) return { kind: 'ignored', reason: 'not_ours' };
   return { kind: 'failed', reference: need(type, str(r.id), 'id'), ...need(type, amountOf(r.amount, 'total', 'currency'), 'amount'),
     code: str(r.reason_code) ?? 'DENIED', message: `PayPal: ${type}`, ...owner };
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { minorFromPaypal, paypalAccepts, paypalValue, readCustomId, readPayPalEvent } from '../../../src/billing/paypal.events.js';
+import { minorFromPaypal, paypalAccepts, paypalActions, paypalValue, readCustomId, readPayPalEvent } from '../../../src/payments/paypal.events.js';
 
 /** A capture resource as in PayPal's PAYMENT.CAPTURE.COMPLETED example, with our invoice number and ids. */
 const capture = (over: Record<string, unknown> = {}) => ({
@@ -91,23 +91,36 @@ describe('PayPal notifications read for billing', () => {
   });
 
   it('ignores, with a reason, PayPal subscriptions, pending and reversed money, payments of no portal invoice and unknown types', () => {
-    const cases: [string, object, RegExp][] = [
-      ['BILLING.SUBSCRIPTION.ACTIVATED', { id: 'I-BW452GLLEP1G' }, /portal bills renewals itself/],
-      ['BILLING.SUBSCRIPTION.CANCELLED', { id: 'I-BW452GLLEP1G' }, /portal bills renewals itself/],
-      ['BILLING.SUBSCRIPTION.PAYMENT.FAILED', { id: 'I-BW452GLLEP1G' }, /portal bills renewals itself/],
-      ['PAYMENT.CAPTURE.PENDING', capture({ status: 'PENDING' }), /COMPLETED or DENIED follows/],
-      ['PAYMENT.CAPTURE.REVERSED', capture(), /resolution center/],
-      ['PAYMENT.SALE.REVERSED', sale(), /resolution center/],
-      ['PAYMENT.SALE.COMPLETED', sale({ invoice_number: undefined, billing_agreement_id: 'I-PE7JWXKGVN0R' }), /no invoice.*I-PE7JWXKGVN0R/],
-      ['PAYMENT.CAPTURE.COMPLETED', capture({ invoice_id: undefined, custom_id: undefined }), /names no invoice/],
-      ['CHECKOUT.ORDER.APPROVED', { id: '5O190127TN364715T' }, /not an event the portal acts on/],
-      ['', {}, /without a type/],
+    const cases: [string, object, string][] = [
+      ['BILLING.SUBSCRIPTION.ACTIVATED', { id: 'I-BW452GLLEP1G' }, 'paypal_subscription'],
+      ['BILLING.SUBSCRIPTION.CANCELLED', { id: 'I-BW452GLLEP1G' }, 'paypal_subscription'],
+      ['BILLING.SUBSCRIPTION.PAYMENT.FAILED', { id: 'I-BW452GLLEP1G' }, 'paypal_subscription'],
+      ['PAYMENT.CAPTURE.PENDING', capture({ status: 'PENDING' }), 'not_completed_yet'],
+      ['PAYMENT.SALE.PENDING', sale({ state: 'pending' }), 'not_completed_yet'],
+      ['PAYMENT.CAPTURE.REVERSED', capture(), 'reversal'],
+      ['PAYMENT.SALE.REVERSED', sale(), 'reversal'],
+      ['PAYMENT.SALE.COMPLETED', sale({ invoice_number: undefined, billing_agreement_id: 'I-PE7JWXKGVN0R' }), 'paypal_subscription'],
+      ['PAYMENT.SALE.COMPLETED', sale({ invoice_number: undefined }), 'not_ours'],
+      ['PAYMENT.CAPTURE.COMPLETED', capture({ invoice_id: undefined, custom_id: undefined }), 'not_ours'],
+      ['PAYMENT.CAPTURE.DENIED', capture({ invoice_id: undefined, custom_id: 'someone else' }), 'not_ours'],
+      ['CHECKOUT.ORDER.APPROVED', { id: '5O190127TN364715T' }, 'unhandled_type'],
+      ['', {}, 'unhandled_type'],
     ];
     for (const [type, resource, reason] of cases) {
-      const m = readPayPalEvent({ event_type: type, resource });
-      expect(m.kind, type).to.equal('ignored');
-      expect(m.kind === 'ignored' && m.reason, type).to.match(reason);
+      expect(readPayPalEvent({ event_type: type, resource }), type).to.deep.equal({ kind: 'ignored', reason });
     }
+  });
+
+  it('gives the gateway-neutral actions online payments apply, with PayPal as the method', () => {
+    expect(paypalActions(readPayPalEvent({ event_type: 'PAYMENT.CAPTURE.COMPLETED', resource: capture() }))).to.deep.equal([{ kind: 'payment_succeeded',
+      reference: '27M47624FP291604U', invoiceId: 7, paymentId: 9, amount: 1250, currency: 'EUR', method: 'paypal' }]);
+    expect(paypalActions(readPayPalEvent({ event_type: 'PAYMENT.CAPTURE.DENIED', resource: capture({ status: 'DECLINED' }) }))).to.deep.equal([{
+      kind: 'payment_failed', reference: '27M47624FP291604U', invoiceId: 7, paymentId: 9, code: 'DECLINED', message: 'PayPal: PAYMENT.CAPTURE.DENIED' }]);
+    const refund = { id: 'R1', status: 'COMPLETED', amount: { value: '12.50', currency_code: 'EUR' },
+      links: [{ href: 'https://api.paypal.com/v2/payments/captures/27M47624FP291604U', rel: 'up' }] };
+    expect(paypalActions(readPayPalEvent({ event_type: 'PAYMENT.CAPTURE.REFUNDED', resource: refund }))).to.deep.equal([{ kind: 'refunded',
+      reference: '27M47624FP291604U', refunds: [{ refundId: 'R1', amount: 1250, currency: 'EUR', reason: '', status: 'succeeded' }] }]);
+    expect(paypalActions({ kind: 'ignored', reason: 'not_ours' })).to.deep.equal([{ kind: 'ignored', reason: 'not_ours' }]);
   });
 
   it('refuses to read a payment event without a valid amount or id', () => {

@@ -1,35 +1,48 @@
 /**
- * The PayPal gateway: Orders v2 through PayPal's official SDK.
+ * The PayPal gateway: Orders v2 through PayPal's official SDK, in the shapes of
+ * billing's OnlineGateway (src/billing/gateway.ts) as the Stripe gateway.
  *
  * - createPayment: an order (intent CAPTURE) of one purchase unit, the invoice
  *   number as reference_id and invoice_id, our ids in custom_id, the amount in
  *   the currency's decimal string; the payer is sent to PayPal's approve page
  *   (`next.kind = 'redirect'`) and comes back to returnUrl (`?token=<order>`).
+ *   `gatewayReference` is the order id (the checkout's id).
  * - capture(order): on that return; PayPal-Request-Id `capture-<order>` makes a
- *   repeated return (reload, double click) the same capture. An order captured
- *   already is read back instead.
+ *   repeated return (reload, double click) the same capture, and an order
+ *   captured already is read back. The capture id is the payment's reference
+ *   from then on: notifications and refunds name it.
+ * - lookup(order): the order now (reconciliation: approved and never captured
+ *   when the payer closed the tab before coming back).
  * - refund(capture): full or partial, PayPal-Request-Id = our idempotency key.
- * - verifyWebhook / parseWebhook: PayPal's verify-webhook-signature call for
- *   PAYPAL_WEBHOOK_ID (PayPal holds the certificates), then paypal.events.ts.
- *
- * References: an order id until the payer is back; then the capture id (the
- * money's id, the one refunds and notifications name).
+ * - parseWebhook: PayPal's verify-webhook-signature call for PAYPAL_WEBHOOK_ID
+ *   (PayPal holds the certificates), the body passed back as received; then
+ *   interpret reads the stored event (paypal.events.ts), without calling PayPal.
+ * - No card is kept and nothing is charged off-session: a PayPal subscriber
+ *   pays each renewal invoice from its link (createCustomer names the partner
+ *   without calling PayPal; setupCard refuses; chargeOffSession declines, hard).
  * Amounts are minor units with their currency. Errors are PayPalError (no
- * credential nor token in them) or WebhookRefusedError.
+ * credential nor token in them), WebhookRefusedError or RangeError (bad input,
+ * nothing sent).
  */
 import { CheckoutPaymentIntent, OrdersController, PaymentsController, PaypalExperienceUserAction, PaypalWalletContextShippingPreference,
   type Client, type Order } from '@paypal/paypal-server-sdk';
+import type { Currency, GatewayPayment, PaymentStatus } from '../billing/index.js';
 import type { PayPalConfig } from '../config/index.js';
-import type { CreatePaymentRequest, Gateway, GatewayEvent, GatewayPayment, PaymentStatus } from './gateway.js';
-import type { Currency } from './money.js';
 import { paypalCall, paypalClient, toPayPalError } from './paypal.client.js';
-import { customIdFor, minorFromPaypal, paypalAccepts, paypalValue, readCustomId, readPayPalEvent } from './paypal.events.js';
+import { customIdFor, minorFromPaypal, paypalAccepts, paypalActions, paypalValue, readCustomId, readPayPalEvent, type PayPalAction } from './paypal.events.js';
 
-/** What PayPal needs beyond the gateway-neutral request: where the payer lands after giving up, our ids, the page's text and language. */
-export interface PayPalPaymentRequest extends CreatePaymentRequest {
+/** The invoice to pay (billing's CreatePaymentRequest, the fields PayPal uses): minor units of `currency`, our ids, where the payer comes back. */
+export interface PayPalPaymentRequest {
+  invoiceNumber: string;
+  amount: number;
+  currency: Currency;
+  /** PayPal-Request-Id: the same key gives the same order. */
+  idempotencyKey: string;
+  returnUrl?: string;
   cancelUrl?: string;
   invoiceId?: number;
   paymentId?: number;
+  /** What the payer reads on PayPal's page (first 127 characters). */
   description?: string;
   locale?: 'fr' | 'en';
 }
@@ -48,7 +61,7 @@ export interface PayPalPayment extends GatewayPayment {
   code?: string;
 }
 
-/** A notification whose signature PayPal confirmed: its event id and type and the body as received. */
+/** A notification whose signature PayPal confirmed: its event id and type and the body as received (billing's VerifiedEvent). */
 export interface VerifiedPayPalEvent {
   eventId: string;
   type: string;
@@ -72,7 +85,7 @@ const HEADER_RULES: Record<string, RegExp> = {
   'paypal-transmission-time': /^\d{4}-\d\d-\d\dT[\d:.]{8,15}(Z|[+-]\d\d:?\d\d)$/,
 };
 
-export class PayPalGateway implements Gateway {
+export class PayPalGateway {
   readonly name = 'paypal' as const;
   private readonly orders: OrdersController;
   private readonly payments: PaymentsController;
@@ -157,10 +170,11 @@ export class PayPalGateway implements Gateway {
   }
 
   /**
-   * Check a notification with PayPal (verify-webhook-signature for PAYPAL_WEBHOOK_ID, the body passed as received).
+   * Check a notification with PayPal (verify-webhook-signature for PAYPAL_WEBHOOK_ID, the body passed as received)
+   * and read its id and type. Nothing is stored or applied here.
    * @throws WebhookRefusedError when headers or body are unreadable or PayPal answers FAILURE; PayPalError when PayPal cannot answer.
    */
-  async verifyWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): Promise<VerifiedPayPalEvent> {
+  async parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): Promise<VerifiedPayPalEvent> {
     const h: Record<string, string> = {};
     for (const [name, rule] of Object.entries(HEADER_RULES)) {
       const v = headers[name];
@@ -184,17 +198,27 @@ export class PayPalGateway implements Gateway {
   }
 
   /**
-   * A verified notification read for billing: a capture or sale completed (`succeeded`), denied (`failed`) or
-   * refunded (`refunded`, reference = the capture); null for what billing ignores (paypal.events.ts says why).
-   * @throws WebhookRefusedError, PayPalError (verifyWebhook); Error for an event billing acts on without a valid amount or id.
+   * What a stored notification means (paypal.events.ts): a capture or sale completed, denied, refunded, or ignored
+   * with a reason code. Asks PayPal nothing. @throws Error for an event acted on without a valid amount or id.
    */
-  async parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): Promise<GatewayEvent | null> {
-    const verified = await this.verifyWebhook(rawBody, headers);
-    const m = readPayPalEvent(JSON.parse(verified.payload) as object);
-    if (m.kind === 'ignored' || (m.kind === 'refunded' && m.status !== 'succeeded')) return null;
-    const base = { eventId: verified.eventId, gatewayReference: m.reference, amount: m.amount, currency: m.currency };
-    if (m.kind === 'failed') return { ...base, status: 'failed', errorCode: m.code, errorMessage: m.message };
-    return { ...base, status: m.kind };
+  async interpret(event: { type: string; payload: string }): Promise<PayPalAction[]> {
+    const body = JSON.parse(event.payload) as { resource?: unknown };
+    return paypalActions(readPayPalEvent({ event_type: event.type, resource: body?.resource }));
+  }
+
+  /** PayPal needs no customer object: the partner is named by the portal's account id (no call to PayPal). */
+  async createCustomer(req: { accountId: number }): Promise<string> {
+    return `account-${req.accountId}`;
+  }
+
+  /** PayPal keeps no card for renewals here. @throws Error always. */
+  async setupCard(): Promise<string> {
+    throw new Error('PayPal keeps no card for renewals: each renewal invoice is paid from its link');
+  }
+
+  /** PayPal charges nothing off-session here: a hard decline, so the dunning mails carry the invoice's pay link at once. */
+  async chargeOffSession(): Promise<{ status: 'failed'; reference: null; code: string; message: string; hard: true }> {
+    return { status: 'failed', reference: null, code: 'paypal_no_off_session', message: 'PayPal renewals are paid from the invoice link', hard: true };
   }
 
   /** POST /v1/notifications/verify-webhook-signature through the SDK's client (its token, transport and errors). */
