@@ -11,6 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CURRENCIES, type Currency } from '../billing/money.js';
+import { paypalConfig, paypalKeys, type PayPalConfig } from './paypal.js';
+
+export type { PayPalConfig } from './paypal.js';
 
 /** Absolute path of the project root (the folder holding package.json). */
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -85,6 +88,7 @@ const schema = z.object({
   LEGAL_HOST_NAME: legalText,
   LEGAL_HOST_ADDRESS: legalText,
   LEGAL_HOST_PHONE: legalText,
+  ...paypalKeys,
   BILLING_SELLER_NAME: legalText,
   BILLING_SELLER_ADDRESS: legalText,
   BILLING_SELLER_SIRET: z.string().trim().regex(/^\d{3} ?\d{3} ?\d{3}( ?\d{5})?$/, 'a SIREN (9 digits) or SIRET (14 digits)').optional(),
@@ -149,6 +153,8 @@ export interface Config {
   licenses: { trialsPerHour: number; activationsPerHour: number; validationsPerHour: number };
   /** IANA time zone in which pages show dates and times (CSV exports stay in UTC). */
   displayTimezone: string;
+  /** PayPal payments; undefined unless PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET and PAYPAL_WEBHOOK_ID are set (the pay page then offers no PayPal). */
+  paypal: PayPalConfig | undefined;
   /** Who publishes and who hosts the site, for /legal, /terms and /privacy; each unset one is shown as missing. */
   legal: LegalIdentity;
   billing: BillingConfig;
@@ -240,6 +246,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   const dbDir = abs(e.DB_DIR);
   const database = parseDatabase(e.DATABASE_URL, e.DATABASE_SCHEMA, dbDir);
   if (typeof database === 'string') throw new ConfigError([database]);
+  const paypal = paypalConfig(e);
+  if (typeof paypal === 'string') throw new ConfigError([paypal]);
   const baseUrl = (e.BASE_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, '');
   const files = abs(e.FILES_DIR);
   const subscription = abs(e.SUBSCRIPTION_DIR);
@@ -288,6 +296,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       validationsPerHour: e.LICENSE_VALIDATIONS_PER_HOUR,
     },
     displayTimezone: e.DISPLAY_TIMEZONE,
+    paypal,
     legal: {
       publisherName: e.LEGAL_PUBLISHER_NAME,
       publisherAddress: e.LEGAL_PUBLISHER_ADDRESS,
