@@ -1,7 +1,13 @@
-/** The read-only repository of the billing admin pages (it writes nothing: the src/billing services do). */
+/** The read-only repositories of the billing admin pages (they write nothing: the src/billing services do). */
 import type { Db } from '../../platform/db.js';
 import { BillingAdminRepository } from './billing.repository.js';
+import { BillingReportsRepository } from './reports.repository.js';
 
 export function billingReports(db: Db): BillingAdminRepository {
   return new BillingAdminRepository(db);
+}
+
+/** The grouped queries of the billing dashboard (/admin/billing). */
+export function billingDashboardReports(db: Db): BillingReportsRepository {
+  return new BillingReportsRepository(db);
 }
