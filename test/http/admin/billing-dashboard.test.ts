@@ -127,7 +127,9 @@ describe('GET /admin/billing (billing dashboard)', function () {
     expect(summary.find((r) => r.metric === 'arr')).to.deep.equal({ metric: 'arr', currency: 'EUR', value: '1656.00' });
     expect(summary.find((r) => r.metric === 'logo_churn_pct')!.value).to.equal('33.3');
     const activity = parseCsv(csvBody(await support.get('/admin/billing?format=csv&table=activity&sep=comma').expect(200)));
-    expect(activity.find((r) => r.month === '2026-12')).to.include({ churned_partners: '1', trials_ended: '1', trials_converted: '1', trial_conversion_pct: '100.0' });
+    expect(activity.find((r) => r.month === '2026-12')).to.include({
+      churned_partners: '1', trials_ended: '1', trials_converted: '1', trial_conversion_pct: '100.0',
+    });
     const plansCsv = parseCsv(csvBody(await support.get('/admin/billing?format=csv&table=plans&from=2026-12&to=2026-12&sep=comma').expect(200)));
     expect(plansCsv.find((r) => r.plan === 'pro')).to.include({ paying_subscriptions: '1', mrr: '49.00', paying_at_start: '2', still_paying: '1',
       retention_pct: '50.0' });
