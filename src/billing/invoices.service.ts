@@ -59,8 +59,16 @@ const MAX_LINES = 100;
 
 /** The calendar day of `instant` in `timeZone`, YYYY-MM-DD. */
 export function dayIn(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  let f = DAY_IN.get(timeZone);
+  if (!f) {
+    if (DAY_IN.size >= 16) DAY_IN.clear();
+    DAY_IN.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  }
+  return f.format(instant);
 }
+
+/** The formatters of dayIn per time zone (the configured zones: a handful). */
+const DAY_IN = new Map<string, Intl.DateTimeFormat>();
 
 export class InvoicesService {
   private readonly repo: InvoicesRepository;

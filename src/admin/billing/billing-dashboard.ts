@@ -91,8 +91,8 @@ export function csvTable(report: BillingReport, name: CsvTable): { columns: stri
       };
     case 'promotions':
       return {
-        columns: ['code', 'currency', 'uses', 'revenue_ht', 'discount'],
-        rows: (r.promotions ?? []).map((p) => [p.code, p.currency, p.uses, money(p.revenue, p.currency), money(p.discount, p.currency)]),
+        columns: ['code', 'currency', 'uses', 'invoices', 'revenue_ht', 'discount'],
+        rows: (r.promotions ?? []).map((p) => [p.code, p.currency, p.uses, p.invoices, money(p.revenue, p.currency), money(p.discount, p.currency)]),
       };
   }
 }

@@ -25,6 +25,8 @@ const P = "('active', 'past_due')";
 const ON = `(e.to_state IN ${P} AND (e.from_state IS NULL OR e.from_state NOT IN ${P}))`;
 const OFF = `(e.from_state IN ${P} AND e.to_state NOT IN ${P})`;
 const SIGN = `(CASE WHEN ${ON} THEN 1 WHEN ${OFF} THEN -1 ELSE 0 END)`;
+/** The flips (a cheap first test: most events, `renewed`, keep the state, and no flip does). */
+const FLIP = `(e.from_state IS NULL OR e.from_state <> e.to_state) AND (${ON} OR ${OFF})`;
 const MRR12 = "(CASE WHEN s.billing_cycle = 'year' THEN s.price ELSE s.price * 12 END)";
 const RECURRING = "s.price > 0 AND s.billing_cycle IN ('month', 'year')";
 
@@ -103,7 +105,10 @@ export interface PromotionRow {
   promotionId: number;
   code: string;
   currency: Currency;
+  /** Checkouts that used the code (its uses; renewals priced with it are not uses). */
   uses: number;
+  /** Invoices the code was applied to, renewals included. */
+  invoices: number;
   /** HT of the invoices the code was used on (after its discount). */
   revenue: number;
   discount: number;
@@ -143,7 +148,7 @@ export class BillingReportsRepository {
     const rows = rowsOf(await this.db.raw(`SELECT s.account_id AS account_id, s.currency AS currency, ${b.sql} AS bucket,
         SUM(${SIGN} * ${MRR12}) AS mrr12, SUM(${SIGN}) AS subs, SUM(CASE WHEN ${ON} THEN 1 ELSE 0 END) AS ons
       FROM subscription_events e JOIN subscriptions s ON s.id = e.subscription_id
-      WHERE (${ON} OR ${OFF}) AND ${RECURRING} AND e.created_at < ?
+      WHERE ${FLIP} AND ${RECURRING} AND e.created_at < ?
       GROUP BY 1, 2, 3`, [...b.bindings, p.edges.at(-1)!]));
     return rows.map((r) => ({
       accountId: n(r.account_id), currency: r.currency as Currency, bucket: n(r.bucket), mrr12: n(r.mrr12), subs: n(r.subs), ons: n(r.ons),
@@ -184,15 +189,15 @@ export class BillingReportsRepository {
 
   /**
    * HT invoiced and credited per month of issue (calendar days of the billing time zone), currency and plan. Drafts
-   * have no number and do not count; an invoice given up as uncollectible does not either. A credit note counts
-   * for the plan of the invoice it cites.
+   * have no issue date and do not count; an invoice given up as uncollectible does not either. A credit note counts
+   * for the plan of the invoice it cites. Read from invoices_revenue_index alone (no PDF is touched).
    */
   async revenue(p: ReportPeriod): Promise<RevenueRow[]> {
     const rows = rowsOf(await this.db.raw(`SELECT substr(i.issue_date, 1, 7) AS month, i.currency AS currency, s.plan_id AS plan_id,
         SUM(CASE WHEN i.kind = 'invoice' THEN i.total_ht ELSE 0 END) AS invoiced, SUM(CASE WHEN i.kind = 'credit_note' THEN i.total_ht ELSE 0 END) AS credited
       FROM invoices i LEFT JOIN invoices o ON o.id = i.credited_invoice_id
         LEFT JOIN subscriptions s ON s.id = COALESCE(i.subscription_id, o.subscription_id)
-      WHERE i.issue_date >= ? AND i.issue_date < ? AND i.number IS NOT NULL AND i.status <> 'uncollectible'
+      WHERE i.issue_date >= ? AND i.issue_date < ? AND i.status <> 'uncollectible'
       GROUP BY 1, 2, 3`, [p.fromDay, p.toDayExclusive]));
     return rows.map((r) => ({
       month: String(r.month), currency: r.currency as Currency, planId: r.plan_id === null || r.plan_id === undefined ? null : n(r.plan_id),
@@ -222,39 +227,44 @@ export class BillingReportsRepository {
     const rows = rowsOf(await this.db.raw(`SELECT s.plan_id AS plan_id, SUM(CASE WHEN x.a > 0 THEN 1 ELSE 0 END) AS at_start,
         SUM(CASE WHEN x.a > 0 AND x.b > 0 THEN 1 ELSE 0 END) AS kept
       FROM (SELECT e.subscription_id AS id, SUM(CASE WHEN e.created_at < ? THEN ${SIGN} ELSE 0 END) AS a, SUM(${SIGN}) AS b
-        FROM subscription_events e WHERE (${ON} OR ${OFF}) AND e.created_at < ? GROUP BY e.subscription_id) x
+        FROM subscription_events e WHERE ${FLIP} AND e.created_at < ? GROUP BY e.subscription_id) x
       JOIN subscriptions s ON s.id = x.id WHERE ${RECURRING}
       GROUP BY s.plan_id`, [p.edges[0]!, p.edges.at(-1)!]));
     return rows.map((r) => ({ planId: n(r.plan_id), atStart: n(r.at_start), kept: n(r.kept) }));
   }
 
-  private promotionShape: { discount: string } | null = null;
+  private promotionShape: { kind: boolean } | null = null;
 
   /**
-   * Whether the promotion tables exist (`promotions`, `promotion_redemptions`), and the name of the redemption's
-   * discount column. Null while they do not exist (asked again on the next report, two catalogue lookups): the
-   * dashboard then says promotions are not set up. Once found, remembered.
+   * Whether the promotion tables exist (`promotions`, `promotion_redemptions` with its `discount` column), and
+   * whether redemptions tell checkouts from renewals (`kind` first | renewal). Null while they do not exist (asked
+   * again on the next report: two catalogue lookups): the dashboard then says promotions are not set up. Once
+   * found, remembered.
    */
-  async promotionTables(): Promise<{ discount: string } | null> {
+  async promotionTables(): Promise<{ kind: boolean } | null> {
     if (this.promotionShape) return this.promotionShape;
     if (!(await this.db.schema.hasTable('promotions')) || !(await this.db.schema.hasTable('promotion_redemptions'))) return null;
     const columns = Object.keys(await this.db('promotion_redemptions').columnInfo());
-    const discount = ['discount', 'discount_amount', 'amount'].find((c) => columns.includes(c));
-    this.promotionShape = discount ? { discount } : null;
+    this.promotionShape = columns.includes('discount') ? { kind: columns.includes('kind') } : null;
     return this.promotionShape;
   }
 
-  /** Per promotion code and currency: uses on invoices issued in the period, their HT, the discount given. Empty without the tables. */
+  /**
+   * Per promotion code and currency, over the invoices issued in the period that used it: uses (checkouts), invoices
+   * (renewals too), their HT after the discount, the discount given. Empty without the tables.
+   */
   async promotions(p: ReportPeriod): Promise<PromotionRow[]> {
     const shape = await this.promotionTables();
     if (!shape) return [];
-    const rows = (await this.db('promotion_redemptions as r').join('promotions as pr', 'pr.id', 'r.promotion_id').join('invoices as i', 'i.id', 'r.invoice_id')
-      .where('i.issue_date', '>=', p.fromDay).where('i.issue_date', '<', p.toDayExclusive)
-      .groupBy('r.promotion_id', 'pr.code', 'r.currency').orderBy('pr.code')
-      .select('r.promotion_id', 'pr.code', 'r.currency').count({ uses: '*' }).sum({ revenue: 'i.total_ht' })
-      .sum({ discount: `r.${shape.discount}` })) as Row[];
+    const uses = shape.kind ? "SUM(CASE WHEN r.kind = 'first' THEN 1 ELSE 0 END)" : 'COUNT(*)';
+    const rows = rowsOf(await this.db.raw(`SELECT r.promotion_id AS promotion_id, pr.code AS code, r.currency AS currency, ${uses} AS uses,
+        COUNT(*) AS invoices, SUM(i.total_ht) AS revenue, SUM(r.discount) AS discount
+      FROM promotion_redemptions r JOIN promotions pr ON pr.id = r.promotion_id JOIN invoices i ON i.id = r.invoice_id
+      WHERE i.issue_date >= ? AND i.issue_date < ?
+      GROUP BY r.promotion_id, pr.code, r.currency ORDER BY pr.code, r.currency`, [p.fromDay, p.toDayExclusive]));
     return rows.map((r) => ({
-      promotionId: n(r.promotion_id), code: String(r.code), currency: r.currency as Currency, uses: n(r.uses), revenue: n(r.revenue), discount: n(r.discount),
+      promotionId: n(r.promotion_id), code: String(r.code), currency: r.currency as Currency, uses: n(r.uses), invoices: n(r.invoices),
+      revenue: n(r.revenue), discount: n(r.discount),
     }));
   }
 }

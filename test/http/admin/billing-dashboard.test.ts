@@ -164,19 +164,19 @@ describe('GET /admin/billing (billing dashboard)', function () {
     await ctx.db.schema.createTable('promotions', (t) => { t.increments('id').primary(); t.string('code', 64).notNullable(); });
     await ctx.db.schema.createTable('promotion_redemptions', (t) => {
       t.increments('id').primary(); t.integer('promotion_id').notNullable(); t.integer('account_id').notNullable(); t.integer('invoice_id').notNullable();
-      t.bigInteger('discount').notNullable(); t.string('currency', 3).notNullable();
+      t.string('kind', 16).notNullable(); t.bigInteger('discount').notNullable(); t.string('currency', 3).notNullable();
     });
     try {
       const promo = insertedId(await ctx.db('promotions').insert({ code: 'BIENVENUE' }).returning('id'));
       const invoices = (await ctx.db('invoices').where({ kind: 'invoice' }).whereNotNull('number').orderBy('id').limit(2).select('id', 'account_id')) as
         { id: number; account_id: number }[];
-      await ctx.db('promotion_redemptions').insert(invoices.map((i) => ({ promotion_id: promo, account_id: i.account_id, invoice_id: i.id, discount: 1000,
-        currency: 'EUR' })));
+      await ctx.db('promotion_redemptions').insert(invoices.map((i, k) => ({ promotion_id: promo, account_id: i.account_id, invoice_id: i.id,
+        kind: k === 0 ? 'first' : 'renewal', discount: 1000, currency: 'EUR' })));
       const page = await support.get('/admin/billing').expect(200);
-      // The first two invoices: 49,00 € and 480,00 € HT, 10,00 € off each.
-      expect(row(page.text, `promotion-${promo}-EUR`)).to.match(/^BIENVENUE 2 529,00\s€ 20,00\s€$/);
+      // The first two invoices: 49,00 € and 480,00 € HT, 10,00 € off each; one checkout (a use), one renewal.
+      expect(row(page.text, `promotion-${promo}-EUR`)).to.match(/^BIENVENUE 1 2 529,00\s€ 20,00\s€$/);
       const csv = parseCsv(csvBody(await support.get('/admin/billing?format=csv&table=promotions&sep=comma').expect(200)));
-      expect(csv).to.deep.equal([{ code: 'BIENVENUE', currency: 'EUR', uses: '2', revenue_ht: '529.00', discount: '20.00' }]);
+      expect(csv).to.deep.equal([{ code: 'BIENVENUE', currency: 'EUR', uses: '1', invoices: '2', revenue_ht: '529.00', discount: '20.00' }]);
     } finally {
       await ctx.db.schema.dropTableIfExists('promotion_redemptions');
       await ctx.db.schema.dropTableIfExists('promotions');
