@@ -132,7 +132,9 @@ export function createApp(deps: AppDeps): AppHandle {
   const auth = new AuthService({ db, clock, audit, mails, logger, sessions: storeDestroyer(session.store) });
   const accounts = new AccountsService({ db, clock, audit, mails, auth });
   const ledger = new LedgerService(db, clock, audit);
-  const recharges = new RechargeService({ db, clock, audit, keys: deps.keys, store: new KeyFileStore(config.paths.keyFiles), proofSecret: deps.sessionSecret });
+  const recharges = new RechargeService({ db, clock, audit, keys: deps.keys, store: new KeyFileStore(config.paths.keyFiles), proofSecret: deps.sessionSecret,
+    // Read under the partner's lock in the confirming transaction; `subscriptions` is built below, before any request.
+    gate: (trx, accountId) => subscriptions.gateIn(trx, accountId) });
   const products = new ProductsService({ db, clock, audit });
   const codes = new ActivationCodesService({ db, clock, audit });
   const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys, products, codes });

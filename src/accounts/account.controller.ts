@@ -11,7 +11,7 @@ import { COUNTRIES, emailSchema, parseForm, passwordChangeSchema, profileSchema,
 import type { AuthService } from './auth.service.js';
 import { describeUserAgent } from './user-agent.js';
 
-const PROFILE_FIELDS = ['company', 'name', 'phone', 'country', 'locale'] as const;
+const PROFILE_FIELDS = ['company', 'name', 'phone', 'country', 'locale', 'address', 'vat_number'] as const;
 
 /** Values and field errors the account page re-renders after a refused profile or password form. */
 interface AccountForms {
@@ -26,7 +26,10 @@ export function createAccountController(accounts: AccountsService, auth: AuthSer
     const sessions = (await auth.liveSessions(account.id)).map((s) => ({ ...s, agent: describeUserAgent(s.userAgent, req.t) }));
     res.status(status).render('accounts/account', {
       title: req.t('accounts.account.title'),
-      profile: forms.profile ?? { company: account.company, name: account.name, phone: account.phone, country: account.country, locale: account.locale },
+      profile: forms.profile ?? {
+        company: account.company, name: account.name, phone: account.phone, country: account.country, locale: account.locale,
+        address: account.address ?? '', vat_number: account.vatNumber ?? '',
+      },
       profileErrors: forms.profileErrors ?? {},
       passwordErrors: forms.passwordErrors ?? {},
       countries: COUNTRIES,

@@ -26,6 +26,10 @@ export interface Account {
   name: string;
   phone: string;
   country: string;
+  /** Postal address for invoices (several lines), null when never given. */
+  address: string | null;
+  /** Intra-EU VAT number (e.g. `BE0123456789`, no spaces), null when none: decides reverse charge on invoices. */
+  vatNumber: string | null;
   locale: 'fr' | 'en';
   stateReason: string | null;
   failedLogins: number;
@@ -51,7 +55,7 @@ export interface NewAccount {
   verifiedAt: Date | null;
 }
 
-export type ProfileFields = Pick<Account, 'company' | 'name' | 'phone' | 'country' | 'locale'>;
+export type ProfileFields = Pick<Account, 'company' | 'name' | 'phone' | 'country' | 'locale' | 'address' | 'vatNumber'>;
 
 type Row = Record<string, unknown>;
 
@@ -85,6 +89,8 @@ export function toAccount(r: Row): Account {
     name: String(r.name),
     phone: String(r.phone),
     country: String(r.country),
+    address: (r.address as string | null | undefined) ?? null,
+    vatNumber: (r.vat_number as string | null | undefined) ?? null,
     locale: r.locale === 'en' ? 'en' : 'fr',
     stateReason: (r.state_reason as string | null) ?? null,
     failedLogins: Number(r.failed_logins),

@@ -4,7 +4,7 @@
  * i18n keys under `accounts.errors`.
  */
 import { z } from 'zod';
-import { emailField, fieldErrors, singleLine } from '../http/text-fields.js';
+import { emailField, fieldErrors, multiLine, singleLine } from '../http/text-fields.js';
 import { PASSWORD_MAX, passwordProblem } from './passwords.js';
 
 /** ISO 3166-1 alpha-2 codes offered in the country select (names from Intl.DisplayNames). */
@@ -49,7 +49,22 @@ export const registerSchema = z.object({
 export const loginSchema = z.object({ email, password: anyPassword });
 export const emailSchema = z.object({ email });
 export const resetSchema = z.object({ token: z.string().max(200), password: newPassword, password_confirm: passwordConfirm }).superRefine(confirmMatches);
-export const profileSchema = z.object({ ...profileFields, locale: z.enum(['fr', 'en'], E('locale_invalid')) });
+/**
+ * An intra-EU VAT number as printed on invoices: the country prefix (2 letters; Greece is EL) and 2 to 13 letters or
+ * digits (Council Regulation 904/2010 VIES formats, checked here for shape only). Spaces, dots and dashes typed by
+ * people are removed; letters are upper-cased; empty means none.
+ */
+const vatNumber = z.string(E('vat_number_invalid')).max(40, E('vat_number_invalid'))
+  .transform((s) => s.replace(/[\s.-]/g, '').toUpperCase())
+  .refine((s) => s === '' || /^[A-Z]{2}[0-9A-Z]{2,13}$/.test(s), E('vat_number_invalid'));
+
+/** The account page's profile: the registration fields, the language, and the invoice identity (address, VAT number; optional). */
+export const profileSchema = z.object({
+  ...profileFields,
+  locale: z.enum(['fr', 'en'], E('locale_invalid')),
+  address: multiLine(0, 500, { short: E('address_invalid'), long: E('address_long'), invalid: E('address_invalid') }).optional(),
+  vat_number: vatNumber.optional(),
+}).transform(({ address, vat_number, ...rest }) => ({ ...rest, address: address || null, vatNumber: vat_number || null }));
 export const passwordChangeSchema = z.object({ current_password: anyPassword, password: newPassword, password_confirm: passwordConfirm })
   .superRefine(confirmMatches);
 

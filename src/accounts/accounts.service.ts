@@ -23,7 +23,7 @@ export const VERIFY_TTL_SECONDS = 24 * 3600;
 export const RESET_TTL_SECONDS = 30 * 60;
 export const API_TOKEN_PREFIX = 'andt_';
 
-export interface Registration extends Omit<ProfileFields, 'locale'> {
+export interface Registration extends Omit<ProfileFields, 'locale' | 'address' | 'vatNumber'> {
   email: string;
   password: string;
 }
@@ -290,7 +290,8 @@ export class AccountsService {
   async updateProfile(account: Account, fields: ProfileFields, from: Actor): Promise<void> {
     const now = this.deps.clock.now();
     await this.deps.db.transaction(async (trx) => {
-      await this.repo.with(trx).update(account.id, fields, now);
+      const { vatNumber, ...columns } = fields;
+      await this.repo.with(trx).update(account.id, { ...columns, vat_number: vatNumber }, now);
       await this.deps.audit.record(trx, from, 'account.profile_changed', { type: 'account', id: account.id }, { fields: Object.keys(fields).join(', ') });
     });
   }

@@ -27,7 +27,7 @@ export { InvoicesService, dayIn, type ChainBreak, type ChainReport, type DraftLi
 export type { Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceTotals, InvoiceType } from './invoices.repository.js';
 export { MANUAL_METHODS, PaymentsService, type ManualPaymentInput, type PaymentResult } from './payments.service.js';
 export type { Payment } from './payments.repository.js';
-export { BILLING_CYCLES, isUnitPack, MAX_FEATURES, PLAN_TYPES, planErrors, PlansService } from './plans.service.js';
+export { BILLING_CYCLES, isUnitPack, MAX_FEATURES, PLAN_TYPES, planErrors, PlansService, type PlanPriceHook } from './plans.service.js';
 export type { BillingCycle, Plan, PlanFeature, PlanFields, PlanLimits, PlanType } from './plans.repository.js';
 export { mentionsFor, vatTreatment, type VatTreatment } from './mentions.js';
 
@@ -60,7 +60,7 @@ export function createBilling(deps: BillingDeps): Billing {
 }
 
 export {
-  SubscriptionsService, RECHARGE_STATES, type CheckoutPreview, type GateReason, type MailSender, type PendingMail, type UnitLedger,
+  SubscriptionsService, RECHARGE_STATES, PRICE_NOTICE_DAYS, priceFor, type CheckoutPreview, type GateReason, type MailSender, type PendingMail, type UnitLedger,
 } from './subscriptions.service.js';
 export type { Subscription, SubscriptionEvent, SubscriptionState } from './subscriptions.repository.js';
 export { SubscriptionMails } from './subscriptions.mails.js';
@@ -74,6 +74,7 @@ export type { InvoicePaidHook } from './payments.service.js';
 export function createSubscriptions(b: Billing, deps: Omit<SubscriptionsDeps, 'invoices' | 'credits'>): SubscriptionsService {
   const subscriptions = new SubscriptionsService({ ...deps, invoices: b.invoices, credits: b.credits });
   b.payments.onInvoicePaid(subscriptions);
+  b.plans.onPriceChange(subscriptions);
   return subscriptions;
 }
 export { createBillingRouter } from './billing.router.js';

@@ -4,7 +4,13 @@
  * Sources: Code de commerce L441-9 and L441-10 (due date, late-payment
  * penalties, the 40 € fixed recovery indemnity owed by business buyers,
  * D441-5); CGI art. 293 B (franchise en base); CGI art. 283-2 and
- * directive 2006/112/CE art. 196 (reverse charge for an EU business buyer).
+ * directive 2006/112/CE art. 196 (reverse charge for an EU business buyer);
+ * CGI art. 259-1° (a service to a business established outside the EU is
+ * supplied where the buyer is: no French VAT, the `export` mention).
+ * Decision: a buyer outside the EU without a company name (a consumer) is
+ * charged French VAT (the cautious reading; no such partner exists today).
+ * Monaco is France for VAT (convention of 1963); the French overseas
+ * departments are treated as France (their own rates are not handled).
  */
 import type { BillingConfig } from '../config/index.js';
 import type { BuyerRow } from './invoices.repository.js';
@@ -15,8 +21,11 @@ import { billingText, type BillingLocale } from './texts.js';
 const EU_OTHER = new Set(['AT', 'BE', 'BG', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'GR', 'HR', 'HU', 'IE', 'IT', 'LT', 'LU', 'LV', 'MT',
   'NL', 'PL', 'PT', 'RO', 'SE', 'SI', 'SK']);
 
+/** Within the French VAT territory for this component (module comment): France, Monaco, the overseas departments. */
+const FRANCE_VAT = new Set(['FR', 'MC', 'GP', 'MQ', 'RE', 'GF', 'YT']);
+
 /** How VAT applies to one sale: `standard` charges the lines' rates, the others charge none. */
-export type VatTreatment = 'standard' | 'franchise' | 'reverse_charge';
+export type VatTreatment = 'standard' | 'franchise' | 'reverse_charge' | 'export';
 
 /** A buyer with a company name is a business (B2B): the recovery indemnity applies. */
 export function isBusiness(buyer: Pick<BuyerRow, 'company'>): boolean {
@@ -26,7 +35,9 @@ export function isBusiness(buyer: Pick<BuyerRow, 'company'>): boolean {
 /** The VAT treatment for this seller and buyer (module comment). */
 export function vatTreatment(billing: Pick<BillingConfig, 'vatRegime'>, buyer: Pick<BuyerRow, 'company' | 'country' | 'vatNumber'>): VatTreatment {
   if (billing.vatRegime === 'franchise') return 'franchise';
-  if (isBusiness(buyer) && buyer.vatNumber && EU_OTHER.has(buyer.country.toUpperCase())) return 'reverse_charge';
+  const country = buyer.country.toUpperCase();
+  if (isBusiness(buyer) && buyer.vatNumber && EU_OTHER.has(country)) return 'reverse_charge';
+  if (isBusiness(buyer) && /^[A-Z]{2}$/.test(country) && !EU_OTHER.has(country) && !FRANCE_VAT.has(country)) return 'export';
   return 'standard';
 }
 
@@ -45,5 +56,6 @@ export function mentionsFor(billing: BillingConfig, buyer: BuyerRow, kind: 'invo
   const treatment = vatTreatment(billing, buyer);
   if (treatment === 'franchise') out.push(t('franchise'));
   if (treatment === 'reverse_charge') out.push(t('reverse_charge'));
+  if (treatment === 'export') out.push(t('export'));
   return out;
 }

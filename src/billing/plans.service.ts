@@ -27,6 +27,14 @@ export const BILLING_CYCLES: readonly BillingCycle[] = ['month', 'year', 'one-ti
 /** The feature rows a plan may have (the form shows this many). */
 export const MAX_FEATURES = 8;
 
+/**
+ * Told of a plan's new price inside the plan's update transaction, when the admin applies it to renewals
+ * (SubscriptionsService: the writer of subscriptions). `deliver` runs after commit (the mails).
+ */
+export interface PlanPriceHook {
+  planPriceChangedIn(trx: Db, plan: Plan, actor: Actor): Promise<{ scheduled: number; deliver: () => void }>;
+}
+
 /** Whether `p` is a one-time unit pack (type custom, cycle one-time). */
 export function isUnitPack(p: Pick<Plan, 'type' | 'billingCycle'>): boolean {
   return p.type === 'custom' && p.billingCycle === 'one-time';
@@ -72,6 +80,7 @@ export function planErrors(p: PlanFields): Record<string, string> {
 
 export class PlansService {
   private readonly repo: PlansRepository;
+  private priceHook: PlanPriceHook | null = null;
 
   /** `changed` is called after each committed change (create, update, activate, deactivate), never inside the transaction. */
   constructor(
@@ -125,8 +134,19 @@ export class PlansService {
    * Change every field of plan `id` but its slug. Running subscriptions keep their snapshot (module comment).
    * @throws NotFoundError; ValidationError.
    */
-  async update(id: number, p: Omit<PlanFields, 'slug'>, actor: Actor): Promise<void> {
-    await this.db.transaction(async (trx) => {
+  /** Register who is told of a price applied to renewals ({@link update}); createSubscriptions registers the subscriptions. */
+  onPriceChange(hook: PlanPriceHook): void {
+    this.priceHook = hook;
+  }
+
+  /**
+   * Change every field but the slug. With `applyToRenewals`, the plan's price (new or not) reaches the running
+   * subscriptions at their first renewal after the notice period, each partner mailed ({@link PlanPriceHook});
+   * without it they keep their snapshot price. Returns how many subscriptions get a new price.
+   * @throws NotFoundError, ValidationError (field errors).
+   */
+  async update(id: number, p: Omit<PlanFields, 'slug'>, actor: Actor, opts: { applyToRenewals?: boolean } = {}): Promise<{ scheduled: number }> {
+    const out = await this.db.transaction(async (trx) => {
       const repo = this.repo.with(trx);
       const before = await repo.byId(id);
       if (!before) throw new NotFoundError('no such plan');
@@ -136,9 +156,14 @@ export class PlansService {
       await this.audit.record(trx, actor, 'plan.updated', { type: 'plan', id }, {
         slug: before.slug, changed: changedFields(before, next).join(', ') || '-',
         price_before: moneyText(before.price, before.currency), price_after: moneyText(next.price, next.currency),
+        renewals: opts.applyToRenewals ? 'new price' : 'unchanged',
       });
+      if (!opts.applyToRenewals || !this.priceHook) return { scheduled: 0, deliver: () => undefined };
+      return this.priceHook.planPriceChangedIn(trx, (await repo.byId(id))!, actor);
     });
     this.changed();
+    out.deliver();
+    return { scheduled: out.scheduled };
   }
 
   /** Offer the plan again (`active`) or stop offering it; subscriptions already on it go on. @throws NotFoundError. */

@@ -5,7 +5,7 @@
  * partner's language, with a link to /subscription/billing and, for an
  * invoice, its PDF attached (the stored bytes). Kinds: welcome,
  * invoice_issued, payment_received, renewal_coming, reminder, trial_ending,
- * dunning_0, dunning_3, dunning_7, dunning_14, suspended, cancelled.
+ * dunning_0, dunning_3, dunning_7, dunning_14, suspended, cancelled, price_change.
  */
 import path from 'node:path';
 import ejs from 'ejs';
@@ -31,7 +31,9 @@ export class SubscriptionMails implements MailSender {
     const to = await this.deps.contact(mail.accountId);
     if (!to) return;
     const t = this.deps.t[to.locale];
-    const params = { ...mail.params, plan: to.locale === 'en' ? (mail.params.plan_en ?? mail.params.plan) : mail.params.plan, site: this.deps.baseUrl };
+    // A parameter `x_en` is the English form of `x` (a plan's name, an amount, a date): an English reader gets it as `x`.
+    const params: Record<string, string> = { ...mail.params, site: this.deps.baseUrl };
+    if (to.locale === 'en') for (const [key, value] of Object.entries(mail.params)) if (key.endsWith('_en')) params[key.slice(0, -3)] = value;
     const k = (key: string) => t(`subscriptions:mail.${mail.kind}.${key}`, params) as string;
     const data = {
       locale: to.locale,

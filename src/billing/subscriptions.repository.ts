@@ -37,6 +37,9 @@ export interface Subscription {
   previousSubscriptionId: number | null;
   trialEndsAt: Date | null;
   scheduledPlanId: number | null;
+  /** A new price (minor units, `currency`) for the periods starting on or after `nextPriceFrom` (YYYY-MM-DD); null: none. */
+  nextPrice: number | null;
+  nextPriceFrom: string | null;
   endedAt: Date | null;
   createdAt: Date;
 }
@@ -64,6 +67,7 @@ function toSubscription(r: Record<string, unknown>): Subscription {
     previousSubscriptionId: r.previous_subscription_id === null || r.previous_subscription_id === undefined ? null : Number(r.previous_subscription_id),
     trialEndsAt: toDateOrNull(r.trial_ends_at),
     scheduledPlanId: r.scheduled_plan_id === null || r.scheduled_plan_id === undefined ? null : Number(r.scheduled_plan_id),
+    nextPrice: r.next_price === null || r.next_price === undefined ? null : Number(r.next_price), nextPriceFrom: dayOf(r.next_price_from),
     endedAt: toDateOrNull(r.ended_at), createdAt: toDate(r.created_at),
   };
 }
@@ -72,7 +76,8 @@ function toSubscription(r: Record<string, unknown>): Subscription {
 export type NewSubscription = Pick<Subscription, 'accountId' | 'planId' | 'state' | 'price' | 'currency' | 'billingCycle' | 'limits' | 'periodStart'
   | 'periodEnd' | 'trialEndsAt' | 'previousSubscriptionId'>;
 
-export type SubscriptionChange = Partial<Pick<Subscription, 'state' | 'periodStart' | 'periodEnd' | 'cancelAtPeriodEnd' | 'scheduledPlanId' | 'endedAt'>>;
+export type SubscriptionChange = Partial<Pick<Subscription, 'state' | 'periodStart' | 'periodEnd' | 'cancelAtPeriodEnd' | 'scheduledPlanId' | 'endedAt'
+  | 'price' | 'nextPrice' | 'nextPriceFrom'>>;
 
 /** An unpaid invoice of a subscription, for the daily job. */
 export interface OpenInvoiceRef {
@@ -124,6 +129,12 @@ export class SubscriptionsRepository {
     return row ? toSubscription(row) : null;
   }
 
+  /** The subscriptions on plan `planId` in one of `states`, oldest first. */
+  async onPlan(planId: number, states: readonly SubscriptionState[]): Promise<Subscription[]> {
+    return ((await this.db('subscriptions').where({ plan_id: planId }).whereIn('state', [...states]).orderBy('id')) as Record<string, unknown>[])
+      .map(toSubscription);
+  }
+
   /** The account's subscriptions, newest first. */
   async ofAccount(accountId: number): Promise<Subscription[]> {
     return ((await this.db('subscriptions').where({ account_id: accountId }).orderBy('id', 'desc')) as Record<string, unknown>[]).map(toSubscription);
@@ -146,6 +157,9 @@ export class SubscriptionsRepository {
     if (c.cancelAtPeriodEnd !== undefined) row.cancel_at_period_end = c.cancelAtPeriodEnd;
     if (c.scheduledPlanId !== undefined) row.scheduled_plan_id = c.scheduledPlanId;
     if (c.endedAt !== undefined) row.ended_at = c.endedAt?.toISOString() ?? null;
+    if (c.price !== undefined) row.price = c.price;
+    if (c.nextPrice !== undefined) row.next_price = c.nextPrice;
+    if (c.nextPriceFrom !== undefined) row.next_price_from = c.nextPriceFrom ? dayStamp(c.nextPriceFrom) : null;
     await this.db('subscriptions').where({ id }).update(row);
   }
 

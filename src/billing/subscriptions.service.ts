@@ -22,10 +22,13 @@ import type { Logger } from '../platform/logger.js';
 import type { CreditsService } from './credits.service.js';
 import type { Invoice } from './invoices.repository.js';
 import { dayIn, type DraftLine, type DraftOptions, type InvoicesService } from './invoices.service.js';
+import type { VatTreatment } from './mentions.js';
+import { formatDay } from './invoice-pdf.js';
 import { formatMoney } from './money.js';
 import type { InvoicePaidHook } from './payments.service.js';
 import { addDays, daysBetween, periodEnd } from './subscriptions.periods.js';
 import type { Plan } from './plans.repository.js';
+import type { PlanPriceHook } from './plans.service.js';
 import {
   FINAL_STATES, SubscriptionsRepository, type Subscription, type SubscriptionChange, type SubscriptionState,
 } from './subscriptions.repository.js';
@@ -79,6 +82,17 @@ const ALLOWED: Record<SubscriptionState, readonly SubscriptionState[]> = {
   expired: [],
 };
 
+/** Days between the mail announcing a plan's new price and the first period it prices (a month's notice, common practice). */
+export const PRICE_NOTICE_DAYS = 30;
+
+/**
+ * The price (minor units, the subscription's currency) of `sub`'s period starting on `periodStart` (YYYY-MM-DD):
+ * its `nextPrice` from `nextPriceFrom` on, its snapshot price before.
+ */
+export function priceFor(sub: Pick<Subscription, 'price' | 'nextPrice' | 'nextPriceFrom'>, periodStart: string): number {
+  return sub.nextPrice !== null && sub.nextPriceFrom !== null && periodStart >= sub.nextPriceFrom ? sub.nextPrice : sub.price;
+}
+
 /** A checkout's summary: the lines, totals (minor units), the first due date, the units credited per paid period. */
 export interface CheckoutPreview {
   plan: Plan;
@@ -86,12 +100,12 @@ export interface CheckoutPreview {
   ht: number;
   vatBreakdown: { rateBp: number; base: number; vat: number }[];
   ttc: number;
-  vat: 'standard' | 'franchise' | 'reverse_charge';
+  vat: VatTreatment;
   firstDueDate: string | null;
   units: number;
 }
 
-export class SubscriptionsService implements InvoicePaidHook {
+export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
   private readonly repo: SubscriptionsRepository;
   /** The daily job's steps (billing-run.ts drives them). */
   readonly steps: SubscriptionSteps;
@@ -138,7 +152,15 @@ export class SubscriptionsService implements InvoicePaidHook {
 
   /** Whether `accountId` may recharge (module comment of RECHARGE_STATES): null, or the reason why not. */
   async gate(accountId: number): Promise<GateReason | null> {
-    const { current } = await this.current(accountId);
+    return this.gateIn(this.deps.db, accountId);
+  }
+
+  /**
+   * {@link gate} read inside the caller's transaction `trx` (RechargeService.confirm asks under the partner's lock,
+   * so a subscription suspended a moment before the confirmation stops it: nothing is debited, no key file).
+   */
+  async gateIn(trx: Db, accountId: number): Promise<GateReason | null> {
+    const { current } = pick(await this.repo.with(trx).ofAccount(accountId));
     if (!current) return 'none';
     return RECHARGE_STATES.includes(current.state) ? null : (current.state as GateReason);
   }
@@ -350,6 +372,36 @@ export class SubscriptionsService implements InvoicePaidHook {
       if (to === 'cancelled') mails.push({ kind: 'cancelled', accountId: sub.accountId, params: {} });
     });
     this.deliverLater(mails);
+  }
+
+  /**
+   * PlanPriceHook (PlansService.update inside its transaction, when the admin applies a plan's new price to renewals):
+   * each running subscription of `plan` (trialing, active, past_due, suspended, paused) in the plan's currency and
+   * cycle gets `next_price` = the plan's price from the first period starting PRICE_NOTICE_DAYS after today (back to
+   * none when the plan returns to the subscription's price), with a `price_change_scheduled` event and audit row;
+   * the partners are mailed the old and new prices and the date, after commit (the returned callback).
+   */
+  async planPriceChangedIn(trx: Db, plan: Plan, actor: Actor): Promise<{ scheduled: number; deliver: () => void }> {
+    const mails: PendingMail[] = [];
+    const from = addDays(this.today(), PRICE_NOTICE_DAYS);
+    let scheduled = 0;
+    for (const sub of await this.repo.with(trx).onPlan(plan.id, ['trialing', 'active', 'past_due', 'suspended', 'paused'])) {
+      if (sub.currency !== plan.currency || sub.billingCycle !== plan.billingCycle) continue;
+      const next = plan.price === sub.price ? null : plan.price;
+      if (next === sub.nextPrice) continue;
+      await this.lockAccountIn(trx, sub.accountId);
+      const when = next === null ? null : from;
+      await this.recordIn(trx, sub, sub.state, sub.state, 'price_change_scheduled', actor, { price: sub.price, next_price: next, from: when },
+        { nextPrice: next, nextPriceFrom: when });
+      if (next === null) continue;
+      scheduled += 1;
+      mails.push({ kind: 'price_change', accountId: sub.accountId, params: {
+        plan: planName(plan, 'fr'), plan_en: planName(plan, 'en'),
+        old: formatMoney(sub.price, sub.currency, 'fr'), old_en: formatMoney(sub.price, sub.currency, 'en'),
+        new: formatMoney(next, sub.currency, 'fr'), new_en: formatMoney(next, sub.currency, 'en'), from: formatDay(from, 'fr'), from_en: formatDay(from, 'en'),
+      } });
+    }
+    return { scheduled, deliver: () => this.deliverLater(mails) };
   }
 
   /** Lock the partner's subscriptions for this transaction (module comment); returns the repository on `trx`. */

@@ -24,7 +24,7 @@ import { daysBetween, periodEnd } from './subscriptions.periods.js';
 import { namespaceText } from './texts.js';
 import type { Plan } from './plans.repository.js';
 import type { Subscription, SubscriptionsRepository } from './subscriptions.repository.js';
-import { freeRef, invoiceMail, type PendingMail, type SubscriptionsDeps, type SubscriptionsService } from './subscriptions.service.js';
+import { freeRef, invoiceMail, priceFor, type PendingMail, type SubscriptionsDeps, type SubscriptionsService } from './subscriptions.service.js';
 
 export interface DueStep {
   period: string;
@@ -129,8 +129,8 @@ export class SubscriptionSteps {
     }
     const plan = (await this.repo.with(trx).plan(sub.planId))!;
     const locale = (await this.repo.with(trx).contact(sub.accountId))?.locale ?? 'fr';
-    // The subscription's snapshot prices the renewal, not the plan's current price.
-    const lines = this.subs.linesFor({ ...plan, price: sub.price, billingCycle: sub.billingCycle }, locale, false);
+    // The subscription's snapshot prices the renewal, not the plan's current price (or the new price announced to it).
+    const lines = this.subs.linesFor({ ...plan, price: priceFor(sub, sub.periodEnd!), billingCycle: sub.billingCycle }, locale, false);
     const inv = await this.deps.invoices.issueIn(trx, sub.accountId, lines, { type: 'recurring', currency: sub.currency, subscriptionId: sub.id }, SYSTEM_ACTOR,
       sub.periodEnd!);
     await this.repo.with(trx).setStepInvoice(sub.id, s.period, s.step, inv.id);
@@ -155,11 +155,13 @@ export class SubscriptionSteps {
       await this.subs.moveIn(trx, sub, 'expired', 'trial_ended', SYSTEM_ACTOR, { period_end: P });
       return;
     }
-    const next = { periodStart: P, periodEnd: periodEnd(P, sub.billingCycle) };
+    // A new price announced to this subscription becomes its snapshot price from the period it applies to.
+    const priced = sub.nextPrice !== null && priceFor(sub, P) === sub.nextPrice ? { price: sub.nextPrice, nextPrice: null, nextPriceFrom: null } : {};
+    const next = { periodStart: P, periodEnd: periodEnd(P, sub.billingCycle), ...priced };
     const unpaid = (await this.repo.with(trx).unpaidInvoices(sub.id)).some((i) => i.dueDate <= P);
     const to = sub.state === 'trialing' ? (unpaid ? 'past_due' : 'active') : sub.state;
     const renewed = await this.subs.moveIn(trx, sub, to, sub.state === 'trialing' ? 'trial_ended' : 'renewed', SYSTEM_ACTOR, { period_start: P }, next);
-    if (sub.price === 0) await this.subs.creditUnitsIn(trx, renewed, freeRef(sub.id, P), SYSTEM_ACTOR);
+    if (renewed.price === 0) await this.subs.creditUnitsIn(trx, renewed, freeRef(sub.id, P), SYSTEM_ACTOR);
   }
 
   private async expire(trx: Db, sub: Subscription): Promise<void> {

@@ -63,6 +63,8 @@ export function createRechargeController(
     if (err instanceof ValidationError) return renderForm(req, res, 422, values, err.fields);
     if (err instanceof AppError && err.code === ERR.ACCOUNT_SUSPENDED) return renderForm(req, res, 409, values, { form: 'recharge.errors.account_suspended' });
     if (err instanceof AppError && err.code === ERR.CONFIRMATION_USED) return renderForm(req, res, 409, values, { form: 'recharge.errors.confirm_invalid' });
+    // The subscription stopped allowing recharges since the form was shown: the form shows the gate (nothing debited).
+    if (err instanceof AppError && err.code === ERR.SUBSCRIPTION_INACTIVE) return renderForm(req, res, 409, EMPTY, {});
     throw err;
   };
 

@@ -59,6 +59,11 @@ export interface RechargeDeps {
   store: KeyFileStore;
   /** The server secret the installation proofs of the key-file API are derived from (SESSION_SECRET). */
   proofSecret: string;
+  /**
+   * Why the partner may not recharge now (the billing component's subscription gate: a state such as `suspended`),
+   * or null; read inside the confirming transaction, under the partner's ledger lock. Absent: no gate.
+   */
+  gate?: (trx: Db, accountId: number) => Promise<string | null>;
 }
 
 interface SealedFile {
@@ -153,6 +158,8 @@ export class RechargeService {
    * The account state is re-read inside the transaction, its row locked: a partner suspended meanwhile gets
    * ConflictError ACCOUNT_SUSPENDED and nothing is written. Without `again`, a recharge of the same installation
    * by this partner within REPEAT_WINDOW_SECONDS is refused: ConflictError RECHARGE_REPEATED (details: { previous: id }).
+   * A subscription that does not allow recharging (deps.gate, read under the same lock) gives ConflictError
+   * SUBSCRIPTION_INACTIVE (details: { reason }), nothing written.
    * @throws ValidationError, ConflictError.
    */
   async confirm(partner: Account, input: RechargeConfirmation, actor: Actor): Promise<Recharge> {
@@ -168,6 +175,8 @@ export class RechargeService {
         if (done.partnerId !== partner.id) throw new ConflictError('confirmation id already used', ERR.CONFIRMATION_USED);
         return null;
       }
+      const gated = this.deps.gate ? await this.deps.gate(trx, partner.id) : null;
+      if (gated) throw new ConflictError('The subscription does not allow recharging', ERR.SUBSCRIPTION_INACTIVE, { reason: gated });
       const current = await new AccountsRepository(trx).byId(partner.id);
       const installation = (await repo.installationByCode(code, true)) ?? null;
       const balance = await ledger.balance(partner.id);

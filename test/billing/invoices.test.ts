@@ -98,6 +98,17 @@ describe('InvoicesService', () => {
     }
   });
 
+  it('charges no VAT to a business outside the EU and prints art. 259-1 of the CGI; a consumer there still pays French VAT', async () => {
+    const business = await bed.partner({ locale: 'fr', country: 'SN', company: 'Imprimerie de Dakar SARL' });
+    const inv = await bed.invoices.finalise(await bed.invoices.createDraft(business, [LINE]), bed.actor);
+    expect(inv).to.include({ totalVat: 0, totalTtc: 4990 });
+    expect(await pdfText((await bed.invoices.pdf(inv.id))!, bed.dir)).to.include('art. 259-1 du CGI');
+    const consumer = await bed.partner({ locale: 'fr', country: 'SN', company: '' });
+    expect(await bed.invoices.finalise(await bed.invoices.createDraft(consumer, [LINE]), bed.actor)).to.include({ totalVat: 998, totalTtc: 5988 });
+    const monaco = await bed.partner({ locale: 'fr', country: 'MC', company: 'Imprimerie du Rocher' });
+    expect(await bed.invoices.finalise(await bed.invoices.createDraft(monaco, [LINE]), bed.actor)).to.include({ totalVat: 998 });
+  });
+
   it('issues a credit note citing the invoice, which cancels an unpaid invoice credited in full', async () => {
     const partner = await bed.partner();
     const inv = await bed.invoices.finalise(await bed.invoices.createDraft(partner, [LINE]), bed.actor);
@@ -125,7 +136,8 @@ describe('InvoicesService', () => {
   });
 
   it('totals an XOF invoice in whole francs', async () => {
-    const partner = await bed.partner({ country: 'SN' });
+    // A consumer in Senegal pays French VAT (a business there would not: art. 259-1 of the CGI, tested above).
+    const partner = await bed.partner({ country: 'SN', company: '' });
     const inv = await bed.invoices.finalise(await bed.invoices.createDraft(partner, [{ description: 'Pack 1 000 unités', quantity: 1, unitPrice: 32750 }],
       { currency: 'XOF' }), bed.actor);
     expect(inv).to.include({ totalHt: 32750, totalVat: 6550, totalTtc: 39300 });

@@ -127,4 +127,23 @@ describe('POST /subscription/recharge and the confirmation page', () => {
     const form = (await agent.get(`/subscription/recharge?edit=${id}`).expect(200)).text;
     expect(form).to.contain(`value="${inst.formatted}"`).and.contain('value="Garage Dupont"').and.contain('value="7"');
   });
+
+  it('refuses a confirmation when the subscription was suspended after the page was shown: nothing debited, no key file', async () => {
+    const inst = newInstallation();
+    const p = await prepare(agent, { installation_code: inst.code, customer: 'Boulangerie Martin', units: '40' });
+    expect(p.status).to.equal(200);
+    // The gate the controller checked has passed; the subscription is suspended before the service's transaction reads it.
+    const sub = (await ctx.handle.subscriptions.current(partnerId)).current!;
+    await ctx.db('subscriptions').where({ id: sub.id }).update({ state: 'suspended' });
+    const confirm = { installationCode: inst.code, customer: 'Boulangerie Martin', units: 40, expiresInDays: 30, confirmId: p.confirm.confirm_id! };
+    const account = (await ctx.handle.accounts.byId(partnerId))!;
+    const actor = { id: partnerId, email: 'p@example.fr', ip: null, userAgent: null };
+    const err = await ctx.handle.recharges.confirm(account, confirm, actor).then(() => null, (e: unknown) => e);
+    expect(err).to.have.property('code', 'SUBSCRIPTION_INACTIVE');
+    expect(await count(ctx, 'recharges')).to.equal(0);
+    expect(await ctx.handle.ledger.balance(partnerId)).to.equal(1000);
+    // Through the form: the gated page with the link to the billing page.
+    const res = await agent.post('/subscription/recharge/confirm').type('form').send(p.confirm).expect(409);
+    expect(res.text).to.contain('recharge-gate').and.contain('href="/subscription/billing"');
+  });
 });

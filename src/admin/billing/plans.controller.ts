@@ -65,17 +65,19 @@ export function createPlansController(deps: AdminDeps) {
     update: async (req: Request, res: Response): Promise<void> => {
       const p = await load(req);
       // The slug is fixed: the posted one (if any) is ignored, the stored one checked.
-      const values = { ...typed(req.body, PLAN_FORM_FIELDS), slug: p.slug };
+      const values: Record<string, string> = { ...typed(req.body, [...PLAN_FORM_FIELDS, 'apply_to_renewals']), slug: p.slug };
       const parsed = parsePlan({ ...(req.body as Record<string, unknown>), slug: p.slug });
       if (!parsed.ok) return form(req, res, p, values, parsed.errors, 422);
+      let scheduled: number;
       try {
-        await plans.update(p.id, parsed.data, actorOf(req));
+        ({ scheduled } = await plans.update(p.id, parsed.data, actorOf(req), { applyToRenewals: values.apply_to_renewals === 'yes' }));
       } catch (err) {
         const fields = refused(err);
         if (fields) return form(req, res, p, values, fields, 422);
         throw err;
       }
       flash(req, 'success', 'admin-billing:flash.plan_updated', { name: parsed.data.nameFr });
+      if (scheduled > 0) flash(req, 'success', 'admin-billing:flash.plan_price_scheduled', { count: scheduled });
       res.redirect(303, '/admin/plans');
     },
 

@@ -86,6 +86,13 @@ describe('/admin/plans', function () {
     expect([after.slug, Number(after.price)]).to.deep.equal(['pro-mensuel', 3990]);
     expect(Number((await ctx.db('subscriptions').where({ plan_id: plan.id }).first()).price)).to.equal(2990);
     expect((await auditRows(ctx, 'plan.updated'))[0]!.summary).to.equal('pro-mensuel: price; price 29.90 EUR → 39.90 EUR');
+    // Ticking "apply to running subscriptions" announces the price to them (mail) for their first period 30 days on.
+    expect(page).to.include('Appliquer ce prix aux abonnements en cours');
+    const applied = await postForm(admin, `/admin/plans/${plan.id}`, `/admin/plans/${plan.id}`, { ...PRO, price: '39,90', apply_to_renewals: 'yes' });
+    expect(applied.status).to.equal(303);
+    expect(textOf((await admin.get('/admin/plans').expect(200)).text)).to.include('Nouveau prix annoncé à 1 abonnement en cours.');
+    const sub = await ctx.db('subscriptions').where({ plan_id: plan.id }).first();
+    expect([Number(sub.price), Number(sub.next_price)]).to.deep.equal([2990, 3990]);
   });
 
   it('shows an edited or deactivated plan on the public /subscription page at once, though that page is cached', async () => {
