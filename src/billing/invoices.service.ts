@@ -210,9 +210,11 @@ export class InvoicesService {
     const buyer = (await repo.buyer(draft.accountId))!;
     const locale = billingLocale(buyer.locale);
     const noVat = vatTreatment(this.deps.billing, buyer) !== 'standard';
-    const lines = (await repo.lines(id)).map((l) => ({ ...l, vatRateBp: noVat ? 0 : l.vatRateBp }));
+    const drafted = await repo.lines(id);
+    const lines = drafted.map((l) => ({ ...l, vatRateBp: noVat ? 0 : l.vatRateBp }));
     const totals = computeTotals(lines);
-    await repo.replaceLines(id, lines);
+    // The lines are rewritten only when their VAT rates changed (no French VAT for this buyer).
+    if (lines.some((l, i) => l.vatRateBp !== drafted[i]!.vatRateBp)) await repo.replaceLines(id, lines);
     const cited = draft.creditedInvoiceId ? await repo.byId(draft.creditedInvoiceId) : null;
     let creditApplied = 0;
     if (draft.kind === 'invoice') {

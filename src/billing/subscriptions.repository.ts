@@ -216,6 +216,35 @@ export class SubscriptionsRepository {
     }));
   }
 
+  /** {@link unpaidInvoices} of several subscriptions at once (at most 500 ids), by subscription id. */
+  async unpaidInvoicesOf(ids: readonly number[]): Promise<Map<number, OpenInvoiceRef[]>> {
+    const out = new Map<number, OpenInvoiceRef[]>();
+    if (!ids.length) return out;
+    const rows = (await this.db('invoices').whereIn('subscription_id', [...ids]).where({ kind: 'invoice' }).whereIn('status', ['open', 'overdue'])
+      .orderBy('id').select('id', 'number', 'subscription_id', 'due_date', 'status')) as Record<string, unknown>[];
+    for (const r of rows) {
+      const ref = {
+        id: Number(r.id), number: String(r.number), subscriptionId: Number(r.subscription_id), dueDate: String(r.due_date), status: String(r.status),
+      };
+      out.set(ref.subscriptionId, [...(out.get(ref.subscriptionId) ?? []), ref]);
+    }
+    return out;
+  }
+
+  /** {@link stepsOf} several subscriptions at once (at most 500 ids), by subscription id. */
+  async stepsOfMany(ids: readonly number[]): Promise<Map<number, Set<string>>> {
+    const out = new Map<number, Set<string>>();
+    if (!ids.length) return out;
+    const rows = (await this.db('billing_steps').whereIn('subscription_id', [...ids]).select('subscription_id', 'period', 'step')) as
+      { subscription_id: unknown; period: string; step: string }[];
+    for (const r of rows) {
+      const id = Number(r.subscription_id);
+      if (!out.has(id)) out.set(id, new Set());
+      out.get(id)!.add(`${r.period}/${r.step}`);
+    }
+    return out;
+  }
+
   /** The latest paid invoice of a subscription (the one that paid the current period), or null. */
   async lastPaidInvoiceId(subscriptionId: number): Promise<number | null> {
     const row = (await this.db('invoices').where({ subscription_id: subscriptionId, kind: 'invoice', status: 'paid' }).orderBy('id', 'desc').first('id')) as

@@ -4,11 +4,12 @@
  * services, in the shapes the services write them. Not part of the
  * application.
  *
- * LIVE partners, each with one subscription that has a step due on the run's
- * day D (by `i % 20`: 8 renewal at P-7, 2 reminder at P-3, 2 renew at P, 3
- * renew + due at P with the renewal unpaid, 1 each dunning_3, dunning_7,
- * suspend, cancel on an unpaid invoice due D-3, D-7, D-14, D-30, and 1
- * pending subscription to expire): monthly at 49 € HT, a quarter of the
+ * LIVE partners, each with one subscription. Every one (or one in `every`,
+ * the others mid-period) has a step due on the run's day D, in this mix: of
+ * 20, 8 renewal at P-7, 2 reminder at P-3, 2 renew at P, 3 renew + due at P
+ * with the renewal unpaid, 1 each dunning_3, dunning_7, suspend, cancel on
+ * an unpaid invoice due D-3, D-7, D-14, D-30, and 1 pending subscription to
+ * expire (a credit note). Monthly at 49 € HT, a quarter of the
  * renewing ones annual at 490 € HT, one partner in ten in XOF (30,000 XOF a
  * month), one in seven started with a 14-day trial. Each has 1–18 months of
  * history: a paid invoice (with its one line and its payment) and a
@@ -79,8 +80,12 @@ class Table {
 
 interface Plan { id: number; price: number; currency: 'EUR' | 'XOF'; cycle: 'month' | 'year'; vatBp: number }
 
-/** The world described in the module comment, as of day `day` (YYYY-MM-DD); `pdf`: a real invoice PDF's bytes. */
-export async function seedBilling(db: Knex, day: string, pdf: Buffer, adminPasswordHash: string): Promise<Seeded> {
+/**
+ * The world described in the module comment, as of day `day` (YYYY-MM-DD); `pdf`: a real invoice PDF's bytes.
+ * `every`: one live subscription in `every` has a step due on `day` (1: all of them, the stress day; 10: an
+ * ordinary day, the others mid-period with their next renewal 8 to 27 days away).
+ */
+export async function seedBilling(db: Knex, day: string, pdf: Buffer, adminPasswordHash: string, every = 1): Promise<Seeded> {
   const started = performance.now();
   const now = stamp(day, 5);
   const planRows = [
@@ -115,6 +120,7 @@ export async function seedBilling(db: Knex, day: string, pdf: Buffer, adminPassw
   const pdfSha = crypto.createHash('sha256').update(pdf).digest('hex');
   const hash = (n: number): string => crypto.createHash('sha256').update(`bench-${n}`).digest('hex');
   const due: Record<string, number> = {};
+  // `none`: no step due on the day.
   let accountId = 1;
   let subId = 0;
   let invoiceId = 0;
@@ -176,11 +182,11 @@ export async function seedBilling(db: Knex, day: string, pdf: Buffer, adminPassw
   const KINDS = ['renewal', 'renewal', 'renewal', 'renewal', 'renewal', 'renewal', 'renewal', 'renewal', 'reminder', 'reminder', 'renew', 'renew',
     'renew+due', 'renew+due', 'renew+due', 'dunning_3', 'dunning_7', 'suspend', 'cancel', 'expire'];
   for (let i = 0; i < LIVE; i++) {
-    const kind = KINDS[i % 20]!;
+    const kind = i % every === 0 ? KINDS[(i / every) % 20]! : 'none';
     due[kind] = (due[kind] ?? 0) + 1;
     const p = partner(i);
     subId += 1;
-    const annual = ['renewal', 'renew'].includes(kind) && i % 4 === 0;
+    const annual = ['renewal', 'renew', 'none'].includes(kind) && i % 4 === 0;
     const plan = i % 10 === 9 ? plans['pro-xof']! : annual ? plans.annuel! : plans.pro!;
     const trial = i % 7 === 3 && plan === plans.pro;
     if (kind === 'expire') {
@@ -193,7 +199,8 @@ export async function seedBilling(db: Knex, day: string, pdf: Buffer, adminPassw
     }
     const offset = { dunning_3: 3, dunning_7: 7, suspend: 14, cancel: 30 }[kind] ?? 0;
     // P: the end of the period the steps count from (renewal due date); the current period starts at P once renewed.
-    const P = kind === 'renewal' ? addDays(day, 7) : kind === 'reminder' ? addDays(day, 3) : addDays(day, -offset);
+    const P = kind === 'renewal' ? addDays(day, 7) : kind === 'reminder' ? addDays(day, 3) : kind === 'none' ? addDays(day, 8 + (i % 20))
+      : addDays(day, -offset);
     const renewed = offset > 0;
     const currentEnd = renewed ? addMonths(P, 1) : P;
     const count = plan.cycle === 'year' ? 1 + (i % 2) : 1 + ((i * 7919) % 18);
