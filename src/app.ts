@@ -8,7 +8,7 @@
  *   request and response, no Express) or the Express app:
  *   security headers →
  *   API request log → control characters (API query strings) → JSON API and public keys →
- *   API fallback (any other /api request: JSON 404/405) →
+ *   API fallback (any other /api request: JSON 404/405) → gateway webhooks (raw body, signature, JSON) →
  *   language → page cache (anonymous hits end here, logged by the cache) →
  *   request log → static assets → session → account → body → control characters → CSRF →
  *   locals → (a stale token on a public form: that form again) → routers →
@@ -44,6 +44,9 @@ import {
   ActivationCodesService, createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService, sendSignedError, SIGNED_PATHS,
 } from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
+import {
+  createCheckoutController, createCheckoutRouter, createPayments, createWebhooksRouter, stripeCheckoutOrigin, type Payments,
+} from './payments/index.js';
 import {
   createKeyfilesApiRouter, createRechargeController, createRechargeRouter, InstallationsService, KeyFileStore, LedgerService,
   RechargeService,
@@ -102,6 +105,8 @@ export interface AppHandle {
   licenses: LicensesService;
   billing: Billing;
   subscriptions: SubscriptionsService;
+  /** Online gateways, their notifications, refunds (src/payments). */
+  payments: Payments;
   /** The daily billing job (server.ts schedules it; tests run it with a date). */
   billingRun: BillingRun;
   /** Close what the app opened (session store, log files, license statistics); not the database. */
@@ -146,7 +151,10 @@ export function createApp(deps: AppDeps): AppHandle {
   const { billing, subscriptions, run: billingRun } = createBillingStack({
     db, clock, audit, billing: config.billing, ledger, mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger,
     plansChanged: () => pageCache.clear(),
+    // Renewals on a saved card are charged before their dunning steps; `payments` is built below, before any run.
+    charger: { chargeDue: (sub, today) => payments.online.chargeDue(sub, today), reconcile: () => payments.online.reconcile() },
   });
+  const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
@@ -160,7 +168,8 @@ export function createApp(deps: AppDeps): AppHandle {
     // proxyaddr gives undefined once the socket is gone.
     clientIp: (req) => (proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean) as string | undefined) ?? '',
   });
-  app.use(securityHeaders(config.secureCookies));
+  // "Pay by card" answers a POST with a redirect to the gateway's hosted page: the one origin forms may lead to besides ours.
+  app.use(securityHeaders(config.secureCookies, config.stripe ? [stripeCheckoutOrigin(config.stripe)] : []));
   // The JSON API and the public keys use no language, session, cookie, CSRF
   // token or page locals: they are answered first, with their own request
   // line (logRequest), before the rest of the chain (which costs more than a
@@ -177,6 +186,9 @@ export function createApp(deps: AppDeps): AppHandle {
     signed: (p) => SIGNED_PATHS.has(p),
     sendSigned: (err, req, res) => sendSignedError(licensesApi, err, req, res),
   }));
+  // Gateway notifications: raw body, signature instead of session and CSRF, JSON answers (src/payments/webhooks.router.ts).
+  app.use(createWebhooksRouter({ inbound: payments.inbound, gateways: payments.gateways, logger,
+    limiter: perIpLimiter({ windowSeconds: 60, limit: 6000, methods: ['POST'] }) }));
   app.use(i18n.middleware);
   app.use(pageCache.serve);
   const httpLog = pinoHttp({
@@ -234,12 +246,14 @@ export function createApp(deps: AppDeps): AppHandle {
   // Upload routes: multer parses the body in the route, then the same text rule and the CSRF check.
   const afterUpload: express.RequestHandler = (req, res, next) =>
     refuseControlCharacters(req, res, (err?: unknown) => (err ? next(err) : csrf.afterUpload(req, res, next)));
-  app.use(createBillingRouter(createBillingController(subscriptions, billing, config.billing.currency)));
+  app.use(createBillingRouter(createBillingController(subscriptions, billing, config.billing.currency, payments.online)));
+  app.use(createCheckoutRouter(createCheckoutController(payments.online, config.billing.currency, logger),
+    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
   app.use(createApiDocsRouter());
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
-    codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing,
+    codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
   }));
 
   app.use(notFound);
@@ -269,6 +283,7 @@ export function createApp(deps: AppDeps): AppHandle {
     licenses,
     billing,
     subscriptions,
+    payments,
     billingRun,
     close: async () => {
       await licenses.close();
@@ -281,7 +296,7 @@ export function createApp(deps: AppDeps): AppHandle {
 /** The request line of /api/ and /.well-known/ requests (logRequest); other paths are logged by pino-http. */
 function apiRequestLog(logger: Logger): express.RequestHandler {
   return (req, res, next) => {
-    if (isApiPath(req.url) || /^\/\.well-known\//i.test(req.url)) logRequest(logger, req, res);
+    if (isApiPath(req.url) || /^\/(\.well-known|webhooks)\//i.test(req.url)) logRequest(logger, req, res);
     next();
   };
 }

@@ -52,6 +52,8 @@ const server = createHttpServer(handle.listener).listen(config.port, config.host
 
 // The daily billing job inside the server (BILLING_RUN_AT in BILLING_TIMEZONE); tests drive it with a date instead.
 const billingJob = config.env === 'test' ? null : scheduleBillingRun(handle.billingRun, config.billing, logger);
+// Gateway notifications whose processing failed are tried again with backoff (src/payments/inbound-events.service.ts).
+const stopRetries = config.env === 'test' ? null : handle.payments.inbound.startRetryLoop(60);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -59,6 +61,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   logger.info({ signal, downloads: handle.downloads.activeDownloads }, 'shutting down: no new connections');
   billingJob?.stop();
+  stopRetries?.();
   server.close();
   server.closeIdleConnections();
   const left = await handle.downloads.waitIdle(config!.shutdownGraceSeconds);

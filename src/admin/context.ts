@@ -6,10 +6,11 @@
 import type { RequestHandler } from 'express';
 import type { AccountsService, AuthService } from '../accounts/index.js';
 import type { AuditService } from '../audit/index.js';
-import type { Billing } from '../billing/index.js';
+import type { Billing, SubscriptionsService } from '../billing/index.js';
 import type { Config } from '../config/index.js';
 import type { DownloadBlocksService, DownloadsService } from '../downloads/index.js';
 import type { PageCache } from '../http/page-cache.js';
+import type { Payments } from '../payments/index.js';
 import type { IssuerKeys, IssuerKeysService } from '../keys/index.js';
 import type { ActivationCodesService, LicensesService, ProductsService } from '../licenses/index.js';
 import type { Clock } from '../platform/clock.js';
@@ -49,6 +50,10 @@ export interface AdminDeps {
   pageCache: PageCache;
   /** Plans, invoices and credit notes, payments, the credit balance (src/billing). */
   billing: Billing;
+  /** Online gateways: refunds through the gateway (src/payments). */
+  payments: Payments;
+  /** Subscriptions: the staff actions on them and their dunning (src/billing). */
+  subscriptions: SubscriptionsService;
   /** CSRF check for multipart forms, to run after multer has parsed the body (src/http/csrf.ts). */
   csrfAfterUpload: RequestHandler;
 }

@@ -16,6 +16,7 @@ import type { BillingConfig } from '../config/index.js';
 import { isSqlite, type Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { PendingMail, SubscriptionsService } from './subscriptions.service.js';
+import type { Subscription } from './subscriptions.repository.js';
 import type { DueStep } from './subscriptions.steps.js';
 
 /** What one run did. */
@@ -27,6 +28,8 @@ export interface RunReport {
   steps: Record<string, number>;
   mails: number;
   errors: number;
+  /** Gateway payments settled or failed by the reconciliation (src/payments). */
+  reconciled?: number;
 }
 
 /** The advisory lock's key: the same number in every instance of the portal. */
@@ -48,8 +51,18 @@ interface Work {
   quiet: boolean;
 }
 
+/**
+ * Charges a subscription's unpaid renewals on its saved card (src/payments OnlinePaymentsService.chargeDue), before
+ * its dunning steps: a renewal paid this way is not dunned. Outside any transaction (it calls a gateway).
+ */
+export interface RenewalCharger {
+  chargeDue(sub: { id: number; accountId: number }, today: string): Promise<void>;
+  /** Settle the gateway payments whose notification never came (asked of each gateway), before the steps. */
+  reconcile?(): Promise<number>;
+}
+
 export class BillingRun {
-  constructor(private readonly deps: { db: Db; subscriptions: SubscriptionsService; logger?: Logger }) {}
+  constructor(private readonly deps: { db: Db; subscriptions: SubscriptionsService; logger?: Logger; charger?: RenewalCharger }) {}
 
   /**
    * Run the due steps as of `day` (YYYY-MM-DD, default today in the billing time zone). A step that fails is
@@ -62,6 +75,13 @@ export class BillingRun {
     if (!unlock) return report;
     try {
       report.ran = true;
+      if (this.deps.charger?.reconcile) {
+        report.reconciled = await this.deps.charger.reconcile().catch((err: unknown) => {
+          report.errors += 1;
+          this.deps.logger?.error({ err }, 'reconciliation failed');
+          return 0;
+        });
+      }
       await this.walk(today, report);
     } finally {
       await unlock();
@@ -85,6 +105,9 @@ export class BillingRun {
       const page = await subs.steps.candidates(after, PAGE);
       if (!page.length) return;
       after = page[page.length - 1]!.id;
+      // Saved cards are charged first (outside any transaction: a gateway call), so that a renewal paid this way
+      // is not dunned; then the page's unpaid invoices and steps taken are read.
+      await this.charge(page, today, report);
       const known = await subs.steps.lookups(page.map((s) => s.id));
       const work: Work[] = [];
       for (const sub of page) {
@@ -94,6 +117,18 @@ export class BillingRun {
         due.forEach((step, i) => work.push({ id: sub.id, step, quiet: due.slice(i + 1).some((n) => n.period === step.period) }));
       }
       for (let next = 0; next < work.length;) next = await this.batch(work, next, report, mailing);
+    }
+  }
+
+  /** The page's unpaid renewals charged on saved cards (RenewalCharger), when online payments are set up. */
+  private async charge(page: Subscription[], today: string, report: RunReport): Promise<void> {
+    if (!this.deps.charger) return;
+    for (const sub of page) {
+      if (!['active', 'trialing', 'past_due', 'suspended'].includes(sub.state)) continue;
+      await this.deps.charger.chargeDue(sub, today).catch((err: unknown) => {
+        report.errors += 1;
+        this.deps.logger?.error({ err, subscription: sub.id }, 'renewal charge failed');
+      });
     }
   }
 

@@ -3,50 +3,80 @@
  * the path or form, call SubscriptionsService / the billing services, render
  * or redirect (post/redirect/get). A refused choice (a plan no longer
  * offered, another subscription waiting) goes back to the plans page with
- * its reason; nothing here answers 500 for bad input.
+ * its reason; a refused promotion code re-renders the summary (422) with its
+ * reason and the full price; nothing here answers 500 for bad input.
  */
 import type { Request, Response } from 'express';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { actorOf } from '../http/actor.js';
 import { flash } from '../http/flash.js';
 import { boundedInt, INT4_MAX } from '../http/query.js';
+import type { GatewayName, SavedCard } from './gateway.js';
 import type { Billing } from './index.js';
+import { createPacksController } from './packs.controller.js';
 import { formatDay } from './invoice-pdf.js';
 import { formatMoney, formatRate, type Currency } from './money.js';
+import type { Invoice } from './invoices.repository.js';
 import type { SubscriptionsService } from './subscriptions.service.js';
 
-export function createBillingController(subs: SubscriptionsService, billing: Billing, defaultCurrency: Currency) {
+/** What the billing page shows of online payments (src/payments OnlinePaymentsService): the gateways offered, the card kept. */
+export interface OnlinePaymentsView {
+  available(): GatewayName[];
+  savedCard(accountId: number, gateway: GatewayName): Promise<SavedCard | null>;
+}
+
+const NO_ONLINE: OnlinePaymentsView = { available: () => [], savedCard: async () => null };
+
+export function createBillingController(subs: SubscriptionsService, billing: Billing, defaultCurrency: Currency, online: OnlinePaymentsView = NO_ONLINE) {
   const renderPlans = async (req: Request, res: Response, status: number, error: string | null): Promise<void> => {
     const [plans, { current, waiting }] = await Promise.all([subs.publicPlans(), subs.current(req.account!.id)]);
     res.status(status).render('billing/plans', { ...BILLING_VIEW_HELPERS, title: req.t('subscriptions:plans.title'), plans, current, waiting, error });
   };
   const planIdOf = (v: unknown): number => boundedInt(v, 1, INT4_MAX) ?? 0;
   const localeOf = (req: Request) => (req.locale === 'en' ? 'en' : 'fr');
+  const codeOf = (v: unknown): string => (typeof v === 'string' ? v.trim().slice(0, 64) : '');
+
+  /**
+   * The summary of `planId` with promotion code `code` checked ('' = an auto-apply code, if any). `refused`: the code was
+   * refused when paying (its reason; the summary then shows the full price and the typed code). A refusal answers 422.
+   */
+  const renderSummary = async (req: Request, res: Response, planId: number, code: string, refused: string | null = null): Promise<void> => {
+    try {
+      const preview = await subs.preview(req.account!.id, planId, localeOf(req), refused ? '' : code);
+      const codeError = refused ?? (preview.refusal ? `promotions:refusals.${preview.refusal}` : null);
+      res.status(codeError ? 422 : 200).render('billing/checkout', {
+        ...BILLING_VIEW_HELPERS, title: req.t('subscriptions:checkout.title'), preview, code: code.toUpperCase(), codeError,
+      });
+    } catch (err) {
+      if (err instanceof ValidationError) return renderPlans(req, res, 422, err.fields.plan ?? null);
+      throw err;
+    }
+  };
 
   return {
+    /** The unit pack pages (packs.controller.ts). */
+    ...createPacksController(subs, billing, defaultCurrency),
+
     /** GET /subscription/plans */
     plans: (req: Request, res: Response) => renderPlans(req, res, 200, null),
 
-    /** GET /subscription/checkout/:planId — the summary before paying. */
-    summary: async (req: Request, res: Response): Promise<void> => {
-      try {
-        const preview = await subs.preview(req.account!.id, planIdOf(req.params.planId), localeOf(req));
-        res.render('billing/checkout', { ...BILLING_VIEW_HELPERS, title: req.t('subscriptions:checkout.title'), preview });
-      } catch (err) {
-        if (err instanceof ValidationError) return renderPlans(req, res, 422, err.fields.plan ?? null);
-        throw err;
-      }
-    },
+    /** GET /subscription/checkout/:planId[?code=] — the summary before paying, with the promotion code checked at once. */
+    summary: (req: Request, res: Response): Promise<void> => renderSummary(req, res, planIdOf(req.params.planId), codeOf(req.query.code)),
 
-    /** POST /subscription/checkout (plan_id): the invoice is issued; the billing page shows how to pay it. */
+    /**
+     * POST /subscription/checkout (plan_id, code): the invoice is issued with the code's discount; the billing page shows how
+     * to pay it. A code refused now (used up meanwhile…) re-renders the summary with its reason: never the full price unasked.
+     */
     pay: async (req: Request, res: Response): Promise<void> => {
       const body = (req.body ?? {}) as Record<string, unknown>;
+      const code = codeOf(body.code);
       try {
-        const { invoice } = await subs.subscribe(req.account!.id, planIdOf(body.plan_id), actorOf(req));
+        const { invoice } = await subs.subscribe(req.account!.id, planIdOf(body.plan_id), actorOf(req), code);
         if (invoice && invoice.status !== 'paid') flash(req, 'success', 'subscriptions:flash.subscribed', { number: invoice.number! });
         else flash(req, 'success', 'subscriptions:flash.started');
         res.redirect(303, '/subscription/billing');
       } catch (err) {
+        if (err instanceof ValidationError && err.fields.code) return renderSummary(req, res, planIdOf(body.plan_id), code, err.fields.code);
         if (err instanceof ValidationError) return renderPlans(req, res, 422, err.fields.plan ?? err.fields.form ?? null);
         throw err;
       }
@@ -62,13 +92,19 @@ export function createBillingController(subs: SubscriptionsService, billing: Bil
         current ? subs.unitsThisPeriod(current) : 0,
       ]);
       const payments = (await Promise.all(docs.filter((d) => d.kind === 'invoice').slice(0, 20).map((d) => billing.payments.ofInvoice(d.id)))).flat()
-        .sort((a, b) => b.id - a.id);
-      const toPay = shown ? docs.find((d) => d.subscriptionId === shown.id && (d.status === 'open' || d.status === 'overdue')) ?? null : null;
+        .filter((p) => p.status === 'succeeded' || p.status === 'refunded').sort((a, b) => b.id - a.id);
+      // Every invoice the partner must pay, the waiting subscription's first; each offers the configured gateways and the manual instructions.
+      const unpaid = docs.filter((d) => d.kind === 'invoice' && (d.status === 'open' || d.status === 'overdue'))
+        .sort((a, b) => Number(b.subscriptionId === shown?.id) - Number(a.subscriptionId === shown?.id) || (a.dueDate ?? '').localeCompare(b.dueDate ?? ''));
       const currency = current?.currency ?? defaultCurrency;
+      const gateways = online.available();
+      const live = current && ['trialing', 'active', 'past_due', 'suspended'].includes(current.state) && current.price > 0;
       res.render('billing/billing', {
-        ...BILLING_VIEW_HELPERS, title: req.t('subscriptions:billing.title'), current, plan, waiting: shown, waitingPlan, units, docs, payments, toPay,
-        instructions: (await billing.gateway.createPayment({ invoiceNumber: toPay?.number ?? '', amount: 0, currency, idempotencyKey: 'page' })).next,
-        credit: await billing.credits.balance(id, currency), currency,
+        ...BILLING_VIEW_HELPERS, title: req.t('subscriptions:billing.title'), current, plan, waiting: shown, waitingPlan, units, docs, payments, unpaid,
+        instructions: (await billing.gateway.createPayment({ invoiceNumber: '', amount: 0, currency, idempotencyKey: 'page' })).next,
+        credit: await billing.credits.balance(id, currency), currency, gateways,
+        card: live && gateways.includes('stripe') ? { gateway: 'stripe', saved: await online.savedCard(id, 'stripe') } : null,
+        notice: returnNotice(req.query, docs),
         nextDue: current?.periodEnd && ['active', 'trialing', 'past_due'].includes(current.state) && !current.cancelAtPeriodEnd ? current.periodEnd : null,
       });
     },
@@ -105,6 +141,24 @@ async function flagged(req: Request, res: Response, act: () => Promise<void>, do
     flash(req, 'error', err.fields.form ?? 'subscriptions:errors.not_cancellable');
   }
   res.redirect(303, '/subscription/billing');
+}
+
+/**
+ * The message of a return from a gateway's hosted page (`?paid=<invoice>`, `?cancelled=<invoice>`, `?card=saved|cancelled`): status
+ * only, read from the partner's own documents; the gateway's notification is what pays.
+ */
+function returnNotice(query: Request['query'], docs: Invoice[]): { type: 'success' | 'info'; key: string; params: Record<string, string> } | null {
+  const find = (v: unknown) => docs.find((d) => d.kind === 'invoice' && d.id === boundedInt(v, 1, INT4_MAX));
+  const paid = find(query.paid);
+  if (paid) {
+    return paid.status === 'paid' ? { type: 'success', key: 'payments:return.paid', params: { number: paid.number! } }
+      : { type: 'info', key: 'payments:return.confirming', params: { number: paid.number! } };
+  }
+  const cancelled = find(query.cancelled);
+  if (cancelled) return { type: 'info', key: 'payments:return.cancelled', params: { number: cancelled.number! } };
+  if (query.card === 'saved') return { type: 'success', key: 'payments:return.card_saved', params: {} };
+  if (query.card === 'cancelled') return { type: 'info', key: 'payments:return.card_cancelled', params: {} };
+  return null;
 }
 
 /** The formatters the billing views use (passed with each render: only src/http/locals.ts sets res.locals). */

@@ -2,7 +2,7 @@
  * The partner's billing pages: plans, checkout summary, pay (issues the
  * invoice, manual gateway's instructions), the billing page with invoices,
  * payments and the cancel / undo cancel actions, an invoice's PDF (its owner
- * only; anyone else gets 404).
+ * only; anyone else gets 404), the unit packs (list, summary, buy).
  */
 import { Router } from 'express';
 import { requireRole } from '../http/auth.js';
@@ -19,5 +19,8 @@ export function createBillingRouter(ctl: ReturnType<typeof createBillingControll
   router.post('/subscription/billing/cancel', partner, ctl.cancel);
   router.post('/subscription/billing/undo-cancel', partner, ctl.undoCancel);
   router.get('/subscription/invoices/:id/pdf', partner, ctl.pdf);
+  router.get('/subscription/packs', partner, ctl.packs);
+  router.get('/subscription/packs/:planId', partner, ctl.packSummary);
+  router.post('/subscription/packs', partner, ctl.buyPack);
   return router;
 }

@@ -12,9 +12,10 @@ import { ManualGateway } from './gateway.js';
 import { InvoicesService } from './invoices.service.js';
 import { PaymentsService } from './payments.service.js';
 import { PlansService } from './plans.service.js';
+import { PromotionsService } from './promotions.service.js';
 import { SubscriptionsService, type SubscriptionsDeps, type UnitLedger as UnitLedgerPort } from './subscriptions.service.js';
 import { SubscriptionMails } from './subscriptions.mails.js';
-import { BillingRun } from './billing-run.js';
+import { BillingRun, type RenewalCharger } from './billing-run.js';
 import type { TFunction } from 'i18next';
 import type { Logger } from '../platform/logger.js';
 import type { Mailer } from '../platform/mailer.js';
@@ -22,14 +23,24 @@ import type { Mailer } from '../platform/mailer.js';
 export * from './money.js';
 export { CreditsService, type CreditGrant } from './credits.service.js';
 export type { CreditKind, CreditLot, NewCreditEntry } from './credits.repository.js';
-export { ManualGateway, type Gateway, type GatewayEvent, type GatewayName, type GatewayPayment, type PaymentMethod, type PaymentStatus } from './gateway.js';
+export {
+  isHardDecline, ManualGateway, WebhookRefused, type ChargeOutcome, type CreatePaymentRequest, type Gateway, type GatewayAction, type GatewayName,
+  type GatewayPayment,  type GatewayRefund, type OnlineGateway, type PaymentMethod, type PaymentStatus, type SavedCard, type VerifiedEvent,
+} from './gateway.js';
 export { InvoicesService, dayIn, type ChainBreak, type ChainReport, type DraftLine, type DraftOptions } from './invoices.service.js';
 export type { Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceTotals, InvoiceType } from './invoices.repository.js';
 export { MANUAL_METHODS, PaymentsService, type ManualPaymentInput, type PaymentResult } from './payments.service.js';
-export type { Payment } from './payments.repository.js';
+export type { Payment, PaymentRefund } from './payments.repository.js';
+export type { GatewayFailure, GatewaySettlement } from './payments.online.js';
+export { addDays, daysBetween } from './subscriptions.periods.js';
 export { BILLING_CYCLES, isUnitPack, MAX_FEATURES, PLAN_TYPES, planErrors, PlansService, type PlanPriceHook } from './plans.service.js';
 export type { BillingCycle, Plan, PlanFeature, PlanFields, PlanLimits, PlanType } from './plans.repository.js';
 export { mentionsFor, vatTreatment, type VatTreatment } from './mentions.js';
+export {
+  CODE_PATTERN, discountLines, discountOf, normaliseCode, PROMOTION_KINDS, PROMOTION_SCOPES, promotionErrors, PromotionsService, REFUSALS,
+  type AppliedPromotion, type CheckResult, type RefusalReason,
+} from './promotions.service.js';
+export type { Promotion, PromotionFields, PromotionKind, PromotionScope, RedemptionKind } from './promotions.repository.js';
 
 export interface Billing {
   invoices: InvoicesService;
@@ -37,6 +48,8 @@ export interface Billing {
   credits: CreditsService;
   gateway: ManualGateway;
   plans: PlansService;
+  /** Promotion codes: checked at checkout, used in the finalising transaction. */
+  promotions: PromotionsService;
 }
 
 /** What createBilling builds from. */
@@ -56,24 +69,31 @@ export function createBilling(deps: BillingDeps): Billing {
   const invoices = new InvoicesService({ db, clock, audit, billing: deps.billing, credits });
   const payments = new PaymentsService({ db, clock, audit, invoices, credits, timezone: deps.billing.timezone });
   const plans = new PlansService(db, clock, audit, deps.plansChanged);
-  return { invoices, payments, credits, gateway: new ManualGateway(deps.billing.paymentInstructions), plans };
+  const promotions = new PromotionsService(db, clock, audit, deps.billing.timezone);
+  return { invoices, payments, credits, gateway: new ManualGateway(deps.billing.paymentInstructions), plans, promotions };
 }
 
 export {
   SubscriptionsService, RECHARGE_STATES, PRICE_NOTICE_DAYS, priceFor, type CheckoutPreview, type GateReason, type MailSender, type PendingMail, type UnitLedger,
 } from './subscriptions.service.js';
-export type { Subscription, SubscriptionEvent, SubscriptionState } from './subscriptions.repository.js';
+export type { DueExtension, OpenInvoiceRef, Subscription, SubscriptionEvent, SubscriptionState } from './subscriptions.repository.js';
+export { SUBSCRIPTION_STATES } from './subscriptions.repository.js';
+export { MAX_EXTENSION_DAYS, type DunningView, type ExtendInput } from './subscriptions.staff.js';
+export { isOffered as isPackOffered, MAX_PACK_UNITS, PacksService, type PackOrder, type PackPreview } from './packs.service.js';
+export type { PackPurchase, PackPurchaseRow } from './packs.repository.js';
 export { SubscriptionMails } from './subscriptions.mails.js';
-export { BillingRun, scheduleBillingRun, type RunReport } from './billing-run.js';
+export { BillingRun, scheduleBillingRun, type RenewalCharger, type RunReport } from './billing-run.js';
 export type { InvoicePaidHook } from './payments.service.js';
 
 /**
- * The subscriptions service over the billing services `b`: registered as the payments' InvoicePaidHook, so a
- * paid invoice activates its subscription and credits its units in the payment's transaction.
+ * The subscriptions service over the billing services `b`: it and its unit packs are registered as the payments'
+ * InvoicePaidHooks, so a paid invoice activates its subscription and credits its units, or credits a pack's units,
+ * in the payment's transaction.
  */
-export function createSubscriptions(b: Billing, deps: Omit<SubscriptionsDeps, 'invoices' | 'credits'>): SubscriptionsService {
-  const subscriptions = new SubscriptionsService({ ...deps, invoices: b.invoices, credits: b.credits });
+export function createSubscriptions(b: Billing, deps: Omit<SubscriptionsDeps, 'invoices' | 'credits' | 'promotions'>): SubscriptionsService {
+  const subscriptions = new SubscriptionsService({ ...deps, invoices: b.invoices, credits: b.credits, promotions: b.promotions });
   b.payments.onInvoicePaid(subscriptions);
+  b.payments.onInvoicePaid(subscriptions.packs);
   b.plans.onPriceChange(subscriptions);
   return subscriptions;
 }
@@ -86,12 +106,12 @@ export { createBillingController, BILLING_VIEW_HELPERS } from './billing.control
  * the daily run.
  */
 export function createBillingStack(deps: BillingDeps & {
-  ledger: UnitLedgerPort; mailer: Mailer; t: Record<'fr' | 'en', TFunction>; viewsDir: string; baseUrl: string; logger: Logger;
+  ledger: UnitLedgerPort; mailer: Mailer; t: Record<'fr' | 'en', TFunction>; viewsDir: string; baseUrl: string; logger: Logger; charger?: RenewalCharger;
 }): { billing: Billing; subscriptions: SubscriptionsService; run: BillingRun } {
   const billing = createBilling(deps);
   const mails = new SubscriptionMails({ mailer: deps.mailer, t: deps.t, viewsDir: deps.viewsDir, baseUrl: deps.baseUrl, invoices: billing.invoices,
     contact: (id) => subscriptions.contactOf(id) });
   const subscriptions = createSubscriptions(billing, { db: deps.db, clock: deps.clock, audit: deps.audit, billing: deps.billing, ledger: deps.ledger, mails,
     logger: deps.logger });
-  return { billing, subscriptions, run: new BillingRun({ db: deps.db, subscriptions, logger: deps.logger }) };
+  return { billing, subscriptions, run: new BillingRun({ db: deps.db, subscriptions, logger: deps.logger, charger: deps.charger }) };
 }

@@ -36,6 +36,17 @@ export interface DraftLine {
   discount?: number;
 }
 
+/**
+ * A credit note's content: `lines`, or `amount` (HT, minor units) for an invoice with one VAT rate; `reason`.
+ * `moneyReturned`: the money was given back already (a gateway refund), so nothing goes to the credit balance.
+ */
+export interface CreditNoteInput {
+  lines?: DraftLine[];
+  amount?: number;
+  reason: string;
+  moneyReturned?: boolean;
+}
+
 export interface DraftOptions {
   type?: InvoiceType;
   currency?: Currency;
@@ -189,9 +200,10 @@ export class InvoicesService {
 
   /**
    * For the daily job, inside its transaction: an unpaid invoice becomes `overdue` (past its due date) or
-   * `uncollectible` (given up; never deleted). Nothing changes for an invoice that is not open/overdue any more.
+   * `uncollectible` (given up; never deleted); `open` again when staff grant it a later due date (the printed one
+   * stays). Nothing changes for an invoice that is not open/overdue any more.
    */
-  async markUnpaidIn(trx: Db, id: number, status: 'overdue' | 'uncollectible'): Promise<void> {
+  async markUnpaidIn(trx: Db, id: number, status: 'open' | 'overdue' | 'uncollectible'): Promise<void> {
     const inv = await this.repo.with(trx).byId(id, true);
     if (!inv || (inv.status !== 'open' && inv.status !== 'overdue')) return;
     await this.repo.with(trx).settle(id, inv.amountPaid, status, null);
@@ -254,12 +266,12 @@ export class InvoicesService {
    * balance (kind `refund`); a paid invoice credited in full becomes `refunded`. One transaction.
    * @throws NotFoundError; ValidationError {form|amount|reason|lines}.
    */
-  async creditNote(invoiceId: number, input: { lines?: DraftLine[]; amount?: number; reason: string }, actor: Actor): Promise<Invoice> {
+  async creditNote(invoiceId: number, input: CreditNoteInput, actor: Actor): Promise<Invoice> {
     return this.deps.db.transaction((trx) => this.creditNoteIn(trx, invoiceId, input, actor));
   }
 
   /** {@link creditNote} inside the caller's transaction (a prorated upgrade). Same errors. */
-  async creditNoteIn(trx: Db, invoiceId: number, input: { lines?: DraftLine[]; amount?: number; reason: string }, actor: Actor): Promise<Invoice> {
+  async creditNoteIn(trx: Db, invoiceId: number, input: CreditNoteInput, actor: Actor): Promise<Invoice> {
     const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
     if (!reason || reason.length > 500) throw new ValidationError({ reason: 'billing:errors.reason_required' });
     const repo = this.repo.with(trx);
@@ -276,8 +288,26 @@ export class InvoicesService {
       throw new ValidationError({ amount: 'billing:errors.credit_exceeds' });
     }
     const note = await this.finaliseIn(trx, draftId, actor);
-    await this.settleByCreditNote(trx, original, note, actor);
+    await this.settleByCreditNote(trx, original, note, actor, input.moneyReturned === true);
     return note;
+  }
+
+  /**
+   * For PaymentsService, inside its transaction: the credit note of money a gateway gave back (`ttc`, minor units)
+   * on invoice `invoiceId`: its HT is the refund's share of the invoice's HT (what is left of it when the refund
+   * ends the invoice's TTC), nothing goes to the credit balance (the money went back to the card). Null when the
+   * invoice has been credited in full already. Same errors as {@link creditNote}.
+   */
+  async refundNoteIn(trx: Db, invoiceId: number, ttc: number, reason: string, actor: Actor): Promise<Invoice | null> {
+    await this.lockChainIn(trx);
+    const repo = this.repo.with(trx);
+    const inv = await repo.byId(invoiceId, true);
+    if (!inv) throw new NotFoundError('no such invoice');
+    const leftHt = inv.totalHt - (await repo.creditedHt(invoiceId));
+    if (leftHt <= 0 || inv.totalTtc <= 0) return null;
+    const leftTtc = Math.round((leftHt * inv.totalTtc) / inv.totalHt);
+    const ht = ttc >= leftTtc ? leftHt : Math.max(1, Math.min(leftHt, Math.round((ttc * inv.totalHt) / inv.totalTtc)));
+    return this.creditNoteIn(trx, invoiceId, { amount: ht, reason, moneyReturned: true }, actor);
   }
 
   private amountLine(original: Invoice, amount: number | undefined, reason: string): DraftLine {
@@ -289,7 +319,7 @@ export class InvoicesService {
     return { description, quantity: 1, unitPrice: amount!, vatRateBp: original.vatBreakdown[0]!.rateBp };
   }
 
-  private async settleByCreditNote(trx: Db, original: Invoice, note: Invoice, actor: Actor): Promise<void> {
+  private async settleByCreditNote(trx: Db, original: Invoice, note: Invoice, actor: Actor, moneyReturned: boolean): Promise<void> {
     const repo = this.repo.with(trx);
     const owed = original.status === 'open' || original.status === 'overdue' ? original.amountDue - original.amountPaid : 0;
     const settles = Math.min(owed, note.totalTtc);
@@ -302,7 +332,7 @@ export class InvoicesService {
       await repo.settle(original.id, original.amountPaid, 'refunded', original.paidAt);
     }
     const rest = note.totalTtc - settles;
-    if (rest > 0) {
+    if (rest > 0 && !moneyReturned) {
       await this.deps.credits.lockIn(trx, original.accountId);
       await this.deps.credits.grantIn(trx, { accountId: original.accountId, kind: 'refund', amount: rest, currency: original.currency,
         reference: note.number, reason: billingText(billingLocale(original.locale), 'lines.credit_note_refund', { number: note.number! }) }, actor.id);

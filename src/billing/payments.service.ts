@@ -12,10 +12,12 @@ import { ConflictError, ERR, NotFoundError, ValidationError } from '../errors/in
 import type { Clock } from '../platform/clock.js';
 import { isUniqueViolation, type Db } from '../platform/db.js';
 import type { CreditsService } from './credits.service.js';
-import type { PaymentMethod } from './gateway.js';
+import type { GatewayName, GatewayRefund, PaymentMethod } from './gateway.js';
+import type { Currency } from './money.js';
 import type { Invoice } from './invoices.repository.js';
 import { dayIn, type InvoicesService } from './invoices.service.js';
-import { PaymentsRepository, type Payment } from './payments.repository.js';
+import { GatewayPayments, type GatewayFailure, type GatewaySettlement } from './payments.online.js';
+import { PaymentsRepository, type Payment, type PaymentRefund } from './payments.repository.js';
 import { moneyText } from './money.js';
 import { billingLocale, billingText } from './texts.js';
 
@@ -65,9 +67,70 @@ export interface PaymentsDeps {
 export class PaymentsService {
   private readonly repo: PaymentsRepository;
   private readonly paidHooks: InvoicePaidHook[] = [];
+  private readonly online: GatewayPayments;
 
   constructor(private readonly deps: PaymentsDeps) {
     this.repo = new PaymentsRepository(deps.db);
+    this.online = new GatewayPayments({ ...deps, apply: (...a) => this.applyIn(...a) }, this.repo);
+  }
+
+  /** One payment, or null. */
+  byId(id: number): Promise<Payment | null> {
+    return this.repo.byId(id);
+  }
+
+  /** The refunds recorded on payment `id`, oldest first. */
+  refundsOf(id: number): Promise<PaymentRefund[]> {
+    return this.repo.refundsOf(id);
+  }
+
+  /** Gateway payments still pending or processing since before `before` (the reconciliation's list), oldest first. */
+  waitingSince(before: Date, limit = 500): Promise<Payment[]> {
+    return this.repo.waitingSince(before, limit);
+  }
+
+  /** The payment a gateway knows as `reference`, or null. */
+  byGatewayReference(gateway: GatewayName, reference: string): Promise<Payment | null> {
+    return this.repo.byGatewayReference(gateway, reference);
+  }
+
+  /** A partner starts paying invoice `invoiceId` on a gateway's hosted page (payments.online.ts startCheckout). */
+  startCheckout(invoiceId: number, accountId: number, gateway: GatewayName, actor: Actor): Promise<{ payment: Payment; invoice: Invoice }> {
+    return this.online.startCheckout(invoiceId, accountId, gateway, actor);
+  }
+
+  /** The hosted page's id, kept on the payment. */
+  recordCheckoutSession(paymentId: number, session: string): Promise<void> {
+    return this.online.recordCheckoutSession(paymentId, session);
+  }
+
+  /** Claim a renewal's off-session charge at dunning day `offset`, once (payments.online.ts claimRenewalCharge). */
+  claimRenewalCharge(invoiceId: number, offset: number, gateway: GatewayName, actor: Actor): Promise<Payment | null> {
+    return this.online.claimRenewalCharge(invoiceId, offset, gateway, actor);
+  }
+
+  /**
+   * Money received through a gateway, idempotent by (gateway, reference), in one transaction with the invoice-paid
+   * hooks (payments.online.ts settle).
+   */
+  settleFromGateway(s: GatewaySettlement, actor: Actor): Promise<{ payment: Payment; invoice: Invoice; repeated: boolean }> {
+    return this.online.settle(s, actor);
+  }
+
+  /** A gateway payment failed; a success already recorded stays (payments.online.ts fail). */
+  failFromGateway(f: GatewayFailure, actor: Actor): Promise<Payment | null> {
+    return this.online.fail(f, actor);
+  }
+
+  /** Money given back through a gateway: one credit note per refund id (payments.online.ts refund). */
+  refundFromGateway(gateway: GatewayName, reference: string, r: GatewayRefund, actor: Actor): Promise<{ refund: PaymentRefund | null; repeated: boolean }> {
+    return this.online.refund(gateway, reference, r, actor);
+  }
+
+  /** A dispute opened at the gateway: audited for staff. */
+  disputedAtGateway(gateway: GatewayName, reference: string, d: { disputeId: string; amount: number; currency: Currency; reason: string }, actor: Actor):
+    Promise<Payment | null> {
+    return this.online.disputed(gateway, reference, d, actor);
   }
 
   /** Run `hook` in the transaction of every payment that makes an invoice paid (see InvoicePaidHook). */
@@ -135,26 +198,37 @@ export class PaymentsService {
       invoiceId, accountId: inv.accountId, status: 'succeeded', gateway: 'manual', gatewayReference: input.reference.trim() || null, method: input.method,
       amount: input.amount, currency: inv.currency, receivedOn: input.date, idempotencyKey: input.idempotencyKey, actorId: actor.id,
     }, now);
-    const owed = inv.amountDue - inv.amountPaid;
-    const settles = Math.min(owed, input.amount);
-    const invoice = await this.deps.invoices.recordPaymentIn(trx, inv, settles, new Date(`${input.date}T00:00:00Z`));
-    if (invoice.status === 'paid') {
+    const { invoice, overpayment } = await this.applyIn(trx, inv, payment, new Date(`${input.date}T00:00:00Z`), actor, after);
+    return { payment, invoice, overpayment, repeated: false };
+  }
+
+  /**
+   * The effects of money received (`payment`, already written) on invoice `inv` (locked by the caller), inside `trx`:
+   * what is still owed is settled (paid → the invoice-paid hooks run), the rest becomes credit balance, the audit row
+   * `payment.recorded`. Used by the manual and the gateway paths.
+   */
+  async applyIn(trx: Db, inv: Invoice, payment: Payment, paidAt: Date, actor: Actor, after: (() => void)[]):
+    Promise<{ invoice: Invoice; overpayment: number }> {
+    const owed = Math.max(0, inv.amountDue - inv.amountPaid);
+    const settles = ['open', 'overdue', 'uncollectible'].includes(inv.status) ? Math.min(owed, payment.amount) : 0;
+    const invoice = settles > 0 ? await this.deps.invoices.recordPaymentIn(trx, inv, settles, paidAt) : inv;
+    if (settles > 0 && invoice.status === 'paid') {
       for (const hook of this.paidHooks) {
         const done = await hook.invoicePaidIn(trx, invoice, actor);
         if (done) after.push(done);
       }
     }
-    const overpayment = input.amount - settles;
+    const overpayment = payment.amount - settles;
     if (overpayment > 0) {
       const reason = billingText(billingLocale(inv.locale), 'lines.overpayment', { reference: String(payment.id), number: inv.number! });
       await this.deps.credits.lockIn(trx, inv.accountId);
       await this.deps.credits.grantIn(trx, { accountId: inv.accountId, kind: 'adjustment', amount: overpayment, currency: inv.currency,
         reference: `pay:${payment.id}`, reason }, actor.id);
     }
-    await this.deps.audit.record(trx, actor, 'payment.recorded', { type: 'invoice', id: invoiceId }, {
-      number: inv.number, amount: input.amount, currency: inv.currency, method: input.method, overpayment, status: invoice.status,
-      amount_text: moneyText(input.amount, inv.currency), overpayment_text: moneyText(overpayment, inv.currency),
+    await this.deps.audit.record(trx, actor, 'payment.recorded', { type: 'invoice', id: inv.id }, {
+      number: inv.number, amount: payment.amount, currency: inv.currency, method: payment.method, gateway: payment.gateway, overpayment,
+      status: invoice.status, amount_text: moneyText(payment.amount, inv.currency), overpayment_text: moneyText(overpayment, inv.currency),
     });
-    return { payment, invoice, overpayment, repeated: false };
+    return { invoice, overpayment };
   }
 }

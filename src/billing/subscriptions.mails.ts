@@ -5,7 +5,9 @@
  * partner's language, with a link to /subscription/billing and, for an
  * invoice, its PDF attached (the stored bytes). Kinds: welcome,
  * invoice_issued, payment_received, renewal_coming, reminder, trial_ending,
- * dunning_0, dunning_3, dunning_7, dunning_14, suspended, cancelled, price_change.
+ * dunning_0, dunning_3, dunning_7, dunning_14, suspended, cancelled, price_change. A kind
+ * `<namespace>:<name>` takes its texts from that namespace's `mail.<name>`
+ * (`promotions:applied`, `promotions:applied_later`: a promotion code used).
  */
 import path from 'node:path';
 import ejs from 'ejs';
@@ -34,12 +36,13 @@ export class SubscriptionMails implements MailSender {
     // A parameter `x_en` is the English form of `x` (a plan's name, an amount, a date): an English reader gets it as `x`.
     const params: Record<string, string> = { ...mail.params, site: this.deps.baseUrl };
     if (to.locale === 'en') for (const [key, value] of Object.entries(mail.params)) if (key.endsWith('_en')) params[key.slice(0, -3)] = value;
-    const k = (key: string) => t(`subscriptions:mail.${mail.kind}.${key}`, params) as string;
+    const [ns, name] = mail.kind.includes(':') ? mail.kind.split(':', 2) as [string, string] : ['subscriptions', mail.kind];
+    const k = (key: string) => t(`${ns}:mail.${name}.${key}`, params) as string;
     const data = {
       locale: to.locale,
       subject: k('subject'),
       greeting: t('mail.greeting'),
-      paragraphs: t(`subscriptions:mail.${mail.kind}.paragraphs`, { ...params, returnObjects: true }) as unknown as string[],
+      paragraphs: t(`${ns}:mail.${name}.paragraphs`, { ...params, returnObjects: true }) as unknown as string[],
       action: { label: t('subscriptions:mail.action'), url: `${this.deps.baseUrl}/subscription/billing` },
       note: '',
       signature: t('mail.signature'),

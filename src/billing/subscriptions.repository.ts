@@ -1,6 +1,6 @@
 /**
- * The `subscriptions`, `subscription_events` and `billing_steps` tables
- * (written only through SubscriptionsService), and read-only views of the
+ * The `subscriptions`, `subscription_events`, `billing_steps` and
+ * `due_date_extensions` tables (written only through SubscriptionsService), and read-only views of the
  * plans and invoices the life cycle needs. Periods are calendar days in the
  * billing time zone, stored as that day at 00:00 UTC.
  */
@@ -51,6 +51,21 @@ export interface SubscriptionEvent {
   fromState: SubscriptionState | null;
   toState: SubscriptionState;
   details: Record<string, unknown>;
+  /** The staff member or partner who caused it; null for the daily job. */
+  actorId: number | null;
+  createdAt: Date;
+}
+
+/** A payment delay granted by staff on an unpaid invoice (due_date_extensions). */
+export interface DueExtension {
+  id: number;
+  subscriptionId: number;
+  invoiceId: number;
+  /** The new due date and the one it replaced, YYYY-MM-DD. */
+  dueDate: string;
+  previousDueDate: string;
+  reason: string;
+  actorId: number | null;
   createdAt: Date;
 }
 
@@ -84,7 +99,10 @@ export interface OpenInvoiceRef {
   id: number;
   number: string;
   subscriptionId: number;
+  /** The day the dunning counts from: the latest staff extension's, else the invoice's own. */
   dueDate: string;
+  /** The due date printed on the invoice. */
+  issuedDueDate: string;
   status: string;
 }
 
@@ -114,9 +132,9 @@ export class SubscriptionsRepository {
     return row ? toPlan(row) : null;
   }
 
-  /** Active public plans in display order. */
+  /** Active public subscription plans in display order (unit packs, cycle one-time, are sold on /subscription/packs). */
   async publicPlans(): Promise<Plan[]> {
-    const rows = (await this.db('plans').where({ is_active: true, is_public: true })
+    const rows = (await this.db('plans').where({ is_active: true, is_public: true }).whereNot('billing_cycle', 'one-time')
       .orderBy([{ column: 'display_order' }, { column: 'id' }])) as Record<string, unknown>[];
     return rows.map(toPlan);
   }
@@ -176,6 +194,24 @@ export class SubscriptionsRepository {
     return rows.map((r) => ({
       id: Number(r.id), subscriptionId: Number(r.subscription_id), event: String(r.event), fromState: (r.from_state as SubscriptionState | null) ?? null,
       toState: r.to_state as SubscriptionState, details: json(r.details, {}), createdAt: toDate(r.created_at),
+      actorId: r.actor_id === null || r.actor_id === undefined ? null : Number(r.actor_id),
+    }));
+  }
+
+  async insertExtension(e: Omit<DueExtension, 'id' | 'createdAt'> & { accountId: number }, now: Date): Promise<void> {
+    await this.db('due_date_extensions').insert({
+      subscription_id: e.subscriptionId, invoice_id: e.invoiceId, account_id: e.accountId, due_date: e.dueDate, previous_due_date: e.previousDueDate,
+      reason: e.reason, actor_id: e.actorId, created_at: now.toISOString(),
+    });
+  }
+
+  /** The extensions granted on a subscription's invoices, oldest first. */
+  async extensions(subscriptionId: number): Promise<DueExtension[]> {
+    const rows = (await this.db('due_date_extensions').where({ subscription_id: subscriptionId }).orderBy('id')) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      id: Number(r.id), subscriptionId: Number(r.subscription_id), invoiceId: Number(r.invoice_id), dueDate: String(r.due_date),
+      previousDueDate: String(r.previous_due_date), reason: String(r.reason ?? ''), createdAt: toDate(r.created_at),
+      actorId: r.actor_id === null || r.actor_id === undefined ? null : Number(r.actor_id),
     }));
   }
 
@@ -207,24 +243,30 @@ export class SubscriptionsRepository {
     return rows.map(toSubscription);
   }
 
-  /** The finalised invoices of a subscription not paid yet (open or overdue), oldest first. */
+  /** The finalised invoices of a subscription not paid yet (open or overdue), oldest first, with their extended due dates. */
   async unpaidInvoices(subscriptionId: number): Promise<OpenInvoiceRef[]> {
-    const rows = (await this.db('invoices').where({ subscription_id: subscriptionId, kind: 'invoice' }).whereIn('status', ['open', 'overdue'])
-      .orderBy('id').select('id', 'number', 'subscription_id', 'due_date', 'status')) as Record<string, unknown>[];
-    return rows.map((r) => ({
-      id: Number(r.id), number: String(r.number), subscriptionId: Number(r.subscription_id), dueDate: String(r.due_date), status: String(r.status),
-    }));
+    return (await this.unpaidInvoicesOf([subscriptionId])).get(subscriptionId) ?? [];
   }
 
-  /** {@link unpaidInvoices} of several subscriptions at once (at most 500 ids), by subscription id. */
+  /**
+   * {@link unpaidInvoices} of several subscriptions at once (at most 500 ids: the daily job's page), by subscription
+   * id: each with the due date staff last granted (due_date_extensions), else the printed one.
+   */
   async unpaidInvoicesOf(ids: readonly number[]): Promise<Map<number, OpenInvoiceRef[]>> {
     const out = new Map<number, OpenInvoiceRef[]>();
     if (!ids.length) return out;
     const rows = (await this.db('invoices').whereIn('subscription_id', [...ids]).where({ kind: 'invoice' }).whereIn('status', ['open', 'overdue'])
       .orderBy('id').select('id', 'number', 'subscription_id', 'due_date', 'status')) as Record<string, unknown>[];
+    const extended = new Map<number, string>();
+    for (let i = 0; i < rows.length; i += 500) {
+      const ext = (await this.db('due_date_extensions').whereIn('invoice_id', rows.slice(i, i + 500).map((r) => Number(r.id))).orderBy('id')
+        .select('invoice_id', 'due_date')) as { invoice_id: unknown; due_date: unknown }[];
+      for (const e of ext) extended.set(Number(e.invoice_id), String(e.due_date));
+    }
     for (const r of rows) {
-      const ref = {
-        id: Number(r.id), number: String(r.number), subscriptionId: Number(r.subscription_id), dueDate: String(r.due_date), status: String(r.status),
+      const ref: OpenInvoiceRef = {
+        id: Number(r.id), number: String(r.number), subscriptionId: Number(r.subscription_id), dueDate: extended.get(Number(r.id)) ?? String(r.due_date),
+        issuedDueDate: String(r.due_date), status: String(r.status),
       };
       out.set(ref.subscriptionId, [...(out.get(ref.subscriptionId) ?? []), ref]);
     }

@@ -1,6 +1,7 @@
 /**
- * Subscriptions: the only writer of `subscriptions`, `subscription_events`
- * and `billing_steps`. States: pending, trialing, active, past_due,
+ * Subscriptions: the only writer of `subscriptions`, `subscription_events`,
+ * `billing_steps` and `due_date_extensions` (staff actions:
+ * subscriptions.staff.ts); unit packs are bought through {@link packs}. States: pending, trialing, active, past_due,
  * suspended, paused, cancelled, expired; cancelled and expired are final
  * (a new subscription links the previous one). Every transition is a
  * `subscription_events` row and an audit row `subscription.<event>`, written
@@ -28,11 +29,14 @@ import { formatMoney } from './money.js';
 import type { InvoicePaidHook } from './payments.service.js';
 import { addDays, daysBetween, periodEnd } from './subscriptions.periods.js';
 import type { Plan } from './plans.repository.js';
+import type { AppliedPromotion, PromotionsService, RefusalReason } from './promotions.service.js';
 import type { PlanPriceHook } from './plans.service.js';
 import {
   FINAL_STATES, SubscriptionsRepository, type Subscription, type SubscriptionChange, type SubscriptionState,
 } from './subscriptions.repository.js';
+import { SubscriptionStaff, type DunningView, type ExtendInput } from './subscriptions.staff.js';
 import { SubscriptionSteps } from './subscriptions.steps.js';
+import { PacksService } from './packs.service.js';
 import { namespaceText, type BillingLocale } from './texts.js';
 
 /** The partner's unit ledger as subscriptions need it (LedgerService of src/recharge implements it). */
@@ -59,6 +63,8 @@ export interface SubscriptionsDeps {
   audit: AuditService;
   invoices: InvoicesService;
   credits: CreditsService;
+  /** Promotion codes: the checkout's (typed or auto-applied) and the renewals' of the subscription that used one. */
+  promotions: PromotionsService;
   billing: BillingConfig;
   ledger: UnitLedger;
   mails: MailSender;
@@ -93,10 +99,19 @@ export function priceFor(sub: Pick<Subscription, 'price' | 'nextPrice' | 'nextPr
   return sub.nextPrice !== null && sub.nextPriceFrom !== null && periodStart >= sub.nextPriceFrom ? sub.nextPrice : sub.price;
 }
 
-/** A checkout's summary: the lines, totals (minor units), the first due date, the units credited per paid period. */
+/**
+ * A checkout's summary: the lines (with the promotion's discount), totals after discount (minor units), the first due date,
+ * the units credited per paid period; the promotion code applied (typed or auto-applied) or the reason the typed one is refused.
+ */
 export interface CheckoutPreview {
   plan: Plan;
   lines: DraftLine[];
+  /** The code as typed, upper-case ('' = none typed). */
+  code: string;
+  promotion: { code: string; name: string; discount: number; appliesNow: boolean; auto: boolean } | null;
+  refusal: RefusalReason | null;
+  /** HT before the discount. */
+  gross: number;
   ht: number;
   vatBreakdown: { rateBp: number; base: number; vat: number }[];
   ttc: number;
@@ -109,10 +124,16 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
   private readonly repo: SubscriptionsRepository;
   /** The daily job's steps (billing-run.ts drives them). */
   readonly steps: SubscriptionSteps;
+  /** Staff actions (subscriptions.staff.ts); the methods below are their entry points. */
+  private readonly staff: SubscriptionStaff;
+  /** Unit packs: bought by partners who may recharge, credited once when paid (packs.service.ts). */
+  readonly packs: PacksService;
 
   constructor(private readonly deps: SubscriptionsDeps) {
     this.repo = new SubscriptionsRepository(deps.db);
     this.steps = new SubscriptionSteps(deps, this.repo, this);
+    this.staff = new SubscriptionStaff(deps, this.repo, this);
+    this.packs = new PacksService(deps, this);
   }
 
   /** Today in the billing time zone (YYYY-MM-DD). */
@@ -120,7 +141,7 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
     return dayIn(this.deps.clock.now(), this.deps.billing.timezone);
   }
 
-  /** Active public plans in display order (the pricing page, the partner's choice). */
+  /** Active public subscription plans in display order (the pricing page, the partner's choice; no unit pack). */
   publicPlans(): Promise<Plan[]> {
     return this.repo.publicPlans();
   }
@@ -192,13 +213,20 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
    * The summary before paying for `planId`. @throws ValidationError {plan} when the plan is not offered (inactive,
    * not public, unknown: also a plan removed while the page was open).
    */
-  async preview(accountId: number, planId: number, locale: BillingLocale): Promise<CheckoutPreview> {
+  async preview(accountId: number, planId: number, locale: BillingLocale, code = ''): Promise<CheckoutPreview> {
     const plan = await this.offered(planId);
-    const lines = this.linesFor(plan, locale, true);
+    const full = this.linesFor(plan, locale, true);
+    const checked = await this.deps.promotions.forCheckout(accountId, plan, full, code);
+    const applied = checked?.ok ? checked : null;
+    const lines = applied ? applied.lines : full;
     const { totals, vat } = await this.deps.invoices.preview(accountId, lines);
     const paid = totals.ttc > 0 && plan.trialDays === 0;
     const firstDueDate = paid ? addDays(this.today(), this.deps.billing.paymentTermsDays) : plan.trialDays > 0 ? addDays(this.today(), plan.trialDays) : null;
-    return { plan, lines, ht: totals.ht, vatBreakdown: totals.vatBreakdown, ttc: totals.ttc, vat, firstDueDate, units: plan.limits.units_per_period ?? 0 };
+    const promotion = applied ? { code: applied.promotion.code, name: applied.promotion.name, discount: applied.discount, appliesNow: applied.appliesNow,
+      auto: !code.trim() } : null;
+    return { plan, lines, code: code.trim().toUpperCase(), promotion, refusal: checked && !checked.ok ? checked.reason : null,
+      gross: totals.ht + (applied?.discount ?? 0), ht: totals.ht, vatBreakdown: totals.vatBreakdown, ttc: totals.ttc, vat, firstDueDate,
+      units: plan.limits.units_per_period ?? 0 };
   }
 
   private async offered(planId: number): Promise<Plan> {
@@ -213,10 +241,12 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
    * Subscribe `accountId` to `planId` (the partner's "pay"): a paid plan gives a `pending` subscription and its
    * finalised invoice (paid later: {@link invoicePaidIn}); a plan with trial days starts `trialing`; a free plan
    * `active` with its units. Choosing again the plan already waiting returns it (a double submit). A partner on a
-   * paid plan changes plan instead ({@link changePlan}). Audited; mails after commit.
-   * @throws ValidationError {plan}: not offered, already the current plan, another subscription waiting for payment.
+   * paid plan changes plan instead ({@link changePlan}). Audited; mails after commit. `code`: the promotion code typed ('' = the
+   * best auto-apply code, if any), used on the invoice in this transaction (PromotionsService).
+   * @throws ValidationError {plan}: not offered, already the current plan, another subscription waiting for payment;
+   *   {code: promotions:refusals.<reason>}: the typed code is refused now (nothing is written).
    */
-  async subscribe(accountId: number, planId: number, actor: Actor): Promise<{ subscription: Subscription; invoice: Invoice | null }> {
+  async subscribe(accountId: number, planId: number, actor: Actor, code = ''): Promise<{ subscription: Subscription; invoice: Invoice | null }> {
     const plan = await this.offered(planId);
     const mails: PendingMail[] = [];
     const out = await this.deps.db.transaction(async (trx) => {
@@ -231,21 +261,23 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
       }
       if (current && LIVE.includes(current.state) && current.planId === plan.id) throw new ValidationError({ plan: 'subscriptions:errors.already_subscribed' });
       if (current && LIVE.includes(current.state) && current.price > 0 && current.state !== 'pending') {
-        return this.changePlanIn(trx, current, plan, actor, mails);
+        return this.changePlanIn(trx, current, plan, actor, mails, code);
       }
-      return this.startIn(trx, accountId, plan, current?.id ?? null, actor, mails);
+      return this.startIn(trx, accountId, plan, current?.id ?? null, actor, mails, undefined, code);
     });
     this.deliverLater(mails);
     return out;
   }
 
-  /** A new subscription to `plan` (see subscribe), linked to `previousId`. */
-  async startIn(trx: Db, accountId: number, plan: Plan, previousId: number | null, actor: Actor, mails: PendingMail[], state?: SubscriptionState):
-    Promise<{ subscription: Subscription; invoice: Invoice | null }> {
+  /** A new subscription to `plan` (see subscribe), linked to `previousId`; `code` (subscribe's) only from a checkout. */
+  async startIn(trx: Db, accountId: number, plan: Plan, previousId: number | null, actor: Actor, mails: PendingMail[], state?: SubscriptionState,
+    code?: string): Promise<{ subscription: Subscription; invoice: Invoice | null }> {
     const repo = this.repo.with(trx);
     const today = this.today();
     const trial = plan.trialDays > 0;
     const free = plan.price === 0 && plan.setupFee === 0;
+    // No invoice now (a trial, a free plan): a typed code is refused, as the summary showed.
+    if ((trial || free) && code?.trim()) throw new ValidationError({ code: 'promotions:refusals.not_for_plan' });
     const initial: SubscriptionState = state ?? (trial ? 'trialing' : free ? 'active' : 'pending');
     const start = initial === 'pending' ? null : today;
     const end = start ? (trial ? addDays(start, plan.trialDays) : periodEnd(start, plan.billingCycle)) : null;
@@ -258,9 +290,7 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
     let invoice: Invoice | null = null;
     if (!trial && !free) {
       const locale = (await repo.contact(accountId))?.locale ?? 'fr';
-      const options: DraftOptions = { type: 'recurring', currency: plan.currency, subscriptionId: id };
-      invoice = await this.deps.invoices.issueIn(trx, accountId, this.linesFor(plan, locale, true), options, actor);
-      mails.push(invoiceMail(invoice));
+      invoice = await this.issueFirstIn(trx, sub, plan, locale, actor, mails, code);
       if (invoice.status === 'paid') await this.paidIn(trx, invoice, actor, mails);
     } else if (free) {
       await this.creditUnitsIn(trx, sub, freeRef(id, today), actor);
@@ -270,6 +300,21 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
       await this.endPreviousIn(trx, sub, actor);
     }
     return { subscription: (await repo.byId(id))!, invoice };
+  }
+
+  /** The first invoice of `sub` with the checkout's promotion code (see subscribe) used on it; its mails. */
+  private async issueFirstIn(trx: Db, sub: Subscription, plan: Plan, locale: BillingLocale, actor: Actor, mails: PendingMail[], code?: string):
+    Promise<Invoice> {
+    const lines = this.linesFor(plan, locale, true);
+    const applied = code === undefined ? null : await this.deps.promotions.applyIn(trx, code, sub.accountId, plan, lines);
+    const options: DraftOptions = { type: 'recurring', currency: plan.currency, subscriptionId: sub.id };
+    const invoice = await this.deps.invoices.issueIn(trx, sub.accountId, applied?.lines ?? lines, options, actor);
+    mails.push(invoiceMail(invoice));
+    if (applied) {
+      await this.deps.promotions.recordIn(trx, applied, invoice, sub.id, 'first', actor);
+      mails.push(promotionMail(applied, invoice));
+    }
+    return invoice;
   }
 
   /**
@@ -297,9 +342,11 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
   }
 
   private async changePlanIn(
-    trx: Db, current: Subscription, plan: Plan, actor: Actor, mails: PendingMail[],
+    trx: Db, current: Subscription, plan: Plan, actor: Actor, mails: PendingMail[], code?: string,
   ): Promise<{ subscription: Subscription; invoice: Invoice | null }> {
     if (monthly(plan.price, plan.billingCycle) <= monthly(current.price, current.billingCycle)) {
+      // A downgrade issues no invoice now: a typed code has nothing to apply to (said, not dropped silently).
+      if (code?.trim()) throw new ValidationError({ code: 'promotions:refusals.not_for_plan' });
       await this.recordIn(trx, current, current.state, current.state, 'downgrade_scheduled', actor, { plan: plan.slug }, { scheduledPlanId: plan.id });
       return { subscription: (await this.repo.with(trx).byId(current.id))!, invoice: null };
     }
@@ -314,7 +361,7 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
       if (amount > 0) await this.deps.invoices.creditNoteIn(trx, paidId, { amount, reason }, actor);
     }
     await this.recordIn(trx, current, current.state, 'cancelled', 'plan_changed', actor, { plan: plan.slug });
-    return this.startIn(trx, current.accountId, plan, current.id, actor, mails, 'active');
+    return this.startIn(trx, current.accountId, plan, current.id, actor, mails, 'active', code);
   }
 
   /** Cancel at the end of the period (undoable until then). @throws ValidationError {form} when there is nothing to cancel. */
@@ -339,14 +386,37 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
     });
   }
 
-  /** Staff: cancel subscription `id` now. @throws NotFoundError; ConflictError when it has ended already. */
-  async cancelNow(id: number, actor: Actor): Promise<void> {
-    await this.staffMove(id, 'cancelled', 'cancelled', actor);
+  /** Staff: cancel subscription `id` now (subscriptions.staff.ts). @throws NotFoundError; ValidationError {form} when it has ended. */
+  cancelNow(id: number, actor: Actor, reason = ''): Promise<Subscription> {
+    return this.staff.cancel(id, reason, actor);
   }
 
-  /** Staff: pause (no invoice while paused) or resume subscription `id`. @throws NotFoundError; ConflictError. */
-  async pause(id: number, on: boolean, actor: Actor): Promise<void> {
-    await this.staffMove(id, on ? 'paused' : 'active', on ? 'paused' : 'resumed', actor);
+  /** Staff: pause (no invoice while paused) or resume subscription `id` (subscriptions.staff.ts). @throws NotFoundError; ValidationError. */
+  pause(id: number, on: boolean, actor: Actor, reason = ''): Promise<Subscription> {
+    return this.staff.pause(id, on, reason, actor);
+  }
+
+  /**
+   * Staff: extend the due date of an unpaid invoice of subscription `id`; the dunning starts again from it
+   * (subscriptions.staff.ts). @throws NotFoundError; ValidationError {form|invoice_id|due_date|reason}.
+   */
+  extendDue(id: number, input: ExtendInput, actor: Actor): Promise<Subscription> {
+    return this.staff.extendDue(id, input, actor);
+  }
+
+  /** Staff: suspend past_due subscription `id` now. @throws NotFoundError; ValidationError {form|reason}. */
+  suspendNow(id: number, actor: Actor, reason = ''): Promise<Subscription> {
+    return this.staff.suspend(id, reason, actor);
+  }
+
+  /** Staff override: suspended subscription `id` active again, its dunning unchanged. @throws NotFoundError; ValidationError. */
+  reactivate(id: number, actor: Actor, reason = ''): Promise<Subscription> {
+    return this.staff.reactivate(id, reason, actor);
+  }
+
+  /** Unpaid invoices, extensions granted and the next dunning step of `sub` (staff pages). */
+  dunning(sub: Subscription): Promise<DunningView> {
+    return this.staff.dunning(sub);
   }
 
   /** Staff or a migration's successor: give `accountId` an active `legacy` subscription when it has none (idempotent). */
@@ -360,18 +430,6 @@ export class SubscriptionsService implements InvoicePaidHook, PlanPriceHook {
         limits: plan.limits, periodStart: this.today(), periodEnd: null, trialEndsAt: null, previousSubscriptionId: null }, this.deps.clock.now());
       await this.recordIn(trx, (await repo.byId(id))!, null, 'active', 'created', actor, { plan: 'legacy' });
     });
-  }
-
-  private async staffMove(id: number, to: SubscriptionState, event: string, actor: Actor): Promise<void> {
-    const mails: PendingMail[] = [];
-    await this.deps.db.transaction(async (trx) => {
-      const sub = await this.repo.with(trx).byId(id);
-      if (!sub) throw new NotFoundError('no such subscription');
-      await this.lockAccountIn(trx, sub.accountId);
-      await this.moveIn(trx, (await this.repo.with(trx).byId(id))!, to, event, actor);
-      if (to === 'cancelled') mails.push({ kind: 'cancelled', accountId: sub.accountId, params: {} });
-    });
-    this.deliverLater(mails);
   }
 
   /**
@@ -500,6 +558,13 @@ export function freeRef(subscriptionId: number, day: string): string {
 export function invoiceMail(invoice: Invoice): PendingMail {
   return { kind: 'invoice_issued', accountId: invoice.accountId, invoiceId: invoice.id,
     params: { number: invoice.number!, amount: formatMoney(invoice.amountDue, invoice.currency, invoice.locale), due: invoice.dueDate ?? '' } };
+}
+
+/** The "promotion code applied" mail (promotions namespace) of a code used on `invoice` (`applied_later`: a renewal-only code). */
+export function promotionMail(applied: AppliedPromotion, invoice: Invoice): PendingMail {
+  return { kind: applied.appliesNow ? 'promotions:applied' : 'promotions:applied_later', accountId: invoice.accountId, params: {
+    code: applied.promotion.code, number: invoice.number!, discount: formatMoney(applied.discount, invoice.currency, invoice.locale),
+    amount: formatMoney(invoice.amountDue, invoice.currency, invoice.locale) } };
 }
 
 function planName(plan: Plan, locale: BillingLocale): string {

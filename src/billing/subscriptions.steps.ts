@@ -2,13 +2,18 @@
  * The daily job's steps for one subscription (renewals and dunning, the
  * seed's flows 2 and 4). Days count from a subscription's period end (P) or
  * from an unpaid invoice's due date (D):
- *   P-7 `renewal`: the next period's invoice, due on P, finalised and mailed
- *       (a downgrade waiting: the mail only, the switch is at P);
+ *   P-7 `renewal`: the next period's invoice, due on P, finalised and mailed,
+ *       with the discount of the promotion code the subscription used when
+ *       that code applies to renewals (a downgrade waiting: the mail only, the
+ *       switch is at P);
  *   P-3 `reminder` (renewal unpaid), `trial_ending` (trialing);
  *   P   `renew`: the next period starts (free plan: its units), or the
  *       subscription ends (cancel at period end, free trial over), or a
  *       waiting downgrade starts as a new subscription;
  *   D   `due`: invoice overdue, subscription past_due, mail;
+ *       (D is the invoice's due date, or the later one staff granted:
+ *       subscriptions.staff.ts; steps are keyed by it, so an extension
+ *       starts the dunning again from the new date);
  *   D+3 `dunning_3`, D+7 `dunning_7`: mails; D+14 `suspend`: suspended, final
  *       notice; D+30 `cancel`: cancelled, the invoice uncollectible;
  *   pending for BILLING_PENDING_DAYS: `expire`, its invoice cancelled by a
@@ -38,7 +43,8 @@ export interface StepLookups {
   taken: Map<number, Set<string>>;
 }
 
-const DUNNING: [string, number][] = [['due', 0], ['dunning_3', 3], ['dunning_7', 7], ['suspend', 14], ['cancel', 30]];
+/** The dunning steps and their day counted from the due date. */
+export const DUNNING: readonly [string, number][] = [['due', 0], ['dunning_3', 3], ['dunning_7', 7], ['suspend', 14], ['cancel', 30]];
 const MAIL_ONLY = new Set(['reminder', 'dunning_3', 'dunning_7', 'trial_ending']);
 
 export class SubscriptionSteps {
@@ -118,7 +124,8 @@ export class SubscriptionSteps {
     if (s.invoiceId) {
       const inv = await this.deps.invoices.lockForPayment(trx, s.invoiceId);
       if (!inv || (inv.status !== 'open' && inv.status !== 'overdue')) return;
-      const params = { number: inv.number!, due: inv.dueDate!, amount: invoiceMail(inv).params.amount! };
+      // s.period is the due date the dunning counts from (extended by staff, or the invoice's).
+      const params = { number: inv.number!, due: s.period, amount: invoiceMail(inv).params.amount! };
       if (s.step === 'due') {
         await this.deps.invoices.markUnpaidIn(trx, inv.id, 'overdue');
         if (sub.state === 'active' || sub.state === 'trialing') await this.subs.moveIn(trx, sub, 'past_due', 'past_due', actor, { invoice: inv.number });
@@ -126,9 +133,12 @@ export class SubscriptionSteps {
       } else if (s.step === 'dunning_3' || s.step === 'dunning_7') {
         mail(s.step, params);
       } else if (s.step === 'suspend') {
-        if (sub.state === 'past_due') await this.subs.moveIn(trx, sub, 'suspended', 'suspended', actor, { invoice: inv.number });
         mail('dunning_14', params);
-        mail('suspended', params);
+        // Staff may have suspended it already (their action mailed it) or reactivated it (it stays active).
+        if (sub.state === 'past_due') {
+          await this.subs.moveIn(trx, sub, 'suspended', 'suspended', actor, { invoice: inv.number });
+          mail('suspended', params);
+        }
       } else if (s.step === 'cancel') {
         await this.deps.invoices.markUnpaidIn(trx, inv.id, 'uncollectible');
         await this.subs.moveIn(trx, sub, 'cancelled', 'cancelled', actor, { invoice: inv.number, reason: 'unpaid' });
@@ -157,8 +167,11 @@ export class SubscriptionSteps {
     const locale = (await this.repo.with(trx).contact(sub.accountId))?.locale ?? 'fr';
     // The subscription's snapshot prices the renewal, not the plan's current price (or the new price announced to it).
     const lines = this.subs.linesFor({ ...plan, price: priceFor(sub, sub.periodEnd!), billingCycle: sub.billingCycle }, locale, false);
-    const inv = await this.deps.invoices.issueIn(trx, sub.accountId, lines, { type: 'recurring', currency: sub.currency, subscriptionId: sub.id }, SYSTEM_ACTOR,
-      sub.periodEnd!);
+    // The code the subscription used at checkout, when it applies to renewals (chain counter held: PromotionsService's order).
+    const promo = await this.deps.promotions.renewalIn(trx, sub, lines);
+    const inv = await this.deps.invoices.issueIn(trx, sub.accountId, promo?.lines ?? lines, { type: 'recurring', currency: sub.currency,
+      subscriptionId: sub.id }, SYSTEM_ACTOR, sub.periodEnd!);
+    if (promo) await this.deps.promotions.recordIn(trx, promo, inv, sub.id, 'renewal', SYSTEM_ACTOR);
     await this.repo.with(trx).setStepInvoice(sub.id, s.period, s.step, inv.id);
     mails.push({ ...invoiceMail(inv), kind: 'renewal_coming' });
     if (inv.status === 'paid') await this.subs.creditUnitsIn(trx, sub, inv.number!, SYSTEM_ACTOR);

@@ -1,12 +1,14 @@
 /**
  * `npm run billing:run [-- --date YYYY-MM-DD]`: the daily billing job once
  * (renewals, reminders, dunning, pending subscriptions expired: see
- * src/billing/subscriptions.steps.ts), for a cron or systemd timer, or to
+ * src/billing/subscriptions.steps.ts; renewals charged on a saved card and
+ * gateway notifications retried: src/payments), for a cron or systemd timer, or to
  * replay a day: `--date` sets the clock to that day (noon UTC). Running it
  * twice for a day does nothing the second time. Exit codes: 0 done (or
  * another instance was running), 1 a step failed (logged) or bad arguments.
  */
 import { createBillingStack } from '../billing/index.js';
+import { createPayments, type Payments } from '../payments/index.js';
 import { FixedClock, systemClock } from '../platform/clock.js';
 import { LedgerService } from '../recharge/index.js';
 import { cliOptions, openCli } from './context.js';
@@ -22,14 +24,23 @@ if (date !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Dat
 const cli = await openCli();
 try {
   const clock = date ? new FixedClock(new Date(`${date}T12:00:00Z`)) : systemClock;
-  const { run } = createBillingStack({
+  const late: { payments?: Payments } = {};
+  const { run, billing, subscriptions } = createBillingStack({
     db: cli.db, clock, audit: cli.audit, billing: cli.config.billing, ledger: new LedgerService(cli.db, clock, cli.audit), mailer: cli.mailer, t: cli.t,
     viewsDir: cli.config.paths.views, baseUrl: cli.config.baseUrl, logger: cli.logger,
+    charger: { chargeDue: (sub, today) => late.payments!.online.chargeDue(sub, today), reconcile: () => late.payments!.online.reconcile() },
   });
+  const payments = late.payments = createPayments({ config: cli.config, db: cli.db, clock, audit: cli.audit, billing, subscriptions, logger: cli.logger });
+  // Gateway notifications whose processing failed and whose backoff has passed (the server's loop does the same).
+  const retried = await payments.inbound.retryDue(1000);
+  if (retried) console.log(`${retried} gateway notifications processed again.`);
   const report = await run.run(date);
   const steps = JSON.stringify(report.steps);
   if (!report.ran) console.log(`${report.day}: another instance is running the billing job; nothing done.`);
-  else console.log(`${report.day}: ${report.subscriptions} subscriptions looked at, steps ${steps}, ${report.mails} mails, ${report.errors} errors.`);
+  else {
+    console.log(`${report.day}: ${report.subscriptions} subscriptions looked at, steps ${steps}, ${report.mails} mails, ${report.errors} errors, `
+      + `${report.reconciled ?? 0} gateway payments reconciled.`);
+  }
   if (report.errors) process.exitCode = 1;
 } catch (err) {
   console.error(`Billing run failed: ${(err as Error).message}`);

@@ -11,6 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CURRENCIES, type Currency } from '../billing/money.js';
+import { paypalConfig, paypalKeys, type PayPalConfig } from './paypal.js';
+
+export type { PayPalConfig } from './paypal.js';
 
 /** Absolute path of the project root (the folder holding package.json). */
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -85,6 +88,7 @@ const schema = z.object({
   LEGAL_HOST_NAME: legalText,
   LEGAL_HOST_ADDRESS: legalText,
   LEGAL_HOST_PHONE: legalText,
+  ...paypalKeys,
   BILLING_SELLER_NAME: legalText,
   BILLING_SELLER_ADDRESS: legalText,
   BILLING_SELLER_SIRET: z.string().trim().regex(/^\d{3} ?\d{3} ?\d{3}( ?\d{5})?$/, 'a SIREN (9 digits) or SIRET (14 digits)').optional(),
@@ -102,8 +106,13 @@ const schema = z.object({
   BILLING_PENDING_DAYS: intInRange(14, 1, 365),
   BILLING_RUN_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM').default('06:00'),
   BILLING_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone, e.g. Europe/Paris').default('Europe/Paris'),
+  STRIPE_SECRET_KEY: z.string().trim().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{1,250}$/, 'a Stripe secret key sk_test_… or sk_live_…').optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().trim().regex(/^whsec_[A-Za-z0-9+/=]{1,250}$/, 'a webhook signing secret whsec_…').optional(),
+  STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
 }).refine((e) => e.BILLING_INVOICE_PREFIX !== e.BILLING_CREDIT_NOTE_PREFIX, {
   path: ['BILLING_CREDIT_NOTE_PREFIX'], message: 'must differ from BILLING_INVOICE_PREFIX',
+}).refine((e) => !e.STRIPE_SECRET_KEY === !e.STRIPE_WEBHOOK_SECRET, {
+  path: ['STRIPE_WEBHOOK_SECRET'], message: 'STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set together (card payments need both)',
 });
 
 /** Database connection: the embedded SQLite file or a PostgreSQL URL. */
@@ -144,9 +153,21 @@ export interface Config {
   licenses: { trialsPerHour: number; activationsPerHour: number; validationsPerHour: number };
   /** IANA time zone in which pages show dates and times (CSV exports stay in UTC). */
   displayTimezone: string;
+  /** PayPal payments; undefined unless PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET and PAYPAL_WEBHOOK_ID are set (the pay page then offers no PayPal). */
+  paypal: PayPalConfig | undefined;
   /** Who publishes and who hosts the site, for /legal, /terms and /privacy; each unset one is shown as missing. */
   legal: LegalIdentity;
   billing: BillingConfig;
+  /** Card payments through Stripe; undefined when STRIPE_SECRET_KEY is not set (the pay page then offers no card). */
+  stripe: StripeConfig | undefined;
+}
+
+/** Stripe's keys (never logged nor shown) and, for tests, the address of a local fake of its API. */
+export interface StripeConfig {
+  secretKey: string;
+  webhookSecret: string;
+  /** STRIPE_API_BASE parsed: the SDK's host, port and protocol; undefined: Stripe itself. */
+  api: { host: string; port: number; protocol: 'http' | 'https' } | undefined;
 }
 
 /** Billing settings (BILLING_* keys); rates in basis points (20.00 % = 2000). */
@@ -225,6 +246,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   const dbDir = abs(e.DB_DIR);
   const database = parseDatabase(e.DATABASE_URL, e.DATABASE_SCHEMA, dbDir);
   if (typeof database === 'string') throw new ConfigError([database]);
+  const paypal = paypalConfig(e);
+  if (typeof paypal === 'string') throw new ConfigError([paypal]);
   const baseUrl = (e.BASE_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, '');
   const files = abs(e.FILES_DIR);
   const subscription = abs(e.SUBSCRIPTION_DIR);
@@ -273,6 +296,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       validationsPerHour: e.LICENSE_VALIDATIONS_PER_HOUR,
     },
     displayTimezone: e.DISPLAY_TIMEZONE,
+    paypal,
     legal: {
       publisherName: e.LEGAL_PUBLISHER_NAME,
       publisherAddress: e.LEGAL_PUBLISHER_ADDRESS,
@@ -286,6 +310,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       hostPhone: e.LEGAL_HOST_PHONE,
     },
     billing: billingConfig(e),
+    stripe: stripeConfig(e),
   };
   return deepFreeze(config);
 }
@@ -310,6 +335,17 @@ function billingConfig(e: z.infer<typeof schema>): BillingConfig {
     runAt: e.BILLING_RUN_AT,
     timezone: e.BILLING_TIMEZONE,
   };
+}
+
+function stripeConfig(e: z.infer<typeof schema>): StripeConfig | undefined {
+  if (!e.STRIPE_SECRET_KEY || !e.STRIPE_WEBHOOK_SECRET) return undefined;
+  let api: StripeConfig['api'];
+  if (e.STRIPE_API_BASE) {
+    const u = new URL(e.STRIPE_API_BASE);
+    const protocol = u.protocol === 'http:' ? 'http' : 'https';
+    api = { host: u.hostname, port: u.port ? Number(u.port) : protocol === 'http' ? 80 : 443, protocol };
+  }
+  return { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, api };
 }
 
 function deepFreeze<T extends object>(o: T): Readonly<T> {

@@ -1,6 +1,7 @@
 /**
  * Security headers (helmet 8): a Content-Security-Policy that allows no
- * inline script and no third-party origin (every asset comes from public/),
+ * inline script and no third-party origin (every asset comes from public/;
+ * forms may lead to the configured payment gateways' hosted pages only),
  * plus helmet's defaults (HSTS only over https, nosniff, frame-ancestors none).
  * X-Powered-By is disabled in app.ts.
  *
@@ -25,23 +26,27 @@ function recordHeaders(mw: RequestHandler): [string, string][] {
   return headers;
 }
 
-/** The security headers as a function setting them on a response (for handlers mounted ahead of securityHeaders). */
-export function securityHeaderSetter(https: boolean): (res: ServerResponse) => void {
-  const headers = recordHeaders(helmetFor(https));
+/**
+ * The security headers as a function setting them on a response (for handlers mounted ahead of securityHeaders).
+ * `formActions`: other origins a form may lead to (a payment gateway's hosted page, reached by a redirect after the
+ * partner's POST: browsers apply form-action to that redirect too).
+ */
+export function securityHeaderSetter(https: boolean, formActions: readonly string[] = []): (res: ServerResponse) => void {
+  const headers = recordHeaders(helmetFor(https, formActions));
   return (res) => {
     for (const [name, value] of headers) res.setHeader(name, value);
   };
 }
 
-export function securityHeaders(https: boolean): RequestHandler {
-  const set = securityHeaderSetter(https);
+export function securityHeaders(https: boolean, formActions: readonly string[] = []): RequestHandler {
+  const set = securityHeaderSetter(https, formActions);
   return (_req, res, next) => {
     set(res);
     next();
   };
 }
 
-function helmetFor(https: boolean): RequestHandler {
+function helmetFor(https: boolean, formActions: readonly string[]): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -52,7 +57,7 @@ function helmetFor(https: boolean): RequestHandler {
         'img-src': ["'self'", 'data:'],
         'font-src': ["'self'"],
         'connect-src': ["'self'"],
-        'form-action': ["'self'"],
+        'form-action': ["'self'", ...formActions],
         'frame-ancestors': ["'none'"],
         'base-uri': ["'self'"],
         'object-src': ["'none'"],

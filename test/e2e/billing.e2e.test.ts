@@ -1,8 +1,10 @@
 /**
  * Browser test of the billing flow "Visiteur → Inscription → Abonnement":
- * a new partner registers, confirms the address, chooses a plan, sees the
- * summary (HT, VAT, TTC, first due date, units), pays with the manual
- * gateway and gets the invoice with the transfer instructions; recharging
+ * a new partner registers, confirms the address, chooses a plan, types a
+ * promotion code (a wrong one first: its reason; then the right one), sees
+ * the summary (the discount, HT, VAT, TTC after it, first due date, units),
+ * pays with the manual gateway and gets the invoice with the transfer
+ * instructions; recharging
  * waits. An admin finds the invoice and records the bank transfer; the
  * partner's subscription is active, the plan's units are credited and the
  * partner recharges an installation and downloads its key file.
@@ -11,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
+import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { insertedId } from '../../src/platform/db.js';
 import { createAccount, linkIn, PASSWORD, waitMail } from '../helpers/accounts.js';
 import { startBrowserRig, SCREENSHOTS, type BrowserRig } from '../helpers/browser.js';
@@ -35,6 +38,10 @@ describe('browser: a new partner subscribes, staff record the transfer, the part
       is_public: true, highlighted: true, features: JSON.stringify([{ name_fr: 'Assistance', name_en: 'Support', value: '48 h' }]), display_order: 1,
       created_at: now, updated_at: now,
     }).returning('id'));
+    await ctx.handle.billing.promotions.create({
+      code: 'LANCEMENT', name: 'Lancement', kind: 'percentage', value: 1000, currency: null, maxUses: 50, maxUsesPerCustomer: 1, appliesTo: 'first',
+      startsOn: null, endsOn: null, isActive: true, autoApply: false, newCustomersOnly: true, minAmount: 0, planIds: [planId],
+    }, SYSTEM_ACTOR);
   });
   after(async () => {
     await rig?.close();
@@ -69,11 +76,20 @@ describe('browser: a new partner subscribes, staff record the transfer, the part
 
     await partner.goto(`${base}/subscription/plans`);
     await Promise.all([partner.waitForURL(`${base}/subscription/checkout/${planId}`), partner.click(`a[href="/subscription/checkout/${planId}"]`)]);
+    expect(await partner.textContent('main')).to.match(/29,00\s€/).and.match(/5,80\s€/).and.match(/34,80\s€/);
+    // A promotion code, checked at once: a mistyped one says why, the right one shows the discount before VAT.
+    await partner.fill('#code', 'LANCEMNT');
+    await Promise.all([partner.waitForURL(/code=LANCEMNT/), partner.click('#code-form button[type="submit"]')]);
+    expect(await partner.textContent('#code-error')).to.contain('Ce code promotionnel n’existe pas.');
+    await partner.fill('#code', 'lancement');
+    await Promise.all([partner.waitForURL(/code=lancement/), partner.click('#code-form button[type="submit"]')]);
     const summary = await partner.textContent('main');
-    expect(summary).to.match(/29,00\s€/).and.match(/5,80\s€/).and.match(/34,80\s€/).and.contain('250 unités').and.contain('22 décembre 2026');
+    // 10 % of 29,00 € = 2,90 €: HT 26,10 €, VAT 5,22 €, TTC 31,32 €.
+    expect(summary).to.contain('Code LANCEMENT appliqué').and.match(/−2,90\s€/).and.match(/26,10\s€/).and.match(/5,22\s€/).and.match(/31,32\s€/)
+      .and.contain('250 unités').and.contain('22 décembre 2026');
     await partner.screenshot({ path: path.join(SCREENSHOTS, 'billing-journey-summary-fr.png'), fullPage: true });
 
-    await Promise.all([partner.waitForURL(`${base}/subscription/billing`), partner.click('form.form button[type="submit"]')]);
+    await Promise.all([partner.waitForURL(`${base}/subscription/billing`), partner.click('#pay-form button[type="submit"]')]);
     const billing = (await partner.textContent('main'))!;
     const number = /FA-2026-\d{6}/.exec(billing)![0];
     expect(billing).to.contain('IBAN FR76 3000 6000 0112 3456 7890 189').and.contain(number);
@@ -89,7 +105,7 @@ describe('browser: a new partner subscribes, staff record the transfer, the part
     await admin.fill('#q', number);
     await Promise.all([admin.waitForURL(/q=FA-2026/), admin.press('#q', 'Enter')]);
     await Promise.all([admin.waitForURL(/\/admin\/invoices\/\d+$/), admin.click(`a:has-text("${number}")`)]);
-    await admin.fill('#pay-amount', '34,80');
+    await admin.fill('#pay-amount', '31,32');
     await admin.selectOption('#pay-method', 'bank_transfer');
     await admin.fill('#pay-reference', number);
     await admin.fill('#pay-date', '2026-11-22');

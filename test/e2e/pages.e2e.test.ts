@@ -18,6 +18,7 @@ import { activate, apiToken, makeBatch, makeProduct, trial } from '../helpers/li
 import { credit, newInstallation, postConfirmed, recharge } from '../helpers/recharge.js';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { createBilling } from '../../src/billing/index.js';
+import { insertedId } from '../../src/platform/db.js';
 
 type Lang = 'fr' | 'en';
 
@@ -86,6 +87,10 @@ interface Ids {
   partner: number;
   /** Billing, partner side: a public plan shown on /subscription and /subscription/plans. */
   checkoutPlan: number;
+  /** Billing, staff side: a bank transfer received on the invoice (its page, /admin/payments/:id). */
+  payment: number;
+  /** A gateway notification that failed (its page, /admin/webhooks/:id, with the replay form). */
+  webhook: number;
   installation: number;
   recharge: string;
   revoked: string;
@@ -97,6 +102,11 @@ interface Ids {
   product: number;
   plan: number;
   invoice: number;
+  /** A promotion code (BIENVENUE, 20 %), with one use on an invoice. */
+  promotion: number;
+  /** A paid subscription (the admin's subscription page) and a unit pack on offer (the partner's packs pages). */
+  subscription: number;
+  pack: number;
 }
 
 /** The data every page shows: partners with recharges (one revoked), a message, downloads, a block, licenses, codes, a token. */
@@ -155,7 +165,23 @@ async function seed(ctx: TestContext): Promise<Ids> {
   await billing.payments.recordManual(invoice.id, { amount: 5000, method: 'bank_transfer', reference: 'VIR-2026-118', date: '2026-11-22',
     idempotencyKey: 'e2e-pages-payment-1' }, SYSTEM_ACTOR);
   await billing.credits.grant({ accountId: partner, kind: 'manual', amount: 1500, currency: 'EUR', reason: 'Retard de livraison' }, SYSTEM_ACTOR);
+  const promotion = await billing.promotions.create({
+    code: 'BIENVENUE', name: 'Bienvenue aux nouveaux revendeurs', kind: 'percentage', value: 2000, currency: null, maxUses: 100, maxUsesPerCustomer: 1,
+    appliesTo: 'both', startsOn: '2026-11-01', endsOn: '2027-03-31', isActive: true, autoApply: false, newCustomersOnly: false, minAmount: 0, planIds: [],
+  }, SYSTEM_ACTOR);
+  const promoted = await createAccount(ctx, 'promo@imprimerie-sud.fr');
+  await ctx.handle.subscriptions.subscribe(promoted, await id('plans', { slug: 'essentiel' }), SYSTEM_ACTOR, 'BIENVENUE');
+  // Subscriptions and packs: the garage pays its first invoice; a pack of 1,000 units is on offer.
+  const { subscription, invoice: due } = await ctx.handle.subscriptions.subscribe(other, await id('plans', { slug: 'pro' }), SYSTEM_ACTOR);
+  await ctx.handle.billing.payments.recordManual(due!.id, { amount: due!.amountDue, method: 'bank_transfer', reference: due!.number!,
+    date: '2026-11-22', idempotencyKey: 'e2e-pages-subscription-1' }, SYSTEM_ACTOR);
+  const pack = await billing.plans.create({
+    slug: 'pack-1000', nameFr: 'Pack 1 000 unités', nameEn: 'Pack of 1,000 units', descriptionFr: 'Pour les mois chargés', descriptionEn: 'For busy months',
+    type: 'custom', price: 5000, currency: 'EUR', billingCycle: 'one-time', trialDays: 0, setupFee: 0,
+    limits: { units_per_period: 1000, max_installations: null }, features: [], isActive: true, isPublic: true, displayOrder: 20, highlighted: false,
+  }, SYSTEM_ACTOR);
   return {
+    subscription: subscription.id, pack, promotion, payment: await id('payments'), webhook: await webhookFixture(ctx),
     plan, invoice: invoice.id, checkoutPlan: await id('plans', { slug: 'pro' }),
     partner, recharge: first, revoked,
     installation: await id('installations', { code: inst.code }),
@@ -168,6 +194,15 @@ async function seed(ctx: TestContext): Promise<Ids> {
   };
 }
 
+/** A Stripe notification stored and failed (a refund notified before its payment), as /admin/webhooks lists it. */
+async function webhookFixture(ctx: TestContext): Promise<number> {
+  const payload = JSON.stringify({ id: 'evt_1SxPagesFixture', object: 'event', type: 'charge.refunded', data: { object: { id: 'ch_1', object: 'charge',
+    amount: 5000, amount_refunded: 5000, currency: 'eur', payment_intent: 'pi_1' } } });
+  return insertedId(await ctx.db('inbound_events').insert({ gateway: 'stripe', event_id: 'evt_1SxPagesFixture', type: 'charge.refunded', payload,
+    status: 'failed', attempts: 2, last_error: 'NotFoundError: no payment for this gateway refund', received_at: ctx.clock.now().toISOString(),
+    next_attempt_at: new Date(ctx.clock.now().getTime() + 300_000).toISOString() }).returning('id'));
+}
+
 describe('browser: every page at 375 px and 1366 px, in French and English, without an axe violation', function () {
   // The admin walk holds the billing pages too: on a loaded machine it takes more than five minutes.
   this.timeout(600000);
@@ -178,7 +213,9 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
   let ids: Ids;
 
   before(async function () {
-    rig = await startBrowserRig(this);
+    // Card payments on (no call reaches Stripe while pages are only shown): the billing page offers "Pay by card".
+    rig = await startBrowserRig(this, { env: { STRIPE_SECRET_KEY: 'sk_test_pagesOnly', STRIPE_WEBHOOK_SECRET: 'whsec_pagesOnly',
+      STRIPE_API_BASE: 'http://127.0.0.1:9' } });
     ({ ctx, browser, base } = rig);
     ids = await seed(ctx);
   });
@@ -240,14 +277,18 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await visit(page, `${base}/subscription/account`, `${p}-account`, findings);
       // Billing, partner side: plans, the summary, pay, the billing page with the invoice waiting for payment.
       await visit(page, `${base}/subscription/plans`, `${p}-plans`, findings);
+      await visit(page, `${base}/subscription/checkout/${ids.checkoutPlan}?code=BIENVENUE`, `${p}-checkout-code`, findings);
+      await visit(page, `${base}/subscription/checkout/${ids.checkoutPlan}?code=NOPE`, `${p}-checkout-code-refused`, findings, 422);
       await visit(page, `${base}/subscription/checkout/${ids.checkoutPlan}`, `${p}-checkout`, findings);
-      if (lang === 'fr') await submit(page, 'form.form button[type="submit"]');
+      if (lang === 'fr') await submit(page, '#pay-form button[type="submit"]');
       await visit(page, `${base}/subscription/billing`, `${p}-billing`, findings);
+      await visit(page, `${base}/subscription/packs`, `${p}-packs`, findings);
+      await visit(page, `${base}/subscription/packs/${ids.pack}`, `${p}-pack-summary`, findings);
       await visit(page, `${base}/admin`, `${p}-error-403`, findings, 403);
       await visit(page, `${base}/subscription/recharges/00000000-0000-4000-8000-000000000000`, `${p}-error-404`, findings, 404);
       for (const href of [
         '/subscription/dashboard', '/subscription/recharge', '/subscription/recharges', '/subscription/installations',
-        '/subscription/account',
+        '/subscription/account', '/subscription/packs',
       ]) {
         await page.goto(base + href);
         expect(await page.getAttribute(`.area-nav a[href="${href}"]`, 'aria-current'), `sub-navigation on ${href}`).to.equal('page');
@@ -279,7 +320,10 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/billing', 'billing-dashboard'], ['/admin/billing?from=2026-13', 'billing-dashboard-errors', 422],
         ['/admin/plans', 'plans'], ['/admin/plans/new', 'plan-new'], [`/admin/plans/${ids.plan}`, 'plan'],
         ['/admin/invoices', 'invoices'], ['/admin/invoices/new', 'invoice-new'], [`/admin/invoices/${ids.invoice}`, 'invoice'],
-        ['/admin/invoices/verify', 'invoices-verify'], ['/admin/payments', 'payments'], ['/admin/credits', 'credits'],
+        ['/admin/invoices/verify', 'invoices-verify'], ['/admin/payments', 'payments'], [`/admin/payments/${ids.payment}`, 'payment'],
+        ['/admin/credits', 'credits'], ['/admin/webhooks', 'webhooks'], [`/admin/webhooks/${ids.webhook}`, 'webhook'],
+        ['/admin/promotions', 'promotions'], ['/admin/promotions/new', 'promotion-new'], [`/admin/promotions/${ids.promotion}`, 'promotion'],
+        ['/admin/subscriptions', 'subscriptions'], [`/admin/subscriptions/${ids.subscription}`, 'subscription'],
       ];
       for (const [url, name, status] of pages) await visit(page, base + url, `${a}-${name}`, findings, status ?? 200);
 
@@ -321,6 +365,17 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await page.fill('#note-reason', 'Geste commercial');
       await submit(page, '#credit-note-form button[type="submit"]');
       await look(page, `${a}-confirm-credit-note`, findings);
+      await page.goto(`${base}/admin/promotions/new`);
+      await page.fill('#value', '150');
+      await submit(page, '#promotion-form button[type="submit"]');
+      await look(page, `${a}-promotion-errors`, findings);
+      await page.goto(`${base}/admin/promotions/${ids.promotion}`);
+      await submit(page, '#toggle-active');
+      await look(page, `${a}-confirm-promotion-deactivate`, findings);
+      await page.goto(`${base}/admin/subscriptions/${ids.subscription}`);
+      await page.fill('#pause-reason', 'Fermeture annuelle');
+      await submit(page, '#pause-form button[type="submit"]');
+      await look(page, `${a}-confirm-pause`, findings);
       await page.goto(`${base}/admin/api-tokens`);
       await page.fill('#token-label', `Comptabilité ${lang}`);
       await submit(page, '#token-form button[type="submit"]');

@@ -9,6 +9,7 @@
 import { AccountsRepository } from '../../src/accounts/index.js';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { createBilling } from '../../src/billing/index.js';
+import { insertedId } from '../../src/platform/db.js';
 import type { TestContext } from './context.js';
 
 /** `visitor`: an anonymous session of its own, for the route that ends it (logout). */
@@ -100,11 +101,18 @@ export function routeTable(): Record<string, RouteSpec> {
     // Billing, partner side (subscriptions): plans, checkout, billing page, cancel / undo, invoice PDF.
     'GET /subscription/plans': get('partner'),
     'GET /subscription/checkout/:planId': get('partner'),
-    'POST /subscription/checkout': post('partner', undefined, { fields: ['plan_id'] }),
+    'POST /subscription/checkout': post('partner', undefined, { fields: ['plan_id', 'code'] }),
     'GET /subscription/billing': get('partner'),
     'POST /subscription/billing/cancel': post('partner', undefined),
     'POST /subscription/billing/undo-cancel': post('partner', undefined),
     'GET /subscription/invoices/:id/pdf': get('partner', [], { noPage: true }),
+    // Online payments (src/payments): pay an invoice by card, replace the card (a gateway's page follows); the gateway's webhook (raw JSON, signed).
+    'POST /subscription/invoices/:id/pay/stripe': post('partner', undefined),
+    'POST /subscription/billing/card/stripe': post('partner', undefined),
+    'POST /webhooks/stripe': { who: 'anonymous', json: true, fields: ['id', 'object', 'type', 'data', 'created'] },
+    'GET /subscription/packs': get('partner'),
+    'GET /subscription/packs/:planId': get('partner'),
+    'POST /subscription/packs': post('partner', '/subscription/packs/:planId'),
     // Admin area (superadmin: every action, the role change included).
     'GET /admin': get(S),
     'GET /admin/partners': get(S, ['state']),
@@ -180,12 +188,38 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /admin/invoices/:id/payments': post(S, '/admin/invoices/:id'),
     'POST /admin/invoices/:id/credit-note': post(S, '/admin/invoices/:id', { fixed: YES }),
     'GET /admin/payments': get(S, ['method']),
+    'GET /admin/payments/:id': get(S),
+    // The fixture payment is a manual one: the refund is refused as a field error, whatever the fields.
+    'POST /admin/payments/:id/refund': post(S, undefined, { fixed: YES, fields: ['amount', 'reason', 'idempotency_key'] }),
+    'GET /admin/webhooks': get(S, ['gateway', 'status']),
+    'GET /admin/webhooks/:id': get(S),
+    'POST /admin/webhooks/:id/replay': post(S, '/admin/webhooks/:id', { fixed: YES }),
     'GET /admin/credits': get(S, ['kind']),
     'POST /admin/credits': post(S, '/admin/credits', { fixed: YES }),
+    // Promotion codes: the fixture code limited to the fixture plan (its checkbox is on the form).
+    'GET /admin/promotions': get(S),
+    'GET /admin/promotions/new': get(S),
+    'POST /admin/promotions': post(S, '/admin/promotions/new'),
+    'GET /admin/promotions/:id': get(S),
+    'POST /admin/promotions/:id': post(S, '/admin/promotions/:id'),
+    'POST /admin/promotions/:id/activate': post(S, undefined),
+    'POST /admin/promotions/:id/deactivate': post(S, '/admin/promotions', { fixed: YES }),
+    // Subscriptions (the fixture: an active legacy subscription; forms of other states declared).
+    'GET /admin/subscriptions': get(S, ['state']),
+    'GET /admin/subscriptions/:id': get(S),
+    'POST /admin/subscriptions/:id/extend': post(S, undefined, { fields: ['invoice_id', 'due_date', 'reason'] }),
+    'POST /admin/subscriptions/:id/suspend': post(S, undefined, { fields: ['reason'], fixed: YES }),
+    'POST /admin/subscriptions/:id/reactivate': post(S, undefined, { fields: ['reason'] }),
+    'POST /admin/subscriptions/:id/pause': post(S, '/admin/subscriptions/:id', { fixed: YES }),
+    'POST /admin/subscriptions/:id/resume': post(S, undefined, { fields: ['reason'] }),
+    'POST /admin/subscriptions/:id/cancel': post(S, '/admin/subscriptions/:id', { fixed: YES }),
   };
 }
 
-/** The billing pages' rows: a plan, and an issued, open invoice of partner `accountId`. */
+/**
+ * The billing pages' rows: a plan, an issued, open invoice of partner `accountId` and a part of it paid by transfer, a promotion code, a unit
+ * pack, its active (legacy) subscription, a failed gateway notification.
+ */
 async function billingFixtures(ctx: TestContext, accountId: number): Promise<Record<string, string>> {
   const billing = createBilling({ db: ctx.db, clock: ctx.clock, audit: ctx.handle.audit, billing: ctx.config.billing });
   const plan = await billing.plans.create({
@@ -195,7 +229,26 @@ async function billingFixtures(ctx: TestContext, accountId: number): Promise<Rec
   }, SYSTEM_ACTOR);
   const draft = await billing.invoices.createDraft(accountId, [{ description: 'Formation', quantity: 1, unitPrice: 10000 }]);
   const invoice = await billing.invoices.finalise(draft, SYSTEM_ACTOR);
-  return { 'plans:id': String(plan), 'invoices:id': String(invoice.id) };
+  const { payment } = await billing.payments.recordManual(invoice.id, { amount: 1000, method: 'bank_transfer', reference: 'VIR-HOSTILE', date: '2026-11-22',
+    idempotencyKey: 'hostile-fixture-payment' }, SYSTEM_ACTOR);
+  const event = insertedId(await ctx.db('inbound_events').insert({ gateway: 'stripe', event_id: 'evt_hostile_fixture', type: 'charge.refunded',
+    payload: '{"id":"evt_hostile_fixture"}', status: 'failed', attempts: 1, last_error: 'NotFoundError: no payment', received_at: ctx.clock.now().toISOString(),
+  }).returning('id'));
+  const promotion = await billing.promotions.create({
+    code: 'HOSTILE', name: 'Hostile', kind: 'percentage', value: 1000, currency: null, maxUses: 5, maxUsesPerCustomer: 1, appliesTo: 'both',
+    startsOn: null, endsOn: null, isActive: true, autoApply: false, newCustomersOnly: false, minAmount: 0, planIds: [plan],
+  }, SYSTEM_ACTOR);
+  const pack = await billing.plans.create({
+    slug: 'hostile-pack', nameFr: 'Pack', nameEn: 'Pack', descriptionFr: '', descriptionEn: '', type: 'custom', price: 1000, currency: 'EUR',
+    billingCycle: 'one-time', trialDays: 0, setupFee: 0, features: [], limits: { units_per_period: 100, max_installations: null }, isActive: true,
+    isPublic: true, displayOrder: 2, highlighted: false,
+  }, SYSTEM_ACTOR);
+  await ctx.handle.subscriptions.startLegacy(accountId, SYSTEM_ACTOR);
+  const subscription = (await ctx.handle.subscriptions.history(accountId))[0]!;
+  return {
+    'plans:id': String(plan), 'invoices:id': String(invoice.id), 'promotions:id': String(promotion), 'packs:planId': String(pack),
+    'subscriptions:id': String(subscription.id), 'payments:id': String(payment.id), 'webhooks:id': String(event),
+  };
 }
 
 /**

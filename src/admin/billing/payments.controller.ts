@@ -57,7 +57,14 @@ export function createPaymentsController(deps: AdminDeps, reports: BillingAdminR
       });
     },
 
-    credits: async (req: Request, res: Response): Promise<void> => renderCredits(req, res),
+    /** GET /admin/credits; `partner` and `currency` in the query prefill the grant form (the subscription page's link). */
+    credits: async (req: Request, res: Response): Promise<void> => {
+      const v = typed(req.query, ['partner', 'currency']);
+      const prefill: Record<string, string> = {};
+      if (oneLine(v.partner!, 254)) prefill.partner = oneLine(v.partner!, 254)!;
+      if (isCurrency(v.currency)) prefill.currency = v.currency;
+      return renderCredits(req, res, prefill);
+    },
 
     grant: async (req: Request, res: Response): Promise<void> => {
       const v = typed(req.body, GRANT_FIELDS);

@@ -86,7 +86,7 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['POST /admin/products', ADMIN],
   ['GET /admin/products/:id', ADMIN],
   ['POST /admin/products/:id', ADMIN],
-  // Billing staff pages (dashboard, plans, invoices, payments, credits).
+  // Billing staff pages (dashboard, plans, invoices, payments, credits, promotion codes).
   ['GET /admin/billing', READ],
   ['GET /admin/plans', READ],
   ['GET /admin/plans/new', ADMIN],
@@ -105,8 +105,23 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['POST /admin/invoices/:id/payments', ADMIN],
   ['POST /admin/invoices/:id/credit-note', ADMIN],
   ['GET /admin/payments', READ],
+  ['GET /admin/payments/:id', READ],
+  ['POST /admin/payments/:id/refund', ADMIN],
+  ['GET /admin/webhooks', READ],
+  ['GET /admin/webhooks/:id', READ],
+  ['POST /admin/webhooks/:id/replay', ADMIN],
   ['GET /admin/credits', READ],
   ['POST /admin/credits', ADMIN],
+  ['GET /admin/promotions', READ],
+  ['GET /admin/promotions/new', ADMIN],
+  ['POST /admin/promotions', ADMIN],
+  ['GET /admin/promotions/:id', READ],
+  ['POST /admin/promotions/:id', ADMIN],
+  ['POST /admin/promotions/:id/activate', ADMIN],
+  ['POST /admin/promotions/:id/deactivate', ADMIN],
+  ['GET /admin/subscriptions', READ],
+  ['GET /admin/subscriptions/:id', READ],
+  ...['extend', 'suspend', 'reactivate', 'pause', 'resume', 'cancel'].map((a): [string, Record<Who, Answer>] => [`POST /admin/subscriptions/:id/${a}`, ADMIN]),
 ];
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
@@ -175,6 +190,16 @@ describe('admin authorization table', function () {
     ids.plans = String(await billing.plans.create({ ...AUTHZ_PLAN }, SYSTEM_ACTOR));
     const draft = await billing.invoices.createDraft(partnerId, [{ description: 'Formation', quantity: 1, unitPrice: 10000 }]);
     ids.invoices = String((await billing.invoices.finalise(draft, SYSTEM_ACTOR)).id);
+    ids.payments = String((await billing.payments.recordManual(Number(ids.invoices), { amount: 1000, method: 'bank_transfer', reference: 'VIR-AUTHZ',
+      date: '2026-11-22', idempotencyKey: 'authz-fixture-payment' }, SYSTEM_ACTOR)).payment.id);
+    await ctx.db('inbound_events').insert({ gateway: 'stripe', event_id: 'evt_authz_fixture', type: 'customer.created', payload: '{}', status: 'ignored',
+      attempts: 1, reason: 'unhandled_type', received_at: at });
+    ids.webhooks = String((await ctx.db('inbound_events').first('id')).id);
+    ids.promotions = String(await billing.promotions.create({
+      code: 'AUTHZ', name: 'Authz', kind: 'percentage', value: 1000, currency: null, maxUses: null, maxUsesPerCustomer: 1, appliesTo: 'first',
+      startsOn: null, endsOn: null, isActive: true, autoApply: false, newCustomersOnly: false, minAmount: 0, planIds: [],
+    }, SYSTEM_ACTOR));
+    ids.subscriptions = String((await ctx.handle.subscriptions.history(Number(ids.partners)))[0]!.id);
   });
   after(async () => ctx?.close());
 

@@ -71,10 +71,24 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   document_counters: { repository: 'billing/invoices.repository.ts', cls: 'InvoicesRepository', service: 'billing/invoices.service.ts' },
   payments: { repository: 'billing/payments.repository.ts', cls: 'PaymentsRepository', service: 'billing/payments.service.ts' },
   credit_entries: { repository: 'billing/credits.repository.ts', cls: 'CreditsRepository', service: 'billing/credits.service.ts' },
+  payment_refunds: { repository: 'billing/payments.repository.ts', cls: 'PaymentsRepository', service: 'billing/payments.service.ts' },
+  // Online payments (src/payments): gateway notifications, partners' customers and cards at the gateways.
+  inbound_events: { repository: 'payments/inbound-events.repository.ts', cls: 'InboundEventsRepository', service: 'payments/inbound-events.service.ts' },
+  gateway_customers: {
+    repository: 'payments/gateway-customers.repository.ts', cls: 'GatewayCustomersRepository', service: 'payments/online-payments.service.ts',
+  },
+  // Promotion codes, their plans and their uses (written in the finalising transaction).
+  promotions: { repository: 'billing/promotions.repository.ts', cls: 'PromotionsRepository', service: 'billing/promotions.service.ts' },
+  promotion_plans: { repository: 'billing/promotions.repository.ts', cls: 'PromotionsRepository', service: 'billing/promotions.service.ts' },
+  promotion_redemptions: {
+    repository: 'billing/promotions.repository.ts', cls: 'PromotionsRepository', service: 'billing/promotions.service.ts',
+  },
   // Billing, subscriptions (partner side, daily job).
   subscriptions: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
   subscription_events: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
   billing_steps: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
+  due_date_extensions: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
+  pack_purchases: { repository: 'billing/packs.repository.ts', cls: 'PacksRepository', service: 'billing/packs.service.ts' },
 };
 
 describe('one writer per table (DESIGN.md rule 11)', () => {
@@ -138,7 +152,7 @@ describe('one writer per table (DESIGN.md rule 11)', () => {
     // The read-only classes that build the admin's read repositories (they write nothing: the tests above).
     const readers = [
       'licenses/license-reports.ts', 'installations/installation-reports.ts', 'recharges/recharge-reports.ts',
-      'dashboard/dashboard-figures.ts', 'downloads/download-log.ts', 'billing/billing-reports.ts',
+      'dashboard/dashboard-figures.ts', 'downloads/download-log.ts', 'billing/billing-reports.ts', 'billing/webhook-reports.ts',
     ];
     // Partners and releases have their own services (their files are checked above and below).
     const others = /^admin\/(partners|releases)\//;
