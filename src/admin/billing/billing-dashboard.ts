@@ -22,15 +22,14 @@ export interface BillingReport {
   activity: ActivityMonth[];
   revenue: RevenueMonth[];
   plans: PlanFigures[];
-  /** Null while the promotion tables do not exist. */
-  promotions: PromotionRow[] | null;
+  promotions: PromotionRow[];
 }
 
-/** Every figure of the dashboard for `period` (nine grouped queries). */
+/** Every figure of the dashboard for `period` (eleven grouped queries). */
 export async function billingReport(repo: BillingReportsRepository, period: ReportPeriod): Promise<BillingReport> {
-  const [now, payingPartners, byState, flips, newSubs, trials, revenue, plans, paying, retention, promoTables] = await Promise.all([
+  const [now, payingPartners, byState, flips, newSubs, trials, revenue, plans, paying, retention, promotions] = await Promise.all([
     repo.payingNow(), repo.payingAccountsNow(), repo.byState(), repo.flips(period), repo.newSubscriptions(period), repo.trials(period),
-    repo.revenue(period), repo.plans(), repo.payingByPlan(), repo.retention(period), repo.promotionTables(),
+    repo.revenue(period), repo.plans(), repo.payingByPlan(), repo.retention(period), repo.promotions(period),
   ]);
   const mrr = mrrMonths(flips, period);
   const activity = activityMonths(flips, newSubs, trials, period);
@@ -38,7 +37,7 @@ export async function billingReport(repo: BillingReportsRepository, period: Repo
     period, byState, mrr, activity, revenue: revenueMonths(revenue, period),
     summary: summaryOf(now, payingPartners, mrr, activity, revenue),
     plans: planFigures(plans, paying, newSubs, revenue, retention, period),
-    promotions: promoTables ? await repo.promotions(period) : null,
+    promotions,
   };
 }
 
@@ -92,7 +91,7 @@ export function csvTable(report: BillingReport, name: CsvTable): { columns: stri
     case 'promotions':
       return {
         columns: ['code', 'currency', 'uses', 'invoices', 'revenue_ht', 'discount'],
-        rows: (r.promotions ?? []).map((p) => [p.code, p.currency, p.uses, p.invoices, money(p.revenue, p.currency), money(p.discount, p.currency)]),
+        rows: r.promotions.map((p) => [p.code, p.currency, p.uses, p.invoices, money(p.revenue, p.currency), money(p.discount, p.currency)]),
       };
   }
 }

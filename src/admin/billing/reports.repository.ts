@@ -233,31 +233,13 @@ export class BillingReportsRepository {
     return rows.map((r) => ({ planId: n(r.plan_id), atStart: n(r.at_start), kept: n(r.kept) }));
   }
 
-  private promotionShape: { kind: boolean } | null = null;
-
   /**
-   * Whether the promotion tables exist (`promotions`, `promotion_redemptions` with its `discount` column), and
-   * whether redemptions tell checkouts from renewals (`kind` first | renewal). Null while they do not exist (asked
-   * again on the next report: two catalogue lookups): the dashboard then says promotions are not set up. Once
-   * found, remembered.
-   */
-  async promotionTables(): Promise<{ kind: boolean } | null> {
-    if (this.promotionShape) return this.promotionShape;
-    if (!(await this.db.schema.hasTable('promotions')) || !(await this.db.schema.hasTable('promotion_redemptions'))) return null;
-    const columns = Object.keys(await this.db('promotion_redemptions').columnInfo());
-    this.promotionShape = columns.includes('discount') ? { kind: columns.includes('kind') } : null;
-    return this.promotionShape;
-  }
-
-  /**
-   * Per promotion code and currency, over the invoices issued in the period that used it: uses (checkouts), invoices
-   * (renewals too), their HT after the discount, the discount given. Empty without the tables.
+   * Per promotion code and currency, over the invoices issued in the period that used it (promotion_redemptions):
+   * uses (checkouts, `kind` first), invoices (renewals too), their HT after the discount, the discount given.
    */
   async promotions(p: ReportPeriod): Promise<PromotionRow[]> {
-    const shape = await this.promotionTables();
-    if (!shape) return [];
-    const uses = shape.kind ? "SUM(CASE WHEN r.kind = 'first' THEN 1 ELSE 0 END)" : 'COUNT(*)';
-    const rows = rowsOf(await this.db.raw(`SELECT r.promotion_id AS promotion_id, pr.code AS code, r.currency AS currency, ${uses} AS uses,
+    const rows = rowsOf(await this.db.raw(`SELECT r.promotion_id AS promotion_id, pr.code AS code, r.currency AS currency,
+        SUM(CASE WHEN r.kind = 'first' THEN 1 ELSE 0 END) AS uses,
         COUNT(*) AS invoices, SUM(i.total_ht) AS revenue, SUM(r.discount) AS discount
       FROM promotion_redemptions r JOIN promotions pr ON pr.id = r.promotion_id JOIN invoices i ON i.id = r.invoice_id
       WHERE i.issue_date >= ? AND i.issue_date < ?
