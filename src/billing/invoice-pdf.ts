@@ -22,8 +22,14 @@ export function printable(text: string): string {
 
 /** A calendar day (YYYY-MM-DD) in words of `locale`: "5 décembre 2026", "December 5, 2026". */
 export function formatDay(day: string, locale: BillingLocale): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
+  return DAY_FORMATS[locale === 'en' ? 'en' : 'fr'].format(new Date(`${day}T00:00:00Z`));
 }
+
+/** Built once: a DateTimeFormat costs more to build than a PDF's dates to format. */
+const DAY_FORMATS = {
+  fr: new Intl.DateTimeFormat('fr', { dateStyle: 'long', timeZone: 'UTC' }),
+  en: new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'UTC' }),
+} as const;
 
 type Party = Record<string, unknown>;
 

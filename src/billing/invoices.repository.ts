@@ -190,14 +190,19 @@ export class InvoicesRepository {
 
   /**
    * Take the next value of counter `series`, creating the row (starting at 1) when missing.
-   * The insert-or-ignore comes first: on SQLite it takes the write lock at the start of the
-   * transaction (two processes cannot both read then write); on PostgreSQL the row is then
-   * locked FOR UPDATE until the transaction ends, so values are handed out one at a time, in order.
+   * One statement, a write: the increment returns the new value; on SQLite it takes the write
+   * lock (two processes cannot both read then write), on PostgreSQL it locks the row until the
+   * transaction ends, so values are handed out one at a time, in order. A missing row is
+   * inserted (or-ignore, for two first uses at once) and the increment done again.
    */
   async takeNext(series: string): Promise<number> {
-    const value = await this.lockCounter(series);
-    await this.db('document_counters').where({ series }).update({ next_value: value + 1 });
-    return value;
+    for (;;) {
+      const rows = (await this.db('document_counters').where({ series }).increment('next_value', 1).returning('next_value')) as
+        ({ next_value: unknown } | number)[];
+      const row = rows[0];
+      if (row !== undefined) return Number(typeof row === 'object' ? row.next_value : row) - 1;
+      await this.db('document_counters').insert({ series, next_value: 1 }).onConflict('series').ignore();
+    }
   }
 
   /** Lock counter `series` (created when missing, see takeNext) without taking a value; returns its next value. */

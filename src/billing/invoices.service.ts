@@ -70,8 +70,16 @@ const MAX_LINES = 100;
 
 /** The calendar day of `instant` in `timeZone`, YYYY-MM-DD. */
 export function dayIn(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  let f = DAY_IN.get(timeZone);
+  if (!f) {
+    if (DAY_IN.size >= 16) DAY_IN.clear();
+    DAY_IN.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  }
+  return f.format(instant);
 }
+
+/** The formatters of dayIn per time zone (the configured zones: a handful). */
+const DAY_IN = new Map<string, Intl.DateTimeFormat>();
 
 export class InvoicesService {
   private readonly repo: InvoicesRepository;
@@ -214,9 +222,11 @@ export class InvoicesService {
     const buyer = (await repo.buyer(draft.accountId))!;
     const locale = billingLocale(buyer.locale);
     const noVat = vatTreatment(this.deps.billing, buyer) !== 'standard';
-    const lines = (await repo.lines(id)).map((l) => ({ ...l, vatRateBp: noVat ? 0 : l.vatRateBp }));
+    const drafted = await repo.lines(id);
+    const lines = drafted.map((l) => ({ ...l, vatRateBp: noVat ? 0 : l.vatRateBp }));
     const totals = computeTotals(lines);
-    await repo.replaceLines(id, lines);
+    // The lines are rewritten only when their VAT rates changed (no French VAT for this buyer).
+    if (lines.some((l, i) => l.vatRateBp !== drafted[i]!.vatRateBp)) await repo.replaceLines(id, lines);
     const cited = draft.creditedInvoiceId ? await repo.byId(draft.creditedInvoiceId) : null;
     let creditApplied = 0;
     if (draft.kind === 'invoice') {

@@ -66,9 +66,22 @@ export function moneyText(minor: number, currency: Currency): string {
  * Intl.NumberFormat with the currency. Formats the exact decimal string, so no float rounding.
  */
 export function formatMoney(minor: number, currency: Currency, locale: string): string {
-  const exponent = CURRENCY_EXPONENTS[currency];
-  const nf = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: exponent, maximumFractionDigits: exponent });
-  return nf.format(toDecimalString(minor, currency) as unknown as number);
+  return cachedFormat(`${locale}|${currency}`, () => {
+    const exponent = CURRENCY_EXPONENTS[currency];
+    return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: exponent, maximumFractionDigits: exponent });
+  }).format(toDecimalString(minor, currency) as unknown as number);
+}
+
+const formats = new Map<string, Intl.NumberFormat>();
+
+/** A formatter built once per key (building one costs more than formatting a PDF's amounts); at most 64 kept. */
+function cachedFormat(key: string, make: () => Intl.NumberFormat): Intl.NumberFormat {
+  let f = formats.get(key);
+  if (!f) {
+    if (formats.size >= 64) formats.clear();
+    formats.set(key, (f = make()));
+  }
+  return f;
 }
 
 /** `numerator / denominator` rounded half away from zero (2.5 → 3, −2.5 → −3); denominator > 0. */
@@ -148,5 +161,5 @@ export function computeTotals(lines: readonly LineInput[]): Totals {
 
 /** A rate in basis points as a percentage for display: 2000 → "20", 550 → "5.5" (fr: "5,5"). */
 export function formatRate(rateBp: number, locale: string): string {
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(rateBp / 100);
+  return cachedFormat(`${locale}|rate`, () => new Intl.NumberFormat(locale, { maximumFractionDigits: 2 })).format(rateBp / 100);
 }

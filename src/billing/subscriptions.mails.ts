@@ -48,9 +48,10 @@ export class SubscriptionMails implements MailSender {
       signature: t('mail.signature'),
     };
     const dir = path.join(this.deps.viewsDir, 'mail');
+    // Compiled once (ejs's cache, by file name): the daily job sends thousands of these.
     const [text, html] = await Promise.all([
-      ejs.renderFile(path.join(dir, 'message.text.ejs'), data),
-      ejs.renderFile(path.join(dir, 'message.html.ejs'), data),
+      ejs.renderFile(path.join(dir, 'message.text.ejs'), data, { cache: true }),
+      ejs.renderFile(path.join(dir, 'message.html.ejs'), data, { cache: true }),
     ]);
     const pdf = mail.invoiceId ? await this.deps.invoices.pdf(mail.invoiceId) : null;
     const attachments = pdf ? [{ filename: `${mail.params.number ?? 'invoice'}.pdf`, content: pdf, contentType: 'application/pdf' }] : undefined;

@@ -245,18 +245,46 @@ export class SubscriptionsRepository {
 
   /** The finalised invoices of a subscription not paid yet (open or overdue), oldest first, with their extended due dates. */
   async unpaidInvoices(subscriptionId: number): Promise<OpenInvoiceRef[]> {
-    const rows = (await this.db('invoices').where({ subscription_id: subscriptionId, kind: 'invoice' }).whereIn('status', ['open', 'overdue'])
+    return (await this.unpaidInvoicesOf([subscriptionId])).get(subscriptionId) ?? [];
+  }
+
+  /**
+   * {@link unpaidInvoices} of several subscriptions at once (at most 500 ids: the daily job's page), by subscription
+   * id: each with the due date staff last granted (due_date_extensions), else the printed one.
+   */
+  async unpaidInvoicesOf(ids: readonly number[]): Promise<Map<number, OpenInvoiceRef[]>> {
+    const out = new Map<number, OpenInvoiceRef[]>();
+    if (!ids.length) return out;
+    const rows = (await this.db('invoices').whereIn('subscription_id', [...ids]).where({ kind: 'invoice' }).whereIn('status', ['open', 'overdue'])
       .orderBy('id').select('id', 'number', 'subscription_id', 'due_date', 'status')) as Record<string, unknown>[];
     const extended = new Map<number, string>();
-    if (rows.length) {
-      const ext = (await this.db('due_date_extensions').whereIn('invoice_id', rows.map((r) => Number(r.id))).orderBy('id')
+    for (let i = 0; i < rows.length; i += 500) {
+      const ext = (await this.db('due_date_extensions').whereIn('invoice_id', rows.slice(i, i + 500).map((r) => Number(r.id))).orderBy('id')
         .select('invoice_id', 'due_date')) as { invoice_id: unknown; due_date: unknown }[];
       for (const e of ext) extended.set(Number(e.invoice_id), String(e.due_date));
     }
-    return rows.map((r) => ({
-      id: Number(r.id), number: String(r.number), subscriptionId: Number(r.subscription_id), dueDate: extended.get(Number(r.id)) ?? String(r.due_date),
-      issuedDueDate: String(r.due_date), status: String(r.status),
-    }));
+    for (const r of rows) {
+      const ref: OpenInvoiceRef = {
+        id: Number(r.id), number: String(r.number), subscriptionId: Number(r.subscription_id), dueDate: extended.get(Number(r.id)) ?? String(r.due_date),
+        issuedDueDate: String(r.due_date), status: String(r.status),
+      };
+      out.set(ref.subscriptionId, [...(out.get(ref.subscriptionId) ?? []), ref]);
+    }
+    return out;
+  }
+
+  /** {@link stepsOf} several subscriptions at once (at most 500 ids), by subscription id. */
+  async stepsOfMany(ids: readonly number[]): Promise<Map<number, Set<string>>> {
+    const out = new Map<number, Set<string>>();
+    if (!ids.length) return out;
+    const rows = (await this.db('billing_steps').whereIn('subscription_id', [...ids]).select('subscription_id', 'period', 'step')) as
+      { subscription_id: unknown; period: string; step: string }[];
+    for (const r of rows) {
+      const id = Number(r.subscription_id);
+      if (!out.has(id)) out.set(id, new Set());
+      out.get(id)!.add(`${r.period}/${r.step}`);
+    }
+    return out;
   }
 
   /** The latest paid invoice of a subscription (the one that paid the current period), or null. */

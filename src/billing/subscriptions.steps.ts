@@ -19,8 +19,8 @@
  *   pending for BILLING_PENDING_DAYS: `expire`, its invoice cancelled by a
  *       credit note.
  * Each step is claimed by its UNIQUE (subscription, period, step) row as the
- * first write of its own transaction, so it runs once whatever the number of
- * runs or instances; a run after days away does each due step once (reminder
+ * first write of its own transaction (or savepoint, in the daily job's
+ * batches), so it runs once whatever the number of runs or instances; a run after days away does each due step once (reminder
  * mails already overtaken by a later step are not sent).
  */
 import { SYSTEM_ACTOR } from '../audit/index.js';
@@ -28,13 +28,19 @@ import type { Db } from '../platform/db.js';
 import { daysBetween, periodEnd } from './subscriptions.periods.js';
 import { namespaceText } from './texts.js';
 import type { Plan } from './plans.repository.js';
-import type { Subscription, SubscriptionsRepository } from './subscriptions.repository.js';
+import type { OpenInvoiceRef, Subscription, SubscriptionsRepository } from './subscriptions.repository.js';
 import { freeRef, invoiceMail, priceFor, type PendingMail, type SubscriptionsDeps, type SubscriptionsService } from './subscriptions.service.js';
 
 export interface DueStep {
   period: string;
   step: string;
   invoiceId?: number;
+}
+
+/** Per subscription id: its unpaid invoices (oldest first) and its steps taken (`period/step`). */
+export interface StepLookups {
+  unpaid: Map<number, OpenInvoiceRef[]>;
+  taken: Map<number, Set<string>>;
 }
 
 /** The dunning steps and their day counted from the due date. */
@@ -49,8 +55,18 @@ export class SubscriptionSteps {
     return this.repo.inStates(['pending', 'trialing', 'active', 'past_due', 'suspended'], afterId, limit);
   }
 
-  /** The steps due on `today` for `sub` and not taken yet, in the order they run. */
-  async due(sub: Subscription, today: string): Promise<DueStep[]> {
+  /**
+   * What {@link due} reads for each subscription, for a page of them in two queries (the daily job's page): their
+   * unpaid invoices and the steps already taken. A step found due on a stale read is still claimed once, and a
+   * dunning step re-reads its invoice in its transaction (an invoice paid meanwhile makes it do nothing).
+   */
+  async lookups(ids: readonly number[]): Promise<StepLookups> {
+    const [unpaid, taken] = await Promise.all([this.repo.unpaidInvoicesOf(ids), this.repo.stepsOfMany(ids)]);
+    return { unpaid, taken };
+  }
+
+  /** The steps due on `today` for `sub` and not taken yet, in the order they run; `known`: its page's {@link lookups}. */
+  async due(sub: Subscription, today: string, known?: StepLookups): Promise<DueStep[]> {
     const out: DueStep[] = [];
     if (sub.state === 'pending') {
       const created = sub.createdAt.toISOString().slice(0, 10);
@@ -64,25 +80,26 @@ export class SubscriptionSteps {
       if (today >= P) out.push({ period: P, step: 'renew' });
     }
     if (['active', 'trialing', 'past_due', 'suspended'].includes(sub.state)) {
-      for (const inv of await this.repo.unpaidInvoices(sub.id)) {
+      for (const inv of known ? (known.unpaid.get(sub.id) ?? []) : await this.repo.unpaidInvoices(sub.id)) {
         for (const [step, offset] of DUNNING) if (daysBetween(inv.dueDate, today) >= offset) out.push({ period: inv.dueDate, step, invoiceId: inv.id });
       }
     }
     if (!out.length) return out;
-    const taken = await this.repo.stepsOf(sub.id);
+    const taken = known ? (known.taken.get(sub.id) ?? new Set<string>()) : await this.repo.stepsOf(sub.id);
     return out.filter((s) => !taken.has(`${s.period}/${s.step}`));
   }
 
   /**
-   * Run step `s` of subscription `id` in its own transaction (module comment); returns the mails to send after
-   * commit (none when another run had claimed the step). `quiet`: a later step is due too, skip a reminder's mail.
+   * Run step `s` of subscription `id` in its own transaction (module comment), or in a savepoint of `batch` (the
+   * daily job's: see {@link beginBatch}); returns the mails to send after commit (none when another run had claimed
+   * the step). `quiet`: a later step is due too, skip a reminder's mail. A step that throws rolls back alone.
    */
-  async run(id: number, s: DueStep, quiet: boolean): Promise<PendingMail[]> {
-    return this.deps.db.transaction(async (trx) => {
+  async run(id: number, s: DueStep, quiet: boolean, batch?: Db): Promise<PendingMail[]> {
+    return (batch ?? this.deps.db).transaction(async (trx) => {
       const repo = this.repo.with(trx);
       if (!(await repo.claimStep(id, s.period, s.step, this.deps.clock.now()))) return [];
-      // Steps that issue a document take the chain lock before the account's (InvoicesService's order).
-      if (s.step === 'renewal' || s.step === 'renew' || s.step === 'expire') await this.deps.invoices.lockChainIn(trx);
+      // Steps that issue a document take the chain lock before the account's (InvoicesService's order); a batch holds it.
+      if (!batch && (s.step === 'renewal' || s.step === 'renew' || s.step === 'expire')) await this.deps.invoices.lockChainIn(trx);
       if (s.invoiceId) await this.deps.invoices.lockForPayment(trx, s.invoiceId);
       const sub = (await repo.byId(id))!;
       await this.subs.lockAccountIn(trx, sub.accountId);
@@ -90,6 +107,15 @@ export class SubscriptionSteps {
       await this.apply(trx, sub, s, mails);
       return quiet ? mails.filter((m) => !MAIL_ONLY.has(m.kind)) : mails;
     });
+  }
+
+  /**
+   * Open a batch of steps in `trx` (several steps, each in its savepoint, committed together: one disk sync for
+   * them all): the chain counter is locked first, so that the batch takes its locks in InvoicesService's order
+   * (chain, then accounts) whatever its steps.
+   */
+  async beginBatch(trx: Db): Promise<void> {
+    await this.deps.invoices.lockChainIn(trx);
   }
 
   private async apply(trx: Db, sub: Subscription, s: DueStep, mails: PendingMail[]): Promise<void> {

@@ -317,6 +317,7 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/audit', 'audit'], [`/admin/audit/${ids.audit}`, 'audit-entry'],
         ['/subscription/account', 'account'], ['/admin/partners/999999', 'error-404', 404],
         // Billing staff pages.
+        ['/admin/billing', 'billing-dashboard'], ['/admin/billing?from=2026-13', 'billing-dashboard-errors', 422],
         ['/admin/plans', 'plans'], ['/admin/plans/new', 'plan-new'], [`/admin/plans/${ids.plan}`, 'plan'],
         ['/admin/invoices', 'invoices'], ['/admin/invoices/new', 'invoice-new'], [`/admin/invoices/${ids.invoice}`, 'invoice'],
         ['/admin/invoices/verify', 'invoices-verify'], ['/admin/payments', 'payments'], [`/admin/payments/${ids.payment}`, 'payment'],

@@ -169,7 +169,8 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /admin/products': post(S, '/admin/products'),
     'GET /admin/products/:id': get(S),
     'POST /admin/products/:id': post(S, '/admin/products/:id'),
-    // Billing staff pages (plans, invoices, payments, credits); the fixture invoice is issued and open.
+    // Billing staff pages (dashboard, plans, invoices, payments, credits); the fixture invoice is issued and open.
+    'GET /admin/billing': get(S, ['table']),
     'GET /admin/plans': get(S),
     'GET /admin/plans/new': get(S),
     'POST /admin/plans': post(S, '/admin/plans/new'),

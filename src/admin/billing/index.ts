@@ -4,6 +4,8 @@
  * services (src/billing) write and audit; this folder only reads (its
  * repository) and renders.
  *
+ *   GET  /admin/billing                    the dashboard: MRR, movements, churn, conversion, per plan and promotion; from/to (months),
+ *                                          format=csv&table=<name> (billing-dashboard.ts)
  *   GET  /admin/plans                      the plans
  *   GET  /admin/plans/new                  admin: the new plan form
  *   POST /admin/plans                      admin: create (plan.created)
@@ -39,7 +41,8 @@
 import { Router } from 'express';
 import type { AdminDeps } from '../context.js';
 import { adminOnly, staffOnly } from '../shared.js';
-import { billingReports, promotionReports } from './billing-reports.js';
+import { billingDashboardReports, billingReports, promotionReports } from './billing-reports.js';
+import { createBillingDashboardController } from './dashboard.controller.js';
 import { createInvoiceActionsController } from './invoice-actions.controller.js';
 import { createInvoicesController } from './invoices.controller.js';
 import { createPaymentController } from './payment.controller.js';
@@ -50,7 +53,9 @@ import { createPromotionsController } from './promotions.controller.js';
 
 export function createAdminBillingRouter(deps: AdminDeps): Router {
   const plans = createPlansController(deps);
+  const dashboard = createBillingDashboardController(deps, billingDashboardReports(deps.db));
   const router = Router();
+  router.get('/admin/billing', staffOnly, dashboard.show);
   router.get('/admin/plans', staffOnly, plans.list);
   router.get('/admin/plans/new', adminOnly, plans.newForm);
   router.post('/admin/plans', adminOnly, plans.create);

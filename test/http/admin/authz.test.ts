@@ -86,7 +86,8 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['POST /admin/products', ADMIN],
   ['GET /admin/products/:id', ADMIN],
   ['POST /admin/products/:id', ADMIN],
-  // Billing staff pages (plans, invoices, payments, credits, promotion codes).
+  // Billing staff pages (dashboard, plans, invoices, payments, credits, promotion codes).
+  ['GET /admin/billing', READ],
   ['GET /admin/plans', READ],
   ['GET /admin/plans/new', ADMIN],
   ['POST /admin/plans', ADMIN],
