@@ -177,6 +177,15 @@ export class PaymentsService {
     }
   }
 
+  /**
+   * The payment already recorded under `idempotencyKey` (a form submitted again), or null. A form checks it before
+   * its own checks against the invoice: once the first submit paid the invoice, "more than what is due" would
+   * otherwise refuse the repeat that recordManual answers as `repeated`.
+   */
+  async byIdempotencyKey(idempotencyKey: string): Promise<Payment | null> {
+    return /^[\w-]{8,100}$/.test(idempotencyKey) ? this.repo.byKey(idempotencyKey) : null;
+  }
+
   private async repeated(done: Payment, invoiceId: number): Promise<PaymentResult> {
     if (done.invoiceId !== invoiceId) throw new ConflictError('idempotency key used for another invoice', ERR.CONFLICT);
     return { payment: done, invoice: (await this.deps.invoices.byId(invoiceId))!, overpayment: 0, repeated: true };

@@ -102,6 +102,12 @@ export function createInvoiceActionsController(deps: AdminDeps, reports: Billing
     pay: async (req: Request, res: Response): Promise<void> => {
       const inv = await reads.load(req);
       const { v, errors, input } = readPayment(req, inv);
+      // The same form again (a double click) after the first submit paid the invoice: the payment is there, say so.
+      const done = await payments.byIdempotencyKey(v.idempotency_key ?? '');
+      if (done && done.invoiceId === inv.id) {
+        flash(req, 'info', 'admin-billing:flash.payment_repeated');
+        return res.redirect(303, `/admin/invoices/${inv.id}`);
+      }
       if (Object.keys(errors).length) return reads.renderShow(req, res, inv, { values: v, errors, form: 'payment' }, 422);
       try {
         const r = await payments.recordManual(inv.id, input, actorOf(req));

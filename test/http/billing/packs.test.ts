@@ -49,11 +49,14 @@ describe('unit packs (/subscription/packs)', function () {
     Number((await ctx.db(table).where(where).count({ n: '*' }).first())!.n);
 
   /** Record `amount` (decimal text) on invoice `id` from its admin page; `times` posts of the same form. */
-  async function record(admin: Agent, id: number, amount: string, times = 1) {
+  async function record(admin: Agent, id: number, amount: string, times = 1, resend = false) {
     const html = (await admin.get(`/admin/invoices/${id}`).expect(200)).text;
     const fields = { _csrf: fieldValue(html, '_csrf')!, idempotency_key: fieldValue(html, 'idempotency_key')!, amount, method: 'bank_transfer',
       reference: 'VIR-PACK', date: '2026-11-22' };
-    return Promise.all(Array.from({ length: times }, () => admin.post(`/admin/invoices/${id}/payments`).type('form').send(fields)));
+    const post = () => admin.post(`/admin/invoices/${id}/payments`).type('form').send(fields);
+    const answers = await Promise.all(Array.from({ length: times }, post));
+    // The same form sent once more after the others ended (the browser's Back, then submit): the invoice is paid by now.
+    return resend ? [...answers, await post()] : answers;
   }
 
   it('lists the packs on offer, buys one from its summary (a double submit buys once) and shows how to pay it', async () => {
@@ -93,8 +96,9 @@ describe('unit packs (/subscription/packs)', function () {
     const admin = await staffAgent(ctx, 'admin');
     await buy(agent, pack);
     const inv = (await ctx.handle.billing.invoices.ofAccount(partner))[0]!;
-    const paid = await record(admin, inv.id, '60', 2);
-    expect(paid.map((r) => r.status)).to.deep.equal([303, 303]);
+    const paid = await record(admin, inv.id, '60', 2, true);
+    expect(paid.map((r) => r.status)).to.deep.equal([303, 303, 303]);
+    expect(textOf((await admin.get(`/admin/invoices/${inv.id}`).expect(200)).text)).to.include('déjà enregistré');
     expect(await count('payments', { invoice_id: inv.id })).to.equal(1);
     expect(await ctx.handle.ledger.balance(partner)).to.equal(1000);
     const again = (await record(admin, inv.id, '60'))[0]!;
