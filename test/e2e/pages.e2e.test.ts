@@ -258,6 +258,9 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       const findings: Findings = [];
       const context = await contextFor(lang);
       const page = await login(context, base, 'atelier@imprimerie-centre.fr');
+      // The account saved French (its pages follow it): ?lang= picks this run's language for the session.
+      await page.goto(`${base}/?lang=${lang}`);
+      expect(await page.getAttribute('html', 'lang')).to.equal(lang);
       const p = `${lang}-partner`;
       await visit(page, `${base}/subscription/dashboard`, `${p}-dashboard`, findings);
       await visit(page, `${base}/subscription/recharge`, `${p}-recharge`, findings);
@@ -301,6 +304,9 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       const findings: Findings = [];
       const context = await contextFor(lang);
       const page = await login(context, base, 'chef@artisan-nd.test');
+      // The account saved French (its pages follow it): ?lang= picks this run's language for the session.
+      await page.goto(`${base}/?lang=${lang}`);
+      expect(await page.getAttribute('html', 'lang')).to.equal(lang);
       const a = `${lang}-admin`;
       const pages: [string, string, number?][] = [
         ['/admin', 'dashboard'],
