@@ -9,25 +9,14 @@
  * invoices that brought nothing in: cancelled (a credit note before payment),
  * refunded, uncollectible.
  */
-import type { Currency, PromotionKind, PromotionScope, RedemptionKind } from '../../billing/index.js';
+import type { Currency, Promotion, PromotionKind, PromotionScope, RedemptionKind } from '../../billing/index.js';
 import type { Db } from '../../platform/db.js';
 import { toDateOrNull } from '../../platform/time.js';
 import { likePattern } from '../shared.js';
 
-export interface PromotionRow {
-  id: number;
-  code: string;
-  name: string;
-  kind: PromotionKind;
-  value: number;
-  currency: Currency | null;
-  maxUses: number | null;
-  appliesTo: PromotionScope;
-  startsOn: string | null;
-  endsOn: string | null;
-  isActive: boolean;
-  autoApply: boolean;
-}
+/** A code as the list shows it: the billing component's Promotion, its listed columns only. */
+export type PromotionRow = Pick<Promotion, 'id' | 'code' | 'name' | 'kind' | 'value' | 'currency' | 'maxUses' | 'appliesTo' | 'startsOn' | 'endsOn'
+  | 'isActive' | 'autoApply'>;
 
 /** Per code: uses, and per currency the revenue HT and the discount given (minor units). */
 export interface PromotionStats {
