@@ -26,26 +26,14 @@
  */
 import { CheckoutPaymentIntent, OrdersController, PaymentsController, PaypalExperienceUserAction, PaypalWalletContextShippingPreference,
   type Client, type Order } from '@paypal/paypal-server-sdk';
-import type { Currency, GatewayPayment, PaymentStatus } from '../billing/index.js';
+import type { CreatePaymentRequest, Currency, GatewayPayment, PaymentStatus } from '../billing/index.js';
 import type { PayPalConfig } from '../config/index.js';
 import { paypalCall, paypalClient, toPayPalError } from './paypal.client.js';
 import { customIdFor, minorFromPaypal, paypalAccepts, paypalActions, paypalValue, readCustomId, readPayPalEvent, type PayPalAction } from './paypal.events.js';
 
-/** The invoice to pay (billing's CreatePaymentRequest, the fields PayPal uses): minor units of `currency`, our ids, where the payer comes back. */
-export interface PayPalPaymentRequest {
-  invoiceNumber: string;
-  amount: number;
-  currency: Currency;
-  /** PayPal-Request-Id: the same key gives the same order. */
-  idempotencyKey: string;
-  returnUrl?: string;
-  cancelUrl?: string;
-  invoiceId?: number;
-  paymentId?: number;
-  /** What the payer reads on PayPal's page (first 127 characters). */
-  description?: string;
-  locale?: 'fr' | 'en';
-}
+/** The invoice to pay: billing's CreatePaymentRequest, the fields PayPal uses (minor units of `currency`, our ids, where the payer comes back). */
+export type PayPalPaymentRequest = Pick<CreatePaymentRequest, 'invoiceNumber' | 'amount' | 'currency' | 'idempotencyKey' | 'returnUrl' | 'cancelUrl'
+  | 'invoiceId' | 'paymentId' | 'description' | 'locale'>;
 
 /** An order as the portal reads it: the capture's id as reference once there is one, its amount, our ids from custom_id. */
 export interface PayPalPayment extends GatewayPayment {
