@@ -45,7 +45,7 @@ import {
 } from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import {
-  createCheckoutController, createCheckoutRouter, createPayments, createWebhooksRouter, stripeCheckoutOrigin, type Payments,
+  createCheckoutController, createCheckoutRouter, createPayments, createWebhooksRouter, paypalApproveOrigin, stripeCheckoutOrigin, type Payments,
 } from './payments/index.js';
 import {
   createKeyfilesApiRouter, createRechargeController, createRechargeRouter, InstallationsService, KeyFileStore, LedgerService,
@@ -168,8 +168,9 @@ export function createApp(deps: AppDeps): AppHandle {
     // proxyaddr gives undefined once the socket is gone.
     clientIp: (req) => (proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean) as string | undefined) ?? '',
   });
-  // "Pay by card" answers a POST with a redirect to the gateway's hosted page: the one origin forms may lead to besides ours.
-  app.use(securityHeaders(config.secureCookies, config.stripe ? [stripeCheckoutOrigin(config.stripe)] : []));
+  // "Pay by card" and "Pay with PayPal" answer a POST with a redirect to the gateway's hosted page: the origins forms may lead to besides ours.
+  app.use(securityHeaders(config.secureCookies, [...(config.stripe ? [stripeCheckoutOrigin(config.stripe)] : []),
+    ...(config.paypal ? [paypalApproveOrigin(config.paypal)] : [])]));
   // The JSON API and the public keys use no language, session, cookie, CSRF
   // token or page locals: they are answered first, with their own request
   // line (logRequest), before the rest of the chain (which costs more than a

@@ -17,11 +17,13 @@ import { createPacksController } from './packs.controller.js';
 import { formatDay } from './invoice-pdf.js';
 import { formatMoney, formatRate, type Currency } from './money.js';
 import type { Invoice } from './invoices.repository.js';
+import type { Payment } from './payments.repository.js';
 import type { SubscriptionsService } from './subscriptions.service.js';
 
 /** What the billing page shows of online payments (src/payments OnlinePaymentsService): the gateways offered, the card kept. */
 export interface OnlinePaymentsView {
-  available(): GatewayName[];
+  /** The gateways configured; with `currency`, those that take it. */
+  available(currency?: Currency): GatewayName[];
   savedCard(accountId: number, gateway: GatewayName): Promise<SavedCard | null>;
 }
 
@@ -98,11 +100,15 @@ export function createBillingController(subs: SubscriptionsService, billing: Bil
         .sort((a, b) => Number(b.subscriptionId === shown?.id) - Number(a.subscriptionId === shown?.id) || (a.dueDate ?? '').localeCompare(b.dueDate ?? ''));
       const currency = current?.currency ?? defaultCurrency;
       const gateways = online.available();
+      // Per unpaid invoice: the gateways that take its currency, and its last declined attempt when nothing succeeded since.
+      const payWith = Object.fromEntries(unpaid.map((inv) => [inv.id, online.available(inv.currency)]));
+      const declined = Object.fromEntries((await Promise.all(unpaid.map(async (inv) => [inv.id, lastDecline(await billing.payments.ofInvoice(inv.id))])))
+        .filter(([, d]) => d));
       const live = current && ['trialing', 'active', 'past_due', 'suspended'].includes(current.state) && current.price > 0;
       res.render('billing/billing', {
         ...BILLING_VIEW_HELPERS, title: req.t('subscriptions:billing.title'), current, plan, waiting: shown, waitingPlan, units, docs, payments, unpaid,
         instructions: (await billing.gateway.createPayment({ invoiceNumber: '', amount: 0, currency, idempotencyKey: 'page' })).next,
-        credit: await billing.credits.balance(id, currency), currency, gateways,
+        credit: await billing.credits.balance(id, currency), currency, gateways, payWith, declined,
         card: live && gateways.includes('stripe') ? { gateway: 'stripe', saved: await online.savedCard(id, 'stripe') } : null,
         notice: returnNotice(req.query, docs),
         nextDue: current?.periodEnd && ['active', 'trialing', 'past_due'].includes(current.state) && !current.cancelAtPeriodEnd ? current.periodEnd : null,
@@ -147,6 +153,20 @@ async function flagged(req: Request, res: Response, act: () => Promise<void>, do
  * The message of a return from a gateway's hosted page (`?paid=<invoice>`, `?cancelled=<invoice>`, `?card=saved|cancelled`): status
  * only, read from the partner's own documents; the gateway's notification is what pays.
  */
+/** Decline codes the billing page names (payments:declines.<code>); any other shows as `other` with its code. */
+const NAMED_DECLINES = new Set(['insufficient_funds', 'expired_card', 'do_not_honor', 'card_declined', 'incorrect_number', 'authentication_required',
+  'INSTRUMENT_DECLINED']);
+/** Hosted pages the payer left unfinished: not declines, nothing to show. */
+const ABANDONED = new Set(['checkout_expired', 'ORDER_EXPIRED']);
+
+/** The newest failed gateway attempt of an invoice's payments, unless one is pending, processing or succeeded after it. */
+function lastDecline(payments: Payment[]): { key: string; code: string } | null {
+  const newest = [...payments].filter((p) => p.gateway !== 'manual').sort((a, b) => b.id - a.id)[0];
+  if (!newest || newest.status !== 'failed' || !newest.errorCode || ABANDONED.has(newest.errorCode)) return null;
+  const code = newest.errorCode;
+  return { key: NAMED_DECLINES.has(code) ? `payments:declines.${code}` : 'payments:declines.other', code };
+}
+
 function returnNotice(query: Request['query'], docs: Invoice[]): { type: 'success' | 'info'; key: string; params: Record<string, string> } | null {
   const find = (v: unknown) => docs.find((d) => d.kind === 'invoice' && d.id === boundedInt(v, 1, INT4_MAX));
   const paid = find(query.paid);

@@ -103,6 +103,13 @@ export interface Gateway {
 
 /** What an online gateway (Stripe, PayPal) adds: customers, hosted checkout of an invoice, off-session charges, notifications read. */
 export interface OnlineGateway extends Gateway {
+  /**
+   * Whether the payer's return from the hosted page completes the payment (PayPal: the approved order is captured
+   * then); false when the gateway's notification alone pays (Stripe: the return only shows status).
+   */
+  readonly completesOnReturn: boolean;
+  /** Whether the gateway takes payments in `currency` (the pay page offers it only then). */
+  accepts(currency: Currency): boolean;
   /** The gateway's customer for a partner, created with `idempotencyKey` (the same key never creates two). */
   createCustomer(req: { accountId: number; email: string; name: string; idempotencyKey: string }): Promise<string>;
   /** A hosted page where the partner saves a new card for renewals (no charge). Returns its URL. */

@@ -91,9 +91,9 @@ export class GatewayPayments {
         await repo.nextAttempt(known.id, 'pending', owed, now);
         payment = (await repo.byId(known.id))!;
       } else {
-        payment = await repo.insert({ invoiceId, accountId: inv.accountId, status: 'pending', gateway, gatewayReference: null, method: 'card',
-          amount: owed, currency: inv.currency, receivedOn: null, idempotencyKey: known ? `${key}:${now.getTime()}` : key, actorId: actor.id,
-          attempts: 1 }, now);
+        payment = await repo.insert({ invoiceId, accountId: inv.accountId, status: 'pending', gateway, gatewayReference: null,
+          method: gateway === 'paypal' ? 'paypal' : 'card', amount: owed, currency: inv.currency, receivedOn: null,
+          idempotencyKey: known ? `${key}:${now.getTime()}` : key, actorId: actor.id, attempts: 1 }, now);
       }
       await this.deps.audit.record(trx, actor, 'payment.checkout_started', { type: 'invoice', id: invoiceId },
         { number: inv.number, gateway, payment: payment.id, attempt: payment.attempts, amount_text: moneyText(owed, inv.currency) });

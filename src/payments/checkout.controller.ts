@@ -3,8 +3,10 @@
  * a gateway's hosted page, replace the card kept for renewals. Each answers
  * 303 to the gateway's page; a refusal (not the partner's invoice: 404; paid
  * or cancelled meanwhile) or a gateway that cannot be reached comes back to
- * /subscription/billing with a message. Coming back from the gateway only
- * shows status there: the notification pays the invoice.
+ * /subscription/billing with a message. Coming back from Stripe only shows
+ * status there: the notification pays the invoice. Coming back from PayPal
+ * (GET /subscription/invoices/:id/return/paypal?token=<order>) captures the
+ * approved order, then shows the same page.
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
@@ -28,7 +30,7 @@ export function createCheckoutController(online: OnlinePaymentsService, currency
       if (err instanceof ValidationError) flash(req, 'error', Object.values(err.fields)[0] ?? 'payments:errors.not_payable');
       else {
         logger?.error({ err, gateway }, 'gateway unreachable');
-        flash(req, 'error', 'payments:errors.gateway_unavailable');
+        flash(req, 'error', `payments:errors.${gateway}_unavailable`);
       }
       return res.redirect(303, '/subscription/billing');
     }
@@ -40,6 +42,30 @@ export function createCheckoutController(online: OnlinePaymentsService, currency
       const id = boundedInt(req.params.id, 1, INT4_MAX);
       if (!id) throw new NotFoundError('no such invoice');
       await away(req, res, gateway, () => online.payInvoice(gateway, id, req.account!.id, localeOf(req), actorOf(req)));
+    },
+
+    /**
+     * GET /subscription/invoices/:id/return/<gateway>?token=<checkout>: the payer is back from a gateway that completes
+     * payments on return (PayPal): captured and settled now, then 303 to /subscription/billing with where it stands.
+     */
+    returned: (gateway: GatewayName) => async (req: Request, res: Response): Promise<void> => {
+      const id = boundedInt(req.params.id, 1, INT4_MAX);
+      const token = typeof req.query.token === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(req.query.token) ? req.query.token : null;
+      if (!id || !token || !online.available().includes(gateway)) throw new NotFoundError('no such checkout');
+      let out;
+      try {
+        out = await online.completeReturn(gateway, id, req.account!.id, token);
+      } catch (err) {
+        if (err instanceof NotFoundError) throw err;
+        logger?.error({ err, gateway }, 'gateway unreachable on return');
+        flash(req, 'error', 'payments:errors.return_unconfirmed');
+        return res.redirect(303, '/subscription/billing');
+      }
+      if (out.status === 'failed') {
+        flash(req, 'error', `payments:errors.${gateway}_declined`);
+        return res.redirect(303, '/subscription/billing');
+      }
+      res.redirect(303, `/subscription/billing?${out.status === 'open' ? 'cancelled' : 'paid'}=${id}`);
     },
 
     /** POST /subscription/billing/card/<gateway> */

@@ -1,5 +1,5 @@
 /**
- * The payments component: online gateways (Stripe; PayPal next, same shapes),
+ * The payments component: online gateways (Stripe, PayPal; same shapes),
  * their notifications (inbound_events, POST /webhooks/<gateway>), the partner's
  * pay-by-card and replace-card actions, renewals charged off-session, refunds
  * through the gateway. Billing decides and records (src/billing PaymentsService);
@@ -13,8 +13,10 @@ import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { InboundEventsService } from './inbound-events.service.js';
 import { OnlinePaymentsService } from './online-payments.service.js';
+import { PayPalGateway } from './paypal.gateway.js';
 import { StripeGateway } from './stripe.gateway.js';
 
+export { PayPalGateway, paypalApproveOrigin } from './paypal.gateway.js';
 export { StripeGateway, stripeCheckoutOrigin, STRIPE_TOLERANCE_SECONDS } from './stripe.gateway.js';
 export { InboundEventsService, MAX_ATTEMPTS } from './inbound-events.service.js';
 export type { InboundEvent, InboundStatus } from './inbound-events.repository.js';
@@ -34,6 +36,7 @@ export function createPayments(deps: { config: Readonly<Config>; db: Db; clock: 
   subscriptions: SubscriptionsService; logger?: Logger }): Payments {
   const gateways: Partial<Record<GatewayName, OnlineGateway>> = {};
   if (deps.config.stripe) gateways.stripe = new StripeGateway(deps.config.stripe);
+  if (deps.config.paypal) gateways.paypal = new PayPalGateway(deps.config.paypal);
   const online = new OnlinePaymentsService({ db: deps.db, clock: deps.clock, audit: deps.audit, payments: deps.billing.payments,
     invoices: deps.billing.invoices, gateways, contactOf: (id) => deps.subscriptions.contactOf(id), baseUrl: deps.config.baseUrl, logger: deps.logger });
   const inbound = new InboundEventsService({ db: deps.db, clock: deps.clock, audit: deps.audit, logger: deps.logger, gateways,

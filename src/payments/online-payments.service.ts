@@ -14,8 +14,8 @@
  */
 import { SYSTEM_ACTOR, type Actor, type AuditService } from '../audit/index.js';
 import {
-  daysBetween, isHardDecline, type GatewayAction, type GatewayName, type InvoicesService, type OnlineGateway, type Payment, type PaymentsService,
-  type SavedCard,
+  daysBetween, isHardDecline, type ChargeOutcome, type Currency, type GatewayAction, type GatewayName, type InvoicesService, type OnlineGateway,
+  type Payment, type PaymentsService, type SavedCard,
 } from '../billing/index.js';
 import { ConflictError, ERR, NotFoundError, ValidationError } from '../errors/index.js';
 import type { Clock } from '../platform/clock.js';
@@ -49,9 +49,9 @@ export class OnlinePaymentsService {
     this.customers = new GatewayCustomersRepository(deps.db);
   }
 
-  /** The online gateways configured, in the order the pay page offers them. */
-  available(): GatewayName[] {
-    return (['stripe', 'paypal'] as const).filter((g) => this.deps.gateways[g]);
+  /** The online gateways configured, in the order the pay page offers them; with `currency`, those that take it. */
+  available(currency?: Currency): GatewayName[] {
+    return (['stripe', 'paypal'] as const).filter((g) => this.deps.gateways[g] && (!currency || this.deps.gateways[g].accepts(currency)));
   }
 
   private gateway(name: GatewayName): OnlineGateway {
@@ -78,7 +78,8 @@ export class OnlinePaymentsService {
 
   /**
    * A partner pays invoice `invoiceId` on `gateway`'s hosted page: returns the URL to send them to. The invoice is
-   * paid later, by the gateway's notification, never by the redirect back.
+   * paid by the gateway's notification, never by the redirect back; a gateway that `completesOnReturn` (PayPal)
+   * sends the payer back to /subscription/invoices/<id>/return/<gateway>, where completeReturn captures.
    * @throws NotFoundError (unknown gateway, not the partner's invoice); ValidationError {form: not_payable}.
    */
   async payInvoice(gateway: GatewayName, invoiceId: number, accountId: number, locale: 'fr' | 'en', actor: Actor): Promise<string> {
@@ -89,7 +90,8 @@ export class OnlinePaymentsService {
     const back = `${this.deps.baseUrl}/subscription/billing`;
     const res = await g.createPayment({
       invoiceNumber: invoice.number!, amount: payment.amount, currency: payment.currency, idempotencyKey: `payment-${payment.id}-attempt-${payment.attempts}`,
-      returnUrl: `${back}?paid=${invoice.id}`, cancelUrl: `${back}?cancelled=${invoice.id}`, invoiceId: invoice.id, paymentId: payment.id,
+      returnUrl: g.completesOnReturn ? `${this.deps.baseUrl}/subscription/invoices/${invoice.id}/return/${gateway}` : `${back}?paid=${invoice.id}`,
+      cancelUrl: `${back}?cancelled=${invoice.id}`, invoiceId: invoice.id, paymentId: payment.id,
       description: lines.map((l) => l.description).join(' · '), customerRef, keepCard: invoice.subscriptionId !== null, locale,
     });
     if (res.next.kind !== 'redirect') throw new Error(`gateway ${gateway} gave no page to pay on`);
@@ -165,19 +167,46 @@ export class OnlinePaymentsService {
       if (!g) continue;
       try {
         const out = await g.lookup({ reference: p.gatewayReference, checkoutSession: p.checkoutSession });
-        if (out.status === 'succeeded') {
-          await this.deps.payments.settleFromGateway({ gateway: p.gateway, reference: out.reference, invoiceId: p.invoiceId, paymentId: p.id,
-            amount: out.amount, currency: out.currency, method: p.method }, SYSTEM_ACTOR);
-        } else if (out.status === 'failed') {
-          await this.deps.payments.failFromGateway({ gateway: p.gateway, reference: out.reference, invoiceId: p.invoiceId, paymentId: p.id, code: out.code,
-            message: out.message }, SYSTEM_ACTOR);
-        }
+        await this.apply(p, out);
         if (out.status === 'succeeded' || out.status === 'failed') done += 1;
       } catch (err) {
         this.deps.logger?.error({ err, payment: p.id, gateway: p.gateway }, 'payment not reconciled');
       }
     }
     return done;
+  }
+
+  /**
+   * The payer comes back from `gateway`'s hosted page with its checkout `token` (PayPal's order id) for invoice
+   * `invoiceId`: when the gateway `completesOnReturn`, the payment is completed there (PayPal: the approved order is
+   * captured, `capture-<order>`: a reload captures nothing more) and settled at once; the notification that follows
+   * finds it recorded. Returns where the payment stands: `paid`, `processing` (the gateway still checks it), `open`
+   * (not approved: the payer gave up) or `failed` with the gateway's code.
+   * @throws NotFoundError when the token is not a checkout of the partner's invoice; Error when the gateway cannot be reached.
+   */
+  async completeReturn(gateway: GatewayName, invoiceId: number, accountId: number, token: string):
+    Promise<{ status: 'paid' | 'processing' | 'open' } | { status: 'failed'; code: string }> {
+    const g = this.gateway(gateway);
+    const invoice = await this.deps.invoices.byId(invoiceId);
+    const p = invoice?.accountId === accountId && g.completesOnReturn
+      ? (await this.deps.payments.ofInvoice(invoiceId)).find((x) => x.gateway === gateway && x.checkoutSession === token) : undefined;
+    if (!p) throw new NotFoundError('no such checkout');
+    if (p.status === 'succeeded' || p.status === 'refunded') return { status: 'paid' };
+    const out = await g.lookup({ reference: p.gatewayReference, checkoutSession: token });
+    await this.apply(p, out);
+    if (out.status === 'succeeded') return { status: 'paid' };
+    return out.status === 'failed' ? { status: 'failed', code: out.code } : { status: out.status };
+  }
+
+  /** Record what the gateway says of payment `p` now: settled, failed, or nothing (still open or processing). */
+  private async apply(p: Payment, out: ChargeOutcome | { status: 'open' }): Promise<void> {
+    if (out.status === 'succeeded') {
+      await this.deps.payments.settleFromGateway({ gateway: p.gateway, reference: out.reference, invoiceId: p.invoiceId, paymentId: p.id,
+        amount: out.amount, currency: out.currency, method: p.method }, SYSTEM_ACTOR);
+    } else if (out.status === 'failed') {
+      await this.deps.payments.failFromGateway({ gateway: p.gateway, reference: out.reference, invoiceId: p.invoiceId, paymentId: p.id, code: out.code,
+        message: out.message }, SYSTEM_ACTOR);
+    }
   }
 
   /**

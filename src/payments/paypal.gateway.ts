@@ -11,8 +11,9 @@
  *   repeated return (reload, double click) the same capture, and an order
  *   captured already is read back. The capture id is the payment's reference
  *   from then on: notifications and refunds name it.
- * - lookup(order): the order now (reconciliation: approved and never captured
- *   when the payer closed the tab before coming back).
+ * - order(id): the order now; lookup({checkoutSession: order}): where its
+ *   money stands, capturing an approved order first (the payer's return, and
+ *   the reconciliation of a payer who closed the tab before coming back).
  * - refund(capture): full or partial, PayPal-Request-Id = our idempotency key.
  * - parseWebhook: PayPal's verify-webhook-signature call for PAYPAL_WEBHOOK_ID
  *   (PayPal holds the certificates), the body passed back as received; then
@@ -21,12 +22,13 @@
  *   pays each renewal invoice from its link (createCustomer names the partner
  *   without calling PayPal; setupCard refuses; chargeOffSession declines, hard).
  * Amounts are minor units with their currency. Errors are PayPalError (no
- * credential nor token in them), WebhookRefusedError or RangeError (bad input,
+ * credential nor token in them), WebhookRefused or RangeError (bad input,
  * nothing sent).
  */
 import { CheckoutPaymentIntent, OrdersController, PaymentsController, PaypalExperienceUserAction, PaypalWalletContextShippingPreference,
   type Client, type Order } from '@paypal/paypal-server-sdk';
-import type { CreatePaymentRequest, Currency, GatewayPayment, PaymentStatus } from '../billing/index.js';
+import { WebhookRefused, type ChargeOutcome, type CreatePaymentRequest, type Currency, type GatewayPayment, type OnlineGateway,
+  type PaymentStatus } from '../billing/index.js';
 import type { PayPalConfig } from '../config/index.js';
 import { paypalCall, paypalClient, toPayPalError } from './paypal.client.js';
 import { customIdFor, minorFromPaypal, paypalAccepts, paypalActions, paypalValue, readCustomId, readPayPalEvent, type PayPalAction } from './paypal.events.js';
@@ -56,12 +58,10 @@ export interface VerifiedPayPalEvent {
   payload: string;
 }
 
-/** A notification refused before anything is stored (missing or bad transmission headers, unreadable body, signature not confirmed). */
-export class WebhookRefusedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WebhookRefusedError';
-  }
+/** The origin of PayPal's approve page, where "Pay with PayPal" leads (the pages' CSP form-action): PAYPAL_API_BASE's in tests. */
+export function paypalApproveOrigin(config: PayPalConfig): string {
+  if (config.apiBase) return new URL(config.apiBase).origin;
+  return config.environment === 'production' ? 'https://www.paypal.com' : 'https://www.sandbox.paypal.com';
 }
 
 const ORDER_ID = /^[A-Za-z0-9-]{1,64}$/;
@@ -73,8 +73,9 @@ const HEADER_RULES: Record<string, RegExp> = {
   'paypal-transmission-time': /^\d{4}-\d\d-\d\dT[\d:.]{8,15}(Z|[+-]\d\d:?\d\d)$/,
 };
 
-export class PayPalGateway {
+export class PayPalGateway implements OnlineGateway {
   readonly name = 'paypal' as const;
+  readonly completesOnReturn = true;
   private readonly orders: OrdersController;
   private readonly payments: PaymentsController;
 
@@ -127,7 +128,7 @@ export class PayPalGateway {
       ({ result: order } = await this.orders.captureOrder({ id: orderId, paypalRequestId: `capture-${orderId}`, prefer: 'return=representation' }));
     } catch (err) {
       const e = toPayPalError('capture order', err);
-      if (e.issue === 'ORDER_ALREADY_CAPTURED') return this.lookup(orderId);
+      if (e.issue === 'ORDER_ALREADY_CAPTURED') return this.order(orderId);
       const status: PaymentStatus | null = e.issue === 'ORDER_NOT_APPROVED' ? 'pending' : e.issue === 'INSTRUMENT_DECLINED' ? 'failed' : null;
       if (!status) throw e;
       return { ...this.read({ id: orderId }), status, code: e.issue! };
@@ -135,11 +136,39 @@ export class PayPalGateway {
     return this.read(order);
   }
 
-  /** The order `orderId` as PayPal knows it now (the reconciliation of a payment whose notification never came). @throws PayPalError */
-  async lookup(orderId: string): Promise<PayPalPayment> {
+  /** The order `orderId` as PayPal knows it now. @throws PayPalError (issue RESOURCE_NOT_FOUND once PayPal dropped an order never approved) */
+  async order(orderId: string): Promise<PayPalPayment> {
     this.checkOrderId(orderId);
     const { result } = await paypalCall('get order', () => this.orders.getOrder({ id: orderId }));
     return this.read(result);
+  }
+
+  /**
+   * Where the money of order `checkoutSession` stands (the payer's return and the reconciliation): an approved order
+   * is captured first (PayPal-Request-Id `capture-<order>`: a second return or run captures nothing more). `open`:
+   * the payer has not approved yet; `failed` for a refused funding source, a voided order or one PayPal dropped
+   * (unapproved orders are kept about three hours). PayPal payments are always looked up by their order.
+   * @throws PayPalError when PayPal cannot be reached or answers otherwise.
+   */
+  async lookup(p: { reference: string | null; checkoutSession: string | null }): Promise<ChargeOutcome | { status: 'open' }> {
+    if (!p.checkoutSession) return { status: 'open' };
+    let now: PayPalPayment;
+    try {
+      now = await this.order(p.checkoutSession);
+      if (now.orderStatus === 'APPROVED') now = await this.capture(p.checkoutSession);
+    } catch (err) {
+      if (toPayPalError('look up order', err).httpStatus !== 404) throw err;
+      return { status: 'failed', reference: null, code: 'ORDER_EXPIRED', message: 'PayPal no longer knows this order', hard: false };
+    }
+    if (now.status === 'succeeded' && now.amount !== null && now.currency) {
+      return { status: 'succeeded', reference: now.gatewayReference!, amount: now.amount, currency: now.currency };
+    }
+    if (now.status === 'processing') return { status: 'processing', reference: now.gatewayReference! };
+    if (now.status === 'failed') {
+      return { status: 'failed', reference: now.orderId === now.gatewayReference ? null : now.gatewayReference, code: now.code ?? 'DECLINED',
+        message: `PayPal: ${now.code ?? 'payment refused'}`, hard: false };
+    }
+    return { status: 'open' };
   }
 
   /**
@@ -160,13 +189,13 @@ export class PayPalGateway {
   /**
    * Check a notification with PayPal (verify-webhook-signature for PAYPAL_WEBHOOK_ID, the body passed as received)
    * and read its id and type. Nothing is stored or applied here.
-   * @throws WebhookRefusedError when headers or body are unreadable or PayPal answers FAILURE; PayPalError when PayPal cannot answer.
+   * @throws WebhookRefused when headers or body are unreadable or PayPal answers FAILURE; PayPalError when PayPal cannot answer.
    */
   async parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): Promise<VerifiedPayPalEvent> {
     const h: Record<string, string> = {};
     for (const [name, rule] of Object.entries(HEADER_RULES)) {
       const v = headers[name];
-      if (typeof v !== 'string' || !rule.test(v)) throw new WebhookRefusedError(`missing or malformed ${name} header`);
+      if (typeof v !== 'string' || !rule.test(v)) throw new WebhookRefused(`missing or malformed ${name} header`);
       h[name] = v;
     }
     const payload = rawBody.toString('utf8');
@@ -174,14 +203,14 @@ export class PayPalGateway {
     try {
       event = JSON.parse(payload) as typeof event;
     } catch {
-      throw new WebhookRefusedError('the body is not JSON');
+      throw new WebhookRefused('the body is not JSON');
     }
     if (!event || typeof event !== 'object' || Array.isArray(event) || typeof event.id !== 'string' || !/^[\w-]{1,200}$/.test(event.id)
       || typeof event.event_type !== 'string' || !/^[A-Z0-9._-]{1,100}$/.test(event.event_type)) {
-      throw new WebhookRefusedError('the body is not a PayPal event');
+      throw new WebhookRefused('the body is not a PayPal event');
     }
     const status = await this.askPayPal(h, payload);
-    if (status !== 'SUCCESS') throw new WebhookRefusedError('PayPal did not confirm the signature');
+    if (status !== 'SUCCESS') throw new WebhookRefused('PayPal did not confirm the signature');
     return { eventId: event.id, type: event.event_type, payload };
   }
 

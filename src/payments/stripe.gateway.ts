@@ -45,10 +45,16 @@ const num = (v: unknown): number | null => {
 
 export class StripeGateway implements OnlineGateway {
   readonly name = 'stripe' as const;
+  readonly completesOnReturn = false;
   private readonly stripe: Stripe;
 
   constructor(private readonly config: StripeConfig) {
     this.stripe = new Stripe(config.secretKey, { maxNetworkRetries: 2, timeout: 20_000, telemetry: false, ...(config.api ?? {}) });
+  }
+
+  /** Stripe takes every currency of the portal (XOF and XAF as zero-decimal currencies). */
+  accepts(): boolean {
+    return true;
   }
 
   async createCustomer(req: { accountId: number; email: string; name: string; idempotencyKey: string }): Promise<string> {

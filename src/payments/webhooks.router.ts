@@ -1,5 +1,5 @@
 /**
- * Gateway notifications: `POST /webhooks/stripe`. Mounted in app.ts before
+ * Gateway notifications: `POST /webhooks/stripe`, `POST /webhooks/paypal`. Mounted in app.ts before
  * the language, session, body parsers and CSRF: the body is read raw (the
  * signature covers its exact bytes), there is no cookie and no CSRF token
  * (the gateway's signature stands in for both), and a per-IP rate limit
@@ -13,7 +13,7 @@ import { AppError, RateLimitedError } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
 import type { InboundEventsService } from './inbound-events.service.js';
 
-/** Largest notification accepted (Stripe's events are a few kilobytes). */
+/** Largest notification accepted (Stripe's and PayPal's events are a few kilobytes). */
 const MAX_BODY = '512kb';
 
 export function createWebhooksRouter(deps: { inbound: InboundEventsService; gateways: Partial<Record<GatewayName, OnlineGateway>>; limiter: RequestHandler;
@@ -41,6 +41,7 @@ export function createWebhooksRouter(deps: { inbound: InboundEventsService; gate
     if (!stored.duplicate) deps.inbound.processSoon(stored.id);
   };
   router.post('/webhooks/stripe', deps.limiter, raw, intake('stripe'));
+  router.post('/webhooks/paypal', deps.limiter, raw, intake('paypal'));
   // Errors here answer JSON (this chain runs before the pages' language and error pages).
   const onError: ErrorRequestHandler = (err: unknown, _req, res, next) => {
     if (res.headersSent) return next(err);

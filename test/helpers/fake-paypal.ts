@@ -126,6 +126,16 @@ export class FakePayPal {
       'paypal-transmission-id': id, 'paypal-transmission-sig': signature, 'paypal-transmission-time': time, 'content-type': 'application/json' } };
   }
 
+  /** Where deliver() posts (the app's POST /webhooks/paypal). */
+  webhookUrl = '';
+
+  /** POST `event` to webhookUrl as PayPal does (signed, or forged / for another webhook id); the app's answer. */
+  async deliver(event: object, opts: { forge?: boolean; webhookId?: string } = {}): Promise<{ status: number; body: string }> {
+    const { body, headers } = this.signedDelivery(event, opts);
+    const res = await fetch(this.webhookUrl, { method: 'POST', body: new Uint8Array(body), headers });
+    return { status: res.status, body: await res.text() };
+  }
+
   private sign(id: string, time: string, webhookId: string, body: Buffer): string {
     return sign('sha256', Buffer.from(`${id}|${time}|${webhookId}|${crc32(body)}`), this.keys.privateKey).toString('base64');
   }

@@ -106,10 +106,14 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /subscription/billing/cancel': post('partner', undefined),
     'POST /subscription/billing/undo-cancel': post('partner', undefined),
     'GET /subscription/invoices/:id/pdf': get('partner', [], { noPage: true }),
-    // Online payments (src/payments): pay an invoice by card, replace the card (a gateway's page follows); the gateway's webhook (raw JSON, signed).
+    // Online payments (src/payments): pay an invoice by card or PayPal, PayPal's return, replace the card (a gateway's page follows); the gateways'
+    // webhooks (raw JSON, signed).
     'POST /subscription/invoices/:id/pay/stripe': post('partner', undefined),
     'POST /subscription/billing/card/stripe': post('partner', undefined),
     'POST /webhooks/stripe': { who: 'anonymous', json: true, fields: ['id', 'object', 'type', 'data', 'created'] },
+    'POST /subscription/invoices/:id/pay/paypal': post('partner', undefined),
+    'GET /subscription/invoices/:id/return/paypal': get('partner', ['token', 'PayerID'], { noPage: true }),
+    'POST /webhooks/paypal': { who: 'anonymous', json: true, fields: ['id', 'event_type', 'resource', 'resource_type', 'summary'] },
     'GET /subscription/packs': get('partner'),
     'GET /subscription/packs/:planId': get('partner'),
     'POST /subscription/packs': post('partner', '/subscription/packs/:planId'),

@@ -1,8 +1,10 @@
 /**
- * A test context with card payments on: the app listening on a free port (the
- * fake Checkout page redirects the browser back to it, the fake posts its
- * events to its webhook) and the fake Stripe API of fake-stripe.ts behind
- * STRIPE_API_BASE. Also a paid plan and partners subscribed to it.
+ * A test context with online payments on: the app listening on a free port
+ * (the fake hosted pages redirect the browser back to it, the fakes post their
+ * events to its webhooks) and the fake Stripe API of fake-stripe.ts behind
+ * STRIPE_API_BASE (startStripeRig), or the fake PayPal API of fake-paypal.ts
+ * behind PAYPAL_API_BASE (startPayPalRig). Also a paid plan and partners
+ * subscribed to it.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,11 +14,11 @@ import type { Invoice } from '../../src/billing/index.js';
 import { insertedId } from '../../src/platform/db.js';
 import { PASSWORD } from './accounts.js';
 import { createTestContext, type ContextOptions, type TestContext } from './context.js';
+import { startFakePayPal, type FakePayPal } from './fake-paypal.js';
 import { FAKE_STRIPE_KEY, FAKE_WEBHOOK_SECRET, FakeStripe } from './fake-stripe.js';
 
-export interface StripeRig {
+export interface GatewayRig {
   ctx: TestContext;
-  fake: FakeStripe;
   /** `http://127.0.0.1:<port>` of the app. */
   base: string;
   plan: number;
@@ -27,16 +29,42 @@ export interface StripeRig {
   close(): Promise<void>;
 }
 
+export interface StripeRig extends GatewayRig {
+  fake: FakeStripe;
+}
+
+export interface PayPalRig extends GatewayRig {
+  fake: FakePayPal;
+}
+
+/** PayPal's credentials as the fake knows them (the shapes of the developer dashboard's sandbox app). */
+export const FAKE_PAYPAL = { clientId: 'AYSq3RDGsmBLJE-otTkBtM-jBRd1TCQwFf9RGfwddNXWz0uFU9ztymylOhRS',
+  clientSecret: 'EGnHDxD_qRPdaLdZz8iCr8N7_MzF-YHPTkjs6NKYQvQSBngp4PTTVWkPZRbL', webhookId: '1JE4291016473214C' };
+
 export async function startStripeRig(opts: ContextOptions = {}): Promise<StripeRig> {
   const fake = await new FakeStripe().start();
+  const rig = await startRig(opts, { STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_WEBHOOK_SECRET: FAKE_WEBHOOK_SECRET, STRIPE_API_BASE: fake.url },
+    () => fake.close());
+  fake.webhookUrl = `${rig.base}/webhooks/stripe`;
+  return { ...rig, fake };
+}
+
+export async function startPayPalRig(opts: ContextOptions = {}): Promise<PayPalRig> {
+  const fake = await startFakePayPal(FAKE_PAYPAL);
+  const rig = await startRig(opts, { PAYPAL_CLIENT_ID: FAKE_PAYPAL.clientId, PAYPAL_CLIENT_SECRET: FAKE_PAYPAL.clientSecret,
+    PAYPAL_WEBHOOK_ID: FAKE_PAYPAL.webhookId, PAYPAL_API_BASE: fake.url }, () => fake.close());
+  fake.webhookUrl = `${rig.base}/webhooks/paypal`;
+  return { ...rig, fake };
+}
+
+async function startRig(opts: ContextOptions, gatewayEnv: Record<string, string>, closeFake: () => Promise<void>): Promise<GatewayRig> {
   let handler: http.RequestListener = (_req, res) => { res.writeHead(503).end(); };
   const server = http.createServer((req, res) => handler(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const ctx = await createTestContext({ ...opts, env: { STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_WEBHOOK_SECRET: FAKE_WEBHOOK_SECRET,
-    STRIPE_API_BASE: fake.url, BASE_URL: base, BILLING_PAYMENT_INSTRUCTIONS: 'IBAN FR76 3000 6000 0112 3456 7890 189', ...opts.env } });
+  const ctx = await createTestContext({ ...opts, env: { ...gatewayEnv, BASE_URL: base,
+    BILLING_PAYMENT_INSTRUCTIONS: 'IBAN FR76 3000 6000 0112 3456 7890 189', ...opts.env } });
   handler = ctx.app;
-  fake.webhookUrl = `${base}/webhooks/stripe`;
   const now = ctx.clock.now().toISOString();
   const plan = insertedId(await ctx.db('plans').insert({
     slug: 'atelier', name_fr: 'Atelier', name_en: 'Workshop', description_fr: 'Pour les imprimeurs', description_en: 'For printers', type: 'monthly',
@@ -48,7 +76,7 @@ export async function startStripeRig(opts: ContextOptions = {}): Promise<StripeR
     phone: '0102030405', country: 'FR', locale: 'fr', termsAcceptedAt: ctx.clock.now(), verifiedAt: ctx.clock.now(),
   }, ctx.clock.now())).id;
   return {
-    ctx, fake, base, plan, partner,
+    ctx, base, plan, partner,
     async subscribed(email) {
       const account = await partner(email);
       const { invoice } = await ctx.handle.subscriptions.subscribe(account, plan, SYSTEM_ACTOR);
@@ -58,7 +86,7 @@ export async function startStripeRig(opts: ContextOptions = {}): Promise<StripeR
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ctx.close();
-      await fake.close();
+      await closeFake();
     },
   };
 }

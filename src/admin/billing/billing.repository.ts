@@ -5,7 +5,7 @@
  * partner's e-mail and company, and the partner named in a form.
  */
 import type { Invoice, InvoiceKind, InvoiceStatus, InvoiceTotals, VatPart } from '../../billing/index.js';
-import type { Currency, CreditKind, NewCreditEntry, PaymentMethod } from '../../billing/index.js';
+import type { Currency, CreditKind, GatewayName, NewCreditEntry, PaymentMethod, PaymentStatus } from '../../billing/index.js';
 import type { Db } from '../../platform/db.js';
 import { toDateOrNull } from '../../platform/time.js';
 import { likePattern } from '../shared.js';
@@ -33,6 +33,8 @@ interface InvoiceRowPartner {
 export interface PaymentFilter {
   q: string;
   method: '' | PaymentMethod;
+  status: '' | PaymentStatus;
+  gateway: '' | GatewayName;
   from: string;
   to: string;
 }
@@ -169,6 +171,8 @@ export class BillingAdminRepository {
         .orWhereRaw("lower(p.gateway_reference) like ? escape '\\'", [p]));
     }
     if (f.method) q.where('p.method', f.method);
+    if (f.status) q.where('p.status', f.status);
+    if (f.gateway) q.where('p.gateway', f.gateway);
     if (DAY.test(f.from)) q.where('p.received_on', '>=', f.from);
     if (DAY.test(f.to)) q.where('p.received_on', '<=', f.to);
     return q;

@@ -22,15 +22,18 @@ import { billingRenderer, canAct, moneyIn } from './render.js';
 const REFUND_FIELDS = ['amount', 'reason', 'idempotency_key'];
 
 /** The gateway's dashboard page of a payment reference (staff follow it to the gateway's own record). */
-export function dashboardUrl(p: Pick<Payment, 'gateway' | 'gatewayReference'>, live: boolean): string | null {
+export function dashboardUrl(p: Pick<Payment, 'gateway' | 'gatewayReference'>, live: { stripe: boolean; paypal: boolean }): string | null {
   if (!p.gatewayReference) return null;
-  if (p.gateway === 'stripe') return `https://dashboard.stripe.com/${live ? '' : 'test/'}payments/${encodeURIComponent(p.gatewayReference)}`;
+  const ref = encodeURIComponent(p.gatewayReference);
+  if (p.gateway === 'stripe') return `https://dashboard.stripe.com/${live.stripe ? '' : 'test/'}payments/${ref}`;
+  if (p.gateway === 'paypal') return `https://www.${live.paypal ? '' : 'sandbox.'}paypal.com/activity/payment/${ref}`;
   return null;
 }
 
 export function createPaymentController(deps: AdminDeps, reports: BillingAdminRepository) {
   const render = billingRenderer(deps.config);
-  const live = Boolean(deps.config.stripe?.secretKey.startsWith('sk_live_') || deps.config.stripe?.secretKey.startsWith('rk_live_'));
+  const live = { stripe: Boolean(deps.config.stripe?.secretKey.startsWith('sk_live_') || deps.config.stripe?.secretKey.startsWith('rk_live_')),
+    paypal: deps.config.paypal?.environment === 'production' };
 
   const load = async (req: Request): Promise<Payment> => {
     const id = boundedInt(req.params.id, 1, INT4_MAX);

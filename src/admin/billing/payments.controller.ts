@@ -5,7 +5,7 @@
  * confirmation: CreditsService.grant writes the entry and its audit row).
  */
 import type { Request, Response } from 'express';
-import { isCurrency, MANUAL_METHODS, toDecimalString, type CreditKind, type PaymentMethod } from '../../billing/index.js';
+import { isCurrency, MANUAL_METHODS, toDecimalString, type CreditKind, type GatewayName, type PaymentMethod, type PaymentStatus } from '../../billing/index.js';
 import { ValidationError } from '../../errors/index.js';
 import { actorOf } from '../../http/actor.js';
 import { sendCsv } from '../../http/csv.js';
@@ -18,6 +18,8 @@ import { billingRenderer, moneyIn } from './render.js';
 
 const E = (k: string): string => `admin-billing:errors.${k}`;
 const METHODS: readonly PaymentMethod[] = [...MANUAL_METHODS, 'card', 'paypal'];
+const STATUSES: readonly PaymentStatus[] = ['pending', 'processing', 'succeeded', 'failed', 'refunded'];
+const GATEWAYS: readonly GatewayName[] = ['manual', 'stripe', 'paypal'];
 const CREDIT_KINDS: readonly (CreditKind | 'applied')[] = ['refund', 'manual', 'promotion', 'adjustment', 'applied'];
 const GRANT_FIELDS = ['partner', 'amount', 'currency', 'reason', 'expires_on'];
 const PAYMENT_CSV = ['received_on', 'invoice_number', 'partner_email', 'method', 'status', 'amount', 'currency', 'reference', 'recorded_at'];
@@ -40,10 +42,14 @@ export function createPaymentsController(deps: AdminDeps, reports: BillingAdminR
 
   return {
     payments: async (req: Request, res: Response): Promise<void> => {
-      const q = parseListQuery(req.query as Record<string, unknown>, ['id'], ['method']);
+      const q = parseListQuery(req.query as Record<string, unknown>, ['id'], ['method', 'status', 'gateway']);
       const method = METHODS.find((m) => m === q.params.method) ?? '';
+      const status = STATUSES.find((m) => m === q.params.status) ?? '';
+      const gateway = GATEWAYS.find((m) => m === q.params.gateway) ?? '';
       if (!method) delete q.params.method;
-      const filter: PaymentFilter = { q: q.q, method, from: q.from ? q.params.from! : '', to: q.toExclusive ? q.params.to! : '' };
+      if (!status) delete q.params.status;
+      if (!gateway) delete q.params.gateway;
+      const filter: PaymentFilter = { q: q.q, method, status, gateway, from: q.from ? q.params.from! : '', to: q.toExclusive ? q.params.to! : '' };
       if (q.csv) {
         const rows = await reports.listPayments(filter, 100_000, 0);
         return sendCsv(req, res, 'payments.csv', PAYMENT_CSV, rows.map((p) => [
@@ -52,7 +58,8 @@ export function createPaymentsController(deps: AdminDeps, reports: BillingAdminR
       }
       const [rows, total] = await Promise.all([reports.listPayments(filter, q.perPage, q.offset), reports.countPayments(filter)]);
       render(req, res, 'payments', {
-        title: req.t('admin-billing:payments.title'), rows, total, query: q, method, methods: METHODS, filtered: Object.keys(q.params).length > 0,
+        title: req.t('admin-billing:payments.title'), rows, total, query: q, method, methods: METHODS, status, statuses: STATUSES, gateway,
+        gateways: GATEWAYS, filtered: Object.keys(q.params).length > 0,
         pg: pager(q, total, '/admin/payments'), qs: (extra: Record<string, string>) => queryString(q.params, extra),
       });
     },

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { inspect } from 'node:util';
+import { WebhookRefused } from '../../../src/billing/index.js';
 import { PayPalError } from '../../../src/payments/paypal.client.js';
-import { PayPalGateway, WebhookRefusedError, type PayPalPaymentRequest } from '../../../src/payments/paypal.gateway.js';
+import { PayPalGateway, type PayPalPaymentRequest } from '../../../src/payments/paypal.gateway.js';
 import type { PayPalConfig } from '../../../src/config/index.js';
 import { startFakePayPal, type FakePayPal } from '../../helpers/fake-paypal.js';
 
@@ -92,11 +93,25 @@ describe('PayPalGateway against a local PayPal', () => {
       expect(await gw.capture(await approvedOrder({ idempotencyKey: 'k3' }))).to.include({ status: 'failed', code: 'INSTRUMENT_DECLINED' });
     });
 
-    it('looks an order up: approved but never captured (the payer closed the tab) reads pending with PayPal\'s status', async () => {
+    it('reads an order: approved but never captured (the payer closed the tab) is pending with PayPal\'s status', async () => {
       const orderId = await approvedOrder();
-      expect(await gw.lookup(orderId)).to.include({ status: 'pending', orderStatus: 'APPROVED', gatewayReference: orderId });
+      expect(await gw.order(orderId)).to.include({ status: 'pending', orderStatus: 'APPROVED', gatewayReference: orderId });
       await gw.capture(orderId);
-      expect(await gw.lookup(orderId)).to.include({ status: 'succeeded', orderStatus: 'COMPLETED', amount: 1250 });
+      expect(await gw.order(orderId)).to.include({ status: 'succeeded', orderStatus: 'COMPLETED', amount: 1250 });
+    });
+
+    it('looks a checkout up as the reconciliation does: open before approval, captured once approved, failed once PayPal dropped it', async () => {
+      const created = await gw.createPayment(invoice({ idempotencyKey: 'look-1' }));
+      const session = { reference: null, checkoutSession: created.orderId };
+      expect(await gw.lookup(session)).to.deep.equal({ status: 'open' });
+      fake.approve(created.orderId);
+      const paid = await gw.lookup(session);
+      expect(paid).to.include({ status: 'succeeded', amount: 1250, currency: 'EUR' });
+      expect(await gw.lookup(session)).to.deep.equal(paid);
+      expect(fake.calls.filter((c) => c.path.endsWith(`/${created.orderId}/capture`))).to.have.length(1);
+      fake.orders.delete(created.orderId);
+      expect(await gw.lookup(session)).to.include({ status: 'failed', code: 'ORDER_EXPIRED', reference: null });
+      expect(await gw.lookup({ reference: 'ABC', checkoutSession: null })).to.deep.equal({ status: 'open' });
     });
 
     it('refuses an id that is not PayPal\'s before any call', async () => {
@@ -222,7 +237,7 @@ describe('PayPalGateway against a local PayPal', () => {
         expect(text).not.to.include('EXTREMELY_SECRET_VALUE_123').and.not.to.include(basic).and.not.to.include(CREDS.clientId);
       }
       let afterToken: unknown;
-      try { await gw.lookup('UNKNOWN0ORDER0ID'); } catch (e) { afterToken = e; }
+      try { await gw.order('UNKNOWN0ORDER0ID'); } catch (e) { afterToken = e; }
       expect(afterToken).to.be.instanceOf(PayPalError).and.include({ httpStatus: 404, issue: 'INVALID_RESOURCE_ID' });
       const shown = inspect(afterToken, { depth: 10, showHidden: true });
       for (const token of fake.issuedTokens()) expect(shown).not.to.include(token);
@@ -245,5 +260,5 @@ describe('PayPalGateway against a local PayPal', () => {
 async function expectRefused(p: Promise<unknown>): Promise<void> {
   let err: unknown;
   try { await p; } catch (e) { err = e; }
-  expect(err).to.be.instanceOf(WebhookRefusedError);
+  expect(err).to.be.instanceOf(WebhookRefused);
 }
