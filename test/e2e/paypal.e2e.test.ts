@@ -7,8 +7,8 @@
  * widths in French, and the English page after payment.
  */
 import { expect } from 'chai';
-import { chromium, type Browser } from 'playwright-core';
-import { axeViolations, CHROMIUM, login, shoot } from '../helpers/browser.js';
+import type { Browser } from 'playwright-core';
+import { axeViolations, launchBrowser, login, shoot } from '../helpers/browser.js';
 import { startPayPalRig, type PayPalRig } from '../helpers/stripe-rig.js';
 
 describe('browser: a partner pays an invoice with PayPal', function () {
@@ -17,15 +17,8 @@ describe('browser: a partner pays an invoice with PayPal', function () {
   let browser: Browser | undefined;
 
   before(async function () {
-    // As the other browser tests (helpers/browser.ts): SQLite only unless asked, chromium required in CI.
-    if (process.env.TEST_DATABASE_URL && !process.env.BROWSER_TESTS_ON_PG) this.skip();
-    if (!CHROMIUM) {
-      if (process.env.CI) throw new Error('chromium is required in CI (.ci/run installs it)');
-      this.skip();
-    }
+    browser = await launchBrowser(this);
     rig = await startPayPalRig();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   });
   after(async () => {
     await browser?.close();

@@ -7,9 +7,9 @@
  */
 import path from 'node:path';
 import { expect } from 'chai';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { PASSWORD } from '../helpers/accounts.js';
-import { CHROMIUM, SCREENSHOTS } from '../helpers/browser.js';
+import { launchBrowser, SCREENSHOTS } from '../helpers/browser.js';
 import { startStripeRig, type StripeRig } from '../helpers/stripe-rig.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -19,15 +19,8 @@ describe('browser: a partner pays the first invoice by card on Stripe Checkout',
   let browser: Browser | undefined;
 
   before(async function () {
-    // As the other browser tests (helpers/browser.ts): SQLite only unless asked, chromium required in CI.
-    if (process.env.TEST_DATABASE_URL && !process.env.BROWSER_TESTS_ON_PG) this.skip();
-    if (!CHROMIUM) {
-      if (process.env.CI) throw new Error('chromium is required in CI (.ci/run installs it)');
-      this.skip();
-    }
+    browser = await launchBrowser(this);
     rig = await startStripeRig();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   });
   after(async () => {
     await browser?.close();

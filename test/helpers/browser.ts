@@ -31,8 +31,11 @@ export interface BrowserRig {
   close(): Promise<void>;
 }
 
-/** For a `before` hook: a test context listening on a free port and a launched chromium (or `this.skip()`). */
-export async function startBrowserRig(test: Mocha.Context, opts: ContextOptions = {}): Promise<BrowserRig> {
+/**
+ * For a `before` hook: skip the test where browser tests do not run (module comment of startBrowserRig), else
+ * launch chromium headless. @throws Error in CI without chromium.
+ */
+export async function launchBrowser(test: Mocha.Context): Promise<Browser> {
   // The browser tests judge what pages look like; the database behind them is the HTTP tests' business, which run on
   // both. Run once, on SQLite: CI runs the two suites side by side, and two Chromiums at once on a small machine
   // made the whole run twice as long.
@@ -41,16 +44,21 @@ export async function startBrowserRig(test: Mocha.Context, opts: ContextOptions 
     if (process.env.CI) throw new Error('chromium is required in CI (.ci/run installs it)');
     test.skip();
   }
-  const ctx = await createTestContext(opts);
-  const server: Server = createServer(ctx.app).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+}
+
+/** For a `before` hook: a test context listening on a free port and a launched chromium (or `this.skip()`). */
+export async function startBrowserRig(test: Mocha.Context, opts: ContextOptions = {}): Promise<BrowserRig> {
+  const browser = await launchBrowser(test);
+  const ctx = await createTestContext(opts);
+  const server: Server = createServer(ctx.app).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     ctx, browser, base,
     close: async () => {

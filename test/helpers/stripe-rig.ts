@@ -13,6 +13,7 @@ import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import type { Invoice } from '../../src/billing/index.js';
 import { insertedId } from '../../src/platform/db.js';
 import { PASSWORD } from './accounts.js';
+import { waitFor } from './wait.js';
 import { createTestContext, type ContextOptions, type TestContext } from './context.js';
 import { startFakePayPal, type FakePayPal } from './fake-paypal.js';
 import { FAKE_STRIPE_KEY, FAKE_WEBHOOK_SECRET, FakeStripe } from './fake-stripe.js';
@@ -24,6 +25,10 @@ export interface GatewayRig {
   plan: number;
   /** A verified partner without subscription (as registered after billing started); returns the account id. */
   partner(email: string): Promise<number>;
+  /** Rows of `table` matching `where`. */
+  count(table: string, where?: Record<string, unknown>): Promise<number>;
+  /** The inbound_events row of gateway event `eventId` once its processing ended (processed, ignored or failed); waits for it. */
+  eventRow(eventId: string): Promise<Record<string, unknown>>;
   /** `email` subscribes to the plan: their pending subscription's open invoice. */
   subscribed(email: string): Promise<{ account: number; invoice: Invoice }>;
   close(): Promise<void>;
@@ -77,6 +82,11 @@ async function startRig(opts: ContextOptions, gatewayEnv: Record<string, string>
   }, ctx.clock.now())).id;
   return {
     ctx, base, plan, partner,
+    count: async (table, where = {}) => Number(((await ctx.db(table).where(where).count({ n: '*' }).first()) as { n: unknown }).n),
+    eventRow: (eventId) => waitFor(async () => {
+      const row = (await ctx.db('inbound_events').where({ event_id: eventId }).first()) as Record<string, unknown> | undefined;
+      return row && !['received', 'processing'].includes(String(row.status)) ? row : null;
+    }, { what: `event ${eventId} processed` }),
     async subscribed(email) {
       const account = await partner(email);
       const { invoice } = await ctx.handle.subscriptions.subscribe(account, plan, SYSTEM_ACTOR);

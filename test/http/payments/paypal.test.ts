@@ -14,7 +14,6 @@ import type { PayPalGateway } from '../../../src/payments/index.js';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { fieldValue, hiddenFields } from '../../helpers/forms.js';
 import { startPayPalRig, type PayPalRig } from '../../helpers/stripe-rig.js';
-import { waitFor } from '../../helpers/wait.js';
 
 describe('PayPal payments (POST /webhooks/paypal, /subscription/invoices/:id/pay/paypal and its return)', function () {
   this.timeout(60000);
@@ -25,12 +24,8 @@ describe('PayPal payments (POST /webhooks/paypal, /subscription/invoices/:id/pay
   });
   after(async () => { await rig.close(); });
 
-  const count = async (table: string, where: Record<string, unknown> = {}): Promise<number> =>
-    Number(((await rig.ctx.db(table).where(where).count({ n: '*' }).first()) as { n: unknown }).n);
-  const eventRow = (eventId: string) => waitFor(async () => {
-    const row = (await rig.ctx.db('inbound_events').where({ event_id: eventId }).first()) as Record<string, unknown> | undefined;
-    return row && !['received', 'processing'].includes(String(row.status)) ? row : null;
-  }, { what: `event ${eventId} processed` });
+  const count = (table: string, where?: Record<string, unknown>) => rig.count(table, where);
+  const eventRow = (eventId: string) => rig.eventRow(eventId);
   const status = async (inv: Invoice) => (await rig.ctx.handle.billing.invoices.byId(inv.id))!.status;
   const notes = (inv: Invoice) => count('invoices', { credited_invoice_id: inv.id, kind: 'credit_note' });
   const gateway = () => rig.ctx.handle.payments.gateways.paypal as PayPalGateway;

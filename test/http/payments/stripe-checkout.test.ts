@@ -11,7 +11,6 @@ import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
 import { csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { FAKE_WEBHOOK_SECRET, FakeStripe } from '../../helpers/fake-stripe.js';
 import { startStripeRig, type StripeRig } from '../../helpers/stripe-rig.js';
-import { waitFor } from '../../helpers/wait.js';
 
 describe('Stripe card payments (POST /webhooks/stripe, /subscription/invoices/:id/pay/stripe)', function () {
   this.timeout(30000);
@@ -19,12 +18,8 @@ describe('Stripe card payments (POST /webhooks/stripe, /subscription/invoices/:i
   before(async () => { rig = await startStripeRig(); });
   after(async () => { await rig.close(); });
 
-  const count = async (table: string, where: Record<string, unknown> = {}): Promise<number> =>
-    Number(((await rig.ctx.db(table).where(where).count({ n: '*' }).first()) as { n: unknown }).n);
-  const eventRow = (eventId: string) => waitFor(async () => {
-    const row = (await rig.ctx.db('inbound_events').where({ event_id: eventId }).first()) as Record<string, unknown> | undefined;
-    return row && !['received', 'processing'].includes(String(row.status)) ? row : null;
-  }, { what: `event ${eventId} processed` });
+  const count = (table: string, where?: Record<string, unknown>) => rig.count(table, where);
+  const eventRow = (eventId: string) => rig.eventRow(eventId);
 
   /** The partner logs in and presses "Pay by card" on /subscription/billing: the fake Checkout session they are sent to. */
   async function payByCard(email: string, invoiceId: number) {
