@@ -5,7 +5,7 @@
 import type { Db } from '../platform/db.js';
 import { toDate, toDateOrNull } from '../platform/time.js';
 
-export const ROLES = ['partner', 'support', 'admin', 'superadmin'] as const;
+export const ROLES = ['partner', 'customer', 'support', 'admin', 'superadmin'] as const;
 export type Role = (typeof ROLES)[number];
 export const STATES = ['pending_verification', 'active', 'suspended', 'closed'] as const;
 export type AccountState = (typeof STATES)[number];

@@ -15,9 +15,9 @@ import type { AuthService } from './auth.service.js';
 
 const REGISTER_FIELDS = ['company', 'name', 'email', 'phone', 'country', 'terms'] as const;
 
-/** Where an account lands after login. */
+/** Where an account lands after login: partners their area, customers theirs (src/shop), staff the admin area. */
 export function homeOf(account: Account): string {
-  return account.role === 'partner' ? '/subscription/dashboard' : '/admin';
+  return account.role === 'partner' ? '/subscription/dashboard' : account.role === 'customer' ? '/account' : '/admin';
 }
 
 export function createAuthController(accounts: AccountsService, auth: AuthService) {

@@ -29,7 +29,7 @@ const CLEARED_COUNTERS = { failed_logins: 0, lockouts: 0, locked_until: null, pa
 
 /** Idle and absolute session limits in seconds, by role. */
 export function sessionLimits(role: Role): { idle: number; absolute: number } {
-  return role === 'partner' ? { idle: 30 * 60, absolute: 8 * 3600 } : { idle: 15 * 60, absolute: 4 * 3600 };
+  return role === 'partner' || role === 'customer' ? { idle: 30 * 60, absolute: 8 * 3600 } : { idle: 15 * 60, absolute: 4 * 3600 };
 }
 
 /** Where the session store can destroy a session by id. */

@@ -59,4 +59,4 @@ export function requireRole(...roles: Role[]) {
 }
 
 export const STAFF_ROLES: Role[] = ['support', 'admin', 'superadmin'];
-export const requireLogin = requireRole('partner', 'support', 'admin', 'superadmin');
+export const requireLogin = requireRole('partner', 'customer', 'support', 'admin', 'superadmin');

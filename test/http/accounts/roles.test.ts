@@ -4,15 +4,15 @@ import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { createAccount, loginAgent, request } from '../../helpers/accounts.js';
 
 type Who = 'anonymous' | Role;
-const WHO: Who[] = ['anonymous', 'partner', 'support', 'admin', 'superadmin'];
+const WHO: Who[] = ['anonymous', 'partner', 'customer', 'support', 'admin', 'superadmin'];
 
 // Route → expected status for each visitor (303: sent to the login page).
 const TABLE: [string, Record<Who, number>][] = [
-  ['/subscription/dashboard', { anonymous: 303, partner: 200, support: 403, admin: 403, superadmin: 403 }],
-  ['/subscription/account', { anonymous: 303, partner: 200, support: 200, admin: 200, superadmin: 200 }],
-  ['/admin', { anonymous: 303, partner: 403, support: 200, admin: 200, superadmin: 200 }],
-  ['/subscription/login', { anonymous: 200, partner: 303, support: 303, admin: 303, superadmin: 303 }],
-  ['/', { anonymous: 200, partner: 200, support: 200, admin: 200, superadmin: 200 }],
+  ['/subscription/dashboard', { anonymous: 303, partner: 200, customer: 403, support: 403, admin: 403, superadmin: 403 }],
+  ['/subscription/account', { anonymous: 303, partner: 200, customer: 200, support: 200, admin: 200, superadmin: 200 }],
+  ['/admin', { anonymous: 303, partner: 403, customer: 403, support: 200, admin: 200, superadmin: 200 }],
+  ['/subscription/login', { anonymous: 200, partner: 303, customer: 303, support: 303, admin: 303, superadmin: 303 }],
+  ['/', { anonymous: 200, partner: 200, customer: 200, support: 200, admin: 200, superadmin: 200 }],
 ];
 
 describe('role guard: routes × roles', () => {
