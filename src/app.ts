@@ -44,6 +44,7 @@ import {
   ActivationCodesService, createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService, sendSignedError, SIGNED_PATHS,
 } from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
+import { createOrdersController, createShop, createShopController, createShopRouter, type Shop } from './shop/index.js';
 import {
   createCheckoutController, createCheckoutRouter, createPayments, createWebhooksRouter, paypalApproveOrigin, stripeCheckoutOrigin, type Payments,
 } from './payments/index.js';
@@ -107,6 +108,8 @@ export interface AppHandle {
   subscriptions: SubscriptionsService;
   /** Online gateways, their notifications, refunds (src/payments). */
   payments: Payments;
+  /** The customer shop: catalogue, orders, refunds (src/shop). */
+  shop: Shop;
   /** The daily billing job (server.ts schedules it; tests run it with a date). */
   billingRun: BillingRun;
   /** Close what the app opened (session store, log files, license statistics); not the database. */
@@ -155,6 +158,8 @@ export function createApp(deps: AppDeps): AppHandle {
     charger: { chargeDue: (sub, today) => payments.online.chargeDue(sub, today), reconcile: () => payments.online.reconcile() },
   });
   const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
+  const shop = createShop({ db, clock, audit, billing, online: payments.online, codes, licenses, mailer, t: i18n.t, viewsDir: config.paths.views,
+    baseUrl: config.baseUrl, refundDays: config.shop.refundDays, contactOf: (id) => subscriptions.contactOf(id), changed: () => pageCache.clear(), logger });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
@@ -250,6 +255,9 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createBillingRouter(createBillingController(subscriptions, billing, config.billing.currency, payments.online)));
   app.use(createCheckoutRouter(createCheckoutController(payments.online, config.billing.currency, logger),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
+  app.use(createShopRouter(createShopController(shop.catalogue, shop.orders),
+    createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, billing, online: payments.online, logger }),
+    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
   app.use(createApiDocsRouter());
   app.use(createAdminRouter({
@@ -285,6 +293,7 @@ export function createApp(deps: AppDeps): AppHandle {
     billing,
     subscriptions,
     payments,
+    shop,
     billingRun,
     close: async () => {
       await licenses.close();
