@@ -605,7 +605,8 @@ export const openApiDocument: OpenApiDocument = {
         tags: ['shop'],
         operationId: 'getProduct',
         summary: 'One published product by id or SKU / Un logiciel en vente',
-        parameters: [{ name: 'id', in: 'path', required: true, description: 'The product id or its SKU (`easyfacture`).', schema: { type: 'string', maxLength: 64 } }],
+        parameters: [{ name: 'id', in: 'path', required: true, description: 'The product id or its SKU (`easyfacture`).',
+          schema: { type: 'string', maxLength: 64 } }],
         responses: {
           200: json({ type: 'object', required: ['success', 'data'], properties: { success: { const: true }, data: { $ref: '#/components/schemas/Product' } } },
             'The product.'),

@@ -136,7 +136,8 @@ export class CatalogueRepository {
   /** The current release of `releaseProduct`: the one marked latest, else the newest published. */
   async currentRelease(releaseProduct: string): Promise<CurrentRelease | null> {
     const r = (await this.db('releases').where({ product: releaseProduct }).whereNotNull('published_at')
-      .orderBy([{ column: 'is_latest', order: 'desc' }, { column: 'published_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first()) as Row | undefined;
+      .orderBy([{ column: 'is_latest', order: 'desc' }, { column: 'published_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .first()) as Row | undefined;
     if (!r) return null;
     return {
       id: Number(r.id), version: String(r.version), filename: String(r.filename), sizeBytes: Number(r.size_bytes), sha256: String(r.sha256),

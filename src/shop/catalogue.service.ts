@@ -88,9 +88,13 @@ function checkOffer(f: OfferFields): void {
   if (!f.nameEn.trim() || f.nameEn.length > 120) errors.name_en = 'shop:admin.errors.title';
   if (!(PAID_LICENSE_TYPES as readonly string[]).includes(f.licenseType)) errors.license_type = 'shop:admin.errors.license_type';
   const lifetime = (f.licenseType as PaidLicenseType) === 'lifetime';
-  if (!lifetime && (!Number.isSafeInteger(f.durationDays) || f.durationDays! < 1 || f.durationDays! > 3660)) errors.duration_days = 'shop:admin.errors.duration';
+  if (!lifetime && (!Number.isSafeInteger(f.durationDays) || f.durationDays! < 1 || f.durationDays! > 3660)) {
+    errors.duration_days = 'shop:admin.errors.duration';
+  }
   if (!Number.isSafeInteger(f.price) || f.price < 1 || f.price > 1e11) errors.price = 'shop:admin.errors.price';
-  if (f.renewalPrice !== null && (!Number.isSafeInteger(f.renewalPrice) || f.renewalPrice < 1 || f.renewalPrice > 1e11)) errors.renewal_price = 'shop:admin.errors.price';
+  if (f.renewalPrice !== null && (!Number.isSafeInteger(f.renewalPrice) || f.renewalPrice < 1 || f.renewalPrice > 1e11)) {
+    errors.renewal_price = 'shop:admin.errors.price';
+  }
   if (!isCurrency(f.currency)) errors.currency = 'shop:admin.errors.currency';
   if (!Number.isSafeInteger(f.maxSeats) || f.maxSeats < 1 || f.maxSeats > 1000) errors.max_seats = 'shop:admin.errors.seats';
   if (Object.keys(errors).length) throw new ValidationError(errors);

@@ -59,7 +59,8 @@ export function createOrdersController(d: OrdersPageDeps) {
     list: async (req: Request, res: Response): Promise<void> => {
       const page = boundedInt(req.query.page, 1, 100000) ?? 1;
       const { rows, total } = await d.orders.list({ q: '', status: '', accountId: req.account!.id }, PER_PAGE, (page - 1) * PER_PAGE);
-      res.render('shop/orders', { ...BILLING_VIEW_HELPERS, title: req.t('shop:orders.title'), rows, total, page, pages: Math.max(1, Math.ceil(total / PER_PAGE)) });
+      res.render('shop/orders', { ...BILLING_VIEW_HELPERS, title: req.t('shop:orders.title'), rows, total, page,
+        pages: Math.max(1, Math.ceil(total / PER_PAGE)) });
     },
 
     /** GET /orders/:id */

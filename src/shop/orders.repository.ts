@@ -100,7 +100,8 @@ export class OrdersRepository {
   }
 
   async markPaid(id: number, batchId: number | null, now: Date): Promise<void> {
-    await this.db('orders').where({ id, status: 'pending' }).update({ status: 'paid', batch_id: batchId, paid_at: now.toISOString(), updated_at: now.toISOString() });
+    await this.db('orders').where({ id, status: 'pending' })
+      .update({ status: 'paid', batch_id: batchId, paid_at: now.toISOString(), updated_at: now.toISOString() });
   }
 
   async requestRefund(id: number, reason: string, now: Date): Promise<boolean> {
@@ -109,7 +110,8 @@ export class OrdersRepository {
   }
 
   async markRefunded(id: number, now: Date): Promise<boolean> {
-    return (await this.db('orders').where({ id, status: 'paid' }).update({ status: 'refunded', refunded_at: now.toISOString(), updated_at: now.toISOString() })) === 1;
+    return (await this.db('orders').where({ id, status: 'paid' })
+      .update({ status: 'refunded', refunded_at: now.toISOString(), updated_at: now.toISOString() })) === 1;
   }
 
   private listed(f: OrderFilter) {
