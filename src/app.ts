@@ -25,7 +25,7 @@ import { createApiDocsRouter } from './api-docs/index.js';
 import { AuditService } from './audit/index.js';
 import { createBillingController, createBillingRouter, createBillingStack, type Billing, type BillingRun, type SubscriptionsService } from './billing/index.js';
 import type { Config } from './config/index.js';
-import { createDownloadsController, createDownloadsRouter, DownloadBlocksService, DownloadsService } from './downloads/index.js';
+import { createDownloadsController, createDownloadsRouter, DownloadBlocksService, DownloadLinks, DownloadsService } from './downloads/index.js';
 import { createApiFallback, routesOfApp } from './http/api-fallback.js';
 import { refuseControlCharacters, refuseControlCharactersInApi } from './http/control-chars.js';
 import { createCsrf } from './http/csrf.js';
@@ -242,7 +242,10 @@ export function createApp(deps: AppDeps): AppHandle {
 
   const contactLimiter = perIpLimiter({ windowSeconds: 3600, limit: config.contactPerHour, methods: ['POST'], successfulOnly: true });
   app.use(createSiteRouter(createSiteController(contact, pageCache, config.legal, () => subscriptions.publicPlans()), contactLimiter));
-  app.use(createDownloadsRouter(createDownloadsController(downloads, pageCache, config, logger)));
+  // Releases restricted to license holders (a shop listing) are served only through signed links.
+  const downloadLinks = new DownloadLinks(deps.sessionSecret, config.shop.downloadLinkMinutes);
+  app.use(createDownloadsRouter(createDownloadsController(downloads, pageCache, config, logger,
+    { links: downloadLinks, clock, restricted: (product) => shop.catalogue.restricted(product) })));
   app.use(createAccountsRouter(createAuthController(accounts, auth), createAccountController(accounts, auth), {
     login: perIpLimiter({ windowSeconds: 900, limit: 20 }),
     forgot: perIpLimiter({ windowSeconds: 900, limit: 10 }),
@@ -256,7 +259,8 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createCheckoutRouter(createCheckoutController(payments.online, config.billing.currency, logger),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createShopRouter(createShopController(shop.catalogue, shop.orders),
-    createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, billing, online: payments.online, logger }),
+    createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, billing, online: payments.online, logger,
+      signLink: (releaseId, accountId, ip) => downloadLinks.sign(releaseId, accountId, clock.now(), ip) }),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
   app.use(createApiDocsRouter());

@@ -134,6 +134,8 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /orders/:id/return/paypal': get('customer', ['token', 'PayerID'], { noPage: true }),
     'POST /orders/:id/refund': post('customer', undefined, { fields: ['reason'] }),
     'GET /licenses': get('customer'),
+    'POST /downloads/generate': post('customer', undefined, { fields: ['order', 'lock_ip'] }),
+    'GET /downloads/signed/:token': get('anonymous', [], { noPage: true }),
     'GET /subscription/packs': get('partner'),
     'GET /subscription/packs/:planId': get('partner'),
     'POST /subscription/packs': post('partner', '/subscription/packs/:planId'),
