@@ -8,3 +8,4 @@ export { readDebInfo, debFilename, productOf, nameParts, DebError, type DebInfo,
 export { DownloadLogRepository, type DownloadRow, type DownloadOutcome } from './download-log.repository.js';
 export { createDownloadsController, PRODUCT } from './downloads.controller.js';
 export { createDownloadsRouter } from './downloads.router.js';
+export { planRange, streamFile, type Plan } from './release-stream.js';
