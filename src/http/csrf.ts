@@ -18,7 +18,7 @@ import { publicFormOf } from './stale-form.js';
 /** Routes that take a multipart upload: their CSRF check runs after multer has parsed the body. */
 export const UPLOAD_ROUTES = new Set(['/subscription/recharge', '/admin/releases']);
 /** Upload routes with a parameter: a course's lesson upload (POST /admin/courses/:id/lessons). */
-const UPLOAD_PATTERNS: readonly RegExp[] = [/^\/admin\/courses\/[1-9]\d{0,8}\/lessons$/];
+const UPLOAD_PATTERNS: readonly RegExp[] = [/^\/admin\/courses\/[^/]+\/lessons$/];
 
 /** Whether `path` (lower-case, no trailing slash) is an upload route's. */
 export function isUploadPath(path: string): boolean {

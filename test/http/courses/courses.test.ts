@@ -136,14 +136,17 @@ describe('courses', function () {
     const at = ctx.clock.now().toISOString();
     const license = { product_id: product, machine_id: 'ab'.repeat(16), email: 'claire@atelier.fr', license_type: 'annual', issued_at: at, created_at: at,
       updated_at: at };
-    await ctx.db('licenses').insert({ ...license, public_id: '00000000-0000-4000-8000-0000000000c1', state: 'active', expires_at: '2026-11-01T00:00:00.000Z' });
-    await ctx.db('licenses').insert({ ...license, public_id: '00000000-0000-4000-8000-0000000000c2', state: 'revoked', expires_at: '2027-11-22T00:00:00.000Z' });
+    const id1 = '00000000-0000-4000-8000-0000000000c1';
+    const id2 = '00000000-0000-4000-8000-0000000000c2';
+    await ctx.db('licenses').insert({ ...license, public_id: id1, state: 'active', expires_at: '2026-11-01T00:00:00.000Z' });
+    await ctx.db('licenses').insert({ ...license, public_id: id2, state: 'revoked', expires_at: '2027-11-22T00:00:00.000Z' });
     expect((await customer.get(`/courses/easyfacture-avance/lessons/${lesson}`)).status, 'expired or revoked licenses open nothing').to.equal(403);
     await ctx.db('licenses').insert({ ...license, public_id: '00000000-0000-4000-8000-0000000000c3', state: 'active', expires_at: '2027-11-22T00:00:00.000Z' });
     const page = await customer.get(`/courses/easyfacture-avance/lessons/${lesson}`).expect(200);
     expect(page.text).to.match(/<iframe id="lesson-media"/).and.include('Télécharger le PDF');
     const pdf = await customer.get(mediaUrl(page.text)).buffer(true).parse(binary);
-    expect([pdf.status, pdf.headers['content-type'], pdf.headers['content-disposition']]).to.deep.equal([200, 'application/pdf', `inline; filename="lesson-${lesson}.pdf"`]);
+    expect([pdf.status, pdf.headers['content-type'], pdf.headers['content-disposition']])
+      .to.deep.equal([200, 'application/pdf', `inline; filename="lesson-${lesson}.pdf"`]);
     expect(Buffer.compare(pdf.body as Buffer, PDF)).to.equal(0);
   });
 
@@ -152,7 +155,8 @@ describe('courses', function () {
     await upload(id, 'Clôture', WEBM, 'cloture.webm');
     const [lesson] = await lessonIds(id);
     expect(textOf((await admin.get('/admin/courses').expect(200)).text)).to.include('49,00');
-    expect(textOf((await customer.get('/courses/comptabilite').expect(200)).text)).to.include('Cette formation est payante.').and.include('Acheter la formation');
+    const locked = textOf((await customer.get('/courses/comptabilite').expect(200)).text);
+    expect(locked).to.include('Cette formation est payante.').and.include('Acheter la formation');
     expect((await customer.get(`/courses/comptabilite/lessons/${lesson}`)).status).to.equal(403);
     const first = await ctx.db.transaction((trx) => ctx.handle.courses.grant(trx, customerId, id, 'order', 'CMD-2026-0001'));
     const again = await ctx.db.transaction((trx) => ctx.handle.courses.grant(trx, customerId, id, 'order', 'CMD-2026-0002'));
@@ -244,7 +248,8 @@ describe('courses', function () {
     await upload(id, 'Un', MP4, 'un.mp4');
     await upload(id, 'Deux', PDF, 'deux.pdf');
     const [one, two] = await lessonIds(id);
-    const edit = await postForm(admin, `/admin/course-lessons/${two}`, `/admin/course-lessons/${two}`, { title_fr: 'Deux bis', title_en: 'Two', duration: '1:02:03' });
+    const fields = { title_fr: 'Deux bis', title_en: 'Two', duration: '1:02:03' };
+    const edit = await postForm(admin, `/admin/course-lessons/${two}`, `/admin/course-lessons/${two}`, fields);
     expect(edit.status).to.equal(303);
     expect(Number((await ctx.db('course_lessons').where({ id: two }).first('duration_seconds')).duration_seconds)).to.equal(3723);
     await postForm(admin, `/admin/courses/${id}`, `/admin/course-lessons/${two}/up`, {});
