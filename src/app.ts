@@ -22,6 +22,7 @@ import { pinoHttp } from 'pino-http';
 import { AccountMails, AccountsService, AuthService, createAccountController, createAccountsRouter, createAuthController } from './accounts/index.js';
 import { createAdminRouter } from './admin/index.js';
 import { createApiDocsRouter } from './api-docs/index.js';
+import { CoursesService, createCoursesController, createCoursesRouter } from './courses/index.js';
 import { AuditService } from './audit/index.js';
 import { createBillingController, createBillingRouter, createBillingStack, type Billing, type BillingRun, type SubscriptionsService } from './billing/index.js';
 import type { Config } from './config/index.js';
@@ -112,6 +113,8 @@ export interface AppHandle {
   shop: Shop;
   /** The daily billing job (server.ts schedules it; tests run it with a date). */
   billingRun: BillingRun;
+  /** Courses: entitlement, progress, media links, and the grant the shop writes when a course is paid (src/courses). */
+  courses: CoursesService;
   /** Close what the app opened (session store, log files, license statistics); not the database. */
   close(): Promise<void>;
 }
@@ -160,6 +163,8 @@ export function createApp(deps: AppDeps): AppHandle {
   const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
   const shop = createShop({ db, clock, audit, billing, online: payments.online, codes, licenses, mailer, t: i18n.t, viewsDir: config.paths.views,
     baseUrl: config.baseUrl, refundDays: config.shop.refundDays, contactOf: (id) => subscriptions.contactOf(id), changed: () => pageCache.clear(), logger });
+  // Media links are signed with a key derived from the session secret (src/courses/media-token.ts).
+  const courses = new CoursesService({ db, clock, audit, config: config.courses, secret: deps.sessionSecret });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
@@ -263,10 +268,12 @@ export function createApp(deps: AppDeps): AppHandle {
       signLink: (releaseId, accountId, ip) => downloadLinks.sign(releaseId, accountId, clock.now(), ip) }),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
+  app.use(createCoursesRouter(createCoursesController(courses)));
   app.use(createApiDocsRouter());
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
     codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
+    courses,
   }));
 
   app.use(notFound);
@@ -299,6 +306,7 @@ export function createApp(deps: AppDeps): AppHandle {
     payments,
     shop,
     billingRun,
+    courses,
     close: async () => {
       await licenses.close();
       await downloads.close();

@@ -9,3 +9,4 @@ export { DownloadLogRepository, type DownloadRow, type DownloadOutcome } from '.
 export { createDownloadsController, PRODUCT, type SignedDownloads } from './downloads.controller.js';
 export { DownloadLinks, type LinkClaims, type LinkRefusal } from './signed-links.js';
 export { createDownloadsRouter } from './downloads.router.js';
+export { planRange, streamFile, type Plan } from './release-stream.js';
