@@ -89,6 +89,10 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   billing_steps: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
   due_date_extensions: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
   pack_purchases: { repository: 'billing/packs.repository.ts', cls: 'PacksRepository', service: 'billing/packs.service.ts' },
+  // In-app notifications: the copy of every mail to an account (the mailer's hook), read marks.
+  notifications: {
+    repository: 'notifications/notifications.repository.ts', cls: 'NotificationsRepository', service: 'notifications/notifications.service.ts',
+  },
 };
 
 describe('one writer per table (DESIGN.md rule 11)', () => {
