@@ -45,6 +45,7 @@ import {
 } from './licenses/index.js';
 import { createNotificationsController, createNotificationsRouter, NotificationsService } from './notifications/index.js';
 import { createPartnersRouter } from './partners/index.js';
+import { createOrdersController, createShop, createShopController, createShopRouter, type Shop } from './shop/index.js';
 import {
   createCheckoutController, createCheckoutRouter, createPayments, createWebhooksRouter, paypalApproveOrigin, stripeCheckoutOrigin, type Payments,
 } from './payments/index.js';
@@ -110,6 +111,8 @@ export interface AppHandle {
   payments: Payments;
   /** In-app notifications: the copy of every mail sent to an account. */
   notifications: NotificationsService;
+  /** The customer shop: catalogue, orders, refunds (src/shop). */
+  shop: Shop;
   /** The daily billing job (server.ts schedules it; tests run it with a date). */
   billingRun: BillingRun;
   /** Close what the app opened (session store, log files, license statistics); not the database. */
@@ -162,6 +165,8 @@ export function createApp(deps: AppDeps): AppHandle {
     charger: { chargeDue: (sub, today) => payments.online.chargeDue(sub, today), reconcile: () => payments.online.reconcile() },
   });
   const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
+  const shop = createShop({ db, clock, audit, billing, online: payments.online, codes, licenses, mailer, t: i18n.t, viewsDir: config.paths.views,
+    baseUrl: config.baseUrl, refundDays: config.shop.refundDays, contactOf: (id) => subscriptions.contactOf(id), changed: () => pageCache.clear(), logger });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
@@ -257,6 +262,9 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createBillingRouter(createBillingController(subscriptions, billing, config.billing.currency, payments.online)));
   app.use(createCheckoutRouter(createCheckoutController(payments.online, config.billing.currency, logger),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
+  app.use(createShopRouter(createShopController(shop.catalogue, shop.orders),
+    createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, billing, online: payments.online, logger }),
+    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
   app.use(createApiDocsRouter());
   app.use(createNotificationsRouter(createNotificationsController(notifications)));
@@ -294,6 +302,7 @@ export function createApp(deps: AppDeps): AppHandle {
     subscriptions,
     payments,
     notifications,
+    shop,
     billingRun,
     close: async () => {
       await licenses.close();
