@@ -142,6 +142,11 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /subscription/packs': get('partner'),
     'GET /subscription/packs/:planId': get('partner'),
     'POST /subscription/packs': post('partner', '/subscription/packs/:planId'),
+    // In-app notifications of the logged-in account (the partner's: a copy of the mails it was sent).
+    'GET /notifications': get('partner'),
+    'POST /notifications/read-all': post('partner', '/notifications'),
+    'POST /notifications/:id/read': post('partner', '/notifications'),
+    'POST /notifications/:id/open': post('partner', '/notifications'),
     // Admin area (superadmin: every action, the role change included).
     'GET /admin': get(S),
     'GET /admin/partners': get(S, ['state']),
@@ -311,7 +316,8 @@ async function courseFixtures(ctx: TestContext, partnerId: number): Promise<Reco
 
 /**
  * The rows the routes' parameters name: keys are `<area>:<param>` (the
- * second path segment, as /admin/<area>/:id) or the parameter alone.
+ * second path segment, as /admin/<area>/:id, else the first, as
+ * /notifications/:id) or the parameter alone.
  */
 export async function fixtureIds(ctx: TestContext, rechargeId: string, installationCode: string): Promise<Record<string, string>> {
   const db = ctx.db;
@@ -332,7 +338,13 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
   await db('activation_batches').insert({ product_id: productId, license_type: 'monthly', duration_days: 30, size: 0, note: 'hostile', created_at: at });
   const owner = await ctx.handle.accounts.byEmail('hostile-superadmin@example.fr');
   await ctx.handle.accounts.createApiToken(owner!, 'hostile fixture', { id: null, email: null, ip: null, userAgent: 'cli' });
+  // A notification of the partner (unread, with a link): its page shows the read, open and read-all forms.
+  const partner = await ctx.handle.accounts.byEmail('hostile-partner@example.fr');
+  const notification = await ctx.handle.notifications.record({
+    accountId: partner!.id, kind: 'billing', title: 'Facture', body: '', link: '/subscription/billing',
+  });
   return {
+    'notifications:id': String(notification),
     'partners:id': String(target.id),
     'recharges:id': rechargeId,
     'installations:id': await first('installations'),
