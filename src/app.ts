@@ -171,7 +171,9 @@ export function createApp(deps: AppDeps): AppHandle {
   const shop = createShop({ db, clock, audit, billing, online: payments.online, codes, licenses, mailer, t: i18n.t, viewsDir: config.paths.views,
     baseUrl: config.baseUrl, refundDays: config.shop.refundDays, contactOf: (id) => subscriptions.contactOf(id), changed: () => pageCache.clear(), logger });
   // Media links are signed with a key derived from the session secret (src/courses/media-token.ts).
-  const courses = new CoursesService({ db, clock, audit, config: config.courses, secret: deps.sessionSecret });
+  const courses = new CoursesService({ db, clock, audit, config: config.courses, secret: deps.sessionSecret,
+    // A paid, unrefunded order of the product (src/shop); `shop` is built below, before any request.
+    ownsProduct: (accountId, productId) => shop.orders.ownsProduct(accountId, productId) });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };

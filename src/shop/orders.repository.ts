@@ -99,6 +99,10 @@ export class OrdersRepository {
     return r ? order(r) : null;
   }
 
+  async ownsProduct(accountId: number, productId: number): Promise<boolean> {
+    return Boolean(await this.db('orders').where({ account_id: accountId, product_id: productId, status: 'paid' }).first('id'));
+  }
+
   async markPaid(id: number, batchId: number | null, now: Date): Promise<void> {
     await this.db('orders').where({ id, status: 'pending' })
       .update({ status: 'paid', batch_id: batchId, paid_at: now.toISOString(), updated_at: now.toISOString() });

@@ -4,14 +4,14 @@
  * customer's language, with a link to the order (or the license) and, for a
  * purchase, the license keys in the text. Kinds: order_placed (the invoice
  * to pay, its PDF attached), purchase (paid: the keys and the download link),
- * refunded.
+ * refunded, renewed (a renewal paid), expiry_30 / expiry_7 / expiry_1 (a license expires in 30, 7, 1 days).
  */
 import path from 'node:path';
 import ejs from 'ejs';
 import type { TFunction } from 'i18next';
 import type { Mailer } from '../platform/mailer.js';
 
-export type ShopMailKind = 'order_placed' | 'purchase' | 'refunded';
+export type ShopMailKind = 'order_placed' | 'purchase' | 'refunded' | 'renewed' | 'expiry_30' | 'expiry_7' | 'expiry_1';
 
 export interface ShopMail {
   kind: ShopMailKind;
@@ -25,7 +25,8 @@ export interface ShopMail {
 }
 
 /** The in-app notification kind of a shop mail (src/notifications). */
-const NOTICE_KINDS: Record<ShopMailKind, string> = { order_placed: 'invoice_issued', purchase: 'purchase', refunded: 'billing' };
+const NOTICE_KINDS: Record<ShopMailKind, string> = { order_placed: 'invoice_issued', purchase: 'purchase', refunded: 'billing', renewed: 'purchase',
+  expiry_30: 'license_expiring', expiry_7: 'license_expiring', expiry_1: 'license_expiring' };
 
 export class ShopMails {
   constructor(private readonly deps: { mailer: Mailer; t: Record<'fr' | 'en', TFunction>; viewsDir: string; baseUrl: string }) {}
