@@ -262,7 +262,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createApiDocsRouter());
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
-    codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
+    codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments, shop,
   }));
 
   app.use(notFound);

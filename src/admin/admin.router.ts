@@ -17,6 +17,7 @@ import { createAdminMessagesRouter } from './messages/index.js';
 import { createAdminPartnersRouter } from './partners/index.js';
 import { createAdminRechargesRouter } from './recharges/index.js';
 import { createAdminReleasesRouter } from './releases/index.js';
+import { createAdminShopRouter } from './shop/index.js';
 import { createAdminSubscriptionsRouter } from './subscriptions/index.js';
 
 export function createAdminRouter(deps: AdminDeps): Router {
@@ -24,7 +25,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   for (const create of [
     createAdminDashboardRouter, createAdminPartnersRouter, createAdminInstallationsRouter, createAdminRechargesRouter,
     createAdminReleasesRouter, createAdminDownloadsRouter, createAdminKeysRouter, createAdminMessagesRouter, createAdminAuditRouter, createAdminLicensesRouter,
-    createAdminBillingRouter, createAdminSubscriptionsRouter,
+    createAdminBillingRouter, createAdminSubscriptionsRouter, createAdminShopRouter,
   ]) router.use(create(deps));
   return router;
 }
