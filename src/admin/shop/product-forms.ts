@@ -59,7 +59,8 @@ export function parseListing(body: unknown, thumbnail: string | null): Parsed<Li
 export function offerValues(o: Offer | null, locale: string, currency: Currency): Record<string, string> {
   if (!o) return { offer: '', license_type: 'annual', duration_days: '365', currency, max_seats: '1', is_active: 'yes', display_order: '10' };
   return {
-    offer: String(o.id), code: o.code, name_fr: o.nameFr, name_en: o.nameEn, license_type: o.licenseType, duration_days: o.durationDays === null ? '' : String(o.durationDays),
+    offer: String(o.id), code: o.code, name_fr: o.nameFr, name_en: o.nameEn, license_type: o.licenseType,
+    duration_days: o.durationDays === null ? '' : String(o.durationDays),
     price: decimal(o.price, o.currency, locale), renewal_price: o.renewalPrice === null ? '' : decimal(o.renewalPrice, o.currency, locale),
     currency: o.currency, seat_based: o.seatBased ? 'yes' : '', max_seats: String(o.maxSeats), is_active: o.isActive ? 'yes' : '',
     display_order: String(o.displayOrder),
