@@ -11,7 +11,7 @@
  *   API fallback (any other /api request: JSON 404/405) → gateway webhooks (raw body, signature, JSON) →
  *   language → page cache (anonymous hits end here, logged by the cache) →
  *   request log → static assets → session → account → body → control characters → CSRF →
- *   locals → (a stale token on a public form: that form again) → routers →
+ *   locals (the header's unread notifications) → (a stale token on a public form: that form again) → routers →
  *   404 → error handler
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
@@ -22,10 +22,11 @@ import { pinoHttp } from 'pino-http';
 import { AccountMails, AccountsService, AuthService, createAccountController, createAccountsRouter, createAuthController } from './accounts/index.js';
 import { createAdminRouter } from './admin/index.js';
 import { createApiDocsRouter } from './api-docs/index.js';
+import { CoursesService, createCoursesController, createCoursesRouter } from './courses/index.js';
 import { AuditService } from './audit/index.js';
 import { createBillingController, createBillingRouter, createBillingStack, type Billing, type BillingRun, type SubscriptionsService } from './billing/index.js';
 import type { Config } from './config/index.js';
-import { createDownloadsController, createDownloadsRouter, DownloadBlocksService, DownloadsService } from './downloads/index.js';
+import { createDownloadsController, createDownloadsRouter, DownloadBlocksService, DownloadLinks, DownloadsService } from './downloads/index.js';
 import { createApiFallback, routesOfApp } from './http/api-fallback.js';
 import { refuseControlCharacters, refuseControlCharactersInApi } from './http/control-chars.js';
 import { createCsrf } from './http/csrf.js';
@@ -43,6 +44,7 @@ import { createKeysRouter, IssuerKeys, IssuerKeysService } from './keys/index.js
 import {
   ActivationCodesService, createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService, sendSignedError, SIGNED_PATHS,
 } from './licenses/index.js';
+import { createNotificationsController, createNotificationsRouter, NotificationsService } from './notifications/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import { createOrdersController, createShop, createShopController, createShopRouter, type Shop } from './shop/index.js';
 import {
@@ -55,7 +57,7 @@ import {
 import type { Clock } from './platform/clock.js';
 import type { Db } from './platform/db.js';
 import type { Logger } from './platform/logger.js';
-import type { Mailer } from './platform/mailer.js';
+import { withHook, type Mailer } from './platform/mailer.js';
 import { ContactService, createSiteController, createSiteRouter } from './site/index.js';
 
 export interface AppDeps {
@@ -108,10 +110,14 @@ export interface AppHandle {
   subscriptions: SubscriptionsService;
   /** Online gateways, their notifications, refunds (src/payments). */
   payments: Payments;
+  /** In-app notifications: the copy of every mail sent to an account. */
+  notifications: NotificationsService;
   /** The customer shop: catalogue, orders, refunds (src/shop). */
   shop: Shop;
   /** The daily billing job (server.ts schedules it; tests run it with a date). */
   billingRun: BillingRun;
+  /** Courses: entitlement, progress, media links, and the grant the shop writes when a course is paid (src/courses). */
+  courses: CoursesService;
   /** Close what the app opened (session store, log files, license statistics); not the database. */
   close(): Promise<void>;
 }
@@ -121,7 +127,7 @@ export interface AppHandle {
 const SWAGGER_UI_FILES = new Set(['/swagger-ui.css', '/swagger-ui-bundle.js', '/swagger-ui.css.map', '/swagger-ui-bundle.js.map']);
 
 export function createApp(deps: AppDeps): AppHandle {
-  const { config, db, logger, mailer, clock } = deps;
+  const { config, db, logger, clock } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -136,6 +142,10 @@ export function createApp(deps: AppDeps): AppHandle {
   const pageCache = new PageCache(config.pageCacheTtl, sessionCookieName(config), logger);
   const downloads = new DownloadsService({ db, config, clock, logger });
   const audit = new AuditService(db, clock);
+  // Every mail leaves through this mailer: the one to an account is kept in its notifications first.
+  // `accounts` is built below, before any request.
+  const notifications = new NotificationsService({ db, clock, logger, accountOf: (email) => accounts.byEmail(email) });
+  const mailer = withHook(deps.mailer, (message) => notifications.mirror(message));
   const mails = new AccountMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger });
   const auth = new AuthService({ db, clock, audit, mails, logger, sessions: storeDestroyer(session.store) });
   const accounts = new AccountsService({ db, clock, audit, mails, auth });
@@ -160,6 +170,8 @@ export function createApp(deps: AppDeps): AppHandle {
   const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
   const shop = createShop({ db, clock, audit, billing, online: payments.online, codes, licenses, mailer, t: i18n.t, viewsDir: config.paths.views,
     baseUrl: config.baseUrl, refundDays: config.shop.refundDays, contactOf: (id) => subscriptions.contactOf(id), changed: () => pageCache.clear(), logger });
+  // Media links are signed with a key derived from the session secret (src/courses/media-token.ts).
+  const courses = new CoursesService({ db, clock, audit, config: config.courses, secret: deps.sessionSecret });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
@@ -236,13 +248,16 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(refuseControlCharacters);
   app.use(csrf.protect);
-  const locals = createLocals(csrf);
+  const locals = createLocals(csrf, (accountId) => notifications.unreadCount(accountId));
   app.use(locals);
   app.use(staleFormRecovery(csrf.isTokenError, locals));
 
   const contactLimiter = perIpLimiter({ windowSeconds: 3600, limit: config.contactPerHour, methods: ['POST'], successfulOnly: true });
   app.use(createSiteRouter(createSiteController(contact, pageCache, config.legal, () => subscriptions.publicPlans()), contactLimiter));
-  app.use(createDownloadsRouter(createDownloadsController(downloads, pageCache, config, logger)));
+  // Releases restricted to license holders (a shop listing) are served only through signed links.
+  const downloadLinks = new DownloadLinks(deps.sessionSecret, config.shop.downloadLinkMinutes);
+  app.use(createDownloadsRouter(createDownloadsController(downloads, pageCache, config, logger,
+    { links: downloadLinks, clock, restricted: (product) => shop.catalogue.restricted(product) })));
   app.use(createAccountsRouter(createAuthController(accounts, auth), createAccountController(accounts, auth), {
     login: perIpLimiter({ windowSeconds: 900, limit: 20 }),
     forgot: perIpLimiter({ windowSeconds: 900, limit: 10 }),
@@ -256,13 +271,17 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createCheckoutRouter(createCheckoutController(payments.online, config.billing.currency, logger),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createShopRouter(createShopController(shop.catalogue, shop.orders),
-    createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, billing, online: payments.online, logger }),
+    createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, billing, online: payments.online, logger,
+      signLink: (releaseId, accountId, ip) => downloadLinks.sign(releaseId, accountId, clock.now(), ip) }),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
+  app.use(createCoursesRouter(createCoursesController(courses)));
   app.use(createApiDocsRouter());
+  app.use(createNotificationsRouter(createNotificationsController(notifications)));
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
-    codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments, shop,
+    codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
+    courses, shop,
   }));
 
   app.use(notFound);
@@ -293,8 +312,10 @@ export function createApp(deps: AppDeps): AppHandle {
     billing,
     subscriptions,
     payments,
+    notifications,
     shop,
     billingRun,
+    courses,
     close: async () => {
       await licenses.close();
       await downloads.close();

@@ -17,6 +17,13 @@ import { publicFormOf } from './stale-form.js';
 
 /** Routes that take a multipart upload: their CSRF check runs after multer has parsed the body. */
 export const UPLOAD_ROUTES = new Set(['/subscription/recharge', '/admin/releases']);
+/** Upload routes with a parameter: a course's lesson upload (POST /admin/courses/:id/lessons). */
+const UPLOAD_PATTERNS: readonly RegExp[] = [/^\/admin\/courses\/[^/]+\/lessons$/];
+
+/** Whether `path` (lower-case, no trailing slash) is an upload route's. */
+export function isUploadPath(path: string): boolean {
+  return UPLOAD_ROUTES.has(path) || UPLOAD_PATTERNS.some((re) => re.test(path));
+}
 
 export interface Csrf {
   protect: RequestHandler;
@@ -44,7 +51,7 @@ export function createCsrf(sessionCookie: string): Csrf {
     // A form posted from a session that has just ended (suspended account,
     // timeout, logged out elsewhere) carries the old session's token: send the
     // visitor to the login page with the reason, not to a bare 403.
-    if (req.method === 'POST' && UPLOAD_ROUTES.has(req.path) && req.is('multipart/form-data')) return next();
+    if (req.method === 'POST' && isUploadPath(req.path) && req.is('multipart/form-data')) return next();
     return check(req, res, next);
   };
   // A form posted from a session that no longer exists (ended by a

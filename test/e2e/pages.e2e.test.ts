@@ -7,6 +7,7 @@
  * holds on one line at 1366 px. The embedded API documentation (/api/docs)
  * is left to api-docs.e2e.test.ts. Skipped when chromium is missing outside CI.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -112,6 +113,10 @@ interface Ids {
   shopProduct: number;
   order: number;
   customer: number;
+  /** Courses: a free course (slug bien-demarrer) with a video lesson and a PDF lesson. */
+  course: number;
+  videoLesson: number;
+  pdfLesson: number;
 }
 
 /** The data every page shows: partners with recharges (one revoked), a message, downloads, a block, licenses, codes, a token. */
@@ -186,8 +191,19 @@ async function seed(ctx: TestContext): Promise<Ids> {
     limits: { units_per_period: 1000, max_installations: null }, features: [], isActive: true, isPublic: true, displayOrder: 20, highlighted: false,
   }, SYSTEM_ACTOR);
   const shop = await shopFixture(ctx);
+  const course = await courseFixture(ctx);
+  // Notifications of the partner: two unread (one with a link) and one read, as the mails it was sent leave them.
+  for (const [title, body, link] of [
+    ['Votre facture F-2026-0118 est disponible – artisan_nd', 'Votre facture de 29,90 € est disponible dans votre espace.', '/subscription/billing'],
+    ['Votre mot de passe a été changé – artisan_nd', 'Le mot de passe de votre compte artisan_nd vient d’être changé.', '/subscription/forgot'],
+    ['Bienvenue chez artisan_nd', 'Votre compte partenaire est prêt.', null],
+  ] as const) {
+    await ctx.handle.notifications.record({ accountId: partner, kind: link === '/subscription/billing' ? 'invoice_issued' : 'account', title, body, link });
+  }
+  await ctx.db('notifications').where({ account_id: partner, title: 'Bienvenue chez artisan_nd' }).update({ read_at: stamp });
   return {
-    ...shop, subscription: subscription.id, pack, promotion, payment: await id('payments'), webhook: await webhookFixture(ctx),
+    ...course, ...shop,
+    subscription: subscription.id, pack, promotion, payment: await id('payments'), webhook: await webhookFixture(ctx),
     plan, invoice: invoice.id, checkoutPlan: await id('plans', { slug: 'pro' }),
     partner, recharge: first, revoked,
     installation: await id('installations', { code: inst.code }),
@@ -209,6 +225,20 @@ async function shopFixture(ctx: TestContext): Promise<{ shopProduct: number; ord
   await ctx.handle.billing.payments.recordManual(invoice.id, { amount: invoice.amountDue, method: 'bank_transfer', reference: invoice.number!,
     date: '2026-11-22', idempotencyKey: 'e2e-pages-order-payment-1' }, SYSTEM_ACTOR);
   return { shopProduct: product, order: order.id, customer };
+}
+
+/** A free course with a (tiny) MP4 lesson and a PDF lesson, added through CoursesService as the admin upload does. */
+async function courseFixture(ctx: TestContext): Promise<Pick<Ids, 'course' | 'videoLesson' | 'pdfLesson'>> {
+  const course = await ctx.handle.courses.create({ slug: 'bien-demarrer', titleFr: 'Bien démarrer avec artisan_nd', titleEn: 'Getting started with artisan_nd',
+    descriptionFr: 'Installer, numéroter un premier carnet.', descriptionEn: 'Install, number a first book.', access: 'free', productId: null, price: null,
+    currency: null, published: true, displayOrder: 1 }, SYSTEM_ACTOR);
+  const mp4 = path.join(ctx.dir, 'e2e.mp4');
+  fs.writeFileSync(mp4, Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom', 'latin1'), Buffer.alloc(500)]));
+  const pdf = path.join(ctx.dir, 'e2e.pdf');
+  fs.writeFileSync(pdf, '%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n');
+  const videoLesson = await ctx.handle.courses.addLesson(course, mp4, { titleFr: 'Installer', titleEn: 'Install', durationSeconds: 725 }, SYSTEM_ACTOR);
+  const pdfLesson = await ctx.handle.courses.addLesson(course, pdf, { titleFr: 'Premier carnet', titleEn: 'First book', durationSeconds: null }, SYSTEM_ACTOR);
+  return { course, videoLesson, pdfLesson };
 }
 
 /** A Stripe notification stored and failed (a refund notified before its payment), as /admin/webhooks lists it. */
@@ -250,7 +280,7 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       const page = await context.newPage();
       const pages: [string, string, number | null][] = [
         ['/', 'home', 200], ['/features', 'features', 200], ['/subscription', 'subscription', 200], ['/download', 'download', 200],
-        ['/contact', 'contact', 200], ['/subscription/login', 'login', 200], ['/subscription/register', 'register', 200],
+        ['/contact', 'contact', 200], ['/subscription/login', 'login', 200], ['/subscription/register', 'register', 200], ['/courses', 'courses', 200],
         ['/subscription/forgot', 'forgot', 200], ['/subscription/reset?token=nope', 'reset-failed', null],
         ['/subscription/verify?token=nope', 'verify-failed', null], ['/no-such-page', 'error-404', 404],
         // Written by another part of the work; looked at whatever they answer today.
@@ -304,6 +334,19 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await visit(page, `${base}/subscription/billing`, `${p}-billing`, findings);
       await visit(page, `${base}/subscription/packs`, `${p}-packs`, findings);
       await visit(page, `${base}/subscription/packs/${ids.pack}`, `${p}-pack-summary`, findings);
+      // Courses: the catalogue, a course, a video lesson and a PDF lesson.
+      await visit(page, `${base}/courses`, `${p}-courses`, findings);
+      await visit(page, `${base}/courses/bien-demarrer`, `${p}-course`, findings);
+      await visit(page, `${base}/courses/bien-demarrer/lessons/${ids.videoLesson}`, `${p}-lesson-video`, findings);
+      await visit(page, `${base}/courses/bien-demarrer/lessons/${ids.pdfLesson}`, `${p}-lesson-pdf`, findings);
+      // Notifications: the list (the unread count in the header: two, and the mail of the French run's payment), then all read.
+      await visit(page, `${base}/notifications`, `${p}-notifications`, findings);
+      expect((await page.textContent('.notifications-link'))?.trim()).to.match(/^Notifications \([2-9]\)$/);
+      if (lang === 'en') {
+        await submit(page, '#read-all-form button[type="submit"]');
+        await look(page, `${p}-notifications-read`, findings);
+        expect((await page.textContent('.notifications-link'))?.trim()).to.equal('Notifications');
+      }
       await visit(page, `${base}/admin`, `${p}-error-403`, findings, 403);
       await visit(page, `${base}/subscription/recharges/00000000-0000-4000-8000-000000000000`, `${p}-error-404`, findings, 404);
       for (const href of [
@@ -338,7 +381,7 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/keys', 'keys'], ['/admin/api-tokens', 'api-tokens'],
         ['/admin/messages', 'messages'], [`/admin/messages/${ids.message}`, 'message'],
         ['/admin/audit', 'audit'], [`/admin/audit/${ids.audit}`, 'audit-entry'],
-        ['/subscription/account', 'account'], ['/admin/partners/999999', 'error-404', 404],
+        ['/subscription/account', 'account'], ['/notifications', 'notifications-empty'], ['/admin/partners/999999', 'error-404', 404],
         // Billing staff pages.
         ['/admin/billing', 'billing-dashboard'], ['/admin/billing?from=2026-13', 'billing-dashboard-errors', 422],
         ['/admin/plans', 'plans'], ['/admin/plans/new', 'plan-new'], [`/admin/plans/${ids.plan}`, 'plan'],
@@ -350,6 +393,8 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         // The shop's staff pages.
         ['/admin/orders', 'orders'], [`/admin/orders/${ids.order}`, 'order'], ['/admin/shop/products', 'shop-products'],
         [`/admin/shop/products/${ids.shopProduct}`, 'shop-product'], ['/admin/customers', 'customers'], [`/admin/customers/${ids.customer}`, 'customer'],
+        ['/admin/courses', 'courses'], ['/admin/courses/new', 'course-new'], [`/admin/courses/${ids.course}`, 'course'],
+        [`/admin/course-lessons/${ids.videoLesson}`, 'course-lesson'],
       ];
       for (const [url, name, status] of pages) await visit(page, base + url, `${a}-${name}`, findings, status ?? 200);
 

@@ -6,9 +6,12 @@
  * tokens in mailed links, hidden steps). `:id` and the other parameters are
  * replaced by the fixtures of fixtureIds.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { AccountsRepository } from '../../src/accounts/index.js';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { createBilling } from '../../src/billing/index.js';
+import { mediaKey, signMedia } from '../../src/courses/index.js';
 import { insertedId } from '../../src/platform/db.js';
 import type { TestContext } from './context.js';
 import { productId } from './licenses.js';
@@ -135,9 +138,16 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /orders/:id/return/paypal': get('customer', ['token', 'PayerID'], { noPage: true }),
     'POST /orders/:id/refund': post('customer', undefined, { fields: ['reason'] }),
     'GET /licenses': get('customer'),
+    'POST /downloads/generate': post('customer', undefined, { fields: ['order', 'lock_ip'] }),
+    'GET /downloads/signed/:token': get('anonymous', [], { noPage: true }),
     'GET /subscription/packs': get('partner'),
     'GET /subscription/packs/:planId': get('partner'),
     'POST /subscription/packs': post('partner', '/subscription/packs/:planId'),
+    // In-app notifications of the logged-in account (the partner's: a copy of the mails it was sent).
+    'GET /notifications': get('partner'),
+    'POST /notifications/read-all': post('partner', '/notifications'),
+    'POST /notifications/:id/read': post('partner', '/notifications'),
+    'POST /notifications/:id/open': post('partner', '/notifications'),
     // Admin area (superadmin: every action, the role change included).
     'GET /admin': get(S),
     'GET /admin/partners': get(S, ['state']),
@@ -250,6 +260,24 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /admin/customers/:id': get(S),
     'POST /admin/customers/:id/suspend': post(S, '/admin/customers/:id', { fixed: YES }),
     'POST /admin/customers/:id/reactivate': post(S, undefined),
+    // Courses: the fixture is a free course (slug `hostile`) with one PDF lesson; the media token is the partner's, valid while the clock stands.
+    'GET /courses': get('anonymous'),
+    'GET /courses/:slug': get('anonymous'),
+    'GET /courses/:slug/lessons/:id': get('partner'),
+    'POST /courses/:slug/lessons/:id/complete': post('partner', '/courses/:slug/lessons/:id'),
+    'GET /courses/media/:token': get('partner', [], { noPage: true }),
+    'GET /admin/courses': get(S),
+    'GET /admin/courses/new': get(S),
+    'POST /admin/courses': post(S, '/admin/courses/new'),
+    'GET /admin/courses/:id': get(S),
+    'POST /admin/courses/:id': post(S, '/admin/courses/:id'),
+    'POST /admin/courses/:id/lessons': post(S, '/admin/courses/:id', { multipart: true }),
+    'GET /admin/course-lessons/:id': get(S),
+    'POST /admin/course-lessons/:id': post(S, '/admin/course-lessons/:id'),
+    // One lesson: no up/down buttons are shown; the delete stays at its confirmation page (confirm is fuzzed, never `yes`).
+    'POST /admin/course-lessons/:id/up': post(S, undefined),
+    'POST /admin/course-lessons/:id/down': post(S, undefined),
+    'POST /admin/course-lessons/:id/delete': post(S, '/admin/courses/:id', { fields: ['confirm'] }),
   };
 }
 
@@ -288,9 +316,21 @@ async function billingFixtures(ctx: TestContext, accountId: number): Promise<Rec
   };
 }
 
+/** The courses' rows: a free published course `hostile` with one PDF lesson, and a media token of the lesson for `partnerId`. */
+async function courseFixtures(ctx: TestContext, partnerId: number): Promise<Record<string, string>> {
+  const course = await ctx.handle.courses.create({ slug: 'hostile', titleFr: 'Hostile', titleEn: 'Hostile', descriptionFr: '', descriptionEn: '',
+    access: 'free', productId: null, price: null, currency: null, published: true, displayOrder: 1 }, SYSTEM_ACTOR);
+  const pdf = path.join(ctx.dir, 'hostile.pdf');
+  fs.writeFileSync(pdf, '%PDF-1.4\n%%EOF\n');
+  const lesson = await ctx.handle.courses.addLesson(course, pdf, { titleFr: 'Leçon', titleEn: 'Lesson', durationSeconds: null }, SYSTEM_ACTOR);
+  const token = signMedia(mediaKey(ctx.config.sessionSecret!), lesson, partnerId, ctx.clock.now(), 60);
+  return { 'courses:id': String(course), 'course-lessons:id': String(lesson), slug: 'hostile', ':slug:id': String(lesson), 'media:token': token };
+}
+
 /**
  * The rows the routes' parameters name: keys are `<area>:<param>` (the
- * second path segment, as /admin/<area>/:id) or the parameter alone.
+ * second path segment, as /admin/<area>/:id, else the first, as
+ * /notifications/:id) or the parameter alone.
  */
 export async function fixtureIds(ctx: TestContext, rechargeId: string, installationCode: string): Promise<Record<string, string>> {
   const db = ctx.db;
@@ -311,7 +351,13 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
   await db('activation_batches').insert({ product_id: productId, license_type: 'monthly', duration_days: 30, size: 0, note: 'hostile', created_at: at });
   const owner = await ctx.handle.accounts.byEmail('hostile-superadmin@example.fr');
   await ctx.handle.accounts.createApiToken(owner!, 'hostile fixture', { id: null, email: null, ip: null, userAgent: 'cli' });
+  // A notification of the partner (unread, with a link): its page shows the read, open and read-all forms.
+  const partner = await ctx.handle.accounts.byEmail('hostile-partner@example.fr');
+  const notification = await ctx.handle.notifications.record({
+    accountId: partner!.id, kind: 'billing', title: 'Facture', body: '', link: '/subscription/billing',
+  });
   return {
+    'notifications:id': String(notification),
     'partners:id': String(target.id),
     'recharges:id': rechargeId,
     'installations:id': await first('installations'),
@@ -325,6 +371,7 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
     'products:id': String(productId),
     ...await billingFixtures(ctx, target.id),
     ...await shopFixtures(ctx),
+    ...await courseFixtures(ctx, (await ctx.handle.accounts.byEmail('hostile-partner@example.fr'))!.id),
     filename: 'artisan-nd_0.1.0_all.deb',
     code: installationCode,
     machine_id: 'cd'.repeat(16),

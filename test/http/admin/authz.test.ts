@@ -6,6 +6,8 @@
  * nothing; admin and superadmin use everything but the role change, which is
  * superadmin only. A last test fails when a route exists that the table lacks.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
@@ -135,6 +137,17 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['GET /admin/customers/:id', READ],
   ['POST /admin/customers/:id/suspend', ADMIN],
   ['POST /admin/customers/:id/reactivate', ADMIN],
+  ['GET /admin/courses', READ],
+  ['GET /admin/courses/new', ADMIN],
+  ['POST /admin/courses', ADMIN],
+  ['GET /admin/courses/:id', READ],
+  ['POST /admin/courses/:id', ADMIN],
+  ['POST /admin/courses/:id/lessons', ADMIN],
+  ['GET /admin/course-lessons/:id', READ],
+  ['POST /admin/course-lessons/:id', ADMIN],
+  ['POST /admin/course-lessons/:id/up', ADMIN],
+  ['POST /admin/course-lessons/:id/down', ADMIN],
+  ['POST /admin/course-lessons/:id/delete', ADMIN],
 ];
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
@@ -218,6 +231,13 @@ describe('admin authorization table', function () {
     ids.shop = String(shop.product);
     ids.customers = String(await createAccount(ctx, 'authz-customer@example.fr', 'customer'));
     ids.orders = String((await ctx.handle.shop.orders.place(Number(ids.customers), shop.annual, 1, 'authz-order-key-1', 'fr', SYSTEM_ACTOR)).order.id);
+    // Courses: a free course with one PDF lesson.
+    ids.courses = String(await ctx.handle.courses.create({ slug: 'authz', titleFr: 'Authz', titleEn: 'Authz', descriptionFr: '', descriptionEn: '',
+      access: 'free', productId: null, price: null, currency: null, published: true, displayOrder: 1 }, SYSTEM_ACTOR));
+    const pdf = path.join(ctx.dir, 'authz.pdf');
+    fs.writeFileSync(pdf, '%PDF-1.4\n%%EOF\n');
+    ids['course-lessons'] = String(await ctx.handle.courses.addLesson(Number(ids.courses), pdf, { titleFr: 'Leçon', titleEn: 'Lesson', durationSeconds: null },
+      SYSTEM_ACTOR));
   });
   after(async () => ctx?.close());
 
