@@ -283,7 +283,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
     codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
-    courses,
+    courses, shop,
   }));
 
   app.use(notFound);

@@ -19,6 +19,7 @@ import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { Mailer } from '../platform/mailer.js';
 import type { InstallationsService, LedgerService, RechargeService } from '../recharge/index.js';
+import type { Shop } from '../shop/index.js';
 import type { ContactService } from '../site/index.js';
 
 export interface AdminDeps {
@@ -55,6 +56,8 @@ export interface AdminDeps {
   payments: Payments;
   /** Subscriptions: the staff actions on them and their dunning (src/billing). */
   subscriptions: SubscriptionsService;
+  /** The customer shop: catalogue, orders, refunds (src/shop). */
+  shop: Shop;
   /** Courses and their lessons (src/courses): staff pages write through it. */
   courses: CoursesService;
   /** CSRF check for multipart forms, to run after multer has parsed the body (src/http/csrf.ts). */

@@ -51,6 +51,9 @@ export interface OrderFilter {
   q: string;
   status: '' | OrderStatus;
   accountId?: number;
+  /** Placed on or after `from`, before `toExclusive` (admin list's date range). */
+  from?: Date | null;
+  toExclusive?: Date | null;
 }
 
 type Row = Record<string, unknown>;
@@ -123,6 +126,8 @@ export class OrdersRepository {
       .join('products as p', 'p.id', 'o.product_id');
     if (f.accountId !== undefined) q.where('o.account_id', f.accountId);
     if (f.status) q.where('o.status', f.status);
+    if (f.from) q.where('o.created_at', '>=', f.from.toISOString());
+    if (f.toExclusive) q.where('o.created_at', '<', f.toExclusive.toISOString());
     if (f.q) {
       const like = `%${f.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       q.where((w) => w.whereRaw("lower(a.email) like ? escape '\\'", [like]).orWhereRaw("lower(i.number) like ? escape '\\'", [like]));

@@ -17,6 +17,7 @@ import type { TestContext } from '../helpers/context.js';
 import { formAgent } from '../helpers/forms.js';
 import { activate, apiToken, makeBatch, makeProduct, trial } from '../helpers/licenses.js';
 import { credit, newInstallation, postConfirmed, recharge } from '../helpers/recharge.js';
+import { listEasyFacture } from '../helpers/shop.js';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { createBilling } from '../../src/billing/index.js';
 import { insertedId } from '../../src/platform/db.js';
@@ -108,6 +109,10 @@ interface Ids {
   /** A paid subscription (the admin's subscription page) and a unit pack on offer (the partner's packs pages). */
   subscription: number;
   pack: number;
+  /** The shop: EasyFacture listed, a customer and their paid order (the admin's order and customer pages). */
+  shopProduct: number;
+  order: number;
+  customer: number;
   /** Courses: a free course (slug bien-demarrer) with a video lesson and a PDF lesson. */
   course: number;
   videoLesson: number;
@@ -185,6 +190,7 @@ async function seed(ctx: TestContext): Promise<Ids> {
     type: 'custom', price: 5000, currency: 'EUR', billingCycle: 'one-time', trialDays: 0, setupFee: 0,
     limits: { units_per_period: 1000, max_installations: null }, features: [], isActive: true, isPublic: true, displayOrder: 20, highlighted: false,
   }, SYSTEM_ACTOR);
+  const shop = await shopFixture(ctx);
   const course = await courseFixture(ctx);
   // Notifications of the partner: two unread (one with a link) and one read, as the mails it was sent leave them.
   for (const [title, body, link] of [
@@ -196,7 +202,7 @@ async function seed(ctx: TestContext): Promise<Ids> {
   }
   await ctx.db('notifications').where({ account_id: partner, title: 'Bienvenue chez artisan_nd' }).update({ read_at: stamp });
   return {
-    ...course,
+    ...course, ...shop,
     subscription: subscription.id, pack, promotion, payment: await id('payments'), webhook: await webhookFixture(ctx),
     plan, invoice: invoice.id, checkoutPlan: await id('plans', { slug: 'pro' }),
     partner, recharge: first, revoked,
@@ -208,6 +214,17 @@ async function seed(ctx: TestContext): Promise<Ids> {
     batch: await id('activation_batches'),
     product: await id('products'),
   };
+}
+
+/** The shop: EasyFacture listed with two offers; a customer's order of two seats, paid by transfer (its license keys exist). */
+async function shopFixture(ctx: TestContext): Promise<{ shopProduct: number; order: number; customer: number }> {
+  const { product, annual } = await listEasyFacture(ctx);
+  const customer = await createAccount(ctx, 'lea@atelier-lea.fr', 'customer');
+  await ctx.db('accounts').where({ id: customer }).update({ name: 'Léa Durand', company: 'Atelier Léa' });
+  const { order, invoice } = await ctx.handle.shop.orders.place(customer, annual, 2, 'e2e-pages-order-1', 'fr', SYSTEM_ACTOR);
+  await ctx.handle.billing.payments.recordManual(invoice.id, { amount: invoice.amountDue, method: 'bank_transfer', reference: invoice.number!,
+    date: '2026-11-22', idempotencyKey: 'e2e-pages-order-payment-1' }, SYSTEM_ACTOR);
+  return { shopProduct: product, order: order.id, customer };
 }
 
 /** A free course with a (tiny) MP4 lesson and a PDF lesson, added through CoursesService as the admin upload does. */
@@ -373,6 +390,9 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/credits', 'credits'], ['/admin/webhooks', 'webhooks'], [`/admin/webhooks/${ids.webhook}`, 'webhook'],
         ['/admin/promotions', 'promotions'], ['/admin/promotions/new', 'promotion-new'], [`/admin/promotions/${ids.promotion}`, 'promotion'],
         ['/admin/subscriptions', 'subscriptions'], [`/admin/subscriptions/${ids.subscription}`, 'subscription'],
+        // The shop's staff pages.
+        ['/admin/orders', 'orders'], [`/admin/orders/${ids.order}`, 'order'], ['/admin/shop/products', 'shop-products'],
+        [`/admin/shop/products/${ids.shopProduct}`, 'shop-product'], ['/admin/customers', 'customers'], [`/admin/customers/${ids.customer}`, 'customer'],
         ['/admin/courses', 'courses'], ['/admin/courses/new', 'course-new'], [`/admin/courses/${ids.course}`, 'course'],
         [`/admin/course-lessons/${ids.videoLesson}`, 'course-lesson'],
       ];

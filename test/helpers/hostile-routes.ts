@@ -14,6 +14,7 @@ import { createBilling } from '../../src/billing/index.js';
 import { mediaKey, signMedia } from '../../src/courses/index.js';
 import { insertedId } from '../../src/platform/db.js';
 import type { TestContext } from './context.js';
+import { productId } from './licenses.js';
 import { listEasyFacture } from './shop.js';
 
 /** `visitor`: an anonymous session of its own, for the route that ends it (logout). */
@@ -247,6 +248,18 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /admin/subscriptions/:id/pause': post(S, '/admin/subscriptions/:id', { fixed: YES }),
     'POST /admin/subscriptions/:id/resume': post(S, undefined, { fields: ['reason'] }),
     'POST /admin/subscriptions/:id/cancel': post(S, '/admin/subscriptions/:id', { fixed: YES }),
+    // The shop's admin pages (the fixture order is pending: its refund is refused with a notice; the refund form is declared).
+    'GET /admin/orders': get(S, ['status']),
+    'GET /admin/orders/:id': get(S),
+    'POST /admin/orders/:id/refund': post(S, undefined, { fields: ['reason'], fixed: YES }),
+    'GET /admin/shop/products': get(S),
+    'GET /admin/shop/products/:id': get(S, ['offer']),
+    'POST /admin/shop/products/:id': post(S, '/admin/shop/products/:id'),
+    'POST /admin/shop/products/:id/offers': post(S, '/admin/shop/products/:id'),
+    'GET /admin/customers': get(S),
+    'GET /admin/customers/:id': get(S),
+    'POST /admin/customers/:id/suspend': post(S, '/admin/customers/:id', { fixed: YES }),
+    'POST /admin/customers/:id/reactivate': post(S, undefined),
     // Courses: the fixture is a free course (slug `hostile`) with one PDF lesson; the media token is the partner's, valid while the clock stands.
     'GET /courses': get('anonymous'),
     'GET /courses/:slug': get('anonymous'),
@@ -365,10 +378,15 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
   };
 }
 
-/** The shop's fixtures: EasyFacture listed with an annual offer, and a pending order of the hostile customer. */
+/** The shop's fixtures: EasyFacture listed with an annual offer, a pending order of the hostile customer, another customer. */
 async function shopFixtures(ctx: TestContext): Promise<Record<string, string>> {
   const { annual } = await listEasyFacture(ctx);
   const customer = await ctx.handle.accounts.byEmail('hostile-customer@example.fr');
   const { order } = await ctx.handle.shop.orders.place(customer!.id, annual, 1, 'hostile-order-key-1', 'fr', SYSTEM_ACTOR);
-  return { sku: 'easyfacture', 'orders:id': String(order.id) };
+  // The customer the admin actions aim at: not the one whose session the customer routes use.
+  const target = await new AccountsRepository(ctx.db).insert({
+    email: 'hostile-buyer@example.fr', passwordHash: 'x', role: 'customer', state: 'active', company: '', name: 'Acheteur', phone: '', country: 'FR',
+    locale: 'fr', termsAcceptedAt: ctx.clock.now(), verifiedAt: ctx.clock.now(),
+  }, ctx.clock.now());
+  return { sku: 'easyfacture', 'orders:id': String(order.id), 'shop:id': String(await productId(ctx, 'easyfacture')), 'customers:id': String(target.id) };
 }

@@ -14,6 +14,7 @@ import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
 import { credit, newInstallation, recharge } from '../../helpers/recharge.js';
+import { listEasyFacture } from '../../helpers/shop.js';
 import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
 import { createBilling, type PlanFields } from '../../../src/billing/index.js';
 
@@ -124,6 +125,18 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['GET /admin/subscriptions', READ],
   ['GET /admin/subscriptions/:id', READ],
   ...['extend', 'suspend', 'reactivate', 'pause', 'resume', 'cancel'].map((a): [string, Record<Who, Answer>] => [`POST /admin/subscriptions/:id/${a}`, ADMIN]),
+  // The shop: orders and customers read by support; the catalogue read by support, saved by admins.
+  ['GET /admin/orders', READ],
+  ['GET /admin/orders/:id', READ],
+  ['POST /admin/orders/:id/refund', ADMIN],
+  ['GET /admin/shop/products', READ],
+  ['GET /admin/shop/products/:id', READ],
+  ['POST /admin/shop/products/:id', ADMIN],
+  ['POST /admin/shop/products/:id/offers', ADMIN],
+  ['GET /admin/customers', READ],
+  ['GET /admin/customers/:id', READ],
+  ['POST /admin/customers/:id/suspend', ADMIN],
+  ['POST /admin/customers/:id/reactivate', ADMIN],
   ['GET /admin/courses', READ],
   ['GET /admin/courses/new', ADMIN],
   ['POST /admin/courses', ADMIN],
@@ -213,6 +226,11 @@ describe('admin authorization table', function () {
       startsOn: null, endsOn: null, isActive: true, autoApply: false, newCustomersOnly: false, minAmount: 0, planIds: [],
     }, SYSTEM_ACTOR));
     ids.subscriptions = String((await ctx.handle.subscriptions.history(Number(ids.partners)))[0]!.id);
+    // The shop: EasyFacture listed, a customer and their pending order.
+    const shop = await listEasyFacture(ctx);
+    ids.shop = String(shop.product);
+    ids.customers = String(await createAccount(ctx, 'authz-customer@example.fr', 'customer'));
+    ids.orders = String((await ctx.handle.shop.orders.place(Number(ids.customers), shop.annual, 1, 'authz-order-key-1', 'fr', SYSTEM_ACTOR)).order.id);
     // Courses: a free course with one PDF lesson.
     ids.courses = String(await ctx.handle.courses.create({ slug: 'authz', titleFr: 'Authz', titleEn: 'Authz', descriptionFr: '', descriptionEn: '',
       access: 'free', productId: null, price: null, currency: null, published: true, displayOrder: 1 }, SYSTEM_ACTOR));
