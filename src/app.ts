@@ -166,6 +166,8 @@ export function createApp(deps: AppDeps): AppHandle {
     plansChanged: () => pageCache.clear(),
     // Renewals on a saved card are charged before their dunning steps; `payments` is built below, before any run.
     charger: { chargeDue: (sub, today) => payments.online.chargeDue(sub, today), reconcile: () => payments.online.reconcile() },
+    // The shop's license expiry reminders; `shop` is built below, before any run.
+    jobs: [{ name: 'license_reminders', run: (today) => shop.reminders.run(today) }],
   });
   const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
   const shop = createShop({ db, clock, audit, billing, online: payments.online, codes, licenses, mailer, t: i18n.t, viewsDir: config.paths.views,
