@@ -56,6 +56,7 @@ import type { Db } from './platform/db.js';
 import type { Logger } from './platform/logger.js';
 import type { Mailer } from './platform/mailer.js';
 import { ContactService, createSiteController, createSiteRouter } from './site/index.js';
+import { createSupportController, createSupportRouter, SupportMails, SupportService } from './support/index.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -109,6 +110,8 @@ export interface AppHandle {
   payments: Payments;
   /** The daily billing job (server.ts schedules it; tests run it with a date). */
   billingRun: BillingRun;
+  /** Support tickets (src/support). */
+  support: SupportService;
   /** Close what the app opened (session store, log files, license statistics); not the database. */
   close(): Promise<void>;
 }
@@ -156,6 +159,8 @@ export function createApp(deps: AppDeps): AppHandle {
   });
   const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
+  const support = new SupportService({ db, clock, audit, logger, filesDir: config.paths.files,
+    mails: new SupportMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger }) });
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
   // POST /api/v1/licenses/validate and /api/license/validate: the license
@@ -251,10 +256,12 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createCheckoutRouter(createCheckoutController(payments.online, config.billing.currency, logger),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
+  app.use(createSupportRouter(createSupportController(support), afterUpload,
+    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'], successfulOnly: true })));
   app.use(createApiDocsRouter());
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
-    codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
+    codes, contact, support, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
   }));
 
   app.use(notFound);
@@ -286,6 +293,7 @@ export function createApp(deps: AppDeps): AppHandle {
     subscriptions,
     payments,
     billingRun,
+    support,
     close: async () => {
       await licenses.close();
       await downloads.close();

@@ -18,13 +18,14 @@ import { createAdminPartnersRouter } from './partners/index.js';
 import { createAdminRechargesRouter } from './recharges/index.js';
 import { createAdminReleasesRouter } from './releases/index.js';
 import { createAdminSubscriptionsRouter } from './subscriptions/index.js';
+import { createAdminTicketsRouter } from './tickets/index.js';
 
 export function createAdminRouter(deps: AdminDeps): Router {
   const router = Router();
   for (const create of [
     createAdminDashboardRouter, createAdminPartnersRouter, createAdminInstallationsRouter, createAdminRechargesRouter,
     createAdminReleasesRouter, createAdminDownloadsRouter, createAdminKeysRouter, createAdminMessagesRouter, createAdminAuditRouter, createAdminLicensesRouter,
-    createAdminBillingRouter, createAdminSubscriptionsRouter,
+    createAdminBillingRouter, createAdminSubscriptionsRouter, createAdminTicketsRouter,
   ]) router.use(create(deps));
   return router;
 }

@@ -7,7 +7,7 @@
  * - bodies: every request body but an upload's (forms of at most 200 KB,
  *   JSON of at most 16 KB) must have arrived whole within `bodyTimeoutMs`
  *   (30 s) of its headers, or the connection is cut (BodyDeadline);
- * - uploads (POST /admin/releases, POST /subscription/recharge: UPLOAD_ROUTES)
+ * - uploads (POST /admin/releases, POST /subscription/recharge, support messages: isUploadPath)
  *   get node's `requestTimeout` (1 h: a 500 MB release over a slow line).
  *
  * node checks its two limits every `checkIntervalMs` (its
@@ -15,7 +15,7 @@
  * a limit is therefore enforced within one interval of its expiry.
  */
 import http, { type IncomingMessage, type RequestListener } from 'node:http';
-import { UPLOAD_ROUTES } from './csrf.js';
+import { isUploadPath } from './csrf.js';
 import { pathOfTarget } from './error-handler.js';
 
 export interface ServerLimits {
@@ -42,7 +42,7 @@ function hasBody(req: IncomingMessage): boolean {
 function isUpload(req: IncomingMessage): boolean {
   if (req.method !== 'POST') return false;
   const p = pathOfTarget(req.url ?? '').toLowerCase();
-  return UPLOAD_ROUTES.has(p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p);
+  return isUploadPath(p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p);
 }
 
 /**
