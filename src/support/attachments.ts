@@ -55,6 +55,8 @@ const upload = multer({
   storage: multer.memoryStorage(),
   // preservePath: the name as sent, so a hostile one is seen and refused, not silently cut.
   preservePath: true,
+  // Browsers send file names in UTF-8 without saying so (busboy would read them as Latin-1).
+  defParamCharset: 'utf8',
   limits: { fileSize: MAX_ATTACHMENT_BYTES, files: MAX_ATTACHMENTS, fields: 10, fieldSize: 64 * 1024, parts: 14 },
 });
 

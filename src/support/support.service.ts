@@ -147,7 +147,8 @@ export class SupportService {
       if (!ticket) return null;
       if (ticket.status === 'closed') return false;
       await repo.setStatus(ticketId, 'closed', this.deps.clock.now());
-      if (asStaff) await this.deps.audit.record(trx, actor, 'ticket.closed', { type: 'ticket', id: ticketId }, { from: ticket.status, email: ticket.accountEmail });
+      const details = { from: ticket.status, email: ticket.accountEmail };
+      if (asStaff) await this.deps.audit.record(trx, actor, 'ticket.closed', { type: 'ticket', id: ticketId }, details);
       return true;
     });
   }
