@@ -107,6 +107,8 @@ interface Ids {
   /** A paid subscription (the admin's subscription page) and a unit pack on offer (the partner's packs pages). */
   subscription: number;
   pack: number;
+  /** A customer's support ticket with an attachment and a staff reply (its pages on both sides). */
+  ticket: number;
 }
 
 /** The data every page shows: partners with recharges (one revoked), a message, downloads, a block, licenses, codes, a token. */
@@ -180,8 +182,9 @@ async function seed(ctx: TestContext): Promise<Ids> {
     type: 'custom', price: 5000, currency: 'EUR', billingCycle: 'one-time', trialDays: 0, setupFee: 0,
     limits: { units_per_period: 1000, max_installations: null }, features: [], isActive: true, isPublic: true, displayOrder: 20, highlighted: false,
   }, SYSTEM_ACTOR);
+  const ticket = await supportFixture(ctx);
   return {
-    subscription: subscription.id, pack, promotion, payment: await id('payments'), webhook: await webhookFixture(ctx),
+    ticket, subscription: subscription.id, pack, promotion, payment: await id('payments'), webhook: await webhookFixture(ctx),
     plan, invoice: invoice.id, checkoutPlan: await id('plans', { slug: 'pro' }),
     partner, recharge: first, revoked,
     installation: await id('installations', { code: inst.code }),
@@ -192,6 +195,22 @@ async function seed(ctx: TestContext): Promise<Ids> {
     batch: await id('activation_batches'),
     product: await id('products'),
   };
+}
+
+/** A customer (the shop's buyer) with a license and a ticket about it: a PDF attached, answered by staff. */
+async function supportFixture(ctx: TestContext): Promise<number> {
+  const customer = await createAccount(ctx, 'cliente@exemple.fr', 'customer');
+  await createAccount(ctx, 'sav@artisan-nd.test', 'support');
+  await ctx.db('accounts').where({ id: customer }).update({ name: 'Claire Petit' });
+  const license = Number((await ctx.db('licenses').first('id')).id);
+  await ctx.db('licenses').where({ id: license }).update({ email: 'cliente@exemple.fr' });
+  const id = await ctx.handle.support.open({ id: customer, email: 'cliente@exemple.fr' }, {
+    subject: 'Trop d’appareils pour ma licence', message: 'Bonjour,\nmon nouvel ordinateur est refusé : « trop d’appareils ».\nMerci de votre aide.',
+    licenseId: license }, [{ name: 'capture-refus.pdf', mime: 'application/pdf', bytes: Buffer.from('%PDF-1.7\n%%EOF\n') }]);
+  const staff = (await ctx.handle.accounts.byEmail('sav@artisan-nd.test'))!;
+  await ctx.handle.support.assign(SYSTEM_ACTOR, id, staff.id);
+  await ctx.handle.support.reply(staff, id, 'Bonjour, nous avons libéré l’ancien poste : réessayez maintenant.', [], true);
+  return id;
 }
 
 /** A Stripe notification stored and failed (a refund notified before its payment), as /admin/webhooks lists it. */
@@ -297,6 +316,40 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         expect(await page.getAttribute(`.area-nav a[href="${href}"]`, 'aria-current'), `sub-navigation on ${href}`).to.equal('page');
       }
       await context.close();
+      expect(findings).to.deep.equal([]);
+    });
+
+    it(`support pages: a customer's tickets, the new ticket form, a thread, the staff queue (${lang})`, async () => {
+      const findings: Findings = [];
+      const context = await contextFor(lang);
+      const page = await login(context, base, 'cliente@exemple.fr');
+      await page.goto(`${base}/?lang=${lang}`);
+      const c = `${lang}-customer`;
+      await visit(page, `${base}/support/tickets`, `${c}-tickets`, findings);
+      await visit(page, `${base}/support/tickets/new?license=${ids.license}`, `${c}-ticket-new`, findings);
+      await page.fill('#subject', 'x');
+      await submit(page, 'form.form button[type="submit"]');
+      await look(page, `${c}-ticket-new-errors`, findings);
+      await visit(page, `${base}/support/tickets/${ids.ticket}`, `${c}-ticket`, findings);
+      await submit(page, `form[action="/support/tickets/${ids.ticket}/close"] button[type="submit"]`);
+      await look(page, `${c}-ticket-confirm-close`, findings);
+      await context.close();
+      const partnerContext = await contextFor(lang);
+      const partnerPage = await login(partnerContext, base, 'garage@exemple.fr');
+      await partnerPage.goto(`${base}/?lang=${lang}`);
+      await visit(partnerPage, `${base}/support/tickets`, `${lang}-partner-tickets-empty`, findings);
+      expect(await partnerPage.getAttribute('.area-nav a[href="/support/tickets"]', 'aria-current'), 'partner sub-navigation').to.equal('page');
+      await partnerContext.close();
+      const staffContext = await contextFor(lang);
+      const staffPage = await login(staffContext, base, 'sav@artisan-nd.test');
+      await staffPage.goto(`${base}/?lang=${lang}`);
+      await visit(staffPage, `${base}/admin/tickets`, `${lang}-admin-tickets`, findings);
+      expect(await staffPage.getAttribute('.area-nav a[href="/admin/tickets"]', 'aria-current'), 'admin sidebar').to.equal('page');
+      await visit(staffPage, `${base}/admin/tickets?status=closed`, `${lang}-admin-tickets-empty`, findings);
+      await visit(staffPage, `${base}/admin/tickets/${ids.ticket}`, `${lang}-admin-ticket`, findings);
+      await submit(staffPage, `form[action="/admin/tickets/${ids.ticket}/close"] button[type="submit"]`);
+      await look(staffPage, `${lang}-admin-ticket-confirm-close`, findings);
+      await staffContext.close();
       expect(findings).to.deep.equal([]);
     });
 

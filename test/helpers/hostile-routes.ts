@@ -117,6 +117,14 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /subscription/packs': get('partner'),
     'GET /subscription/packs/:planId': get('partner'),
     'POST /subscription/packs': post('partner', '/subscription/packs/:planId'),
+    // Support tickets, customer and partner side (the fixture: a ticket of the partner with an attachment).
+    'GET /support/tickets': get('partner'),
+    'GET /support/tickets/new': get('partner', ['license']),
+    'POST /support/tickets': post('partner', '/support/tickets/new', { multipart: true }),
+    'GET /support/tickets/:id': get('partner'),
+    'POST /support/tickets/:id/reply': post('partner', '/support/tickets/:id', { multipart: true }),
+    'POST /support/tickets/:id/close': post('partner', '/support/tickets/:id', { fields: ['confirm'] }),
+    'GET /support/tickets/:id/attachments/:attachmentId': get('partner', [], { noPage: true }),
     // Admin area (superadmin: every action, the role change included).
     'GET /admin': get(S),
     'GET /admin/partners': get(S, ['state']),
@@ -217,6 +225,13 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /admin/subscriptions/:id/pause': post(S, '/admin/subscriptions/:id', { fixed: YES }),
     'POST /admin/subscriptions/:id/resume': post(S, undefined, { fields: ['reason'] }),
     'POST /admin/subscriptions/:id/cancel': post(S, '/admin/subscriptions/:id', { fixed: YES }),
+    // The support queue (the same ticket as the partner's pages).
+    'GET /admin/tickets': get(S, ['status', 'assigned']),
+    'GET /admin/tickets/:id': get(S),
+    'POST /admin/tickets/:id/reply': post(S, '/admin/tickets/:id'),
+    'POST /admin/tickets/:id/assign': post(S, '/admin/tickets/:id'),
+    'POST /admin/tickets/:id/close': post(S, '/admin/tickets/:id', { fields: ['confirm'] }),
+    'GET /admin/tickets/:id/attachments/:attachmentId': get(S, [], { noPage: true }),
   };
 }
 
@@ -276,6 +291,9 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
     license_type: 'monthly', state: 'active', issued_at: at, expires_at: '2026-12-22T10:00:00.000Z', created_at: at, updated_at: at,
   });
   await db('activation_batches').insert({ product_id: productId, license_type: 'monthly', duration_days: 30, size: 0, note: 'hostile', created_at: at });
+  const partner = await ctx.handle.accounts.byEmail('hostile-partner@example.fr');
+  const ticket = await ctx.handle.support.open(partner!, { subject: 'Hostile', message: 'Bonjour', licenseId: null },
+    [{ name: 'hostile.pdf', mime: 'application/pdf', bytes: Buffer.from('%PDF-1.7\n') }]);
   const owner = await ctx.handle.accounts.byEmail('hostile-superadmin@example.fr');
   await ctx.handle.accounts.createApiToken(owner!, 'hostile fixture', { id: null, email: null, ip: null, userAgent: 'cli' });
   return {
@@ -289,6 +307,8 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
     'licenses:id': await first('licenses'),
     'activation-codes:id': await first('activation_batches'),
     'api-tokens:id': await first('api_tokens'),
+    'tickets:id': String(ticket),
+    'tickets:attachmentId': await first('support_attachments'),
     'products:id': String(productId),
     ...await billingFixtures(ctx, target.id),
     filename: 'artisan-nd_0.1.0_all.deb',
