@@ -31,10 +31,12 @@ export function detectType(bytes: Buffer): string | null {
   return null;
 }
 
+// Control characters, path separators, characters Windows reserves, and the bidirectional controls that
+// would make "invoice<RLO>fdp.exe" read as a PDF.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const BAD_NAME = /[\u0000-\u001f\u007f/\\:*?"<>|]/;
+const BAD_NAME = /[\u0000-\u001f\u007f/\\:*?"<>|\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
-/** Whether `name` is a plain file name (no folder, no parent, no control or reserved character, 1..200 characters). */
+/** Whether `name` is a plain file name (no folder, no parent, no control, bidi or reserved character, 1..200 characters). */
 export function isPlainName(name: string): boolean {
   return name.length > 0 && name.length <= 200 && !BAD_NAME.test(name) && name !== '.' && !name.startsWith('..') && name.trim() === name;
 }

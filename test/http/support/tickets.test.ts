@@ -128,6 +128,7 @@ describe('support tickets', function () {
         [[{ name: 'vide.pdf', bytes: Buffer.alloc(0), type: 'application/pdf' }], 'Un des fichiers est vide'],
         [[{ name: '../../etc/passwd.png', bytes: PNG, type: 'image/png' }], "Le nom d'un fichier n'est pas admis"],
         [[{ name: '..\\..\\win.png', bytes: PNG, type: 'image/png' }], "Le nom d'un fichier n'est pas admis"],
+        [[{ name: 'facture\u202efdp.exe', bytes: PDF, type: 'application/pdf' }], "Le nom d'un fichier n'est pas admis"],
         [[1, 2, 3, 4].map((i) => ({ name: `p${i}.png`, bytes: PNG, type: 'image/png' })), 'Trois fichiers au plus'],
       ];
       for (const [files, error] of cases) {
