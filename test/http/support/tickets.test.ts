@@ -224,6 +224,16 @@ describe('support tickets', function () {
       expect(page).to.contain('Nous avons libéré un poste.').and.contain('Équipe artisan_nd').and.contain('En attente de votre réponse');
     });
 
+    it("mails the customer in the account's language", async () => {
+      const annId = await createAccount(ctx, 'ann@example.com', 'customer');
+      await ctx.db('accounts').where({ id: annId }).update({ locale: 'en' });
+      const id = await ctx.handle.support.open({ id: annId, email: 'ann@example.com' }, { subject: 'Invoice copy', message: 'Hello', licenseId: null }, []);
+      expect((await staffPost(support, id, 'reply', { message: 'Here it is.' })).status).to.equal(303);
+      const mail = await waitMail(ctx, 'ann@example.com');
+      expect(mail.subject).to.equal(`Reply to your request no. ${id}: Invoice copy`);
+      expect(mail.text).to.contain('See the request').and.contain(`/support/tickets/${id}`).and.not.contain('Here it is.');
+    });
+
     it('a customer reply makes it open again and mails the assignee', async () => {
       const id = (await ctx.db('support_tickets').where({ subject: 'Question revendeur' }).first()).id as number;
       const res = await postForm(partner, `/support/tickets/${id}`, `/support/tickets/${id}/reply`, { message: 'Merci, et pour la facture ?' },
