@@ -44,6 +44,7 @@ import {
   ActivationCodesService, createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService, sendSignedError, SIGNED_PATHS,
 } from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
+import { createOrdersController, createShop, createShopController, createShopRouter, type Shop } from './shop/index.js';
 import {
   createCheckoutController, createCheckoutRouter, createPayments, createWebhooksRouter, paypalApproveOrigin, stripeCheckoutOrigin, type Payments,
 } from './payments/index.js';
@@ -108,6 +109,8 @@ export interface AppHandle {
   subscriptions: SubscriptionsService;
   /** Online gateways, their notifications, refunds (src/payments). */
   payments: Payments;
+  /** The customer shop: catalogue, orders, refunds (src/shop). */
+  shop: Shop;
   /** The daily billing job (server.ts schedules it; tests run it with a date). */
   billingRun: BillingRun;
   /** Support tickets (src/support). */
@@ -158,6 +161,8 @@ export function createApp(deps: AppDeps): AppHandle {
     charger: { chargeDue: (sub, today) => payments.online.chargeDue(sub, today), reconcile: () => payments.online.reconcile() },
   });
   const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
+  const shop = createShop({ db, clock, audit, billing, online: payments.online, codes, licenses, mailer, t: i18n.t, viewsDir: config.paths.views,
+    baseUrl: config.baseUrl, refundDays: config.shop.refundDays, contactOf: (id) => subscriptions.contactOf(id), changed: () => pageCache.clear(), logger });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
   const support = new SupportService({ db, clock, audit, logger, filesDir: config.paths.files,
     mails: new SupportMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger }) });
@@ -255,6 +260,9 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createBillingRouter(createBillingController(subscriptions, billing, config.billing.currency, payments.online)));
   app.use(createCheckoutRouter(createCheckoutController(payments.online, config.billing.currency, logger),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
+  app.use(createShopRouter(createShopController(shop.catalogue, shop.orders),
+    createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, billing, online: payments.online, logger }),
+    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
   app.use(createSupportRouter(createSupportController(support), afterUpload,
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'], successfulOnly: true })));
@@ -292,6 +300,7 @@ export function createApp(deps: AppDeps): AppHandle {
     billing,
     subscriptions,
     payments,
+    shop,
     billingRun,
     support,
     close: async () => {

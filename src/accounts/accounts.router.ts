@@ -1,4 +1,4 @@
-/** Routes of the account pages, under /subscription (the partner area's doors). */
+/** Routes of the account pages, under /subscription (the partner area's doors), and the customers' /register and /login. */
 import { Router, type RequestHandler } from 'express';
 import { requireLogin } from '../http/auth.js';
 import type { createAccountController } from './account.controller.js';
@@ -19,6 +19,10 @@ export function createAccountsRouter(
   router.get('/subscription/register', authCtl.registerForm);
   router.post('/subscription/register', limit.register, authCtl.register);
   router.get('/subscription/register/sent', authCtl.registerSent);
+  // The shop's customers: their own registration; one login page serves both (each lands on its own area).
+  router.get('/register', authCtl.customerRegisterForm);
+  router.post('/register', limit.register, authCtl.customerRegister);
+  router.get('/login', authCtl.loginForm);
   router.get('/subscription/verify', authCtl.verify);
   router.post('/subscription/verify/resend', limit.register, authCtl.resend);
   router.get('/subscription/login', authCtl.loginForm);

@@ -46,6 +46,17 @@ export const registerSchema = z.object({
   terms: z.literal('on', E('terms_required')),
 }).superRefine(confirmMatches);
 
+/** A customer's registration (the shop's buyers): as a partner's, company and phone optional. */
+export const customerRegisterSchema = z.object({
+  ...profileFields,
+  company: z.union([z.literal(''), text('company', 1, 160)]).default(''),
+  phone: z.union([z.literal(''), phone]).default(''),
+  email,
+  password: newPassword,
+  password_confirm: passwordConfirm,
+  terms: z.literal('on', E('terms_required')),
+}).superRefine(confirmMatches);
+
 export const loginSchema = z.object({ email, password: anyPassword });
 export const emailSchema = z.object({ email });
 export const resetSchema = z.object({ token: z.string().max(200), password: newPassword, password_confirm: passwordConfirm }).superRefine(confirmMatches);

@@ -128,7 +128,7 @@ export class AccountsService {
    * once: the loser's insert breaks the unique e-mail index, and it is then
    * answered as a known address (never a 500).
    */
-  async register(input: Registration, locale: Locale, from: Actor): Promise<void> {
+  async register(input: Registration, locale: Locale, from: Actor, role: 'partner' | 'customer' = 'partner'): Promise<void> {
     const { clock, db, audit } = this.deps;
     const passwordHash = await hashPassword(input.password);
     const existing = await this.repo.byEmail(input.email);
@@ -138,7 +138,7 @@ export class AccountsService {
     try {
       account = await db.transaction(async (trx) => {
         const created = await this.repo.with(trx).insert({
-          email: input.email, passwordHash, role: 'partner', state: 'pending_verification', company: input.company, name: input.name,
+          email: input.email, passwordHash, role, state: 'pending_verification', company: input.company, name: input.name,
           phone: input.phone, country: input.country, locale, termsAcceptedAt: now, verifiedAt: null,
         }, now);
         await audit.record(trx, actingAs(from, created), 'account.registered', { type: 'account', id: created.id }, { ref: created.publicRef ?? '' });

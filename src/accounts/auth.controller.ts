@@ -9,7 +9,7 @@ import { safeNext } from '../http/auth.js';
 import { flash } from '../http/flash.js';
 import { regenerateSession, saveSession } from '../http/session.js';
 import type { AccountsService } from './accounts.service.js';
-import { COUNTRIES, emailSchema, loginSchema, parseForm, registerSchema, typedValues } from './accounts.schemas.js';
+import { COUNTRIES, customerRegisterSchema, emailSchema, loginSchema, parseForm, registerSchema, typedValues } from './accounts.schemas.js';
 import type { Account } from './accounts.repository.js';
 import type { AuthService } from './auth.service.js';
 
@@ -21,8 +21,10 @@ export function homeOf(account: Account): string {
 }
 
 export function createAuthController(accounts: AccountsService, auth: AuthService) {
-  const renderRegister = (req: Request, res: Response, status: number, values: Record<string, string>, errors: Record<string, string>): void => {
-    res.status(status).render('accounts/register', { title: req.t('accounts.register.title'), values, errors, countries: COUNTRIES });
+  const renderRegister = (req: Request, res: Response, status: number, values: Record<string, string>, errors: Record<string, string>,
+    customer = false): void => {
+    const title = req.t(customer ? 'shop:register.title' : 'accounts.register.title');
+    res.status(status).render('accounts/register', { title, values, errors, countries: COUNTRIES, customer });
   };
   const renderLogin = (
     req: Request, res: Response, status: number, values: Record<string, string>, errors: Record<string, string>,
@@ -42,6 +44,20 @@ export function createAuthController(accounts: AccountsService, auth: AuthServic
       const parsed = parseForm(registerSchema, req.body);
       if (!parsed.ok) return renderRegister(req, res, 422, typedValues(req.body, REGISTER_FIELDS), parsed.errors);
       await accounts.register(parsed.data, req.locale, actorOf(req));
+      res.redirect(303, '/subscription/register/sent');
+    },
+
+    /** GET /register: a customer's registration (the shop); partners register at /subscription/register. */
+    customerRegisterForm: (req: Request, res: Response): void => {
+      if (req.account) return res.redirect(303, homeOf(req.account));
+      renderRegister(req, res, 200, typedValues({ country: 'FR' }, REGISTER_FIELDS), {}, true);
+    },
+
+    /** POST /register */
+    customerRegister: async (req: Request, res: Response): Promise<void> => {
+      const parsed = parseForm(customerRegisterSchema, req.body);
+      if (!parsed.ok) return renderRegister(req, res, 422, typedValues(req.body, REGISTER_FIELDS), parsed.errors, true);
+      await accounts.register(parsed.data, req.locale, actorOf(req), 'customer');
       res.redirect(303, '/subscription/register/sent');
     },
 

@@ -56,6 +56,25 @@ export const ERROR_CODES = [
   'SERVER_ERROR',
 ] as const;
 
+const TEXTS = { type: 'object', required: ['fr', 'en'], properties: { fr: { type: 'string' }, en: { type: 'string' } } };
+/** A product of the shop's catalogue (GET /api/products). */
+const PRODUCT = {
+  type: 'object',
+  required: ['id', 'sku', 'title', 'description', 'category', 'max_activations', 'offers', 'release'],
+  properties: {
+    id: { type: 'integer' }, sku: { type: 'string' }, title: TEXTS, description: TEXTS, category: { type: 'string' },
+    max_activations: { type: 'integer', description: 'Computers one license key activates on.' },
+    offers: { type: 'array', items: { type: 'object', required: ['id', 'code', 'name', 'license_type', 'price', 'currency'], properties: {
+      id: { type: 'integer' }, code: { type: 'string' }, name: TEXTS, license_type: { enum: ['monthly', 'annual', 'lifetime'] },
+      duration_days: { type: ['integer', 'null'] }, price: { type: 'integer', description: 'Minor units excl. VAT, one seat.' },
+      renewal_price: { type: ['integer', 'null'] }, currency: { type: 'string', pattern: '^[A-Z]{3}$' }, seat_based: { type: 'boolean' },
+      max_seats: { type: 'integer' } } } },
+    release: { oneOf: [{ type: 'null' }, { type: 'object', required: ['version', 'sha256', 'size_bytes'], properties: { version: { type: 'string' },
+      sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' }, size_bytes: { type: 'integer' }, changelog: { type: 'string' },
+      published_at: { type: ['string', 'null'], format: 'date-time' } } }] },
+  },
+};
+
 /** The error schema narrowed to some codes (a `$ref` to Error plus an enum). */
 function errorOf(codes: readonly string[], extra: Record<string, unknown> = {}, required: string[] = []): Record<string, unknown> {
   return {
@@ -254,6 +273,7 @@ export const openApiDocument: OpenApiDocument = {
     { name: 'admin', description: 'Administration with an API token. FR : administration par jeton d\'API.' },
     { name: 'compatibility', description: 'Routes kept for Mastertrade clients. FR : compatibilité Mastertrade.' },
     { name: 'key files', description: 'Delivery of recharge key files to installations. FR : livraison des fichiers de recharge.' },
+    { name: 'shop', description: 'The catalogue of the customer shop. FR : catalogue de la boutique.' },
     { name: 'documentation', description: 'This document. FR : ce document.' },
   ],
   paths: {
@@ -567,6 +587,34 @@ export const openApiDocument: OpenApiDocument = {
         },
       },
     },
+    '/api/products': {
+      get: {
+        tags: ['shop'],
+        operationId: 'listProducts',
+        summary: 'Published products with their offers and current release / Logiciels en vente',
+        description: 'Public. Prices are integer minor units excluding VAT of `currency` (2900 EUR = 29,00 € HT).',
+        responses: {
+          200: json({ type: 'object', required: ['success', 'data'], properties: { success: { const: true },
+            data: { type: 'array', items: { $ref: '#/components/schemas/Product' } } } }, 'The published products, in display order.'),
+          400: badQuery,
+        },
+      },
+    },
+    '/api/products/{id}': {
+      get: {
+        tags: ['shop'],
+        operationId: 'getProduct',
+        summary: 'One published product by id or SKU / Un logiciel en vente',
+        parameters: [{ name: 'id', in: 'path', required: true, description: 'The product id or its SKU (`easyfacture`).',
+          schema: { type: 'string', maxLength: 64 } }],
+        responses: {
+          200: json({ type: 'object', required: ['success', 'data'], properties: { success: { const: true }, data: { $ref: '#/components/schemas/Product' } } },
+            'The product.'),
+          400: badQuery,
+          404: { $ref: '#/components/responses/NotFound' },
+        },
+      },
+    },
     '/api/v1/openapi.json': {
       get: {
         tags: ['documentation'],
@@ -605,6 +653,7 @@ export const openApiDocument: OpenApiDocument = {
       }),
     },
     schemas: {
+      Product: PRODUCT,
       MachineId: MACHINE_ID,
       LicenseKey: LICENSE_KEY,
       Error: {

@@ -104,6 +104,8 @@ const schema = z.object({
   BILLING_LATE_PENALTY_RATE: percentBp.optional(),
   BILLING_PAYMENT_INSTRUCTIONS: z.string().trim().min(1).max(2000).optional(),
   BILLING_PENDING_DAYS: intInRange(14, 1, 365),
+  SHOP_REFUND_DAYS: intInRange(14, 0, 365),
+  DOWNLOAD_LINK_MINUTES: intInRange(15, 1, 1440),
   BILLING_RUN_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM').default('06:00'),
   BILLING_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone, e.g. Europe/Paris').default('Europe/Paris'),
   STRIPE_SECRET_KEY: z.string().trim().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{1,250}$/, 'a Stripe secret key sk_test_… or sk_live_…').optional(),
@@ -160,6 +162,8 @@ export interface Config {
   billing: BillingConfig;
   /** Card payments through Stripe; undefined when STRIPE_SECRET_KEY is not set (the pay page then offers no card). */
   stripe: StripeConfig | undefined;
+  /** The customer shop: days after payment a customer may ask for a refund; minutes a signed download link lives. */
+  shop: { refundDays: number; downloadLinkMinutes: number };
 }
 
 /** Stripe's keys (never logged nor shown) and, for tests, the address of a local fake of its API. */
@@ -311,6 +315,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     },
     billing: billingConfig(e),
     stripe: stripeConfig(e),
+    shop: { refundDays: e.SHOP_REFUND_DAYS, downloadLinkMinutes: e.DOWNLOAD_LINK_MINUTES },
   };
   return deepFreeze(config);
 }

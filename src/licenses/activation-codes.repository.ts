@@ -143,6 +143,18 @@ export class ActivationCodesRepository {
     return batchId;
   }
 
+  /** Refuse the batch's codes from `now` on (expires_at moved to now, never later than it was). */
+  async closeBatch(batchId: number, now: Date): Promise<void> {
+    await this.db('activation_batches').where({ id: batchId })
+      .where((w) => w.whereNull('expires_at').orWhere('expires_at', '>', now.toISOString())).update({ expires_at: now.toISOString() });
+  }
+
+  /** The licenses the batch's used codes created. */
+  async licensesOfBatch(batchId: number): Promise<number[]> {
+    const rows = (await this.db('activation_codes').where({ batch_id: batchId }).whereNotNull('license_id').select('license_id')) as { license_id: unknown }[];
+    return rows.map((r) => Number(r.license_id));
+  }
+
   /** An activation code (canonical form) with its batch, or null. */
   async codeWithBatch(code: string): Promise<CodeWithBatch | null> {
     const r = (await this.db('activation_codes as c').join('activation_batches as b', 'b.id', 'c.batch_id').where('c.code', code)

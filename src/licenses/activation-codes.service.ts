@@ -53,14 +53,28 @@ export class ActivationCodesService {
 
   /** Generate a batch and its codes (audit `activation_batch.created`). @returns the batch id. */
   async createBatch(b: BatchRequest, actor: Actor): Promise<number> {
-    return this.deps.db.transaction(async (trx) => {
-      const id = await this.repo.with(trx).insertBatch({
-        productId: b.product.id, type: b.type, durationDays: b.durationDays, size: b.count, expiresAt: b.expiresAt, note: b.note, createdBy: actor.id,
-      }, this.deps.clock.now());
-      const details = { count: b.count, product: b.product.code, type: b.type, days: b.durationDays, until_at: b.expiresAt?.toISOString() ?? null };
-      await this.deps.audit.record(trx, actor, 'activation_batch.created', { type: 'activation_batch', id }, details);
-      return id;
-    });
+    return this.deps.db.transaction((trx) => this.createBatchIn(trx, b, actor));
+  }
+
+  /** createBatch in the caller's transaction `trx` (an order paid: its license keys). @returns the batch id. */
+  async createBatchIn(trx: Db, b: BatchRequest, actor: Actor): Promise<number> {
+    const id = await this.repo.with(trx).insertBatch({
+      productId: b.product.id, type: b.type, durationDays: b.durationDays, size: b.count, expiresAt: b.expiresAt, note: b.note, createdBy: actor.id,
+    }, this.deps.clock.now());
+    const details = { count: b.count, product: b.product.code, type: b.type, days: b.durationDays, until_at: b.expiresAt?.toISOString() ?? null };
+    await this.deps.audit.record(trx, actor, 'activation_batch.created', { type: 'activation_batch', id }, details);
+    return id;
+  }
+
+  /**
+   * In the caller's transaction `trx`: refuse the batch's unused codes from now on (its order refunded); audit
+   * `activation_batch.closed`. @returns the licenses its used codes created (to revoke).
+   */
+  async closeBatchIn(trx: Db, batchId: number, reason: string, actor: Actor): Promise<number[]> {
+    const repo = this.repo.with(trx);
+    await repo.closeBatch(batchId, this.deps.clock.now());
+    await this.deps.audit.record(trx, actor, 'activation_batch.closed', { type: 'activation_batch', id: batchId }, { reason });
+    return repo.licensesOfBatch(batchId);
   }
 
   /** An activation code (canonical form) with its batch, or null. */

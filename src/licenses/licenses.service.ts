@@ -273,6 +273,23 @@ export class LicensesService {
   }
 
   /**
+   * In the caller's transaction `trx`: revoke licenses `ids` that are not revoked yet (an order refunded), each with
+   * its audit row `license.revoked`; validations answer LICENSE_REVOKED from then on. Returns how many changed.
+   */
+  async revokeIn(trx: Db, ids: readonly number[], reason: string, actor: Actor): Promise<number> {
+    const repo = this.repo.with(trx);
+    const now = this.deps.clock.now();
+    let n = 0;
+    for (const id of ids) {
+      const current = await repo.byIdForUpdate(id);
+      if (!current || !(await repo.transition(id, LICENSE_CHANGES.revoke.from, 'revoked', reason, now))) continue;
+      await this.deps.audit.record(trx, actor, 'license.revoked', { type: 'license', id }, { from: current.state, to: 'revoked', reason, context: 'reason' });
+      n += 1;
+    }
+    return n;
+  }
+
+  /**
    * An admin's state change of license `id` (revoke, suspend, reinstate:
    * LICENSE_CHANGES) with its audit row, from the row locked in the
    * transaction. @returns false when its current state does not allow the

@@ -20,7 +20,7 @@ export { PayPalGateway, paypalApproveOrigin } from './paypal.gateway.js';
 export { StripeGateway, stripeCheckoutOrigin, STRIPE_TOLERANCE_SECONDS } from './stripe.gateway.js';
 export { InboundEventsService, MAX_ATTEMPTS } from './inbound-events.service.js';
 export type { InboundEvent, InboundStatus } from './inbound-events.repository.js';
-export { OnlinePaymentsService, RECONCILE_AFTER_SECONDS, RENEWAL_CHARGE_DAYS } from './online-payments.service.js';
+export { OnlinePaymentsService, RECONCILE_AFTER_SECONDS, RENEWAL_CHARGE_DAYS, type CheckoutPages } from './online-payments.service.js';
 export { createWebhooksRouter } from './webhooks.router.js';
 export { createCheckoutController } from './checkout.controller.js';
 export { createCheckoutRouter } from './checkout.router.js';

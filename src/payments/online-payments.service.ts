@@ -29,6 +29,15 @@ export const RECONCILE_AFTER_SECONDS = 7200;
 /** Days after a renewal's due date on which its saved card is charged (J0, then soft-decline retries). */
 export const RENEWAL_CHARGE_DAYS: readonly number[] = [0, 1, 3, 7, 13];
 
+/**
+ * Where a hosted checkout sends the payer back (site paths): `back` after paying (`?paid=<invoice>`) or giving up
+ * (`?cancelled=<invoice>`), `returnTo` for a gateway that completes the payment on return (PayPal).
+ */
+export interface CheckoutPages {
+  back: string;
+  returnTo: string;
+}
+
 export interface OnlinePaymentsDeps {
   db: Db;
   clock: Clock;
@@ -79,18 +88,20 @@ export class OnlinePaymentsService {
   /**
    * A partner pays invoice `invoiceId` on `gateway`'s hosted page: returns the URL to send them to. The invoice is
    * paid by the gateway's notification, never by the redirect back; a gateway that `completesOnReturn` (PayPal)
-   * sends the payer back to /subscription/invoices/<id>/return/<gateway>, where completeReturn captures.
+   * sends the payer back to `pages.returnTo` (a partner: /subscription/invoices/<id>/return/<gateway>), where
+   * completeReturn captures.
    * @throws NotFoundError (unknown gateway, not the partner's invoice); ValidationError {form: not_payable}.
    */
-  async payInvoice(gateway: GatewayName, invoiceId: number, accountId: number, locale: 'fr' | 'en', actor: Actor): Promise<string> {
+  async payInvoice(gateway: GatewayName, invoiceId: number, accountId: number, locale: 'fr' | 'en', actor: Actor,
+    pages: CheckoutPages = { back: '/subscription/billing', returnTo: `/subscription/invoices/${invoiceId}/return/${gateway}` }): Promise<string> {
     const g = this.gateway(gateway);
     const customerRef = await this.customerFor(g, accountId);
     const { payment, invoice } = await this.deps.payments.startCheckout(invoiceId, accountId, gateway, actor);
     const lines = await this.deps.invoices.lines(invoice.id);
-    const back = `${this.deps.baseUrl}/subscription/billing`;
+    const back = `${this.deps.baseUrl}${pages.back}`;
     const res = await g.createPayment({
       invoiceNumber: invoice.number!, amount: payment.amount, currency: payment.currency, idempotencyKey: `payment-${payment.id}-attempt-${payment.attempts}`,
-      returnUrl: g.completesOnReturn ? `${this.deps.baseUrl}/subscription/invoices/${invoice.id}/return/${gateway}` : `${back}?paid=${invoice.id}`,
+      returnUrl: g.completesOnReturn ? `${this.deps.baseUrl}${pages.returnTo}` : `${back}?paid=${invoice.id}`,
       cancelUrl: `${back}?cancelled=${invoice.id}`, invoiceId: invoice.id, paymentId: payment.id,
       description: lines.map((l) => l.description).join(' · '), customerRef, keepCard: invoice.subscriptionId !== null, locale,
     });

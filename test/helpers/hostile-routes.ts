@@ -11,9 +11,10 @@ import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { createBilling } from '../../src/billing/index.js';
 import { insertedId } from '../../src/platform/db.js';
 import type { TestContext } from './context.js';
+import { listEasyFacture } from './shop.js';
 
 /** `visitor`: an anonymous session of its own, for the route that ends it (logout). */
-export type Who = 'anonymous' | 'visitor' | 'partner' | 'superadmin';
+export type Who = 'anonymous' | 'visitor' | 'partner' | 'customer' | 'superadmin';
 
 export interface RouteSpec {
   who: Who;
@@ -114,6 +115,25 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /subscription/invoices/:id/pay/paypal': post('partner', undefined),
     'GET /subscription/invoices/:id/return/paypal': get('partner', ['token', 'PayerID'], { noPage: true }),
     'POST /webhooks/paypal': { who: 'anonymous', json: true, fields: ['id', 'event_type', 'resource', 'resource_type', 'summary'] },
+    // The customer shop (src/shop): catalogue and its JSON, registration, the customer's area, checkout, orders, payments, refunds.
+    'GET /products': get('anonymous'),
+    'GET /products/:sku': get('anonymous'),
+    'GET /api/products': { who: 'anonymous', noPage: true },
+    'GET /api/products/:id': { who: 'anonymous', noPage: true },
+    'GET /register': get('anonymous'),
+    'POST /register': post('anonymous', '/register', { runs: 1 }),
+    'GET /login': get('anonymous', ['next']),
+    'GET /products/:sku/checkout': get('customer', ['offer', 'quantity']),
+    'POST /products/:sku/checkout': post('customer', '/products/:sku/checkout'),
+    'GET /account': get('customer'),
+    'GET /orders': get('customer'),
+    'GET /orders/:id': get('customer'),
+    'GET /orders/:id/invoice.pdf': get('customer', [], { noPage: true }),
+    'POST /orders/:id/pay/stripe': post('customer', undefined),
+    'POST /orders/:id/pay/paypal': post('customer', undefined),
+    'GET /orders/:id/return/paypal': get('customer', ['token', 'PayerID'], { noPage: true }),
+    'POST /orders/:id/refund': post('customer', undefined, { fields: ['reason'] }),
+    'GET /licenses': get('customer'),
     'GET /subscription/packs': get('partner'),
     'GET /subscription/packs/:planId': get('partner'),
     'POST /subscription/packs': post('partner', '/subscription/packs/:planId'),
@@ -311,8 +331,17 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
     'tickets:attachmentId': await first('support_attachments'),
     'products:id': String(productId),
     ...await billingFixtures(ctx, target.id),
+    ...await shopFixtures(ctx),
     filename: 'artisan-nd_0.1.0_all.deb',
     code: installationCode,
     machine_id: 'cd'.repeat(16),
   };
+}
+
+/** The shop's fixtures: EasyFacture listed with an annual offer, and a pending order of the hostile customer. */
+async function shopFixtures(ctx: TestContext): Promise<Record<string, string>> {
+  const { annual } = await listEasyFacture(ctx);
+  const customer = await ctx.handle.accounts.byEmail('hostile-customer@example.fr');
+  const { order } = await ctx.handle.shop.orders.place(customer!.id, annual, 1, 'hostile-order-key-1', 'fr', SYSTEM_ACTOR);
+  return { sku: 'easyfacture', 'orders:id': String(order.id) };
 }

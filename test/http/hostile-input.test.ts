@@ -70,13 +70,16 @@ describe('hostile input on every route', function () {
     const partnerId = await createAccount(ctx, 'hostile-partner@example.fr');
     await credit(ctx, partnerId, 50);
     await createAccount(ctx, 'hostile-superadmin@example.fr', 'superadmin');
+    await createAccount(ctx, 'hostile-customer@example.fr', 'customer');
     agents.partner = await loginAgent(onServer, 'hostile-partner@example.fr');
+    agents.customer = await loginAgent(onServer, 'hostile-customer@example.fr');
     agents.superadmin = await loginAgent(onServer, 'hostile-superadmin@example.fr');
     agents.anonymous = request.agent(server);
     csrf.anonymous = await csrfOf(agents.anonymous, '/contact');
     agents.visitor = request.agent(server);
     csrf.visitor = await csrfOf(agents.visitor, '/contact');
     csrf.partner = await csrfOf(agents.partner, '/subscription/account');
+    csrf.customer = await csrfOf(agents.customer, '/subscription/account');
     csrf.superadmin = await csrfOf(agents.superadmin, '/subscription/account');
     const inst = newInstallation();
     ids = await fixtureIds(ctx, await recharge(agents.partner, inst, 5), inst.code);

@@ -1,0 +1,101 @@
+/**
+ * The shop's catalogue: the only writer of `product_listings` and
+ * `product_offers` (admin pages), and what the public pages and
+ * `GET /api/products` read: published products with their active offers and
+ * current release. A change clears the page cache (the anonymous catalogue is
+ * cached). Prices are integer minor units HT of the offer's currency.
+ */
+import type { Actor, AuditService } from '../audit/index.js';
+import { isCurrency } from '../billing/index.js';
+import { ValidationError } from '../errors/index.js';
+import { PAID_LICENSE_TYPES, type PaidLicenseType } from '../licenses/index.js';
+import type { Clock } from '../platform/clock.js';
+import type { Db } from '../platform/db.js';
+import { CatalogueRepository, type CurrentRelease, type Listing, type ListingFields, type Offer, type OfferFields } from './catalogue.repository.js';
+
+/** A listing with its offers and current release, as the pages and the API show it. */
+export interface CatalogueEntry extends Listing {
+  offers: Offer[];
+  release: CurrentRelease | null;
+}
+
+export class CatalogueService {
+  readonly repo: CatalogueRepository;
+
+  constructor(private readonly deps: { db: Db; clock: Clock; audit: AuditService; changed?: () => void }) {
+    this.repo = new CatalogueRepository(deps.db);
+  }
+
+  /** Published products (all of them for staff with `all`), each with its active offers (all with `all`). */
+  async list(all = false): Promise<CatalogueEntry[]> {
+    const listings = await this.repo.list(all);
+    const offers = await this.repo.offers(listings.map((l) => l.productId), all);
+    return Promise.all(listings.map(async (l) => ({ ...l, offers: offers.filter((o) => o.productId === l.productId),
+      release: l.releaseProduct ? await this.repo.currentRelease(l.releaseProduct) : null })));
+  }
+
+  /** A published product by SKU (any with `all`), or null. */
+  async entry(sku: string, all = false): Promise<CatalogueEntry | null> {
+    const l = /^[a-z0-9_-]{1,32}$/i.test(sku) ? await this.repo.bySku(sku) : null;
+    if (!l || (!l.published && !all)) return null;
+    return { ...l, offers: await this.repo.offers([l.productId], all), release: l.releaseProduct ? await this.repo.currentRelease(l.releaseProduct) : null };
+  }
+
+  /** Products with no listing yet (the admin's "list a product" choice). */
+  unlisted(): Promise<{ id: number; code: string; name: string }[]> {
+    return this.repo.unlisted();
+  }
+
+  /** Create or change the listing of `productId` (audit `product_listing.saved`). @throws ValidationError per field. */
+  async saveListing(productId: number, f: ListingFields, actor: Actor): Promise<void> {
+    const errors: Record<string, string> = {};
+    if (!f.titleFr.trim() || f.titleFr.length > 120) errors.title_fr = 'shop:admin.errors.title';
+    if (!f.titleEn.trim() || f.titleEn.length > 120) errors.title_en = 'shop:admin.errors.title';
+    if (f.descriptionFr.length > 5000) errors.description_fr = 'shop:admin.errors.description';
+    if (f.descriptionEn.length > 5000) errors.description_en = 'shop:admin.errors.description';
+    if (f.category.length > 60) errors.category = 'shop:admin.errors.category';
+    if (f.releaseProduct !== null && !/^[a-z0-9_.-]{1,64}$/i.test(f.releaseProduct)) errors.release_product = 'shop:admin.errors.release_product';
+    if (!Number.isSafeInteger(f.displayOrder) || f.displayOrder < 0 || f.displayOrder > 9999) errors.display_order = 'shop:admin.errors.order';
+    if (Object.keys(errors).length) throw new ValidationError(errors);
+    await this.deps.db.transaction(async (trx) => {
+      await this.repo.with(trx).upsertListing(productId, f, this.deps.clock.now());
+      await this.deps.audit.record(trx, actor, 'product_listing.saved', { type: 'product', id: productId }, { published: f.published ? 'yes' : 'no' });
+    });
+    this.deps.changed?.();
+  }
+
+  /** Add (no `id`) or change offer `id` of `productId` (audit `product_offer.saved`). @throws ValidationError per field. */
+  async saveOffer(productId: number, id: number | null, f: OfferFields, actor: Actor): Promise<number> {
+    checkOffer(f);
+    const offerId = await this.deps.db.transaction(async (trx) => {
+      const repo = this.repo.with(trx);
+      const now = this.deps.clock.now();
+      let saved = id;
+      if (saved === null) saved = await repo.insertOffer(productId, f, now);
+      else await repo.updateOffer(saved, f, now);
+      await this.deps.audit.record(trx, actor, 'product_offer.saved', { type: 'product', id: productId }, { offer: f.code, price: f.price });
+      return saved;
+    });
+    this.deps.changed?.();
+    return offerId;
+  }
+}
+
+function checkOffer(f: OfferFields): void {
+  const errors: Record<string, string> = {};
+  if (!/^[a-z0-9-]{1,32}$/.test(f.code)) errors.code = 'shop:admin.errors.code';
+  if (!f.nameFr.trim() || f.nameFr.length > 120) errors.name_fr = 'shop:admin.errors.title';
+  if (!f.nameEn.trim() || f.nameEn.length > 120) errors.name_en = 'shop:admin.errors.title';
+  if (!(PAID_LICENSE_TYPES as readonly string[]).includes(f.licenseType)) errors.license_type = 'shop:admin.errors.license_type';
+  const lifetime = (f.licenseType as PaidLicenseType) === 'lifetime';
+  if (!lifetime && (!Number.isSafeInteger(f.durationDays) || f.durationDays! < 1 || f.durationDays! > 3660)) {
+    errors.duration_days = 'shop:admin.errors.duration';
+  }
+  if (!Number.isSafeInteger(f.price) || f.price < 1 || f.price > 1e11) errors.price = 'shop:admin.errors.price';
+  if (f.renewalPrice !== null && (!Number.isSafeInteger(f.renewalPrice) || f.renewalPrice < 1 || f.renewalPrice > 1e11)) {
+    errors.renewal_price = 'shop:admin.errors.price';
+  }
+  if (!isCurrency(f.currency)) errors.currency = 'shop:admin.errors.currency';
+  if (!Number.isSafeInteger(f.maxSeats) || f.maxSeats < 1 || f.maxSeats > 1000) errors.max_seats = 'shop:admin.errors.seats';
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+}

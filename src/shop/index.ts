@@ -1,0 +1,66 @@
+/**
+ * The customer shop: the catalogue (product listings and offers), customers'
+ * orders paid through the billing component's invoices and gateways, the
+ * license keys a paid order creates (the license server's activation codes),
+ * refunds that revoke them. Other components import only this file.
+ */
+import type { TFunction } from 'i18next';
+import type { AuditService } from '../audit/index.js';
+import type { Billing } from '../billing/index.js';
+import type { ActivationCodesService, LicensesService } from '../licenses/index.js';
+import type { OnlinePaymentsService } from '../payments/index.js';
+import type { Clock } from '../platform/clock.js';
+import type { Db } from '../platform/db.js';
+import type { Logger } from '../platform/logger.js';
+import type { Mailer } from '../platform/mailer.js';
+import { CatalogueService } from './catalogue.service.js';
+import { OrdersService } from './orders.service.js';
+import { RefundsService } from './refunds.js';
+import { ShopMails } from './shop.mails.js';
+
+export { CatalogueService, type CatalogueEntry } from './catalogue.service.js';
+export type { Listing, ListingFields, Offer, OfferFields, CurrentRelease } from './catalogue.repository.js';
+export { OrdersService, type OrderPreview } from './orders.service.js';
+export { ORDER_STATUSES, type Order, type OrderRow, type OrderStatus, type LicenseKey, type OrderFilter } from './orders.repository.js';
+export { RefundsService } from './refunds.js';
+export { createShopController, productJson } from './shop.controller.js';
+export { createOrdersController } from './orders.controller.js';
+export { createShopRouter } from './shop.router.js';
+
+export interface Shop {
+  catalogue: CatalogueService;
+  orders: OrdersService;
+  refunds: RefundsService;
+}
+
+export interface ShopDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  billing: Billing;
+  online: OnlinePaymentsService;
+  codes: ActivationCodesService;
+  licenses: LicensesService;
+  mailer: Mailer;
+  t: Record<'fr' | 'en', TFunction>;
+  viewsDir: string;
+  baseUrl: string;
+  refundDays: number;
+  contactOf(accountId: number): Promise<{ email: string; locale: 'fr' | 'en' } | null>;
+  /** The catalogue changed (the anonymous pages are cached). */
+  changed?: () => void;
+  logger?: Logger;
+}
+
+/** The shop's services; a paid invoice of an order creates its license keys (payment hook registered here). */
+export function createShop(deps: ShopDeps): Shop {
+  const catalogue = new CatalogueService({ db: deps.db, clock: deps.clock, audit: deps.audit, changed: deps.changed });
+  const mails = new ShopMails({ mailer: deps.mailer, t: deps.t, viewsDir: deps.viewsDir, baseUrl: deps.baseUrl });
+  const orders = new OrdersService({ db: deps.db, clock: deps.clock, audit: deps.audit, invoices: deps.billing.invoices, codes: deps.codes,
+    catalogue: catalogue.repo, mails, contactOf: deps.contactOf, logger: deps.logger });
+  deps.billing.payments.onInvoicePaid(orders);
+  const refunds = new RefundsService({ db: deps.db, clock: deps.clock, audit: deps.audit, orders, invoices: deps.billing.invoices,
+    payments: deps.billing.payments, codes: deps.codes, licenses: deps.licenses, refundDays: deps.refundDays,
+    gatewayRefund: (paymentId, amount, reason, formKey, actor) => deps.online.refund(paymentId, amount, reason, formKey, actor) });
+  return { catalogue, orders, refunds };
+}

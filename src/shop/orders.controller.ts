@@ -1,0 +1,132 @@
+/**
+ * The customer's area: `/account` (the dashboard), `/orders`, `/orders/:id`
+ * (status, invoice PDF, pay with the configured gateways or by transfer, the
+ * license keys once paid, the refund request), `/licenses` (every key with
+ * its state, expiry and machines). Another account's order is a 404.
+ * Paying: POST /orders/:id/pay/<gateway> sends the customer to the gateway's
+ * page; coming back shows status (the payment's notification, or PayPal's
+ * capture on return, pays the invoice and creates the licenses).
+ */
+import type { Request, Response } from 'express';
+import { BILLING_VIEW_HELPERS, type Billing, type GatewayName } from '../billing/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
+import { actorOf } from '../http/actor.js';
+import { flash } from '../http/flash.js';
+import { boundedInt, INT4_MAX } from '../http/query.js';
+import type { Logger } from '../platform/logger.js';
+import type { OnlinePaymentsService } from '../payments/index.js';
+import type { CatalogueService } from './catalogue.service.js';
+import type { Order } from './orders.repository.js';
+import type { OrdersService } from './orders.service.js';
+import type { RefundsService } from './refunds.js';
+
+const PER_PAGE = 20;
+const localeOf = (req: Request): 'fr' | 'en' => (req.locale === 'en' ? 'en' : 'fr');
+
+export interface OrdersPageDeps {
+  orders: OrdersService;
+  refunds: RefundsService;
+  catalogue: CatalogueService;
+  billing: Billing;
+  online: OnlinePaymentsService;
+  logger?: Logger;
+}
+
+export function createOrdersController(d: OrdersPageDeps) {
+  const mine = async (req: Request): Promise<Order> => d.orders.forAccount(req.account!.id, boundedInt(req.params.id, 1, INT4_MAX) ?? 0);
+  const renderOrder = async (req: Request, res: Response, order: Order, status = 200, errors: Record<string, string> = {}): Promise<void> => {
+    const [invoice, keys, listing] = await Promise.all([d.billing.invoices.byId(order.invoiceId), d.orders.keys(order),
+      d.catalogue.repo.byProduct(order.productId)]);
+    const offer = await d.catalogue.repo.offer(order.offerId);
+    const owed = invoice && (invoice.status === 'open' || invoice.status === 'overdue');
+    res.status(status).render('shop/order', {
+      ...BILLING_VIEW_HELPERS, title: req.t('shop:order.title', { id: order.id }), order, invoice, keys, listing, offer, errors,
+      gateways: owed ? d.online.available(invoice.currency) : [], deadline: d.refunds.deadline(order), refundOpen: d.refunds.open(order),
+      instructions: owed ? (await d.billing.gateway.createPayment({ invoiceNumber: invoice.number!, amount: 0, currency: invoice.currency,
+        idempotencyKey: 'page' })).next : null,
+      back: req.query.paid ? 'paid' : req.query.cancelled ? 'cancelled' : null,
+    });
+  };
+
+  return {
+    /** GET /account */
+    dashboard: async (req: Request, res: Response): Promise<void> => {
+      const { rows } = await d.orders.list({ q: '', status: '', accountId: req.account!.id }, 5, 0);
+      res.render('shop/account', { ...BILLING_VIEW_HELPERS, title: req.t('shop:account.title'), orders: rows });
+    },
+
+    /** GET /orders */
+    list: async (req: Request, res: Response): Promise<void> => {
+      const page = boundedInt(req.query.page, 1, 100000) ?? 1;
+      const { rows, total } = await d.orders.list({ q: '', status: '', accountId: req.account!.id }, PER_PAGE, (page - 1) * PER_PAGE);
+      res.render('shop/orders', { ...BILLING_VIEW_HELPERS, title: req.t('shop:orders.title'), rows, total, page,
+        pages: Math.max(1, Math.ceil(total / PER_PAGE)) });
+    },
+
+    /** GET /orders/:id */
+    show: async (req: Request, res: Response): Promise<void> => renderOrder(req, res, await mine(req)),
+
+    /** GET /orders/:id/invoice.pdf */
+    pdf: async (req: Request, res: Response): Promise<void> => {
+      const order = await mine(req);
+      const [inv, pdf] = await Promise.all([d.billing.invoices.byId(order.invoiceId), d.billing.invoices.pdf(order.invoiceId)]);
+      if (!inv || !pdf) throw new NotFoundError('no invoice');
+      res.attachment(`${inv.number}.pdf`).type('application/pdf').setHeader('Cache-Control', 'private, no-store');
+      res.send(pdf);
+    },
+
+    /** POST /orders/:id/pay/<gateway> */
+    pay: (gateway: GatewayName) => async (req: Request, res: Response): Promise<void> => {
+      const order = await mine(req);
+      if (!d.online.available().includes(gateway)) throw new NotFoundError('gateway not configured');
+      const pages = { back: `/orders/${order.id}`, returnTo: `/orders/${order.id}/return/${gateway}` };
+      try {
+        res.redirect(303, await d.online.payInvoice(gateway, order.invoiceId, req.account!.id, localeOf(req), actorOf(req), pages));
+      } catch (err) {
+        if (err instanceof NotFoundError) throw err;
+        if (err instanceof ValidationError) flash(req, 'error', 'payments:errors.not_payable');
+        else {
+          d.logger?.error({ err, gateway }, 'gateway unreachable');
+          flash(req, 'error', `payments:errors.${gateway}_unavailable`);
+        }
+        res.redirect(303, `/orders/${order.id}`);
+      }
+    },
+
+    /** GET /orders/:id/return/<gateway>?token= (PayPal: capture on return) */
+    returned: (gateway: GatewayName) => async (req: Request, res: Response): Promise<void> => {
+      const order = await mine(req);
+      const token = typeof req.query.token === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(req.query.token) ? req.query.token : null;
+      if (!token || !d.online.available().includes(gateway)) throw new NotFoundError('no such checkout');
+      try {
+        const out = await d.online.completeReturn(gateway, order.invoiceId, req.account!.id, token);
+        if (out.status === 'failed') flash(req, 'error', `payments:errors.${gateway}_declined`);
+      } catch (err) {
+        if (err instanceof NotFoundError) throw err;
+        d.logger?.error({ err, gateway }, 'gateway unreachable on return');
+        flash(req, 'error', 'payments:errors.return_unconfirmed');
+      }
+      res.redirect(303, `/orders/${order.id}`);
+    },
+
+    /** POST /orders/:id/refund */
+    refund: async (req: Request, res: Response): Promise<void> => {
+      const order = await mine(req);
+      try {
+        await d.refunds.request(req.account!.id, order.id, String((req.body as Record<string, unknown>).reason ?? ''), actorOf(req));
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        return renderOrder(req, res, order, 422, err.fields);
+      }
+      flash(req, 'success', 'shop:refund.asked');
+      res.redirect(303, `/orders/${order.id}`);
+    },
+
+    /** GET /licenses */
+    licenses: async (req: Request, res: Response): Promise<void> => {
+      const { rows } = await d.orders.list({ q: '', status: 'paid', accountId: req.account!.id }, 200, 0);
+      const groups = await Promise.all(rows.map(async (o) => ({ order: o, keys: await d.orders.keys(o) })));
+      res.render('shop/licenses', { ...BILLING_VIEW_HELPERS, title: req.t('shop:licenses.title'), groups });
+    },
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * Customers' orders: the only writer of `orders`. A customer orders an offer
+ * of a published product (quantity = seats): one transaction issues the
+ * order's `one-time` invoice (the buyer's VAT treatment, the credit balance
+ * applied as at every finalisation) and the order row (idempotency key chosen
+ * when the summary is shown: a double submit orders once), audit
+ * `order.placed`.
+ *
+ * The licenses exist only once paid: in the transaction of the payment that
+ * makes the invoice paid (InvoicePaidHook: a manual payment, a gateway's
+ * webhook, the PayPal return or the reconciliation; never a redirect), the
+ * order is locked, checked still pending and marked paid, and its activation
+ * batch is created (one license key per seat, each giving a license of the
+ * offer's type and duration on activation: ActivationCodesService). A payment
+ * notified twice, or a second payment of the same invoice, finds the order
+ * paid and creates nothing. The purchase mail (keys, download link) leaves
+ * after commit.
+ *
+ * Refunds: the customer asks within SHOP_REFUND_DAYS of payment; staff approve
+ * (refunds.ts): the money goes back, then one transaction closes the batch
+ * (its unused keys refused), revokes its licenses (validate answers
+ * LICENSE_REVOKED at once) and marks the order refunded.
+ */
+import type { Actor, AuditService } from '../audit/index.js';
+import { formatMoney, moneyText, type DraftLine, type Invoice, type InvoicePaidHook, type InvoicesService, type VatTreatment } from '../billing/index.js';
+import { ConflictError, ERR, NotFoundError, ValidationError } from '../errors/index.js';
+import type { ActivationCodesService } from '../licenses/index.js';
+import type { Clock } from '../platform/clock.js';
+import { isUniqueViolation, type Db } from '../platform/db.js';
+import type { CatalogueRepository, Listing, Offer } from './catalogue.repository.js';
+import { OrdersRepository, type LicenseKey, type Order, type OrderFilter, type OrderRow } from './orders.repository.js';
+import type { ShopMails } from './shop.mails.js';
+
+export interface OrdersDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  invoices: InvoicesService;
+  codes: ActivationCodesService;
+  catalogue: CatalogueRepository;
+  mails: ShopMails;
+  contactOf(accountId: number): Promise<{ email: string; locale: 'fr' | 'en' } | null>;
+  logger?: { error(obj: object, msg: string): void };
+}
+
+/** The summary before ordering: the lines and totals in minor units of the offer's currency. */
+export interface OrderPreview {
+  listing: Listing;
+  offer: Offer;
+  quantity: number;
+  lines: DraftLine[];
+  ht: number;
+  vatBreakdown: { rateBp: number; base: number; vat: number }[];
+  ttc: number;
+  vat: VatTreatment;
+}
+
+const KEY = /^[\w-]{8,100}$/;
+
+export class OrdersService implements InvoicePaidHook {
+  private readonly repo: OrdersRepository;
+
+  constructor(private readonly deps: OrdersDeps) {
+    this.repo = new OrdersRepository(deps.db);
+  }
+
+  /** The offer `offerId` of a published product with `quantity` seats. @throws ValidationError {offer|quantity}. */
+  private async orderable(offerId: number, quantity: number): Promise<{ listing: Listing; offer: Offer }> {
+    const offer = Number.isSafeInteger(offerId) && offerId > 0 ? await this.deps.catalogue.offer(offerId) : null;
+    const listing = offer?.isActive ? await this.deps.catalogue.byProduct(offer.productId) : null;
+    if (!offer || !listing?.published) throw new ValidationError({ offer: 'shop:errors.offer_unavailable' });
+    const max = offer.seatBased ? offer.maxSeats : 1;
+    if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > max) throw new ValidationError({ quantity: 'shop:errors.quantity' });
+    return { listing, offer };
+  }
+
+  /** The invoice line of `quantity` seats of `offer` in `locale`. */
+  linesFor(listing: Listing, offer: Offer, quantity: number, locale: 'fr' | 'en'): DraftLine[] {
+    const title = locale === 'en' ? listing.titleEn : listing.titleFr;
+    const name = locale === 'en' ? offer.nameEn : offer.nameFr;
+    return [{ description: `${title} — ${name}`.slice(0, 200), quantity, unitPrice: offer.price }];
+  }
+
+  /** The summary before ordering. @throws ValidationError {offer|quantity}. */
+  async preview(accountId: number, offerId: number, quantity: number, locale: 'fr' | 'en'): Promise<OrderPreview> {
+    const { listing, offer } = await this.orderable(offerId, quantity);
+    const lines = this.linesFor(listing, offer, quantity, locale);
+    const { totals, vat } = await this.deps.invoices.preview(accountId, lines);
+    return { listing, offer, quantity, lines, ht: totals.ht, vatBreakdown: totals.vatBreakdown, ttc: totals.ttc, vat };
+  }
+
+  /**
+   * Order `quantity` seats of `offerId` for `accountId` with idempotency key `key` (module comment).
+   * @throws ValidationError {offer|quantity|form}; ConflictError CONFLICT when the key ordered for another account.
+   */
+  async place(accountId: number, offerId: number, quantity: number, key: string, locale: 'fr' | 'en', actor: Actor):
+    Promise<{ order: Order; invoice: Invoice; repeated: boolean }> {
+    if (typeof key !== 'string' || !KEY.test(key)) throw new ValidationError({ form: 'shop:errors.stale_form' });
+    const { listing, offer } = await this.orderable(offerId, quantity);
+    const after: (() => void)[] = [];
+    try {
+      const out = await this.deps.db.transaction(async (trx) => {
+        await this.deps.invoices.lockChainIn(trx);
+        const repo = this.repo.with(trx);
+        const done = await repo.byKey(key);
+        if (done) return { done, order: undefined, invoice: undefined, repeated: true } as const;
+        const lines = this.linesFor(listing, offer, quantity, locale);
+        const invoice = await this.deps.invoices.issueIn(trx, accountId, lines, { type: 'one-time', currency: offer.currency, subscriptionId: null }, actor);
+        const id = await repo.insert({ accountId, productId: listing.productId, offerId: offer.id, kind: 'purchase', renewsOrderId: null, quantity,
+          invoiceId: invoice.id, idempotencyKey: key }, this.deps.clock.now());
+        await this.deps.audit.record(trx, actor, 'order.placed', { type: 'order', id }, {
+          number: invoice.number, product: listing.sku, offer: offer.code, quantity, amount_text: moneyText(invoice.totalTtc, invoice.currency),
+        });
+        // The credit balance may have paid it all at finalisation: then it is paid now, in this transaction.
+        if (invoice.status === 'paid') after.push(await this.paidIn(trx, invoice, actor));
+        return { done: null, order: (await repo.byId(id))!, invoice, repeated: false };
+      });
+      if (out.done) return this.repeated(out.done, accountId);
+      for (const done of after) done();
+      this.mailPlaced(out.order, out.invoice);
+      return { order: out.order, invoice: out.invoice, repeated: false };
+    } catch (err) {
+      const done = isUniqueViolation(err) ? await this.repo.byKey(key) : null;
+      if (!done) throw err;
+      return this.repeated(done, accountId);
+    }
+  }
+
+  private async repeated(done: Order, accountId: number): Promise<{ order: Order; invoice: Invoice; repeated: boolean }> {
+    if (done.accountId !== accountId) throw new ConflictError('idempotency key used by another account', ERR.CONFLICT);
+    return { order: done, invoice: (await this.deps.invoices.byId(done.invoiceId))!, repeated: true };
+  }
+
+  /** InvoicePaidHook: the invoice of a pending order is paid: its license keys, once (module comment). */
+  async invoicePaidIn(trx: Db, invoice: Invoice, actor: Actor): Promise<(() => void) | void> {
+    if (invoice.kind !== 'invoice' || invoice.subscriptionId) return;
+    return this.paidIn(trx, invoice, actor);
+  }
+
+  private async paidIn(trx: Db, invoice: Invoice, actor: Actor): Promise<() => void> {
+    const repo = this.repo.with(trx);
+    const order = await repo.byInvoice(invoice.id, true);
+    if (!order || order.status !== 'pending') return () => undefined;
+    const offer = (await this.deps.catalogue.with(trx).offer(order.offerId))!;
+    const listing = (await this.deps.catalogue.with(trx).byProduct(order.productId))!;
+    const batchId = await this.deps.codes.createBatchIn(trx, { product: { id: listing.productId, code: listing.sku }, type: offer.licenseType,
+      durationDays: offer.licenseType === 'lifetime' ? null : offer.durationDays, count: order.quantity, expiresAt: null,
+      note: `order ${invoice.number}` }, actor);
+    await repo.markPaid(order.id, batchId, this.deps.clock.now());
+    await this.deps.audit.record(trx, actor, 'order.paid', { type: 'order', id: order.id }, { number: invoice.number, batch: batchId });
+    const keys = await repo.keys(batchId);
+    return () => this.mailPurchase(order, invoice, listing, keys);
+  }
+
+  private mailPlaced(order: Order, invoice: Invoice): void {
+    if (invoice.status === 'paid') return;
+    void this.mail(order.accountId, async (to) => ({ kind: 'order_placed', to, path: `/orders/${order.id}`, params: { number: invoice.number!,
+      amount: formatMoney(invoice.amountDue - invoice.amountPaid, invoice.currency, invoice.locale) },
+    attachment: await this.pdf(invoice) }));
+  }
+
+  private mailPurchase(order: Order, invoice: Invoice, listing: Listing, keys: LicenseKey[]): void {
+    void this.mail(order.accountId, async (to) => ({ kind: 'purchase', to, path: `/orders/${order.id}`,
+      params: { number: invoice.number!, product: to.locale === 'en' ? listing.titleEn : listing.titleFr }, extra: keys.map((k) => k.code),
+      attachment: await this.pdf(invoice) }));
+  }
+
+  private async pdf(invoice: Invoice): Promise<{ filename: string; content: Buffer } | undefined> {
+    const bytes = await this.deps.invoices.pdf(invoice.id);
+    return bytes ? { filename: `${invoice.number}.pdf`, content: bytes } : undefined;
+  }
+
+  /** Send a mail to an account after commit; a failure is logged, never thrown (the order stands). */
+  async mail(accountId: number, build: (to: { email: string; locale: 'fr' | 'en' }) => Promise<Parameters<ShopMails['send']>[0]>): Promise<void> {
+    try {
+      const to = await this.deps.contactOf(accountId);
+      if (to) await this.deps.mails.send(await build(to));
+    } catch (err) {
+      this.deps.logger?.error({ err, account: accountId }, 'shop mail not sent');
+    }
+  }
+
+  /** The order `id` if it is `accountId`'s (customers see only theirs). @throws NotFoundError. */
+  async forAccount(accountId: number, id: number): Promise<Order> {
+    const order = Number.isSafeInteger(id) && id > 0 ? await this.repo.byId(id) : null;
+    if (!order || order.accountId !== accountId) throw new NotFoundError('no such order');
+    return order;
+  }
+
+  byId(id: number): Promise<Order | null> {
+    return this.repo.byId(id);
+  }
+
+  /** Orders matching `f`, newest first, and how many in all. */
+  async list(f: OrderFilter, limit: number, offset: number): Promise<{ rows: OrderRow[]; total: number }> {
+    const [rows, total] = await Promise.all([this.repo.list(f, limit, offset), this.repo.count(f)]);
+    return { rows, total };
+  }
+
+  /** The license keys of a paid order (none before payment). */
+  keys(order: Order): Promise<LicenseKey[]> {
+    return order.batchId ? this.repo.keys(order.batchId) : Promise.resolve([]);
+  }
+
+  /** In `trx`: the order locked for a refund, and the writes refunds.ts makes through this service. */
+  lockIn(trx: Db, id: number): Promise<Order | null> {
+    return this.repo.with(trx).byId(id, true);
+  }
+
+  requestRefundIn(trx: Db, id: number, reason: string): Promise<boolean> {
+    return this.repo.with(trx).requestRefund(id, reason, this.deps.clock.now());
+  }
+
+  markRefundedIn(trx: Db, id: number): Promise<boolean> {
+    return this.repo.with(trx).markRefunded(id, this.deps.clock.now());
+  }
+}

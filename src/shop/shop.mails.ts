@@ -1,0 +1,47 @@
+/**
+ * The shop's mails to customers (FR/EN, text + HTML, views/mail/message.*.ejs):
+ * texts from the `shop` namespace, `mail.<kind>.subject|paragraphs`, in the
+ * customer's language, with a link to the order (or the license) and, for a
+ * purchase, the license keys in the text. Kinds: order_placed (the invoice
+ * to pay, its PDF attached), purchase (paid: the keys and the download link),
+ * refunded.
+ */
+import path from 'node:path';
+import ejs from 'ejs';
+import type { TFunction } from 'i18next';
+import type { Mailer } from '../platform/mailer.js';
+
+export type ShopMailKind = 'order_placed' | 'purchase' | 'refunded';
+
+export interface ShopMail {
+  kind: ShopMailKind;
+  to: { email: string; locale: 'fr' | 'en' };
+  /** Site path the mail's button opens (`/orders/12`). */
+  path: string;
+  params: Record<string, string>;
+  /** Lines shown as they are (license keys). */
+  extra?: string[];
+  attachment?: { filename: string; content: Buffer };
+}
+
+export class ShopMails {
+  constructor(private readonly deps: { mailer: Mailer; t: Record<'fr' | 'en', TFunction>; viewsDir: string; baseUrl: string }) {}
+
+  /** Render and send `mail`. @throws what the mailer throws. */
+  async send(mail: ShopMail): Promise<void> {
+    const t = this.deps.t[mail.to.locale];
+    const params = { ...mail.params, site: this.deps.baseUrl };
+    const paragraphs = [...(t(`shop:mail.${mail.kind}.paragraphs`, { ...params, returnObjects: true }) as unknown as string[]), ...(mail.extra ?? [])];
+    const data = {
+      locale: mail.to.locale, subject: t(`shop:mail.${mail.kind}.subject`, params) as string, greeting: t('mail.greeting'), paragraphs,
+      action: { label: t(`shop:mail.${mail.kind}.action`), url: `${this.deps.baseUrl}${mail.path}` }, note: '', signature: t('mail.signature'),
+    };
+    const dir = path.join(this.deps.viewsDir, 'mail');
+    const [text, html] = await Promise.all([
+      ejs.renderFile(path.join(dir, 'message.text.ejs'), data, { cache: true }),
+      ejs.renderFile(path.join(dir, 'message.html.ejs'), data, { cache: true }),
+    ]);
+    const attachments = mail.attachment ? [{ ...mail.attachment, contentType: 'application/pdf' }] : undefined;
+    await this.deps.mailer.send({ to: mail.to.email, subject: data.subject, text, html, attachments });
+  }
+}

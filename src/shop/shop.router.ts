@@ -1,0 +1,31 @@
+/**
+ * The shop's routes: the public catalogue and its JSON, the customers' checkout,
+ * orders, payments and licenses (CSRF-checked forms, rate-limited payment starts).
+ */
+import { Router, type RequestHandler } from 'express';
+import { requireRole } from '../http/auth.js';
+import type { createOrdersController } from './orders.controller.js';
+import type { createShopController } from './shop.controller.js';
+
+const customer = requireRole('customer');
+
+export function createShopRouter(shop: ReturnType<typeof createShopController>, orders: ReturnType<typeof createOrdersController>,
+  limiter: RequestHandler): Router {
+  const router = Router();
+  router.get('/products', shop.list);
+  router.get('/products/:sku', shop.show);
+  router.get('/products/:sku/checkout', customer, shop.checkout);
+  router.post('/products/:sku/checkout', customer, limiter, shop.order);
+  router.get('/api/products', shop.apiList);
+  router.get('/api/products/:id', shop.apiShow);
+  router.get('/account', customer, orders.dashboard);
+  router.get('/orders', customer, orders.list);
+  router.get('/orders/:id', customer, orders.show);
+  router.get('/orders/:id/invoice.pdf', customer, orders.pdf);
+  router.post('/orders/:id/pay/stripe', customer, limiter, orders.pay('stripe'));
+  router.post('/orders/:id/pay/paypal', customer, limiter, orders.pay('paypal'));
+  router.get('/orders/:id/return/paypal', customer, limiter, orders.returned('paypal'));
+  router.post('/orders/:id/refund', customer, limiter, orders.refund);
+  router.get('/licenses', customer, orders.licenses);
+  return router;
+}
