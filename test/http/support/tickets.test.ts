@@ -77,6 +77,8 @@ describe('support tickets', function () {
       const page = (await customer.get('/support/tickets').expect(200)).text;
       expect(text(page)).to.contain("Vous n'avez encore ouvert aucune demande");
       expect(page).to.contain('href="/support/tickets/new"');
+      // In the customer area's navigation, beside the orders and licenses.
+      expect(page).to.match(/<a href="\/support\/tickets" aria-current="page">/).and.contain('href="/orders"');
     });
 
     it('is for customers and partners: anonymous visitors go to the login page, staff get a 403', async () => {
