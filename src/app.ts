@@ -22,10 +22,11 @@ import { pinoHttp } from 'pino-http';
 import { AccountMails, AccountsService, AuthService, createAccountController, createAccountsRouter, createAuthController } from './accounts/index.js';
 import { createAdminRouter } from './admin/index.js';
 import { createApiDocsRouter } from './api-docs/index.js';
+import { CoursesService, createCoursesController, createCoursesRouter } from './courses/index.js';
 import { AuditService } from './audit/index.js';
 import { createBillingController, createBillingRouter, createBillingStack, type Billing, type BillingRun, type SubscriptionsService } from './billing/index.js';
 import type { Config } from './config/index.js';
-import { createDownloadsController, createDownloadsRouter, DownloadBlocksService, DownloadsService } from './downloads/index.js';
+import { createDownloadsController, createDownloadsRouter, DownloadBlocksService, DownloadLinks, DownloadsService } from './downloads/index.js';
 import { createApiFallback, routesOfApp } from './http/api-fallback.js';
 import { refuseControlCharacters, refuseControlCharactersInApi } from './http/control-chars.js';
 import { createCsrf } from './http/csrf.js';
@@ -115,6 +116,8 @@ export interface AppHandle {
   billingRun: BillingRun;
   /** Support tickets (src/support). */
   support: SupportService;
+  /** Courses: entitlement, progress, media links, and the grant the shop writes when a course is paid (src/courses). */
+  courses: CoursesService;
   /** Close what the app opened (session store, log files, license statistics); not the database. */
   close(): Promise<void>;
 }
@@ -163,6 +166,8 @@ export function createApp(deps: AppDeps): AppHandle {
   const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
   const shop = createShop({ db, clock, audit, billing, online: payments.online, codes, licenses, mailer, t: i18n.t, viewsDir: config.paths.views,
     baseUrl: config.baseUrl, refundDays: config.shop.refundDays, contactOf: (id) => subscriptions.contactOf(id), changed: () => pageCache.clear(), logger });
+  // Media links are signed with a key derived from the session secret (src/courses/media-token.ts).
+  const courses = new CoursesService({ db, clock, audit, config: config.courses, secret: deps.sessionSecret });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
   const support = new SupportService({ db, clock, audit, logger, filesDir: config.paths.files,
     mails: new SupportMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger }) });
@@ -247,7 +252,10 @@ export function createApp(deps: AppDeps): AppHandle {
 
   const contactLimiter = perIpLimiter({ windowSeconds: 3600, limit: config.contactPerHour, methods: ['POST'], successfulOnly: true });
   app.use(createSiteRouter(createSiteController(contact, pageCache, config.legal, () => subscriptions.publicPlans()), contactLimiter));
-  app.use(createDownloadsRouter(createDownloadsController(downloads, pageCache, config, logger)));
+  // Releases restricted to license holders (a shop listing) are served only through signed links.
+  const downloadLinks = new DownloadLinks(deps.sessionSecret, config.shop.downloadLinkMinutes);
+  app.use(createDownloadsRouter(createDownloadsController(downloads, pageCache, config, logger,
+    { links: downloadLinks, clock, restricted: (product) => shop.catalogue.restricted(product) })));
   app.use(createAccountsRouter(createAuthController(accounts, auth), createAccountController(accounts, auth), {
     login: perIpLimiter({ windowSeconds: 900, limit: 20 }),
     forgot: perIpLimiter({ windowSeconds: 900, limit: 10 }),
@@ -261,15 +269,18 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createCheckoutRouter(createCheckoutController(payments.online, config.billing.currency, logger),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createShopRouter(createShopController(shop.catalogue, shop.orders),
-    createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, billing, online: payments.online, logger }),
+    createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, billing, online: payments.online, logger,
+      signLink: (releaseId, accountId, ip) => downloadLinks.sign(releaseId, accountId, clock.now(), ip) }),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
   app.use(createSupportRouter(createSupportController(support), afterUpload,
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'], successfulOnly: true })));
+  app.use(createCoursesRouter(createCoursesController(courses)));
   app.use(createApiDocsRouter());
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
     codes, contact, support, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
+    courses,
   }));
 
   app.use(notFound);
@@ -303,6 +314,7 @@ export function createApp(deps: AppDeps): AppHandle {
     shop,
     billingRun,
     support,
+    courses,
     close: async () => {
       await licenses.close();
       await downloads.close();

@@ -8,6 +8,7 @@ import { Router } from 'express';
 import type { AdminDeps } from './context.js';
 import { createAdminAuditRouter } from './audit/index.js';
 import { createAdminBillingRouter } from './billing/index.js';
+import { createAdminCoursesRouter } from './courses/index.js';
 import { createAdminDashboardRouter } from './dashboard/index.js';
 import { createAdminDownloadsRouter } from './downloads/index.js';
 import { createAdminInstallationsRouter } from './installations/index.js';
@@ -25,7 +26,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   for (const create of [
     createAdminDashboardRouter, createAdminPartnersRouter, createAdminInstallationsRouter, createAdminRechargesRouter,
     createAdminReleasesRouter, createAdminDownloadsRouter, createAdminKeysRouter, createAdminMessagesRouter, createAdminAuditRouter, createAdminLicensesRouter,
-    createAdminBillingRouter, createAdminSubscriptionsRouter, createAdminTicketsRouter,
+    createAdminBillingRouter, createAdminSubscriptionsRouter, createAdminCoursesRouter, createAdminTicketsRouter,
   ]) router.use(create(deps));
   return router;
 }

@@ -8,6 +8,7 @@ import type { AccountsService, AuthService } from '../accounts/index.js';
 import type { AuditService } from '../audit/index.js';
 import type { Billing, SubscriptionsService } from '../billing/index.js';
 import type { Config } from '../config/index.js';
+import type { CoursesService } from '../courses/index.js';
 import type { DownloadBlocksService, DownloadsService } from '../downloads/index.js';
 import type { PageCache } from '../http/page-cache.js';
 import type { Payments } from '../payments/index.js';
@@ -57,6 +58,8 @@ export interface AdminDeps {
   payments: Payments;
   /** Subscriptions: the staff actions on them and their dunning (src/billing). */
   subscriptions: SubscriptionsService;
+  /** Courses and their lessons (src/courses): staff pages write through it. */
+  courses: CoursesService;
   /** CSRF check for multipart forms, to run after multer has parsed the body (src/http/csrf.ts). */
   csrfAfterUpload: RequestHandler;
 }

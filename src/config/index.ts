@@ -74,6 +74,8 @@ const schema = z.object({
   ISSUER_KEY_FILE: z.string().min(1).optional(),
   KEYFILES_PER_HOUR: intInRange(600, 1, 1000000),
   RELEASE_MAX_BYTES: intInRange(524_288_000, 1, 10 * 1024 ** 3),
+  COURSE_VIDEO_MAX_BYTES: intInRange(524_288_000, 1, 10 * 1024 ** 3),
+  COURSE_PDF_MAX_BYTES: intInRange(52_428_800, 1, 1024 ** 3),
   LICENSE_TRIALS_PER_HOUR: intInRange(3, 1, 10_000_000),
   LICENSE_ACTIVATIONS_PER_HOUR: intInRange(10, 1, 10_000_000),
   LICENSE_VALIDATIONS_PER_HOUR: intInRange(100, 1, 100_000_000),
@@ -151,6 +153,11 @@ export interface Config {
   keyfilesPerHour: number;
   /** Largest .deb an admin may upload on /admin/releases (bytes). */
   releaseMaxBytes: number;
+  /**
+   * Courses: how long a lesson's signed media URL stays valid (minutes), the largest video and PDF an admin may upload (bytes).
+   * Lesson files live in `files` + `/courses/<course id>/`, never under public/.
+   */
+  courses: { linkMinutes: number; videoMaxBytes: number; pdfMaxBytes: number; dir: string };
   /** License server API limits, requests per client IP and hour (validate also counts the compatibility route). */
   licenses: { trialsPerHour: number; activationsPerHour: number; validationsPerHour: number };
   /** IANA time zone in which pages show dates and times (CSV exports stay in UTC). */
@@ -294,6 +301,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     issuerKeyFile: e.ISSUER_KEY_FILE ? abs(e.ISSUER_KEY_FILE) : undefined,
     keyfilesPerHour: e.KEYFILES_PER_HOUR,
     releaseMaxBytes: e.RELEASE_MAX_BYTES,
+    courses: {
+      linkMinutes: e.DOWNLOAD_LINK_MINUTES, videoMaxBytes: e.COURSE_VIDEO_MAX_BYTES, pdfMaxBytes: e.COURSE_PDF_MAX_BYTES, dir: path.join(files, 'courses'),
+    },
     licenses: {
       trialsPerHour: e.LICENSE_TRIALS_PER_HOUR,
       activationsPerHour: e.LICENSE_ACTIVATIONS_PER_HOUR,

@@ -8,14 +8,27 @@ import type { Request, Response } from 'express';
 import type { Config } from '../config/index.js';
 import { NotFoundError } from '../errors/index.js';
 import type { PageCache } from '../http/page-cache.js';
+import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { DownloadsService } from './downloads.service.js';
 import type { Release } from './releases.repository.js';
 import { planResponse, setBodyHeaders, setValidators, streamFile } from './release-stream.js';
+import type { DownloadLinks } from './signed-links.js';
 
 export const PRODUCT = 'artisan_nd';
 
-export function createDownloadsController(service: DownloadsService, pageCache: PageCache, config: Readonly<Config>, logger: Logger) {
+/**
+ * Restricted releases (the shop): `links` checks signed links, `restricted(product)` says whether a product's releases are
+ * for license holders only (then its files are not served by name, only through a signed link).
+ */
+export interface SignedDownloads {
+  links: DownloadLinks;
+  clock: Clock;
+  restricted(product: string): Promise<boolean>;
+}
+
+export function createDownloadsController(service: DownloadsService, pageCache: PageCache, config: Readonly<Config>, logger: Logger,
+  signed?: SignedDownloads) {
   async function send(req: Request, res: Response, release: Release): Promise<void> {
     if (await service.isBlocked(req.ip ?? '')) {
       // Refused before the disk is touched; HEAD is refused too, but only a GET is a download to log.
@@ -81,11 +94,23 @@ export function createDownloadsController(service: DownloadsService, pageCache: 
     latest: async (req: Request, res: Response): Promise<void> => {
       await send(req, res, await service.latestFile(PRODUCT));
     },
-    /** GET /download/files/:filename */
+    /** GET /download/files/:filename (a public product's release; a restricted one only through a signed link) */
     file: async (req: Request, res: Response): Promise<void> => {
       const filename = req.params.filename;
       if (typeof filename !== 'string') throw new NotFoundError();
-      await send(req, res, await service.findFile(filename));
+      const release = await service.findFile(filename);
+      if (await signed?.restricted(release.product)) throw new NotFoundError('a restricted release: signed links only');
+      await send(req, res, release);
+    },
+    /** GET /downloads/signed/:token: the release a valid link names (same log, ranges and limits); else a 403 page offering a fresh link. */
+    signedFile: async (req: Request, res: Response): Promise<void> => {
+      const check = signed?.links.verify(String(req.params.token ?? ''), signed.clock.now(), req.ip ?? '');
+      const release = check?.ok ? await service.releases.byId(check.claims.releaseId) : null;
+      if (!check?.ok || !release?.publishedAt) {
+        res.status(403).setHeader('Cache-Control', 'no-store');
+        return res.render('downloads/link-refused', { title: req.t('download.signed.title'), reason: check && !check.ok ? check.reason : 'invalid' });
+      }
+      await send(req, res, release);
     },
   };
 }

@@ -7,5 +7,6 @@ export function createDownloadsRouter(ctl: ReturnType<typeof createDownloadsCont
   router.get('/download', ctl.page);
   router.get('/download/latest', ctl.latest);
   router.get('/download/files/:filename', ctl.file);
+  router.get('/downloads/signed/:token', ctl.signedFile);
   return router;
 }

@@ -6,5 +6,7 @@ export { DownloadBlocksService, type DownloadBlocksDeps } from './download-block
 export { compareDebianVersions } from './debian-version.js';
 export { readDebInfo, debFilename, productOf, nameParts, DebError, type DebInfo, type DebErrorCode } from './deb-package.js';
 export { DownloadLogRepository, type DownloadRow, type DownloadOutcome } from './download-log.repository.js';
-export { createDownloadsController, PRODUCT } from './downloads.controller.js';
+export { createDownloadsController, PRODUCT, type SignedDownloads } from './downloads.controller.js';
+export { DownloadLinks, type LinkClaims, type LinkRefusal } from './signed-links.js';
 export { createDownloadsRouter } from './downloads.router.js';
+export { planRange, streamFile, type Plan } from './release-stream.js';

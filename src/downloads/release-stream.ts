@@ -30,9 +30,19 @@ export function etagOf(release: Release): string {
  */
 export function planResponse(req: Request, release: Release, size: number): Plan {
   if (req.fresh) return { kind: 'not-modified' };
-  const etag = etagOf(release);
+  return planRange(req, size, etagOf(release), release.updatedAt);
+}
+
+/**
+ * The Range part of {@link planResponse}, for any file of `size` bytes: one
+ * satisfiable range is a partial answer, an unsatisfiable one a 416, several
+ * or a malformed header the whole file. If-Range is checked against `etag`
+ * and `lastModified`; a file without validators (null) sends the whole file
+ * whenever If-Range is present (RFC 9110 §13.1.5).
+ */
+export function planRange(req: Request, size: number, etag: string | null, lastModified: Date | null): Exclude<Plan, { kind: 'not-modified' }> {
   const range = req.get('range');
-  if (!range || !rangeStillValid(req.get('if-range'), etag, release.updatedAt)) return { kind: 'full', size };
+  if (!range || !rangeStillValid(req.get('if-range'), etag, lastModified)) return { kind: 'full', size };
   const parsed = parseRange(size, range, { combine: true });
   if (parsed === -1) return { kind: 'unsatisfiable', size };
   if (parsed === -2 || parsed.type !== 'bytes' || parsed.length !== 1) return { kind: 'full', size };
@@ -40,11 +50,11 @@ export function planResponse(req: Request, release: Release, size: number): Plan
   return { kind: 'partial', start: r.start, end: r.end, size, rangeHeader: range };
 }
 
-function rangeStillValid(ifRange: string | undefined, etag: string, lastModified: Date): boolean {
+function rangeStillValid(ifRange: string | undefined, etag: string | null, lastModified: Date | null): boolean {
   if (!ifRange) return true;
-  if (ifRange.startsWith('"') || ifRange.startsWith('W/')) return ifRange === etag;
+  if (ifRange.startsWith('"') || ifRange.startsWith('W/')) return etag !== null && ifRange === etag;
   const date = Date.parse(ifRange);
-  return !Number.isNaN(date) && Math.floor(lastModified.getTime() / 1000) === Math.floor(date / 1000);
+  return lastModified !== null && !Number.isNaN(date) && Math.floor(lastModified.getTime() / 1000) === Math.floor(date / 1000);
 }
 
 /** Headers common to every answer about a release file. */

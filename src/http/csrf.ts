@@ -17,12 +17,15 @@ import { publicFormOf } from './stale-form.js';
 
 /** Routes that take a multipart upload: their CSRF check runs after multer has parsed the body. */
 export const UPLOAD_ROUTES = new Set(['/subscription/recharge', '/admin/releases', '/support/tickets']);
-/** Upload routes with a parameter (a reply to a ticket); any segment, so a bad id still gets its token read (then a 404). */
-const UPLOAD_PATTERNS = [/^\/support\/tickets\/[^/]+\/reply$/];
+/**
+ * Upload routes with a parameter: a course's lesson upload (POST /admin/courses/:id/lessons), a reply to a
+ * support ticket (POST /support/tickets/:id/reply); any segment, so a bad id still gets its token read (then a 404).
+ */
+const UPLOAD_PATTERNS: readonly RegExp[] = [/^\/admin\/courses\/[^/]+\/lessons$/, /^\/support\/tickets\/[^/]+\/reply$/];
 
-/** Whether `p` (lower-cased, no trailing slash) is an upload route. */
-export function isUploadPath(p: string): boolean {
-  return UPLOAD_ROUTES.has(p) || UPLOAD_PATTERNS.some((re) => re.test(p));
+/** Whether `path` (lower-case, no trailing slash) is an upload route's. */
+export function isUploadPath(path: string): boolean {
+  return UPLOAD_ROUTES.has(path) || UPLOAD_PATTERNS.some((re) => re.test(path));
 }
 
 export interface Csrf {
@@ -51,7 +54,7 @@ export function createCsrf(sessionCookie: string): Csrf {
     // A form posted from a session that has just ended (suspended account,
     // timeout, logged out elsewhere) carries the old session's token: send the
     // visitor to the login page with the reason, not to a bare 403.
-    if (req.method === 'POST' && isUploadPath(req.path.toLowerCase()) && req.is('multipart/form-data')) return next();
+    if (req.method === 'POST' && isUploadPath(req.path) && req.is('multipart/form-data')) return next();
     return check(req, res, next);
   };
   // A form posted from a session that no longer exists (ended by a

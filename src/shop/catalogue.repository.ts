@@ -113,6 +113,11 @@ export class CatalogueRepository {
     return r ? listing(r) : null;
   }
 
+  /** Whether a listing restricts the releases of `releaseProduct` to license holders. */
+  async restricted(releaseProduct: string): Promise<boolean> {
+    return Boolean(await this.db('product_listings').where({ release_product: releaseProduct, downloads_public: false }).first('product_id'));
+  }
+
   /** The products without a listing yet: id, code, name. */
   async unlisted(): Promise<{ id: number; code: string; name: string }[]> {
     const rows = (await this.db('products as p').leftJoin('product_listings as l', 'l.product_id', 'p.id').whereNull('l.product_id')

@@ -41,6 +41,11 @@ export class CatalogueService {
     return { ...l, offers: await this.repo.offers([l.productId], all), release: l.releaseProduct ? await this.repo.currentRelease(l.releaseProduct) : null };
   }
 
+  /** Whether the releases of `releaseProduct` are for license holders only (a listing says so): then only signed links serve them. */
+  async restricted(releaseProduct: string): Promise<boolean> {
+    return this.repo.restricted(releaseProduct);
+  }
+
   /** Products with no listing yet (the admin's "list a product" choice). */
   unlisted(): Promise<{ id: number; code: string; name: string }[]> {
     return this.repo.unlisted();

@@ -23,7 +23,11 @@ import type { RefundsService } from './refunds.js';
 const PER_PAGE = 20;
 const localeOf = (req: Request): 'fr' | 'en' => (req.locale === 'en' ? 'en' : 'fr');
 
+/** Signs a download link for a release and an account (src/downloads DownloadLinks), locked to `ip` when given. */
+export type LinkSigner = (releaseId: number, accountId: number, ip: string | null) => string;
+
 export interface OrdersPageDeps {
+  signLink: LinkSigner;
   orders: OrdersService;
   refunds: RefundsService;
   catalogue: CatalogueService;
@@ -120,6 +124,24 @@ export function createOrdersController(d: OrdersPageDeps) {
       }
       flash(req, 'success', 'shop:refund.asked');
       res.redirect(303, `/orders/${order.id}`);
+    },
+
+    /**
+     * POST /downloads/generate (order, lock_ip): a signed link to the current release of a paid order's product while one of its
+     * licenses is not revoked; 303 to it. Refused: back to the order with the reason.
+     */
+    generateLink: async (req: Request, res: Response): Promise<void> => {
+      const body = req.body as Record<string, unknown>;
+      const order = await d.orders.forAccount(req.account!.id, boundedInt(body.order, 1, INT4_MAX) ?? 0);
+      const keys = await d.orders.keys(order);
+      const listing = await d.catalogue.repo.byProduct(order.productId);
+      const release = listing?.releaseProduct ? await d.catalogue.repo.currentRelease(listing.releaseProduct) : null;
+      const usable = order.status === 'paid' && keys.some((k) => k.state !== 'revoked' && k.state !== 'suspended');
+      if (!usable || !release) {
+        flash(req, 'error', usable ? 'shop:download.no_release' : 'shop:download.not_allowed');
+        return res.redirect(303, `/orders/${order.id}`);
+      }
+      res.redirect(303, `/downloads/signed/${d.signLink(release.id, req.account!.id, body.lock_ip === 'on' ? req.ip ?? null : null)}`);
     },
 
     /** GET /licenses */

@@ -27,5 +27,6 @@ export function createShopRouter(shop: ReturnType<typeof createShopController>, 
   router.get('/orders/:id/return/paypal', customer, limiter, orders.returned('paypal'));
   router.post('/orders/:id/refund', customer, limiter, orders.refund);
   router.get('/licenses', customer, orders.licenses);
+  router.post('/downloads/generate', customer, limiter, orders.generateLink);
   return router;
 }

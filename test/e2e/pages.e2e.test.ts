@@ -7,6 +7,7 @@
  * holds on one line at 1366 px. The embedded API documentation (/api/docs)
  * is left to api-docs.e2e.test.ts. Skipped when chromium is missing outside CI.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -109,6 +110,10 @@ interface Ids {
   pack: number;
   /** A customer's support ticket with an attachment and a staff reply (its pages on both sides). */
   ticket: number;
+  /** Courses: a free course (slug bien-demarrer) with a video lesson and a PDF lesson. */
+  course: number;
+  videoLesson: number;
+  pdfLesson: number;
 }
 
 /** The data every page shows: partners with recharges (one revoked), a message, downloads, a block, licenses, codes, a token. */
@@ -183,8 +188,10 @@ async function seed(ctx: TestContext): Promise<Ids> {
     limits: { units_per_period: 1000, max_installations: null }, features: [], isActive: true, isPublic: true, displayOrder: 20, highlighted: false,
   }, SYSTEM_ACTOR);
   const ticket = await supportFixture(ctx);
+  const course = await courseFixture(ctx);
   return {
-    ticket, subscription: subscription.id, pack, promotion, payment: await id('payments'), webhook: await webhookFixture(ctx),
+    ...course, ticket,
+    subscription: subscription.id, pack, promotion, payment: await id('payments'), webhook: await webhookFixture(ctx),
     plan, invoice: invoice.id, checkoutPlan: await id('plans', { slug: 'pro' }),
     partner, recharge: first, revoked,
     installation: await id('installations', { code: inst.code }),
@@ -211,6 +218,20 @@ async function supportFixture(ctx: TestContext): Promise<number> {
   await ctx.handle.support.assign(SYSTEM_ACTOR, id, staff.id);
   await ctx.handle.support.reply(staff, id, 'Bonjour, nous avons libéré l’ancien poste : réessayez maintenant.', [], true);
   return id;
+}
+
+/** A free course with a (tiny) MP4 lesson and a PDF lesson, added through CoursesService as the admin upload does. */
+async function courseFixture(ctx: TestContext): Promise<Pick<Ids, 'course' | 'videoLesson' | 'pdfLesson'>> {
+  const course = await ctx.handle.courses.create({ slug: 'bien-demarrer', titleFr: 'Bien démarrer avec artisan_nd', titleEn: 'Getting started with artisan_nd',
+    descriptionFr: 'Installer, numéroter un premier carnet.', descriptionEn: 'Install, number a first book.', access: 'free', productId: null, price: null,
+    currency: null, published: true, displayOrder: 1 }, SYSTEM_ACTOR);
+  const mp4 = path.join(ctx.dir, 'e2e.mp4');
+  fs.writeFileSync(mp4, Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom', 'latin1'), Buffer.alloc(500)]));
+  const pdf = path.join(ctx.dir, 'e2e.pdf');
+  fs.writeFileSync(pdf, '%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n');
+  const videoLesson = await ctx.handle.courses.addLesson(course, mp4, { titleFr: 'Installer', titleEn: 'Install', durationSeconds: 725 }, SYSTEM_ACTOR);
+  const pdfLesson = await ctx.handle.courses.addLesson(course, pdf, { titleFr: 'Premier carnet', titleEn: 'First book', durationSeconds: null }, SYSTEM_ACTOR);
+  return { course, videoLesson, pdfLesson };
 }
 
 /** A Stripe notification stored and failed (a refund notified before its payment), as /admin/webhooks lists it. */
@@ -252,7 +273,7 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       const page = await context.newPage();
       const pages: [string, string, number | null][] = [
         ['/', 'home', 200], ['/features', 'features', 200], ['/subscription', 'subscription', 200], ['/download', 'download', 200],
-        ['/contact', 'contact', 200], ['/subscription/login', 'login', 200], ['/subscription/register', 'register', 200],
+        ['/contact', 'contact', 200], ['/subscription/login', 'login', 200], ['/subscription/register', 'register', 200], ['/courses', 'courses', 200],
         ['/subscription/forgot', 'forgot', 200], ['/subscription/reset?token=nope', 'reset-failed', null],
         ['/subscription/verify?token=nope', 'verify-failed', null], ['/no-such-page', 'error-404', 404],
         // Written by another part of the work; looked at whatever they answer today.
@@ -306,6 +327,11 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await visit(page, `${base}/subscription/billing`, `${p}-billing`, findings);
       await visit(page, `${base}/subscription/packs`, `${p}-packs`, findings);
       await visit(page, `${base}/subscription/packs/${ids.pack}`, `${p}-pack-summary`, findings);
+      // Courses: the catalogue, a course, a video lesson and a PDF lesson.
+      await visit(page, `${base}/courses`, `${p}-courses`, findings);
+      await visit(page, `${base}/courses/bien-demarrer`, `${p}-course`, findings);
+      await visit(page, `${base}/courses/bien-demarrer/lessons/${ids.videoLesson}`, `${p}-lesson-video`, findings);
+      await visit(page, `${base}/courses/bien-demarrer/lessons/${ids.pdfLesson}`, `${p}-lesson-pdf`, findings);
       await visit(page, `${base}/admin`, `${p}-error-403`, findings, 403);
       await visit(page, `${base}/subscription/recharges/00000000-0000-4000-8000-000000000000`, `${p}-error-404`, findings, 404);
       for (const href of [
@@ -383,6 +409,8 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/credits', 'credits'], ['/admin/webhooks', 'webhooks'], [`/admin/webhooks/${ids.webhook}`, 'webhook'],
         ['/admin/promotions', 'promotions'], ['/admin/promotions/new', 'promotion-new'], [`/admin/promotions/${ids.promotion}`, 'promotion'],
         ['/admin/subscriptions', 'subscriptions'], [`/admin/subscriptions/${ids.subscription}`, 'subscription'],
+        ['/admin/courses', 'courses'], ['/admin/courses/new', 'course-new'], [`/admin/courses/${ids.course}`, 'course'],
+        [`/admin/course-lessons/${ids.videoLesson}`, 'course-lesson'],
       ];
       for (const [url, name, status] of pages) await visit(page, base + url, `${a}-${name}`, findings, status ?? 200);
 

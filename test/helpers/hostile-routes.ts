@@ -6,9 +6,12 @@
  * tokens in mailed links, hidden steps). `:id` and the other parameters are
  * replaced by the fixtures of fixtureIds.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { AccountsRepository } from '../../src/accounts/index.js';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { createBilling } from '../../src/billing/index.js';
+import { mediaKey, signMedia } from '../../src/courses/index.js';
 import { insertedId } from '../../src/platform/db.js';
 import type { TestContext } from './context.js';
 import { listEasyFacture } from './shop.js';
@@ -134,6 +137,8 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /orders/:id/return/paypal': get('customer', ['token', 'PayerID'], { noPage: true }),
     'POST /orders/:id/refund': post('customer', undefined, { fields: ['reason'] }),
     'GET /licenses': get('customer'),
+    'POST /downloads/generate': post('customer', undefined, { fields: ['order', 'lock_ip'] }),
+    'GET /downloads/signed/:token': get('anonymous', [], { noPage: true }),
     'GET /subscription/packs': get('partner'),
     'GET /subscription/packs/:planId': get('partner'),
     'POST /subscription/packs': post('partner', '/subscription/packs/:planId'),
@@ -252,6 +257,24 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /admin/tickets/:id/assign': post(S, '/admin/tickets/:id'),
     'POST /admin/tickets/:id/close': post(S, '/admin/tickets/:id', { fields: ['confirm'] }),
     'GET /admin/tickets/:id/attachments/:attachmentId': get(S, [], { noPage: true }),
+    // Courses: the fixture is a free course (slug `hostile`) with one PDF lesson; the media token is the partner's, valid while the clock stands.
+    'GET /courses': get('anonymous'),
+    'GET /courses/:slug': get('anonymous'),
+    'GET /courses/:slug/lessons/:id': get('partner'),
+    'POST /courses/:slug/lessons/:id/complete': post('partner', '/courses/:slug/lessons/:id'),
+    'GET /courses/media/:token': get('partner', [], { noPage: true }),
+    'GET /admin/courses': get(S),
+    'GET /admin/courses/new': get(S),
+    'POST /admin/courses': post(S, '/admin/courses/new'),
+    'GET /admin/courses/:id': get(S),
+    'POST /admin/courses/:id': post(S, '/admin/courses/:id'),
+    'POST /admin/courses/:id/lessons': post(S, '/admin/courses/:id', { multipart: true }),
+    'GET /admin/course-lessons/:id': get(S),
+    'POST /admin/course-lessons/:id': post(S, '/admin/course-lessons/:id'),
+    // One lesson: no up/down buttons are shown; the delete stays at its confirmation page (confirm is fuzzed, never `yes`).
+    'POST /admin/course-lessons/:id/up': post(S, undefined),
+    'POST /admin/course-lessons/:id/down': post(S, undefined),
+    'POST /admin/course-lessons/:id/delete': post(S, '/admin/courses/:id', { fields: ['confirm'] }),
   };
 }
 
@@ -288,6 +311,17 @@ async function billingFixtures(ctx: TestContext, accountId: number): Promise<Rec
     'plans:id': String(plan), 'invoices:id': String(invoice.id), 'promotions:id': String(promotion), 'packs:planId': String(pack),
     'subscriptions:id': String(subscription.id), 'payments:id': String(payment.id), 'webhooks:id': String(event),
   };
+}
+
+/** The courses' rows: a free published course `hostile` with one PDF lesson, and a media token of the lesson for `partnerId`. */
+async function courseFixtures(ctx: TestContext, partnerId: number): Promise<Record<string, string>> {
+  const course = await ctx.handle.courses.create({ slug: 'hostile', titleFr: 'Hostile', titleEn: 'Hostile', descriptionFr: '', descriptionEn: '',
+    access: 'free', productId: null, price: null, currency: null, published: true, displayOrder: 1 }, SYSTEM_ACTOR);
+  const pdf = path.join(ctx.dir, 'hostile.pdf');
+  fs.writeFileSync(pdf, '%PDF-1.4\n%%EOF\n');
+  const lesson = await ctx.handle.courses.addLesson(course, pdf, { titleFr: 'Leçon', titleEn: 'Lesson', durationSeconds: null }, SYSTEM_ACTOR);
+  const token = signMedia(mediaKey(ctx.config.sessionSecret!), lesson, partnerId, ctx.clock.now(), 60);
+  return { 'courses:id': String(course), 'course-lessons:id': String(lesson), slug: 'hostile', ':slug:id': String(lesson), 'media:token': token };
 }
 
 /**
@@ -332,6 +366,7 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
     'products:id': String(productId),
     ...await billingFixtures(ctx, target.id),
     ...await shopFixtures(ctx),
+    ...await courseFixtures(ctx, (await ctx.handle.accounts.byEmail('hostile-partner@example.fr'))!.id),
     filename: 'artisan-nd_0.1.0_all.deb',
     code: installationCode,
     machine_id: 'cd'.repeat(16),

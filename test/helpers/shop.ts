@@ -3,7 +3,11 @@
  * (29,00 € HT a seat, up to 5 seats) and a lifetime one, through the shop's
  * CatalogueService as an admin would.
  */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
+import { insertedId } from '../../src/platform/db.js';
 import type { TestContext } from './context.js';
 import { productId } from './licenses.js';
 
@@ -26,4 +30,16 @@ export async function listEasyFacture(ctx: TestContext, { published = true } = {
     licenseType: 'lifetime', durationDays: null, price: 9900, renewalPrice: null, currency: 'EUR', seatBased: false, maxSeats: 1, isActive: true,
     displayOrder: 2 }, SYSTEM_ACTOR);
   return { product, annual, lifetime };
+}
+
+/** Publish release `version` of `product` (the file written where downloads are served from, the row marked latest): its id and bytes. */
+export async function publishRelease(ctx: TestContext, product: string, version: string): Promise<{ id: number; bytes: Buffer; filename: string }> {
+  const bytes = Buffer.from(`!<arch>\n${product} ${version} `.padEnd(4096, '#'));
+  const filename = `${product}_${version}_all.deb`;
+  fs.writeFileSync(path.join(ctx.config.paths.downloads, filename), bytes);
+  const at = ctx.clock.now().toISOString();
+  const id = insertedId(await ctx.db('releases').insert({ product, version, channel: 'stable', filename, size_bytes: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'), changelog: 'Première version', published_at: at, is_latest: true, created_at: at,
+    updated_at: at }).returning('id'));
+  return { id, bytes, filename };
 }

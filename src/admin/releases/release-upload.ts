@@ -1,71 +1,18 @@
 /**
- * The upload of a .deb on POST /admin/releases: multer streams the one file
- * (form field `deb`) to `<FILES_DIR>/.tmp/upload-<random>.part`, on the same
- * filesystem as files/downloads/ so the accepted file is moved there
- * atomically; at most `RELEASE_MAX_BYTES` bytes. Every temporary file of the
- * request is deleted by `discardUploads` (the controller awaits it before
- * answering) and again when the response closes, whatever happened (a CSRF
- * refusal after multer, an error), so nothing is left half-written.
+ * The upload of a .deb on POST /admin/releases (src/http/upload.ts): the one
+ * file of form field `deb`, at most `RELEASE_MAX_BYTES` bytes.
  */
-import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import multer from 'multer';
+import type { RequestHandler } from 'express';
 import type { Config } from '../../config/index.js';
+import { singleFileUpload } from '../../http/upload.js';
 
-const TEMP_FILES = Symbol('releaseUploadTempFiles');
-const UPLOAD_ERROR = Symbol('releaseUploadError');
+export { discardUploads, uploadErrorOf, uploadTempDir } from '../../http/upload.js';
 
-type Tracked = Request & { [TEMP_FILES]?: string[]; [UPLOAD_ERROR]?: string };
-
-/** Folder of upload temporary files: `<FILES_DIR>/.tmp`. */
-export function uploadTempDir(config: Readonly<Config>): string {
-  return path.join(config.paths.files, '.tmp');
-}
-
-/** The i18n key of an upload failure (too big, cut short, several files…), or null. */
-export function uploadErrorOf(req: Request): string | null {
-  return (req as Tracked)[UPLOAD_ERROR] ?? null;
-}
-
-/** Delete every temporary file of this request (missing ones are fine). */
-export async function discardUploads(req: Request): Promise<void> {
-  const files = (req as Tracked)[TEMP_FILES] ?? [];
-  await Promise.all(files.map((f) => fs.promises.rm(f, { force: true })));
-}
-
-/**
- * multer middleware for the release form. A too-big or broken upload does
- * not end in an error page: it leaves an error key (see {@link uploadErrorOf})
- * for the controller to show on the form.
- */
+/** multer middleware for the release form; failures leave an error key for the form (uploadErrorOf). */
 export function releaseUpload(config: Readonly<Config>): RequestHandler {
-  const dir = uploadTempDir(config);
-  const upload = multer({
-    storage: multer.diskStorage({
-      destination: (_req, _file, cb) => { fs.mkdir(dir, { recursive: true, mode: 0o750 }, (err) => cb(err, dir)); },
-      filename: (req, _file, cb) => {
-        const name = `upload-${randomUUID()}.part`;
-        const tracked = req as Tracked;
-        (tracked[TEMP_FILES] ??= []).push(path.join(dir, name));
-        cb(null, name);
-      },
-    }),
-    // preservePath: the name as sent, so a hostile one ("../../x.deb") is seen and refused, not silently cut.
-    preservePath: true,
-    limits: { fileSize: config.releaseMaxBytes, files: 1, fields: 10, fieldSize: 64 * 1024, parts: 12 },
+  return singleFileUpload(config, {
+    field: 'deb',
+    maxBytes: config.releaseMaxBytes,
+    errors: { tooBig: 'admin-releases:errors.too_big', oneFile: 'admin-releases:errors.one_file', failed: 'admin-releases:errors.upload_failed' },
   });
-  return (req: Request, res: Response, next: NextFunction): void => {
-    res.once('close', () => { void discardUploads(req); });
-    upload.single('deb')(req, res, (err: unknown) => {
-      if (!err) return next();
-      req.body = req.body ?? {};
-      const code = err instanceof multer.MulterError ? err.code : null;
-      (req as Tracked)[UPLOAD_ERROR] = code === 'LIMIT_FILE_SIZE' ? 'admin-releases:errors.too_big'
-        : code === 'LIMIT_FILE_COUNT' || code === 'LIMIT_UNEXPECTED_FILE' ? 'admin-releases:errors.one_file'
-          : 'admin-releases:errors.upload_failed';
-      next();
-    });
-  };
 }

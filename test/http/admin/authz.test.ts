@@ -6,6 +6,8 @@
  * nothing but support tickets (worked as admins do); admin and superadmin use
  * everything but the role change, which is superadmin only. A last test fails when a route exists that the table lacks.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
@@ -129,6 +131,17 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['GET /admin/subscriptions', READ],
   ['GET /admin/subscriptions/:id', READ],
   ...['extend', 'suspend', 'reactivate', 'pause', 'resume', 'cancel'].map((a): [string, Record<Who, Answer>] => [`POST /admin/subscriptions/:id/${a}`, ADMIN]),
+  ['GET /admin/courses', READ],
+  ['GET /admin/courses/new', ADMIN],
+  ['POST /admin/courses', ADMIN],
+  ['GET /admin/courses/:id', READ],
+  ['POST /admin/courses/:id', ADMIN],
+  ['POST /admin/courses/:id/lessons', ADMIN],
+  ['GET /admin/course-lessons/:id', READ],
+  ['POST /admin/course-lessons/:id', ADMIN],
+  ['POST /admin/course-lessons/:id/up', ADMIN],
+  ['POST /admin/course-lessons/:id/down', ADMIN],
+  ['POST /admin/course-lessons/:id/delete', ADMIN],
 ];
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
@@ -212,6 +225,13 @@ describe('admin authorization table', function () {
       startsOn: null, endsOn: null, isActive: true, autoApply: false, newCustomersOnly: false, minAmount: 0, planIds: [],
     }, SYSTEM_ACTOR));
     ids.subscriptions = String((await ctx.handle.subscriptions.history(Number(ids.partners)))[0]!.id);
+    // Courses: a free course with one PDF lesson.
+    ids.courses = String(await ctx.handle.courses.create({ slug: 'authz', titleFr: 'Authz', titleEn: 'Authz', descriptionFr: '', descriptionEn: '',
+      access: 'free', productId: null, price: null, currency: null, published: true, displayOrder: 1 }, SYSTEM_ACTOR));
+    const pdf = path.join(ctx.dir, 'authz.pdf');
+    fs.writeFileSync(pdf, '%PDF-1.4\n%%EOF\n');
+    ids['course-lessons'] = String(await ctx.handle.courses.addLesson(Number(ids.courses), pdf, { titleFr: 'Leçon', titleEn: 'Lesson', durationSeconds: null },
+      SYSTEM_ACTOR));
   });
   after(async () => ctx?.close());
 

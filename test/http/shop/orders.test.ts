@@ -11,7 +11,7 @@ import { createAccount, csrfOf, linkIn, loginAgent, mails, PASSWORD, request, wa
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { fieldValue } from '../../helpers/forms.js';
 import { activate, machine, post } from '../../helpers/licenses.js';
-import { listEasyFacture, type ShopFixture } from '../../helpers/shop.js';
+import { listEasyFacture, publishRelease, type ShopFixture } from '../../helpers/shop.js';
 
 describe('the customer shop (/products, /register, /orders, /licenses)', function () {
   this.timeout(30000);
@@ -145,6 +145,41 @@ describe('the customer shop (/products, /register, /orders, /licenses)', functio
     const c2 = await csrfOf(again, late);
     expect((await again.post(`${late}/refund`).type('form').send({ _csrf: c2, reason: 'Trop tard sans doute' }).expect(422)).text)
       .to.contain('Le délai de remboursement de cette commande est dépassé');
+  });
+
+  it('downloads a restricted release through a signed link only: ranges served, an altered or expired link refused with a fresh-link page', async () => {
+    const release = await publishRelease(ctx, 'easyfacture', '1.2.0');
+    await request(ctx.app).get(`/download/files/${release.filename}`).expect(404);
+    await createAccount(ctx, 'telecharge@client.fr', 'customer');
+    const agent = await loginAgent(ctx, 'telecharge@client.fr');
+    const path = await order(agent);
+    const csrf = await csrfOf(agent, path);
+    const id = path.split('/').pop()!;
+    await agent.post('/downloads/generate').type('form').send({ _csrf: csrf, order: id }).expect(303).expect('location', path); // not paid yet
+    expect((await agent.get(path).expect(200)).text).to.contain('Le téléchargement demande une commande payée');
+    await pay(path);
+    expect((await agent.get(path).expect(200)).text).to.contain('Télécharger la dernière version');
+    const res = await agent.post('/downloads/generate').type('form').send({ _csrf: csrf, order: id }).expect(303);
+    const link = res.headers.location!;
+    expect(link).to.match(/^\/downloads\/signed\/[\w-]+\.[\w-]{43}$/);
+    const full = await request(ctx.app).get(link).buffer(true).parse((r, cb) => {
+      const c: Buffer[] = [];
+      r.on('data', (d: Buffer) => c.push(d));
+      r.on('end', () => cb(null, Buffer.concat(c)));
+    }).expect(200);
+    expect(Buffer.compare(full.body as Buffer, release.bytes)).to.equal(0);
+    const part = await request(ctx.app).get(link).set('Range', 'bytes=0-7').expect(206);
+    expect(part.headers['content-range']).to.equal(`bytes 0-7/${release.bytes.length}`);
+    const altered = link.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    expect((await request(ctx.app).get(altered).expect(403)).text).to.contain('n’est pas valide').and.contain('href="/licenses"');
+    ctx.clock.advance(16 * 60);
+    expect((await request(ctx.app).get(link).expect(403)).text).to.contain('a expiré');
+    const other = await loginAgent(ctx, 'telecharge@client.fr');
+    const c2 = await csrfOf(other, '/licenses');
+    await other.post('/downloads/generate').type('form').send({ _csrf: c2, order: id }).expect(303);
+    await createAccount(ctx, 'voisin@client.fr', 'customer');
+    const stranger = await loginAgent(ctx, 'voisin@client.fr');
+    await stranger.post('/downloads/generate').type('form').send({ _csrf: await csrfOf(stranger, '/licenses'), order: id }).expect(404);
   });
 
   it('answers 404 for another customer’s order, its invoice and its payment routes; partners and staff have no customer area', async () => {

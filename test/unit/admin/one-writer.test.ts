@@ -93,6 +93,11 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   support_tickets: { repository: 'support/support.repository.ts', cls: 'SupportRepository', service: 'support/support.service.ts' },
   support_messages: { repository: 'support/support.repository.ts', cls: 'SupportRepository', service: 'support/support.service.ts' },
   support_attachments: { repository: 'support/support.repository.ts', cls: 'SupportRepository', service: 'support/support.service.ts' },
+  // Courses: courses and lessons (staff), completions (customers), grants (the shop, in its transaction).
+  courses: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
+  course_lessons: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
+  lesson_completions: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
+  course_grants: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
 };
 
 describe('one writer per table (DESIGN.md rule 11)', () => {
