@@ -11,7 +11,7 @@
  *   API fallback (any other /api request: JSON 404/405) → gateway webhooks (raw body, signature, JSON) →
  *   language → page cache (anonymous hits end here, logged by the cache) →
  *   request log → static assets → session → account → body → control characters → CSRF →
- *   locals → (a stale token on a public form: that form again) → routers →
+ *   locals (the header's unread notifications) → (a stale token on a public form: that form again) → routers →
  *   404 → error handler
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
@@ -44,6 +44,7 @@ import { createKeysRouter, IssuerKeys, IssuerKeysService } from './keys/index.js
 import {
   ActivationCodesService, createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService, sendSignedError, SIGNED_PATHS,
 } from './licenses/index.js';
+import { createNotificationsController, createNotificationsRouter, NotificationsService } from './notifications/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import { createOrdersController, createShop, createShopController, createShopRouter, type Shop } from './shop/index.js';
 import {
@@ -56,7 +57,7 @@ import {
 import type { Clock } from './platform/clock.js';
 import type { Db } from './platform/db.js';
 import type { Logger } from './platform/logger.js';
-import type { Mailer } from './platform/mailer.js';
+import { withHook, type Mailer } from './platform/mailer.js';
 import { ContactService, createSiteController, createSiteRouter } from './site/index.js';
 import { createSupportController, createSupportRouter, SupportMails, SupportService } from './support/index.js';
 
@@ -110,6 +111,8 @@ export interface AppHandle {
   subscriptions: SubscriptionsService;
   /** Online gateways, their notifications, refunds (src/payments). */
   payments: Payments;
+  /** In-app notifications: the copy of every mail sent to an account. */
+  notifications: NotificationsService;
   /** The customer shop: catalogue, orders, refunds (src/shop). */
   shop: Shop;
   /** The daily billing job (server.ts schedules it; tests run it with a date). */
@@ -127,7 +130,7 @@ export interface AppHandle {
 const SWAGGER_UI_FILES = new Set(['/swagger-ui.css', '/swagger-ui-bundle.js', '/swagger-ui.css.map', '/swagger-ui-bundle.js.map']);
 
 export function createApp(deps: AppDeps): AppHandle {
-  const { config, db, logger, mailer, clock } = deps;
+  const { config, db, logger, clock } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -142,6 +145,10 @@ export function createApp(deps: AppDeps): AppHandle {
   const pageCache = new PageCache(config.pageCacheTtl, sessionCookieName(config), logger);
   const downloads = new DownloadsService({ db, config, clock, logger });
   const audit = new AuditService(db, clock);
+  // Every mail leaves through this mailer: the one to an account is kept in its notifications first.
+  // `accounts` is built below, before any request.
+  const notifications = new NotificationsService({ db, clock, logger, accountOf: (email) => accounts.byEmail(email) });
+  const mailer = withHook(deps.mailer, (message) => notifications.mirror(message));
   const mails = new AccountMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger });
   const auth = new AuthService({ db, clock, audit, mails, logger, sessions: storeDestroyer(session.store) });
   const accounts = new AccountsService({ db, clock, audit, mails, auth });
@@ -246,7 +253,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(refuseControlCharacters);
   app.use(csrf.protect);
-  const locals = createLocals(csrf);
+  const locals = createLocals(csrf, (accountId) => notifications.unreadCount(accountId));
   app.use(locals);
   app.use(staleFormRecovery(csrf.isTokenError, locals));
 
@@ -277,6 +284,7 @@ export function createApp(deps: AppDeps): AppHandle {
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'], successfulOnly: true })));
   app.use(createCoursesRouter(createCoursesController(courses)));
   app.use(createApiDocsRouter());
+  app.use(createNotificationsRouter(createNotificationsController(notifications)));
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
     codes, contact, support, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
@@ -311,6 +319,7 @@ export function createApp(deps: AppDeps): AppHandle {
     billing,
     subscriptions,
     payments,
+    notifications,
     shop,
     billingRun,
     support,

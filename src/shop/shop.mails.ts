@@ -24,6 +24,9 @@ export interface ShopMail {
   attachment?: { filename: string; content: Buffer };
 }
 
+/** The in-app notification kind of a shop mail (src/notifications). */
+const NOTICE_KINDS: Record<ShopMailKind, string> = { order_placed: 'invoice_issued', purchase: 'purchase', refunded: 'billing' };
+
 export class ShopMails {
   constructor(private readonly deps: { mailer: Mailer; t: Record<'fr' | 'en', TFunction>; viewsDir: string; baseUrl: string }) {}
 
@@ -31,7 +34,8 @@ export class ShopMails {
   async send(mail: ShopMail): Promise<void> {
     const t = this.deps.t[mail.to.locale];
     const params = { ...mail.params, site: this.deps.baseUrl };
-    const paragraphs = [...(t(`shop:mail.${mail.kind}.paragraphs`, { ...params, returnObjects: true }) as unknown as string[]), ...(mail.extra ?? [])];
+    const texts = t(`shop:mail.${mail.kind}.paragraphs`, { ...params, returnObjects: true }) as unknown as string[];
+    const paragraphs = [...texts, ...(mail.extra ?? [])];
     const data = {
       locale: mail.to.locale, subject: t(`shop:mail.${mail.kind}.subject`, params) as string, greeting: t('mail.greeting'), paragraphs,
       action: { label: t(`shop:mail.${mail.kind}.action`), url: `${this.deps.baseUrl}${mail.path}` }, note: '', signature: t('mail.signature'),
@@ -42,6 +46,8 @@ export class ShopMails {
       ejs.renderFile(path.join(dir, 'message.html.ejs'), data, { cache: true }),
     ]);
     const attachments = mail.attachment ? [{ ...mail.attachment, contentType: 'application/pdf' }] : undefined;
-    await this.deps.mailer.send({ to: mail.to.email, subject: data.subject, text, html, attachments });
+    // The in-app copy says the first sentence and links the order: never the license keys (`extra`).
+    const notice = { kind: NOTICE_KINDS[mail.kind], body: texts[0] ?? '', link: mail.path };
+    await this.deps.mailer.send({ to: mail.to.email, subject: data.subject, text, html, attachments, notice });
   }
 }

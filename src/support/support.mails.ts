@@ -43,7 +43,8 @@ export class SupportMails {
       ejs.renderFile(path.join(dir, 'message.text.ejs'), data),
       ejs.renderFile(path.join(dir, 'message.html.ejs'), data),
     ]);
-    await this.deps.mailer.send({ to: to.email, subject: data.subject, text, html });
+    // The in-app copy (src/notifications): the first sentence and the ticket's page.
+    await this.deps.mailer.send({ to: to.email, subject: data.subject, text, html, notice: { kind: 'ticket_reply', body: data.paragraphs[0] ?? '', link } });
   }
 
   /** Send without waiting; a failure is logged, never thrown (the reply is stored whatever the mail does). */

@@ -189,6 +189,15 @@ async function seed(ctx: TestContext): Promise<Ids> {
   }, SYSTEM_ACTOR);
   const ticket = await supportFixture(ctx);
   const course = await courseFixture(ctx);
+  // Notifications of the partner: two unread (one with a link) and one read, as the mails it was sent leave them.
+  for (const [title, body, link] of [
+    ['Votre facture F-2026-0118 est disponible – artisan_nd', 'Votre facture de 29,90 € est disponible dans votre espace.', '/subscription/billing'],
+    ['Votre mot de passe a été changé – artisan_nd', 'Le mot de passe de votre compte artisan_nd vient d’être changé.', '/subscription/forgot'],
+    ['Bienvenue chez artisan_nd', 'Votre compte partenaire est prêt.', null],
+  ] as const) {
+    await ctx.handle.notifications.record({ accountId: partner, kind: link === '/subscription/billing' ? 'invoice_issued' : 'account', title, body, link });
+  }
+  await ctx.db('notifications').where({ account_id: partner, title: 'Bienvenue chez artisan_nd' }).update({ read_at: stamp });
   return {
     ...course, ticket,
     subscription: subscription.id, pack, promotion, payment: await id('payments'), webhook: await webhookFixture(ctx),
@@ -332,6 +341,14 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await visit(page, `${base}/courses/bien-demarrer`, `${p}-course`, findings);
       await visit(page, `${base}/courses/bien-demarrer/lessons/${ids.videoLesson}`, `${p}-lesson-video`, findings);
       await visit(page, `${base}/courses/bien-demarrer/lessons/${ids.pdfLesson}`, `${p}-lesson-pdf`, findings);
+      // Notifications: the list (the unread count in the header: two, and the mail of the French run's payment), then all read.
+      await visit(page, `${base}/notifications`, `${p}-notifications`, findings);
+      expect((await page.textContent('.notifications-link'))?.trim()).to.match(/^Notifications \([2-9]\)$/);
+      if (lang === 'en') {
+        await submit(page, '#read-all-form button[type="submit"]');
+        await look(page, `${p}-notifications-read`, findings);
+        expect((await page.textContent('.notifications-link'))?.trim()).to.equal('Notifications');
+      }
       await visit(page, `${base}/admin`, `${p}-error-403`, findings, 403);
       await visit(page, `${base}/subscription/recharges/00000000-0000-4000-8000-000000000000`, `${p}-error-404`, findings, 404);
       for (const href of [
@@ -400,7 +417,7 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/keys', 'keys'], ['/admin/api-tokens', 'api-tokens'],
         ['/admin/messages', 'messages'], [`/admin/messages/${ids.message}`, 'message'],
         ['/admin/audit', 'audit'], [`/admin/audit/${ids.audit}`, 'audit-entry'],
-        ['/subscription/account', 'account'], ['/admin/partners/999999', 'error-404', 404],
+        ['/subscription/account', 'account'], ['/notifications', 'notifications-empty'], ['/admin/partners/999999', 'error-404', 404],
         // Billing staff pages.
         ['/admin/billing', 'billing-dashboard'], ['/admin/billing?from=2026-13', 'billing-dashboard-errors', 422],
         ['/admin/plans', 'plans'], ['/admin/plans/new', 'plan-new'], [`/admin/plans/${ids.plan}`, 'plan'],

@@ -150,6 +150,11 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /support/tickets/:id/reply': post('partner', '/support/tickets/:id', { multipart: true }),
     'POST /support/tickets/:id/close': post('partner', '/support/tickets/:id', { fields: ['confirm'] }),
     'GET /support/tickets/:id/attachments/:attachmentId': get('partner', [], { noPage: true }),
+    // In-app notifications of the logged-in account (the partner's: a copy of the mails it was sent).
+    'GET /notifications': get('partner'),
+    'POST /notifications/read-all': post('partner', '/notifications'),
+    'POST /notifications/:id/read': post('partner', '/notifications'),
+    'POST /notifications/:id/open': post('partner', '/notifications'),
     // Admin area (superadmin: every action, the role change included).
     'GET /admin': get(S),
     'GET /admin/partners': get(S, ['state']),
@@ -326,7 +331,8 @@ async function courseFixtures(ctx: TestContext, partnerId: number): Promise<Reco
 
 /**
  * The rows the routes' parameters name: keys are `<area>:<param>` (the
- * second path segment, as /admin/<area>/:id) or the parameter alone.
+ * second path segment, as /admin/<area>/:id, else the first, as
+ * /notifications/:id) or the parameter alone.
  */
 export async function fixtureIds(ctx: TestContext, rechargeId: string, installationCode: string): Promise<Record<string, string>> {
   const db = ctx.db;
@@ -350,7 +356,12 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
     [{ name: 'hostile.pdf', mime: 'application/pdf', bytes: Buffer.from('%PDF-1.7\n') }]);
   const owner = await ctx.handle.accounts.byEmail('hostile-superadmin@example.fr');
   await ctx.handle.accounts.createApiToken(owner!, 'hostile fixture', { id: null, email: null, ip: null, userAgent: 'cli' });
+  // A notification of the partner (unread, with a link): its page shows the read, open and read-all forms.
+  const notification = await ctx.handle.notifications.record({
+    accountId: partner!.id, kind: 'billing', title: 'Facture', body: '', link: '/subscription/billing',
+  });
   return {
+    'notifications:id': String(notification),
     'partners:id': String(target.id),
     'recharges:id': rechargeId,
     'installations:id': await first('installations'),

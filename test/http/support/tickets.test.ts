@@ -222,6 +222,8 @@ describe('support tickets', function () {
       const mail = await waitMail(ctx, 'client@example.fr');
       expect(mail.subject).to.contain(`Réponse à votre demande n° ${id}`);
       expect(mail.text).to.contain(`/support/tickets/${id}`);
+      // Its in-app copy (kept before the mail leaves).
+      expect(text((await customer.get('/notifications').expect(200)).text)).to.contain(`Réponse à votre demande n° ${id}`);
       const page = text((await customer.get(`/support/tickets/${id}`).expect(200)).text);
       expect(page).to.contain('Nous avons libéré un poste.').and.contain('Équipe artisan_nd').and.contain('En attente de votre réponse');
     });

@@ -98,6 +98,10 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   course_lessons: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
   lesson_completions: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
   course_grants: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
+  // In-app notifications: the copy of every mail to an account (the mailer's hook), read marks.
+  notifications: {
+    repository: 'notifications/notifications.repository.ts', cls: 'NotificationsRepository', service: 'notifications/notifications.service.ts',
+  },
 };
 
 describe('one writer per table (DESIGN.md rule 11)', () => {
