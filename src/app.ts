@@ -59,6 +59,7 @@ import type { Db } from './platform/db.js';
 import type { Logger } from './platform/logger.js';
 import { withHook, type Mailer } from './platform/mailer.js';
 import { ContactService, createSiteController, createSiteRouter } from './site/index.js';
+import { createSupportController, createSupportRouter, SupportMails, SupportService } from './support/index.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -116,6 +117,8 @@ export interface AppHandle {
   shop: Shop;
   /** The daily billing job (server.ts schedules it; tests run it with a date). */
   billingRun: BillingRun;
+  /** Support tickets (src/support). */
+  support: SupportService;
   /** Courses: entitlement, progress, media links, and the grant the shop writes when a course is paid (src/courses). */
   courses: CoursesService;
   /** Close what the app opened (session store, log files, license statistics); not the database. */
@@ -177,6 +180,8 @@ export function createApp(deps: AppDeps): AppHandle {
     // A paid, unrefunded order of the product (src/shop); `shop` is built below, before any request.
     ownsProduct: (accountId, productId) => shop.orders.ownsProduct(accountId, productId) });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
+  const support = new SupportService({ db, clock, audit, logger, filesDir: config.paths.files,
+    mails: new SupportMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger }) });
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
   // POST /api/v1/licenses/validate and /api/license/validate: the license
@@ -279,12 +284,14 @@ export function createApp(deps: AppDeps): AppHandle {
       signLink: (releaseId, accountId, ip) => downloadLinks.sign(releaseId, accountId, clock.now(), ip) }),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
+  app.use(createSupportRouter(createSupportController(support), afterUpload,
+    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'], successfulOnly: true })));
   app.use(createCoursesRouter(createCoursesController(courses)));
   app.use(createApiDocsRouter());
   app.use(createNotificationsRouter(createNotificationsController(notifications)));
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
-    codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
+    codes, contact, support, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
     courses, shop,
   }));
 
@@ -319,6 +326,7 @@ export function createApp(deps: AppDeps): AppHandle {
     notifications,
     shop,
     billingRun,
+    support,
     courses,
     close: async () => {
       await licenses.close();

@@ -21,6 +21,7 @@ import type { Mailer } from '../platform/mailer.js';
 import type { InstallationsService, LedgerService, RechargeService } from '../recharge/index.js';
 import type { Shop } from '../shop/index.js';
 import type { ContactService } from '../site/index.js';
+import type { SupportService } from '../support/index.js';
 
 export interface AdminDeps {
   config: Readonly<Config>;
@@ -49,6 +50,8 @@ export interface AdminDeps {
   codes: ActivationCodesService;
   /** The contact form's messages. */
   contact: ContactService;
+  /** Support tickets: the staff queue, replies, assignment, closing (with the audit rows). */
+  support: SupportService;
   pageCache: PageCache;
   /** Plans, invoices and credit notes, payments, the credit balance (src/billing). */
   billing: Billing;

@@ -113,6 +113,8 @@ interface Ids {
   shopProduct: number;
   order: number;
   customer: number;
+  /** A customer's support ticket with an attachment and a staff reply (its pages on both sides). */
+  ticket: number;
   /** Courses: a free course (slug bien-demarrer) with a video lesson and a PDF lesson. */
   course: number;
   videoLesson: number;
@@ -191,6 +193,7 @@ async function seed(ctx: TestContext): Promise<Ids> {
     limits: { units_per_period: 1000, max_installations: null }, features: [], isActive: true, isPublic: true, displayOrder: 20, highlighted: false,
   }, SYSTEM_ACTOR);
   const shop = await shopFixture(ctx);
+  const ticket = await supportFixture(ctx);
   const course = await courseFixture(ctx);
   // Notifications of the partner: two unread (one with a link) and one read, as the mails it was sent leave them.
   for (const [title, body, link] of [
@@ -202,7 +205,7 @@ async function seed(ctx: TestContext): Promise<Ids> {
   }
   await ctx.db('notifications').where({ account_id: partner, title: 'Bienvenue chez artisan_nd' }).update({ read_at: stamp });
   return {
-    ...course, ...shop,
+    ...course, ...shop, ticket,
     subscription: subscription.id, pack, promotion, payment: await id('payments'), webhook: await webhookFixture(ctx),
     plan, invoice: invoice.id, checkoutPlan: await id('plans', { slug: 'pro' }),
     partner, recharge: first, revoked,
@@ -225,6 +228,22 @@ async function shopFixture(ctx: TestContext): Promise<{ shopProduct: number; ord
   await ctx.handle.billing.payments.recordManual(invoice.id, { amount: invoice.amountDue, method: 'bank_transfer', reference: invoice.number!,
     date: '2026-11-22', idempotencyKey: 'e2e-pages-order-payment-1' }, SYSTEM_ACTOR);
   return { shopProduct: product, order: order.id, customer };
+}
+
+/** A customer (the shop's buyer) with a license and a ticket about it: a PDF attached, answered by staff. */
+async function supportFixture(ctx: TestContext): Promise<number> {
+  const customer = await createAccount(ctx, 'cliente@exemple.fr', 'customer');
+  await createAccount(ctx, 'sav@artisan-nd.test', 'support');
+  await ctx.db('accounts').where({ id: customer }).update({ name: 'Claire Petit' });
+  const license = Number((await ctx.db('licenses').first('id')).id);
+  await ctx.db('licenses').where({ id: license }).update({ email: 'cliente@exemple.fr' });
+  const id = await ctx.handle.support.open({ id: customer, email: 'cliente@exemple.fr' }, {
+    subject: 'Trop d’appareils pour ma licence', message: 'Bonjour,\nmon nouvel ordinateur est refusé : « trop d’appareils ».\nMerci de votre aide.',
+    licenseId: license }, [{ name: 'capture-refus.pdf', mime: 'application/pdf', bytes: Buffer.from('%PDF-1.7\n%%EOF\n') }]);
+  const staff = (await ctx.handle.accounts.byEmail('sav@artisan-nd.test'))!;
+  await ctx.handle.support.assign(SYSTEM_ACTOR, id, staff.id);
+  await ctx.handle.support.reply(staff, id, 'Bonjour, nous avons libéré l’ancien poste : réessayez maintenant.', [], true);
+  return id;
 }
 
 /** A free course with a (tiny) MP4 lesson and a PDF lesson, added through CoursesService as the admin upload does. */
@@ -357,6 +376,40 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         expect(await page.getAttribute(`.area-nav a[href="${href}"]`, 'aria-current'), `sub-navigation on ${href}`).to.equal('page');
       }
       await context.close();
+      expect(findings).to.deep.equal([]);
+    });
+
+    it(`support pages: a customer's tickets, the new ticket form, a thread, the staff queue (${lang})`, async () => {
+      const findings: Findings = [];
+      const context = await contextFor(lang);
+      const page = await login(context, base, 'cliente@exemple.fr');
+      await page.goto(`${base}/?lang=${lang}`);
+      const c = `${lang}-customer`;
+      await visit(page, `${base}/support/tickets`, `${c}-tickets`, findings);
+      await visit(page, `${base}/support/tickets/new?license=${ids.license}`, `${c}-ticket-new`, findings);
+      await page.fill('#subject', 'x');
+      await submit(page, 'form.form button[type="submit"]');
+      await look(page, `${c}-ticket-new-errors`, findings);
+      await visit(page, `${base}/support/tickets/${ids.ticket}`, `${c}-ticket`, findings);
+      await submit(page, `form[action="/support/tickets/${ids.ticket}/close"] button[type="submit"]`);
+      await look(page, `${c}-ticket-confirm-close`, findings);
+      await context.close();
+      const partnerContext = await contextFor(lang);
+      const partnerPage = await login(partnerContext, base, 'garage@exemple.fr');
+      await partnerPage.goto(`${base}/?lang=${lang}`);
+      await visit(partnerPage, `${base}/support/tickets`, `${lang}-partner-tickets-empty`, findings);
+      expect(await partnerPage.getAttribute('.area-nav a[href="/support/tickets"]', 'aria-current'), 'partner sub-navigation').to.equal('page');
+      await partnerContext.close();
+      const staffContext = await contextFor(lang);
+      const staffPage = await login(staffContext, base, 'sav@artisan-nd.test');
+      await staffPage.goto(`${base}/?lang=${lang}`);
+      await visit(staffPage, `${base}/admin/tickets`, `${lang}-admin-tickets`, findings);
+      expect(await staffPage.getAttribute('.area-nav a[href="/admin/tickets"]', 'aria-current'), 'admin sidebar').to.equal('page');
+      await visit(staffPage, `${base}/admin/tickets?status=closed`, `${lang}-admin-tickets-empty`, findings);
+      await visit(staffPage, `${base}/admin/tickets/${ids.ticket}`, `${lang}-admin-ticket`, findings);
+      await submit(staffPage, `form[action="/admin/tickets/${ids.ticket}/close"] button[type="submit"]`);
+      await look(staffPage, `${lang}-admin-ticket-confirm-close`, findings);
+      await staffContext.close();
       expect(findings).to.deep.equal([]);
     });
 

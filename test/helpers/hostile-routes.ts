@@ -143,6 +143,14 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /subscription/packs': get('partner'),
     'GET /subscription/packs/:planId': get('partner'),
     'POST /subscription/packs': post('partner', '/subscription/packs/:planId'),
+    // Support tickets, customer and partner side (the fixture: a ticket of the partner with an attachment).
+    'GET /support/tickets': get('partner'),
+    'GET /support/tickets/new': get('partner', ['license']),
+    'POST /support/tickets': post('partner', '/support/tickets/new', { multipart: true }),
+    'GET /support/tickets/:id': get('partner'),
+    'POST /support/tickets/:id/reply': post('partner', '/support/tickets/:id', { multipart: true }),
+    'POST /support/tickets/:id/close': post('partner', '/support/tickets/:id', { fields: ['confirm'] }),
+    'GET /support/tickets/:id/attachments/:attachmentId': get('partner', [], { noPage: true }),
     // In-app notifications of the logged-in account (the partner's: a copy of the mails it was sent).
     'GET /notifications': get('partner'),
     'POST /notifications/read-all': post('partner', '/notifications'),
@@ -260,6 +268,13 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /admin/customers/:id': get(S),
     'POST /admin/customers/:id/suspend': post(S, '/admin/customers/:id', { fixed: YES }),
     'POST /admin/customers/:id/reactivate': post(S, undefined),
+    // The support queue (the same ticket as the partner's pages).
+    'GET /admin/tickets': get(S, ['status', 'assigned']),
+    'GET /admin/tickets/:id': get(S),
+    'POST /admin/tickets/:id/reply': post(S, '/admin/tickets/:id'),
+    'POST /admin/tickets/:id/assign': post(S, '/admin/tickets/:id'),
+    'POST /admin/tickets/:id/close': post(S, '/admin/tickets/:id', { fields: ['confirm'] }),
+    'GET /admin/tickets/:id/attachments/:attachmentId': get(S, [], { noPage: true }),
     // Courses: the fixture is a free course (slug `hostile`) with one PDF lesson; the media token is the partner's, valid while the clock stands.
     'GET /courses': get('anonymous'),
     'GET /courses/:slug': get('anonymous'),
@@ -349,10 +364,12 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
     license_type: 'monthly', state: 'active', issued_at: at, expires_at: '2026-12-22T10:00:00.000Z', created_at: at, updated_at: at,
   });
   await db('activation_batches').insert({ product_id: productId, license_type: 'monthly', duration_days: 30, size: 0, note: 'hostile', created_at: at });
+  const partner = await ctx.handle.accounts.byEmail('hostile-partner@example.fr');
+  const ticket = await ctx.handle.support.open(partner!, { subject: 'Hostile', message: 'Bonjour', licenseId: null },
+    [{ name: 'hostile.pdf', mime: 'application/pdf', bytes: Buffer.from('%PDF-1.7\n') }]);
   const owner = await ctx.handle.accounts.byEmail('hostile-superadmin@example.fr');
   await ctx.handle.accounts.createApiToken(owner!, 'hostile fixture', { id: null, email: null, ip: null, userAgent: 'cli' });
   // A notification of the partner (unread, with a link): its page shows the read, open and read-all forms.
-  const partner = await ctx.handle.accounts.byEmail('hostile-partner@example.fr');
   const notification = await ctx.handle.notifications.record({
     accountId: partner!.id, kind: 'billing', title: 'Facture', body: '', link: '/subscription/billing',
   });
@@ -368,6 +385,8 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
     'licenses:id': await first('licenses'),
     'activation-codes:id': await first('activation_batches'),
     'api-tokens:id': await first('api_tokens'),
+    'tickets:id': String(ticket),
+    'tickets:attachmentId': await first('support_attachments'),
     'products:id': String(productId),
     ...await billingFixtures(ctx, target.id),
     ...await shopFixtures(ctx),

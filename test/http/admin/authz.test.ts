@@ -3,8 +3,8 @@
  * (anonymous, partner, support, admin, superadmin). Anonymous visitors are
  * sent to the login page, partners get 403 and never a page, support reads
  * partners, installations, recharges, messages and the audit log but acts on
- * nothing; admin and superadmin use everything but the role change, which is
- * superadmin only. A last test fails when a route exists that the table lacks.
+ * nothing but support tickets (worked as admins do); admin and superadmin use
+ * everything but the role change, which is superadmin only. A last test fails when a route exists that the table lacks.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -70,6 +70,13 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['GET /admin/messages/:id', READ],
   ['POST /admin/messages/:id/handled', ADMIN],
   ['POST /admin/messages/:id/unhandled', ADMIN],
+  // Support tickets: support works them as admins do.
+  ['GET /admin/tickets', READ],
+  ['GET /admin/tickets/:id', READ],
+  ['POST /admin/tickets/:id/reply', READ],
+  ['POST /admin/tickets/:id/assign', READ],
+  ['POST /admin/tickets/:id/close', READ],
+  ['GET /admin/tickets/:id/attachments/:attachmentId', READ],
   ['GET /admin/audit', READ],
   ['GET /admin/audit/:id', READ],
   ['GET /admin/licenses', READ],
@@ -196,6 +203,11 @@ describe('admin authorization table', function () {
       created_at: ctx.clock.now().toISOString(),
     });
     ids.messages = String((await ctx.db('contact_messages').first('id')).id);
+    // A ticket of the partner with one attachment.
+    await ctx.handle.support.open({ id: partnerId, email: 'authz-partner@example.fr' }, { subject: 'Authz', message: 'Bonjour', licenseId: null },
+      [{ name: 'a.pdf', mime: 'application/pdf', bytes: Buffer.from('%PDF-1.7\n') }]);
+    ids.tickets = String((await ctx.db('support_tickets').first('id')).id);
+    ids['tickets:attachmentId'] = String((await ctx.db('support_attachments').first('id')).id);
     ids.audit = String((await ctx.db('audit_log').first('id')).id);
     // Issue 6 (license server): a license, a batch of codes, an API token, a product.
     const at = ctx.clock.now().toISOString();
@@ -243,7 +255,7 @@ describe('admin authorization table', function () {
 
   const concrete = (route: string): string => {
     const area = route.split('/')[2] ?? '';
-    return route.replace(':id', ids[area] ?? '0');
+    return route.replace(':id', ids[area] ?? '0').replace(':attachmentId', ids[`${area}:attachmentId`] ?? '0');
   };
 
   for (const [route, expected] of TABLE) {
