@@ -22,10 +22,10 @@ import { adminOnly, staffOnly } from '../shared.js';
 import { createShopCustomersController } from './customers.controller.js';
 import { createShopOrdersController } from './orders.controller.js';
 import { createShopProductsController } from './products.controller.js';
-import { ShopAdminRepository } from './shop.repository.js';
+import { shopReports } from './shop-reports.js';
 
 export function createAdminShopRouter(deps: AdminDeps): Router {
-  const reports = new ShopAdminRepository(deps.db);
+  const reports = shopReports(deps.db);
   const orders = createShopOrdersController(deps);
   const products = createShopProductsController(deps, reports);
   const customers = createShopCustomersController(deps, reports);
