@@ -2,15 +2,19 @@
  * `npm run billing:run [-- --date YYYY-MM-DD]`: the daily billing job once
  * (renewals, reminders, dunning, pending subscriptions expired: see
  * src/billing/subscriptions.steps.ts; renewals charged on a saved card and
- * gateway notifications retried: src/payments), for a cron or systemd timer, or to
+ * gateway notifications retried: src/payments; the shop's license expiry
+ * reminders: src/shop), for a cron or systemd timer, or to
  * replay a day: `--date` sets the clock to that day (noon UTC). Running it
  * twice for a day does nothing the second time. Exit codes: 0 done (or
  * another instance was running), 1 a step failed (logged) or bad arguments.
  */
 import { createBillingStack } from '../billing/index.js';
+import { IssuerKeys } from '../keys/index.js';
+import { ActivationCodesService, LicensesService, ProductsService } from '../licenses/index.js';
 import { createPayments, type Payments } from '../payments/index.js';
 import { FixedClock, systemClock } from '../platform/clock.js';
 import { LedgerService } from '../recharge/index.js';
+import { createShop, type Shop } from '../shop/index.js';
 import { cliOptions, openCli } from './context.js';
 
 const USAGE = 'npm run billing:run [-- --date YYYY-MM-DD]';
@@ -22,15 +26,26 @@ if (date !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Dat
 }
 
 const cli = await openCli();
+let licenses: LicensesService | undefined;
 try {
   const clock = date ? new FixedClock(new Date(`${date}T12:00:00Z`)) : systemClock;
-  const late: { payments?: Payments } = {};
+  const late: { payments?: Payments; shop?: Shop } = {};
   const { run, billing, subscriptions } = createBillingStack({
     db: cli.db, clock, audit: cli.audit, billing: cli.config.billing, ledger: new LedgerService(cli.db, clock, cli.audit), mailer: cli.mailer, t: cli.t,
     viewsDir: cli.config.paths.views, baseUrl: cli.config.baseUrl, logger: cli.logger,
     charger: { chargeDue: (sub, today) => late.payments!.online.chargeDue(sub, today), reconcile: () => late.payments!.online.reconcile() },
+    jobs: [{ name: 'license_reminders', run: (today) => late.shop!.reminders.run(today) }],
   });
   const payments = late.payments = createPayments({ config: cli.config, db: cli.db, clock, audit: cli.audit, billing, subscriptions, logger: cli.logger });
+  // The shop: an order paid by the reconciliation gets its license keys (payment hook), a renewal its longer licenses;
+  // its licenses are only extended or revoked here, never signed (the issuer key is not loaded).
+  const codes = new ActivationCodesService({ db: cli.db, clock, audit: cli.audit });
+  licenses = new LicensesService({ db: cli.db, clock, logger: cli.logger, audit: cli.audit, codes,
+    keys: new IssuerKeys(cli.db, clock, cli.config.paths.keys, cli.config.issuerKeyFile),
+    products: new ProductsService({ db: cli.db, clock, audit: cli.audit }) });
+  late.shop = createShop({ db: cli.db, clock, audit: cli.audit, billing, online: payments.online, codes, licenses, mailer: cli.mailer, t: cli.t,
+    viewsDir: cli.config.paths.views, baseUrl: cli.config.baseUrl, refundDays: cli.config.shop.refundDays, logger: cli.logger,
+    contactOf: (id) => subscriptions.contactOf(id) });
   // Gateway notifications whose processing failed and whose backoff has passed (the server's loop does the same).
   const retried = await payments.inbound.retryDue(1000);
   if (retried) console.log(`${retried} gateway notifications processed again.`);
@@ -46,5 +61,6 @@ try {
   console.error(`Billing run failed: ${(err as Error).message}`);
   process.exitCode = 1;
 } finally {
+  await licenses?.close();
   await cli.close();
 }

@@ -7,6 +7,7 @@
  * page; coming back shows status (the payment's notification, or PayPal's
  * capture on return, pays the invoice and creates the licenses).
  */
+import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { BILLING_VIEW_HELPERS, type Billing, type GatewayName } from '../billing/index.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
@@ -45,6 +46,7 @@ export function createOrdersController(d: OrdersPageDeps) {
     const owed = invoice && (invoice.status === 'open' || invoice.status === 'overdue');
     res.status(status).render('shop/order', {
       ...BILLING_VIEW_HELPERS, title: req.t('shop:order.title', { id: order.id }), order, invoice, keys, listing, offer, errors,
+      renewable: order.kind === 'purchase' && order.status === 'paid' && offer?.renewalPrice !== null && offer?.licenseType !== 'lifetime',
       gateways: owed ? d.online.available(invoice.currency) : [], deadline: d.refunds.deadline(order), refundOpen: d.refunds.open(order),
       instructions: owed ? (await d.billing.gateway.createPayment({ invoiceNumber: invoice.number!, amount: 0, currency: invoice.currency,
         idempotencyKey: 'page' })).next : null,
@@ -111,6 +113,34 @@ export function createOrdersController(d: OrdersPageDeps) {
         flash(req, 'error', 'payments:errors.return_unconfirmed');
       }
       res.redirect(303, `/orders/${order.id}`);
+    },
+
+    /** GET /orders/:id/renew: the renewal's summary (all the order's seats, at the renewal price). */
+    renewForm: async (req: Request, res: Response): Promise<void> => {
+      const order = await mine(req);
+      try {
+        const preview = await d.orders.renewalPreview(req.account!.id, order.id, localeOf(req));
+        res.render('shop/renew', { ...BILLING_VIEW_HELPERS, title: req.t('shop:renew.title', { id: order.id }), order, preview, key: randomUUID(),
+          errors: {} });
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        flash(req, 'error', Object.values(err.fields)[0] ?? 'shop:renew.not_renewable');
+        res.redirect(303, `/orders/${order.id}`);
+      }
+    },
+
+    /** POST /orders/:id/renew: the renewal order and its invoice, then 303 to it (paid, it extends the licenses). */
+    renew: async (req: Request, res: Response): Promise<void> => {
+      const order = await mine(req);
+      try {
+        const key = String((req.body as Record<string, unknown>).key ?? '');
+        const { order: renewal } = await d.orders.placeRenewal(req.account!.id, order.id, key, localeOf(req), actorOf(req));
+        res.redirect(303, `/orders/${renewal.id}`);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        flash(req, 'error', Object.values(err.fields)[0] ?? 'shop:renew.not_renewable');
+        res.redirect(303, `/orders/${order.id}`);
+      }
     },
 
     /** POST /orders/:id/refund */

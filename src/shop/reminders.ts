@@ -32,8 +32,8 @@ export class RemindersService {
       for (const r of rows) {
         const expires = new Date(String(r.expires_at)).toISOString();
         const took = await this.deps.db('license_reminders').insert({ license_id: Number(r.id), kind: `j${days}`, expires_at: expires,
-          sent_at: this.deps.clock.now().toISOString() }).onConflict(['license_id', 'kind', 'expires_at']).ignore();
-        if (!insertedRows(took)) continue;
+          sent_at: this.deps.clock.now().toISOString() }).onConflict(['license_id', 'kind', 'expires_at']).ignore().returning('id');
+        if (took.length === 0) continue;
         sent += 1;
         await this.deps.orders.mail(Number(r.account_id), async (to) => ({ kind: `expiry_${days}`, to, path: `/orders/${Number(r.order_id)}/renew`,
           params: { key: String(r.code), date: expires.slice(0, 10), days: String(days) } }));
@@ -41,10 +41,4 @@ export class RemindersService {
     }
     return sent;
   }
-}
-
-/** Whether an INSERT … ON CONFLICT DO NOTHING inserted its row (SQLite answers [lastId] or [], PostgreSQL a result with rowCount). */
-function insertedRows(result: unknown): boolean {
-  if (Array.isArray(result)) return result.length > 0 && Number(result[0]) > 0;
-  return Number((result as { rowCount?: unknown } | undefined)?.rowCount ?? 0) > 0;
 }

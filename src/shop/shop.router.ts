@@ -26,6 +26,8 @@ export function createShopRouter(shop: ReturnType<typeof createShopController>, 
   router.post('/orders/:id/pay/paypal', customer, limiter, orders.pay('paypal'));
   router.get('/orders/:id/return/paypal', customer, limiter, orders.returned('paypal'));
   router.post('/orders/:id/refund', customer, limiter, orders.refund);
+  router.get('/orders/:id/renew', customer, orders.renewForm);
+  router.post('/orders/:id/renew', customer, limiter, orders.renew);
   router.get('/licenses', customer, orders.licenses);
   router.post('/downloads/generate', customer, limiter, orders.generateLink);
   return router;
