@@ -45,7 +45,9 @@ import {
   ActivationCodesService, createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService, sendSignedError, SIGNED_PATHS,
 } from './licenses/index.js';
 import { createPartnersRouter } from './partners/index.js';
-import { createOrdersController, createShop, createShopController, createShopRouter, type Shop } from './shop/index.js';
+import {
+  createCustomerApiRouter, createOrdersController, createShop, createShopController, createShopRouter, createTokensController, type Shop,
+} from './shop/index.js';
 import {
   createCheckoutController, createCheckoutRouter, createPayments, createWebhooksRouter, paypalApproveOrigin, stripeCheckoutOrigin, type Payments,
 } from './payments/index.js';
@@ -191,6 +193,8 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createLicensesApiRouter(licensesApi));
   app.use(createKeysRouter(deps.keys));
   app.use(createKeyfilesApiRouter(recharges, perIpLimiter({ windowSeconds: 3600, limit: config.keyfilesPerHour })));
+  // The customer API (bearer andc_ tokens): counted per IP before the token is looked up.
+  app.use(createCustomerApiRouter({ orders: shop.orders, accounts }, perIpLimiter({ windowSeconds: 3600, limit: 600 })));
   // Any other request under /api: the JSON 404 or 405 (signed on the signed routes' paths), before session and CSRF.
   app.use(createApiFallback({
     routes: () => [...routesOfApp(app), ...validate.routes],
@@ -266,7 +270,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createShopRouter(createShopController(shop.catalogue, shop.orders),
     createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, billing, online: payments.online, logger,
       signLink: (releaseId, accountId, ip) => downloadLinks.sign(releaseId, accountId, clock.now(), ip) }),
-    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
+    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] }), createTokensController(accounts)));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
   app.use(createCoursesRouter(createCoursesController(courses)));
   app.use(createApiDocsRouter());

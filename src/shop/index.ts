@@ -26,6 +26,8 @@ export { RefundsService } from './refunds.js';
 export { createShopController, productJson } from './shop.controller.js';
 export { createOrdersController } from './orders.controller.js';
 export { createShopRouter } from './shop.router.js';
+export { createTokensController, type CustomerTokens } from './tokens.controller.js';
+export { createCustomerApiRouter, type CustomerApiDeps } from './customer-api.js';
 
 export interface Shop {
   catalogue: CatalogueService;
