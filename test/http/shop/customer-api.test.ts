@@ -74,7 +74,8 @@ describe('customer API tokens (/account/tokens) and the customer API (/api/users
       expires_at: null, machines: [] });
     const box = machine();
     await activate(ctx, keys[0]!.key, box, 'api@client.fr');
-    const after = (await me('licenses', token).expect(200)).body.data as { key: string; state: string; expires_at: string; machines: { machine_id: string }[] }[];
+    type Key = { key: string; state: string; expires_at: string; machines: { machine_id: string }[] };
+    const after = (await me('licenses', token).expect(200)).body.data as Key[];
     const active = after.find((k) => k.key === keys[0]!.key)!;
     expect(active.state).to.equal('active');
     expect(active.expires_at).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
@@ -103,7 +104,8 @@ describe('customer API tokens (/account/tokens) and the customer API (/api/users
   it('answers 401 in the JSON envelope without a token, with an unknown one, and once the customer revoked it after confirming', async () => {
     const { agent } = await customerWithOrder('revoque@client.fr', 1, true);
     const token = await createToken(agent, 'Ancien poste');
-    for (const res of [await me('orders').expect(401), await me('orders', `andc_${'x'.repeat(43)}`).expect(401), await me('licenses', 'nonsense').expect(401)]) {
+    const refused = [await me('orders').expect(401), await me('orders', `andc_${'x'.repeat(43)}`).expect(401), await me('licenses', 'nonsense').expect(401)];
+    for (const res of refused) {
       expect(res.body).to.include({ success: false, error: 'UNAUTHORIZED' });
       expect(res.headers['www-authenticate']).to.equal('Bearer');
     }
