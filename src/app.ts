@@ -11,7 +11,7 @@
  *   API fallback (any other /api request: JSON 404/405) → gateway webhooks (raw body, signature, JSON) →
  *   language → page cache (anonymous hits end here, logged by the cache) →
  *   request log → static assets → session → account → body → control characters → CSRF →
- *   locals → (a stale token on a public form: that form again) → routers →
+ *   locals (the header's unread notifications) → (a stale token on a public form: that form again) → routers →
  *   404 → error handler
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
@@ -44,6 +44,7 @@ import { createKeysRouter, IssuerKeys, IssuerKeysService } from './keys/index.js
 import {
   ActivationCodesService, createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService, sendSignedError, SIGNED_PATHS,
 } from './licenses/index.js';
+import { createNotificationsController, createNotificationsRouter, NotificationsService } from './notifications/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import {
   createCustomerApiRouter, createOrdersController, createShop, createShopController, createShopRouter, createTokensController, type Shop,
@@ -58,8 +59,9 @@ import {
 import type { Clock } from './platform/clock.js';
 import type { Db } from './platform/db.js';
 import type { Logger } from './platform/logger.js';
-import type { Mailer } from './platform/mailer.js';
+import { withHook, type Mailer } from './platform/mailer.js';
 import { ContactService, createSiteController, createSiteRouter } from './site/index.js';
+import { createSupportController, createSupportRouter, SupportMails, SupportService } from './support/index.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -111,10 +113,14 @@ export interface AppHandle {
   subscriptions: SubscriptionsService;
   /** Online gateways, their notifications, refunds (src/payments). */
   payments: Payments;
+  /** In-app notifications: the copy of every mail sent to an account. */
+  notifications: NotificationsService;
   /** The customer shop: catalogue, orders, refunds (src/shop). */
   shop: Shop;
   /** The daily billing job (server.ts schedules it; tests run it with a date). */
   billingRun: BillingRun;
+  /** Support tickets (src/support). */
+  support: SupportService;
   /** Courses: entitlement, progress, media links, and the grant the shop writes when a course is paid (src/courses). */
   courses: CoursesService;
   /** Close what the app opened (session store, log files, license statistics); not the database. */
@@ -126,7 +132,7 @@ export interface AppHandle {
 const SWAGGER_UI_FILES = new Set(['/swagger-ui.css', '/swagger-ui-bundle.js', '/swagger-ui.css.map', '/swagger-ui-bundle.js.map']);
 
 export function createApp(deps: AppDeps): AppHandle {
-  const { config, db, logger, mailer, clock } = deps;
+  const { config, db, logger, clock } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -141,6 +147,10 @@ export function createApp(deps: AppDeps): AppHandle {
   const pageCache = new PageCache(config.pageCacheTtl, sessionCookieName(config), logger);
   const downloads = new DownloadsService({ db, config, clock, logger });
   const audit = new AuditService(db, clock);
+  // Every mail leaves through this mailer: the one to an account is kept in its notifications first.
+  // `accounts` is built below, before any request.
+  const notifications = new NotificationsService({ db, clock, logger, accountOf: (email) => accounts.byEmail(email) });
+  const mailer = withHook(deps.mailer, (message) => notifications.mirror(message));
   const mails = new AccountMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger });
   const auth = new AuthService({ db, clock, audit, mails, logger, sessions: storeDestroyer(session.store) });
   const accounts = new AccountsService({ db, clock, audit, mails, auth });
@@ -161,13 +171,19 @@ export function createApp(deps: AppDeps): AppHandle {
     plansChanged: () => pageCache.clear(),
     // Renewals on a saved card are charged before their dunning steps; `payments` is built below, before any run.
     charger: { chargeDue: (sub, today) => payments.online.chargeDue(sub, today), reconcile: () => payments.online.reconcile() },
+    // The shop's license expiry reminders; `shop` is built below, before any run.
+    jobs: [{ name: 'license_reminders', run: (today) => shop.reminders.run(today) }],
   });
   const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
   const shop = createShop({ db, clock, audit, billing, online: payments.online, codes, licenses, mailer, t: i18n.t, viewsDir: config.paths.views,
     baseUrl: config.baseUrl, refundDays: config.shop.refundDays, contactOf: (id) => subscriptions.contactOf(id), changed: () => pageCache.clear(), logger });
   // Media links are signed with a key derived from the session secret (src/courses/media-token.ts).
-  const courses = new CoursesService({ db, clock, audit, config: config.courses, secret: deps.sessionSecret });
+  const courses = new CoursesService({ db, clock, audit, config: config.courses, secret: deps.sessionSecret,
+    // A paid, unrefunded order of the product (src/shop); `shop` is built below, before any request.
+    ownsProduct: (accountId, productId) => shop.orders.ownsProduct(accountId, productId) });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
+  const support = new SupportService({ db, clock, audit, logger, filesDir: config.paths.files,
+    mails: new SupportMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger }) });
 
   const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
   // POST /api/v1/licenses/validate and /api/license/validate: the license
@@ -245,7 +261,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(refuseControlCharacters);
   app.use(csrf.protect);
-  const locals = createLocals(csrf);
+  const locals = createLocals(csrf, (accountId) => notifications.unreadCount(accountId));
   app.use(locals);
   app.use(staleFormRecovery(csrf.isTokenError, locals));
 
@@ -272,12 +288,15 @@ export function createApp(deps: AppDeps): AppHandle {
       signLink: (releaseId, accountId, ip) => downloadLinks.sign(releaseId, accountId, clock.now(), ip) }),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] }), createTokensController(accounts)));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
+  app.use(createSupportRouter(createSupportController(support), afterUpload,
+    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'], successfulOnly: true })));
   app.use(createCoursesRouter(createCoursesController(courses)));
   app.use(createApiDocsRouter());
+  app.use(createNotificationsRouter(createNotificationsController(notifications)));
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
-    codes, contact, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
-    courses,
+    codes, contact, support, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
+    courses, shop,
   }));
 
   app.use(notFound);
@@ -308,8 +327,10 @@ export function createApp(deps: AppDeps): AppHandle {
     billing,
     subscriptions,
     payments,
+    notifications,
     shop,
     billingRun,
+    support,
     courses,
     close: async () => {
       await licenses.close();

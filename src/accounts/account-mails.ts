@@ -16,6 +16,12 @@ import type { Mailer } from '../platform/mailer.js';
 
 export type MailKind = 'verify' | 'already_registered' | 'lockout' | 'reset' | 'password_changed';
 
+/**
+ * The mails whose link carries a one-time token: their in-app copy
+ * (MailMessage.notice) leads to the login page instead.
+ */
+const TOKEN_LINKS: ReadonlySet<MailKind> = new Set(['verify', 'reset']);
+
 export interface AccountMailsDeps {
   mailer: Mailer;
   t: Record<Locale, TFunction>;
@@ -49,7 +55,8 @@ export class AccountMails {
       ejs.renderFile(path.join(dir, 'message.text.ejs'), data),
       ejs.renderFile(path.join(dir, 'message.html.ejs'), data),
     ]);
-    await this.deps.mailer.send({ to, subject: data.subject, text, html });
+    const notice = { kind: 'account', body: data.paragraphs[0] ?? '', link: TOKEN_LINKS.has(kind) ? '/subscription/login' : link };
+    await this.deps.mailer.send({ to, subject: data.subject, text, html, notice });
   }
 
   /** Send without waiting; a failure is logged, never thrown. */

@@ -18,14 +18,16 @@ import { createAdminMessagesRouter } from './messages/index.js';
 import { createAdminPartnersRouter } from './partners/index.js';
 import { createAdminRechargesRouter } from './recharges/index.js';
 import { createAdminReleasesRouter } from './releases/index.js';
+import { createAdminShopRouter } from './shop/index.js';
 import { createAdminSubscriptionsRouter } from './subscriptions/index.js';
+import { createAdminTicketsRouter } from './tickets/index.js';
 
 export function createAdminRouter(deps: AdminDeps): Router {
   const router = Router();
   for (const create of [
     createAdminDashboardRouter, createAdminPartnersRouter, createAdminInstallationsRouter, createAdminRechargesRouter,
     createAdminReleasesRouter, createAdminDownloadsRouter, createAdminKeysRouter, createAdminMessagesRouter, createAdminAuditRouter, createAdminLicensesRouter,
-    createAdminBillingRouter, createAdminSubscriptionsRouter, createAdminCoursesRouter,
+    createAdminBillingRouter, createAdminSubscriptionsRouter, createAdminCoursesRouter, createAdminShopRouter, createAdminTicketsRouter,
   ]) router.use(create(deps));
   return router;
 }

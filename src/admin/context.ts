@@ -19,7 +19,9 @@ import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { Mailer } from '../platform/mailer.js';
 import type { InstallationsService, LedgerService, RechargeService } from '../recharge/index.js';
+import type { Shop } from '../shop/index.js';
 import type { ContactService } from '../site/index.js';
+import type { SupportService } from '../support/index.js';
 
 export interface AdminDeps {
   config: Readonly<Config>;
@@ -48,6 +50,8 @@ export interface AdminDeps {
   codes: ActivationCodesService;
   /** The contact form's messages. */
   contact: ContactService;
+  /** Support tickets: the staff queue, replies, assignment, closing (with the audit rows). */
+  support: SupportService;
   pageCache: PageCache;
   /** Plans, invoices and credit notes, payments, the credit balance (src/billing). */
   billing: Billing;
@@ -55,6 +59,8 @@ export interface AdminDeps {
   payments: Payments;
   /** Subscriptions: the staff actions on them and their dunning (src/billing). */
   subscriptions: SubscriptionsService;
+  /** The customer shop: catalogue, orders, refunds (src/shop). */
+  shop: Shop;
   /** Courses and their lessons (src/courses): staff pages write through it. */
   courses: CoursesService;
   /** CSRF check for multipart forms, to run after multer has parsed the body (src/http/csrf.ts). */

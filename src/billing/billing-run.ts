@@ -19,6 +19,15 @@ import type { PendingMail, SubscriptionsService } from './subscriptions.service.
 import type { Subscription } from './subscriptions.repository.js';
 import type { DueStep } from './subscriptions.steps.js';
 
+/**
+ * Another component's once-a-day work run after the subscriptions' steps (the shop's license expiry reminders): it
+ * keeps its own once-only rows, so running a day twice does nothing more. Returns how many things it did.
+ */
+export interface DailyJob {
+  name: string;
+  run(today: string): Promise<number>;
+}
+
 /** What one run did. */
 export interface RunReport {
   day: string;
@@ -62,7 +71,7 @@ export interface RenewalCharger {
 }
 
 export class BillingRun {
-  constructor(private readonly deps: { db: Db; subscriptions: SubscriptionsService; logger?: Logger; charger?: RenewalCharger }) {}
+  constructor(private readonly deps: { db: Db; subscriptions: SubscriptionsService; logger?: Logger; charger?: RenewalCharger; jobs?: DailyJob[] }) {}
 
   /**
    * Run the due steps as of `day` (YYYY-MM-DD, default today in the billing time zone). A step that fails is
@@ -83,6 +92,13 @@ export class BillingRun {
         });
       }
       await this.walk(today, report);
+      for (const job of this.deps.jobs ?? []) {
+        report.steps[job.name] = await job.run(today).catch((err: unknown) => {
+          report.errors += 1;
+          this.deps.logger?.error({ err, job: job.name }, 'daily job failed');
+          return 0;
+        });
+      }
     } finally {
       await unlock();
     }

@@ -25,6 +25,11 @@ export interface SubscriptionMailsDeps {
   contact(accountId: number): Promise<{ email: string; locale: 'fr' | 'en'; name: string } | null>;
 }
 
+/** The in-app notification kind of a mail kind: an invoice issued, else billing (a reminder of an unpaid invoice is no failed payment). */
+function noticeKind(kind: string): string {
+  return kind === 'invoice_issued' ? 'invoice_issued' : 'billing';
+}
+
 export class SubscriptionMails implements MailSender {
   constructor(private readonly deps: SubscriptionMailsDeps) {}
 
@@ -55,6 +60,7 @@ export class SubscriptionMails implements MailSender {
     ]);
     const pdf = mail.invoiceId ? await this.deps.invoices.pdf(mail.invoiceId) : null;
     const attachments = pdf ? [{ filename: `${mail.params.number ?? 'invoice'}.pdf`, content: pdf, contentType: 'application/pdf' }] : undefined;
-    await this.deps.mailer.send({ to: to.email, subject: data.subject, text, html, attachments });
+    const notice = { kind: noticeKind(mail.kind), body: data.paragraphs[0] ?? '', link: '/subscription/billing' };
+    await this.deps.mailer.send({ to: to.email, subject: data.subject, text, html, attachments, notice });
   }
 }

@@ -12,7 +12,8 @@ import { createI18n, type I18n } from '../http/i18n.js';
 import { systemClock } from '../platform/clock.js';
 import { createDb, migrate, type Db } from '../platform/db.js';
 import { createLogger, type Logger } from '../platform/logger.js';
-import { createMailer, type Mailer } from '../platform/mailer.js';
+import { createMailer, withHook, type Mailer } from '../platform/mailer.js';
+import { NotificationsService } from '../notifications/index.js';
 
 export interface CliContext {
   config: Readonly<Config>;
@@ -40,7 +41,10 @@ export async function openCli(): Promise<CliContext> {
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const db = createDb(config.database);
   await migrate(db, config.database, path.join(config.paths.root, 'db', 'migrations'));
-  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: config.paths.mail, logger });
+  // As in the server (app.ts): a mail to an account is kept in its notifications; `accounts` is built below.
+  const notifications = new NotificationsService({ db, clock: systemClock, logger, accountOf: (email) => accounts.byEmail(email) });
+  const smtp = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: config.paths.mail, logger });
+  const mailer = withHook(smtp, (message) => notifications.mirror(message));
   const i18n = createI18n(config.defaultLocale, config.secureCookies);
   const audit = new AuditService(db, systemClock);
   const mails = new AccountMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger });

@@ -20,7 +20,7 @@ import { LessonFiles } from './lesson-files.js';
 import { mediaKey, signMedia, verifyMedia } from './media-token.js';
 import { sniffMedia } from './media-type.js';
 
-/** Whether an account owns a product (the shop may inject its own; the default reads the licenses: CoursesRepository.ownsProduct). */
+/** Whether an account owns a product (the shop's answer, given; else the licenses of its address: CoursesRepository.ownsProduct). */
 export type OwnsProduct = (accountId: number, productId: number) => Promise<boolean>;
 
 /** Who looks at a course: a logged-in account, or null for a visitor. */
@@ -63,7 +63,9 @@ export class CoursesService {
     this.repo = new CoursesRepository(deps.db);
     this.files = new LessonFiles(deps.config.dir);
     this.key = mediaKey(deps.secret);
-    this.ownsProduct = deps.ownsProduct ?? ((accountId, productId) => this.repo.ownsProduct(accountId, productId, deps.clock.now()));
+    // The shop's ownership (a paid order) or, for licenses bought elsewhere, one of the account's address.
+    this.ownsProduct = async (accountId, productId) => (await deps.ownsProduct?.(accountId, productId))
+      || this.repo.ownsProduct(accountId, productId, deps.clock.now());
   }
 
   /** How long a media link stays valid, minutes (DOWNLOAD_LINK_MINUTES). */

@@ -16,9 +16,12 @@ import { flash } from './flash.js';
 import { publicFormOf } from './stale-form.js';
 
 /** Routes that take a multipart upload: their CSRF check runs after multer has parsed the body. */
-export const UPLOAD_ROUTES = new Set(['/subscription/recharge', '/admin/releases']);
-/** Upload routes with a parameter: a course's lesson upload (POST /admin/courses/:id/lessons). */
-const UPLOAD_PATTERNS: readonly RegExp[] = [/^\/admin\/courses\/[^/]+\/lessons$/];
+export const UPLOAD_ROUTES = new Set(['/subscription/recharge', '/admin/releases', '/support/tickets']);
+/**
+ * Upload routes with a parameter: a course's lesson upload (POST /admin/courses/:id/lessons), a reply to a
+ * support ticket (POST /support/tickets/:id/reply); any segment, so a bad id still gets its token read (then a 404).
+ */
+const UPLOAD_PATTERNS: readonly RegExp[] = [/^\/admin\/courses\/[^/]+\/lessons$/, /^\/support\/tickets\/[^/]+\/reply$/];
 
 /** Whether `path` (lower-case, no trailing slash) is an upload route's. */
 export function isUploadPath(path: string): boolean {

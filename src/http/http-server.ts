@@ -7,7 +7,8 @@
  * - bodies: every request body but an upload's (forms of at most 200 KB,
  *   JSON of at most 16 KB) must have arrived whole within `bodyTimeoutMs`
  *   (30 s) of its headers, or the connection is cut (BodyDeadline);
- * - uploads (POST /admin/releases, POST /subscription/recharge, POST /admin/courses/:id/lessons: isUploadPath)
+ * - uploads (POST /admin/releases, POST /subscription/recharge, POST /admin/courses/:id/lessons, support
+ *   tickets and their replies: isUploadPath)
  *   get node's `requestTimeout` (1 h: a 500 MB release over a slow line).
  *
  * node checks its two limits every `checkIntervalMs` (its

@@ -16,6 +16,9 @@
  *   (DISPLAY_TIMEZONE, the app setting `display timezone`), no zone suffix;
  *   `formatNumber(n)`: a count with the language's separators (1 000 000 in
  *   French, with narrow no-break spaces); `formatBytes(n)`: a size.
+ * - `account`: the logged-in account or null; `unreadNotifications`: how many
+ *   of its notifications are unread (the header's link), null when no one is
+ *   logged in or the count is not known (an error page).
  */
 import type { NextFunction, Request, Response } from 'express';
 import { languageUrl } from './canonical-url.js';
@@ -85,6 +88,7 @@ function baseLocals(req: Request, res: Response): void {
     takeFlashes: (): Flash[] => [],
     csrfToken: () => '',
     account: req.account ?? null,
+    unreadNotifications: null,
   });
 }
 
@@ -93,8 +97,9 @@ export function ensureLocals(req: Request, res: Response): void {
   if (!res.locals.t) baseLocals(req, res);
 }
 
-export function createLocals(csrf: Csrf) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+/** `unread(accountId)`: the header's count of unread notifications (one indexed COUNT per request of a logged-in account). */
+export function createLocals(csrf: Csrf, unread?: (accountId: number) => Promise<number>) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     baseLocals(req, res);
     res.locals.takeFlashes = (): Flash[] => {
       const stored = req.session?.flash;
@@ -103,6 +108,8 @@ export function createLocals(csrf: Csrf) {
       return stored.map((f) => ({ type: f.type, text: req.t(f.key, f.params ?? {}) }));
     };
     res.locals.csrfToken = () => csrf.token(req);
+    // Last: a caller that does not wait (stale-form.ts) has every other local at once.
+    if (req.account && unread) res.locals.unreadNotifications = await unread(req.account.id);
     next();
   };
 }

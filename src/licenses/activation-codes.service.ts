@@ -77,6 +77,11 @@ export class ActivationCodesService {
     return repo.licensesOfBatch(batchId);
   }
 
+  /** In `trx`: the licenses the batch's used codes created (an order renewed: the licenses to extend). */
+  licensesOfBatchIn(trx: Db, batchId: number): Promise<number[]> {
+    return this.repo.with(trx).licensesOfBatch(batchId);
+  }
+
   /** An activation code (canonical form) with its batch, or null. */
   lookup(code: string): Promise<CodeWithBatch | null> {
     return this.repo.codeWithBatch(code);

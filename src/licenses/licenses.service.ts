@@ -317,17 +317,20 @@ export class LicensesService {
    * null for a lifetime license or one that is gone.
    */
   async extend(id: number, change: ExpiryChange, reason: string, actor: Actor): Promise<Date | null> {
-    return this.deps.db.transaction(async (trx) => {
-      const repo = this.repo.with(trx);
-      const current = await repo.byIdForUpdate(id);
-      if (!current?.expiresAt || current.licenseType === 'lifetime') return null;
-      const now = this.deps.clock.now();
-      const expiresAt = 'days' in change ? wholeSeconds(new Date(Math.max(current.expiresAt.getTime(), now.getTime()) + change.days * DAY_MS)) : change.until;
-      if (!(await repo.setExpiry(id, expiresAt, now))) return null;
-      const details = { before_at: current.expiresAt.toISOString(), after_at: expiresAt.toISOString(), reason };
-      await this.deps.audit.record(trx, actor, 'license.extended', { type: 'license', id }, details);
-      return expiresAt;
-    });
+    return this.deps.db.transaction((trx) => this.extendIn(trx, id, change, reason, actor));
+  }
+
+  /** {@link extend} in the caller's transaction `trx` (a renewal paid: its order's licenses, in the payment's transaction). */
+  async extendIn(trx: Db, id: number, change: ExpiryChange, reason: string, actor: Actor): Promise<Date | null> {
+    const repo = this.repo.with(trx);
+    const current = await repo.byIdForUpdate(id);
+    if (!current?.expiresAt || current.licenseType === 'lifetime') return null;
+    const now = this.deps.clock.now();
+    const expiresAt = 'days' in change ? wholeSeconds(new Date(Math.max(current.expiresAt.getTime(), now.getTime()) + change.days * DAY_MS)) : change.until;
+    if (!(await repo.setExpiry(id, expiresAt, now))) return null;
+    const details = { before_at: current.expiresAt.toISOString(), after_at: expiresAt.toISOString(), reason };
+    await this.deps.audit.record(trx, actor, 'license.extended', { type: 'license', id }, details);
+    return expiresAt;
   }
 
   /** Write the validation statistics counted so far (also done every 10 s and on close). */

@@ -22,6 +22,18 @@ export interface MailMessage {
   replyTo?: string;
   /** Files sent with the message (an invoice's PDF), passed to nodemailer as they are. */
   attachments?: { filename: string; content: Buffer; contentType?: string }[];
+  /**
+   * What the recipient's in-app copy says (a mail hook, src/notifications, keeps one for every mail to an
+   * account); never sent. Absent: the subject alone, no link. `false`: no copy (a mail to a fixed address).
+   */
+  notice?: MailNotice | false;
+}
+
+/** The in-app copy of a mail: its category, a short summary, the in-site path of its action (never one carrying a secret). */
+export interface MailNotice {
+  kind: string;
+  body: string;
+  link: string | null;
 }
 
 /** What was done with a message: its Message-ID, and the .eml file when written to disk. */
@@ -34,6 +46,21 @@ export interface Mailer {
   /** @throws whatever the SMTP transport raises (connection refused, rejected recipient). */
   send(message: MailMessage): Promise<MailResult>;
   close(): void;
+}
+
+/**
+ * `mailer` with `hook` called before each message leaves (the in-app copy of
+ * src/notifications): a copy does not wait on SMTP and exists even when the
+ * mail fails. The hook must not throw (it logs its own failures).
+ */
+export function withHook(mailer: Mailer, hook: (message: MailMessage) => Promise<void>): Mailer {
+  return {
+    async send(message) {
+      await hook(message);
+      return mailer.send(message);
+    },
+    close: () => mailer.close(),
+  };
 }
 
 export interface MailerOptions {
@@ -62,7 +89,7 @@ export function createMailer(opts: MailerOptions): Mailer {
   if (opts.smtpUrl) {
     const transport = lazyTransport(opts.smtpUrl);
     return {
-      async send(message) {
+      async send({ notice: _notice, ...message }) {
         const info = await (await transport.get()).sendMail({ from: opts.from, ...message });
         opts.logger.info({ to: message.to, subject: message.subject, messageId: info.messageId }, 'mail sent');
         return { messageId: info.messageId };
@@ -72,7 +99,7 @@ export function createMailer(opts: MailerOptions): Mailer {
   }
   const transport = lazyTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
-    async send(message) {
+    async send({ notice: _notice, ...message }) {
       const info = await (await transport.get()).sendMail({ from: opts.from, ...message });
       await fs.mkdir(opts.mailDir, { recursive: true });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -16,6 +16,7 @@ import type { Mailer } from '../platform/mailer.js';
 import { CatalogueService } from './catalogue.service.js';
 import { OrdersService } from './orders.service.js';
 import { RefundsService } from './refunds.js';
+import { RemindersService } from './reminders.js';
 import { ShopMails } from './shop.mails.js';
 
 export { CatalogueService, type CatalogueEntry } from './catalogue.service.js';
@@ -23,6 +24,7 @@ export type { Listing, ListingFields, Offer, OfferFields, CurrentRelease } from 
 export { OrdersService, type OrderPreview } from './orders.service.js';
 export { ORDER_STATUSES, type Order, type OrderRow, type OrderStatus, type LicenseKey, type OrderFilter } from './orders.repository.js';
 export { RefundsService } from './refunds.js';
+export { RemindersService, REMINDER_DAYS } from './reminders.js';
 export { createShopController, productJson } from './shop.controller.js';
 export { createOrdersController } from './orders.controller.js';
 export { createShopRouter } from './shop.router.js';
@@ -33,6 +35,8 @@ export interface Shop {
   catalogue: CatalogueService;
   orders: OrdersService;
   refunds: RefundsService;
+  /** The daily job's license expiry reminders (a billing DailyJob). */
+  reminders: RemindersService;
 }
 
 export interface ShopDeps {
@@ -42,7 +46,7 @@ export interface ShopDeps {
   billing: Billing;
   online: OnlinePaymentsService;
   codes: ActivationCodesService;
-  licenses: LicensesService;
+  licenses: Pick<LicensesService, 'revokeIn' | 'extendIn'>;
   mailer: Mailer;
   t: Record<'fr' | 'en', TFunction>;
   viewsDir: string;
@@ -59,10 +63,11 @@ export function createShop(deps: ShopDeps): Shop {
   const catalogue = new CatalogueService({ db: deps.db, clock: deps.clock, audit: deps.audit, changed: deps.changed });
   const mails = new ShopMails({ mailer: deps.mailer, t: deps.t, viewsDir: deps.viewsDir, baseUrl: deps.baseUrl });
   const orders = new OrdersService({ db: deps.db, clock: deps.clock, audit: deps.audit, invoices: deps.billing.invoices, codes: deps.codes,
+    licenses: deps.licenses,
     catalogue: catalogue.repo, mails, contactOf: deps.contactOf, logger: deps.logger });
   deps.billing.payments.onInvoicePaid(orders);
   const refunds = new RefundsService({ db: deps.db, clock: deps.clock, audit: deps.audit, orders, invoices: deps.billing.invoices,
     payments: deps.billing.payments, codes: deps.codes, licenses: deps.licenses, refundDays: deps.refundDays,
     gatewayRefund: (paymentId, amount, reason, formKey, actor) => deps.online.refund(paymentId, amount, reason, formKey, actor) });
-  return { catalogue, orders, refunds };
+  return { catalogue, orders, refunds, reminders: new RemindersService({ db: deps.db, clock: deps.clock, orders }) };
 }

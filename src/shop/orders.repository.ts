@@ -54,6 +54,9 @@ export interface OrderFilter {
   q: string;
   status: '' | OrderStatus;
   accountId?: number;
+  /** Placed on or after `from`, before `toExclusive` (admin list's date range). */
+  from?: Date | null;
+  toExclusive?: Date | null;
 }
 
 type Row = Record<string, unknown>;
@@ -102,6 +105,10 @@ export class OrdersRepository {
     return r ? order(r) : null;
   }
 
+  async ownsProduct(accountId: number, productId: number): Promise<boolean> {
+    return Boolean(await this.db('orders').where({ account_id: accountId, product_id: productId, status: 'paid' }).first('id'));
+  }
+
   async markPaid(id: number, batchId: number | null, now: Date): Promise<void> {
     await this.db('orders').where({ id, status: 'pending' })
       .update({ status: 'paid', batch_id: batchId, paid_at: now.toISOString(), updated_at: now.toISOString() });
@@ -122,6 +129,8 @@ export class OrdersRepository {
       .join('products as p', 'p.id', 'o.product_id');
     if (f.accountId !== undefined) q.where('o.account_id', f.accountId);
     if (f.status) q.where('o.status', f.status);
+    if (f.from) q.where('o.created_at', '>=', f.from.toISOString());
+    if (f.toExclusive) q.where('o.created_at', '<', f.toExclusive.toISOString());
     if (f.q) {
       const like = `%${f.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       q.where((w) => w.whereRaw("lower(a.email) like ? escape '\\'", [like]).orWhereRaw("lower(i.number) like ? escape '\\'", [like]));

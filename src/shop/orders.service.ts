@@ -24,7 +24,7 @@
 import type { Actor, AuditService } from '../audit/index.js';
 import { formatMoney, moneyText, type DraftLine, type Invoice, type InvoicePaidHook, type InvoicesService, type VatTreatment } from '../billing/index.js';
 import { ConflictError, ERR, NotFoundError, ValidationError } from '../errors/index.js';
-import type { ActivationCodesService } from '../licenses/index.js';
+import type { ActivationCodesService, LicensesService } from '../licenses/index.js';
 import type { Clock } from '../platform/clock.js';
 import { isUniqueViolation, type Db } from '../platform/db.js';
 import type { CatalogueRepository, Listing, Offer } from './catalogue.repository.js';
@@ -37,6 +37,7 @@ export interface OrdersDeps {
   audit: AuditService;
   invoices: InvoicesService;
   codes: ActivationCodesService;
+  licenses: Pick<LicensesService, 'extendIn'>;
   catalogue: CatalogueRepository;
   mails: ShopMails;
   contactOf(accountId: number): Promise<{ email: string; locale: 'fr' | 'en' } | null>;
@@ -97,6 +98,44 @@ export class OrdersService implements InvoicePaidHook {
     Promise<{ order: Order; invoice: Invoice; repeated: boolean }> {
     if (typeof key !== 'string' || !KEY.test(key)) throw new ValidationError({ form: 'shop:errors.stale_form' });
     const { listing, offer } = await this.orderable(offerId, quantity);
+    return this.create(accountId, listing, offer, quantity, null, key, this.linesFor(listing, offer, quantity, locale), actor);
+  }
+
+  /**
+   * The renewal of paid order `orderId` (all its seats, at the offer's renewal price): its summary. The licenses are
+   * extended when it is paid. @throws NotFoundError (not the account's); ValidationError {form: shop:renew.not_renewable}.
+   */
+  async renewalPreview(accountId: number, orderId: number, locale: 'fr' | 'en'): Promise<OrderPreview & { original: Order }> {
+    const { original, listing, offer, lines } = await this.renewable(accountId, orderId, locale);
+    const { totals, vat } = await this.deps.invoices.preview(accountId, lines);
+    return { original, listing, offer, quantity: original.quantity, lines, ht: totals.ht, vatBreakdown: totals.vatBreakdown, ttc: totals.ttc, vat };
+  }
+
+  /** Order the renewal of `orderId` (key: see place). @throws as renewalPreview, and ValidationError {form} for a stale key. */
+  async placeRenewal(accountId: number, orderId: number, key: string, locale: 'fr' | 'en', actor: Actor):
+    Promise<{ order: Order; invoice: Invoice; repeated: boolean }> {
+    if (typeof key !== 'string' || !KEY.test(key)) throw new ValidationError({ form: 'shop:errors.stale_form' });
+    const { original, listing, offer, lines } = await this.renewable(accountId, orderId, locale);
+    return this.create(accountId, listing, offer, original.quantity, original.id, key, lines, actor);
+  }
+
+  private async renewable(accountId: number, orderId: number, locale: 'fr' | 'en') {
+    const original = await this.forAccount(accountId, orderId);
+    const offer = await this.deps.catalogue.offer(original.offerId);
+    const listing = await this.deps.catalogue.byProduct(original.productId);
+    if (original.kind !== 'purchase' || original.status !== 'paid' || !offer || !listing || offer.renewalPrice === null
+      || offer.licenseType === 'lifetime' || !offer.durationDays) {
+      throw new ValidationError({ form: 'shop:renew.not_renewable' });
+    }
+    const title = locale === 'en' ? listing.titleEn : listing.titleFr;
+    const word = locale === 'en' ? 'Renewal' : 'Renouvellement';
+    const lines: DraftLine[] = [{ description: `${word} — ${title} — ${locale === 'en' ? offer.nameEn : offer.nameFr}`.slice(0, 200),
+      quantity: original.quantity, unitPrice: offer.renewalPrice }];
+    return { original, listing, offer, lines };
+  }
+
+  private async create(accountId: number, listing: Listing, offer: Offer, quantity: number, renews: number | null, key: string, lines: DraftLine[],
+    actor: Actor): Promise<{ order: Order; invoice: Invoice; repeated: boolean }> {
     const after: (() => void)[] = [];
     try {
       const out = await this.deps.db.transaction(async (trx) => {
@@ -104,12 +143,12 @@ export class OrdersService implements InvoicePaidHook {
         const repo = this.repo.with(trx);
         const done = await repo.byKey(key);
         if (done) return { done, order: undefined, invoice: undefined, repeated: true } as const;
-        const lines = this.linesFor(listing, offer, quantity, locale);
         const invoice = await this.deps.invoices.issueIn(trx, accountId, lines, { type: 'one-time', currency: offer.currency, subscriptionId: null }, actor);
-        const id = await repo.insert({ accountId, productId: listing.productId, offerId: offer.id, kind: 'purchase', renewsOrderId: null, quantity,
-          invoiceId: invoice.id, idempotencyKey: key }, this.deps.clock.now());
+        const id = await repo.insert({ accountId, productId: listing.productId, offerId: offer.id, kind: renews ? 'renewal' : 'purchase', renewsOrderId: renews,
+          quantity, invoiceId: invoice.id, idempotencyKey: key }, this.deps.clock.now());
         await this.deps.audit.record(trx, actor, 'order.placed', { type: 'order', id }, {
           number: invoice.number, product: listing.sku, offer: offer.code, quantity, amount_text: moneyText(invoice.totalTtc, invoice.currency),
+          renews: renews ?? null,
         });
         // The credit balance may have paid it all at finalisation: then it is paid now, in this transaction.
         if (invoice.status === 'paid') after.push(await this.paidIn(trx, invoice, actor));
@@ -143,6 +182,7 @@ export class OrdersService implements InvoicePaidHook {
     if (!order || order.status !== 'pending') return () => undefined;
     const offer = (await this.deps.catalogue.with(trx).offer(order.offerId))!;
     const listing = (await this.deps.catalogue.with(trx).byProduct(order.productId))!;
+    if (order.kind === 'renewal') return this.renewedIn(trx, order, offer, listing, invoice, actor);
     const batchId = await this.deps.codes.createBatchIn(trx, { product: { id: listing.productId, code: listing.sku }, type: offer.licenseType,
       durationDays: offer.licenseType === 'lifetime' ? null : offer.durationDays, count: order.quantity, expiresAt: null,
       note: `order ${invoice.number}` }, actor);
@@ -150,6 +190,26 @@ export class OrdersService implements InvoicePaidHook {
     await this.deps.audit.record(trx, actor, 'order.paid', { type: 'order', id: order.id }, { number: invoice.number, batch: batchId });
     const keys = await repo.keys(batchId);
     return () => this.mailPurchase(order, invoice, listing, keys);
+  }
+
+  /**
+   * A renewal paid: each license of the renewed order moves `durationDays` on from the later of now and its expiry
+   * (an expired one keeps its machines), in the payment's transaction; keys not activated yet get their full duration
+   * when activated. Audit `order.paid`; the renewal mail after commit.
+   */
+  private async renewedIn(trx: Db, order: Order, offer: Offer, listing: Listing, invoice: Invoice, actor: Actor): Promise<() => void> {
+    const original = order.renewsOrderId ? await this.repo.with(trx).byId(order.renewsOrderId) : null;
+    const ids = original?.batchId ? await this.deps.codes.licensesOfBatchIn(trx, original.batchId) : [];
+    let extended = 0;
+    for (const id of ids) {
+      if (await this.deps.licenses.extendIn(trx, id, { days: offer.durationDays ?? 0 }, `renewal ${invoice.number}`, actor)) extended += 1;
+    }
+    await this.repo.with(trx).markPaid(order.id, null, this.deps.clock.now());
+    await this.deps.audit.record(trx, actor, 'order.paid', { type: 'order', id: order.id }, { number: invoice.number, renewed: original?.id ?? null,
+      licenses: extended });
+    const path = `/orders/${original?.id ?? order.id}`;
+    return () => void this.mail(order.accountId, async (to) => ({ kind: 'renewed', to, path, params: { number: invoice.number!,
+      product: to.locale === 'en' ? listing.titleEn : listing.titleFr, days: String(offer.durationDays ?? 0) } }));
   }
 
   private mailPlaced(order: Order, invoice: Invoice): void {
@@ -185,6 +245,11 @@ export class OrdersService implements InvoicePaidHook {
     const order = Number.isSafeInteger(id) && id > 0 ? await this.repo.byId(id) : null;
     if (!order || order.accountId !== accountId) throw new NotFoundError('no such order');
     return order;
+  }
+
+  /** Whether `accountId` holds a paid (not refunded) order of `productId` (the courses' product ownership). */
+  ownsProduct(accountId: number, productId: number): Promise<boolean> {
+    return this.repo.ownsProduct(accountId, productId);
   }
 
   byId(id: number): Promise<Order | null> {

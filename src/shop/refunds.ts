@@ -31,7 +31,7 @@ export interface RefundsDeps {
   /** Refund through the payment's gateway (OnlinePaymentsService.refund). */
   gatewayRefund(paymentId: number, amount: number, reason: string, formKey: string, actor: Actor): Promise<unknown>;
   codes: ActivationCodesService;
-  licenses: LicensesService;
+  licenses: Pick<LicensesService, 'revokeIn'>;
   refundDays: number;
 }
 

@@ -42,6 +42,8 @@ export class ContactService {
         replyTo: input.email,
         subject: `[artisan_nd] Contact #${id}: ${input.name.replace(/[\r\n]+/g, ' ')}`,
         text: `Message #${id} from ${input.name} <${input.email}> (${meta.locale}, ${meta.ip})\n\n${input.message}\n\n-- \n${this.deps.baseUrl}/contact\n`,
+        // To the fixed staff address, not to an account: no in-app copy, even when a staff account has that address.
+        notice: false,
       });
       await this.repo.setMailStatus(id, 'sent');
     } catch (err) {

@@ -17,6 +17,7 @@ import type { TestContext } from '../helpers/context.js';
 import { formAgent } from '../helpers/forms.js';
 import { activate, apiToken, makeBatch, makeProduct, trial } from '../helpers/licenses.js';
 import { credit, newInstallation, postConfirmed, recharge } from '../helpers/recharge.js';
+import { listEasyFacture } from '../helpers/shop.js';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
 import { createBilling } from '../../src/billing/index.js';
 import { insertedId } from '../../src/platform/db.js';
@@ -108,6 +109,12 @@ interface Ids {
   /** A paid subscription (the admin's subscription page) and a unit pack on offer (the partner's packs pages). */
   subscription: number;
   pack: number;
+  /** The shop: EasyFacture listed, a customer and their paid order (the admin's order and customer pages). */
+  shopProduct: number;
+  order: number;
+  customer: number;
+  /** A customer's support ticket with an attachment and a staff reply (its pages on both sides). */
+  ticket: number;
   /** Courses: a free course (slug bien-demarrer) with a video lesson and a PDF lesson. */
   course: number;
   videoLesson: number;
@@ -185,9 +192,20 @@ async function seed(ctx: TestContext): Promise<Ids> {
     type: 'custom', price: 5000, currency: 'EUR', billingCycle: 'one-time', trialDays: 0, setupFee: 0,
     limits: { units_per_period: 1000, max_installations: null }, features: [], isActive: true, isPublic: true, displayOrder: 20, highlighted: false,
   }, SYSTEM_ACTOR);
+  const shop = await shopFixture(ctx);
+  const ticket = await supportFixture(ctx);
   const course = await courseFixture(ctx);
+  // Notifications of the partner: two unread (one with a link) and one read, as the mails it was sent leave them.
+  for (const [title, body, link] of [
+    ['Votre facture F-2026-0118 est disponible – artisan_nd', 'Votre facture de 29,90 € est disponible dans votre espace.', '/subscription/billing'],
+    ['Votre mot de passe a été changé – artisan_nd', 'Le mot de passe de votre compte artisan_nd vient d’être changé.', '/subscription/forgot'],
+    ['Bienvenue chez artisan_nd', 'Votre compte partenaire est prêt.', null],
+  ] as const) {
+    await ctx.handle.notifications.record({ accountId: partner, kind: link === '/subscription/billing' ? 'invoice_issued' : 'account', title, body, link });
+  }
+  await ctx.db('notifications').where({ account_id: partner, title: 'Bienvenue chez artisan_nd' }).update({ read_at: stamp });
   return {
-    ...course,
+    ...course, ...shop, ticket,
     subscription: subscription.id, pack, promotion, payment: await id('payments'), webhook: await webhookFixture(ctx),
     plan, invoice: invoice.id, checkoutPlan: await id('plans', { slug: 'pro' }),
     partner, recharge: first, revoked,
@@ -199,6 +217,33 @@ async function seed(ctx: TestContext): Promise<Ids> {
     batch: await id('activation_batches'),
     product: await id('products'),
   };
+}
+
+/** The shop: EasyFacture listed with two offers; a customer's order of two seats, paid by transfer (its license keys exist). */
+async function shopFixture(ctx: TestContext): Promise<{ shopProduct: number; order: number; customer: number }> {
+  const { product, annual } = await listEasyFacture(ctx);
+  const customer = await createAccount(ctx, 'lea@atelier-lea.fr', 'customer');
+  await ctx.db('accounts').where({ id: customer }).update({ name: 'Léa Durand', company: 'Atelier Léa' });
+  const { order, invoice } = await ctx.handle.shop.orders.place(customer, annual, 2, 'e2e-pages-order-1', 'fr', SYSTEM_ACTOR);
+  await ctx.handle.billing.payments.recordManual(invoice.id, { amount: invoice.amountDue, method: 'bank_transfer', reference: invoice.number!,
+    date: '2026-11-22', idempotencyKey: 'e2e-pages-order-payment-1' }, SYSTEM_ACTOR);
+  return { shopProduct: product, order: order.id, customer };
+}
+
+/** A customer (the shop's buyer) with a license and a ticket about it: a PDF attached, answered by staff. */
+async function supportFixture(ctx: TestContext): Promise<number> {
+  const customer = await createAccount(ctx, 'cliente@exemple.fr', 'customer');
+  await createAccount(ctx, 'sav@artisan-nd.test', 'support');
+  await ctx.db('accounts').where({ id: customer }).update({ name: 'Claire Petit' });
+  const license = Number((await ctx.db('licenses').first('id')).id);
+  await ctx.db('licenses').where({ id: license }).update({ email: 'cliente@exemple.fr' });
+  const id = await ctx.handle.support.open({ id: customer, email: 'cliente@exemple.fr' }, {
+    subject: 'Trop d’appareils pour ma licence', message: 'Bonjour,\nmon nouvel ordinateur est refusé : « trop d’appareils ».\nMerci de votre aide.',
+    licenseId: license }, [{ name: 'capture-refus.pdf', mime: 'application/pdf', bytes: Buffer.from('%PDF-1.7\n%%EOF\n') }]);
+  const staff = (await ctx.handle.accounts.byEmail('sav@artisan-nd.test'))!;
+  await ctx.handle.support.assign(SYSTEM_ACTOR, id, staff.id);
+  await ctx.handle.support.reply(staff, id, 'Bonjour, nous avons libéré l’ancien poste : réessayez maintenant.', [], true);
+  return id;
 }
 
 /** A free course with a (tiny) MP4 lesson and a PDF lesson, added through CoursesService as the admin upload does. */
@@ -313,6 +358,14 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await visit(page, `${base}/courses/bien-demarrer`, `${p}-course`, findings);
       await visit(page, `${base}/courses/bien-demarrer/lessons/${ids.videoLesson}`, `${p}-lesson-video`, findings);
       await visit(page, `${base}/courses/bien-demarrer/lessons/${ids.pdfLesson}`, `${p}-lesson-pdf`, findings);
+      // Notifications: the list (the unread count in the header: two, and the mail of the French run's payment), then all read.
+      await visit(page, `${base}/notifications`, `${p}-notifications`, findings);
+      expect((await page.textContent('.notifications-link'))?.trim()).to.match(/^Notifications \([2-9]\)$/);
+      if (lang === 'en') {
+        await submit(page, '#read-all-form button[type="submit"]');
+        await look(page, `${p}-notifications-read`, findings);
+        expect((await page.textContent('.notifications-link'))?.trim()).to.equal('Notifications');
+      }
       await visit(page, `${base}/admin`, `${p}-error-403`, findings, 403);
       await visit(page, `${base}/subscription/recharges/00000000-0000-4000-8000-000000000000`, `${p}-error-404`, findings, 404);
       for (const href of [
@@ -323,6 +376,40 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         expect(await page.getAttribute(`.area-nav a[href="${href}"]`, 'aria-current'), `sub-navigation on ${href}`).to.equal('page');
       }
       await context.close();
+      expect(findings).to.deep.equal([]);
+    });
+
+    it(`support pages: a customer's tickets, the new ticket form, a thread, the staff queue (${lang})`, async () => {
+      const findings: Findings = [];
+      const context = await contextFor(lang);
+      const page = await login(context, base, 'cliente@exemple.fr');
+      await page.goto(`${base}/?lang=${lang}`);
+      const c = `${lang}-customer`;
+      await visit(page, `${base}/support/tickets`, `${c}-tickets`, findings);
+      await visit(page, `${base}/support/tickets/new?license=${ids.license}`, `${c}-ticket-new`, findings);
+      await page.fill('#subject', 'x');
+      await submit(page, 'form.form button[type="submit"]');
+      await look(page, `${c}-ticket-new-errors`, findings);
+      await visit(page, `${base}/support/tickets/${ids.ticket}`, `${c}-ticket`, findings);
+      await submit(page, `form[action="/support/tickets/${ids.ticket}/close"] button[type="submit"]`);
+      await look(page, `${c}-ticket-confirm-close`, findings);
+      await context.close();
+      const partnerContext = await contextFor(lang);
+      const partnerPage = await login(partnerContext, base, 'garage@exemple.fr');
+      await partnerPage.goto(`${base}/?lang=${lang}`);
+      await visit(partnerPage, `${base}/support/tickets`, `${lang}-partner-tickets-empty`, findings);
+      expect(await partnerPage.getAttribute('.area-nav a[href="/support/tickets"]', 'aria-current'), 'partner sub-navigation').to.equal('page');
+      await partnerContext.close();
+      const staffContext = await contextFor(lang);
+      const staffPage = await login(staffContext, base, 'sav@artisan-nd.test');
+      await staffPage.goto(`${base}/?lang=${lang}`);
+      await visit(staffPage, `${base}/admin/tickets`, `${lang}-admin-tickets`, findings);
+      expect(await staffPage.getAttribute('.area-nav a[href="/admin/tickets"]', 'aria-current'), 'admin sidebar').to.equal('page');
+      await visit(staffPage, `${base}/admin/tickets?status=closed`, `${lang}-admin-tickets-empty`, findings);
+      await visit(staffPage, `${base}/admin/tickets/${ids.ticket}`, `${lang}-admin-ticket`, findings);
+      await submit(staffPage, `form[action="/admin/tickets/${ids.ticket}/close"] button[type="submit"]`);
+      await look(staffPage, `${lang}-admin-ticket-confirm-close`, findings);
+      await staffContext.close();
       expect(findings).to.deep.equal([]);
     });
 
@@ -347,7 +434,7 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/keys', 'keys'], ['/admin/api-tokens', 'api-tokens'],
         ['/admin/messages', 'messages'], [`/admin/messages/${ids.message}`, 'message'],
         ['/admin/audit', 'audit'], [`/admin/audit/${ids.audit}`, 'audit-entry'],
-        ['/subscription/account', 'account'], ['/admin/partners/999999', 'error-404', 404],
+        ['/subscription/account', 'account'], ['/notifications', 'notifications-empty'], ['/admin/partners/999999', 'error-404', 404],
         // Billing staff pages.
         ['/admin/billing', 'billing-dashboard'], ['/admin/billing?from=2026-13', 'billing-dashboard-errors', 422],
         ['/admin/plans', 'plans'], ['/admin/plans/new', 'plan-new'], [`/admin/plans/${ids.plan}`, 'plan'],
@@ -356,6 +443,9 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/credits', 'credits'], ['/admin/webhooks', 'webhooks'], [`/admin/webhooks/${ids.webhook}`, 'webhook'],
         ['/admin/promotions', 'promotions'], ['/admin/promotions/new', 'promotion-new'], [`/admin/promotions/${ids.promotion}`, 'promotion'],
         ['/admin/subscriptions', 'subscriptions'], [`/admin/subscriptions/${ids.subscription}`, 'subscription'],
+        // The shop's staff pages.
+        ['/admin/orders', 'orders'], [`/admin/orders/${ids.order}`, 'order'], ['/admin/shop/products', 'shop-products'],
+        [`/admin/shop/products/${ids.shopProduct}`, 'shop-product'], ['/admin/customers', 'customers'], [`/admin/customers/${ids.customer}`, 'customer'],
         ['/admin/courses', 'courses'], ['/admin/courses/new', 'course-new'], [`/admin/courses/${ids.course}`, 'course'],
         [`/admin/course-lessons/${ids.videoLesson}`, 'course-lesson'],
       ];

@@ -14,6 +14,7 @@ import { createBilling } from '../../src/billing/index.js';
 import { mediaKey, signMedia } from '../../src/courses/index.js';
 import { insertedId } from '../../src/platform/db.js';
 import type { TestContext } from './context.js';
+import { productId } from './licenses.js';
 import { listEasyFacture } from './shop.js';
 
 /** `visitor`: an anonymous session of its own, for the route that ends it (logout). */
@@ -148,6 +149,19 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /subscription/packs': get('partner'),
     'GET /subscription/packs/:planId': get('partner'),
     'POST /subscription/packs': post('partner', '/subscription/packs/:planId'),
+    // Support tickets, customer and partner side (the fixture: a ticket of the partner with an attachment).
+    'GET /support/tickets': get('partner'),
+    'GET /support/tickets/new': get('partner', ['license']),
+    'POST /support/tickets': post('partner', '/support/tickets/new', { multipart: true }),
+    'GET /support/tickets/:id': get('partner'),
+    'POST /support/tickets/:id/reply': post('partner', '/support/tickets/:id', { multipart: true }),
+    'POST /support/tickets/:id/close': post('partner', '/support/tickets/:id', { fields: ['confirm'] }),
+    'GET /support/tickets/:id/attachments/:attachmentId': get('partner', [], { noPage: true }),
+    // In-app notifications of the logged-in account (the partner's: a copy of the mails it was sent).
+    'GET /notifications': get('partner'),
+    'POST /notifications/read-all': post('partner', '/notifications'),
+    'POST /notifications/:id/read': post('partner', '/notifications'),
+    'POST /notifications/:id/open': post('partner', '/notifications'),
     // Admin area (superadmin: every action, the role change included).
     'GET /admin': get(S),
     'GET /admin/partners': get(S, ['state']),
@@ -248,6 +262,25 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /admin/subscriptions/:id/pause': post(S, '/admin/subscriptions/:id', { fixed: YES }),
     'POST /admin/subscriptions/:id/resume': post(S, undefined, { fields: ['reason'] }),
     'POST /admin/subscriptions/:id/cancel': post(S, '/admin/subscriptions/:id', { fixed: YES }),
+    // The shop's admin pages (the fixture order is pending: its refund is refused with a notice; the refund form is declared).
+    'GET /admin/orders': get(S, ['status']),
+    'GET /admin/orders/:id': get(S),
+    'POST /admin/orders/:id/refund': post(S, undefined, { fields: ['reason'], fixed: YES }),
+    'GET /admin/shop/products': get(S),
+    'GET /admin/shop/products/:id': get(S, ['offer']),
+    'POST /admin/shop/products/:id': post(S, '/admin/shop/products/:id'),
+    'POST /admin/shop/products/:id/offers': post(S, '/admin/shop/products/:id'),
+    'GET /admin/customers': get(S),
+    'GET /admin/customers/:id': get(S),
+    'POST /admin/customers/:id/suspend': post(S, '/admin/customers/:id', { fixed: YES }),
+    'POST /admin/customers/:id/reactivate': post(S, undefined),
+    // The support queue (the same ticket as the partner's pages).
+    'GET /admin/tickets': get(S, ['status', 'assigned']),
+    'GET /admin/tickets/:id': get(S),
+    'POST /admin/tickets/:id/reply': post(S, '/admin/tickets/:id'),
+    'POST /admin/tickets/:id/assign': post(S, '/admin/tickets/:id'),
+    'POST /admin/tickets/:id/close': post(S, '/admin/tickets/:id', { fields: ['confirm'] }),
+    'GET /admin/tickets/:id/attachments/:attachmentId': get(S, [], { noPage: true }),
     // Courses: the fixture is a free course (slug `hostile`) with one PDF lesson; the media token is the partner's, valid while the clock stands.
     'GET /courses': get('anonymous'),
     'GET /courses/:slug': get('anonymous'),
@@ -317,7 +350,8 @@ async function courseFixtures(ctx: TestContext, partnerId: number): Promise<Reco
 
 /**
  * The rows the routes' parameters name: keys are `<area>:<param>` (the
- * second path segment, as /admin/<area>/:id) or the parameter alone.
+ * second path segment, as /admin/<area>/:id, else the first, as
+ * /notifications/:id) or the parameter alone.
  */
 export async function fixtureIds(ctx: TestContext, rechargeId: string, installationCode: string): Promise<Record<string, string>> {
   const db = ctx.db;
@@ -336,9 +370,17 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
     license_type: 'monthly', state: 'active', issued_at: at, expires_at: '2026-12-22T10:00:00.000Z', created_at: at, updated_at: at,
   });
   await db('activation_batches').insert({ product_id: productId, license_type: 'monthly', duration_days: 30, size: 0, note: 'hostile', created_at: at });
+  const partner = await ctx.handle.accounts.byEmail('hostile-partner@example.fr');
+  const ticket = await ctx.handle.support.open(partner!, { subject: 'Hostile', message: 'Bonjour', licenseId: null },
+    [{ name: 'hostile.pdf', mime: 'application/pdf', bytes: Buffer.from('%PDF-1.7\n') }]);
   const owner = await ctx.handle.accounts.byEmail('hostile-superadmin@example.fr');
   await ctx.handle.accounts.createApiToken(owner!, 'hostile fixture', { id: null, email: null, ip: null, userAgent: 'cli' });
+  // A notification of the partner (unread, with a link): its page shows the read, open and read-all forms.
+  const notification = await ctx.handle.notifications.record({
+    accountId: partner!.id, kind: 'billing', title: 'Facture', body: '', link: '/subscription/billing',
+  });
   return {
+    'notifications:id': String(notification),
     'partners:id': String(target.id),
     'recharges:id': rechargeId,
     'installations:id': await first('installations'),
@@ -349,6 +391,8 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
     'licenses:id': await first('licenses'),
     'activation-codes:id': await first('activation_batches'),
     'api-tokens:id': await first('api_tokens'),
+    'tickets:id': String(ticket),
+    'tickets:attachmentId': await first('support_attachments'),
     'products:id': String(productId),
     ...await billingFixtures(ctx, target.id),
     ...await shopFixtures(ctx),
@@ -359,12 +403,18 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
   };
 }
 
-/** The shop's fixtures: EasyFacture listed with an annual offer, a pending order and an API token of the hostile customer. */
+/** The shop's fixtures: EasyFacture listed with an annual offer, a pending order and an API token of the hostile customer, another customer. */
 async function shopFixtures(ctx: TestContext): Promise<Record<string, string>> {
   const { annual } = await listEasyFacture(ctx);
   const customer = await ctx.handle.accounts.byEmail('hostile-customer@example.fr');
   const { order } = await ctx.handle.shop.orders.place(customer!.id, annual, 1, 'hostile-order-key-1', 'fr', SYSTEM_ACTOR);
   await ctx.handle.accounts.createApiToken(customer!, 'hostile customer token', SYSTEM_ACTOR);
   const token = (await ctx.handle.accounts.apiTokensOf(customer!.id))[0]!;
-  return { sku: 'easyfacture', 'orders:id': String(order.id), 'tokens:id': String(token.id) };
+  // The customer the admin actions aim at: not the one whose session the customer routes use.
+  const target = await new AccountsRepository(ctx.db).insert({
+    email: 'hostile-buyer@example.fr', passwordHash: 'x', role: 'customer', state: 'active', company: '', name: 'Acheteur', phone: '', country: 'FR',
+    locale: 'fr', termsAcceptedAt: ctx.clock.now(), verifiedAt: ctx.clock.now(),
+  }, ctx.clock.now());
+  return { sku: 'easyfacture', 'orders:id': String(order.id), 'shop:id': String(await productId(ctx, 'easyfacture')), 'customers:id': String(target.id),
+    'tokens:id': String(token.id) };
 }

@@ -95,7 +95,8 @@ describe('hostile input on every route', function () {
   const nextIp = (): string => `198.51.${(ip >> 8) & 255}.${(ip++) & 255}`;
 
   const concrete = (route: string, params: Record<string, string> = {}): string =>
-    route.replace(/:(\w+)/g, (_m, name: string) => params[name] ?? ids[`${route.split('/')[2] ?? ''}:${name}`] ?? ids[name] ?? '1');
+    route.replace(/:(\w+)/g, (_m, name: string) =>
+      params[name] ?? ids[`${route.split('/')[2] ?? ''}:${name}`] ?? ids[`${route.split('/')[1] ?? ''}:${name}`] ?? ids[name] ?? '1');
 
   /**
    * Check one answer: never a 5xx, never a stack trace; under /api always the

@@ -32,6 +32,7 @@ export function targetHref(type: string | null, id: string | null): string | nul
     case 'installation': return `/admin/installations/${e}`;
     case 'release': return '/admin/releases';
     case 'message': return `/admin/messages/${e}`;
+    case 'ticket': return `/admin/tickets/${e}`;
     case 'issuer_key': return '/admin/keys';
     default: return null;
   }

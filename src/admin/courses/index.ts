@@ -26,7 +26,7 @@ export function createAdminCoursesRouter(deps: AdminDeps): Router {
   // The largest of the two limits here; the service applies the one of the file's kind.
   const upload = singleFileUpload(deps.config, {
     field: 'file', maxBytes: Math.max(deps.config.courses.videoMaxBytes, deps.config.courses.pdfMaxBytes),
-    errors: { tooBig: 'admin-courses:errors.file_too_big', oneFile: 'admin-courses:errors.file_one', failed: 'admin-courses:errors.file_failed' },
+    errors: { tooBig: 'admin-courses:errors.file_too_big', oneFile: 'admin-courses:errors.file_single', failed: 'admin-courses:errors.file_failed' },
   });
   const router = Router();
   router.get('/admin/courses', staffOnly, ctl.list);

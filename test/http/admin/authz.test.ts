@@ -3,8 +3,8 @@
  * (anonymous, partner, support, admin, superadmin). Anonymous visitors are
  * sent to the login page, partners get 403 and never a page, support reads
  * partners, installations, recharges, messages and the audit log but acts on
- * nothing; admin and superadmin use everything but the role change, which is
- * superadmin only. A last test fails when a route exists that the table lacks.
+ * nothing but support tickets (worked as admins do); admin and superadmin use
+ * everything but the role change, which is superadmin only. A last test fails when a route exists that the table lacks.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import type { Agent } from '../../helpers/forms.js';
 import { credit, newInstallation, recharge } from '../../helpers/recharge.js';
+import { listEasyFacture } from '../../helpers/shop.js';
 import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
 import { createBilling, type PlanFields } from '../../../src/billing/index.js';
 
@@ -69,6 +70,13 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['GET /admin/messages/:id', READ],
   ['POST /admin/messages/:id/handled', ADMIN],
   ['POST /admin/messages/:id/unhandled', ADMIN],
+  // Support tickets: support works them as admins do.
+  ['GET /admin/tickets', READ],
+  ['GET /admin/tickets/:id', READ],
+  ['POST /admin/tickets/:id/reply', READ],
+  ['POST /admin/tickets/:id/assign', READ],
+  ['POST /admin/tickets/:id/close', READ],
+  ['GET /admin/tickets/:id/attachments/:attachmentId', READ],
   ['GET /admin/audit', READ],
   ['GET /admin/audit/:id', READ],
   ['GET /admin/licenses', READ],
@@ -124,6 +132,18 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['GET /admin/subscriptions', READ],
   ['GET /admin/subscriptions/:id', READ],
   ...['extend', 'suspend', 'reactivate', 'pause', 'resume', 'cancel'].map((a): [string, Record<Who, Answer>] => [`POST /admin/subscriptions/:id/${a}`, ADMIN]),
+  // The shop: orders and customers read by support; the catalogue read by support, saved by admins.
+  ['GET /admin/orders', READ],
+  ['GET /admin/orders/:id', READ],
+  ['POST /admin/orders/:id/refund', ADMIN],
+  ['GET /admin/shop/products', READ],
+  ['GET /admin/shop/products/:id', READ],
+  ['POST /admin/shop/products/:id', ADMIN],
+  ['POST /admin/shop/products/:id/offers', ADMIN],
+  ['GET /admin/customers', READ],
+  ['GET /admin/customers/:id', READ],
+  ['POST /admin/customers/:id/suspend', ADMIN],
+  ['POST /admin/customers/:id/reactivate', ADMIN],
   ['GET /admin/courses', READ],
   ['GET /admin/courses/new', ADMIN],
   ['POST /admin/courses', ADMIN],
@@ -183,6 +203,11 @@ describe('admin authorization table', function () {
       created_at: ctx.clock.now().toISOString(),
     });
     ids.messages = String((await ctx.db('contact_messages').first('id')).id);
+    // A ticket of the partner with one attachment.
+    await ctx.handle.support.open({ id: partnerId, email: 'authz-partner@example.fr' }, { subject: 'Authz', message: 'Bonjour', licenseId: null },
+      [{ name: 'a.pdf', mime: 'application/pdf', bytes: Buffer.from('%PDF-1.7\n') }]);
+    ids.tickets = String((await ctx.db('support_tickets').first('id')).id);
+    ids['tickets:attachmentId'] = String((await ctx.db('support_attachments').first('id')).id);
     ids.audit = String((await ctx.db('audit_log').first('id')).id);
     // Issue 6 (license server): a license, a batch of codes, an API token, a product.
     const at = ctx.clock.now().toISOString();
@@ -213,6 +238,11 @@ describe('admin authorization table', function () {
       startsOn: null, endsOn: null, isActive: true, autoApply: false, newCustomersOnly: false, minAmount: 0, planIds: [],
     }, SYSTEM_ACTOR));
     ids.subscriptions = String((await ctx.handle.subscriptions.history(Number(ids.partners)))[0]!.id);
+    // The shop: EasyFacture listed, a customer and their pending order.
+    const shop = await listEasyFacture(ctx);
+    ids.shop = String(shop.product);
+    ids.customers = String(await createAccount(ctx, 'authz-customer@example.fr', 'customer'));
+    ids.orders = String((await ctx.handle.shop.orders.place(Number(ids.customers), shop.annual, 1, 'authz-order-key-1', 'fr', SYSTEM_ACTOR)).order.id);
     // Courses: a free course with one PDF lesson.
     ids.courses = String(await ctx.handle.courses.create({ slug: 'authz', titleFr: 'Authz', titleEn: 'Authz', descriptionFr: '', descriptionEn: '',
       access: 'free', productId: null, price: null, currency: null, published: true, displayOrder: 1 }, SYSTEM_ACTOR));
@@ -225,7 +255,7 @@ describe('admin authorization table', function () {
 
   const concrete = (route: string): string => {
     const area = route.split('/')[2] ?? '';
-    return route.replace(':id', ids[area] ?? '0');
+    return route.replace(':id', ids[area] ?? '0').replace(':attachmentId', ids[`${area}:attachmentId`] ?? '0');
   };
 
   for (const [route, expected] of TABLE) {

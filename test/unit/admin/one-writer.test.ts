@@ -89,11 +89,19 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   billing_steps: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
   due_date_extensions: { repository: 'billing/subscriptions.repository.ts', cls: 'SubscriptionsRepository', service: 'billing/subscriptions.service.ts' },
   pack_purchases: { repository: 'billing/packs.repository.ts', cls: 'PacksRepository', service: 'billing/packs.service.ts' },
+  // Support tickets: customers' and partners' pages and the /admin/tickets queue both go through SupportService.
+  support_tickets: { repository: 'support/support.repository.ts', cls: 'SupportRepository', service: 'support/support.service.ts' },
+  support_messages: { repository: 'support/support.repository.ts', cls: 'SupportRepository', service: 'support/support.service.ts' },
+  support_attachments: { repository: 'support/support.repository.ts', cls: 'SupportRepository', service: 'support/support.service.ts' },
   // Courses: courses and lessons (staff), completions (customers), grants (the shop, in its transaction).
   courses: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
   course_lessons: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
   lesson_completions: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
   course_grants: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
+  // In-app notifications: the copy of every mail to an account (the mailer's hook), read marks.
+  notifications: {
+    repository: 'notifications/notifications.repository.ts', cls: 'NotificationsRepository', service: 'notifications/notifications.service.ts',
+  },
 };
 
 describe('one writer per table (DESIGN.md rule 11)', () => {
