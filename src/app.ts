@@ -46,7 +46,9 @@ import {
 } from './licenses/index.js';
 import { createNotificationsController, createNotificationsRouter, NotificationsService } from './notifications/index.js';
 import { createPartnersRouter } from './partners/index.js';
-import { createOrdersController, createShop, createShopController, createShopRouter, type Shop } from './shop/index.js';
+import {
+  createCustomerApiRouter, createOrdersController, createShop, createShopController, createShopRouter, createTokensController, type Shop,
+} from './shop/index.js';
 import {
   createCheckoutController, createCheckoutRouter, createPayments, createWebhooksRouter, paypalApproveOrigin, stripeCheckoutOrigin, type Payments,
 } from './payments/index.js';
@@ -207,6 +209,8 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createLicensesApiRouter(licensesApi));
   app.use(createKeysRouter(deps.keys));
   app.use(createKeyfilesApiRouter(recharges, perIpLimiter({ windowSeconds: 3600, limit: config.keyfilesPerHour })));
+  // The customer API (bearer andc_ tokens): counted per IP before the token is looked up.
+  app.use(createCustomerApiRouter({ orders: shop.orders, accounts }, perIpLimiter({ windowSeconds: 3600, limit: 600 })));
   // Any other request under /api: the JSON 404 or 405 (signed on the signed routes' paths), before session and CSRF.
   app.use(createApiFallback({
     routes: () => [...routesOfApp(app), ...validate.routes],
@@ -282,7 +286,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createShopRouter(createShopController(shop.catalogue, shop.orders),
     createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, billing, online: payments.online, logger,
       signLink: (releaseId, accountId, ip) => downloadLinks.sign(releaseId, accountId, clock.now(), ip) }),
-    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
+    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] }), createTokensController(accounts)));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
   app.use(createSupportRouter(createSupportController(support), afterUpload,
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'], successfulOnly: true })));

@@ -263,14 +263,22 @@ export class AccountsRepository {
     return Number(n) === 1;
   }
 
-  /** The active staff account owning a bearer token (by its hash), or null. */
-  async byApiToken(tokenHash: string, now: Date): Promise<Account | null> {
+  /** The unrevoked API tokens of one account, newest first, at most `limit`. */
+  async apiTokensOf(accountId: number, limit: number): Promise<ApiTokenRow[]> {
+    const rows = (await this.db('api_tokens as t').join('accounts as a', 'a.id', 't.account_id').where('t.account_id', accountId).whereNull('t.revoked_at')
+      .select('t.id', 't.account_id', 't.label', 't.created_at', 't.last_used_at', 't.revoked_at', 'a.email')
+      .orderBy('t.id', 'desc').limit(limit)) as Row[];
+    return rows.map(toApiTokenRow);
+  }
+
+  /** The active account with one of `roles` owning an unrevoked bearer token (by its hash), or null. */
+  async byApiToken(tokenHash: string, now: Date, roles: readonly Role[]): Promise<Account | null> {
     const row = (await this.db('api_tokens as t')
       .join('accounts as a', 'a.id', 't.account_id')
       .where('t.token_hash', tokenHash)
       .whereNull('t.revoked_at')
       .where('a.state', 'active')
-      .whereIn('a.role', ['admin', 'superadmin'])
+      .whereIn('a.role', roles)
       .first('a.*', 't.id as token_id')) as Row | undefined;
     if (!row) return null;
     await this.db('api_tokens').where({ id: row.token_id }).update({ last_used_at: now.toISOString() });

@@ -22,6 +22,10 @@ import { hashToken, looksLikeToken, newToken } from './tokens.js';
 export const VERIFY_TTL_SECONDS = 24 * 3600;
 export const RESET_TTL_SECONDS = 30 * 60;
 export const API_TOKEN_PREFIX = 'andt_';
+/** Customers' tokens for the customer API (/api/users/me/*): told apart from admin tokens at a glance. */
+export const CUSTOMER_TOKEN_PREFIX = 'andc_';
+/** The roles that may hold an API token: staff for the admin API, customers for their own API. */
+const TOKEN_ROLES: readonly Role[] = ['admin', 'superadmin', 'customer'];
 
 export interface Registration extends Omit<ProfileFields, 'locale' | 'address' | 'vatNumber'> {
   email: string;
@@ -77,9 +81,19 @@ export class AccountsService {
     return this.repo.byEmail(email);
   }
 
-  /** The active admin or superadmin owning bearer token `token` (its last use is recorded), or null. */
+  /** The active admin or superadmin owning bearer token `token` (its last use is recorded), or null: the admin API's check. */
   byApiToken(token: string): Promise<Account | null> {
-    return this.repo.byApiToken(hashToken(token), this.deps.clock.now());
+    return this.repo.byApiToken(hashToken(token), this.deps.clock.now(), ['admin', 'superadmin']);
+  }
+
+  /** The active account, of any role, owning unrevoked bearer token `token` (its last use is recorded), or null: callers check the role. */
+  bearerAccount(token: string): Promise<Account | null> {
+    return this.repo.byApiToken(hashToken(token), this.deps.clock.now(), TOKEN_ROLES);
+  }
+
+  /** The unrevoked API tokens of one account, newest first (never their hashes). */
+  apiTokensOf(accountId: number): Promise<ApiTokenRow[]> {
+    return this.repo.apiTokensOf(accountId, 100);
   }
 
   /** API tokens of every account, newest first, `limit` from `offset`, and how many in all (never their hashes). */
@@ -338,10 +352,10 @@ export class AccountsService {
     });
   }
 
-  /** A new admin API bearer token for a staff account (printed once; stored hashed). */
+  /** A new API bearer token (printed or shown once; stored hashed): `andt_` for staff (admin API), `andc_` for a customer (customer API). */
   async createApiToken(account: Account, label: string, from: Actor): Promise<string> {
-    if (account.role !== 'admin' && account.role !== 'superadmin') throw new Error('API tokens are for admin and superadmin accounts');
-    const token = newToken(API_TOKEN_PREFIX);
+    if (!TOKEN_ROLES.includes(account.role)) throw new Error('API tokens are for admin, superadmin and customer accounts');
+    const token = newToken(account.role === 'customer' ? CUSTOMER_TOKEN_PREFIX : API_TOKEN_PREFIX);
     const now = this.deps.clock.now();
     await this.deps.db.transaction(async (trx) => {
       await this.repo.with(trx).insertApiToken(account.id, hashToken(token), label, now);
@@ -350,12 +364,15 @@ export class AccountsService {
     return token;
   }
 
-  /** Revoke an admin API bearer token (`api_token.revoked` audit row in the same transaction); false when it already was. */
-  async revokeApiToken(id: number, from: Actor): Promise<boolean> {
+  /**
+   * Revoke an API bearer token (`api_token.revoked` audit row in the same transaction); false when it already was, or when
+   * `ownerId` is given and the token is another account's.
+   */
+  async revokeApiToken(id: number, from: Actor, ownerId?: number): Promise<boolean> {
     const now = this.deps.clock.now();
     return this.deps.db.transaction(async (trx) => {
       const token = await this.repo.with(trx).apiTokenById(id);
-      if (!token || !(await this.repo.with(trx).revokeApiToken(id, now))) return false;
+      if (!token || (ownerId !== undefined && token.accountId !== ownerId) || !(await this.repo.with(trx).revokeApiToken(id, now))) return false;
       await this.deps.audit.record(trx, from, 'api_token.revoked', { type: 'api_token', id }, { label: token.label, email: token.ownerEmail });
       return true;
     });

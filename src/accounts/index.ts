@@ -2,7 +2,7 @@
 export { AccountsService, type StateChange } from './accounts.service.js';
 export { AuthService, sessionLimits, type SessionTerminator } from './auth.service.js';
 export { AccountMails } from './account-mails.js';
-export { AccountsRepository, ROLES, STATES, type Account, type Role, type AccountState } from './accounts.repository.js';
+export { AccountsRepository, ROLES, STATES, type Account, type Role, type AccountState, type ApiTokenRow } from './accounts.repository.js';
 export { createAuthController, homeOf } from './auth.controller.js';
 export { createAccountController } from './account.controller.js';
 export { createAccountsRouter } from './accounts.router.js';

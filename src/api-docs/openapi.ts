@@ -2,7 +2,8 @@
  * The OpenAPI 3.1 document of every route under /api: the license
  * API (/api/v1/licenses/*, /api/v1/admin/licenses/{machine_id}), the
  * Mastertrade compatibility routes (/api/license/*), the key-file delivery
- * routes (/api/v1/installations/{code}/challenge and …/keyfiles) and this document itself.
+ * routes (/api/v1/installations/{code}/challenge and …/keyfiles), the shop's catalogue, the customer API
+ * (/api/users/me/licenses and …/orders) and this document itself.
  *
  * Served as is at GET /api/v1/openapi.json and read by /api/docs. The test
  * suite checks every JSON answer it provokes under /api against this
@@ -50,6 +51,7 @@ export const ERROR_CODES = [
   'LICENSE_REVOKED',
   'TRIAL_ALREADY_EXISTS',
   'UNAUTHORIZED',
+  'FORBIDDEN',
   'NOT_FOUND',
   'METHOD_NOT_ALLOWED',
   'RATE_LIMIT_EXCEEDED',
@@ -73,6 +75,38 @@ const PRODUCT = {
       sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' }, size_bytes: { type: 'integer' }, changelog: { type: 'string' },
       published_at: { type: ['string', 'null'], format: 'date-time' } } }] },
   },
+};
+
+/** One license key of the customer (GET /api/users/me/licenses). */
+const CUSTOMER_LICENSE = {
+  type: 'object',
+  required: ['key', 'product_sku', 'order_id', 'state', 'license_type', 'expires_at', 'machines'],
+  properties: {
+    key: { type: 'string', description: 'The activation code (`XXXX-XXXX-XXXX-XXXX`), entered in the program to activate it.' },
+    product_sku: { type: 'string' },
+    order_id: { type: 'integer' },
+    state: { enum: ['unused', 'active', 'suspended', 'revoked'], description: '`unused` until the key is activated.' },
+    license_type: { enum: ['monthly', 'annual', 'lifetime'] },
+    expires_at: { type: ['string', 'null'], format: 'date-time', description: 'RFC 3339 UTC; `null` before activation and for a lifetime license.' },
+    machines: { type: 'array', items: { type: 'object', required: ['machine_id', 'first_seen_at', 'last_seen_at'], properties: {
+      machine_id: { type: 'string', pattern: '^[0-9a-f]{32}$' }, first_seen_at: DATE_TIME, last_seen_at: DATE_TIME,
+    }, unevaluatedProperties: false } },
+  },
+  unevaluatedProperties: false,
+};
+/** One order of the customer (GET /api/users/me/orders). */
+const CUSTOMER_ORDER = {
+  type: 'object',
+  required: ['id', 'status', 'product_sku', 'offer_code', 'quantity', 'invoice_number', 'total_ttc', 'currency', 'created_at', 'paid_at'],
+  properties: {
+    id: { type: 'integer' }, status: { enum: ['pending', 'paid', 'failed', 'refunded', 'cancelled'] }, product_sku: { type: 'string' },
+    offer_code: { type: 'string' }, quantity: { type: 'integer', minimum: 1, description: 'Seats: one license key each.' },
+    invoice_number: { type: ['string', 'null'] },
+    total_ttc: { type: 'integer', description: 'The invoice total including VAT, in minor units of `currency` (3480 EUR = 34,80 €).' },
+    currency: { type: 'string', pattern: '^[A-Z]{3}$' }, created_at: DATE_TIME,
+    paid_at: { type: ['string', 'null'], format: 'date-time', description: 'RFC 3339 UTC; `null` until paid.' },
+  },
+  unevaluatedProperties: false,
 };
 
 /** The error schema narrowed to some codes (a `$ref` to Error plus an enum). */
@@ -255,7 +289,34 @@ the installation proves it holds the X25519 secret key of its code.
 \`DELETE /api/v1/admin/licenses/{machine_id}\` needs \`Authorization: Bearer andt_…\`: an API token
 created with \`npm run admin:token\` or in the admin pages (shown once, stored hashed), belonging
 to an active admin.
+
+## Customer API
+
+\`GET /api/users/me/licenses\` and \`GET /api/users/me/orders\` need \`Authorization: Bearer andc_…\`: a
+customer's API token, created on the customer's page \`/account/tokens\` (shown once, stored hashed,
+revocable there). No token, an unknown or revoked one: 401 \`UNAUTHORIZED\`; a staff token: 403
+\`FORBIDDEN\`. A customer token is refused by the admin API (401).
 `;
+
+/** A GET of the customer API (bearer customer token) answering `{success, data: [<schema>]}`. */
+function customerGet(operationId: string, summary: string, description: string, schema: string): Record<string, unknown> {
+  return {
+    get: {
+      tags: ['customer'], operationId, summary, description, security: [{ customerBearer: [] }],
+      responses: {
+        200: json({ type: 'object', required: ['success', 'data'], properties: { success: { const: true },
+          data: { type: 'array', items: { $ref: `#/components/schemas/${schema}` } } }, unevaluatedProperties: false }, 'The list.'),
+        400: badQuery,
+        401: json(errorOf(['UNAUTHORIZED']), 'No token, or not a valid, unrevoked token of an active account.', {
+          'WWW-Authenticate': { description: '`Bearer`.', schema: { type: 'string' } },
+        }),
+        403: json(errorOf(['FORBIDDEN']), 'The token is not a customer\'s (a staff token).'),
+        429: rateLimited('600 requests per hour per IP'),
+        500: serverError,
+      },
+    },
+  };
+}
 
 /** The whole document. `servers` is relative, so the page and clients use the host they reached. */
 export const openApiDocument: OpenApiDocument = {
@@ -274,6 +335,7 @@ export const openApiDocument: OpenApiDocument = {
     { name: 'compatibility', description: 'Routes kept for Mastertrade clients. FR : compatibilité Mastertrade.' },
     { name: 'key files', description: 'Delivery of recharge key files to installations. FR : livraison des fichiers de recharge.' },
     { name: 'shop', description: 'The catalogue of the customer shop. FR : catalogue de la boutique.' },
+    { name: 'customer', description: 'A customer\'s licenses and orders, with a customer API token. FR : licences et commandes du client.' },
     { name: 'documentation', description: 'This document. FR : ce document.' },
   ],
   paths: {
@@ -615,6 +677,11 @@ export const openApiDocument: OpenApiDocument = {
         },
       },
     },
+    '/api/users/me/licenses': customerGet('listMyLicenses', 'The customer\'s license keys / Mes licences',
+      'Every license key of the customer\'s paid orders (newest order first), with its state, type, expiry and the machines it runs on.',
+      'CustomerLicense'),
+    '/api/users/me/orders': customerGet('listMyOrders', 'The customer\'s orders / Mes commandes',
+      'The customer\'s orders, newest first (at most 500), with their invoice number and total.', 'CustomerOrder'),
     '/api/v1/openapi.json': {
       get: {
         tags: ['documentation'],
@@ -656,6 +723,8 @@ export const openApiDocument: OpenApiDocument = {
       Product: PRODUCT,
       MachineId: MACHINE_ID,
       LicenseKey: LICENSE_KEY,
+      CustomerLicense: CUSTOMER_LICENSE,
+      CustomerOrder: CUSTOMER_ORDER,
       Error: {
         type: 'object',
         description: 'Every error answer. `error` is a stable code; `message` is for people (English); `details` is null or an object naming ' +
@@ -753,6 +822,12 @@ export const openApiDocument: OpenApiDocument = {
         scheme: 'bearer',
         bearerFormat: 'andt_…',
         description: 'An admin API token (`npm run admin:token` or the admin pages), shown once, stored hashed.',
+      },
+      customerBearer: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'andc_…',
+        description: 'A customer API token (the customer\'s page /account/tokens), shown once, stored hashed, revocable there.',
       },
     },
   },

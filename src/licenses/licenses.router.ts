@@ -170,7 +170,8 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
     const header = req.get('authorization') ?? '';
     const m = /^Bearer\s+(\S{1,200})$/i.exec(header);
     const account = m ? await deps.accounts.byApiToken(m[1]!) : null;
-    if (!account) {
+    // byApiToken finds only staff tokens; the role is checked again here so that a customer's token (andc_) can never act.
+    if (!account || (account.role !== 'admin' && account.role !== 'superadmin')) {
       res.setHeader('WWW-Authenticate', 'Bearer');
       throw new UnauthorizedError('A valid admin API token is required (Authorization: Bearer …)');
     }

@@ -28,6 +28,8 @@ export { RemindersService, REMINDER_DAYS } from './reminders.js';
 export { createShopController, productJson } from './shop.controller.js';
 export { createOrdersController } from './orders.controller.js';
 export { createShopRouter } from './shop.router.js';
+export { createTokensController, type CustomerTokens } from './tokens.controller.js';
+export { createCustomerApiRouter, type CustomerApiDeps } from './customer-api.js';
 
 export interface Shop {
   catalogue: CatalogueService;

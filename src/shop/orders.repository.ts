@@ -35,6 +35,7 @@ export interface OrderRow extends Order {
   currency: string;
   email: string;
   sku: string;
+  offerCode: string;
 }
 
 /** One license key of an order: the activation code, the license it created (if activated), its machines. */
@@ -42,6 +43,8 @@ export interface LicenseKey {
   code: string;
   usedAt: Date | null;
   licenseId: number | null;
+  /** The license type the key gives (its batch's). */
+  licenseType: string;
   state: string | null;
   expiresAt: Date | null;
   machines: { machineId: string; firstSeenAt: Date; lastSeenAt: Date }[];
@@ -141,21 +144,23 @@ export class OrdersRepository {
   }
 
   async list(f: OrderFilter, limit: number, offset: number): Promise<OrderRow[]> {
-    const rows = (await this.listed(f).select('o.*', 'i.number as invoice_number', 'i.total_ttc', 'i.currency', 'a.email', 'p.code as sku')
+    const rows = (await this.listed(f).leftJoin('product_offers as po', 'po.id', 'o.offer_id')
+      .select('o.*', 'i.number as invoice_number', 'i.total_ttc', 'i.currency', 'a.email', 'p.code as sku', 'po.code as offer_code')
       .orderBy('o.id', 'desc').limit(limit).offset(offset)) as Row[];
     return rows.map((r) => ({ ...order(r), invoiceNumber: (r.invoice_number as string | null) ?? null, totalTtc: Number(r.total_ttc),
-      currency: String(r.currency), email: String(r.email), sku: String(r.sku) }));
+      currency: String(r.currency), email: String(r.email), sku: String(r.sku), offerCode: String(r.offer_code ?? '') }));
   }
 
   /** The license keys of activation batch `batchId`, in creation order, with their licenses and machines. */
   async keys(batchId: number): Promise<LicenseKey[]> {
-    const rows = (await this.db('activation_codes as c').leftJoin('licenses as l', 'l.id', 'c.license_id').where('c.batch_id', batchId)
-      .orderBy('c.id').select('c.code', 'c.used_at', 'c.license_id', 'l.state', 'l.expires_at')) as Row[];
+    const rows = (await this.db('activation_codes as c').join('activation_batches as b', 'b.id', 'c.batch_id')
+      .leftJoin('licenses as l', 'l.id', 'c.license_id').where('c.batch_id', batchId)
+      .orderBy('c.id').select('c.code', 'c.used_at', 'c.license_id', 'b.license_type', 'l.state', 'l.expires_at')) as Row[];
     const ids = rows.filter((r) => r.license_id).map((r) => Number(r.license_id));
     const machines = ids.length ? (await this.db('license_activations').whereIn('license_id', ids).orderBy('id')
       .select('license_id', 'machine_id', 'first_seen_at', 'last_seen_at')) as Row[] : [];
     return rows.map((r) => ({
-      code: String(r.code), usedAt: toDateOrNull(r.used_at), licenseId: r.license_id ? Number(r.license_id) : null,
+      code: String(r.code), usedAt: toDateOrNull(r.used_at), licenseId: r.license_id ? Number(r.license_id) : null, licenseType: String(r.license_type),
       state: (r.state as string | null) ?? null, expiresAt: toDateOrNull(r.expires_at),
       machines: machines.filter((m) => Number(m.license_id) === Number(r.license_id)).map((m) => ({ machineId: String(m.machine_id),
         firstSeenAt: toDate(m.first_seen_at), lastSeenAt: toDate(m.last_seen_at) })),

@@ -1,16 +1,18 @@
 /**
  * The shop's routes: the public catalogue and its JSON, the customers' checkout,
- * orders, payments and licenses (CSRF-checked forms, rate-limited payment starts).
+ * orders, payments and licenses (CSRF-checked forms, rate-limited payment starts),
+ * their API tokens (/account/tokens; the customer API itself: customer-api.ts).
  */
 import { Router, type RequestHandler } from 'express';
 import { requireRole } from '../http/auth.js';
 import type { createOrdersController } from './orders.controller.js';
 import type { createShopController } from './shop.controller.js';
+import type { createTokensController } from './tokens.controller.js';
 
 const customer = requireRole('customer');
 
 export function createShopRouter(shop: ReturnType<typeof createShopController>, orders: ReturnType<typeof createOrdersController>,
-  limiter: RequestHandler): Router {
+  limiter: RequestHandler, tokens: ReturnType<typeof createTokensController>): Router {
   const router = Router();
   router.get('/products', shop.list);
   router.get('/products/:sku', shop.show);
@@ -30,5 +32,8 @@ export function createShopRouter(shop: ReturnType<typeof createShopController>, 
   router.post('/orders/:id/renew', customer, limiter, orders.renew);
   router.get('/licenses', customer, orders.licenses);
   router.post('/downloads/generate', customer, limiter, orders.generateLink);
+  router.get('/account/tokens', customer, tokens.list);
+  router.post('/account/tokens', customer, limiter, tokens.create);
+  router.post('/account/tokens/:id/revoke', customer, limiter, tokens.revoke);
   return router;
 }

@@ -139,6 +139,12 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /orders/:id/refund': post('customer', undefined, { fields: ['reason'] }),
     'GET /licenses': get('customer'),
     'POST /downloads/generate': post('customer', undefined, { fields: ['order', 'lock_ip'] }),
+    // Customer API tokens (src/shop/tokens.controller.ts) and the customer API (bearer token; the hostile agents send none: 401).
+    'GET /account/tokens': get('customer'),
+    'POST /account/tokens': post('customer', '/account/tokens'),
+    'POST /account/tokens/:id/revoke': post('customer', '/account/tokens', { fields: ['confirm'] }),
+    'GET /api/users/me/licenses': get('anonymous', [], { noPage: true }),
+    'GET /api/users/me/orders': get('anonymous', [], { noPage: true }),
     'GET /downloads/signed/:token': get('anonymous', [], { noPage: true }),
     'GET /subscription/packs': get('partner'),
     'GET /subscription/packs/:planId': get('partner'),
@@ -397,15 +403,18 @@ export async function fixtureIds(ctx: TestContext, rechargeId: string, installat
   };
 }
 
-/** The shop's fixtures: EasyFacture listed with an annual offer, a pending order of the hostile customer, another customer. */
+/** The shop's fixtures: EasyFacture listed with an annual offer, a pending order and an API token of the hostile customer, another customer. */
 async function shopFixtures(ctx: TestContext): Promise<Record<string, string>> {
   const { annual } = await listEasyFacture(ctx);
   const customer = await ctx.handle.accounts.byEmail('hostile-customer@example.fr');
   const { order } = await ctx.handle.shop.orders.place(customer!.id, annual, 1, 'hostile-order-key-1', 'fr', SYSTEM_ACTOR);
+  await ctx.handle.accounts.createApiToken(customer!, 'hostile customer token', SYSTEM_ACTOR);
+  const token = (await ctx.handle.accounts.apiTokensOf(customer!.id))[0]!;
   // The customer the admin actions aim at: not the one whose session the customer routes use.
   const target = await new AccountsRepository(ctx.db).insert({
     email: 'hostile-buyer@example.fr', passwordHash: 'x', role: 'customer', state: 'active', company: '', name: 'Acheteur', phone: '', country: 'FR',
     locale: 'fr', termsAcceptedAt: ctx.clock.now(), verifiedAt: ctx.clock.now(),
   }, ctx.clock.now());
-  return { sku: 'easyfacture', 'orders:id': String(order.id), 'shop:id': String(await productId(ctx, 'easyfacture')), 'customers:id': String(target.id) };
+  return { sku: 'easyfacture', 'orders:id': String(order.id), 'shop:id': String(await productId(ctx, 'easyfacture')), 'customers:id': String(target.id),
+    'tokens:id': String(token.id) };
 }

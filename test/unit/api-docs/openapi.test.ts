@@ -14,6 +14,7 @@ import { apiRecorder, checkExchange, matchOperation, verifySignature, type Recor
 
 type Json = Record<string, unknown>;
 const paths = openApiDocument.paths as Record<string, Record<string, Json>>;
+const responses = (openApiDocument.components as { responses: Record<string, { headers: Json }> }).responses;
 
 /** JSON Schema 2020-12 keywords plus OpenAPI 3.1's schema annotations. */
 const SCHEMA_KEYWORDS = new Set([
@@ -91,6 +92,10 @@ describe('api-docs: the OpenAPI document', () => {
     expect(operations().map(([t, m]) => `${m.toUpperCase()} ${t}`).sort()).to.deep.equal([
       'DELETE /api/v1/admin/licenses/{machine_id}',
       'GET /api/docs',
+      'GET /api/products',
+      'GET /api/products/{id}',
+      'GET /api/users/me/licenses',
+      'GET /api/users/me/orders',
       'GET /api/v1/installations/{code}/keyfiles',
       'GET /api/v1/openapi.json',
       'POST /api/license/heartbeat',
@@ -102,7 +107,8 @@ describe('api-docs: the OpenAPI document', () => {
       'POST /api/v1/licenses/validate',
     ]);
     expect(paths['/api/v1/admin/licenses/{machine_id}']!.delete!.security).to.deep.equal([{ bearerAuth: [] }]);
-    expect((openApiDocument.components as { securitySchemes: Json }).securitySchemes).to.have.property('bearerAuth');
+    expect(paths['/api/users/me/licenses']!.get!.security).to.deep.equal([{ customerBearer: [] }]);
+    expect((openApiDocument.components as { securitySchemes: Json }).securitySchemes).to.have.keys('bearerAuth', 'customerBearer');
     for (const code of [
       'INVALID_REQUEST', 'MACHINE_ID_REQUIRED', 'INVALID_MACHINE_ID', 'LICENSE_NOT_FOUND', 'LICENSE_EXPIRED', 'LICENSE_REVOKED',
       'TRIAL_ALREADY_EXISTS', 'RATE_LIMIT_EXCEEDED', 'SERVER_ERROR',
@@ -114,7 +120,9 @@ describe('api-docs: the OpenAPI document', () => {
   it('declares X-Request-Id on every answer, Retry-After on every 429 and the signature headers on validate/heartbeat 200s', () => {
     const signed = ['/api/v1/licenses/validate', '/api/v1/licenses/heartbeat', '/api/license/validate', '/api/license/heartbeat'];
     for (const [template, , op] of operations()) {
-      for (const [status, r] of Object.entries(op.responses as Record<string, { headers: Json }>)) {
+      for (const [status, response] of Object.entries(op.responses as Record<string, { headers: Json; $ref?: string }>)) {
+        // A shared response (`$ref: '#/components/responses/NotFound'`) is checked where it is defined.
+        const r = response.$ref ? responses[response.$ref.split('/').pop()!]! : response;
         expect(r.headers, `${template} ${status}`).to.have.property('X-Request-Id');
         if (status === '429') expect(r.headers, `${template} 429`).to.have.property('Retry-After');
         if (status === '200' && signed.includes(template)) expect(r.headers, `${template} 200`).to.include.keys('X-Signature', 'X-Signature-Date');
