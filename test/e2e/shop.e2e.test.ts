@@ -49,7 +49,8 @@ describe('browser: a visitor buys an EasyFacture license, activates it, download
       productId: await productId(ctx, 'easyfacture'), price: null, currency: null, published: true, displayOrder: 1 }, SYSTEM_ACTOR);
     const mp4 = path.join(ctx.dir, 'shop-e2e.mp4');
     fs.writeFileSync(mp4, Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom', 'latin1'), Buffer.alloc(200_000)]));
-    const lesson = await ctx.handle.courses.addLesson(course, mp4, { titleFr: 'Première facture', titleEn: 'First invoice', durationSeconds: 600 }, SYSTEM_ACTOR);
+    const lesson = await ctx.handle.courses.addLesson(course, mp4, { titleFr: 'Première facture', titleEn: 'First invoice', durationSeconds: 600 },
+      SYSTEM_ACTOR);
     await ctx.handle.accounts.createStaff('sav@artisan-nd.test', PASSWORD, 'support', SYSTEM_ACTOR);
 
     const context = await browser!.newContext({ locale: 'fr-FR', acceptDownloads: true });
