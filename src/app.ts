@@ -47,7 +47,8 @@ import {
 import { createNotificationsController, createNotificationsRouter, NotificationsService } from './notifications/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import {
-  createCustomerApiRouter, createOrdersController, createShop, createShopController, createShopRouter, createTokensController, type Shop,
+  createCourseOrdersController, createCustomerApiRouter, createOrdersController, createShop, createShopController, createShopRouter,
+  createTokensController, type Shop,
 } from './shop/index.js';
 import {
   createCheckoutController, createCheckoutRouter, createPayments, createWebhooksRouter, paypalApproveOrigin, stripeCheckoutOrigin, type Payments,
@@ -176,7 +177,9 @@ export function createApp(deps: AppDeps): AppHandle {
   });
   const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
   const shop = createShop({ db, clock, audit, billing, online: payments.online, codes, licenses, mailer, t: i18n.t, viewsDir: config.paths.views,
-    baseUrl: config.baseUrl, refundDays: config.shop.refundDays, contactOf: (id) => subscriptions.contactOf(id), changed: () => pageCache.clear(), logger });
+    baseUrl: config.baseUrl, refundDays: config.shop.refundDays, contactOf: (id) => subscriptions.contactOf(id), changed: () => pageCache.clear(), logger,
+    // `courses` is built just below, before any request or payment.
+    courses: { grant: (...a) => courses.grant(...a), sellable: (slug) => courses.sellable(slug) } });
   // Media links are signed with a key derived from the session secret (src/courses/media-token.ts).
   const courses = new CoursesService({ db, clock, audit, config: config.courses, secret: deps.sessionSecret,
     // A paid, unrefunded order of the product (src/shop); `shop` is built below, before any request.
@@ -286,7 +289,8 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createShopRouter(createShopController(shop.catalogue, shop.orders),
     createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, billing, online: payments.online, logger,
       signLink: (releaseId, accountId, ip) => downloadLinks.sign(releaseId, accountId, clock.now(), ip) }),
-    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] }), createTokensController(accounts)));
+    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] }), createTokensController(accounts),
+    createCourseOrdersController({ courseOrders: shop.courseOrders, courses, billing, online: payments.online, logger })));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
   app.use(createSupportRouter(createSupportController(support), afterUpload,
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'], successfulOnly: true })));

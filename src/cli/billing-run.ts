@@ -9,6 +9,7 @@
  * another instance was running), 1 a step failed (logged) or bad arguments.
  */
 import { createBillingStack } from '../billing/index.js';
+import { CoursesService } from '../courses/index.js';
 import { IssuerKeys } from '../keys/index.js';
 import { ActivationCodesService, LicensesService, ProductsService } from '../licenses/index.js';
 import { createPayments, type Payments } from '../payments/index.js';
@@ -45,7 +46,9 @@ try {
     products: new ProductsService({ db: cli.db, clock, audit: cli.audit }) });
   late.shop = createShop({ db: cli.db, clock, audit: cli.audit, billing, online: payments.online, codes, licenses, mailer: cli.mailer, t: cli.t,
     viewsDir: cli.config.paths.views, baseUrl: cli.config.baseUrl, refundDays: cli.config.shop.refundDays, logger: cli.logger,
-    contactOf: (id) => subscriptions.contactOf(id) });
+    contactOf: (id) => subscriptions.contactOf(id),
+    // A course bought alone and paid by the reconciliation is granted here too; the CLI signs no media link (no session secret).
+    courses: new CoursesService({ db: cli.db, clock, audit: cli.audit, config: cli.config.courses, secret: 'cli-signs-no-media-link' }) });
   // Gateway notifications whose processing failed and whose backoff has passed (the server's loop does the same).
   const retried = await payments.inbound.retryDue(1000);
   if (retried) console.log(`${retried} gateway notifications processed again.`);

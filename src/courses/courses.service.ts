@@ -103,6 +103,12 @@ export class CoursesService {
     }));
   }
 
+  /** A published course of access `paid` with its price and currency (sold alone through the shop), or null. */
+  async sellable(slug: string): Promise<Course | null> {
+    const course = /^[a-z0-9-]{1,80}$/.test(slug) ? await this.repo.courseBySlug(slug) : null;
+    return course?.published && course.access === 'paid' && course.price && course.price > 0 && course.currency ? course : null;
+  }
+
   /** A course's page: published ones for everybody, unpublished ones for staff only (a preview). @throws NotFoundError */
   async course(slug: string, viewer: Viewer): Promise<CourseView> {
     const course = await this.repo.courseBySlug(slug);

@@ -41,6 +41,21 @@ export class CatalogueService {
     return { ...l, offers: await this.repo.offers([l.productId], all), release: l.releaseProduct ? await this.repo.currentRelease(l.releaseProduct) : null };
   }
 
+  /** The listing of product `productId` (published or not), or null. */
+  listing(productId: number): Promise<Listing | null> {
+    return this.repo.byProduct(productId);
+  }
+
+  /** Offer `id` (active or not), or null. */
+  offer(id: number): Promise<Offer | null> {
+    return this.repo.offer(id);
+  }
+
+  /** The current release of a listing's `releaseProduct`, or null. */
+  currentRelease(releaseProduct: string): Promise<CurrentRelease | null> {
+    return this.repo.currentRelease(releaseProduct);
+  }
+
   /** Whether the releases of `releaseProduct` are for license holders only (a listing says so): then only signed links serve them. */
   async restricted(releaseProduct: string): Promise<boolean> {
     return this.repo.restricted(releaseProduct);

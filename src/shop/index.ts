@@ -7,6 +7,7 @@
 import type { TFunction } from 'i18next';
 import type { AuditService } from '../audit/index.js';
 import type { Billing } from '../billing/index.js';
+import type { CoursesService } from '../courses/index.js';
 import type { ActivationCodesService, LicensesService } from '../licenses/index.js';
 import type { OnlinePaymentsService } from '../payments/index.js';
 import type { Clock } from '../platform/clock.js';
@@ -14,6 +15,7 @@ import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { Mailer } from '../platform/mailer.js';
 import { CatalogueService } from './catalogue.service.js';
+import { CourseOrdersService } from './course-orders.js';
 import { OrdersService } from './orders.service.js';
 import { RefundsService } from './refunds.js';
 import { RemindersService } from './reminders.js';
@@ -27,6 +29,8 @@ export { RefundsService } from './refunds.js';
 export { RemindersService, REMINDER_DAYS } from './reminders.js';
 export { createShopController, productJson } from './shop.controller.js';
 export { createOrdersController } from './orders.controller.js';
+export { CourseOrdersService, type CourseOrder } from './course-orders.js';
+export { createCourseOrdersController } from './course-orders.controller.js';
 export { createShopRouter } from './shop.router.js';
 export { createTokensController, type CustomerTokens } from './tokens.controller.js';
 export { createCustomerApiRouter, type CustomerApiDeps } from './customer-api.js';
@@ -37,6 +41,8 @@ export interface Shop {
   refunds: RefundsService;
   /** The daily job's license expiry reminders (a billing DailyJob). */
   reminders: RemindersService;
+  /** Courses bought alone; paid, they grant the course (payment hook). */
+  courseOrders: CourseOrdersService;
 }
 
 export interface ShopDeps {
@@ -47,6 +53,8 @@ export interface ShopDeps {
   online: OnlinePaymentsService;
   codes: ActivationCodesService;
   licenses: Pick<LicensesService, 'revokeIn' | 'extendIn'>;
+  /** The courses sold alone and their grants (src/courses). */
+  courses: Pick<CoursesService, 'grant' | 'sellable'>;
   mailer: Mailer;
   t: Record<'fr' | 'en', TFunction>;
   viewsDir: string;
@@ -69,5 +77,8 @@ export function createShop(deps: ShopDeps): Shop {
   const refunds = new RefundsService({ db: deps.db, clock: deps.clock, audit: deps.audit, orders, invoices: deps.billing.invoices,
     payments: deps.billing.payments, codes: deps.codes, licenses: deps.licenses, refundDays: deps.refundDays,
     gatewayRefund: (paymentId, amount, reason, formKey, actor) => deps.online.refund(paymentId, amount, reason, formKey, actor) });
-  return { catalogue, orders, refunds, reminders: new RemindersService({ db: deps.db, clock: deps.clock, orders }) };
+  const courseOrders = new CourseOrdersService({ db: deps.db, clock: deps.clock, audit: deps.audit, invoices: deps.billing.invoices,
+    courses: deps.courses });
+  deps.billing.payments.onInvoicePaid(courseOrders);
+  return { catalogue, orders, refunds, reminders: new RemindersService({ db: deps.db, clock: deps.clock, orders }), courseOrders };
 }

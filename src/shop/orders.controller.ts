@@ -19,6 +19,7 @@ import type { OnlinePaymentsService } from '../payments/index.js';
 import type { CatalogueService } from './catalogue.service.js';
 import type { Order } from './orders.repository.js';
 import type { OrdersService } from './orders.service.js';
+import { paymentReturned, startPayment } from './pay-actions.js';
 import type { RefundsService } from './refunds.js';
 
 const PER_PAGE = 20;
@@ -41,8 +42,8 @@ export function createOrdersController(d: OrdersPageDeps) {
   const mine = async (req: Request): Promise<Order> => d.orders.forAccount(req.account!.id, boundedInt(req.params.id, 1, INT4_MAX) ?? 0);
   const renderOrder = async (req: Request, res: Response, order: Order, status = 200, errors: Record<string, string> = {}): Promise<void> => {
     const [invoice, keys, listing] = await Promise.all([d.billing.invoices.byId(order.invoiceId), d.orders.keys(order),
-      d.catalogue.repo.byProduct(order.productId)]);
-    const offer = await d.catalogue.repo.offer(order.offerId);
+      d.catalogue.listing(order.productId)]);
+    const offer = await d.catalogue.offer(order.offerId);
     const owed = invoice && (invoice.status === 'open' || invoice.status === 'overdue');
     res.status(status).render('shop/order', {
       ...BILLING_VIEW_HELPERS, title: req.t('shop:order.title', { id: order.id }), order, invoice, keys, listing, offer, errors,
@@ -84,35 +85,13 @@ export function createOrdersController(d: OrdersPageDeps) {
     /** POST /orders/:id/pay/<gateway> */
     pay: (gateway: GatewayName) => async (req: Request, res: Response): Promise<void> => {
       const order = await mine(req);
-      if (!d.online.available().includes(gateway)) throw new NotFoundError('gateway not configured');
-      const pages = { back: `/orders/${order.id}`, returnTo: `/orders/${order.id}/return/${gateway}` };
-      try {
-        res.redirect(303, await d.online.payInvoice(gateway, order.invoiceId, req.account!.id, localeOf(req), actorOf(req), pages));
-      } catch (err) {
-        if (err instanceof NotFoundError) throw err;
-        if (err instanceof ValidationError) flash(req, 'error', 'payments:errors.not_payable');
-        else {
-          d.logger?.error({ err, gateway }, 'gateway unreachable');
-          flash(req, 'error', `payments:errors.${gateway}_unavailable`);
-        }
-        res.redirect(303, `/orders/${order.id}`);
-      }
+      await startPayment(d.online, d.logger, req, res, gateway, order.invoiceId, `/orders/${order.id}`);
     },
 
     /** GET /orders/:id/return/<gateway>?token= (PayPal: capture on return) */
     returned: (gateway: GatewayName) => async (req: Request, res: Response): Promise<void> => {
       const order = await mine(req);
-      const token = typeof req.query.token === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(req.query.token) ? req.query.token : null;
-      if (!token || !d.online.available().includes(gateway)) throw new NotFoundError('no such checkout');
-      try {
-        const out = await d.online.completeReturn(gateway, order.invoiceId, req.account!.id, token);
-        if (out.status === 'failed') flash(req, 'error', `payments:errors.${gateway}_declined`);
-      } catch (err) {
-        if (err instanceof NotFoundError) throw err;
-        d.logger?.error({ err, gateway }, 'gateway unreachable on return');
-        flash(req, 'error', 'payments:errors.return_unconfirmed');
-      }
-      res.redirect(303, `/orders/${order.id}`);
+      await paymentReturned(d.online, d.logger, req, res, gateway, order.invoiceId, `/orders/${order.id}`);
     },
 
     /** GET /orders/:id/renew: the renewal's summary (all the order's seats, at the renewal price). */
@@ -166,8 +145,8 @@ export function createOrdersController(d: OrdersPageDeps) {
       const body = req.body as Record<string, unknown>;
       const order = await d.orders.forAccount(req.account!.id, boundedInt(body.order, 1, INT4_MAX) ?? 0);
       const keys = await d.orders.keys(order);
-      const listing = await d.catalogue.repo.byProduct(order.productId);
-      const release = listing?.releaseProduct ? await d.catalogue.repo.currentRelease(listing.releaseProduct) : null;
+      const listing = await d.catalogue.listing(order.productId);
+      const release = listing?.releaseProduct ? await d.catalogue.currentRelease(listing.releaseProduct) : null;
       const usable = order.status === 'paid' && keys.some((k) => k.state !== 'revoked' && k.state !== 'suspended');
       if (!usable || !release) {
         flash(req, 'error', usable ? 'shop:download.no_release' : 'shop:download.not_allowed');

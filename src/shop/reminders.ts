@@ -10,6 +10,7 @@
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import type { OrdersService } from './orders.service.js';
+import { RemindersRepository } from './reminders.repository.js';
 
 /** Days before expiry on which a customer is reminded. */
 export const REMINDER_DAYS = [30, 7, 1] as const;
@@ -19,24 +20,21 @@ const DAY_MS = 86_400_000;
 export class RemindersService {
   readonly name = 'license_reminders';
 
-  constructor(private readonly deps: { db: Db; clock: Clock; orders: OrdersService }) {}
+  private readonly repo: RemindersRepository;
+
+  constructor(private readonly deps: { db: Db; clock: Clock; orders: OrdersService }) {
+    this.repo = new RemindersRepository(deps.db);
+  }
 
   async run(today: string): Promise<number> {
     let sent = 0;
     for (const days of REMINDER_DAYS) {
       const from = new Date(Date.parse(`${today}T00:00:00Z`) + days * DAY_MS);
-      const rows = (await this.deps.db('licenses as l').join('activation_codes as c', 'c.license_id', 'l.id')
-        .join('orders as o', 'o.batch_id', 'c.batch_id').where('o.status', 'paid').where('l.state', 'active')
-        .where('l.expires_at', '>=', from.toISOString()).where('l.expires_at', '<', new Date(from.getTime() + DAY_MS).toISOString())
-        .select('l.id', 'l.expires_at', 'o.id as order_id', 'o.account_id', 'c.code')) as Record<string, unknown>[];
-      for (const r of rows) {
-        const expires = new Date(String(r.expires_at)).toISOString();
-        const took = await this.deps.db('license_reminders').insert({ license_id: Number(r.id), kind: `j${days}`, expires_at: expires,
-          sent_at: this.deps.clock.now().toISOString() }).onConflict(['license_id', 'kind', 'expires_at']).ignore().returning('id');
-        if (took.length === 0) continue;
+      for (const l of await this.repo.expiring(from, new Date(from.getTime() + DAY_MS))) {
+        if (!(await this.repo.record(l.licenseId, `j${days}`, l.expiresAt, this.deps.clock.now()))) continue;
         sent += 1;
-        await this.deps.orders.mail(Number(r.account_id), async (to) => ({ kind: `expiry_${days}`, to, path: `/orders/${Number(r.order_id)}/renew`,
-          params: { key: String(r.code), date: expires.slice(0, 10), days: String(days) } }));
+        await this.deps.orders.mail(l.accountId, async (to) => ({ kind: `expiry_${days}`, to, path: `/orders/${l.orderId}/renew`,
+          params: { key: l.code, date: l.expiresAt.slice(0, 10), days: String(days) } }));
       }
     }
     return sent;

@@ -1,10 +1,11 @@
 /**
  * The shop's routes: the public catalogue and its JSON, the customers' checkout,
- * orders, payments and licenses (CSRF-checked forms, rate-limited payment starts),
+ * orders, payments and licenses, courses bought alone (CSRF-checked forms, rate-limited payment starts),
  * their API tokens (/account/tokens; the customer API itself: customer-api.ts).
  */
 import { Router, type RequestHandler } from 'express';
 import { requireRole } from '../http/auth.js';
+import type { createCourseOrdersController } from './course-orders.controller.js';
 import type { createOrdersController } from './orders.controller.js';
 import type { createShopController } from './shop.controller.js';
 import type { createTokensController } from './tokens.controller.js';
@@ -12,7 +13,7 @@ import type { createTokensController } from './tokens.controller.js';
 const customer = requireRole('customer');
 
 export function createShopRouter(shop: ReturnType<typeof createShopController>, orders: ReturnType<typeof createOrdersController>,
-  limiter: RequestHandler, tokens: ReturnType<typeof createTokensController>): Router {
+  limiter: RequestHandler, tokens: ReturnType<typeof createTokensController>, courseOrders: ReturnType<typeof createCourseOrdersController>): Router {
   const router = Router();
   router.get('/products', shop.list);
   router.get('/products/:sku', shop.show);
@@ -32,6 +33,13 @@ export function createShopRouter(shop: ReturnType<typeof createShopController>, 
   router.post('/orders/:id/renew', customer, limiter, orders.renew);
   router.get('/licenses', customer, orders.licenses);
   router.post('/downloads/generate', customer, limiter, orders.generateLink);
+  router.get('/courses/:slug/buy', customer, courseOrders.summary);
+  router.post('/courses/:slug/buy', customer, limiter, courseOrders.buy);
+  router.get('/course-orders/:id', customer, courseOrders.show);
+  router.get('/course-orders/:id/invoice.pdf', customer, courseOrders.pdf);
+  router.post('/course-orders/:id/pay/stripe', customer, limiter, courseOrders.pay('stripe'));
+  router.post('/course-orders/:id/pay/paypal', customer, limiter, courseOrders.pay('paypal'));
+  router.get('/course-orders/:id/return/paypal', customer, limiter, courseOrders.returned('paypal'));
   router.get('/account/tokens', customer, tokens.list);
   router.post('/account/tokens', customer, limiter, tokens.create);
   router.post('/account/tokens/:id/revoke', customer, limiter, tokens.revoke);

@@ -98,6 +98,12 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   course_lessons: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
   lesson_completions: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
   course_grants: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
+  // The shop: catalogue (staff), orders (customers, payments, refunds), expiry reminders (daily job), courses bought alone.
+  product_listings: { repository: 'shop/catalogue.repository.ts', cls: 'CatalogueRepository', service: 'shop/catalogue.service.ts' },
+  product_offers: { repository: 'shop/catalogue.repository.ts', cls: 'CatalogueRepository', service: 'shop/catalogue.service.ts' },
+  orders: { repository: 'shop/orders.repository.ts', cls: 'OrdersRepository', service: 'shop/orders.service.ts' },
+  license_reminders: { repository: 'shop/reminders.repository.ts', cls: 'RemindersRepository', service: 'shop/reminders.ts' },
+  course_orders: { repository: 'shop/course-orders.repository.ts', cls: 'CourseOrdersRepository', service: 'shop/course-orders.ts' },
   // In-app notifications: the copy of every mail to an account (the mailer's hook), read marks.
   notifications: {
     repository: 'notifications/notifications.repository.ts', cls: 'NotificationsRepository', service: 'notifications/notifications.service.ts',
