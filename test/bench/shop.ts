@@ -232,8 +232,7 @@ function report(started: number, tmp: string, d: { publicMs: number[]; signedMs:
   ]);
   console.log(`\n(c) ${checkout.paidOrders} orders paid, ${checkout.licenseKeys} license keys (${expectedKeys} expected), ${checkout.mails} mails; ` +
     `an order: ${fmt(checkout.placeMs, 1)} ms placing it (order, invoice, PDF), ${fmt(checkout.settleMs, 1)} ms settling it (payment, keys), ` +
-    `${fmt(1000 / checkout.orders.perSecond - checkout.placeMs - checkout.settleMs, 1)} ms for the rest ` +
-    '(its two mails, sent after commit while the next orders run, drained at the end).');
+    'the mails of the orders before it being written meanwhile on the same event loop.');
   const otherCpu = reportOtherCpu([pages.reference, pages.app], 'req/s');
   const results = {
     date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg(), otherProcessesCpu: otherCpu,
