@@ -286,7 +286,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createBillingRouter(createBillingController(subscriptions, billing, config.billing.currency, payments.online)));
   app.use(createCheckoutRouter(createCheckoutController(payments.online, config.billing.currency, logger),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
-  app.use(createShopRouter(createShopController(shop.catalogue, shop.orders),
+  app.use(createShopRouter(createShopController(shop.catalogue, shop.orders, pageCache),
     createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, billing, online: payments.online, logger,
       signLink: (releaseId, accountId, ip) => downloadLinks.sign(releaseId, accountId, clock.now(), ip) }),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] }), createTokensController(accounts),

@@ -10,6 +10,7 @@ import type { Request, Response } from 'express';
 import { BILLING_VIEW_HELPERS } from '../billing/index.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { actorOf } from '../http/actor.js';
+import type { PageCache } from '../http/page-cache.js';
 import { boundedInt, INT4_MAX } from '../http/query.js';
 import type { CatalogueEntry, CatalogueService } from './catalogue.service.js';
 import type { OrdersService } from './orders.service.js';
@@ -28,7 +29,11 @@ export function productJson(e: CatalogueEntry) {
   };
 }
 
-export function createShopController(catalogue: CatalogueService, orders: OrdersService) {
+/**
+ * `pageCache`: the anonymous catalogue (`/products`) is rendered through it, as the site's pages are; a catalogue change
+ * (CatalogueService's `changed`) or a release published, edited or removed clears it.
+ */
+export function createShopController(catalogue: CatalogueService, orders: OrdersService, pageCache: PageCache) {
   const entryOf = async (req: Request): Promise<CatalogueEntry> => {
     const e = await catalogue.entry(String(req.params.sku ?? ''));
     if (!e) throw new NotFoundError('no such product');
@@ -50,9 +55,9 @@ export function createShopController(catalogue: CatalogueService, orders: Orders
   };
 
   return {
-    /** GET /products */
+    /** GET /products (from the page cache for anonymous visitors) */
     list: async (req: Request, res: Response): Promise<void> => {
-      res.render('shop/products', { ...BILLING_VIEW_HELPERS, title: req.t('shop:catalogue.title'), entries: await catalogue.list() });
+      pageCache.render(req, res, 'shop/products', { ...BILLING_VIEW_HELPERS, title: req.t('shop:catalogue.title'), entries: await catalogue.list() });
     },
 
     /** GET /products/:sku */

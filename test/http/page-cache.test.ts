@@ -2,13 +2,17 @@
  * The page cache (src/http/page-cache.ts) cannot be grown by visitors: case
  * and trailing-slash variants of the public pages (which Express routes to
  * the same page) are answered but never stored, the cache holds one entry per
- * (language, page), and expired entries are dropped.
+ * (language, page), and expired entries are dropped. The shop's catalogue
+ * (/products) is cached too, until the catalogue changes.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import request from 'supertest';
+import { SYSTEM_ACTOR } from '../../src/audit/index.js';
+import { createAccount, loginAgent } from '../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
+import { listEasyFacture } from '../helpers/shop.js';
 import { waitFor } from '../helpers/wait.js';
 
 const PAGES = ['/', '/features', '/subscription', '/download'];
@@ -70,6 +74,33 @@ describe('page cache', function () {
       ctx.handle.pageCache.clear();
       await request(ctx.app).get('/Features').expect(200);
       expect(ctx.handle.pageCache.size).to.equal(0);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('serves the anonymous catalogue from the cache until an offer changes, and never to a logged-in visitor', async () => {
+    const ctx = await createTestContext();
+    try {
+      const shop = await listEasyFacture(ctx);
+      const first = await request(ctx.app).get('/products').expect(200);
+      expect(first.text).to.match(/à partir de 29,00\s€ HT/);
+      expect(ctx.handle.pageCache.size).to.equal(1);
+      expect((await request(ctx.app).get('/products').expect(200)).headers.etag).to.equal(first.headers.etag);
+      await request(ctx.app).get('/products').set('If-None-Match', first.headers.etag as string).expect(304);
+      await ctx.handle.shop.catalogue.saveOffer(shop.product, shop.annual, { code: 'annual', nameFr: 'Licence annuelle', nameEn: 'Annual license',
+        licenseType: 'annual', durationDays: 365, price: 1900, renewalPrice: 1500, currency: 'EUR', seatBased: true, maxSeats: 5, isActive: true,
+        displayOrder: 1 }, SYSTEM_ACTOR);
+      expect(ctx.handle.pageCache.size).to.equal(0);
+      const changed = await request(ctx.app).get('/products').expect(200);
+      expect(changed.text).to.match(/à partir de 19,00\s€ HT/);
+      expect(changed.headers.etag).to.not.equal(first.headers.etag);
+      expect(ctx.handle.pageCache.size).to.equal(1);
+      // A logged-in customer gets the page with their own header, not the anonymous copy.
+      await createAccount(ctx, 'jean@client.fr', 'customer');
+      const mine = (await (await loginAgent(ctx, 'jean@client.fr')).get('/products').expect(200)).text;
+      expect(mine).to.contain('href="/account"').and.match(/à partir de 19,00\s€ HT/);
+      expect(changed.text).to.not.contain('href="/account"');
     } finally {
       await ctx.close();
     }
