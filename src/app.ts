@@ -211,7 +211,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createKeysRouter(deps.keys));
   app.use(createKeyfilesApiRouter(recharges, perIpLimiter({ windowSeconds: 3600, limit: config.keyfilesPerHour })));
   // The customer API (bearer andc_ tokens): counted per IP before the token is looked up.
-  app.use(createCustomerApiRouter({ orders: shop.orders, accounts }, perIpLimiter({ windowSeconds: 3600, limit: 600 })));
+  app.use(createCustomerApiRouter({ orders: shop.orders, accounts, baseUrl: config.baseUrl }, perIpLimiter({ windowSeconds: 3600, limit: 600 })));
   // Any other request under /api: the JSON 404 or 405 (signed on the signed routes' paths), before session and CSRF.
   app.use(createApiFallback({
     routes: () => [...routesOfApp(app), ...validate.routes],

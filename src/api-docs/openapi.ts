@@ -53,6 +53,7 @@ export const ERROR_CODES = [
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',
+  'VALIDATION_FAILED',
   'METHOD_NOT_ALLOWED',
   'RATE_LIMIT_EXCEEDED',
   'SERVER_ERROR',
@@ -107,6 +108,15 @@ const CUSTOMER_ORDER = {
     paid_at: { type: ['string', 'null'], format: 'date-time', description: 'RFC 3339 UTC; `null` until paid.' },
   },
   unevaluatedProperties: false,
+};
+
+/** The answer of POST /api/licenses/{id}/renew. */
+const RENEWAL = {
+  type: 'object', required: ['success', 'data'], properties: { success: { const: true }, data: { type: 'object',
+    required: ['order_id', 'renews_order_id', 'status', 'invoice_number', 'total_ttc', 'currency', 'pay_url'],
+    properties: { order_id: { type: 'integer' }, renews_order_id: { type: 'integer' }, status: { enum: ['pending', 'paid'] },
+      invoice_number: { type: 'string' }, total_ttc: { type: 'integer', description: 'Minor units incl. VAT.' }, currency: { type: 'string' },
+      pay_url: { type: 'string', format: 'uri' } } } },
 };
 
 /** The error schema narrowed to some codes (a `$ref` to Error plus an enum). */
@@ -682,6 +692,31 @@ export const openApiDocument: OpenApiDocument = {
       'CustomerLicense'),
     '/api/users/me/orders': customerGet('listMyOrders', 'The customer\'s orders / Mes commandes',
       'The customer\'s orders, newest first (at most 500), with their invoice number and total.', 'CustomerOrder'),
+    '/api/licenses/{id}/renew': {
+      post: {
+        tags: ['customer'], operationId: 'renewMyLicenses', summary: 'Renew the licenses of one of my orders / Renouveler mes licences',
+        description: 'Places the renewal order of the customer\'s paid order `id` (all its seats, at the renewal price) and answers where it is paid '
+          + '(`pay_url`, the order page). The licenses move on once it is paid. An `Idempotency-Key` header (8 to 100 of `[A-Za-z0-9_-]`) makes a '
+          + 'repeated call answer the same order (200).',
+        security: [{ customerBearer: [] }],
+        parameters: [{ name: 'id', in: 'path', required: true, description: 'The paid order (`order_id` of GET /api/users/me/licenses).',
+          schema: { type: 'string', maxLength: 20 } },
+        { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,100}$' } }],
+        responses: {
+          201: json(RENEWAL, 'The renewal order, to pay at `pay_url`.'),
+          200: json(RENEWAL, 'The same renewal order (a repeated call with the same Idempotency-Key).'),
+          400: badQuery,
+          401: json(errorOf(['UNAUTHORIZED']), 'No token, or not a valid, unrevoked token of an active account.', {
+            'WWW-Authenticate': { description: '`Bearer`.', schema: { type: 'string' } },
+          }),
+          403: json(errorOf(['FORBIDDEN']), 'The token is not a customer\'s (a staff token).'),
+          404: json(errorOf(['NOT_FOUND']), 'No such order of this customer.'),
+          422: json(errorOf(['VALIDATION_FAILED']), 'The order cannot be renewed (not paid, lifetime, no renewal price); `details.form` says why.'),
+          429: rateLimited('600 requests per hour per IP'),
+          500: serverError,
+        },
+      },
+    },
     '/api/v1/openapi.json': {
       get: {
         tags: ['documentation'],

@@ -207,9 +207,11 @@ export class PromotionsService {
 
   /**
    * The checkout summary: `code` typed (its result), or none (the best auto-apply code that applies, or null). Reads only.
+   * `first` false: the order renews something (a shop license renewal): codes for renewals apply, uses are not counted.
+   * The shop passes plan id 0: codes limited to plans do not apply to its products.
    */
-  async forCheckout(accountId: number, plan: PromotionPlan, lines: DraftLine[], code: string): Promise<CheckResult | null> {
-    return this.choose(this.repo, normaliseCode(code), accountId, plan, lines);
+  async forCheckout(accountId: number, plan: PromotionPlan, lines: DraftLine[], code: string, first = true): Promise<CheckResult | null> {
+    return this.choose(this.repo, normaliseCode(code), accountId, plan, lines, false, first);
   }
 
   /**
@@ -217,21 +219,21 @@ export class PromotionsService {
    * code, or none) locked and checked again. Returns what to apply, or null (no code).
    * @throws ValidationError {code: promotions:refusals.<reason>} when a typed code is refused (nothing is to be written).
    */
-  async applyIn(trx: Db, code: string, accountId: number, plan: PromotionPlan, lines: DraftLine[]): Promise<AppliedPromotion | null> {
-    const r = await this.choose(this.repo.with(trx), normaliseCode(code), accountId, plan, lines, true);
+  async applyIn(trx: Db, code: string, accountId: number, plan: PromotionPlan, lines: DraftLine[], first = true): Promise<AppliedPromotion | null> {
+    const r = await this.choose(this.repo.with(trx), normaliseCode(code), accountId, plan, lines, true, first);
     if (r && !r.ok) throw new ValidationError({ code: `promotions:refusals.${r.reason}` });
     return r;
   }
 
-  private async choose(repo: PromotionsRepository, code: string, accountId: number, plan: PromotionPlan, lines: DraftLine[], lock = false):
-    Promise<CheckResult | null> {
+  private async choose(repo: PromotionsRepository, code: string, accountId: number, plan: PromotionPlan, lines: DraftLine[], lock = false,
+    first = true): Promise<CheckResult | null> {
     if (code) {
       const p = CODE_PATTERN.test(code) ? await repo.byCode(code, lock) : null;
-      return p ? this.evaluate(repo, p, accountId, plan, lines, true) : { ok: false, reason: 'unknown' };
+      return p ? this.evaluate(repo, p, accountId, plan, lines, first) : { ok: false, reason: 'unknown' };
     }
     let best: AppliedPromotion | null = null;
     for (const p of await repo.autoApplied(lock)) {
-      const r = await this.evaluate(repo, p, accountId, plan, lines, true);
+      const r = await this.evaluate(repo, p, accountId, plan, lines, first);
       if (r.ok && r.appliesNow && (!best || r.discount > best.discount)) best = r;
     }
     return best ? { ok: true, ...best } : null;

@@ -3,6 +3,11 @@
  *
  *   GET /api/users/me/licenses   the customer's license keys (paid orders), their state, type, expiry and machines
  *   GET /api/users/me/orders     the customer's orders, newest first
+ *   POST /api/licenses/:id/renew the renewal of the licenses of the customer's paid order `id` (all its seats, at the
+ *                                renewal price): the renewal order and the page where it is paid (`pay_url`); the
+ *                                licenses move on once it is paid. `Idempotency-Key` (8 to 100 of [A-Za-z0-9_-]) makes a
+ *                                repeated call give the same order; 404 for an order not the customer's, 422 when it
+ *                                cannot be renewed (lifetime, not paid, no renewal price).
  *
  * Both need `Authorization: Bearer andc_…`, a customer's API token created at
  * /account/tokens (AccountsService: stored as its SHA-256, revocable): 401
@@ -14,7 +19,9 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { AccountsService } from '../accounts/index.js';
 import { rfc3339 } from '../crypto/index.js';
-import { ForbiddenError, UnauthorizedError } from '../errors/index.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors/index.js';
+import { actorOf } from '../http/actor.js';
+import { randomUUID } from 'node:crypto';
 import type { LicenseKey, OrderRow } from './orders.repository.js';
 import type { OrdersService } from './orders.service.js';
 
@@ -24,6 +31,7 @@ const BEARER = /^Bearer\s+(\S{1,200})$/i;
 
 export interface CustomerApiDeps {
   orders: OrdersService;
+  baseUrl: string;
   accounts: Pick<AccountsService, 'bearerAccount'>;
 }
 
@@ -71,6 +79,17 @@ export function createCustomerApiRouter(d: CustomerApiDeps, limiter: RequestHand
     const { rows } = await d.orders.list({ q: '', status: '', accountId: req.account!.id }, MAX_ORDERS, 0);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ success: true, data: rows.map(orderJson) });
+  });
+  router.post('/api/licenses/:id/renew', limiter, customer, async (req: Request, res: Response) => {
+    const id = /^\d{1,9}$/.test(String(req.params.id)) ? Number(req.params.id) : 0;
+    if (!id) throw new NotFoundError('no such license');
+    const given = req.get('idempotency-key') ?? '';
+    const key = /^[\w-]{8,100}$/.test(given) ? `api-${req.account!.id}-${given}`.slice(0, 100) : randomUUID();
+    const locale = req.account!.locale === 'en' ? 'en' : 'fr';
+    const { order, invoice, repeated } = await d.orders.placeRenewal(req.account!.id, id, key, locale, actorOf(req));
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(repeated ? 200 : 201).json({ success: true, data: { order_id: order.id, renews_order_id: id, status: order.status,
+      invoice_number: invoice.number, total_ttc: invoice.totalTtc, currency: invoice.currency, pay_url: `${d.baseUrl}/orders/${order.id}` } });
   });
   return router;
 }

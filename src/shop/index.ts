@@ -71,7 +71,7 @@ export function createShop(deps: ShopDeps): Shop {
   const catalogue = new CatalogueService({ db: deps.db, clock: deps.clock, audit: deps.audit, changed: deps.changed, products: deps.products });
   const mails = new ShopMails({ mailer: deps.mailer, t: deps.t, viewsDir: deps.viewsDir, baseUrl: deps.baseUrl });
   const orders = new OrdersService({ db: deps.db, clock: deps.clock, audit: deps.audit, invoices: deps.billing.invoices, codes: deps.codes,
-    licenses: deps.licenses,
+    licenses: deps.licenses, promotions: deps.billing.promotions,
     catalogue: catalogue.repo, mails, contactOf: deps.contactOf, logger: deps.logger });
   deps.billing.payments.onInvoicePaid(orders);
   const refunds = new RefundsService({ db: deps.db, clock: deps.clock, audit: deps.audit, orders, invoices: deps.billing.invoices,

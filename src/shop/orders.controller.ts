@@ -126,9 +126,10 @@ export function createOrdersController(d: OrdersPageDeps) {
     renewForm: async (req: Request, res: Response): Promise<void> => {
       const order = await mine(req);
       try {
-        const preview = await d.orders.renewalPreview(req.account!.id, order.id, localeOf(req));
+        const code = typeof req.query.code === 'string' ? req.query.code.trim().slice(0, 64) : '';
+        const preview = await d.orders.renewalPreview(req.account!.id, order.id, localeOf(req), code);
         res.render('shop/renew', { ...BILLING_VIEW_HELPERS, title: req.t('shop:renew.title', { id: order.id }), order, preview, key: randomUUID(),
-          errors: {} });
+          errors: {}, code });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         flash(req, 'error', Object.values(err.fields)[0] ?? 'shop:renew.not_renewable');
@@ -140,8 +141,9 @@ export function createOrdersController(d: OrdersPageDeps) {
     renew: async (req: Request, res: Response): Promise<void> => {
       const order = await mine(req);
       try {
-        const key = String((req.body as Record<string, unknown>).key ?? '');
-        const { order: renewal } = await d.orders.placeRenewal(req.account!.id, order.id, key, localeOf(req), actorOf(req));
+        const body = req.body as Record<string, unknown>;
+        const code = typeof body.code === 'string' ? body.code.trim().slice(0, 64) : '';
+        const { order: renewal } = await d.orders.placeRenewal(req.account!.id, order.id, String(body.key ?? ''), localeOf(req), actorOf(req), code);
         res.redirect(303, `/orders/${renewal.id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;

@@ -22,7 +22,9 @@
  * LICENSE_REVOKED at once) and marks the order refunded.
  */
 import type { Actor, AuditService } from '../audit/index.js';
-import { formatMoney, moneyText, type DraftLine, type Invoice, type InvoicePaidHook, type InvoicesService, type VatTreatment } from '../billing/index.js';
+import {
+  formatMoney, moneyText, type DraftLine, type Invoice, type InvoicePaidHook, type InvoicesService, type PromotionsService, type VatTreatment,
+} from '../billing/index.js';
 import { ConflictError, ERR, NotFoundError, ValidationError } from '../errors/index.js';
 import type { ActivationCodesService, LicensesService } from '../licenses/index.js';
 import type { Clock } from '../platform/clock.js';
@@ -38,6 +40,8 @@ export interface OrdersDeps {
   invoices: InvoicesService;
   codes: ActivationCodesService;
   licenses: Pick<LicensesService, 'extendIn'>;
+  /** Promotion codes: a code without a plan list applies to the shop's orders (plan id 0), checked and used as at a plan's checkout. */
+  promotions: Pick<PromotionsService, 'forCheckout' | 'applyIn' | 'recordIn'>;
   catalogue: CatalogueRepository;
   mails: ShopMails;
   contactOf(accountId: number): Promise<{ email: string; locale: 'fr' | 'en' } | null>;
@@ -54,6 +58,10 @@ export interface OrderPreview {
   vatBreakdown: { rateBp: number; base: number; vat: number }[];
   ttc: number;
   vat: VatTreatment;
+  /** The code that applies (typed, or an auto-apply one), with its discount HT in minor units; null: none. */
+  promotion: { code: string; name: string; discount: number; auto: boolean } | null;
+  /** Why a typed code gives nothing (`promotions:refusals.<reason>`), or null. */
+  codeError: string | null;
 }
 
 const KEY = /^[\w-]{8,100}$/;
@@ -83,40 +91,48 @@ export class OrdersService implements InvoicePaidHook {
   }
 
   /** The summary before ordering. @throws ValidationError {offer|quantity}. */
-  async preview(accountId: number, offerId: number, quantity: number, locale: 'fr' | 'en'): Promise<OrderPreview> {
+  async preview(accountId: number, offerId: number, quantity: number, locale: 'fr' | 'en', code = ''): Promise<OrderPreview> {
     const { listing, offer } = await this.orderable(offerId, quantity);
-    const lines = this.linesFor(listing, offer, quantity, locale);
-    const { totals, vat } = await this.deps.invoices.preview(accountId, lines);
-    return { listing, offer, quantity, lines, ht: totals.ht, vatBreakdown: totals.vatBreakdown, ttc: totals.ttc, vat };
+    return this.summary(accountId, listing, offer, quantity, this.linesFor(listing, offer, quantity, locale), code, true);
+  }
+
+  /** The summary of `lines` with promotion code `code` checked ('' = the best auto-apply code). Reads only. */
+  private async summary(accountId: number, listing: Listing, offer: Offer, quantity: number, lines: DraftLine[], code: string, first: boolean):
+    Promise<OrderPreview> {
+    const check = await this.deps.promotions.forCheckout(accountId, { id: 0, currency: offer.currency, trialDays: 0 }, lines, code, first);
+    const applied = check?.ok && check.appliesNow && check.discount > 0 ? check : null;
+    const { totals, vat } = await this.deps.invoices.preview(accountId, applied ? applied.lines : lines);
+    return { listing, offer, quantity, lines: applied ? applied.lines : lines, ht: totals.ht, vatBreakdown: totals.vatBreakdown, ttc: totals.ttc, vat,
+      promotion: applied ? { code: applied.promotion.code, name: applied.promotion.name, discount: applied.discount, auto: !code } : null,
+      codeError: check && !check.ok ? `promotions:refusals.${check.reason}` : null };
   }
 
   /**
    * Order `quantity` seats of `offerId` for `accountId` with idempotency key `key` (module comment).
    * @throws ValidationError {offer|quantity|form}; ConflictError CONFLICT when the key ordered for another account.
    */
-  async place(accountId: number, offerId: number, quantity: number, key: string, locale: 'fr' | 'en', actor: Actor):
+  async place(accountId: number, offerId: number, quantity: number, key: string, locale: 'fr' | 'en', actor: Actor, code = ''):
     Promise<{ order: Order; invoice: Invoice; repeated: boolean }> {
     if (typeof key !== 'string' || !KEY.test(key)) throw new ValidationError({ form: 'shop:errors.stale_form' });
     const { listing, offer } = await this.orderable(offerId, quantity);
-    return this.create(accountId, listing, offer, quantity, null, key, this.linesFor(listing, offer, quantity, locale), actor);
+    return this.create(accountId, listing, offer, quantity, null, key, this.linesFor(listing, offer, quantity, locale), actor, code);
   }
 
   /**
    * The renewal of paid order `orderId` (all its seats, at the offer's renewal price): its summary. The licenses are
    * extended when it is paid. @throws NotFoundError (not the account's); ValidationError {form: shop:renew.not_renewable}.
    */
-  async renewalPreview(accountId: number, orderId: number, locale: 'fr' | 'en'): Promise<OrderPreview & { original: Order }> {
+  async renewalPreview(accountId: number, orderId: number, locale: 'fr' | 'en', code = ''): Promise<OrderPreview & { original: Order }> {
     const { original, listing, offer, lines } = await this.renewable(accountId, orderId, locale);
-    const { totals, vat } = await this.deps.invoices.preview(accountId, lines);
-    return { original, listing, offer, quantity: original.quantity, lines, ht: totals.ht, vatBreakdown: totals.vatBreakdown, ttc: totals.ttc, vat };
+    return { original, ...await this.summary(accountId, listing, offer, original.quantity, lines, code, false) };
   }
 
   /** Order the renewal of `orderId` (key: see place). @throws as renewalPreview, and ValidationError {form} for a stale key. */
-  async placeRenewal(accountId: number, orderId: number, key: string, locale: 'fr' | 'en', actor: Actor):
+  async placeRenewal(accountId: number, orderId: number, key: string, locale: 'fr' | 'en', actor: Actor, code = ''):
     Promise<{ order: Order; invoice: Invoice; repeated: boolean }> {
     if (typeof key !== 'string' || !KEY.test(key)) throw new ValidationError({ form: 'shop:errors.stale_form' });
     const { original, listing, offer, lines } = await this.renewable(accountId, orderId, locale);
-    return this.create(accountId, listing, offer, original.quantity, original.id, key, lines, actor);
+    return this.create(accountId, listing, offer, original.quantity, original.id, key, lines, actor, code);
   }
 
   private async renewable(accountId: number, orderId: number, locale: 'fr' | 'en') {
@@ -134,8 +150,12 @@ export class OrdersService implements InvoicePaidHook {
     return { original, listing, offer, lines };
   }
 
+  /**
+   * The order and its invoice in one transaction (chain counter first); the promotion code `code` ('' = the best auto-apply one)
+   * locked, checked again and its use recorded there. @throws ValidationError {code} when a typed code is refused now.
+   */
   private async create(accountId: number, listing: Listing, offer: Offer, quantity: number, renews: number | null, key: string, lines: DraftLine[],
-    actor: Actor): Promise<{ order: Order; invoice: Invoice; repeated: boolean }> {
+    actor: Actor, code = ''): Promise<{ order: Order; invoice: Invoice; repeated: boolean }> {
     const after: (() => void)[] = [];
     try {
       const out = await this.deps.db.transaction(async (trx) => {
@@ -143,7 +163,12 @@ export class OrdersService implements InvoicePaidHook {
         const repo = this.repo.with(trx);
         const done = await repo.byKey(key);
         if (done) return { done, order: undefined, invoice: undefined, repeated: true } as const;
-        const invoice = await this.deps.invoices.issueIn(trx, accountId, lines, { type: 'one-time', currency: offer.currency, subscriptionId: null }, actor);
+        const plan = { id: 0, currency: offer.currency, trialDays: 0 };
+        const applied = await this.deps.promotions.applyIn(trx, code, accountId, plan, lines, renews === null);
+        const used = applied?.appliesNow && applied.discount > 0 ? applied : null;
+        const invoice = await this.deps.invoices.issueIn(trx, accountId, used ? used.lines : lines,
+          { type: 'one-time', currency: offer.currency, subscriptionId: null }, actor);
+        if (used) await this.deps.promotions.recordIn(trx, used, invoice, null, renews === null ? 'first' : 'renewal', actor);
         const id = await repo.insert({ accountId, productId: listing.productId, offerId: offer.id, kind: renews ? 'renewal' : 'purchase', renewsOrderId: renews,
           quantity, invoiceId: invoice.id, idempotencyKey: key }, this.deps.clock.now());
         await this.deps.audit.record(trx, actor, 'order.placed', { type: 'order', id }, {

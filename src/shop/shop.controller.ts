@@ -34,18 +34,19 @@ export function createShopController(catalogue: CatalogueService, orders: Orders
     if (!e) throw new NotFoundError('no such product');
     return e;
   };
+  const codeOf = (v: unknown): string => (typeof v === 'string' ? v.trim().slice(0, 64) : '');
   const renderCheckout = async (req: Request, res: Response, e: CatalogueEntry, offerId: number, quantity: number, status = 200,
-    errors: Record<string, string> = {}): Promise<void> => {
+    errors: Record<string, string> = {}, code = codeOf(req.query.code)): Promise<void> => {
     let preview = null;
     try {
-      preview = await orders.preview(req.account!.id, offerId, quantity, localeOf(req));
+      preview = await orders.preview(req.account!.id, offerId, quantity, localeOf(req), code);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       Object.assign(errors, err.fields);
       status = 422;
     }
     res.status(status).render('shop/checkout', { ...BILLING_VIEW_HELPERS, title: req.t('shop:checkout.title'), entry: e, preview, offerId, quantity,
-      errors, key: randomUUID() });
+      errors, key: randomUUID(), code });
   };
 
   return {
@@ -74,12 +75,13 @@ export function createShopController(catalogue: CatalogueService, orders: Orders
       const offerId = boundedInt(body.offer, 1, INT4_MAX) ?? 0;
       const quantity = boundedInt(body.quantity, 1, 1000) ?? 0;
       if (!entry.offers.some((o) => o.id === offerId)) return renderCheckout(req, res, entry, 0, 1, 422, { offer: 'shop:errors.offer_unavailable' });
+      const code = codeOf(body.code);
       try {
-        const { order } = await orders.place(req.account!.id, offerId, quantity, String(body.key ?? ''), localeOf(req), actorOf(req));
+        const { order } = await orders.place(req.account!.id, offerId, quantity, String(body.key ?? ''), localeOf(req), actorOf(req), code);
         res.redirect(303, `/orders/${order.id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        await renderCheckout(req, res, entry, offerId, Math.max(1, quantity), 422, { ...err.fields });
+        await renderCheckout(req, res, entry, offerId, Math.max(1, quantity), 422, { ...err.fields }, code);
       }
     },
 

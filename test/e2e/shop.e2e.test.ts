@@ -49,8 +49,12 @@ describe('browser: a visitor buys an EasyFacture license, activates it, download
       productId: await productId(ctx, 'easyfacture'), price: null, currency: null, published: true, displayOrder: 1 }, SYSTEM_ACTOR);
     const mp4 = path.join(ctx.dir, 'shop-e2e.mp4');
     fs.writeFileSync(mp4, Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom', 'latin1'), Buffer.alloc(200_000)]));
-    const lesson = await ctx.handle.courses.addLesson(course, mp4, { titleFr: 'Première facture', titleEn: 'First invoice', durationSeconds: 600 }, SYSTEM_ACTOR);
+    const lesson = await ctx.handle.courses.addLesson(course, mp4, { titleFr: 'Première facture', titleEn: 'First invoice', durationSeconds: 600 },
+      SYSTEM_ACTOR);
     await ctx.handle.accounts.createStaff('sav@artisan-nd.test', PASSWORD, 'support', SYSTEM_ACTOR);
+    await ctx.handle.billing.promotions.create({ code: 'LANCEMENT', name: 'Lancement d’EasyFacture', kind: 'percentage', value: 1000, currency: null,
+      maxUses: null, maxUsesPerCustomer: 1, appliesTo: 'first', startsOn: null, endsOn: null, isActive: true, autoApply: false, newCustomersOnly: false,
+      minAmount: 0, planIds: [] }, SYSTEM_ACTOR);
 
     const context = await browser!.newContext({ locale: 'fr-FR', acceptDownloads: true });
     const page = await context.newPage();
@@ -75,12 +79,14 @@ describe('browser: a visitor buys an EasyFacture license, activates it, download
     await Promise.all([page.waitForURL(`${base}/account`), page.click('form.form button[type="submit"]')]);
     await judge(page, 'shop-account-fr');
 
-    // Two annual seats, the summary, the order, then Stripe Checkout; the webhook pays it.
+    // Two annual seats with a promotion code (10 % off the HT), the summary, the order, then Stripe Checkout; the webhook pays it.
     await page.goto(`${base}/products/easyfacture`);
     await Promise.all([page.waitForURL(/\/products\/easyfacture\/checkout/), page.click('a:has-text("Acheter")')]);
     await page.fill('#quantity', '2');
+    await page.fill('#code', 'lancement');
     await submit(page, '#offer-form button[type="submit"]');
-    expect(await page.textContent('#checkout-summary')).to.match(/69,60\s€/);
+    expect(await page.textContent('#code-applied')).to.contain('Code LANCEMENT appliqué');
+    expect(await page.textContent('#checkout-summary')).to.match(/−5,80\s€/).and.match(/62,64\s€/);
     await judge(page, 'shop-checkout-fr');
     await Promise.all([page.waitForURL(/\/orders\/\d+$/), page.click('#order-form button[type="submit"]')]);
     const orderPath = new URL(page.url()).pathname;

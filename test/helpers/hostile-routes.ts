@@ -148,6 +148,7 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /account/tokens/:id/revoke': post('customer', '/account/tokens', { fields: ['confirm'] }),
     'GET /api/users/me/licenses': get('anonymous', [], { noPage: true }),
     'GET /api/users/me/orders': get('anonymous', [], { noPage: true }),
+    'POST /api/licenses/:id/renew': { who: 'anonymous', json: true, fields: ['code'] },
     'GET /downloads/signed/:token': get('anonymous', [], { noPage: true }),
     'GET /subscription/packs': get('partner'),
     'GET /subscription/packs/:planId': get('partner'),

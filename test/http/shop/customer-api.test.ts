@@ -162,4 +162,22 @@ describe('customer API tokens (/account/tokens) and the customer API (/api/users
     const anon = await request(ctx.app).get('/account/tokens').expect(303);
     expect(anon.headers.location).to.match(/^\/subscription\/login\?next=/);
   });
+  it('renews a paid order through POST /api/licenses/:id/renew: the order to pay at pay_url, once per Idempotency-Key; 404, 422', async () => {
+    const { agent, orderId } = await customerWithOrder('renouvelle@client.fr', 2, true);
+    const token = await createToken(agent, 'Poste du bureau');
+    const renew = (id: number | string, key?: string) => {
+      const req = request(ctx.app).post(`/api/licenses/${id}/renew`).set('Authorization', `Bearer ${token}`);
+      return key ? req.set('Idempotency-Key', key) : req;
+    };
+    const first = await renew(orderId, 'renew-key-0001').expect(201);
+    expect(first.body.data).to.include({ renews_order_id: orderId, status: 'pending', total_ttc: 6000, currency: 'EUR' });
+    expect(first.body.data.pay_url).to.match(new RegExp(`/orders/${first.body.data.order_id}$`));
+    const again = await renew(orderId, 'renew-key-0001').expect(200);
+    expect(again.body.data.order_id).to.equal(first.body.data.order_id);
+    expect((await agent.get(`/orders/${first.body.data.order_id}`).expect(200)).text).to.contain('Renouvellement de la');
+    expect((await renew(first.body.data.order_id).expect(422)).body).to.include({ success: false, error: 'VALIDATION_FAILED' });
+    const other = await customerWithOrder('autre-renouvelle@client.fr', 1, true);
+    expect((await renew(other.orderId).expect(404)).body).to.include({ error: 'NOT_FOUND' });
+    await request(ctx.app).post(`/api/licenses/${orderId}/renew`).expect(401);
+  });
 });

@@ -111,6 +111,26 @@ describe('the customer shop (/products, /register, /orders, /licenses)', functio
     expect(licenses).to.contain(box).and.contain('Active').and.contain('Pas encore activée');
   });
 
+  it('takes a promotion code at the checkout: 20 % off the HT, shown then billed and counted; a refused or plan-only code says why', async () => {
+    const base = { name: 'Bienvenue', kind: 'percentage' as const, value: 2000, currency: null, maxUses: null, maxUsesPerCustomer: 1,
+      appliesTo: 'first' as const, startsOn: null, endsOn: null, isActive: true, autoApply: false, newCustomersOnly: false, minAmount: 0 };
+    await ctx.handle.billing.promotions.create({ ...base, code: 'BOUTIQUE20', planIds: [] }, SYSTEM_ACTOR);
+    await createAccount(ctx, 'promo@client.fr', 'customer');
+    const agent = await loginAgent(ctx, 'promo@client.fr');
+    const url = `/products/easyfacture/checkout?offer=${shop.annual}&quantity=1`;
+    const refused = (await agent.get(`${url}&code=NIMPORTE`).expect(200)).text;
+    expect(refused).to.contain('Ce code promotionnel n’existe pas');
+    const page = (await agent.get(`${url}&code=boutique20`).expect(200)).text;
+    expect(page).to.contain('Code BOUTIQUE20 appliqué').and.contain('id="discount-line"').and.match(/−5,80\s€/).and.match(/27,84\s€/);
+    const csrf = await csrfOf(agent, url);
+    const res = await agent.post('/products/easyfacture/checkout').type('form')
+      .send({ _csrf: csrf, offer: shop.annual, quantity: 1, key: fieldValue(page, 'key'), code: fieldValue(page, 'code') }).expect(303);
+    const o = (await ctx.handle.shop.orders.byId(Number(res.headers.location!.split('/').pop())))!;
+    expect((await ctx.handle.billing.invoices.byId(o.invoiceId))!.totalTtc).to.equal(2784);
+    const again = (await agent.get(`${url}&code=BOUTIQUE20`).expect(200)).text;
+    expect(again).to.contain('Vous avez déjà utilisé ce code'); // one use per customer
+  });
+
   it('refunds within the window: the customer asks, staff approve, the licenses are revoked and validate says so; too late is refused', async () => {
     await createAccount(ctx, 'rembourse@client.fr', 'customer');
     const agent = await loginAgent(ctx, 'rembourse@client.fr');

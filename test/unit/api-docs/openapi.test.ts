@@ -100,6 +100,7 @@ describe('api-docs: the OpenAPI document', () => {
       'GET /api/v1/openapi.json',
       'POST /api/license/heartbeat',
       'POST /api/license/validate',
+      'POST /api/licenses/{id}/renew',
       'POST /api/v1/installations/{code}/challenge',
       'POST /api/v1/licenses/activate',
       'POST /api/v1/licenses/heartbeat',
