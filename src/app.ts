@@ -177,7 +177,8 @@ export function createApp(deps: AppDeps): AppHandle {
   });
   const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
   const shop = createShop({ db, clock, audit, billing, online: payments.online, codes, licenses, mailer, t: i18n.t, viewsDir: config.paths.views,
-    baseUrl: config.baseUrl, refundDays: config.shop.refundDays, contactOf: (id) => subscriptions.contactOf(id), changed: () => pageCache.clear(), logger,
+    baseUrl: config.baseUrl, refundDays: config.shop.refundDays, products, releasesPerMonth: config.shop.releasesPerMonth,
+    contactOf: (id) => subscriptions.contactOf(id), changed: () => pageCache.clear(), logger,
     // `courses` is built just below, before any request or payment.
     courses: { grant: (...a) => courses.grant(...a), sellable: (slug) => courses.sellable(slug) } });
   // Media links are signed with a key derived from the session secret (src/courses/media-token.ts).
@@ -287,7 +288,8 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createCheckoutRouter(createCheckoutController(payments.online, config.billing.currency, logger),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createShopRouter(createShopController(shop.catalogue, shop.orders, pageCache),
-    createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, billing, online: payments.online, logger,
+    createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, devices: shop.devices, billing,
+      online: payments.online, logger,
       signLink: (releaseId, accountId, ip) => downloadLinks.sign(releaseId, accountId, clock.now(), ip) }),
     perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] }), createTokensController(accounts),
     createCourseOrdersController({ courseOrders: shop.courseOrders, courses, billing, online: payments.online, logger })));

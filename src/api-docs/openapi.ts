@@ -812,7 +812,7 @@ export const openApiDocument: OpenApiDocument = {
         type: 'object',
         description: 'The license may not be used. `LICENSE_NOT_FOUND`: unknown token or bad signature; `LICENSE_REVOKED`; `LICENSE_EXPIRED` (with ' +
           '`expired_at` and `renewal_url`); `MACHINE_MISMATCH`: bound to another machine; `TOO_MANY_ACTIVATIONS`: all the product\'s machines ' +
-          'are taken.',
+          'are taken (with `support_url`).',
         required: ['success', 'valid', 'error', 'message'],
         properties: {
           success: { const: true },
@@ -821,9 +821,16 @@ export const openApiDocument: OpenApiDocument = {
           message: { type: 'string' },
           expired_at: DATE_TIME,
           renewal_url: { type: ['string', 'null'], description: 'Where to buy a renewal (the product\'s), when known.' },
+          support_url: {
+            type: 'string', format: 'uri',
+            description: 'With `TOO_MANY_ACTIVATIONS`: the support ticket form with this license preselected (the customer can also release a ' +
+              'device from their licenses page).',
+          },
         },
-        if: { properties: { error: { const: 'LICENSE_EXPIRED' } } },
-        then: { required: ['expired_at', 'renewal_url'] },
+        allOf: [
+          { if: { properties: { error: { const: 'LICENSE_EXPIRED' } } }, then: { required: ['expired_at', 'renewal_url'] } },
+          { if: { properties: { error: { const: 'TOO_MANY_ACTIVATIONS' } } }, then: { required: ['support_url'] } },
+        ],
         unevaluatedProperties: false,
       },
     },

@@ -107,6 +107,7 @@ const schema = z.object({
   BILLING_PAYMENT_INSTRUCTIONS: z.string().trim().min(1).max(2000).optional(),
   BILLING_PENDING_DAYS: intInRange(14, 1, 365),
   SHOP_REFUND_DAYS: intInRange(14, 0, 365),
+  SHOP_RELEASES_PER_MONTH: intInRange(3, 0, 100),
   DOWNLOAD_LINK_MINUTES: intInRange(15, 1, 1440),
   BILLING_RUN_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM').default('06:00'),
   BILLING_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone, e.g. Europe/Paris').default('Europe/Paris'),
@@ -169,8 +170,11 @@ export interface Config {
   billing: BillingConfig;
   /** Card payments through Stripe; undefined when STRIPE_SECRET_KEY is not set (the pay page then offers no card). */
   stripe: StripeConfig | undefined;
-  /** The customer shop: days after payment a customer may ask for a refund; minutes a signed download link lives. */
-  shop: { refundDays: number; downloadLinkMinutes: number };
+  /**
+   * The customer shop: days after payment a customer may ask for a refund; minutes a signed download link lives; devices a
+   * customer may release per order and calendar month (UTC).
+   */
+  shop: { refundDays: number; downloadLinkMinutes: number; releasesPerMonth: number };
 }
 
 /** Stripe's keys (never logged nor shown) and, for tests, the address of a local fake of its API. */
@@ -325,7 +329,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     },
     billing: billingConfig(e),
     stripe: stripeConfig(e),
-    shop: { refundDays: e.SHOP_REFUND_DAYS, downloadLinkMinutes: e.DOWNLOAD_LINK_MINUTES },
+    shop: { refundDays: e.SHOP_REFUND_DAYS, downloadLinkMinutes: e.DOWNLOAD_LINK_MINUTES, releasesPerMonth: e.SHOP_RELEASES_PER_MONTH },
   };
   return deepFreeze(config);
 }

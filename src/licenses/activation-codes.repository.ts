@@ -149,10 +149,14 @@ export class ActivationCodesRepository {
       .where((w) => w.whereNull('expires_at').orWhere('expires_at', '>', now.toISOString())).update({ expires_at: now.toISOString() });
   }
 
-  /** The licenses the batch's used codes created. */
+  /**
+   * The licenses the batch's codes created, a key's earlier license included (released, then activated again): a refund
+   * revokes them all, a renewal extends them all (the next activation of a released key takes its last license's expiry).
+   */
   async licensesOfBatch(batchId: number): Promise<number[]> {
-    const rows = (await this.db('activation_codes').where({ batch_id: batchId }).whereNotNull('license_id').select('license_id')) as { license_id: unknown }[];
-    return rows.map((r) => Number(r.license_id));
+    const rows = (await this.db('licenses as l').join('activation_codes as c', 'c.id', 'l.activation_code_id').where('c.batch_id', batchId)
+      .orderBy('l.id').select('l.id')) as { id: unknown }[];
+    return rows.map((r) => Number(r.id));
   }
 
   /** An activation code (canonical form) with its batch, or null. */
@@ -172,6 +176,11 @@ export class ActivationCodesRepository {
   async useCode(id: number, machineId: string, now: Date): Promise<boolean> {
     const n = await this.db('activation_codes').where({ id }).whereNull('used_at').update({ used_at: now.toISOString(), machine_id: machineId });
     return Number(n) === 1;
+  }
+
+  /** Make code `id` usable again (its license released from its machine): not used, no machine, no license. */
+  async reopenCode(id: number): Promise<boolean> {
+    return Number(await this.db('activation_codes').where({ id }).update({ used_at: null, machine_id: null, license_id: null })) === 1;
   }
 
   /** Record which license a used code created. */

@@ -92,6 +92,14 @@ export class ActivationCodesService {
     return this.repo.with(trx).useCode(id, machineId, now);
   }
 
+  /**
+   * In the caller's transaction `trx`: make code `id` usable again (LicensesService.releaseActivation: the license it
+   * created was revoked when its machine was released). @returns false when the code is gone.
+   */
+  reopen(trx: Db, id: number): Promise<boolean> {
+    return this.repo.with(trx).reopenCode(id);
+  }
+
   /** In the caller's transaction `trx`: record the license a used code created. */
   link(trx: Db, id: number, licenseId: number): Promise<void> {
     return this.repo.with(trx).linkCode(id, licenseId);

@@ -1,6 +1,6 @@
 /**
  * The licenses and their history: licenses, license_activations,
- * license_heartbeats and license_validation_days (batched additions).
+ * license_heartbeats, license_releases and license_validation_days (batched additions).
  * Written only through LicensesService (products: products.repository.ts;
  * activation codes: activation-codes.repository.ts; what the admin pages
  * search: src/admin/licenses/licenses.repository.ts).
@@ -182,6 +182,41 @@ export class LicensesRepository {
 
   async hasActivation(licenseId: number, machineId: string): Promise<boolean> {
     return Boolean(await this.db('license_activations').where({ license_id: licenseId, machine_id: machineId }).first('id'));
+  }
+
+  /** Remove the record of `machineId` on license `licenseId` (a customer released it); false when there was none. */
+  async deleteActivation(licenseId: number, machineId: string): Promise<boolean> {
+    return Number(await this.db('license_activations').where({ license_id: licenseId, machine_id: machineId }).delete()) > 0;
+  }
+
+  /** Record that `machineId` was released from license `licenseId` (by account `accountId`). */
+  async insertRelease(licenseId: number, machineId: string, accountId: number | null, now: Date): Promise<void> {
+    await this.db('license_releases').insert({ license_id: licenseId, machine_id: machineId, account_id: accountId, released_at: now.toISOString() });
+  }
+
+  /** Whether `machineId` was once released from license `licenseId` (it may not take a seat of it again). */
+  async wasReleased(licenseId: number, machineId: string): Promise<boolean> {
+    return Boolean(await this.db('license_releases').where({ license_id: licenseId, machine_id: machineId }).first('id'));
+  }
+
+  /** The activation code license `id` was created with, or null (a trial). */
+  async activationCodeOf(id: number): Promise<number | null> {
+    const row = (await this.db('licenses').where({ id }).first('activation_code_id')) as Row | undefined;
+    return row?.activation_code_id === null || row?.activation_code_id === undefined ? null : Number(row.activation_code_id);
+  }
+
+  /** The latest license created with activation code `codeId` (a key activated again after a release), or null. */
+  async lastOfCode(codeId: number): Promise<LicenseRow | null> {
+    const row = (await this.db('licenses').where({ activation_code_id: codeId }).orderBy('id', 'desc').first()) as Row | undefined;
+    return row ? toLicense(row) : null;
+  }
+
+  /** How many machines were released since `since` from the licenses of activation batch `batchId` (an order's keys). */
+  async releasesOfBatchSince(batchId: number, since: Date): Promise<number> {
+    const [r] = (await this.db('license_releases as r').join('licenses as l', 'l.id', 'r.license_id')
+      .join('activation_codes as c', 'c.id', 'l.activation_code_id').where('c.batch_id', batchId).where('r.released_at', '>=', since.toISOString())
+      .count({ n: '*' })) as { n: unknown }[];
+    return Number(r?.n ?? 0);
   }
 
   /** When this machine last sent a heartbeat for this license, or null. */

@@ -63,10 +63,16 @@ export function absoluteUrl(url: string | undefined, baseUrl: string): string | 
   return url.startsWith('/') ? `${baseUrl.replace(/\/+$/, '')}${url}` : url;
 }
 
+/** The support ticket form with license `licenseId` preselected (src/support: `?license=<id>`, checked to be the account's). */
+export function supportUrl(baseUrl: string, licenseId: number): string {
+  return `${baseUrl.replace(/\/+$/, '')}/support/tickets/new?license=${licenseId}`;
+}
+
 /**
  * The v1 validate answer for a verdict (dates RFC 3339). A valid answer also
  * carries the product's `grace_days` (how long past `expires_at` an offline
- * client may go on) and `heartbeat_interval_seconds`.
+ * client may go on) and `heartbeat_interval_seconds`; a TOO_MANY_ACTIVATIONS
+ * refusal carries `support_url` (the support ticket form for that license).
  */
 export function validationBody(v: Validation, now: Date, baseUrl: string): Record<string, unknown> {
   if (!v.valid) {
@@ -75,6 +81,8 @@ export function validationBody(v: Validation, now: Date, baseUrl: string): Recor
       body.expired_at = rfc3339(v.license.expiresAt);
       body.renewal_url = absoluteUrl(v.product?.renewalUrl, baseUrl);
     }
+    // All the seats are taken: where the customer asks for help, with the license preselected (from the row already read).
+    if (v.error === ERR.TOO_MANY_ACTIVATIONS && v.license) body.support_url = supportUrl(baseUrl, v.license.id);
     return body;
   }
   const l = v.license;

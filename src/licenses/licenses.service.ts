@@ -1,11 +1,11 @@
 /**
  * The license server: trials, activation by code, online validation,
  * heartbeats, revocation by machine, and the admin's state changes and
- * extensions. The only writer of licenses, license_activations,
- * license_heartbeats and license_validation_days. Every change that matters
+ * extensions, a customer's release of a machine. The only writer of licenses, license_activations,
+ * license_heartbeats, license_releases and license_validation_days. Every change that matters
  * writes its audit row in the same transaction (`license.trial_created`,
  * `license.activated`, `license.revoked`, `license.suspended`,
- * `license.reinstated`, `license.extended`).
+ * `license.reinstated`, `license.extended`, `license.released`).
  *
  * Validation is the hot path: the token's signature is checked first (no
  * query for a forged token; on a worker thread, CryptoWorker), then ONE indexed lookup (licenses.public_id),
@@ -132,10 +132,12 @@ export class LicensesService {
     const product = await this.products.get(found.productId);
     if (!product) throw invalidCode();
     const issuedAt = wholeSeconds(now);
+    // A key activated again after its machine was released keeps the expiry its last license had (a release is no free renewal).
+    const earlier = await this.repo.lastOfCode(found.id);
+    const fresh = found.durationDays === null || found.licenseType === 'lifetime' ? null : new Date(issuedAt.getTime() + found.durationDays * DAY_MS);
     const fields = {
       publicId: crypto.randomUUID(), productId: product.id, machineId: input.machineId, email: input.email, licenseType: found.licenseType,
-      issuedAt, expiresAt: found.durationDays === null || found.licenseType === 'lifetime' ? null : new Date(issuedAt.getTime() + found.durationDays * DAY_MS),
-      activationCodeId: found.id, appVersion: '', ip: from.ip ?? '',
+      issuedAt, expiresAt: earlier ? earlier.expiresAt : fresh, activationCodeId: found.id, appVersion: '', ip: from.ip ?? '',
     };
     const id = await this.deps.db.transaction(async (trx) => {
       const repo = this.repo.with(trx);
@@ -183,7 +185,7 @@ export class LicensesService {
    * grace period is for offline clients only); another machine →
    * MACHINE_MISMATCH (max_activations 1) or, on a multi-machine product,
    * recorded as a new activation while there is room, else
-   * TOO_MANY_ACTIVATIONS. Suspended licenses are valid (is_active false).
+   * TOO_MANY_ACTIVATIONS (a machine released from the license: MACHINE_MISMATCH). Suspended licenses are valid (is_active false).
    * Counted for the statistics (batched). Never throws for a bad token.
    */
   async validate(machineId: string, token: string, ip: string): Promise<Validation> {
@@ -212,6 +214,7 @@ export class LicensesService {
         const machines = new Set(await repo.activationMachines(license.id));
         machines.add(license.machineId);
         if (machines.has(machineId)) return null;
+        if (await repo.wasReleased(license.id, machineId)) return ERR.MACHINE_MISMATCH; // its customer gave its seat away
         if (machines.size >= product.maxActivations) return ERR.TOO_MANY_ACTIVATIONS;
         await repo.insertActivation(license.id, machineId, 'validation', ip, now);
         return null;
@@ -287,6 +290,51 @@ export class LicensesService {
       n += 1;
     }
     return n;
+  }
+
+  /**
+   * Release `machineId` from license `licenseId` (the customer's "release this device"), in `trx` or a transaction of its
+   * own: the seat is free for another machine, and the released machine's next validate is refused. Two cases, because
+   * validate compares licenses.machine_id with the caller's machine from the row it already read (no query on the hot
+   * path) and a license never changes machine (its token and history name it):
+   *
+   * - another machine of a multi-machine product (a license_activations row recorded by validate): its row is deleted
+   *   (the seat counts one less) and a license_releases row keeps it from taking a seat of this license again
+   *   (validate answers MACHINE_MISMATCH);
+   * - the license's own machine: the license is revoked (validate answers LICENSE_REVOKED on that machine, and on the
+   *   other machines it had) and its activation code is made usable again (ActivationCodesService.reopen), so the customer
+   *   enters the same key on the new computer; that activation creates a new license with the expiry of this one
+   *   (activate). A license without a code (a trial) cannot be released this way.
+   *
+   * Audit `license.released`. @returns what happened, or null when the machine is not one of the license's, the
+   * license is revoked or gone, or its own machine is asked for and it has no activation code.
+   */
+  async releaseActivation(trx: Db | null, licenseId: number, machineId: string, actor: Actor): Promise<'seat' | 'key' | null> {
+    if (!trx) return this.deps.db.transaction((t) => this.releaseActivation(t, licenseId, machineId, actor));
+    const repo = this.repo.with(trx);
+    const license = await repo.byIdForUpdate(licenseId);
+    if (!license || license.state === 'revoked') return null;
+    const now = this.deps.clock.now();
+    let done: 'seat' | 'key';
+    if (machineId !== license.machineId) {
+      if (!(await repo.deleteActivation(licenseId, machineId))) return null;
+      done = 'seat';
+    } else {
+      const codeId = await repo.activationCodeOf(licenseId);
+      if (codeId === null) return null;
+      await repo.deleteActivation(licenseId, machineId);
+      await repo.transition(licenseId, LICENSE_CHANGES.revoke.from, 'revoked', 'machine released by the customer', now);
+      await this.deps.codes.reopen(trx, codeId);
+      done = 'key';
+    }
+    await repo.insertRelease(licenseId, machineId, actor.id, now);
+    await this.deps.audit.record(trx, actor, 'license.released', { type: 'license', id: licenseId }, { machine: machineId, released: done, context: done });
+    return done;
+  }
+
+  /** How many machines were released since `since` from the licenses of activation batch `batchId` (an order's keys). */
+  releasesOfBatchSince(trx: Db | null, batchId: number, since: Date): Promise<number> {
+    return (trx ? this.repo.with(trx) : this.repo).releasesOfBatchSince(batchId, since);
   }
 
   /**

@@ -75,6 +75,19 @@ export class ProductsService {
     return id;
   }
 
+  /**
+   * Send expired clients of product `productId` to `url` (a path of this portal, made absolute on BASE_URL in the API's
+   * answers): the shop calls it when the product's listing is published, so a license bought in the shop is renewed
+   * there. An http(s) address the admin set (a shop elsewhere) is kept. Audit `product.updated` when it changes.
+   * @returns whether the product's renewal_url changed.
+   */
+  async pointRenewalAt(productId: number, url: string, actor: Actor): Promise<boolean> {
+    const product = await this.repo.byId(productId);
+    if (!product || product.renewalUrl === url || /^https?:/i.test(product.renewalUrl)) return false;
+    await this.update(product, { ...product, renewalUrl: url }, actor);
+    return true;
+  }
+
   /** Replace the policy of `product` (audit `product.updated`, every field before and after). */
   async update(product: Product, policy: ProductPolicy, actor: Actor): Promise<void> {
     await this.deps.db.transaction(async (trx) => {

@@ -8,10 +8,13 @@
 import type { Actor, AuditService } from '../audit/index.js';
 import { isCurrency } from '../billing/index.js';
 import { ValidationError } from '../errors/index.js';
-import { PAID_LICENSE_TYPES, type PaidLicenseType } from '../licenses/index.js';
+import { PAID_LICENSE_TYPES, type PaidLicenseType, type ProductsService } from '../licenses/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import { CatalogueRepository, type CurrentRelease, type Listing, type ListingFields, type Offer, type OfferFields } from './catalogue.repository.js';
+
+/** Where the license API sends an expired client of a product sold in the shop (made absolute on BASE_URL). */
+export const RENEWAL_PATH = '/licenses';
 
 /** A listing with its offers and current release, as the pages and the API show it. */
 export interface CatalogueEntry extends Listing {
@@ -22,7 +25,9 @@ export interface CatalogueEntry extends Listing {
 export class CatalogueService {
   readonly repo: CatalogueRepository;
 
-  constructor(private readonly deps: { db: Db; clock: Clock; audit: AuditService; changed?: () => void }) {
+  constructor(private readonly deps: { db: Db; clock: Clock; audit: AuditService; changed?: () => void;
+    /** The license server's products: a published listing points its product's renewal_url at the customer's licenses page. */
+    products?: Pick<ProductsService, 'pointRenewalAt'> }) {
     this.repo = new CatalogueRepository(deps.db);
   }
 
@@ -81,6 +86,9 @@ export class CatalogueService {
       await this.repo.with(trx).upsertListing(productId, f, this.deps.clock.now());
       await this.deps.audit.record(trx, actor, 'product_listing.saved', { type: 'product', id: productId }, { published: f.published ? 'yes' : 'no' });
     });
+    // Expired clients are sent to renew in the shop (/licenses, then the order's renewal); the validate path reads
+    // products from memory, so this costs it nothing (a per-license order lookup would be a query per answer).
+    if (f.published) await this.deps.products?.pointRenewalAt(productId, RENEWAL_PATH, actor);
     this.deps.changed?.();
   }
 

@@ -8,7 +8,7 @@ import type { TFunction } from 'i18next';
 import type { AuditService } from '../audit/index.js';
 import type { Billing } from '../billing/index.js';
 import type { CoursesService } from '../courses/index.js';
-import type { ActivationCodesService, LicensesService } from '../licenses/index.js';
+import type { ActivationCodesService, LicensesService, ProductsService } from '../licenses/index.js';
 import type { OnlinePaymentsService } from '../payments/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
@@ -16,6 +16,7 @@ import type { Logger } from '../platform/logger.js';
 import type { Mailer } from '../platform/mailer.js';
 import { CatalogueService } from './catalogue.service.js';
 import { CourseOrdersService } from './course-orders.js';
+import { DevicesService } from './devices.js';
 import { OrdersService } from './orders.service.js';
 import { RefundsService } from './refunds.js';
 import { RemindersService } from './reminders.js';
@@ -24,6 +25,7 @@ import { ShopMails } from './shop.mails.js';
 export { CatalogueService, type CatalogueEntry } from './catalogue.service.js';
 export type { Listing, ListingFields, Offer, OfferFields, CurrentRelease } from './catalogue.repository.js';
 export { OrdersService, type OrderPreview } from './orders.service.js';
+export { DevicesService, type ReleaseAllowance } from './devices.js';
 export { ORDER_STATUSES, type Order, type OrderRow, type OrderStatus, type LicenseKey, type OrderFilter } from './orders.repository.js';
 export { RefundsService } from './refunds.js';
 export { RemindersService, REMINDER_DAYS } from './reminders.js';
@@ -43,6 +45,8 @@ export interface Shop {
   reminders: RemindersService;
   /** Courses bought alone; paid, they grant the course (payment hook). */
   courseOrders: CourseOrdersService;
+  /** The customers' "release this device" on their keys. */
+  devices: DevicesService;
 }
 
 export interface ShopDeps {
@@ -52,9 +56,13 @@ export interface ShopDeps {
   billing: Billing;
   online: OnlinePaymentsService;
   codes: ActivationCodesService;
-  licenses: Pick<LicensesService, 'revokeIn' | 'extendIn'>;
+  licenses: Pick<LicensesService, 'revokeIn' | 'extendIn' | 'releaseActivation' | 'releasesOfBatchSince'>;
   /** The courses sold alone and their grants (src/courses). */
   courses: Pick<CoursesService, 'grant' | 'sellable'>;
+  /** The license server's products (a published listing sets its product's renewal_url). */
+  products?: Pick<ProductsService, 'pointRenewalAt'>;
+  /** SHOP_RELEASES_PER_MONTH (default 3). */
+  releasesPerMonth?: number;
   mailer: Mailer;
   t: Record<'fr' | 'en', TFunction>;
   viewsDir: string;
@@ -68,7 +76,7 @@ export interface ShopDeps {
 
 /** The shop's services; a paid invoice of an order creates its license keys (payment hook registered here). */
 export function createShop(deps: ShopDeps): Shop {
-  const catalogue = new CatalogueService({ db: deps.db, clock: deps.clock, audit: deps.audit, changed: deps.changed });
+  const catalogue = new CatalogueService({ db: deps.db, clock: deps.clock, audit: deps.audit, changed: deps.changed, products: deps.products });
   const mails = new ShopMails({ mailer: deps.mailer, t: deps.t, viewsDir: deps.viewsDir, baseUrl: deps.baseUrl });
   const orders = new OrdersService({ db: deps.db, clock: deps.clock, audit: deps.audit, invoices: deps.billing.invoices, codes: deps.codes,
     licenses: deps.licenses, promotions: deps.billing.promotions,
@@ -80,5 +88,6 @@ export function createShop(deps: ShopDeps): Shop {
   const courseOrders = new CourseOrdersService({ db: deps.db, clock: deps.clock, audit: deps.audit, invoices: deps.billing.invoices,
     courses: deps.courses });
   deps.billing.payments.onInvoicePaid(courseOrders);
-  return { catalogue, orders, refunds, reminders: new RemindersService({ db: deps.db, clock: deps.clock, orders }), courseOrders };
+  const devices = new DevicesService({ db: deps.db, clock: deps.clock, orders, licenses: deps.licenses, perMonth: deps.releasesPerMonth ?? 3 });
+  return { catalogue, orders, refunds, reminders: new RemindersService({ db: deps.db, clock: deps.clock, orders }), courseOrders, devices };
 }

@@ -17,12 +17,17 @@ import { boundedInt, INT4_MAX } from '../http/query.js';
 import type { Logger } from '../platform/logger.js';
 import type { OnlinePaymentsService } from '../payments/index.js';
 import type { CatalogueService } from './catalogue.service.js';
+import type { DevicesService, ReleaseAllowance } from './devices.js';
 import type { Order } from './orders.repository.js';
 import type { OrdersService } from './orders.service.js';
 import { paymentReturned, startPayment } from './pay-actions.js';
 import type { RefundsService } from './refunds.js';
 
 const PER_PAGE = 20;
+
+/** The views' `releases`: each order's release allowance by order id (absent: its keys cannot be released). */
+const releasesOf = (pairs: [number, ReleaseAllowance | null][]): Record<number, ReleaseAllowance> =>
+  Object.fromEntries(pairs.filter((p): p is [number, ReleaseAllowance] => p[1] !== null));
 const localeOf = (req: Request): 'fr' | 'en' => (req.locale === 'en' ? 'en' : 'fr');
 
 /** Signs a download link for a release and an account (src/downloads DownloadLinks), locked to `ip` when given. */
@@ -33,6 +38,7 @@ export interface OrdersPageDeps {
   orders: OrdersService;
   refunds: RefundsService;
   catalogue: CatalogueService;
+  devices: DevicesService;
   billing: Billing;
   online: OnlinePaymentsService;
   logger?: Logger;
@@ -43,10 +49,11 @@ export function createOrdersController(d: OrdersPageDeps) {
   const renderOrder = async (req: Request, res: Response, order: Order, status = 200, errors: Record<string, string> = {}): Promise<void> => {
     const [invoice, keys, listing] = await Promise.all([d.billing.invoices.byId(order.invoiceId), d.orders.keys(order),
       d.catalogue.listing(order.productId)]);
-    const offer = await d.catalogue.offer(order.offerId);
+    const [offer, allowance] = await Promise.all([d.catalogue.offer(order.offerId), d.devices.allowance(order)]);
     const owed = invoice && (invoice.status === 'open' || invoice.status === 'overdue');
     res.status(status).render('shop/order', {
       ...BILLING_VIEW_HELPERS, title: req.t('shop:order.title', { id: order.id }), order, invoice, keys, listing, offer, errors,
+      releases: releasesOf([[order.id, allowance]]),
       renewable: order.kind === 'purchase' && order.status === 'paid' && offer?.renewalPrice !== null && offer?.licenseType !== 'lifetime',
       gateways: owed ? d.online.available(invoice.currency) : [], deadline: d.refunds.deadline(order), refundOpen: d.refunds.open(order),
       instructions: owed ? (await d.billing.gateway.createPayment({ invoiceNumber: invoice.number!, amount: 0, currency: invoice.currency,
@@ -158,8 +165,28 @@ export function createOrdersController(d: OrdersPageDeps) {
     /** GET /licenses */
     licenses: async (req: Request, res: Response): Promise<void> => {
       const { rows } = await d.orders.list({ q: '', status: 'paid', accountId: req.account!.id }, 200, 0);
-      const groups = await Promise.all(rows.map(async (o) => ({ order: o, keys: await d.orders.keys(o) })));
-      res.render('shop/licenses', { ...BILLING_VIEW_HELPERS, title: req.t('shop:licenses.title'), groups });
+      const groups = await Promise.all(rows.map(async (o) => ({ order: o, keys: await d.orders.keys(o), allowance: await d.devices.allowance(o) })));
+      res.render('shop/licenses', { ...BILLING_VIEW_HELPERS, title: req.t('shop:licenses.title'), groups,
+        releases: releasesOf(groups.map((g) => [g.order.id, g.allowance])) });
+    },
+
+    /**
+     * POST /licenses/release (order, machine_id, from): release a machine from one of the order's keys (DevicesService),
+     * then back to the page the form was on with what happened, or why not (the month's releases used up).
+     */
+    release: async (req: Request, res: Response): Promise<void> => {
+      const body = req.body as Record<string, unknown>;
+      const orderId = boundedInt(body.order, 1, INT4_MAX) ?? 0;
+      const machineId = typeof body.machine_id === 'string' ? body.machine_id : '';
+      const back = body.from === 'licenses' ? '/licenses' : `/orders/${orderId}`;
+      try {
+        const done = await d.devices.release(req.account!.id, orderId, machineId, actorOf(req));
+        flash(req, 'success', `shop-devices:flash.released_${done}`, { machine: machineId });
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        flash(req, 'error', Object.values(err.fields)[0] ?? 'shop-devices:errors.not_releasable');
+      }
+      res.redirect(303, back);
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The shop's routes: the public catalogue and its JSON, the customers' checkout,
- * orders, payments and licenses, courses bought alone (CSRF-checked forms, rate-limited payment starts),
+ * orders, payments and licenses, courses bought alone (CSRF-checked forms, rate-limited payment starts, a device released
+ * from a key),
  * their API tokens (/account/tokens; the customer API itself: customer-api.ts).
  */
 import { Router, type RequestHandler } from 'express';
@@ -32,6 +33,7 @@ export function createShopRouter(shop: ReturnType<typeof createShopController>, 
   router.get('/orders/:id/renew', customer, orders.renewForm);
   router.post('/orders/:id/renew', customer, limiter, orders.renew);
   router.get('/licenses', customer, orders.licenses);
+  router.post('/licenses/release', customer, limiter, orders.release);
   router.post('/downloads/generate', customer, limiter, orders.generateLink);
   router.get('/courses/:slug/buy', customer, courseOrders.summary);
   router.post('/courses/:slug/buy', customer, limiter, courseOrders.buy);

@@ -80,14 +80,16 @@ describe('license API: validate, heartbeat, revocation, compatibility routes', (
     expect(res.body).to.include({ valid: false, error: 'MACHINE_MISMATCH' });
   });
 
-  it('records new machines up to max_activations, then answers TOO_MANY_ACTIVATIONS', async () => {
+  it('records new machines up to max_activations, then answers TOO_MANY_ACTIVATIONS with the support link', async () => {
     await makeProduct(ctx, 'duo', { max_activations: 2 });
     const t = await trial(ctx, machine(), 'duo@example.com', 'duo');
     const second = machine();
     expect((await validate(second, t.license_key)).body).to.include({ valid: true });
     expect((await validate(second, t.license_key)).body).to.include({ valid: true });
     const third = await validate(machine(), t.license_key);
-    expect(third.body).to.deep.equal({ success: true, valid: false, error: 'TOO_MANY_ACTIVATIONS', message: third.body.message });
+    const { id } = (await ctx.db('licenses').where({ machine_id: t.machineId }).first('id')) as { id: number };
+    expect(third.body).to.deep.equal({ success: true, valid: false, error: 'TOO_MANY_ACTIVATIONS', message: third.body.message,
+      support_url: `${ctx.config.baseUrl}/support/tickets/new?license=${id}` });
     expect(Number((await ctx.db('license_activations').count({ n: '*' }).first())!.n)).to.equal(2);
     expect((await validate(t.machineId, t.license_key)).body).to.include({ valid: true });
   });

@@ -46,6 +46,7 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   licenses: { repository: 'licenses/licenses.repository.ts', cls: 'LicensesRepository', service: 'licenses/licenses.service.ts' },
   license_activations: { repository: 'licenses/licenses.repository.ts', cls: 'LicensesRepository', service: 'licenses/licenses.service.ts' },
   license_heartbeats: { repository: 'licenses/licenses.repository.ts', cls: 'LicensesRepository', service: 'licenses/licenses.service.ts' },
+  license_releases: { repository: 'licenses/licenses.repository.ts', cls: 'LicensesRepository', service: 'licenses/licenses.service.ts' },
   license_validation_days: { repository: 'licenses/licenses.repository.ts', cls: 'LicensesRepository', service: 'licenses/licenses.service.ts' },
   products: { repository: 'licenses/products.repository.ts', cls: 'ProductsRepository', service: 'licenses/products.service.ts' },
   activation_batches: {
