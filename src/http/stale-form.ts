@@ -32,7 +32,11 @@ export const PUBLIC_FORMS: ReadonlyMap<string, PublicForm> = new Map<string, Pub
   }],
   ['/subscription/register', {
     view: 'accounts/register', title: 'accounts.register.title', fields: ['company', 'name', 'email', 'phone', 'country', 'terms'],
-    extra: () => ({ countries: COUNTRIES }),
+    extra: () => ({ countries: COUNTRIES, customer: false }),
+  }],
+  ['/register', {
+    view: 'accounts/register', title: 'shop:register.title', fields: ['company', 'name', 'email', 'phone', 'country', 'terms'],
+    extra: () => ({ countries: COUNTRIES, customer: true }),
   }],
   ['/subscription/forgot', { view: 'accounts/forgot', title: 'accounts.forgot.title', fields: ['email'] }],
   ['/subscription/reset', {

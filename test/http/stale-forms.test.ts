@@ -36,6 +36,15 @@ describe('public forms posted with a stale CSRF token', () => {
     expect(await ctx.db('accounts').where({ email: REGISTRATION.email }).first()).to.equal(undefined);
   });
 
+  it('POST /register (a customer) shows the customer form again, posting to /register, and creates no account', async () => {
+    const res = await request(ctx.app).post('/register').type('form')
+      .send({ ...REGISTRATION, email: 'client@exemple.fr', _csrf: await staleToken(ctx, '/register') }).expect(403);
+    expect(res.text).to.contain('Ce formulaire avait expiré').and.contain('Créer un compte client').and.contain('action="/register"')
+      .and.contain('value="client@exemple.fr"');
+    expect(res.text).not.to.contain(PASSWORD);
+    expect(await ctx.db('accounts').where({ email: 'client@exemple.fr' }).first()).to.equal(undefined);
+  });
+
   it('POST /subscription/forgot shows the form again with the address and sends no mail', async () => {
     const before = sentMails(ctx).length;
     const res = await request(ctx.app).post('/subscription/forgot').type('form')
