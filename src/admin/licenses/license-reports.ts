@@ -44,6 +44,11 @@ export class LicenseReports {
     return this.repo.byId(id);
   }
 
+  /** The shop order a license comes from (its key's order), or null. */
+  orderOf(licenseId: number): Promise<number | null> {
+    return this.repo.orderOf(licenseId);
+  }
+
   /** The machines of a license (first seen first) and its last `heartbeats` heartbeats (newest first). */
   async history(licenseId: number, heartbeats: number): Promise<{ activations: Activation[]; heartbeats: Heartbeat[] }> {
     const [a, h] = await Promise.all([this.repo.activations(licenseId), this.repo.heartbeats(licenseId, heartbeats)]);

@@ -47,16 +47,17 @@ export function createAdminLicensesController(deps: AdminDeps, reports: LicenseR
   };
 
   const render = async (req: Request, res: Response, status: number, l: LicenseDetail, state: DetailState = {}): Promise<void> => {
-    const [{ activations, heartbeats }, byId, byPublicId] = await Promise.all([
+    const [{ activations, heartbeats }, byId, byPublicId, order] = await Promise.all([
       reports.history(l.id, 50),
       deps.audit.list({ targetType: 'license', targetId: String(l.id) }, 100),
       deps.audit.list({ targetType: 'license', targetId: l.publicId }, 100),
+      reports.orderOf(l.id),
     ]);
     const audit = [...byId, ...byPublicId].sort((a, b) => b.id - a.id).map((r) => withAuditText(req.t, r));
     const role = req.account?.role;
     const now = deps.clock.now();
     res.status(status).render('admin/licenses/show', {
-      title: req.t('admin-licenses:show.title', { id: l.publicId }), l, activations, heartbeats, audit,
+      title: req.t('admin-licenses:show.title', { id: l.publicId }), l, activations, heartbeats, audit, order,
       canAct: role === 'admin' || role === 'superadmin', expired: l.expiresAt !== null && l.expiresAt.getTime() <= now.getTime(),
       errors: state.errors ?? {}, values: state.values ?? {}, notice: state.notice ?? null,
     });

@@ -102,4 +102,11 @@ export class AdminLicensesRepository {
       ip: String(r.ip ?? ''), createdAt: toDate(r.created_at),
     }));
   }
+
+  /** The shop order whose key created license `licenseId` (its activation code's batch), or null. */
+  async orderOf(licenseId: number): Promise<number | null> {
+    const r = (await this.db('licenses as l').join('activation_codes as c', 'c.id', 'l.activation_code_id')
+      .join('orders as o', 'o.batch_id', 'c.batch_id').where('l.id', licenseId).first('o.id')) as { id?: unknown } | undefined;
+    return r?.id ? Number(r.id) : null;
+  }
 }

@@ -109,6 +109,11 @@ describe('the customer shop (/products, /register, /orders, /licenses)', functio
     await activate(ctx, keys[0]!, box, 'achat@client.fr');
     const licenses = (await agent.get('/licenses').expect(200)).text;
     expect(licenses).to.contain(box).and.contain('Active').and.contain('Pas encore activée');
+    // Staff follow the license to its order.
+    await createAccount(ctx, 'boutique-admin@artisan-nd.test', 'admin');
+    const admin = await loginAgent(ctx, 'boutique-admin@artisan-nd.test');
+    const licenseId = Number(((await ctx.db('licenses').where({ machine_id: box }).first('id')) as { id: unknown }).id);
+    expect((await admin.get(`/admin/licenses/${licenseId}`).expect(200)).text).to.contain(`href="/admin/orders/${o.id}"`);
   });
 
   it('takes a promotion code at the checkout: 20 % off the HT, shown then billed and counted; a refused or plan-only code says why', async () => {
