@@ -178,6 +178,7 @@ export function createApp(deps: AppDeps): AppHandle {
   const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
   const shop = createShop({ db, clock, audit, billing, online: payments.online, codes, licenses, mailer, t: i18n.t, viewsDir: config.paths.views,
     baseUrl: config.baseUrl, refundDays: config.shop.refundDays, products, releasesPerMonth: config.shop.releasesPerMonth,
+    thumbnailsDir: path.join(config.paths.files, 'shop', 'thumbnails'),
     contactOf: (id) => subscriptions.contactOf(id), changed: () => pageCache.clear(), logger,
     // `courses` is built just below, before any request or payment.
     courses: { grant: (...a) => courses.grant(...a), sellable: (slug) => courses.sellable(slug) } });

@@ -159,6 +159,10 @@ export class CatalogueRepository {
     await this.db('product_listings').insert({ product_id: productId, ...row, created_at: now.toISOString() }).onConflict('product_id').merge(row);
   }
 
+  async setThumbnail(productId: number, name: string, now: Date): Promise<void> {
+    await this.db('product_listings').where({ product_id: productId }).update({ thumbnail: name, updated_at: now.toISOString() });
+  }
+
   async insertOffer(productId: number, f: OfferFields, now: Date): Promise<number> {
     return insertedId(await this.db('product_offers').insert({ product_id: productId, ...offerRow(f), created_at: now.toISOString(),
       updated_at: now.toISOString() }).returning('id'));

@@ -5,9 +5,12 @@
  * current release. A change clears the page cache (the anonymous catalogue is
  * cached). Prices are integer minor units HT of the offer's currency.
  */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Actor, AuditService } from '../audit/index.js';
 import { isCurrency } from '../billing/index.js';
-import { ValidationError } from '../errors/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
 import { PAID_LICENSE_TYPES, type PaidLicenseType, type ProductsService } from '../licenses/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
@@ -27,7 +30,9 @@ export class CatalogueService {
 
   constructor(private readonly deps: { db: Db; clock: Clock; audit: AuditService; changed?: () => void;
     /** The license server's products: a published listing points its product's renewal_url at the customer's licenses page. */
-    products?: Pick<ProductsService, 'pointRenewalAt'> }) {
+    products?: Pick<ProductsService, 'pointRenewalAt'>;
+    /** Where thumbnails live (files/shop/thumbnails): outside public/, served by GET /products/:sku/thumbnail. */
+    thumbnailsDir?: string }) {
     this.repo = new CatalogueRepository(deps.db);
   }
 
@@ -59,6 +64,44 @@ export class CatalogueService {
   /** The current release of a listing's `releaseProduct`, or null. */
   currentRelease(releaseProduct: string): Promise<CurrentRelease | null> {
     return this.repo.currentRelease(releaseProduct);
+  }
+
+  /**
+   * Replace the thumbnail of listed product `productId` with the uploaded file at `upload` (a temporary file the caller
+   * discards): PNG, JPEG or WebP by content, at most THUMBNAIL_MAX_BYTES; moved under thumbnailsDir with a random name,
+   * the listing updated and audited (`product_listing.thumbnail`), the old file removed after commit.
+   * @throws ValidationError {thumbnail: shop:admin.errors.thumbnail_*}; NotFoundError when the product is not listed.
+   */
+  async setThumbnail(productId: number, upload: string | null, actor: Actor): Promise<void> {
+    const dir = this.deps.thumbnailsDir;
+    if (!dir) throw new Error('no thumbnails directory configured');
+    const listing = await this.repo.byProduct(productId);
+    if (!listing) throw new NotFoundError('not listed');
+    const stat = upload ? await fs.promises.stat(upload).catch(() => null) : null;
+    if (!upload || !stat) throw new ValidationError({ thumbnail: 'shop:admin.errors.thumbnail_required' });
+    if (stat.size === 0 || stat.size > THUMBNAIL_MAX_BYTES) throw new ValidationError({ thumbnail: 'shop:admin.errors.thumbnail_size' });
+    const head = Buffer.alloc(12);
+    const fh = await fs.promises.open(upload, 'r');
+    try { await fh.read(head, 0, 12, 0); } finally { await fh.close(); }
+    const ext = imageType(head);
+    if (!ext) throw new ValidationError({ thumbnail: 'shop:admin.errors.thumbnail_type' });
+    await fs.promises.mkdir(dir, { recursive: true });
+    const name = `${productId}-${randomBytes(8).toString('hex')}.${ext}`;
+    await fs.promises.copyFile(upload, path.join(dir, name));
+    await this.deps.db.transaction(async (trx) => {
+      await this.repo.with(trx).setThumbnail(productId, name, this.deps.clock.now());
+      await this.deps.audit.record(trx, actor, 'product_listing.thumbnail', { type: 'product', id: productId }, { file: name });
+    });
+    if (listing.thumbnail) await fs.promises.rm(path.join(dir, listing.thumbnail), { force: true });
+    this.deps.changed?.();
+  }
+
+  /** The thumbnail file of a published product `sku` and its content type, or null. */
+  async thumbnail(sku: string): Promise<{ file: string; type: string } | null> {
+    const l = /^[a-z0-9_-]{1,32}$/i.test(sku) ? await this.repo.bySku(sku) : null;
+    if (!l?.published || !l.thumbnail || !this.deps.thumbnailsDir || !/^\d+-[0-9a-f]{16}\.(png|jpg|webp)$/.test(l.thumbnail)) return null;
+    const ext = l.thumbnail.split('.').pop()!;
+    return { file: path.join(this.deps.thumbnailsDir, l.thumbnail), type: ext === 'jpg' ? 'image/jpeg' : `image/${ext}` };
   }
 
   /** Whether the releases of `releaseProduct` are for license holders only (a listing says so): then only signed links serve them. */
@@ -107,6 +150,17 @@ export class CatalogueService {
     this.deps.changed?.();
     return offerId;
   }
+}
+
+/** Largest thumbnail accepted (bytes). */
+export const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
+
+/** The extension of a PNG, JPEG or WebP image by its first bytes (magic numbers), or null. */
+function imageType(head: Buffer): 'png' | 'jpg' | 'webp' | null {
+  if (head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpg';
+  if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP') return 'webp';
+  return null;
 }
 
 function checkOffer(f: OfferFields): void {

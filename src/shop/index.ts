@@ -22,7 +22,7 @@ import { RefundsService } from './refunds.js';
 import { RemindersService } from './reminders.js';
 import { ShopMails } from './shop.mails.js';
 
-export { CatalogueService, type CatalogueEntry } from './catalogue.service.js';
+export { CatalogueService, THUMBNAIL_MAX_BYTES, type CatalogueEntry } from './catalogue.service.js';
 export type { Listing, ListingFields, Offer, OfferFields, CurrentRelease } from './catalogue.repository.js';
 export { OrdersService, type OrderPreview } from './orders.service.js';
 export { DevicesService, type ReleaseAllowance } from './devices.js';
@@ -63,6 +63,8 @@ export interface ShopDeps {
   products?: Pick<ProductsService, 'pointRenewalAt'>;
   /** SHOP_RELEASES_PER_MONTH (default 3). */
   releasesPerMonth?: number;
+  /** Where product thumbnails are kept (files/shop/thumbnails). */
+  thumbnailsDir?: string;
   mailer: Mailer;
   t: Record<'fr' | 'en', TFunction>;
   viewsDir: string;
@@ -76,7 +78,8 @@ export interface ShopDeps {
 
 /** The shop's services; a paid invoice of an order creates its license keys (payment hook registered here). */
 export function createShop(deps: ShopDeps): Shop {
-  const catalogue = new CatalogueService({ db: deps.db, clock: deps.clock, audit: deps.audit, changed: deps.changed, products: deps.products });
+  const catalogue = new CatalogueService({ db: deps.db, clock: deps.clock, audit: deps.audit, changed: deps.changed, products: deps.products,
+    thumbnailsDir: deps.thumbnailsDir });
   const mails = new ShopMails({ mailer: deps.mailer, t: deps.t, viewsDir: deps.viewsDir, baseUrl: deps.baseUrl });
   const orders = new OrdersService({ db: deps.db, clock: deps.clock, audit: deps.audit, invoices: deps.billing.invoices, codes: deps.codes,
     licenses: deps.licenses, promotions: deps.billing.promotions,

@@ -90,6 +90,15 @@ export function createShopController(catalogue: CatalogueService, orders: Orders
       }
     },
 
+    /** GET /products/:sku/thumbnail: a published product's image (public, cached a day; no other file reachable). */
+    thumbnail: async (req: Request, res: Response): Promise<void> => {
+      const t = await catalogue.thumbnail(String(req.params.sku ?? ''));
+      if (!t) throw new NotFoundError('no thumbnail');
+      res.setHeader('Cache-Control', 'public, max-age=86400');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.type(t.type).sendFile(t.file, (err) => { if (err && !res.headersSent) res.status(404).end(); });
+    },
+
     /** GET /api/products */
     apiList: async (_req: Request, res: Response): Promise<void> => {
       res.json({ success: true, data: (await catalogue.list()).map(productJson) });

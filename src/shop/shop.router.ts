@@ -18,6 +18,7 @@ export function createShopRouter(shop: ReturnType<typeof createShopController>, 
   const router = Router();
   router.get('/products', shop.list);
   router.get('/products/:sku', shop.show);
+  router.get('/products/:sku/thumbnail', shop.thumbnail);
   router.get('/products/:sku/checkout', customer, shop.checkout);
   router.post('/products/:sku/checkout', customer, limiter, shop.order);
   router.get('/api/products', shop.apiList);

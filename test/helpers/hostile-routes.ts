@@ -122,6 +122,7 @@ export function routeTable(): Record<string, RouteSpec> {
     // The customer shop (src/shop): catalogue and its JSON, registration, the customer's area, checkout, orders, payments, refunds.
     'GET /products': get('anonymous'),
     'GET /products/:sku': get('anonymous'),
+    'GET /products/:sku/thumbnail': get('anonymous', [], { noPage: true }),
     'GET /api/products': { who: 'anonymous', noPage: true },
     'GET /api/products/:id': { who: 'anonymous', noPage: true },
     'GET /register': get('anonymous'),
@@ -281,6 +282,7 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /admin/shop/products/:id': get(S, ['offer']),
     'POST /admin/shop/products/:id': post(S, '/admin/shop/products/:id'),
     'POST /admin/shop/products/:id/offers': post(S, '/admin/shop/products/:id'),
+    'POST /admin/shop/products/:id/thumbnail': post(S, '/admin/shop/products/:id', { multipart: true }),
     'GET /admin/customers': get(S),
     'GET /admin/customers/:id': get(S),
     'POST /admin/customers/:id/suspend': post(S, '/admin/customers/:id', { fixed: YES }),

@@ -23,6 +23,7 @@ import { createShopCustomersController } from './customers.controller.js';
 import { createShopOrdersController } from './orders.controller.js';
 import { createShopProductsController } from './products.controller.js';
 import { shopReports } from './shop-reports.js';
+import { thumbnailUpload } from './products.controller.js';
 
 export function createAdminShopRouter(deps: AdminDeps): Router {
   const reports = shopReports(deps.db);
@@ -37,6 +38,7 @@ export function createAdminShopRouter(deps: AdminDeps): Router {
   router.get('/admin/shop/products/:id', staffOnly, products.show);
   router.post('/admin/shop/products/:id', adminOnly, products.saveListing);
   router.post('/admin/shop/products/:id/offers', adminOnly, products.saveOffer);
+  router.post('/admin/shop/products/:id/thumbnail', adminOnly, thumbnailUpload(deps.config), deps.csrfAfterUpload, products.thumbnail);
   router.get('/admin/customers', staffOnly, customers.list);
   router.get('/admin/customers/:id', staffOnly, customers.show);
   router.post('/admin/customers/:id/suspend', adminOnly, customers.suspend);

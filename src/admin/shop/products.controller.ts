@@ -5,12 +5,14 @@
  * admin and superadmin save through CatalogueService (it validates per field,
  * audits and clears the page cache). The thumbnail is not edited here.
  */
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Config } from '../../config/index.js';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { actorOf } from '../../http/actor.js';
 import { flash } from '../../http/flash.js';
+import { discardUploads, singleFileUpload, uploadErrorOf } from '../../http/upload.js';
 import type { Product } from '../../licenses/index.js';
-import type { CatalogueEntry } from '../../shop/index.js';
+import { THUMBNAIL_MAX_BYTES, type CatalogueEntry } from '../../shop/index.js';
 import { isUniqueViolation } from '../../platform/db.js';
 import type { AdminDeps } from '../context.js';
 import { routeId } from '../shared.js';
@@ -22,6 +24,12 @@ import type { ShopAdminRepository } from './shop.repository.js';
 interface FormState {
   listing?: { values: Record<string, string>; errors: Record<string, string> };
   offer?: { values: Record<string, string>; errors: Record<string, string> };
+}
+
+/** multer for the thumbnail form: one image, at most THUMBNAIL_MAX_BYTES (the service checks its type by content). */
+export function thumbnailUpload(config: Readonly<Config>): RequestHandler {
+  return singleFileUpload(config, { field: 'thumbnail', maxBytes: THUMBNAIL_MAX_BYTES,
+    errors: { tooBig: 'shop:admin.errors.thumbnail_size', oneFile: 'shop:admin.errors.thumbnail_single', failed: 'shop:admin.errors.thumbnail_failed' } });
 }
 
 export function createShopProductsController(deps: AdminDeps, reports: ShopAdminRepository) {
@@ -75,6 +83,26 @@ export function createShopProductsController(deps: AdminDeps, reports: ShopAdmin
         throw err;
       }
       flash(req, 'success', 'admin-shop:flash.listing_saved', { code: product.code });
+      res.redirect(303, `/admin/shop/products/${product.id}`);
+    },
+
+    /** POST /admin/shop/products/:id/thumbnail (multipart, multer before CSRF): the listing's image (product_listing.thumbnail). */
+    thumbnail: async (req: Request, res: Response): Promise<void> => {
+      const { product, entry } = await load(req);
+      const uploadError = uploadErrorOf(req);
+      try {
+        if (uploadError) throw new ValidationError({ thumbnail: uploadError });
+        if (!entry) throw new ValidationError({ thumbnail: 'admin-shop:errors.list_first' });
+        await catalogue.setThumbnail(product.id, req.file?.path ?? null, actorOf(req));
+      } catch (err) {
+        await discardUploads(req);
+        if (err instanceof ValidationError) {
+          return page(req, res, product, entry, { listing: { values: listingValues(entry), errors: err.fields } }, 422);
+        }
+        throw err;
+      }
+      await discardUploads(req);
+      flash(req, 'success', 'admin-shop:flash.thumbnail_saved', { code: product.code });
       res.redirect(303, `/admin/shop/products/${product.id}`);
     },
 

@@ -140,6 +140,7 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['GET /admin/shop/products/:id', READ],
   ['POST /admin/shop/products/:id', ADMIN],
   ['POST /admin/shop/products/:id/offers', ADMIN],
+  ['POST /admin/shop/products/:id/thumbnail', ADMIN],
   ['GET /admin/customers', READ],
   ['GET /admin/customers/:id', READ],
   ['POST /admin/customers/:id/suspend', ADMIN],
