@@ -162,6 +162,15 @@ export function createOrdersController(d: OrdersPageDeps) {
       res.redirect(303, `/downloads/signed/${d.signLink(release.id, req.account!.id, body.lock_ip === 'on' ? req.ip ?? null : null)}`);
     },
 
+    /** GET /licenses/:id: one license (a key activated) of the customer's orders: its key, state, expiry, machines, download, renewal. */
+    license: async (req: Request, res: Response): Promise<void> => {
+      const { order, key } = await d.orders.licenseFor(req.account!.id, boundedInt(req.params.id, 1, INT4_MAX) ?? 0);
+      const [offer, allowance] = await Promise.all([d.catalogue.offer(order.offerId), d.devices.allowance(order)]);
+      res.render('shop/license', { ...BILLING_VIEW_HELPERS, title: req.t('shop:license.title', { key: key.code }), order, key, offer,
+        releases: releasesOf([[order.id, allowance]]),
+        renewable: order.status === 'paid' && offer?.renewalPrice !== null && offer?.licenseType !== 'lifetime' });
+    },
+
     /** GET /licenses */
     licenses: async (req: Request, res: Response): Promise<void> => {
       const { rows } = await d.orders.list({ q: '', status: 'paid', accountId: req.account!.id }, 200, 0);

@@ -105,6 +105,13 @@ export class OrdersRepository {
     return r ? order(r) : null;
   }
 
+  /** The order of `accountId` whose key created license `licenseId`, or null. */
+  async orderOfLicense(accountId: number, licenseId: number): Promise<number | null> {
+    const r = (await this.db('licenses as l').join('activation_codes as c', 'c.id', 'l.activation_code_id').join('orders as o', 'o.batch_id', 'c.batch_id')
+      .where({ 'l.id': licenseId, 'o.account_id': accountId }).first('o.id')) as { id?: unknown } | undefined;
+    return r?.id ? Number(r.id) : null;
+  }
+
   async ownsProduct(accountId: number, productId: number): Promise<boolean> {
     return Boolean(await this.db('orders').where({ account_id: accountId, product_id: productId, status: 'paid' }).first('id'));
   }

@@ -272,6 +272,15 @@ export class OrdersService implements InvoicePaidHook {
     return order;
   }
 
+  /** License `licenseId` of one of `accountId`'s orders: the order and the key that created it. @throws NotFoundError otherwise. */
+  async licenseFor(accountId: number, licenseId: number): Promise<{ order: Order; key: LicenseKey }> {
+    const orderId = Number.isSafeInteger(licenseId) && licenseId > 0 ? await this.repo.orderOfLicense(accountId, licenseId) : null;
+    const order = orderId ? await this.repo.byId(orderId) : null;
+    const key = order ? (await this.keys(order)).find((k) => k.licenseId === licenseId) : undefined;
+    if (!order || !key) throw new NotFoundError('no such license');
+    return { order, key };
+  }
+
   /** Whether `accountId` holds a paid (not refunded) order of `productId` (the courses' product ownership). */
   ownsProduct(accountId: number, productId: number): Promise<boolean> {
     return this.repo.ownsProduct(accountId, productId);

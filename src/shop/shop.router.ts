@@ -34,6 +34,7 @@ export function createShopRouter(shop: ReturnType<typeof createShopController>, 
   router.get('/orders/:id/renew', customer, orders.renewForm);
   router.post('/orders/:id/renew', customer, limiter, orders.renew);
   router.get('/licenses', customer, orders.licenses);
+  router.get('/licenses/:id', customer, orders.license);
   router.post('/licenses/release', customer, limiter, orders.release);
   router.post('/downloads/generate', customer, limiter, orders.generateLink);
   router.get('/courses/:slug/buy', customer, courseOrders.summary);

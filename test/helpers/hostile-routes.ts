@@ -141,6 +141,7 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /orders/:id/renew': get('customer', [], { noPage: true }),
     'POST /orders/:id/renew': post('customer', undefined, { fields: ['key'] }),
     'GET /licenses': get('customer'),
+    'GET /licenses/:id': get('customer', [], { noPage: true }),
     'POST /licenses/release': post('customer', undefined, { fields: ['order', 'machine_id', 'from'] }),
     'POST /downloads/generate': post('customer', undefined, { fields: ['order', 'lock_ip'] }),
     // Customer API tokens (src/shop/tokens.controller.ts) and the customer API (bearer token; the hostile agents send none: 401).

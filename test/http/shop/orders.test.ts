@@ -109,6 +109,11 @@ describe('the customer shop (/products, /register, /orders, /licenses)', functio
     await activate(ctx, keys[0]!, box, 'achat@client.fr');
     const licenses = (await agent.get('/licenses').expect(200)).text;
     expect(licenses).to.contain(box).and.contain('Active').and.contain('Pas encore activée');
+    const licensePage = `/licenses/${((await ctx.db('licenses').where({ machine_id: box }).first('id')) as { id: number }).id}`;
+    expect(licenses).to.contain(`href="${licensePage}"`);
+    expect((await agent.get(licensePage).expect(200)).text).to.contain('Ma licence').and.contain(box).and.contain(keys[0]!).and.not.contain(keys[1]!);
+    await createAccount(ctx, 'un-autre@client.fr', 'customer');
+    await (await loginAgent(ctx, 'un-autre@client.fr')).get(licensePage).expect(404);
     // Staff follow the license to its order.
     await createAccount(ctx, 'boutique-admin@artisan-nd.test', 'admin');
     const admin = await loginAgent(ctx, 'boutique-admin@artisan-nd.test');
