@@ -14,6 +14,7 @@
  *   locals (the header's unread notifications) → (a stale token on a public form: that form again) → routers →
  *   404 → error handler
  */
+import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -151,6 +152,7 @@ export function createApp(deps: AppDeps): AppHandle {
   const session = createSession(config, deps.sessionSecret);
   const csrf = createCsrf(sessionCookieName(config));
   const pageCache = new PageCache(config.pageCacheTtl, sessionCookieName(config), logger);
+  const cacheEvents = redis ? sharePageCacheClears(pageCache, redis, `${config.redis!.prefix}page-cache`, logger) : undefined;
   const downloads = new DownloadsService({ db, config, clock, logger });
   const audit = new AuditService(db, clock);
   // Every mail leaves through this mailer: the one to an account is kept in its notifications first.
@@ -348,9 +350,24 @@ export function createApp(deps: AppDeps): AppHandle {
       await licenses.close();
       await downloads.close();
       await session.close();
+      cacheEvents?.disconnect();
       redis?.disconnect();
     },
   };
+}
+
+/**
+ * Every instance drops its page cache when one clears its own: clear() publishes this instance's id on `channel`, a
+ * second Redis connection (subscribed) hears the others' and clears locally. Returns that connection (closed with the app).
+ */
+function sharePageCacheClears(pageCache: PageCache, redis: Redis, channel: string, logger: Logger): Redis {
+  const me = crypto.randomUUID();
+  const sub = redis.duplicate();
+  sub.on('error', (err) => logger.warn({ err: err.message }, 'redis subscription unreachable: page caches expire by their TTL'));
+  sub.on('message', (ch: string, from: string) => { if (ch === channel && from !== me) pageCache.clearLocal(); });
+  void sub.subscribe(channel).catch(() => undefined);
+  pageCache.shareClears(() => { void redis.publish(channel, me).catch(() => undefined); });
+  return sub;
 }
 
 /** The request line of /api/ and /.well-known/ requests (logRequest); other paths are logged by pino-http. */
