@@ -47,7 +47,11 @@ describe('instances sharing Redis (REDIS_URL): rate limits and page cache clears
     const [a, b] = [await instance(shared), await instance(shared)];
     await request(b.app).get('/').expect(200);
     expect(b.handle.pageCache.size).to.equal(1);
-    a.handle.pageCache.clear(); // a change on instance a (a release published, a plan or the catalogue changed)
-    await waitFor(() => b.handle.pageCache.size === 0 || null, { what: 'instance b dropping its cached page' });
+    // A change on instance a (a release published, a plan or the catalogue changed); b's subscription is made when it
+    // starts, asynchronously: the change is repeated until b has heard one.
+    await waitFor(() => {
+      a.handle.pageCache.clear();
+      return b.handle.pageCache.size === 0 || null;
+    }, { what: 'instance b dropping its cached page' });
   });
 });
