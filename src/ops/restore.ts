@@ -44,7 +44,9 @@ async function checkTarget(config: Readonly<Config>, manifest: Manifest, force: 
   const knex = createDb(db);
   try {
     const tables = await tableCount(knex, db);
-    if (tables > 0 && !force) throw new RestoreRefused(`the target database is not empty (${tables} tables): restore into an empty one, or add --force to replace it`);
+    if (tables > 0 && !force) {
+      throw new RestoreRefused(`the target database is not empty (${tables} tables): restore into an empty one, or add --force to replace it`);
+    }
   } finally {
     await knex.destroy();
   }

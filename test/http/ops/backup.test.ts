@@ -37,6 +37,13 @@ function instanceEnv(dir: string): Record<string, string> {
   };
 }
 
+/** On PostgreSQL without the client tools the backup cannot be taken: the test is skipped, and its title says why. */
+function skipWithoutPgDump(test: Mocha.Context, backup: { err: string }): void {
+  if (!PG_URL || !backup.err.includes('pg_dump was not found')) return;
+  test.test!.title += ' (skipped: pg_dump is not on PATH, install postgresql-client)';
+  test.skip();
+}
+
 /** Every file under `dir` with its bytes and mode, by relative path. */
 function tree(dir: string): Record<string, { hex: string; mode: number }> {
   const out: Record<string, { hex: string; mode: number }> = {};
@@ -89,7 +96,7 @@ describe('npm run backup, backup:verify and restore', function () {
     fs.mkdirSync(path.join(out, 'artisan-nd-backup-notes'));
 
     const backup = await cli('backup.ts', ['--out', out], source, '');
-    if (PG_URL && backup.err.includes('pg_dump was not found')) this.skip(); // the PostgreSQL client tools are not installed here
+    skipWithoutPgDump(this, backup);
     expect(backup.code, backup.err).to.equal(0);
     const archive = /Backup written: (\S+) /.exec(backup.out)![1]!;
     expect(path.dirname(archive)).to.equal(out);
@@ -141,7 +148,7 @@ describe('npm run backup, backup:verify and restore', function () {
   it('refuses to restore over a database that is not empty, being written, or used by a running server, and changes nothing', async function () {
     await createAccount(ctx, 'p@example.fr');
     const backup = await cli('backup.ts', ['--out', out], instanceEnv(ctx.dir), '');
-    if (PG_URL && backup.err.includes('pg_dump was not found')) this.skip(); // the PostgreSQL client tools are not installed here
+    skipWithoutPgDump(this, backup);
     expect(backup.code, backup.err).to.equal(0);
     const archive = /Backup written: (\S+) /.exec(backup.out)![1]!;
     const env = instanceEnv(target);
