@@ -116,6 +116,9 @@ const schema = z.object({
   STRIPE_SECRET_KEY: z.string().trim().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{1,250}$/, 'a Stripe secret key sk_test_… or sk_live_…').optional(),
   STRIPE_WEBHOOK_SECRET: z.string().trim().regex(/^whsec_[A-Za-z0-9+/=]{1,250}$/, 'a webhook signing secret whsec_…').optional(),
   STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_KEEP: intInRange(14, 1, 10000),
+  BACKUP_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM').default('03:30'),
 }).refine((e) => e.BILLING_INVOICE_PREFIX !== e.BILLING_CREDIT_NOTE_PREFIX, {
   path: ['BILLING_CREDIT_NOTE_PREFIX'], message: 'must differ from BILLING_INVOICE_PREFIX',
 }).refine((e) => !e.STRIPE_SECRET_KEY === !e.STRIPE_WEBHOOK_SECRET, {
@@ -177,6 +180,11 @@ export interface Config {
    * customer may release per order and calendar month (UTC).
    */
   shop: { refundDays: number; downloadLinkMinutes: number; releasesPerMonth: number };
+  /**
+   * Backups (`npm run backup`, src/ops): the folder receiving the archives (undefined: `--out` is required and the
+   * server schedules none), how many archives to keep there, and the daily time (HH:MM, in the billing time zone).
+   */
+  backup: { dir: string | undefined; keep: number; at: string };
   /** Redis shared by the instances (rate limits) and its key prefix; undefined: limits counted in each process. */
   redis: { url: string; prefix: string } | undefined;
 }
@@ -335,6 +343,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     stripe: stripeConfig(e),
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     shop: { refundDays: e.SHOP_REFUND_DAYS, downloadLinkMinutes: e.DOWNLOAD_LINK_MINUTES, releasesPerMonth: e.SHOP_RELEASES_PER_MONTH },
+    backup: { dir: e.BACKUP_DIR ? abs(e.BACKUP_DIR) : undefined, keep: e.BACKUP_KEEP, at: e.BACKUP_AT },
   };
   return deepFreeze(config);
 }
