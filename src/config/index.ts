@@ -11,8 +11,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CURRENCIES, type Currency } from '../billing/money.js';
+import { monitoringConfig, monitoringKeys, type MonitoringConfig } from './monitoring.js';
 import { paypalConfig, paypalKeys, type PayPalConfig } from './paypal.js';
 
+export type { MonitoringConfig } from './monitoring.js';
 export type { PayPalConfig } from './paypal.js';
 
 /** Absolute path of the project root (the folder holding package.json). */
@@ -91,6 +93,7 @@ const schema = z.object({
   LEGAL_HOST_ADDRESS: legalText,
   LEGAL_HOST_PHONE: legalText,
   ...paypalKeys,
+  ...monitoringKeys,
   BILLING_SELLER_NAME: legalText,
   BILLING_SELLER_ADDRESS: legalText,
   BILLING_SELLER_SIRET: z.string().trim().regex(/^\d{3} ?\d{3} ?\d{3}( ?\d{5})?$/, 'a SIREN (9 digits) or SIRET (14 digits)').optional(),
@@ -175,6 +178,8 @@ export interface Config {
    * customer may release per order and calendar month (UTC).
    */
   shop: { refundDays: number; downloadLinkMinutes: number; releasesPerMonth: number };
+  /** Health, metrics and the HTTPS redirect (src/ops). */
+  monitoring: MonitoringConfig;
 }
 
 /** Stripe's keys (never logged nor shown) and, for tests, the address of a local fake of its API. */
@@ -330,6 +335,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     billing: billingConfig(e),
     stripe: stripeConfig(e),
     shop: { refundDays: e.SHOP_REFUND_DAYS, downloadLinkMinutes: e.DOWNLOAD_LINK_MINUTES, releasesPerMonth: e.SHOP_RELEASES_PER_MONTH },
+    monitoring: monitoringConfig(e),
   };
   return deepFreeze(config);
 }
