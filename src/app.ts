@@ -42,7 +42,8 @@ import { createAccountLoader } from './http/auth.js';
 import { createSession, saveBeforeRedirect, sessionCookieName, storeDestroyer } from './http/session.js';
 import { createKeysRouter, IssuerKeys, IssuerKeysService } from './keys/index.js';
 import {
-  ActivationCodesService, createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService, sendSignedError, SIGNED_PATHS, VALIDATE_PATHS,
+  ActivationCodesService, createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService, sendSignedError, SIGNED_PATHS,
+  VALIDATE_PATHS,
 } from './licenses/index.js';
 import { createHealthRouter, createHttpsRedirect, createMetricsRouter, measureRequests, Metrics, type TrustFn } from './ops/index.js';
 import { createNotificationsController, createNotificationsRouter, NotificationsService } from './notifications/index.js';
