@@ -4,9 +4,9 @@
  * does). The whole middleware chain and every router is visible here, in
  * order:
  *
- *   request listener: license validation (its own short chain, node's
- *   request and response, no Express) or the Express app:
- *   security headers →
+ *   request listener: metrics (every answer counted and timed) → (HTTPS_REDIRECT: plain HTTP redirected) →
+ *   license validation (its own short chain, node's request and response, no Express) or the Express app:
+ *   security headers → health (/healthz, /readyz) and /metrics →
  *   API request log → control characters (API query strings) → JSON API and public keys →
  *   API fallback (any other /api request: JSON 404/405) → gateway webhooks (raw body, signature, JSON) →
  *   language → page cache (anonymous hits end here, logged by the cache) →
@@ -45,7 +45,9 @@ import { createSession, saveBeforeRedirect, sessionCookieName, storeDestroyer } 
 import { createKeysRouter, IssuerKeys, IssuerKeysService } from './keys/index.js';
 import {
   ActivationCodesService, createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService, sendSignedError, SIGNED_PATHS,
+  VALIDATE_PATHS,
 } from './licenses/index.js';
+import { createHealthRouter, createHttpsRedirect, createMetricsRouter, measureRequests, Metrics, type TrustFn } from './ops/index.js';
 import { createNotificationsController, createNotificationsRouter, NotificationsService } from './notifications/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import {
@@ -126,6 +128,8 @@ export interface AppHandle {
   support: SupportService;
   /** Courses: entitlement, progress, media links, and the grant the shop writes when a course is paid (src/courses). */
   courses: CoursesService;
+  /** The app's Prometheus metrics (GET /metrics). */
+  metrics: Metrics;
   /** Close what the app opened (session store, log files, license statistics); not the database. */
   close(): Promise<void>;
 }
@@ -152,8 +156,10 @@ export function createApp(deps: AppDeps): AppHandle {
   const session = createSession(config, deps.sessionSecret);
   const csrf = createCsrf(sessionCookieName(config));
   const pageCache = new PageCache(config.pageCacheTtl, sessionCookieName(config), logger);
+  // One registry per app: the components report through their observer interfaces (src/ops/metrics.ts).
+  const metrics = new Metrics(db);
   const cacheEvents = redis ? sharePageCacheClears(pageCache, redis, `${config.redis!.prefix}page-cache`, logger) : undefined;
-  const downloads = new DownloadsService({ db, config, clock, logger });
+  const downloads = new DownloadsService({ db, config, clock, logger, observer: metrics });
   const audit = new AuditService(db, clock);
   // Every mail leaves through this mailer: the one to an account is kept in its notifications first.
   // `accounts` is built below, before any request.
@@ -165,10 +171,10 @@ export function createApp(deps: AppDeps): AppHandle {
   const ledger = new LedgerService(db, clock, audit);
   const recharges = new RechargeService({ db, clock, audit, keys: deps.keys, store: new KeyFileStore(config.paths.keyFiles), proofSecret: deps.sessionSecret,
     // Read under the partner's lock in the confirming transaction; `subscriptions` is built below, before any request.
-    gate: (trx, accountId) => subscriptions.gateIn(trx, accountId) });
+    gate: (trx, accountId) => subscriptions.gateIn(trx, accountId), observer: metrics });
   const products = new ProductsService({ db, clock, audit });
   const codes = new ActivationCodesService({ db, clock, audit });
-  const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys, products, codes });
+  const licenses = new LicensesService({ db, clock, logger, audit, keys: deps.keys, products, codes, observer: metrics });
   const issuerKeys = new IssuerKeysService({ db, keys: deps.keys, audit });
   const installations = new InstallationsService({ db, clock, audit });
   const downloadBlocks = new DownloadBlocksService({ db, clock, audit, changed: () => downloads.blocksChanged() });
@@ -181,8 +187,9 @@ export function createApp(deps: AppDeps): AppHandle {
     charger: { chargeDue: (sub, today) => payments.online.chargeDue(sub, today), reconcile: () => payments.online.reconcile() },
     // The shop's license expiry reminders; `shop` is built below, before any run.
     jobs: [{ name: 'license_reminders', run: (today) => shop.reminders.run(today) }],
+    runObserver: metrics,
   });
-  const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger });
+  const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger, observer: metrics });
   const shop = createShop({ db, clock, audit, billing, online: payments.online, codes, licenses, mailer, t: i18n.t, viewsDir: config.paths.views,
     baseUrl: config.baseUrl, refundDays: config.shop.refundDays, products, releasesPerMonth: config.shop.releasesPerMonth,
     thumbnailsDir: path.join(config.paths.files, 'shop', 'thumbnails'),
@@ -211,6 +218,10 @@ export function createApp(deps: AppDeps): AppHandle {
   // "Pay by card" and "Pay with PayPal" answer a POST with a redirect to the gateway's hosted page: the origins forms may lead to besides ours.
   app.use(securityHeaders(config.secureCookies, [...(config.stripe ? [stripeCheckoutOrigin(config.stripe)] : []),
     ...(config.paypal ? [paypalApproveOrigin(config.paypal)] : [])]));
+  // Health and metrics: JSON or text, no language, session or CSRF, never cached (src/ops).
+  app.use(createHealthRouter({ db, logger, migrationsDir: path.join(config.paths.root, 'db', 'migrations'),
+    dataDirs: [config.paths.db, config.paths.files], minFreeMb: config.monitoring.readyMinFreeMb }));
+  app.use(createMetricsRouter(metrics, config.monitoring.metricsToken));
   // The JSON API and the public keys use no language, session, cookie, CSRF
   // token or page locals: they are answered first, with their own request
   // line (logRequest), before the rest of the chain (which costs more than a
@@ -320,12 +331,20 @@ export function createApp(deps: AppDeps): AppHandle {
   // POST /api/v1/licenses/validate and /api/license/validate go to their own handler, the rest to Express (validate-route.ts).
   const dispatch = createAppListener(validate, app, errorHandler, logger);
   const observe = deps.apiObserver ? observeApi(deps.apiObserver) : null;
-  const listener: RequestListener = observe
+  const observed: RequestListener = observe
     ? (req, res) => {
       if (isApiPath(req.url ?? '')) observe(req, res);
       dispatch(req, res);
     }
     : dispatch;
+  const redirect = config.monitoring.httpsRedirect
+    ? createHttpsRedirect(config.baseUrl, () => app.get('trust proxy fn') as TrustFn)
+    : null;
+  // Every answer counted and timed, redirects included; the fast path's two routes named by their path, as Express routes are.
+  const listener = measureRequests(metrics, redirect ? (req, res) => { if (!redirect(req, res)) observed(req, res); } : observed, (req) => {
+    const version = validate.match(req);
+    return version ? VALIDATE_PATHS[version] : null;
+  });
 
   return {
     listener,
@@ -346,6 +365,7 @@ export function createApp(deps: AppDeps): AppHandle {
     billingRun,
     support,
     courses,
+    metrics,
     close: async () => {
       await licenses.close();
       await downloads.close();

@@ -70,14 +70,37 @@ export interface RenewalCharger {
   reconcile?(): Promise<number>;
 }
 
+/**
+ * Told of each run's end (the app's metrics): `ok`, `errors` (some steps failed: `failures` of them), `failed` (the run
+ * itself threw), `skipped` (another instance holds the run). Must not throw.
+ */
+export interface RunObserver {
+  runEnded(job: string, outcome: 'ok' | 'errors' | 'failed' | 'skipped', failures: number): void;
+}
+
 export class BillingRun {
-  constructor(private readonly deps: { db: Db; subscriptions: SubscriptionsService; logger?: Logger; charger?: RenewalCharger; jobs?: DailyJob[] }) {}
+  constructor(private readonly deps: {
+    db: Db; subscriptions: SubscriptionsService; logger?: Logger; charger?: RenewalCharger; jobs?: DailyJob[]; observer?: RunObserver;
+  }) {}
 
   /**
    * Run the due steps as of `day` (YYYY-MM-DD, default today in the billing time zone). A step that fails is
    * logged and counted; the others go on (it is tried again on the next run: its step row rolled back).
    */
   async run(day?: string): Promise<RunReport> {
+    const observer = this.deps.observer;
+    let report: RunReport;
+    try {
+      report = await this.runOnce(day);
+    } catch (err) {
+      observer?.runEnded('billing', 'failed', 1);
+      throw err;
+    }
+    observer?.runEnded('billing', !report.ran ? 'skipped' : report.errors ? 'errors' : 'ok', report.errors);
+    return report;
+  }
+
+  private async runOnce(day?: string): Promise<RunReport> {
     const today = day ?? this.deps.subscriptions.today();
     const report: RunReport = { day: today, ran: false, subscriptions: 0, steps: {}, mails: 0, errors: 0 };
     const unlock = await this.lock();

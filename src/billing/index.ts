@@ -15,7 +15,7 @@ import { PlansService } from './plans.service.js';
 import { PromotionsService } from './promotions.service.js';
 import { SubscriptionsService, type SubscriptionsDeps, type UnitLedger as UnitLedgerPort } from './subscriptions.service.js';
 import { SubscriptionMails } from './subscriptions.mails.js';
-import { BillingRun, type DailyJob, type RenewalCharger } from './billing-run.js';
+import { BillingRun, type DailyJob, type RenewalCharger, type RunObserver } from './billing-run.js';
 import type { TFunction } from 'i18next';
 import type { Logger } from '../platform/logger.js';
 import type { Mailer } from '../platform/mailer.js';
@@ -82,7 +82,7 @@ export { MAX_EXTENSION_DAYS, type DunningView, type ExtendInput } from './subscr
 export { isOffered as isPackOffered, MAX_PACK_UNITS, PacksService, type PackOrder, type PackPreview } from './packs.service.js';
 export type { PackPurchase, PackPurchaseRow } from './packs.repository.js';
 export { SubscriptionMails } from './subscriptions.mails.js';
-export { BillingRun, scheduleBillingRun, type DailyJob, type RenewalCharger, type RunReport } from './billing-run.js';
+export { BillingRun, scheduleBillingRun, type DailyJob, type RenewalCharger, type RunObserver, type RunReport } from './billing-run.js';
 export type { InvoicePaidHook } from './payments.service.js';
 
 /**
@@ -107,12 +107,13 @@ export { createBillingController, BILLING_VIEW_HELPERS } from './billing.control
  */
 export function createBillingStack(deps: BillingDeps & {
   ledger: UnitLedgerPort; mailer: Mailer; t: Record<'fr' | 'en', TFunction>; viewsDir: string; baseUrl: string; logger: Logger; charger?: RenewalCharger;
-  jobs?: DailyJob[];
+  jobs?: DailyJob[]; runObserver?: RunObserver;
 }): { billing: Billing; subscriptions: SubscriptionsService; run: BillingRun } {
   const billing = createBilling(deps);
   const mails = new SubscriptionMails({ mailer: deps.mailer, t: deps.t, viewsDir: deps.viewsDir, baseUrl: deps.baseUrl, invoices: billing.invoices,
     contact: (id) => subscriptions.contactOf(id) });
   const subscriptions = createSubscriptions(billing, { db: deps.db, clock: deps.clock, audit: deps.audit, billing: deps.billing, ledger: deps.ledger, mails,
     logger: deps.logger });
-  return { billing, subscriptions, run: new BillingRun({ db: deps.db, subscriptions, logger: deps.logger, charger: deps.charger, jobs: deps.jobs }) };
+  return { billing, subscriptions, run: new BillingRun({ db: deps.db, subscriptions, logger: deps.logger, charger: deps.charger, jobs: deps.jobs,
+    observer: deps.runObserver }) };
 }

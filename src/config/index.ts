@@ -11,8 +11,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CURRENCIES, type Currency } from '../billing/money.js';
+import { monitoringConfig, monitoringKeys, type MonitoringConfig } from './monitoring.js';
 import { paypalConfig, paypalKeys, type PayPalConfig } from './paypal.js';
 
+export type { MonitoringConfig } from './monitoring.js';
 export type { PayPalConfig } from './paypal.js';
 
 /** Absolute path of the project root (the folder holding package.json). */
@@ -93,6 +95,7 @@ const schema = z.object({
   LEGAL_HOST_ADDRESS: legalText,
   LEGAL_HOST_PHONE: legalText,
   ...paypalKeys,
+  ...monitoringKeys,
   BILLING_SELLER_NAME: legalText,
   BILLING_SELLER_ADDRESS: legalText,
   BILLING_SELLER_SIRET: z.string().trim().regex(/^\d{3} ?\d{3} ?\d{3}( ?\d{5})?$/, 'a SIREN (9 digits) or SIRET (14 digits)').optional(),
@@ -185,6 +188,8 @@ export interface Config {
    * server schedules none), how many archives to keep there, and the daily time (HH:MM, in the billing time zone).
    */
   backup: { dir: string | undefined; keep: number; at: string };
+  /** Health, metrics and the HTTPS redirect (src/ops). */
+  monitoring: MonitoringConfig;
   /** Redis shared by the instances (rate limits) and its key prefix; undefined: limits counted in each process. */
   redis: { url: string; prefix: string } | undefined;
 }
@@ -344,6 +349,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     shop: { refundDays: e.SHOP_REFUND_DAYS, downloadLinkMinutes: e.DOWNLOAD_LINK_MINUTES, releasesPerMonth: e.SHOP_RELEASES_PER_MONTH },
     backup: { dir: e.BACKUP_DIR ? abs(e.BACKUP_DIR) : undefined, keep: e.BACKUP_KEEP, at: e.BACKUP_AT },
+    monitoring: monitoringConfig(e),
   };
   return deepFreeze(config);
 }

@@ -60,11 +60,17 @@ export interface Ticket {
   startedAt: Date;
 }
 
+/** Told of every download that ended or was refused (the app's metrics); must not throw. */
+export interface DownloadsObserver {
+  downloadEnded(outcome: DownloadOutcome, httpStatus: number, bytesSent: number): void;
+}
+
 export interface DownloadsDeps {
   db: Db;
   config: Readonly<Config>;
   clock: Clock;
   logger: Logger;
+  observer?: DownloadsObserver;
 }
 
 export class DownloadsService {
@@ -226,6 +232,7 @@ export class DownloadsService {
     id: number; filename: string; ip: string; userAgent: string; rangeHeader: string | null;
     httpStatus: number; outcome: DownloadOutcome; bytesSent: number; startedAt: Date; finishedAt: Date;
   }): void {
+    this.deps.observer?.downloadEnded(entry.outcome, entry.httpStatus, entry.bytesSent);
     if (!this.logStream) {
       fs.mkdirSync(this.deps.config.paths.logs, { recursive: true });
       this.logStream = fs.createWriteStream(path.join(this.deps.config.paths.logs, 'downloads.log'), { flags: 'a' });

@@ -9,7 +9,7 @@
 export type { LicensesApiDeps } from './context.js';
 export { CODE_ALPHABET, generateActivationCode, parseActivationCode } from './activation-code.js';
 export { createLicensesApiRouter, sendSignedError, SIGNED_PATHS, validationBody } from './licenses.router.js';
-export { answerValidation, createAppListener, createValidateRoute, type ValidateRoute, type ValidateVersion } from './validate-route.js';
+export { answerValidation, createAppListener, createValidateRoute, VALIDATE_PATHS, type ValidateRoute, type ValidateVersion } from './validate-route.js';
 export {
   LicensesService, licenseToken, daysRemaining, TrialExistsError,
   type LicensesServiceDeps, type LicenseTokenFields, type IssuedLicense, type Validation, type RefusalCode, type ExpiryChange,

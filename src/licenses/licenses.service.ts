@@ -49,6 +49,13 @@ export interface LicensesServiceDeps {
   codes: ActivationCodesService;
   /** Statistics flush interval (ms); default 10 s. */
   flushIntervalMs?: number;
+  /** Told of every online validation's result (the app's metrics). */
+  observer?: ValidationObserver;
+}
+
+/** Told of each online validation: `valid` or the refusal code; must not throw (it runs on the hot path: count, nothing more). */
+export interface ValidationObserver {
+  validated(result: 'valid' | RefusalCode): void;
 }
 
 const invalidCode = () => new NotFoundError('Unknown, used or expired activation code', ERR.INVALID_ACTIVATION_CODE);
@@ -190,7 +197,10 @@ export class LicensesService {
    */
   async validate(machineId: string, token: string, ip: string): Promise<Validation> {
     const found = await this.licenseOfToken(token);
-    if (!found) return { valid: false, error: ERR.LICENSE_NOT_FOUND, license: null, product: null };
+    if (!found) {
+      this.deps.observer?.validated(ERR.LICENSE_NOT_FOUND);
+      return { valid: false, error: ERR.LICENSE_NOT_FOUND, license: null, product: null };
+    }
     const { license, product, payload } = found;
     const now = this.deps.clock.now();
     let error: RefusalCode | null = null;
@@ -198,6 +208,7 @@ export class LicensesService {
     else if (license.expiresAt && now.getTime() > license.expiresAt.getTime()) error = ERR.LICENSE_EXPIRED;
     else if (machineId !== license.machineId) error = await this.otherMachine(license, product, machineId, ip, now);
     this.counter.count(product.id, license, now, error === null);
+    this.deps.observer?.validated(error ?? 'valid');
     if (error) return { valid: false, error, license, product };
     const expires = license.expiresAt ? rfc3339(license.expiresAt) : null;
     return { valid: true, license, product, freshToken: expires === payload.expires_at ? null : this.tokenOf(license, product) };

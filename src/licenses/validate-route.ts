@@ -56,6 +56,9 @@ type ValidateRequest = IncomingMessage & { ip: string; id?: string };
 /** Which of the two validate routes a request is for. */
 export type ValidateVersion = 'v1' | 'compat';
 
+/** Each validate route's path (the route pattern metrics name it by). */
+export const VALIDATE_PATHS: Readonly<Record<ValidateVersion, string>> = { v1: V1, compat: COMPAT };
+
 /** The two validate routes, answered without Express (see the module comment). */
 export interface ValidateRoute {
   /** The two routes (path, method), for the API's 404/405 answers (src/http/api-fallback.ts). */

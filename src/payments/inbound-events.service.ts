@@ -34,6 +34,16 @@ export interface InboundEventsDeps {
   logger?: Logger;
   gateways: Partial<Record<GatewayName, OnlineGateway>>;
   handle: ActionHandler;
+  /** Told of each notification's status (the app's metrics). */
+  observer?: InboundObserver;
+}
+
+/**
+ * Told of each notification: `received` or `duplicate` at intake, `refused` (signature), then `processed`, `ignored`
+ * or `failed` for each processing attempt; must not throw.
+ */
+export interface InboundObserver {
+  webhook(gateway: GatewayName, status: 'received' | 'duplicate' | 'refused' | InboundEvent['status']): void;
 }
 
 interface Delivery {
@@ -56,6 +66,11 @@ export class InboundEventsService {
 
   constructor(private readonly deps: InboundEventsDeps) {
     this.repo = new InboundEventsRepository(deps.db);
+  }
+
+  /** A notification of `gateway` refused before intake (its signature does not verify): counted, nothing stored. */
+  refused(gateway: GatewayName): void {
+    this.deps.observer?.webhook(gateway, 'refused');
   }
 
   byId(id: number): Promise<InboundEvent | null> {
@@ -89,7 +104,10 @@ export class InboundEventsService {
           const stored = await this.repo.insertMany(batch.map((b) => ({ gateway: b.gateway, ...b.event })), this.deps.clock.now());
           for (const b of batch) {
             const row = stored.get(`${b.gateway} ${b.event.eventId}`);
-            if (row) b.resolve(row);
+            if (row) {
+              this.deps.observer?.webhook(b.gateway, row.duplicate ? 'duplicate' : 'received');
+              b.resolve(row);
+            }
             else b.reject(new Error('inbound event not stored'));
           }
         } catch (err) {
@@ -136,6 +154,7 @@ export class InboundEventsService {
       if (!gateway) throw new Error(`gateway ${event.gateway} is not configured`);
       const reason = await this.deps.handle(event.gateway, await gateway.interpret(event));
       await this.repo.finish(id, reason ? 'ignored' : 'processed', reason, this.deps.clock.now());
+      this.deps.observer?.webhook(event.gateway, reason ? 'ignored' : 'processed');
       return reason ? 'ignored' : 'processed';
     } catch (err) {
       const wait = BACKOFF_SECONDS[Math.min(event.attempts - 1, BACKOFF_SECONDS.length - 1)]!;
@@ -144,6 +163,7 @@ export class InboundEventsService {
       this.deps.logger?.warn({ event: event.eventId, gateway: event.gateway, type: event.type, attempts: event.attempts, error: message.slice(0, 300) },
         'inbound event failed');
       await this.repo.fail(id, message, next).catch((e: unknown) => this.deps.logger?.error({ err: e }, 'inbound event not marked failed'));
+      this.deps.observer?.webhook(event.gateway, 'failed');
       return 'failed';
     }
   }

@@ -34,6 +34,7 @@ export function createWebhooksRouter(deps: { inbound: InboundEventsService; gate
     } catch (err) {
       if (!(err instanceof WebhookRefused)) throw err;
       deps.logger?.warn({ gateway: name, reason: err.message }, 'webhook refused');
+      deps.inbound.refused(name);
       res.status(400).json({ error: 'signature_refused' });
       return;
     }

@@ -64,6 +64,13 @@ export interface RechargeDeps {
    * or null; read inside the confirming transaction, under the partner's ledger lock. Absent: no gate.
    */
   gate?: (trx: Db, accountId: number) => Promise<string | null>;
+  /** Told of every key file sealed, after its commit (the app's metrics). */
+  observer?: RechargeObserver;
+}
+
+/** Told of each key file a confirmed recharge sealed; must not throw. */
+export interface RechargeObserver {
+  sealed(units: number): void;
 }
 
 interface SealedFile {
@@ -209,7 +216,10 @@ export class RechargeService {
       await this.deps.audit.record(trx, actor, 'recharge.created', { type: 'recharge', id: input.confirmId }, { units: input.units, code, serial });
       return bytes;
     });
-    if (file) await this.deps.store.write(input.confirmId, file);
+    if (file) {
+      this.deps.observer?.sealed(input.units);
+      await this.deps.store.write(input.confirmId, file);
+    }
     return (await this.recharges.rechargeById(input.confirmId))!;
   }
 

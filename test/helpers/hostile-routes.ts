@@ -57,6 +57,10 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /api/license/validate': api(['key', 'device_id']),
     'POST /api/license/heartbeat': api(['key', 'device_id', 'app_version', 'os_info']),
     'GET /.well-known/artisan-nd/keys.json': get('anonymous', [], { noPage: true }),
+    // Health, readiness and metrics (src/ops): JSON or text before the language and session, no query parameter read.
+    'GET /healthz': { who: 'anonymous', noPage: true, fields: [] },
+    'GET /readyz': { who: 'anonymous', noPage: true, fields: [] },
+    'GET /metrics': { who: 'anonymous', noPage: true, fields: [] },
     'POST /api/v1/installations/:code/challenge': api([]),
     'GET /api/v1/installations/:code/keyfiles': get('anonymous', ['after_serial'], { noPage: true }),
     'GET /api/v1/openapi.json': get('anonymous', [], { noPage: true }),
