@@ -81,7 +81,8 @@ export function createTotpController(accounts: AccountsService, auth: AuthServic
         flash(req, 'error', 'accounts.flash.password_attempts');
         return res.redirect(303, '/subscription/login');
       }
-      flash(req, outcome === 'disabled' ? 'success' : 'error', outcome === 'disabled' ? 'totp:flash.disabled' : 'totp:flash.disable_wrong');
+      if (outcome === 'off') flash(req, 'info', 'totp:flash.already_off');
+      else flash(req, outcome === 'disabled' ? 'success' : 'error', outcome === 'disabled' ? 'totp:flash.disabled' : 'totp:flash.disable_wrong');
       res.redirect(303, ACCOUNT_PAGE);
     },
 

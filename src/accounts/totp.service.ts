@@ -163,8 +163,11 @@ export class TotpService {
    * Turn two-step login off, proved by the password and a current code (or
    * a recovery code). A wrong password or code counts as a wrong password in
    * the password-change form: at the limit every session of the account ends.
+   * `off` when two-step login was not on.
    */
-  async disable(account: Account, password: string, code: string, from: Actor): Promise<'disabled' | 'wrong' | 'ended'> {
+  async disable(account: Account, password: string, code: string, from: Actor): Promise<'disabled' | 'off' | 'wrong' | 'ended'> {
+    // Nothing to turn off: no password is checked (the form is no password oracle) and nothing is counted.
+    if (!(await this.isEnabled(account.id))) return 'off';
     const locked = account.lockedUntil !== null && account.lockedUntil > this.deps.clock.now();
     const proved = !locked && (await verifyPassword(account.passwordHash, password)) && (await this.accept(account, code, from));
     if (!proved) {
