@@ -5,7 +5,7 @@ import { PASSWORD_MAX } from './passwords.js';
 
 const E = (k: string) => `totp:errors.${k}`;
 /** A 6-digit code (spaces typed between digit groups are dropped). */
-const totpCode = z.string(E('code_required')).transform((v) => v.replace(/\s/g, '')).pipe(z.string().regex(/^\d{6}$/, E('code_invalid')));
+const totpCode = z.string(E('code_required')).transform((v) => v.replace(/\s/g, '')).pipe(z.string().regex(/^\d{6}$/, E('code_digits')));
 /** A 6-digit code or a recovery code (`xxxxx-xxxxx`). */
 const anyCode = z.string(E('code_required')).trim().min(1, E('code_required')).max(40, E('code_invalid'))
   .transform((v) => (/^[\d\s]+$/.test(v) ? v.replace(/\s/g, '') : v));
