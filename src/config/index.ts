@@ -65,6 +65,8 @@ const schema = z.object({
   DOWNLOAD_ACCEL: z.enum(['none', 'x-accel']).default('none'),
   DOWNLOAD_ACCEL_PREFIX: z.string().regex(/^\/.*\/$/, 'a path starting and ending with /').default('/_protected_downloads/'),
   CONTACT_PER_HOUR: intInRange(5, 1, 10000),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_PREFIX: z.string().regex(/^[\w:.-]{0,64}$/, 'letters, digits, : . - _ (64 at most)').default('artisan-nd:'),
   PAGE_CACHE_TTL: intInRange(60, 0, 86400),
   SHUTDOWN_GRACE_SECONDS: intInRange(30, 0, 600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -178,6 +180,8 @@ export interface Config {
    * customer may release per order and calendar month (UTC).
    */
   shop: { refundDays: number; downloadLinkMinutes: number; releasesPerMonth: number };
+  /** Redis shared by the instances (rate limits) and its key prefix; undefined: limits counted in each process. */
+  redis: { url: string; prefix: string } | undefined;
 }
 
 /** Stripe's keys (never logged nor shown) and, for tests, the address of a local fake of its API. */
@@ -333,6 +337,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     },
     billing: billingConfig(e),
     stripe: stripeConfig(e),
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     shop: { refundDays: e.SHOP_REFUND_DAYS, downloadLinkMinutes: e.DOWNLOAD_LINK_MINUTES, releasesPerMonth: e.SHOP_RELEASES_PER_MONTH },
   };
   return deepFreeze(config);
