@@ -21,7 +21,9 @@ import path from 'node:path';
 import express from 'express';
 import proxyaddr from 'proxy-addr';
 import { pinoHttp } from 'pino-http';
-import { AccountMails, AccountsService, AuthService, createAccountController, createAccountsRouter, createAuthController } from './accounts/index.js';
+import {
+  AccountMails, AccountsService, AuthService, TotpService, createAccountController, createAccountsRouter, createAuthController, createTotpController,
+} from './accounts/index.js';
 import { createAdminRouter } from './admin/index.js';
 import { createApiDocsRouter } from './api-docs/index.js';
 import { CoursesService, createCoursesController, createCoursesRouter } from './courses/index.js';
@@ -40,7 +42,7 @@ import { logRequest, requestId } from './http/request-id.js';
 import { limiterFactory } from './http/rate-limit.js';
 import { securityHeaders, securityHeaderSetter } from './http/security.js';
 import { staleFormRecovery } from './http/stale-form.js';
-import { createAccountLoader } from './http/auth.js';
+import { createAccountLoader, requireStaffEnrolment } from './http/auth.js';
 import { createSession, saveBeforeRedirect, sessionCookieName, storeDestroyer } from './http/session.js';
 import { createKeysRouter, IssuerKeys, IssuerKeysService } from './keys/index.js';
 import {
@@ -109,6 +111,8 @@ export interface AppHandle {
   recharges: RechargeService;
   accounts: AccountsService;
   auth: AuthService;
+  /** Two-step login (TOTP) and recovery codes. */
+  totp: TotpService;
   audit: AuditService;
   downloads: DownloadsService;
   pageCache: PageCache;
@@ -168,6 +172,8 @@ export function createApp(deps: AppDeps): AppHandle {
   const mails = new AccountMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger });
   const auth = new AuthService({ db, clock, audit, mails, logger, sessions: storeDestroyer(session.store) });
   const accounts = new AccountsService({ db, clock, audit, mails, auth });
+  // TOTP secrets are sealed with a key derived from the session secret (src/accounts/totp-secret.ts).
+  const totp = new TotpService({ db, clock, audit, auth, secret: deps.sessionSecret });
   const ledger = new LedgerService(db, clock, audit);
   const recharges = new RechargeService({ db, clock, audit, keys: deps.keys, store: new KeyFileStore(config.paths.keyFiles), proofSecret: deps.sessionSecret,
     // Read under the partner's lock in the confirming transaction; `subscriptions` is built below, before any request.
@@ -294,7 +300,8 @@ export function createApp(deps: AppDeps): AppHandle {
   const downloadLinks = new DownloadLinks(deps.sessionSecret, config.shop.downloadLinkMinutes);
   app.use(createDownloadsRouter(createDownloadsController(downloads, pageCache, config, logger,
     { links: downloadLinks, clock, restricted: (product) => shop.catalogue.restricted(product) })));
-  app.use(createAccountsRouter(createAuthController(accounts, auth), createAccountController(accounts, auth), {
+  app.use(createAccountsRouter(createAuthController(accounts, auth, totp, config.staff2faRequired), createAccountController(accounts, auth, totp),
+    createTotpController(accounts, auth, totp), {
     login: limit('login', { windowSeconds: 900, limit: 20 }),
     forgot: limit('forgot', { windowSeconds: 900, limit: 10 }),
     register: limit('register', { windowSeconds: 3600, limit: 10 }),
@@ -318,6 +325,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createCoursesRouter(createCoursesController(courses)));
   app.use(createApiDocsRouter());
   app.use(createNotificationsRouter(createNotificationsController(notifications)));
+  app.use('/admin', requireStaffEnrolment(config.staff2faRequired, (id) => totp.isEnabled(id)));
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
     codes, contact, support, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
@@ -353,6 +361,7 @@ export function createApp(deps: AppDeps): AppHandle {
     recharges,
     accounts,
     auth,
+    totp,
     audit,
     downloads,
     pageCache,

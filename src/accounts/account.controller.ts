@@ -9,6 +9,7 @@ import { regenerateSession } from '../http/session.js';
 import type { AccountsService } from './accounts.service.js';
 import { COUNTRIES, emailSchema, parseForm, passwordChangeSchema, profileSchema, resetSchema, typedValues } from './accounts.schemas.js';
 import type { AuthService } from './auth.service.js';
+import type { TotpService } from './totp.service.js';
 import { describeUserAgent } from './user-agent.js';
 
 const PROFILE_FIELDS = ['company', 'name', 'phone', 'country', 'locale', 'address', 'vat_number'] as const;
@@ -20,7 +21,7 @@ interface AccountForms {
   passwordErrors?: Record<string, string>;
 }
 
-export function createAccountController(accounts: AccountsService, auth: AuthService) {
+export function createAccountController(accounts: AccountsService, auth: AuthService, totp: TotpService) {
   const renderAccount = async (req: Request, res: Response, status: number, forms: AccountForms = {}): Promise<void> => {
     const account = req.account!;
     const sessions = (await auth.liveSessions(account.id)).map((s) => ({ ...s, agent: describeUserAgent(s.userAgent, req.t) }));
@@ -35,6 +36,7 @@ export function createAccountController(accounts: AccountsService, auth: AuthSer
       countries: COUNTRIES,
       sessions,
       currentSid: req.sessionID,
+      totp: await totp.status(account.id),
     });
   };
 

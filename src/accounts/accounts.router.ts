@@ -3,6 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import { requireLogin } from '../http/auth.js';
 import type { createAccountController } from './account.controller.js';
 import type { createAuthController } from './auth.controller.js';
+import type { createTotpController } from './totp.controller.js';
 
 export interface AccountLimiters {
   login: RequestHandler;
@@ -13,6 +14,7 @@ export interface AccountLimiters {
 export function createAccountsRouter(
   authCtl: ReturnType<typeof createAuthController>,
   accountCtl: ReturnType<typeof createAccountController>,
+  totpCtl: ReturnType<typeof createTotpController>,
   limit: AccountLimiters,
 ): Router {
   const router = Router();
@@ -27,6 +29,8 @@ export function createAccountsRouter(
   router.post('/subscription/verify/resend', limit.register, authCtl.resend);
   router.get('/subscription/login', authCtl.loginForm);
   router.post('/subscription/login', limit.login, authCtl.login);
+  router.get('/subscription/login/totp', totpCtl.loginForm);
+  router.post('/subscription/login/totp', limit.login, totpCtl.login);
   router.post('/subscription/logout', authCtl.logout);
   router.get('/subscription/forgot', accountCtl.forgotForm);
   router.post('/subscription/forgot', limit.forgot, accountCtl.forgot);
@@ -37,5 +41,8 @@ export function createAccountsRouter(
   router.post('/subscription/account/profile', requireLogin, accountCtl.profile);
   router.post('/subscription/account/password', requireLogin, accountCtl.password);
   router.post('/subscription/account/sessions/end-others', requireLogin, accountCtl.endOtherSessions);
+  router.get('/subscription/account/totp', requireLogin, totpCtl.enrolForm);
+  router.post('/subscription/account/totp', requireLogin, limit.login, totpCtl.confirm);
+  router.post('/subscription/account/totp/disable', requireLogin, limit.login, totpCtl.disable);
   return router;
 }

@@ -12,6 +12,7 @@ import type { AccountsService } from './accounts.service.js';
 import { COUNTRIES, customerRegisterSchema, emailSchema, loginSchema, parseForm, registerSchema, typedValues } from './accounts.schemas.js';
 import type { Account } from './accounts.repository.js';
 import type { AuthService } from './auth.service.js';
+import { enrolmentRequired, type TotpService } from './totp.service.js';
 
 const REGISTER_FIELDS = ['company', 'name', 'email', 'phone', 'country', 'terms'] as const;
 
@@ -20,7 +21,22 @@ export function homeOf(account: Account): string {
   return account.role === 'partner' ? '/subscription/dashboard' : account.role === 'customer' ? '/account' : '/admin';
 }
 
-export function createAuthController(accounts: AccountsService, auth: AuthService) {
+/** Start the logged-in session of `account`: a new session id, its record, the welcome message. */
+export async function openLoginSession(auth: AuthService, req: Request, account: Account): Promise<void> {
+  await regenerateSession(req);
+  req.session.accountId = account.id;
+  req.session.role = account.role;
+  req.session.authAt = await auth.startSession(account, req.sessionID, { ...actorOf(req), id: account.id, email: account.email });
+  flash(req, 'success', 'accounts.flash.logged_in');
+  await saveSession(req);
+}
+
+/** Where a login ends: the enrolment page for staff who must enrol (STAFF_2FA_REQUIRED), else `next` or the account's home. */
+export function landingOf(account: Account, next: string | null, mustEnrol: boolean): string {
+  return mustEnrol ? '/subscription/account/totp' : next ?? homeOf(account);
+}
+
+export function createAuthController(accounts: AccountsService, auth: AuthService, totp: TotpService, staff2faRequired: boolean) {
   const renderRegister = (req: Request, res: Response, status: number, values: Record<string, string>, errors: Record<string, string>,
     customer = false): void => {
     const title = req.t(customer ? 'shop:register.title' : 'accounts.register.title');
@@ -109,13 +125,15 @@ export function createAuthController(accounts: AccountsService, auth: AuthServic
         return renderLogin(req, res, 403, values, {}, { key, params: { reason } });
       }
       const next = safeNext((req.body as Record<string, unknown>).next);
-      await regenerateSession(req);
-      req.session.accountId = result.account.id;
-      req.session.role = result.account.role;
-      req.session.authAt = await auth.startSession(result.account, req.sessionID, { ...actorOf(req), id: result.account.id, email: result.account.email });
-      flash(req, 'success', 'accounts.flash.logged_in');
-      await saveSession(req);
-      res.redirect(303, next ?? homeOf(result.account));
+      if (await totp.isEnabled(result.account.id)) {
+        // Not logged in yet: the second step (src/accounts/totp.controller.ts) opens the session.
+        await regenerateSession(req);
+        req.session.totpPending = { accountId: result.account.id, until: totp.pendingUntil(), next };
+        await saveSession(req);
+        return res.redirect(303, '/subscription/login/totp');
+      }
+      await openLoginSession(auth, req, result.account);
+      res.redirect(303, landingOf(result.account, next, enrolmentRequired(result.account.role, staff2faRequired)));
     },
 
     logout: async (req: Request, res: Response): Promise<void> => {

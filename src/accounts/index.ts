@@ -7,3 +7,5 @@ export { createAuthController, homeOf } from './auth.controller.js';
 export { createAccountController } from './account.controller.js';
 export { createAccountsRouter } from './accounts.router.js';
 export { hashPassword, verifyPassword, passwordProblem, ARGON2_OPTIONS } from './passwords.js';
+export { TotpService, RECOVERY_CODES } from './totp.service.js';
+export { createTotpController } from './totp.controller.js';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AccountMails, AccountsService, AuthService } from '../accounts/index.js';
+import { AccountMails, AccountsService, AuthService, TotpService } from '../accounts/index.js';
 import { AuditService } from '../audit/index.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { createI18n, type I18n } from '../http/i18n.js';
@@ -19,6 +19,8 @@ export interface CliContext {
   config: Readonly<Config>;
   db: Db;
   accounts: AccountsService;
+  /** Two-step login, without the session secret: a command removes secrets, it never seals one. */
+  totp: TotpService;
   audit: AuditService;
   mailer: Mailer;
   /** Translations per locale (mails sent by a command). */
@@ -51,7 +53,8 @@ export async function openCli(): Promise<CliContext> {
   // The CLI ends no web session: a session store is the server's.
   const auth = new AuthService({ db, clock: systemClock, audit, mails, logger, sessions: { destroy: async () => undefined } });
   const accounts = new AccountsService({ db, clock: systemClock, audit, mails, auth });
-  return { config, db, accounts, audit, mailer, t: i18n.t, logger, close: async () => { mailer.close(); await db.destroy(); } };
+  const totp = new TotpService({ db, clock: systemClock, audit, auth });
+  return { config, db, accounts, totp, audit, mailer, t: i18n.t, logger, close: async () => { mailer.close(); await db.destroy(); } };
 }
 
 /**

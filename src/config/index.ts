@@ -57,6 +57,7 @@ const schema = z.object({
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
   SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   TRUST_PROXY: intInRange(0, 0, 10),
+  STAFF_2FA_REQUIRED: z.enum(['0', '1']).optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('artisan_nd <no-reply@localhost>'),
   ADMIN_EMAIL: z.email().default('admin@localhost.localdomain'),
@@ -143,6 +144,8 @@ export interface Config {
   database: DatabaseConfig;
   sessionSecret: string | undefined;
   trustProxy: number;
+  /** Admins and superadmins must enrol in two-step login before reaching /admin (STAFF_2FA_REQUIRED, on by default in production). */
+  staff2faRequired: boolean;
   smtpUrl: string | undefined;
   mailFrom: string;
   adminEmail: string;
@@ -293,6 +296,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     database,
     sessionSecret: e.SESSION_SECRET,
     trustProxy: e.TRUST_PROXY,
+    staff2faRequired: (e.STAFF_2FA_REQUIRED ?? (e.NODE_ENV === 'production' ? '1' : '0')) === '1',
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     adminEmail: e.ADMIN_EMAIL,

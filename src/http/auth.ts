@@ -60,3 +60,18 @@ export function requireRole(...roles: Role[]) {
 
 export const STAFF_ROLES: Role[] = ['support', 'admin', 'superadmin'];
 export const requireLogin = requireRole('partner', 'customer', 'support', 'admin', 'superadmin');
+
+/**
+ * Mounted on /admin: with STAFF_2FA_REQUIRED, an admin or superadmin without
+ * two-step login is sent to its enrolment page and reaches nothing else
+ * there (support staff and other roles pass on to their usual guards).
+ */
+export function requireStaffEnrolment(required: boolean, enabled: (accountId: number) => Promise<boolean>) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const account = req.account;
+    if (!required || !account || (account.role !== 'admin' && account.role !== 'superadmin')) return next();
+    if (await enabled(account.id)) return next();
+    flash(req, 'info', 'totp:flash.required');
+    res.redirect(303, '/subscription/account/totp');
+  };
+}

@@ -29,6 +29,8 @@ declare module 'express-session' {
     authAt?: number;
     /** The role at login: a session does not survive a role change. */
     role?: string;
+    /** A login waiting for its second step (two-step login): the account, until when (ms), where to go after. */
+    totpPending?: { accountId: number; until: number; next: string | null };
   }
 }
 

@@ -344,6 +344,11 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await visit(page, `${base}/subscription/recharges`, `${p}-history`, findings);
       await visit(page, `${base}/subscription/installations`, `${p}-installations`, findings);
       await visit(page, `${base}/subscription/account`, `${p}-account`, findings);
+      // Two-step login: the enrolment page (QR code, manual key), then a code too short.
+      await visit(page, `${base}/subscription/account/totp`, `${p}-totp-enrol`, findings);
+      await page.fill('#code', '12');
+      await submit(page, 'form.form button[type="submit"]');
+      await look(page, `${p}-totp-enrol-errors`, findings);
       // Billing, partner side: plans, the summary, pay, the billing page with the invoice waiting for payment.
       await visit(page, `${base}/subscription/plans`, `${p}-plans`, findings);
       await visit(page, `${base}/subscription/checkout/${ids.checkoutPlan}?code=BIENVENUE`, `${p}-checkout-code`, findings);

@@ -85,6 +85,8 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /subscription/verify/resend': post('anonymous', '/subscription/verify'),
     'GET /subscription/login': get('anonymous', ['next']),
     'POST /subscription/login': post('anonymous', '/subscription/login', { fields: ['next'], runs: 3 }),
+    'GET /subscription/login/totp': get('anonymous'),
+    'POST /subscription/login/totp': post('anonymous', undefined, { fields: ['code'] }),
     'POST /subscription/logout': post('visitor', undefined),
     'GET /subscription/forgot': get('anonymous'),
     'POST /subscription/forgot': post('anonymous', '/subscription/forgot'),
@@ -95,6 +97,10 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /subscription/account/profile': post('partner', '/subscription/account'),
     'POST /subscription/account/password': post('partner', '/subscription/account', { runs: 3 }),
     'POST /subscription/account/sessions/end-others': post('partner', undefined),
+    // Two-step login: enrolment (the page's form), turning it off (a form shown once it is on).
+    'GET /subscription/account/totp': get('partner'),
+    'POST /subscription/account/totp': post('partner', '/subscription/account/totp'),
+    'POST /subscription/account/totp/disable': post('partner', undefined, { fields: ['password', 'code'], runs: 3 }),
     // Partner area.
     'GET /subscription/dashboard': get('partner'),
     'GET /subscription/recharge': get('partner', ['edit']),

@@ -105,6 +105,9 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   orders: { repository: 'shop/orders.repository.ts', cls: 'OrdersRepository', service: 'shop/orders.service.ts' },
   license_reminders: { repository: 'shop/reminders.repository.ts', cls: 'RemindersRepository', service: 'shop/reminders.ts' },
   course_orders: { repository: 'shop/course-orders.repository.ts', cls: 'CourseOrdersRepository', service: 'shop/course-orders.ts' },
+  // Two-step login: the TOTP secret and recovery codes of an account (pages, login's second step, admin:reset-2fa).
+  account_totp: { repository: 'accounts/totp.repository.ts', cls: 'TotpRepository', service: 'accounts/totp.service.ts' },
+  account_recovery_codes: { repository: 'accounts/totp.repository.ts', cls: 'TotpRepository', service: 'accounts/totp.service.ts' },
   // In-app notifications: the copy of every mail to an account (the mailer's hook), read marks.
   notifications: {
     repository: 'notifications/notifications.repository.ts', cls: 'NotificationsRepository', service: 'notifications/notifications.service.ts',
