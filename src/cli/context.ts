@@ -19,6 +19,8 @@ export interface CliContext {
   config: Readonly<Config>;
   db: Db;
   accounts: AccountsService;
+  /** Logins and sessions (a command ends no web session: the store is the server's). */
+  auth: AuthService;
   audit: AuditService;
   mailer: Mailer;
   /** Translations per locale (mails sent by a command). */
@@ -51,7 +53,7 @@ export async function openCli(): Promise<CliContext> {
   // The CLI ends no web session: a session store is the server's.
   const auth = new AuthService({ db, clock: systemClock, audit, mails, logger, sessions: { destroy: async () => undefined } });
   const accounts = new AccountsService({ db, clock: systemClock, audit, mails, auth });
-  return { config, db, accounts, audit, mailer, t: i18n.t, logger, close: async () => { mailer.close(); await db.destroy(); } };
+  return { config, db, accounts, auth, audit, mailer, t: i18n.t, logger, close: async () => { mailer.close(); await db.destroy(); } };
 }
 
 /**
