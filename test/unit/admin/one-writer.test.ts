@@ -105,6 +105,8 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   orders: { repository: 'shop/orders.repository.ts', cls: 'OrdersRepository', service: 'shop/orders.service.ts' },
   license_reminders: { repository: 'shop/reminders.repository.ts', cls: 'RemindersRepository', service: 'shop/reminders.ts' },
   course_orders: { repository: 'shop/course-orders.repository.ts', cls: 'CourseOrdersRepository', service: 'shop/course-orders.ts' },
+  // The download log: written by DownloadsService (downloads and their retention cleanup); the admin's reports read it.
+  downloads: { repository: 'downloads/download-log.repository.ts', cls: 'DownloadLogRepository', service: 'downloads/downloads.service.ts' },
   // Maintenance mode: the one switch, set from the command line (and staff).
   maintenance_mode: { repository: 'ops/maintenance.repository.ts', cls: 'MaintenanceRepository', service: 'ops/maintenance.service.ts' },
   // In-app notifications: the copy of every mail to an account (the mailer's hook), read marks.
