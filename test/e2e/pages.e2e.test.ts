@@ -316,6 +316,13 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await page.fill('#password', 'not the password');
       await submit(page, 'form.form button[type="submit"]');
       await look(page, `${lang}-public-login-refused`, findings);
+      // The maintenance page (503), with a message.
+      await ctx.handle.maintenance.set(true, lang === 'fr' ? 'Retour prévu à 14 h.' : 'Back at 2 pm.', SYSTEM_ACTOR);
+      try {
+        await visit(page, `${base}/`, `${lang}-public-maintenance`, findings, 503);
+      } finally {
+        await ctx.handle.maintenance.set(false, null, SYSTEM_ACTOR);
+      }
       await context.close();
       expect(findings).to.deep.equal([]);
     });
