@@ -45,7 +45,7 @@ import {
   ActivationCodesService, createAppListener, createLicensesApiRouter, createValidateRoute, LicensesService, ProductsService, sendSignedError, SIGNED_PATHS,
 } from './licenses/index.js';
 import { createNotificationsController, createNotificationsRouter, NotificationsService } from './notifications/index.js';
-import { CleanupService, createMaintenanceGate, MaintenanceService } from './ops/index.js';
+import { CleanupService, createMaintenanceGate, createMaintenanceRouter, MaintenanceService } from './ops/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import {
   createCourseOrdersController, createCustomerApiRouter, createOrdersController, createShop, createShopController, createShopRouter,
@@ -315,6 +315,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createCoursesRouter(createCoursesController(courses)));
   app.use(createApiDocsRouter());
   app.use(createNotificationsRouter(createNotificationsController(notifications)));
+  app.use(createMaintenanceRouter(maintenance));
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
     codes, contact, support, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,

@@ -3,3 +3,4 @@ export { CleanupService, TOKEN_GRACE_DAYS, type CleanupReport, type CleanupOwner
 export { MAINTENANCE_OFF, type MaintenanceState } from './maintenance.repository.js';
 export { MAINTENANCE_MESSAGE_MAX, MaintenanceService } from './maintenance.service.js';
 export { createMaintenanceGate, MAINTENANCE_RETRY_AFTER, openDuringMaintenance, type MaintenanceGate } from './maintenance.middleware.js';
+export { createMaintenanceRouter } from './maintenance.router.js';

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
-import { createAccount, loginAgent, request } from '../../helpers/accounts.js';
+import { createAccount, csrfOf, loginAgent, request } from '../../helpers/accounts.js';
 import { cli } from '../../helpers/cli.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { testDatabaseEnv } from '../../helpers/db.js';
@@ -20,6 +20,7 @@ describe('maintenance mode', function () {
     await createAccount(ctx, 'boss@example.fr', 'admin');
     await createAccount(ctx, 'partner@example.fr', 'partner');
     await createAccount(ctx, 'client@example.fr', 'customer');
+    await createAccount(ctx, 'help@example.fr', 'support');
   });
   after(async () => { await ctx.close(); });
   afterEach(async () => { await ctx.handle.maintenance.set(false, null, SYSTEM_ACTOR); });
@@ -94,6 +95,28 @@ describe('maintenance mode', function () {
       expect(res.headers['retry-after']).to.equal(undefined);
       const partner = await loginAgent(ctx, 'partner@example.fr');
       await partner.get('/subscription/dashboard').expect(200);
+    });
+  });
+
+  describe('POST /admin/maintenance', () => {
+    it('lets an admin turn it on with a message and off again; support reads the state without the form', async () => {
+      const boss = await loginAgent(ctx, 'boss@example.fr');
+      const page = await boss.get('/admin/maintenance').expect(200);
+      expect(page.text).to.contain('Désactivé').and.contain('Activer le mode maintenance');
+      await boss.post('/admin/maintenance').type('form')
+        .send({ _csrf: await csrfOf(boss, '/admin/maintenance'), action: 'on', message: 'Sauvegarde en cours' }).expect(303);
+      const closed = await request(ctx.app).get('/').set('Accept-Language', 'fr');
+      expect(closed.status).to.equal(503);
+      expect(closed.text).to.contain('Sauvegarde en cours');
+      const after = await boss.get('/admin/maintenance').expect(200);
+      expect(after.text).to.contain('Mode maintenance activé.').and.contain('boss@example.fr').and.contain('Désactiver le mode maintenance');
+      const help = await loginAgent(ctx, 'help@example.fr');
+      const read = await help.get('/admin/maintenance').expect(200);
+      expect(read.text).to.contain('Activé').and.not.contain('Désactiver le mode maintenance');
+      await boss.post('/admin/maintenance').type('form').send({ _csrf: await csrfOf(boss, '/admin/maintenance'), action: 'off' }).expect(303);
+      await request(ctx.app).get('/').expect(200);
+      const audit = await ctx.db('audit_log').where({ action: 'maintenance.on', actor_email: 'boss@example.fr' }).first();
+      expect(audit).to.exist;
     });
   });
 
