@@ -440,7 +440,7 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/downloads', 'downloads'], ['/admin/downloads/blocks', 'download-blocks'],
         ['/admin/keys', 'keys'], ['/admin/api-tokens', 'api-tokens'],
         ['/admin/messages', 'messages'], [`/admin/messages/${ids.message}`, 'message'],
-        ['/admin/audit', 'audit'], [`/admin/audit/${ids.audit}`, 'audit-entry'],
+        ['/admin/audit', 'audit'], [`/admin/audit/${ids.audit}`, 'audit-entry'], ['/admin/maintenance', 'maintenance'],
         ['/subscription/account', 'account'], ['/notifications', 'notifications-empty'], ['/admin/partners/999999', 'error-404', 404],
         // Billing staff pages.
         ['/admin/billing', 'billing-dashboard'], ['/admin/billing?from=2026-13', 'billing-dashboard-errors', 422],
