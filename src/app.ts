@@ -14,6 +14,8 @@
  *   locals (the header's unread notifications) → (a stale token on a public form: that form again) → routers →
  *   404 → error handler
  */
+import crypto from 'node:crypto';
+import { Redis } from 'ioredis';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import path from 'node:path';
 import express from 'express';
@@ -35,7 +37,7 @@ import { createI18n } from './http/i18n.js';
 import { createLocals, DISPLAY_TIMEZONE_SETTING } from './http/locals.js';
 import { PageCache } from './http/page-cache.js';
 import { logRequest, requestId } from './http/request-id.js';
-import { perIpLimiter } from './http/rate-limit.js';
+import { limiterFactory } from './http/rate-limit.js';
 import { securityHeaders, securityHeaderSetter } from './http/security.js';
 import { staleFormRecovery } from './http/stale-form.js';
 import { createAccountLoader } from './http/auth.js';
@@ -148,9 +150,14 @@ export function createApp(deps: AppDeps): AppHandle {
   app.set(DISPLAY_TIMEZONE_SETTING, config.displayTimezone);
 
   const i18n = createI18n(config.defaultLocale, config.secureCookies);
+  // Rate limits shared by the instances through Redis when REDIS_URL is set (src/http/rate-limit.ts), else per process.
+  const redis = config.redis ? new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true }) : undefined;
+  redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis unreachable: rate limits not counted until it is back'));
+  const limit = limiterFactory(redis, config.redis?.prefix);
   const session = createSession(config, deps.sessionSecret);
   const csrf = createCsrf(sessionCookieName(config));
   const pageCache = new PageCache(config.pageCacheTtl, sessionCookieName(config), logger);
+  const cacheEvents = redis ? sharePageCacheClears(pageCache, redis, `${config.redis!.prefix}page-cache`, logger) : undefined;
   const downloads = new DownloadsService({ db, config, clock, logger });
   const audit = new AuditService(db, clock);
   // Every mail leaves through this mailer: the one to an account is kept in its notifications first.
@@ -200,7 +207,7 @@ export function createApp(deps: AppDeps): AppHandle {
   const support = new SupportService({ db, clock, audit, logger, filesDir: config.paths.files,
     mails: new SupportMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger }) });
 
-  const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses };
+  const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses, limit };
   // POST /api/v1/licenses/validate and /api/license/validate: the license
   // server's hot path, answered by the listener below without Express, with
   // only what it needs (its own security headers, request line, limit, body
@@ -223,9 +230,9 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(refuseControlCharactersInApi);
   app.use(createLicensesApiRouter(licensesApi));
   app.use(createKeysRouter(deps.keys));
-  app.use(createKeyfilesApiRouter(recharges, perIpLimiter({ windowSeconds: 3600, limit: config.keyfilesPerHour })));
+  app.use(createKeyfilesApiRouter(recharges, limit('keyfiles', { windowSeconds: 3600, limit: config.keyfilesPerHour })));
   // The customer API (bearer andc_ tokens): counted per IP before the token is looked up.
-  app.use(createCustomerApiRouter({ orders: shop.orders, accounts, baseUrl: config.baseUrl }, perIpLimiter({ windowSeconds: 3600, limit: 600 })));
+  app.use(createCustomerApiRouter({ orders: shop.orders, accounts, baseUrl: config.baseUrl }, limit('customer-api', { windowSeconds: 3600, limit: 600 })));
   // Any other request under /api: the JSON 404 or 405 (signed on the signed routes' paths), before session and CSRF.
   app.use(createApiFallback({
     routes: () => [...routesOfApp(app), ...validate.routes],
@@ -234,7 +241,7 @@ export function createApp(deps: AppDeps): AppHandle {
   }));
   // Gateway notifications: raw body, signature instead of session and CSRF, JSON answers (src/payments/webhooks.router.ts).
   app.use(createWebhooksRouter({ inbound: payments.inbound, gateways: payments.gateways, logger,
-    limiter: perIpLimiter({ windowSeconds: 60, limit: 6000, methods: ['POST'] }) }));
+    limiter: limit('webhooks', { windowSeconds: 60, limit: 6000, methods: ['POST'] }) }));
   app.use(i18n.middleware);
   // Maintenance mode: visitors without a session get the 503 page here, before a cached page; the rest after the account loader.
   const sessionCookie = `${sessionCookieName(config)}=`;
@@ -285,16 +292,16 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(locals);
   app.use(staleFormRecovery(csrf.isTokenError, locals));
 
-  const contactLimiter = perIpLimiter({ windowSeconds: 3600, limit: config.contactPerHour, methods: ['POST'], successfulOnly: true });
+  const contactLimiter = limit('contact', { windowSeconds: 3600, limit: config.contactPerHour, methods: ['POST'], successfulOnly: true });
   app.use(createSiteRouter(createSiteController(contact, pageCache, config.legal, () => subscriptions.publicPlans()), contactLimiter));
   // Releases restricted to license holders (a shop listing) are served only through signed links.
   const downloadLinks = new DownloadLinks(deps.sessionSecret, config.shop.downloadLinkMinutes);
   app.use(createDownloadsRouter(createDownloadsController(downloads, pageCache, config, logger,
     { links: downloadLinks, clock, restricted: (product) => shop.catalogue.restricted(product) })));
   app.use(createAccountsRouter(createAuthController(accounts, auth), createAccountController(accounts, auth), {
-    login: perIpLimiter({ windowSeconds: 900, limit: 20 }),
-    forgot: perIpLimiter({ windowSeconds: 900, limit: 10 }),
-    register: perIpLimiter({ windowSeconds: 3600, limit: 10 }),
+    login: limit('login', { windowSeconds: 900, limit: 20 }),
+    forgot: limit('forgot', { windowSeconds: 900, limit: 10 }),
+    register: limit('register', { windowSeconds: 3600, limit: 10 }),
   }));
   app.use(createPartnersRouter(recharges, ledger, clock));
   // Upload routes: multer parses the body in the route, then the same text rule and the CSRF check.
@@ -302,16 +309,16 @@ export function createApp(deps: AppDeps): AppHandle {
     refuseControlCharacters(req, res, (err?: unknown) => (err ? next(err) : csrf.afterUpload(req, res, next)));
   app.use(createBillingRouter(createBillingController(subscriptions, billing, config.billing.currency, payments.online)));
   app.use(createCheckoutRouter(createCheckoutController(payments.online, config.billing.currency, logger),
-    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] })));
+    limit('checkout', { windowSeconds: 3600, limit: 60, methods: ['POST'] })));
   app.use(createShopRouter(createShopController(shop.catalogue, shop.orders, pageCache),
     createOrdersController({ orders: shop.orders, refunds: shop.refunds, catalogue: shop.catalogue, devices: shop.devices, billing,
       online: payments.online, logger,
       signLink: (releaseId, accountId, ip) => downloadLinks.sign(releaseId, accountId, clock.now(), ip) }),
-    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'] }), createTokensController(accounts),
+    limit('shop', { windowSeconds: 3600, limit: 60, methods: ['POST'] }), createTokensController(accounts),
     createCourseOrdersController({ courseOrders: shop.courseOrders, courses, billing, online: payments.online, logger })));
   app.use(createRechargeRouter(createRechargeController(recharges, ledger, (id) => subscriptions.gate(id)), afterUpload));
   app.use(createSupportRouter(createSupportController(support), afterUpload,
-    perIpLimiter({ windowSeconds: 3600, limit: 60, methods: ['POST'], successfulOnly: true })));
+    limit('tickets', { windowSeconds: 3600, limit: 60, methods: ['POST'], successfulOnly: true })));
   app.use(createCoursesRouter(createCoursesController(courses)));
   app.use(createApiDocsRouter());
   app.use(createNotificationsRouter(createNotificationsController(notifications)));
@@ -361,8 +368,24 @@ export function createApp(deps: AppDeps): AppHandle {
       await licenses.close();
       await downloads.close();
       await session.close();
+      cacheEvents?.disconnect();
+      redis?.disconnect();
     },
   };
+}
+
+/**
+ * Every instance drops its page cache when one clears its own: clear() publishes this instance's id on `channel`, a
+ * second Redis connection (subscribed) hears the others' and clears locally. Returns that connection (closed with the app).
+ */
+function sharePageCacheClears(pageCache: PageCache, redis: Redis, channel: string, logger: Logger): Redis {
+  const me = crypto.randomUUID();
+  const sub = redis.duplicate();
+  sub.on('error', (err) => logger.warn({ err: err.message }, 'redis subscription unreachable: page caches expire by their TTL'));
+  sub.on('message', (ch: string, from: string) => { if (ch === channel && from !== me) pageCache.clearLocal(); });
+  void sub.subscribe(channel).catch(() => undefined);
+  pageCache.shareClears(() => { void redis.publish(channel, me).catch(() => undefined); });
+  return sub;
 }
 
 /** The request line of /api/ and /.well-known/ requests (logRequest); other paths are logged by pino-http. */

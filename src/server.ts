@@ -20,6 +20,7 @@ import { createHttpServer } from './http/http-server.js';
 import { createLogger } from './platform/logger.js';
 import { IssuerKeys } from './keys/index.js';
 import { createMailer } from './platform/mailer.js';
+import { markServer, scheduleBackup } from './ops/index.js';
 
 let config;
 try {
@@ -49,11 +50,15 @@ const server = createHttpServer(handle.listener).listen(config.port, config.host
   const { port } = server.address() as AddressInfo;
   logger.info({ url: config.baseUrl, database: config.database.client }, `artisan_nd portal listening on http://${config.host}:${port}`);
 });
+// `npm run restore` refuses a database while this mark names a live process (src/ops/server-pid.ts).
+const unmark = markServer(config.paths.db);
 
 // The daily billing job inside the server (BILLING_RUN_AT in BILLING_TIMEZONE); tests drive it with a date instead.
 const billingJob = config.env === 'test' ? null : scheduleBillingRun(handle.billingRun, config.billing, logger);
 // Gateway notifications whose processing failed are tried again with backoff (src/payments/inbound-events.service.ts).
 const stopRetries = config.env === 'test' ? null : handle.payments.inbound.startRetryLoop(60);
+// The daily backup when BACKUP_DIR is set (BACKUP_AT in BILLING_TIMEZONE); `npm run backup` or a timer otherwise.
+const backupJob = config.env === 'test' ? null : scheduleBackup(config, db, logger);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -61,6 +66,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   logger.info({ signal, downloads: handle.downloads.activeDownloads }, 'shutting down: no new connections');
   billingJob?.stop();
+  backupJob?.stop();
   stopRetries?.();
   server.close();
   server.closeIdleConnections();
@@ -70,6 +76,7 @@ async function shutdown(signal: string): Promise<void> {
   await handle.close();
   mailer.close();
   await db.destroy();
+  unmark();
   logger.info('stopped');
   process.exit(0);
 }

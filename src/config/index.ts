@@ -64,6 +64,8 @@ const schema = z.object({
   DOWNLOAD_ACCEL: z.enum(['none', 'x-accel']).default('none'),
   DOWNLOAD_ACCEL_PREFIX: z.string().regex(/^\/.*\/$/, 'a path starting and ending with /').default('/_protected_downloads/'),
   CONTACT_PER_HOUR: intInRange(5, 1, 10000),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_PREFIX: z.string().regex(/^[\w:.-]{0,64}$/, 'letters, digits, : . - _ (64 at most)').default('artisan-nd:'),
   PAGE_CACHE_TTL: intInRange(60, 0, 86400),
   SHUTDOWN_GRACE_SECONDS: intInRange(30, 0, 600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -118,6 +120,9 @@ const schema = z.object({
   STRIPE_SECRET_KEY: z.string().trim().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{1,250}$/, 'a Stripe secret key sk_test_… or sk_live_…').optional(),
   STRIPE_WEBHOOK_SECRET: z.string().trim().regex(/^whsec_[A-Za-z0-9+/=]{1,250}$/, 'a webhook signing secret whsec_…').optional(),
   STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_KEEP: intInRange(14, 1, 10000),
+  BACKUP_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM').default('03:30'),
 }).refine((e) => e.BILLING_INVOICE_PREFIX !== e.BILLING_CREDIT_NOTE_PREFIX, {
   path: ['BILLING_CREDIT_NOTE_PREFIX'], message: 'must differ from BILLING_INVOICE_PREFIX',
 }).refine((e) => !e.STRIPE_SECRET_KEY === !e.STRIPE_WEBHOOK_SECRET, {
@@ -179,6 +184,13 @@ export interface Config {
    * customer may release per order and calendar month (UTC).
    */
   shop: { refundDays: number; downloadLinkMinutes: number; releasesPerMonth: number };
+  /**
+   * Backups (`npm run backup`, src/ops): the folder receiving the archives (undefined: `--out` is required and the
+   * server schedules none), how many archives to keep there, and the daily time (HH:MM, in the billing time zone).
+   */
+  backup: { dir: string | undefined; keep: number; at: string };
+  /** Redis shared by the instances (rate limits) and its key prefix; undefined: limits counted in each process. */
+  redis: { url: string; prefix: string } | undefined;
   /** Operations (src/ops): how long each instance reuses its read of the maintenance switch; what the daily cleanup keeps. */
   ops: { maintenanceCacheSeconds: number; retention: RetentionConfig };
 }
@@ -345,11 +357,13 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     },
     billing: billingConfig(e),
     stripe: stripeConfig(e),
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     shop: { refundDays: e.SHOP_REFUND_DAYS, downloadLinkMinutes: e.DOWNLOAD_LINK_MINUTES, releasesPerMonth: e.SHOP_RELEASES_PER_MONTH },
     ops: {
       maintenanceCacheSeconds: e.MAINTENANCE_CACHE_SECONDS,
       retention: { webhookDays: e.RETENTION_WEBHOOK_DAYS, downloadsDays: e.RETENTION_DOWNLOADS_DAYS, sessionsDays: e.RETENTION_SESSIONS_DAYS },
     },
+    backup: { dir: e.BACKUP_DIR ? abs(e.BACKUP_DIR) : undefined, keep: e.BACKUP_KEEP, at: e.BACKUP_AT },
   };
   return deepFreeze(config);
 }

@@ -14,7 +14,7 @@
  * when they expire (so several instances behind nginx converge after a
  * change made on another one, and memory returns); `clear()` drops them all
  * at once when content changes here (a release published, edited or
- * removed). Rendering an EJS page walks its template and partials on every
+ * removed), and, with REDIS_URL, on every instance (a Redis pub/sub message). Rendering an EJS page walks its template and partials on every
  * request; serving it from here costs a Map lookup.
  */
 import crypto from 'node:crypto';
@@ -123,8 +123,24 @@ export class PageCache {
     res.end(req.method === 'HEAD' ? undefined : entry.body);
   }
 
-  /** Drop every entry (call after any change to what public pages show). */
+  private broadcast: (() => void) | null = null;
+
+  /**
+   * Drop every entry (call after any change to what public pages show); with {@link shareClears}, the other instances
+   * drop theirs too.
+   */
   clear(): void {
     this.entries?.clear();
+    this.broadcast?.();
+  }
+
+  /** Drop this instance's entries only (another instance's change, heard through Redis). */
+  clearLocal(): void {
+    this.entries?.clear();
+  }
+
+  /** Tell the other instances of each clear() through `publish` (a Redis channel: src/app.ts). */
+  shareClears(publish: () => void): void {
+    this.broadcast = publish;
   }
 }

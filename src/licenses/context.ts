@@ -1,6 +1,7 @@
 /** What the license server's API receives from src/app.ts. */
 import type { AccountsService } from '../accounts/index.js';
 import type { AuditService } from '../audit/index.js';
+import type { LimiterFactory } from '../http/rate-limit.js';
 import type { Config } from '../config/index.js';
 import type { IssuerKeys } from '../keys/index.js';
 import type { Clock } from '../platform/clock.js';
@@ -18,4 +19,6 @@ export interface LicensesApiDeps {
   keys: IssuerKeys;
   /** The service (built by createApp, which closes it). */
   licenses: LicensesService;
+  /** The app's rate limiters (shared by the instances through Redis when configured). */
+  limit: LimiterFactory;
 }

@@ -23,7 +23,6 @@ import type { Actor } from '../audit/index.js';
 import { rfc3339 } from '../crypto/index.js';
 import { apiErrorAnswer, pathOfTarget, type ApiRequest } from '../http/error-handler.js';
 import { BadRequestError, ERR, NotFoundError, UnauthorizedError } from '../errors/index.js';
-import { perIpLimiter } from '../http/rate-limit.js';
 import type { LicensesApiDeps } from './context.js';
 import { daysRemaining, TrialExistsError, type Validation } from './licenses.service.js';
 import { activateBody, compatHeartbeatBody, heartbeatBody, parseBody, parseMachineId, trialBody } from './schemas.js';
@@ -112,13 +111,13 @@ export async function sendSignedError(
 
 /** Routes under /api/v1/licenses, /api/v1/admin/licenses and the Mastertrade compatibility routes /api/license/*. */
 export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
-  const { licenses: service, clock, config, keys } = deps;
+  const { licenses: service, clock, config, keys, limit } = deps;
   const router = Router();
   const json = jsonBody();
-  const trialLimit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.trialsPerHour });
-  const activateLimit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.activationsPerHour });
+  const trialLimit = limit('license-trial', { windowSeconds: 3600, limit: config.licenses.trialsPerHour });
+  const activateLimit = limit('license-activate', { windowSeconds: 3600, limit: config.licenses.activationsPerHour });
   // Heartbeats are one per machine and interval; per IP they get validate's allowance (an office of machines behind one address).
-  const heartbeatLimit = perIpLimiter({ windowSeconds: 3600, limit: config.licenses.validationsPerHour });
+  const heartbeatLimit = limit('license-heartbeat', { windowSeconds: 3600, limit: config.licenses.validationsPerHour });
   const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
 
   router.post('/api/v1/licenses/trial', trialLimit, json, async (req, res) => {

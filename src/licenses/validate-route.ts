@@ -32,7 +32,6 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { ErrorRequestHandler, Express, Request, Response } from 'express';
 import parseurl from 'parseurl';
 import { rfc3339 } from '../crypto/index.js';
-import { perIpLimiter } from '../http/rate-limit.js';
 import { logRequest } from '../http/request-id.js';
 import type { Logger } from '../platform/logger.js';
 import type { LicensesApiDeps } from './context.js';
@@ -105,7 +104,7 @@ function versionOf(req: IncomingMessage): ValidateVersion | null {
 }
 
 export function createValidateRoute(deps: ValidateRouteDeps): ValidateRoute {
-  const limit = perIpLimiter({ windowSeconds: 3600, limit: deps.config.licenses.validationsPerHour });
+  const limit = deps.limit('license-validate', { windowSeconds: 3600, limit: deps.config.licenses.validationsPerHour });
   return {
     routes: [{ path: V1, methods: ['POST'] }, { path: COMPAT, methods: ['POST'] }],
     match: versionOf,

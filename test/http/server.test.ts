@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../helpers/context.js';
+import { runningServers } from '../../src/ops/index.js';
 import { PG_URL } from '../helpers/db.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -61,11 +62,13 @@ describe('server (npm start)', function () {
       expect(server.output()).to.contain('database migrated').and.contain('demo release registered').and.contain('generated a new session secret');
       const secret = fs.statSync(path.join(dir, 'db', 'session-secret'));
       expect(secret.mode & 0o777).to.equal(0o600);
+      expect(runningServers(path.join(dir, 'db')), 'the mark npm run restore looks for').to.deep.equal([server.child.pid]);
     } finally {
       server.child.kill('SIGTERM');
     }
     expect(await server.exited).to.equal(0);
     expect(server.output()).to.contain('stopped');
+    expect(fs.existsSync(path.join(dir, 'db', `server-${server.child.pid}.pid`)), 'the mark is removed on stop').to.equal(false);
   });
 
   it('lets a running download finish after SIGTERM, refusing new connections, then exits', async function () {

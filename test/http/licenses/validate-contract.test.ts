@@ -7,6 +7,7 @@
  * signatures) and bodies (but timestamps and request ids) from both.
  */
 import { expect } from 'chai';
+import { limiterFactory } from '../../../src/http/rate-limit.js';
 import express from 'express';
 import request from 'supertest';
 import { pino } from 'pino';
@@ -69,7 +70,7 @@ describe('POST /api/v1/licenses/validate: the fast path answers as an Express ro
     const h = ctx.handle;
     const deps: LicensesApiDeps = {
       config: ctx.config, db: ctx.db, clock: ctx.clock, logger: pino({ level: 'silent' }), audit: h.audit, accounts: h.accounts,
-      keys: ctx.keys, licenses: h.licenses,
+      keys: ctx.keys, licenses: h.licenses, limit: limiterFactory(),
     };
     reference = expressReference(ctx, deps);
     const t = await trial(ctx);

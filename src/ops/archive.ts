@@ -1,0 +1,114 @@
+/**
+ * The backup archive: a directory `artisan-nd-backup-<UTC timestamp>/` holding
+ * the copied files and `manifest.json` (versions, database client, migration
+ * level, and the size and SHA-256 of every other file). A directory rather than
+ * a tarball: it needs no dependency, `rsync`/`tar` can ship it as it is, and
+ * a single damaged file stays readable beside the others.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const ARCHIVE_PREFIX = 'artisan-nd-backup-';
+/** `artisan-nd-backup-20261205T033000123Z`: UTC, to the millisecond, so names sort by age. */
+export const ARCHIVE_NAME = /^artisan-nd-backup-\d{8}T\d{9}Z$/;
+export const MANIFEST = 'manifest.json';
+export const MANIFEST_FORMAT = 1;
+
+/** Where each part lives inside an archive. */
+export const PARTS = {
+  sqlite: 'db/database.sqlite',
+  pgDump: 'db/database.pgdump',
+  sessionSecret: 'db/session-secret',
+  keys: 'subscription/keys',
+  keyFiles: 'subscription/encrypted_keys',
+  files: 'files',
+} as const;
+
+export interface ManifestFile { path: string; size: number; sha256: string }
+
+export interface Manifest {
+  format: number;
+  portal_version: string;
+  node_version: string;
+  database_client: 'sqlite' | 'pg';
+  /** The PostgreSQL schema the dump was taken from (pg only; null: the server's default). */
+  database_schema: string | null;
+  /** The name of the last applied migration (null: none). */
+  migration_level: string | null;
+  created_at: string;
+  files: ManifestFile[];
+}
+
+/** The archive name for `now`. */
+export function archiveName(now: Date): string {
+  return ARCHIVE_PREFIX + now.toISOString().replace(/[-:.]/g, '');
+}
+
+export function sha256File(file: string): string {
+  const hash = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) hash.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** Every regular file under `dir`, as sorted paths relative to it with `/` separators. */
+export function listFiles(dir: string, skip: (rel: string) => boolean = () => false): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (skip(child)) continue;
+      if (entry.isDirectory()) walk(child);
+      else if (entry.isFile()) out.push(child);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/**
+ * Copy the regular files of `from` into `to` (created), keeping each file's
+ * mode (issuer keys stay 0600); returns the relative paths copied.
+ */
+export function copyTree(from: string, to: string, skip?: (rel: string) => boolean, dirMode = 0o755): string[] {
+  const files = listFiles(from, skip);
+  for (const rel of files) {
+    const src = path.join(from, rel);
+    const dst = path.join(to, rel);
+    fs.mkdirSync(path.dirname(dst), { recursive: true, mode: dirMode });
+    fs.copyFileSync(src, dst);
+    fs.chmodSync(dst, fs.statSync(src).mode & 0o777);
+  }
+  return files;
+}
+
+/** The manifest entries of every file of `archive` but the manifest itself. */
+export function describeFiles(archive: string): ManifestFile[] {
+  return listFiles(archive).filter((f) => f !== MANIFEST).map((rel) => {
+    const file = path.join(archive, rel);
+    return { path: rel, size: fs.statSync(file).size, sha256: sha256File(file) };
+  });
+}
+
+/** Read and shape-check `manifest.json`; throws a message naming what is wrong. */
+export function readManifest(archive: string): Manifest {
+  const file = path.join(archive, MANIFEST);
+  if (!fs.existsSync(file)) throw new Error(`${MANIFEST} is missing in ${archive}`);
+  let m: Manifest;
+  try {
+    m = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
+  } catch {
+    throw new Error(`${MANIFEST} is not valid JSON`);
+  }
+  if (m.format !== MANIFEST_FORMAT || !Array.isArray(m.files) || (m.database_client !== 'sqlite' && m.database_client !== 'pg')) {
+    throw new Error(`${MANIFEST} is not a manifest of format ${MANIFEST_FORMAT}`);
+  }
+  return m;
+}

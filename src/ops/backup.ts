@@ -1,0 +1,121 @@
+/**
+ * `createBackup`: one archive directory (src/ops/archive.ts) under `outDir`,
+ * written under a hidden `.partial` name and renamed when complete, so an
+ * interrupted backup never looks like an archive. Then the archives beyond
+ * the newest `keep` are deleted (only names matching the archive pattern).
+ *
+ * The database copy is consistent while the server runs: SQLite's
+ * `VACUUM INTO` reads one snapshot; `pg_dump` runs in one transaction.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Cron } from 'croner';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { Db } from '../platform/db.js';
+import { ARCHIVE_NAME, archiveName, copyTree, describeFiles, MANIFEST, MANIFEST_FORMAT, PARTS, type Manifest } from './archive.js';
+import { migrationLevel, sqliteIntegrity, vacuumInto } from './ops.repository.js';
+import { pgDump } from './pg-tools.js';
+
+export interface BackupDeps {
+  config: Readonly<Config>;
+  db: Db;
+  now: Date;
+}
+
+export interface BackupReport {
+  archive: string;
+  manifest: Manifest;
+  pruned: string[];
+}
+
+/** Folders of the files tree never worth keeping: uploads under way, scratch copies. */
+const SCRATCH = (rel: string) => rel === '.tmp' || rel === 'tmp';
+
+function portalVersion(root: string): string {
+  return (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+async function copyDatabase({ config, db }: BackupDeps, into: string): Promise<void> {
+  fs.mkdirSync(path.join(into, 'db'), { recursive: true, mode: 0o700 });
+  if (config.database.client === 'pg') {
+    await pgDump(config.database.url, config.database.schema, path.join(into, PARTS.pgDump));
+    return;
+  }
+  const copy = path.join(into, PARTS.sqlite);
+  await vacuumInto(db, copy);
+  const check = await sqliteIntegrity(copy);
+  if (check.join() !== 'ok') throw new Error(`the database copy fails PRAGMA integrity_check: ${check.slice(0, 5).join('; ')}`);
+  fs.chmodSync(copy, 0o600);
+}
+
+/** The session secret kept by the portal itself (src/config/session-secret.ts); none when SESSION_SECRET is set. */
+function copySessionSecret(config: Readonly<Config>, into: string): void {
+  const file = path.join(config.paths.db, 'session-secret');
+  if (config.sessionSecret || !fs.existsSync(file)) return;
+  fs.copyFileSync(file, path.join(into, PARTS.sessionSecret));
+  fs.chmodSync(path.join(into, PARTS.sessionSecret), 0o600);
+}
+
+/** Write one archive into `outDir` and prune the old ones; returns where it is and what it holds. */
+export async function createBackup(deps: BackupDeps, outDir: string, keep: number): Promise<BackupReport> {
+  const { config, db, now } = deps;
+  fs.mkdirSync(outDir, { recursive: true, mode: 0o700 });
+  const name = archiveName(now);
+  const final = path.join(outDir, name);
+  if (fs.existsSync(final)) throw new Error(`${final} already exists`);
+  const work = path.join(outDir, `.${name}.partial`);
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { mode: 0o700 });
+  try {
+    await copyDatabase(deps, work);
+    copySessionSecret(config, work);
+    copyTree(config.paths.keys, path.join(work, PARTS.keys), undefined, 0o700);
+    copyTree(config.paths.keyFiles, path.join(work, PARTS.keyFiles));
+    // An archive folder placed inside the files tree is not copied into the next archive.
+    const inside = path.relative(config.paths.files, outDir).split(path.sep).join('/');
+    copyTree(config.paths.files, path.join(work, PARTS.files), (rel) => SCRATCH(rel) || rel === inside);
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      portal_version: portalVersion(config.paths.root),
+      node_version: process.version,
+      database_client: config.database.client,
+      database_schema: config.database.client === 'pg' ? config.database.schema ?? null : null,
+      migration_level: await migrationLevel(db),
+      created_at: now.toISOString(),
+      files: describeFiles(work),
+    };
+    fs.writeFileSync(path.join(work, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+    fs.renameSync(work, final);
+    return { archive: final, manifest, pruned: pruneArchives(outDir, keep) };
+  } catch (err) {
+    fs.rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Delete the archives of `dir` beyond the newest `keep` (names sort by age); returns the names deleted. */
+export function pruneArchives(dir: string, keep: number): string[] {
+  const archives = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && ARCHIVE_NAME.test(e.name)).map((e) => e.name).sort();
+  const old = archives.slice(0, Math.max(0, archives.length - keep));
+  for (const name of old) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  return old;
+}
+
+/**
+ * The daily backup inside the server: croner at `backup.at` (HH:MM) in `timezone`, never two at once in this
+ * process (`protect`). Returns the job to stop on shutdown, or null when BACKUP_DIR is not set.
+ */
+export function scheduleBackup(config: Readonly<Config>, db: Db, logger: Logger): Cron | null {
+  const dir = config.backup.dir;
+  if (!dir) return null;
+  const [h, m] = config.backup.at.split(':');
+  return new Cron(`${Number(m)} ${Number(h)} * * *`, { timezone: config.billing.timezone, protect: true }, async () => {
+    try {
+      const report = await createBackup({ config, db, now: new Date() }, dir, config.backup.keep);
+      logger.info({ archive: report.archive, files: report.manifest.files.length, pruned: report.pruned }, 'backup done');
+    } catch (err) {
+      logger.error({ err }, 'backup failed');
+    }
+  });
+}
