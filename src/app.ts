@@ -9,8 +9,8 @@
  *   security headers → health (/healthz, /readyz) and /metrics →
  *   API request log → control characters (API query strings) → JSON API and public keys →
  *   API fallback (any other /api request: JSON 404/405) → gateway webhooks (raw body, signature, JSON) →
- *   language → page cache (anonymous hits end here, logged by the cache) →
- *   request log → static assets → session → account → body → control characters → CSRF →
+ *   language → maintenance (visitors without a session) → page cache (anonymous hits end here, logged by the cache) →
+ *   request log → static assets → session → account → maintenance (logged in: staff pass) → body → control characters → CSRF →
  *   locals (the header's unread notifications) → (a stale token on a public form: that form again) → routers →
  *   404 → error handler
  */
@@ -51,6 +51,7 @@ import {
 } from './licenses/index.js';
 import { createHealthRouter, createHttpsRedirect, createMetricsRouter, measureRequests, Metrics, type TrustFn } from './ops/index.js';
 import { createNotificationsController, createNotificationsRouter, NotificationsService } from './notifications/index.js';
+import { CleanupService, createMaintenanceGate, createMaintenanceRouter, MaintenanceService } from './ops/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import {
   createCourseOrdersController, createCustomerApiRouter, createOrdersController, createShop, createShopController, createShopRouter,
@@ -134,6 +135,10 @@ export interface AppHandle {
   courses: CoursesService;
   /** The app's Prometheus metrics (GET /metrics). */
   metrics: Metrics;
+  /** Maintenance mode: the switch every instance reads (src/ops). */
+  maintenance: MaintenanceService;
+  /** Data retention: the daily cleanup, also run by `npm run db:cleanup` (src/ops). */
+  cleanup: CleanupService;
   /** Close what the app opened (session store, log files, license statistics); not the database. */
   close(): Promise<void>;
 }
@@ -184,6 +189,10 @@ export function createApp(deps: AppDeps): AppHandle {
   const issuerKeys = new IssuerKeysService({ db, keys: deps.keys, audit });
   const installations = new InstallationsService({ db, clock, audit });
   const downloadBlocks = new DownloadBlocksService({ db, clock, audit, changed: () => downloads.blocksChanged() });
+  const maintenance = new MaintenanceService({ db, clock, audit, logger, cacheSeconds: config.ops.maintenanceCacheSeconds });
+  // Each kind of row is deleted by its owner; `payments` is built below, before any run.
+  const cleanup = new CleanupService({ clock, logger, retention: config.ops.retention, accounts, auth, downloads,
+    inbound: { purgeHandledBefore: (before) => payments.inbound.purgeHandledBefore(before) } });
   // Billing, partner side: subscriptions over the billing services; a paid invoice activates its subscription (payment hook).
   // A plan change clears the page cache: the anonymous /subscription page lists the plans.
   const { billing, subscriptions, run: billingRun } = createBillingStack({
@@ -192,7 +201,8 @@ export function createApp(deps: AppDeps): AppHandle {
     // Renewals on a saved card are charged before their dunning steps; `payments` is built below, before any run.
     charger: { chargeDue: (sub, today) => payments.online.chargeDue(sub, today), reconcile: () => payments.online.reconcile() },
     // The shop's license expiry reminders; `shop` is built below, before any run.
-    jobs: [{ name: 'license_reminders', run: (today) => shop.reminders.run(today) }],
+    // And the data retention cleanup (src/ops/cleanup.ts).
+    jobs: [{ name: 'license_reminders', run: (today) => shop.reminders.run(today) }, cleanup.job()],
     runObserver: metrics,
   });
   const payments = createPayments({ config, db, clock, audit, billing, subscriptions, logger, observer: metrics });
@@ -250,6 +260,10 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createWebhooksRouter({ inbound: payments.inbound, gateways: payments.gateways, logger,
     limiter: limit('webhooks', { windowSeconds: 60, limit: 6000, methods: ['POST'] }) }));
   app.use(i18n.middleware);
+  // Maintenance mode: visitors without a session get the 503 page here, before a cached page; the rest after the account loader.
+  const sessionCookie = `${sessionCookieName(config)}=`;
+  const maintenanceGate = createMaintenanceGate(maintenance, (req) => (req.headers.cookie ?? '').includes(sessionCookie), logger);
+  app.use(maintenanceGate.early);
   app.use(pageCache.serve);
   const httpLog = pinoHttp({
     logger,
@@ -284,6 +298,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(saveBeforeRedirect);
   app.use(createAccountLoader(auth));
   app.use(i18n.accountLocale);
+  app.use(maintenanceGate.late);
   // Form bodies are small (16 KB); a release changelog (20,000 characters,
   // at most 6 bytes per UTF-16 unit once URL-encoded) gets its own limit.
   app.use(/^\/admin\/releases\/\d+\/changelog$/, express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 10 }));
@@ -326,6 +341,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createApiDocsRouter());
   app.use(createNotificationsRouter(createNotificationsController(notifications)));
   app.use('/admin', requireStaffEnrolment(config.staff2faRequired, (id) => totp.isEnabled(id)));
+  app.use(createMaintenanceRouter(maintenance));
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
     codes, contact, support, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
@@ -375,6 +391,8 @@ export function createApp(deps: AppDeps): AppHandle {
     support,
     courses,
     metrics,
+    maintenance,
+    cleanup,
     close: async () => {
       await licenses.close();
       await downloads.close();

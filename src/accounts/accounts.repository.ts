@@ -232,6 +232,11 @@ export class AccountsRepository {
     return Number(n) === 1;
   }
 
+  /** Delete the mailed links (verify, reset) that expired before `before`; returns how many. */
+  async deleteTokensExpiredBefore(before: Date): Promise<number> {
+    return Number(await this.db('account_tokens').where('expires_at', '<', before.toISOString()).del());
+  }
+
   /** Invalidate the unused tokens of an account for a purpose (a newer link replaces them). */
   async expireTokens(accountId: number, purpose: TokenPurpose, now: Date): Promise<void> {
     await this.db('account_tokens').where({ account_id: accountId, purpose }).whereNull('used_at').update({ used_at: now.toISOString() });

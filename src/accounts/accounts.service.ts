@@ -101,6 +101,14 @@ export class AccountsService {
     return this.repo.listApiTokens(limit, offset);
   }
 
+  /**
+   * Retention (src/ops/cleanup.ts): delete the mailed verification and reset links that expired before `before`
+   * (a link followed after that reads as unknown rather than expired). Returns how many.
+   */
+  purgeExpiredTokens(before: Date): Promise<number> {
+    return this.repo.deleteTokensExpiredBefore(before);
+  }
+
   /** One API token (never its hash), or null. */
   apiTokenById(id: number): Promise<ApiTokenRow | null> {
     return this.repo.apiTokenById(id);

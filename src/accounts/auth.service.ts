@@ -73,6 +73,11 @@ export class AuthService {
     return this.sessionRows.recent(accountId, limit);
   }
 
+  /** Retention (src/ops/cleanup.ts): forget the sessions that ended (or went silent) before `before`; returns how many. */
+  purgeSessions(before: Date): Promise<number> {
+    return this.sessionRows.deleteEndedBefore(before);
+  }
+
   /** Check an e-mail and password; see the module comment for the rules. */
   async authenticate(email: string, password: string, from: Actor): Promise<LoginResult> {
     const now = this.deps.clock.now();

@@ -91,6 +91,17 @@ export class SessionsRepository {
     return sids;
   }
 
+  /**
+   * Delete the sessions ended before `before`, and those never marked ended whose last request was before it (long
+   * past their absolute timeout); returns how many.
+   */
+  async deleteEndedBefore(before: Date): Promise<number> {
+    const at = before.toISOString();
+    return Number(await this.db('account_sessions')
+      .where((w) => w.where('ended_at', '<', at).orWhere((l) => l.whereNull('ended_at').andWhere('last_seen_at', '<', at)))
+      .del());
+  }
+
   async end(sid: string, reason: string, now: Date): Promise<void> {
     await this.db('account_sessions').where({ sid }).whereNull('ended_at').update({ ended_at: now.toISOString(), end_reason: reason });
   }

@@ -3,17 +3,19 @@
  * (renewals, reminders, dunning, pending subscriptions expired: see
  * src/billing/subscriptions.steps.ts; renewals charged on a saved card and
  * gateway notifications retried: src/payments; the shop's license expiry
- * reminders: src/shop), for a cron or systemd timer, or to
+ * reminders: src/shop; the data retention cleanup: src/ops), for a cron or systemd timer, or to
  * replay a day: `--date` sets the clock to that day (noon UTC). Running it
  * twice for a day does nothing the second time. Exit codes: 0 done (or
  * another instance was running), 1 a step failed (logged) or bad arguments.
  */
 import { createBillingStack } from '../billing/index.js';
 import { CoursesService } from '../courses/index.js';
+import { DownloadsService } from '../downloads/index.js';
 import { IssuerKeys } from '../keys/index.js';
 import { ActivationCodesService, LicensesService, ProductsService } from '../licenses/index.js';
 import { createPayments, type Payments } from '../payments/index.js';
 import { FixedClock, systemClock } from '../platform/clock.js';
+import { CleanupService } from '../ops/index.js';
 import { LedgerService } from '../recharge/index.js';
 import { createShop, type Shop } from '../shop/index.js';
 import { cliOptions, openCli } from './context.js';
@@ -31,11 +33,15 @@ let licenses: LicensesService | undefined;
 try {
   const clock = date ? new FixedClock(new Date(`${date}T12:00:00Z`)) : systemClock;
   const late: { payments?: Payments; shop?: Shop } = {};
+  // The data retention cleanup, as in the server (src/ops/cleanup.ts).
+  const cleanup = new CleanupService({ clock, logger: cli.logger, retention: cli.config.ops.retention, accounts: cli.accounts, auth: cli.auth,
+    downloads: new DownloadsService({ db: cli.db, config: cli.config, clock, logger: cli.logger }),
+    inbound: { purgeHandledBefore: (before) => late.payments!.inbound.purgeHandledBefore(before) } });
   const { run, billing, subscriptions } = createBillingStack({
     db: cli.db, clock, audit: cli.audit, billing: cli.config.billing, ledger: new LedgerService(cli.db, clock, cli.audit), mailer: cli.mailer, t: cli.t,
     viewsDir: cli.config.paths.views, baseUrl: cli.config.baseUrl, logger: cli.logger,
     charger: { chargeDue: (sub, today) => late.payments!.online.chargeDue(sub, today), reconcile: () => late.payments!.online.reconcile() },
-    jobs: [{ name: 'license_reminders', run: (today) => late.shop!.reminders.run(today) }],
+    jobs: [{ name: 'license_reminders', run: (today) => late.shop!.reminders.run(today) }, cleanup.job()],
   });
   const payments = late.payments = createPayments({ config: cli.config, db: cli.db, clock, audit: cli.audit, billing, subscriptions, logger: cli.logger });
   // The shop: an order paid by the reconciliation gets its license keys (payment hook), a renewal its longer licenses;

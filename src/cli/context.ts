@@ -21,6 +21,8 @@ export interface CliContext {
   accounts: AccountsService;
   /** Two-step login, without the session secret: a command removes secrets, it never seals one. */
   totp: TotpService;
+  /** Logins and sessions (a command ends no web session: the store is the server's). */
+  auth: AuthService;
   audit: AuditService;
   mailer: Mailer;
   /** Translations per locale (mails sent by a command). */
@@ -54,7 +56,7 @@ export async function openCli(): Promise<CliContext> {
   const auth = new AuthService({ db, clock: systemClock, audit, mails, logger, sessions: { destroy: async () => undefined } });
   const accounts = new AccountsService({ db, clock: systemClock, audit, mails, auth });
   const totp = new TotpService({ db, clock: systemClock, audit, auth });
-  return { config, db, accounts, totp, audit, mailer, t: i18n.t, logger, close: async () => { mailer.close(); await db.destroy(); } };
+  return { config, db, accounts, auth, totp, audit, mailer, t: i18n.t, logger, close: async () => { mailer.close(); await db.destroy(); } };
 }
 
 /**

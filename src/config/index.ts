@@ -115,6 +115,10 @@ const schema = z.object({
   SHOP_REFUND_DAYS: intInRange(14, 0, 365),
   SHOP_RELEASES_PER_MONTH: intInRange(3, 0, 100),
   DOWNLOAD_LINK_MINUTES: intInRange(15, 1, 1440),
+  MAINTENANCE_CACHE_SECONDS: intInRange(5, 0, 300),
+  RETENTION_WEBHOOK_DAYS: intInRange(90, 1, 3650),
+  RETENTION_DOWNLOADS_DAYS: intInRange(400, 366, 3650),
+  RETENTION_SESSIONS_DAYS: intInRange(90, 1, 3650),
   BILLING_RUN_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM').default('06:00'),
   BILLING_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone, e.g. Europe/Paris').default('Europe/Paris'),
   STRIPE_SECRET_KEY: z.string().trim().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{1,250}$/, 'a Stripe secret key sk_test_… or sk_live_…').optional(),
@@ -195,6 +199,18 @@ export interface Config {
   monitoring: MonitoringConfig;
   /** Redis shared by the instances (rate limits) and its key prefix; undefined: limits counted in each process. */
   redis: { url: string; prefix: string } | undefined;
+  /** Operations (src/ops): how long each instance reuses its read of the maintenance switch; what the daily cleanup keeps. */
+  ops: { maintenanceCacheSeconds: number; retention: RetentionConfig };
+}
+
+/** Days kept by the daily cleanup (src/ops/cleanup.ts), counted back from today. */
+export interface RetentionConfig {
+  /** Gateway notifications (inbound_events) handled or ignored. */
+  webhookDays: number;
+  /** Download log rows (at least a year). */
+  downloadsDays: number;
+  /** Ended account sessions (the login history staff read). */
+  sessionsDays: number;
 }
 
 /** Stripe's keys (never logged nor shown) and, for tests, the address of a local fake of its API. */
@@ -352,6 +368,10 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     stripe: stripeConfig(e),
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     shop: { refundDays: e.SHOP_REFUND_DAYS, downloadLinkMinutes: e.DOWNLOAD_LINK_MINUTES, releasesPerMonth: e.SHOP_RELEASES_PER_MONTH },
+    ops: {
+      maintenanceCacheSeconds: e.MAINTENANCE_CACHE_SECONDS,
+      retention: { webhookDays: e.RETENTION_WEBHOOK_DAYS, downloadsDays: e.RETENTION_DOWNLOADS_DAYS, sessionsDays: e.RETENTION_SESSIONS_DAYS },
+    },
     backup: { dir: e.BACKUP_DIR ? abs(e.BACKUP_DIR) : undefined, keep: e.BACKUP_KEEP, at: e.BACKUP_AT },
     monitoring: monitoringConfig(e),
   };

@@ -106,4 +106,9 @@ export class DownloadLogRepository {
     const rows = (await this.db('downloads').orderBy('id', 'desc').limit(limit)) as Row[];
     return rows.map(toDownload);
   }
+
+  /** Delete the rows of downloads started before `before`; returns how many. */
+  async deleteStartedBefore(before: Date): Promise<number> {
+    return Number(await this.db('downloads').where('started_at', '<', before.toISOString()).del());
+  }
 }

@@ -103,6 +103,11 @@ export class DownloadsService {
     this.blockList = null;
   }
 
+  /** Retention (src/ops/cleanup.ts): delete the download log rows started before `before` (logs/downloads.log is left as is); returns how many. */
+  purgeLogBefore(before: Date): Promise<number> {
+    return this.log.deleteStartedBefore(before);
+  }
+
   /** Log a download refused because its IP is blocked (row and log line, status 403). */
   async refuseBlocked(req: Omit<DownloadRequest, 'rangeStart' | 'httpStatus'>): Promise<void> {
     const now = this.deps.clock.now();

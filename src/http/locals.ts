@@ -19,6 +19,8 @@
  * - `account`: the logged-in account or null; `unreadNotifications`: how many
  *   of its notifications are unread (the header's link), null when no one is
  *   logged in or the count is not known (an error page).
+ * - `maintenance`: the maintenance switch on a staff page while it is on (the
+ *   header's banner), else null.
  */
 import type { NextFunction, Request, Response } from 'express';
 import { languageUrl } from './canonical-url.js';
@@ -89,6 +91,8 @@ function baseLocals(req: Request, res: Response): void {
     csrfToken: () => '',
     account: req.account ?? null,
     unreadNotifications: null,
+    // The maintenance switch, set on requests of staff while it is on (src/ops/maintenance.middleware.ts): the banner.
+    maintenance: req.maintenance ?? null,
   });
 }
 

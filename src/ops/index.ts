@@ -1,4 +1,12 @@
-/** Running the portal: backups, their verification and restores; health and readiness, Prometheus metrics, the HTTPS redirect. */
+/**
+ * Running the portal: backups, their verification and restores; health and readiness, Prometheus metrics, the HTTPS
+ * redirect; maintenance mode and data retention (see the README).
+ */
+export { CleanupService, TOKEN_GRACE_DAYS, type CleanupReport, type CleanupOwners } from './cleanup.js';
+export { MAINTENANCE_OFF, type MaintenanceState } from './maintenance.repository.js';
+export { MAINTENANCE_MESSAGE_MAX, MaintenanceService } from './maintenance.service.js';
+export { createMaintenanceGate, MAINTENANCE_RETRY_AFTER, openDuringMaintenance, type MaintenanceGate } from './maintenance.middleware.js';
+export { createMaintenanceRouter } from './maintenance.router.js';
 export { ARCHIVE_NAME, PARTS, type Manifest, type ManifestFile } from './archive.js';
 export { createBackup, pruneArchives, scheduleBackup, type BackupReport } from './backup.js';
 export { restoreArchive, RestoreRefused } from './restore.js';

@@ -96,6 +96,16 @@ export class InboundEventsRepository {
     await this.db('inbound_events').where({ id }).update({ status: 'failed', last_error: error.slice(0, 500), next_attempt_at: next?.toISOString() ?? null });
   }
 
+  /**
+   * Delete the events received before `before` that are done with: processed, ignored, or failed for good (no next
+   * attempt); returns how many. Events still waiting for a run are kept whatever their age.
+   */
+  async deleteHandledBefore(before: Date): Promise<number> {
+    return Number(await this.db('inbound_events').where('received_at', '<', before.toISOString())
+      .where((w) => w.whereIn('status', ['processed', 'ignored']).orWhere((f) => f.where({ status: 'failed' }).whereNull('next_attempt_at')))
+      .del());
+  }
+
   /** Ids of events due for (another) processing run at `now`, oldest first. */
   async due(now: Date, limit: number): Promise<number[]> {
     const rows = (await this.db('inbound_events')

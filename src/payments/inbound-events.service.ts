@@ -77,6 +77,11 @@ export class InboundEventsService {
     return this.repo.byId(id);
   }
 
+  /** Retention (src/ops/cleanup.ts): delete the handled notifications (payloads included) received before `before`; returns how many. */
+  purgeHandledBefore(before: Date): Promise<number> {
+    return this.repo.deleteHandledBefore(before);
+  }
+
   byEventId(gateway: GatewayName, eventId: string): Promise<InboundEvent | null> {
     return this.repo.byEventId(gateway, eventId);
   }

@@ -316,6 +316,13 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await page.fill('#password', 'not the password');
       await submit(page, 'form.form button[type="submit"]');
       await look(page, `${lang}-public-login-refused`, findings);
+      // The maintenance page (503), with a message.
+      await ctx.handle.maintenance.set(true, lang === 'fr' ? 'Retour prévu à 14 h.' : 'Back at 2 pm.', SYSTEM_ACTOR);
+      try {
+        await visit(page, `${base}/`, `${lang}-public-maintenance`, findings, 503);
+      } finally {
+        await ctx.handle.maintenance.set(false, null, SYSTEM_ACTOR);
+      }
       await context.close();
       expect(findings).to.deep.equal([]);
     });
@@ -438,7 +445,7 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/downloads', 'downloads'], ['/admin/downloads/blocks', 'download-blocks'],
         ['/admin/keys', 'keys'], ['/admin/api-tokens', 'api-tokens'],
         ['/admin/messages', 'messages'], [`/admin/messages/${ids.message}`, 'message'],
-        ['/admin/audit', 'audit'], [`/admin/audit/${ids.audit}`, 'audit-entry'],
+        ['/admin/audit', 'audit'], [`/admin/audit/${ids.audit}`, 'audit-entry'], ['/admin/maintenance', 'maintenance'],
         ['/subscription/account', 'account'], ['/notifications', 'notifications-empty'], ['/admin/partners/999999', 'error-404', 404],
         // Billing staff pages.
         ['/admin/billing', 'billing-dashboard'], ['/admin/billing?from=2026-13', 'billing-dashboard-errors', 422],

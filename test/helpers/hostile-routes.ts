@@ -217,6 +217,9 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /admin/downloads/blocks': post(S, '/admin/downloads/blocks'),
     'POST /admin/downloads/blocks/:id/delete': post(S, '/admin/downloads/blocks', { fixed: YES }),
     'GET /admin/keys': get(S),
+    // Always `off`: the switch turned on would close the pages the other routes here are tried on.
+    'GET /admin/maintenance': get(S),
+    'POST /admin/maintenance': post(S, '/admin/maintenance', { fixed: { action: 'off' }, fields: ['message'] }),
     'POST /admin/keys/rotate': post(S, '/admin/keys', { runs: 2 }),
     'GET /admin/messages': get(S, ['state']),
     'GET /admin/messages/:id': get(S),

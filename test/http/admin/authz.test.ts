@@ -65,6 +65,8 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['POST /admin/downloads/blocks', ADMIN],
   ['POST /admin/downloads/blocks/:id/delete', ADMIN],
   ['GET /admin/keys', ADMIN],
+  ['GET /admin/maintenance', READ],
+  ['POST /admin/maintenance', ADMIN],
   ['POST /admin/keys/rotate', ADMIN],
   ['GET /admin/messages', READ],
   ['GET /admin/messages/:id', READ],

@@ -108,6 +108,10 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   // Two-step login: the TOTP secret and recovery codes of an account (pages, login's second step, admin:reset-2fa).
   account_totp: { repository: 'accounts/totp.repository.ts', cls: 'TotpRepository', service: 'accounts/totp.service.ts' },
   account_recovery_codes: { repository: 'accounts/totp.repository.ts', cls: 'TotpRepository', service: 'accounts/totp.service.ts' },
+  // The download log: written by DownloadsService (downloads and their retention cleanup); the admin's reports read it.
+  downloads: { repository: 'downloads/download-log.repository.ts', cls: 'DownloadLogRepository', service: 'downloads/downloads.service.ts' },
+  // Maintenance mode: the one switch, set from the command line (and staff).
+  maintenance_mode: { repository: 'ops/maintenance.repository.ts', cls: 'MaintenanceRepository', service: 'ops/maintenance.service.ts' },
   // In-app notifications: the copy of every mail to an account (the mailer's hook), read marks.
   notifications: {
     repository: 'notifications/notifications.repository.ts', cls: 'NotificationsRepository', service: 'notifications/notifications.service.ts',
