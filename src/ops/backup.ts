@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Db } from '../platform/db.js';
 import { ARCHIVE_NAME, archiveName, copyTree, describeFiles, MANIFEST, MANIFEST_FORMAT, PARTS, type Manifest } from './archive.js';
-import { migrationLevel, sqliteIntegrity, vacuumInto } from './ops.repository.js';
+import { migrationLevel, onceAcrossInstances, sqliteIntegrity, vacuumInto } from './ops.repository.js';
 import { pgDump } from './pg-tools.js';
 
 export interface BackupDeps {
@@ -106,14 +106,30 @@ export function pruneArchives(dir: string, keep: number): string[] {
  * The daily backup inside the server: croner at `backup.at` (HH:MM) in `timezone`, never two at once in this
  * process (`protect`). Returns the job to stop on shutdown, or null when BACKUP_DIR is not set.
  */
+/** The advisory lock of the daily backup: the same number in every instance ("back"). */
+const BACKUP_LOCK_KEY = 0x6261636b;
+
+/** Whether `dir` holds an archive made less than 12 hours before `now` (its name's UTC time). */
+function recentArchive(dir: string, now: Date): boolean {
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => ARCHIVE_NAME.test(n)) : [];
+  return names.some((n) => {
+    const t = /(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z$/.exec(n)!;
+    const at = Date.UTC(+t[1]!, +t[2]! - 1, +t[3]!, +t[4]!, +t[5]!, +t[6]!, +t[7]!);
+    return now.getTime() - at < 12 * 3600_000;
+  });
+}
+
 export function scheduleBackup(config: Readonly<Config>, db: Db, logger: Logger): Cron | null {
   const dir = config.backup.dir;
   if (!dir) return null;
   const [h, m] = config.backup.at.split(':');
   return new Cron(`${Number(m)} ${Number(h)} * * *`, { timezone: config.billing.timezone, protect: true }, async () => {
     try {
-      const report = await createBackup({ config, db, now: new Date() }, dir, config.backup.keep);
-      logger.info({ archive: report.archive, files: report.manifest.files.length, pruned: report.pruned }, 'backup done');
+      // Several instances start this at the same minute: one holds the lock and backs up; the others, and any instance
+      // starting once a backup of the last 12 hours is there, do nothing.
+      const report = await onceAcrossInstances(db, BACKUP_LOCK_KEY, async () => (recentArchive(dir, new Date()) ? null
+        : createBackup({ config, db, now: new Date() }, dir, config.backup.keep)));
+      if (report) logger.info({ archive: report.archive, files: report.manifest.files.length, pruned: report.pruned }, 'backup done');
     } catch (err) {
       logger.error({ err }, 'backup failed');
     }
