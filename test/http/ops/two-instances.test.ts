@@ -4,8 +4,8 @@
  * proxy written for this test (each request goes to the other instance):
  * a session opened through one is valid on the other; the login lockout and
  * the hourly download limit count across both; maintenance switched on
- * by the command line shows on both. PostgreSQL only (SQLite is one file on
- * one host).
+ * by the command line shows on both; the daily billing job started on both at
+ * once issues a renewal once. PostgreSQL only (SQLite is one file on one host).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +17,15 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { AccountsRepository, hashPassword } from '../../../src/accounts/index.js';
 import { createDb, type Db } from '../../../src/platform/db.js';
+import pino from 'pino';
+import { AuditService, SYSTEM_ACTOR } from '../../../src/audit/index.js';
+import { createBillingStack } from '../../../src/billing/index.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { createI18n } from '../../../src/http/i18n.js';
+import { systemClock } from '../../../src/platform/clock.js';
+import { insertedId } from '../../../src/platform/db.js';
+import { createMailer } from '../../../src/platform/mailer.js';
+import { LedgerService } from '../../../src/recharge/index.js';
 import { PASSWORD } from '../../helpers/accounts.js';
 import { cli } from '../../helpers/cli.js';
 import { DEMO_DEB, REPO_ROOT } from '../../helpers/context.js';
@@ -139,5 +148,34 @@ describe('two instances on PostgreSQL and Redis behind a round-robin proxy', fun
       return statuses.every((s) => s === 503) || null;
     }, { what: 'both instances in maintenance' });
     expect((await cli('maintenance.ts', ['off'], cliEnv, '')).code).to.equal(0);
+  });
+
+  it('issues a renewal once when the daily billing job is started on both at once', async () => {
+    // A partner subscribed and paid today through the billing services on the shared schema; the renewal is due at P-7.
+    const config = loadConfig(env);
+    const clock = systemClock;
+    const audit = new AuditService(db!, clock);
+    const logger = pino({ level: 'silent' });
+    const mailer = createMailer({ smtpUrl: undefined, from: config.mailFrom, mailDir: path.join(dir, 'mail'), logger });
+    const { billing, subscriptions } = createBillingStack({ db: db!, clock, audit, billing: config.billing, ledger: new LedgerService(db!, clock, audit),
+      mailer, t: createI18n('fr', false).t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger });
+    const now = clock.now().toISOString();
+    const plan = insertedId(await db!('plans').insert({ slug: 'atelier', name_fr: 'Atelier', name_en: 'Workshop', type: 'monthly', price: 2900,
+      currency: 'EUR', billing_cycle: 'month', limits: JSON.stringify({ units_per_period: 100 }), is_active: true, is_public: true, features: '[]',
+      display_order: 1, created_at: now, updated_at: now }).returning('id'));
+    const account = Number(((await db!('accounts').where({ email: 'deux@imprimerie.fr' }).first('id')) as { id: unknown }).id);
+    const { subscription, invoice } = await subscriptions.subscribe(account, plan, SYSTEM_ACTOR);
+    await billing.payments.recordManual(invoice!.id, { amount: invoice!.amountDue, method: 'bank_transfer', reference: invoice!.number!,
+      date: now.slice(0, 10), idempotencyKey: 'two-instances-first-payment' }, SYSTEM_ACTOR);
+    mailer.close();
+    const periodEnd = (await subscriptions.byId(subscription.id))!.periodEnd!;
+    const day = new Date(Date.parse(`${periodEnd}T00:00:00Z`) - 7 * 86400_000).toISOString().slice(0, 10);
+    const cliEnv = { ...env, LOG_LEVEL: 'silent' };
+    const runs = await Promise.all([cli('billing-run.ts', ['--date', day], cliEnv, ''), cli('billing-run.ts', ['--date', day], cliEnv, '')]);
+    expect(runs.map((r) => r.code), runs.map((r) => r.err).join('\n')).to.deep.equal([0, 0]);
+    const invoices = await db!('invoices').where({ subscription_id: subscription.id, kind: 'invoice' }).count({ n: '*' }).first() as { n: unknown };
+    expect(Number(invoices.n), 'the first invoice and one renewal').to.equal(2);
+    const renewals = await db!('billing_steps').where({ subscription_id: subscription.id, step: 'renewal' }).count({ n: '*' }).first() as { n: unknown };
+    expect(Number(renewals.n)).to.equal(1);
   });
 });
