@@ -23,6 +23,7 @@ export type { InboundEvent, InboundStatus } from './inbound-events.repository.js
 export { OnlinePaymentsService, RECONCILE_AFTER_SECONDS, RENEWAL_CHARGE_DAYS, type CheckoutPages } from './online-payments.service.js';
 export { createWebhooksRouter } from './webhooks.router.js';
 export { createCheckoutController } from './checkout.controller.js';
+export { paymentReturned, redirectToGateway, type ReturnStatus } from './pay-actions.js';
 export { createCheckoutRouter } from './checkout.router.js';
 
 export interface Payments {

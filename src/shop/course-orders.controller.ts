@@ -10,10 +10,9 @@ import { BILLING_VIEW_HELPERS, type Billing, type GatewayName } from '../billing
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { actorOf } from '../http/actor.js';
 import { boundedInt, INT4_MAX } from '../http/query.js';
-import type { OnlinePaymentsService } from '../payments/index.js';
+import { paymentReturned, redirectToGateway, type OnlinePaymentsService } from '../payments/index.js';
 import type { Logger } from '../platform/logger.js';
 import type { CourseOrder, CourseOrdersService } from './course-orders.js';
-import { paymentReturned, startPayment } from './pay-actions.js';
 
 const localeOf = (req: Request): 'fr' | 'en' => (req.locale === 'en' ? 'en' : 'fr');
 
@@ -66,13 +65,15 @@ export function createCourseOrdersController(d: { courseOrders: CourseOrdersServ
     /** POST /course-orders/:id/pay/<gateway> */
     pay: (gateway: GatewayName) => async (req: Request, res: Response): Promise<void> => {
       const o = await mine(req);
-      await startPayment(d.online, d.logger, req, res, gateway, o.invoiceId, `/course-orders/${o.id}`);
+      const page = `/course-orders/${o.id}`;
+      await redirectToGateway(d.online, d.logger, req, res, gateway, page, () => d.online.payInvoice(gateway, o.invoiceId, req.account!.id,
+        localeOf(req), actorOf(req), { back: page, returnTo: `${page}/return/${gateway}` }), 'payments:errors.not_payable');
     },
 
     /** GET /course-orders/:id/return/<gateway>?token= */
     returned: (gateway: GatewayName) => async (req: Request, res: Response): Promise<void> => {
       const o = await mine(req);
-      await paymentReturned(d.online, d.logger, req, res, gateway, o.invoiceId, `/course-orders/${o.id}`);
+      await paymentReturned(d.online, d.logger, req, res, gateway, o.invoiceId, () => `/course-orders/${o.id}`);
     },
   };
 }

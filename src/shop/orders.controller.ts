@@ -15,12 +15,11 @@ import { actorOf } from '../http/actor.js';
 import { flash } from '../http/flash.js';
 import { boundedInt, INT4_MAX } from '../http/query.js';
 import type { Logger } from '../platform/logger.js';
-import type { OnlinePaymentsService } from '../payments/index.js';
+import { paymentReturned, redirectToGateway, type OnlinePaymentsService } from '../payments/index.js';
 import type { CatalogueService } from './catalogue.service.js';
 import type { DevicesService, ReleaseAllowance } from './devices.js';
 import type { Order } from './orders.repository.js';
 import type { OrdersService } from './orders.service.js';
-import { paymentReturned, startPayment } from './pay-actions.js';
 import type { RefundsService } from './refunds.js';
 
 const PER_PAGE = 20;
@@ -92,13 +91,15 @@ export function createOrdersController(d: OrdersPageDeps) {
     /** POST /orders/:id/pay/<gateway> */
     pay: (gateway: GatewayName) => async (req: Request, res: Response): Promise<void> => {
       const order = await mine(req);
-      await startPayment(d.online, d.logger, req, res, gateway, order.invoiceId, `/orders/${order.id}`);
+      const page = `/orders/${order.id}`;
+      await redirectToGateway(d.online, d.logger, req, res, gateway, page, () => d.online.payInvoice(gateway, order.invoiceId, req.account!.id,
+        localeOf(req), actorOf(req), { back: page, returnTo: `${page}/return/${gateway}` }), 'payments:errors.not_payable');
     },
 
     /** GET /orders/:id/return/<gateway>?token= (PayPal: capture on return) */
     returned: (gateway: GatewayName) => async (req: Request, res: Response): Promise<void> => {
       const order = await mine(req);
-      await paymentReturned(d.online, d.logger, req, res, gateway, order.invoiceId, `/orders/${order.id}`);
+      await paymentReturned(d.online, d.logger, req, res, gateway, order.invoiceId, () => `/orders/${order.id}`);
     },
 
     /** GET /orders/:id/renew: the renewal's summary (all the order's seats, at the renewal price). */
