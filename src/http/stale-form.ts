@@ -59,11 +59,12 @@ export function publicFormOf(method: string, path: string): PublicForm | undefin
  * status 403 and the `forms:stale` message; anything else goes on.
  */
 export function staleFormRecovery(isTokenError: (err: unknown) => boolean, locals: RequestHandler): ErrorRequestHandler {
-  return (err: unknown, req, res, next) => {
+  return async (err: unknown, req, res, next) => {
     const form = publicFormOf(req.method, req.path);
     if (!form || !isTokenError(err)) return next(err);
     const body = (req.body ?? {}) as Record<string, unknown>;
-    void locals(req, res, () => undefined);
+    // The page's locals, awaited (the header's unread count is a query): a failure goes to the error handler (Express 5).
+    await locals(req, res, () => undefined);
     flash(req, 'error', 'forms:stale');
     res.status(403).setHeader('Cache-Control', 'no-store');
     res.render(form.view, { title: req.t(form.title), values: typedValues(body, form.fields), errors: {}, ...form.extra?.(body) });
