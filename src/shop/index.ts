@@ -24,7 +24,7 @@ import { ShopMails } from './shop.mails.js';
 
 export { CatalogueService, THUMBNAIL_MAX_BYTES, type CatalogueEntry } from './catalogue.service.js';
 export type { Listing, ListingFields, Offer, OfferFields, CurrentRelease } from './catalogue.repository.js';
-export { OrdersService, type OrderPreview } from './orders.service.js';
+export { isRenewable, OrdersService, type OrderPreview } from './orders.service.js';
 export { DevicesService, type ReleaseAllowance } from './devices.js';
 export { ORDER_STATUSES, type Order, type OrderRow, type OrderStatus, type LicenseKey, type OrderFilter } from './orders.repository.js';
 export { RefundsService } from './refunds.js';

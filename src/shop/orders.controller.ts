@@ -19,7 +19,7 @@ import { paymentReturned, redirectToGateway, type OnlinePaymentsService } from '
 import type { CatalogueService } from './catalogue.service.js';
 import type { DevicesService, ReleaseAllowance } from './devices.js';
 import type { Order } from './orders.repository.js';
-import type { OrdersService } from './orders.service.js';
+import { isRenewable, type OrdersService } from './orders.service.js';
 import type { RefundsService } from './refunds.js';
 
 const PER_PAGE = 20;
@@ -46,14 +46,13 @@ export interface OrdersPageDeps {
 export function createOrdersController(d: OrdersPageDeps) {
   const mine = async (req: Request): Promise<Order> => d.orders.forAccount(req.account!.id, boundedInt(req.params.id, 1, INT4_MAX) ?? 0);
   const renderOrder = async (req: Request, res: Response, order: Order, status = 200, errors: Record<string, string> = {}): Promise<void> => {
-    const [invoice, keys, listing] = await Promise.all([d.billing.invoices.byId(order.invoiceId), d.orders.keys(order),
-      d.catalogue.listing(order.productId)]);
-    const [offer, allowance] = await Promise.all([d.catalogue.offer(order.offerId), d.devices.allowance(order)]);
+    const [invoice, keys, listing, offer, allowance] = await Promise.all([d.billing.invoices.byId(order.invoiceId), d.orders.keys(order),
+      d.catalogue.listing(order.productId), d.catalogue.offer(order.offerId), d.devices.allowance(order)]);
     const owed = invoice && (invoice.status === 'open' || invoice.status === 'overdue');
     res.status(status).render('shop/order', {
       ...BILLING_VIEW_HELPERS, title: req.t('shop:order.title', { id: order.id }), order, invoice, keys, listing, offer, errors,
       releases: releasesOf([[order.id, allowance]]),
-      renewable: order.kind === 'purchase' && order.status === 'paid' && offer?.renewalPrice !== null && offer?.licenseType !== 'lifetime',
+      renewable: isRenewable(order, offer),
       gateways: owed ? d.online.available(invoice.currency) : [], deadline: d.refunds.deadline(order), refundOpen: d.refunds.open(order),
       instructions: owed ? (await d.billing.gateway.createPayment({ invoiceNumber: invoice.number!, amount: 0, currency: invoice.currency,
         idempotencyKey: 'page' })).next : null,
@@ -169,7 +168,7 @@ export function createOrdersController(d: OrdersPageDeps) {
       const [offer, allowance] = await Promise.all([d.catalogue.offer(order.offerId), d.devices.allowance(order)]);
       res.render('shop/license', { ...BILLING_VIEW_HELPERS, title: req.t('shop:license.title', { key: key.code }), order, key, offer,
         releases: releasesOf([[order.id, allowance]]),
-        renewable: order.status === 'paid' && offer?.renewalPrice !== null && offer?.licenseType !== 'lifetime' });
+        renewable: isRenewable(order, offer) });
     },
 
     /** GET /licenses */

@@ -66,6 +66,12 @@ export interface OrderPreview {
 
 const KEY = /^[\w-]{8,100}$/;
 
+/** Whether `order` can be renewed: a paid purchase whose offer has a renewal price and a duration (not lifetime). */
+export function isRenewable(order: Order, offer: Offer | null): offer is Offer {
+  return order.kind === 'purchase' && order.status === 'paid' && offer !== null && offer.renewalPrice !== null && offer.licenseType !== 'lifetime'
+    && Boolean(offer.durationDays);
+}
+
 export class OrdersService implements InvoicePaidHook {
   private readonly repo: OrdersRepository;
 
@@ -139,14 +145,11 @@ export class OrdersService implements InvoicePaidHook {
     const original = await this.forAccount(accountId, orderId);
     const offer = await this.deps.catalogue.offer(original.offerId);
     const listing = await this.deps.catalogue.byProduct(original.productId);
-    if (original.kind !== 'purchase' || original.status !== 'paid' || !offer || !listing || offer.renewalPrice === null
-      || offer.licenseType === 'lifetime' || !offer.durationDays) {
-      throw new ValidationError({ form: 'shop:renew.not_renewable' });
-    }
+    if (!isRenewable(original, offer) || !listing) throw new ValidationError({ form: 'shop:renew.not_renewable' });
     const title = locale === 'en' ? listing.titleEn : listing.titleFr;
     const word = locale === 'en' ? 'Renewal' : 'Renouvellement';
     const lines: DraftLine[] = [{ description: `${word} — ${title} — ${locale === 'en' ? offer.nameEn : offer.nameFr}`.slice(0, 200),
-      quantity: original.quantity, unitPrice: offer.renewalPrice }];
+      quantity: original.quantity, unitPrice: offer.renewalPrice! }];
     return { original, listing, offer, lines };
   }
 

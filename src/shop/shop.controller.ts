@@ -107,8 +107,9 @@ export function createShopController(catalogue: CatalogueService, orders: Orders
     /** GET /api/products/:id (a product id or its SKU) */
     apiShow: async (req: Request, res: Response): Promise<void> => {
       const id = String(req.params.id ?? '');
-      const entries = await catalogue.list();
-      const e = entries.find((x) => String(x.productId) === id || x.sku === id);
+      // A product id, else a SKU: only that product is read (not the whole catalogue).
+      const byId = /^\d{1,9}$/.test(id) ? await catalogue.listing(Number(id)) : null;
+      const e = (byId ? await catalogue.entry(byId.sku) : null) ?? await catalogue.entry(id);
       if (!e) throw new NotFoundError('no such product');
       res.json({ success: true, data: productJson(e) });
     },
