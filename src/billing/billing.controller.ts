@@ -93,17 +93,20 @@ export function createBillingController(subs: SubscriptionsService, billing: Bil
         billing.invoices.ofAccount(id, 100), current ? subs.plan(current.planId) : null, shown ? subs.plan(shown.planId) : null,
         current ? subs.unitsThisPeriod(current) : 0,
       ]);
-      const payments = (await Promise.all(docs.filter((d) => d.kind === 'invoice').slice(0, 20).map((d) => billing.payments.ofInvoice(d.id)))).flat()
-        .filter((p) => p.status === 'succeeded' || p.status === 'refunded').sort((a, b) => b.id - a.id);
       // Every invoice the partner must pay, the waiting subscription's first; each offers the configured gateways and the manual instructions.
       const unpaid = docs.filter((d) => d.kind === 'invoice' && (d.status === 'open' || d.status === 'overdue'))
         .sort((a, b) => Number(b.subscriptionId === shown?.id) - Number(a.subscriptionId === shown?.id) || (a.dueDate ?? '').localeCompare(b.dueDate ?? ''));
+      // The payments of the 20 latest invoices (the payments list) and of the unpaid ones (their last decline), each read once.
+      const recent = docs.filter((d) => d.kind === 'invoice').slice(0, 20);
+      const paymentsOf = new Map(await Promise.all([...new Set([...recent, ...unpaid].map((d) => d.id))]
+        .map(async (invoiceId) => [invoiceId, await billing.payments.ofInvoice(invoiceId)] as const)));
+      const payments = recent.flatMap((d) => paymentsOf.get(d.id)!).filter((p) => p.status === 'succeeded' || p.status === 'refunded')
+        .sort((a, b) => b.id - a.id);
       const currency = current?.currency ?? defaultCurrency;
       const gateways = online.available();
       // Per unpaid invoice: the gateways that take its currency, and its last declined attempt when nothing succeeded since.
       const payWith = Object.fromEntries(unpaid.map((inv) => [inv.id, online.available(inv.currency)]));
-      const declined = Object.fromEntries((await Promise.all(unpaid.map(async (inv) => [inv.id, lastDecline(await billing.payments.ofInvoice(inv.id))])))
-        .filter(([, d]) => d));
+      const declined = Object.fromEntries(unpaid.map((inv) => [inv.id, lastDecline(paymentsOf.get(inv.id)!)]).filter(([, d]) => d));
       const live = current && ['trialing', 'active', 'past_due', 'suspended'].includes(current.state) && current.price > 0;
       res.render('billing/billing', {
         ...BILLING_VIEW_HELPERS, title: req.t('subscriptions:billing.title'), current, plan, waiting: shown, waitingPlan, units, docs, payments, unpaid,
