@@ -13,7 +13,7 @@
  */
 import { Cron } from 'croner';
 import type { BillingConfig } from '../config/index.js';
-import { isSqlite, type Db } from '../platform/db.js';
+import { onceAcrossInstances, type Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { PendingMail, SubscriptionsService } from './subscriptions.service.js';
 import type { Subscription } from './subscriptions.repository.js';
@@ -103,9 +103,8 @@ export class BillingRun {
   private async runOnce(day?: string): Promise<RunReport> {
     const today = day ?? this.deps.subscriptions.today();
     const report: RunReport = { day: today, ran: false, subscriptions: 0, steps: {}, mails: 0, errors: 0 };
-    const unlock = await this.lock();
-    if (!unlock) return report;
-    try {
+    // PostgreSQL: one instance at a time (an advisory lock); the others return `ran: false` at once.
+    await onceAcrossInstances(this.deps.db, LOCK_KEY, async () => {
       report.ran = true;
       if (this.deps.charger?.reconcile) {
         report.reconciled = await this.deps.charger.reconcile().catch((err: unknown) => {
@@ -122,9 +121,7 @@ export class BillingRun {
           return 0;
         });
       }
-    } finally {
-      await unlock();
-    }
+    });
     return report;
   }
 
@@ -209,23 +206,6 @@ export class BillingRun {
     await mailing.sending;
     mailing.sending = subs.deliver(mails);
     return next;
-  }
-
-  /** PostgreSQL: a session advisory lock on one held connection; null when another instance holds it. SQLite: one writer anyway. */
-  private async lock(): Promise<(() => Promise<void>) | null> {
-    const db = this.deps.db;
-    if (isSqlite(db)) return async () => undefined;
-    const client = db.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
-    const conn = await client.acquireConnection();
-    const got = (await db.raw('SELECT pg_try_advisory_lock(?) AS ok', [LOCK_KEY]).connection(conn)) as { rows: { ok: boolean }[] };
-    if (!got.rows[0]?.ok) {
-      await client.releaseConnection(conn);
-      return null;
-    }
-    return async () => {
-      await db.raw('SELECT pg_advisory_unlock(?)', [LOCK_KEY]).connection(conn);
-      await client.releaseConnection(conn);
-    };
   }
 }
 

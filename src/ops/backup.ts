@@ -12,9 +12,9 @@ import path from 'node:path';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import type { Db } from '../platform/db.js';
+import { onceAcrossInstances, type Db } from '../platform/db.js';
 import { ARCHIVE_NAME, archiveName, copyTree, describeFiles, MANIFEST, MANIFEST_FORMAT, PARTS, type Manifest } from './archive.js';
-import { migrationLevel, onceAcrossInstances, sqliteIntegrity, vacuumInto } from './ops.repository.js';
+import { migrationLevel, sqliteIntegrity, vacuumInto } from './ops.repository.js';
 import { pgDump } from './pg-tools.js';
 
 export interface BackupDeps {

@@ -1,34 +1,12 @@
 /**
  * The SQL that backups and restores run: a consistent SQLite copy
  * (`VACUUM INTO`), its integrity check, the migration level, whether a target
- * database is empty, whether another connection is writing, and the lock that
- * lets one instance run the daily backup. SQLite and
+ * database is empty, and whether another connection is writing. SQLite and
  * PostgreSQL differ in most of these; each branch is visible.
  */
 import knexFactory from 'knex';
 import type { DatabaseConfig } from '../config/index.js';
 import { isSqlite, type Db } from '../platform/db.js';
-
-/**
- * PostgreSQL: hold session advisory lock `key` on one connection while `work` runs, or return null at once when another
- * instance holds it; SQLite (one host, one writer): run `work`.
- */
-export async function onceAcrossInstances<T>(db: Db, key: number, work: () => Promise<T>): Promise<T | null> {
-  if (isSqlite(db)) return work();
-  const client = db.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
-  const conn = await client.acquireConnection();
-  try {
-    const got = (await db.raw('SELECT pg_try_advisory_lock(?) AS ok', [key]).connection(conn)) as { rows: { ok: boolean }[] };
-    if (!got.rows[0]?.ok) return null;
-    try {
-      return await work();
-    } finally {
-      await db.raw('SELECT pg_advisory_unlock(?)', [key]).connection(conn);
-    }
-  } finally {
-    await client.releaseConnection(conn);
-  }
-}
 
 /** Write a consistent copy of the open SQLite database to `file` (which must not exist). */
 export async function vacuumInto(db: Db, file: string): Promise<void> {

@@ -103,3 +103,24 @@ export async function migrate(db: Db, database: DatabaseConfig, migrationsDir: s
   const [, applied] = (await db.migrate.latest({ migrationSource: new FolderMigrationSource(migrationsDir) })) as [number, string[]];
   return applied;
 }
+
+/**
+ * PostgreSQL: hold session advisory lock `key` on one connection while `work` runs, or return null at once when another
+ * instance holds it; SQLite (one host, one writer): run `work`.
+ */
+export async function onceAcrossInstances<T>(db: Db, key: number, work: () => Promise<T>): Promise<T | null> {
+  if (isSqlite(db)) return work();
+  const client = db.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
+  const conn = await client.acquireConnection();
+  try {
+    const got = (await db.raw('SELECT pg_try_advisory_lock(?) AS ok', [key]).connection(conn)) as { rows: { ok: boolean }[] };
+    if (!got.rows[0]?.ok) return null;
+    try {
+      return await work();
+    } finally {
+      await db.raw('SELECT pg_advisory_unlock(?)', [key]).connection(conn);
+    }
+  } finally {
+    await client.releaseConnection(conn);
+  }
+}

@@ -3,8 +3,7 @@
  * returns at once (a session advisory lock on a held connection); SQLite (one host, one writer) just runs it.
  */
 import { expect } from 'chai';
-import { onceAcrossInstances } from '../../../src/ops/ops.repository.js';
-import { createDb, isSqlite } from '../../../src/platform/db.js';
+import { createDb, isSqlite, onceAcrossInstances } from '../../../src/platform/db.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { PG_SCHEMA, PG_URL } from '../../helpers/db.js';
 
