@@ -312,7 +312,7 @@ revocable there). No token, an unknown or revoked one: 401 \`UNAUTHORIZED\`; a s
 A client package (made by the vendor on \`/admin/packages\` or with \`npm run package:create\`) holds the
 client's API key \`sk_<plan>_<22 base62 characters>\` in its \`.env\` (\`API_KEY=\`). The portal stores only its
 SHA-256. \`GET /api/v1/client/me\` says whom a key belongs to. \`POST /api/v1/licenses/trial\`, \`activate\` and
-\`validate\` accept it in \`Authorization: Bearer sk_…\` (optional: without it they answer as for any desktop
+\`validate\` (and \`/api/license/validate\`) accept it in \`Authorization: Bearer sk_…\` (optional: without it they answer as for any desktop
 client): an unknown, malformed or revoked key answers 401 \`UNAUTHORIZED\` (\`WWW-Authenticate: Bearer\`), a request
 about another product than the key's (trial's \`product\`, the activation code's product, the validated license's
 product) 403 \`FORBIDDEN\`. A key is revoked by the vendor, or replaced ("reset the client"): the old key then
@@ -594,7 +594,8 @@ export const openApiDocument: OpenApiDocument = {
         operationId: 'compatValidate',
         summary: 'Validate (Mastertrade clients) / Valider (clients Mastertrade)',
         description: 'The validate route in the shape Mastertrade clients expect. `key` is a license token, `device_id` the machine id. `allowed` ' +
-          '= valid and active. Signed like the v1 route, and counted in the same per-IP limit.',
+          '= valid and active. Signed like the v1 route, and counted in the same per-IP limit. A client API key is optional (see "Client API keys").',
+        security: CLIENT_KEY_OPTIONAL,
         requestBody: body({
           type: 'object',
           required: ['key', 'device_id'],
@@ -612,6 +613,8 @@ export const openApiDocument: OpenApiDocument = {
             unevaluatedProperties: false,
           }, 'The verdict; signed.', signed),
           400: withSignature(badRequest()),
+          401: withSignature(clientKeyRefused),
+          403: withSignature(otherProduct),
           429: withSignature(rateLimited('validations per hour per IP')),
           500: signedServerError,
         },

@@ -9,7 +9,7 @@
  *   POST   /api/license/validate          Mastertrade: {key, device_id} → {valid, expiry, allowed} (shares validate's limit) — validate-route.ts
  *   POST   /api/license/heartbeat         Mastertrade: {key, device_id, app_version?, os_info?} → {ok, last_check} (signed)
  *
- * trial, activate and validate accept a client API key (`Authorization: Bearer sk_…`, client-key.ts):
+ * trial, activate and validate (both versions) accept a client API key (`Authorization: Bearer sk_…`, client-key.ts):
  * 401 when it is not valid, 403 when the request is about another product.
  *
  * Every answer of validate and heartbeat (both versions), errors included, is

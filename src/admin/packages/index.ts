@@ -4,7 +4,8 @@
  * - GET  /admin/packages                   every package, newest first: search (client, e-mail, plan, product), pages of 50
  * - GET  /admin/packages/new               the creation form (client, plan, e-mail, product)
  * - POST /admin/packages                   create (422: the form again with its errors) → 303 to the key page
- * - GET  /admin/packages/:id/key           the new key, shown once (a one-time session value, consumed here; no-store)
+ * - GET  /admin/packages/:id/key           the new key, shown once (a one-time session value, consumed here; no-store);
+ *                                          afterwards the page says the key is in the zip
  * - GET  /admin/packages/:id               one package: its facts, the download link while it lasts, regenerate, revoke
  * - GET  /admin/packages/:id/download      the zip (attachment) during PACKAGE_DOWNLOAD_DAYS, else 404
  * - POST /admin/packages/:id/regenerate    after the confirmation step (grace_days 0..30): a new key and zip, the old
@@ -98,12 +99,10 @@ export function createAdminPackagesRouter(deps: AdminDeps): Router {
     const pkg = await packageOf(req);
     const once = req.session.packageKey;
     res.setHeader('Cache-Control', 'no-store');
-    if (!once || once.id !== pkg.id) {
-      flash(req, 'info', 'admin-packages:flash.key_gone');
-      return res.redirect(303, `/admin/packages/${pkg.id}`);
-    }
-    delete req.session.packageKey;
-    res.render('admin/packages/key', { title: req.t('admin-packages:key.title'), pkg, key: once.key, downloadable: packages.downloadable(pkg) });
+    // Shown once: a second view (reload, back button, another admin) says where the key is instead.
+    const key = once && once.id === pkg.id ? once.key : null;
+    if (key) delete req.session.packageKey;
+    res.render('admin/packages/key', { title: req.t('admin-packages:key.title'), pkg, key, downloadable: packages.downloadable(pkg) });
   });
 
   router.get('/admin/packages/:id', adminOnly, async (req: Request, res: Response) => {
