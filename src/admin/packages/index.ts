@@ -120,7 +120,13 @@ export function createAdminPackagesRouter(deps: AdminDeps): Router {
     res.attachment(zip.name);
     res.set({ 'Content-Type': 'application/zip', 'Content-Length': String(zip.bytes), 'Cache-Control': 'private, no-store',
       'X-Content-Type-Options': 'nosniff' });
-    await pipeline(fs.createReadStream(zip.path), res);
+    try {
+      await pipeline(fs.createReadStream(zip.path), res);
+    } catch (err) {
+      // The browser went away mid-download: nothing to answer.
+      if (res.headersSent || res.destroyed) return;
+      throw err;
+    }
   });
 
   router.post('/admin/packages/:id/regenerate', adminOnly, async (req: Request, res: Response) => {
