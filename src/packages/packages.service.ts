@@ -130,8 +130,9 @@ export class PackagesService {
 
   /**
    * A new package and key for `input` (parsePackageRequest first).
-   * @throws ValidationError: malformed fields; product unknown (`product: unknown_product`) or without a
-   *   published release (`product: no_release`); the client already has a live key for it (`client: exists`)
+   * @throws ValidationError: malformed fields; product unknown (`product: unknown_product`), without a published
+   *   release (`product: no_release`) or whose release file is missing or altered (`product: release_file`); the client
+   *   already has a live key for it (`client: exists`)
    */
   async create(input: Record<string, unknown>, actor: Actor): Promise<{ pkg: ClientPackage; key: string }> {
     const req = parsePackageRequest(input);
@@ -183,6 +184,10 @@ export class PackagesService {
       debPath: release.path, debName: release.filename, debSha256: release.sha256, apiKey: key, portalUrl: settings.portalUrl, mtime: now,
       readme: readmeText({ productName: product.name, debPackage, debName: release.filename, version: release.version, clientSlug: req.client,
         portalUrl: settings.portalUrl, supportEmail: settings.supportEmail }),
+    }).catch((err: unknown) => {
+      // A release file gone from files/downloads or changed since it was published: the admin is told, nothing is written.
+      this.deps.logger?.error({ err, release: release.filename }, 'client package not written: the release file cannot be read as published');
+      throw new ValidationError({ product: E('release_file') });
     });
     let id: number;
     try {

@@ -12,6 +12,8 @@ import { auditRows, textOf } from '../../helpers/billing-admin.js';
 import { createTestContext, DEMO_DEB, type TestContext } from '../../helpers/context.js';
 import { hiddenFields, type Agent } from '../../helpers/forms.js';
 import { HIGH_LIMITS } from '../../helpers/licenses.js';
+import { cli } from '../../helpers/cli.js';
+import { testDatabaseEnv } from '../../helpers/db.js';
 import { readZip } from '../../helpers/zip.js';
 
 const DAY_S = 86400;
@@ -230,6 +232,43 @@ describe('admin client packages', function () {
     expect(found).to.contain('boulangerie-dupont').and.contain('1 résultat');
     expect(found).to.not.contain('garage-martin');
     expect(textOf((await admin.get('/admin/packages?q=zzz').expect(200)).text)).to.contain('Aucun résultat pour ces filtres');
+  });
+
+  it('refuses to package a release whose file no longer matches its checksum (422), leaving no zip behind', async () => {
+    const file = path.join(ctx.config.paths.downloads, 'artisan-nd_0.1.0_all.deb');
+    const original = fs.readFileSync(file);
+    const before = fs.readdirSync(ctx.config.packages.dir).length;
+    fs.writeFileSync(file, Buffer.concat([original, Buffer.from('x')]));
+    try {
+      const csrf = await csrfOf(admin, '/admin/packages/new');
+      const res = await admin.post('/admin/packages').type('form')
+        .send({ _csrf: csrf, client: 'fichier-change', plan: 'pro', email: 'f@example.fr', product: 'artisan_nd' }).expect(422);
+      expect(textOf(res.text)).to.contain('ne correspond plus à son empreinte');
+      expect(fs.readdirSync(ctx.config.packages.dir).length).to.equal(before);
+      expect(await ctx.db('client_packages').where({ client_slug: 'fichier-change' }).first()).to.equal(undefined);
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+  });
+
+  it('npm run package:create writes the package, prints its path and the key, and refuses bad arguments', async () => {
+    const env = { DB_DIR: ctx.config.paths.db, LOGS_DIR: `${ctx.dir}/logs`, SUBSCRIPTION_DIR: `${ctx.dir}/subscription`, FILES_DIR: ctx.config.paths.files,
+      ...testDatabaseEnv(ctx.config.paths.db) };
+    const res = await cli('package-create.ts', ['--client', 'menuiserie-cli', '--plan', 'starter', '--email', 'cli@menuiserie.example'], env, '');
+    expect(res.code, res.err).to.equal(0);
+    const [zipPath, key] = res.out.trim().split('\n') as [string, string];
+    expect(zipPath).to.match(/\/packages\/\d+\/artisan_nd-client-menuiserie-cli\.zip$/);
+    expect(key).to.match(/^sk_starter_[0-9A-Za-z]{22}$/);
+    expect(readZip(fs.readFileSync(zipPath)).get('API_KEY.txt')!.data.toString()).to.equal(`${key}\n`);
+    const row = await ctx.db('client_packages').where({ client_slug: 'menuiserie-cli' }).first() as Record<string, unknown>;
+    expect(row.key_hash).to.equal(sha256(key));
+    expect(row.created_by_email).to.equal(null);
+    const bad = await cli('package-create.ts', ['--client', 'Bad Slug', '--plan', 'pro', '--email', 'x'], env, '');
+    expect(bad.code).to.equal(1);
+    expect(bad.err).to.contain('client: An identifier of 1 to 64 characters').and.contain('email: A valid e-mail address.');
+    const usage = await cli('package-create.ts', ['--client', 'x'], env, '');
+    expect(usage.code).to.equal(1);
+    expect(usage.err).to.contain('Usage: npm run package:create');
   });
 
   it('is for admins only', async () => {
