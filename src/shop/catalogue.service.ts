@@ -39,9 +39,10 @@ export class CatalogueService {
   /** Published products (all of them for staff with `all`), each with its active offers (all with `all`). */
   async list(all = false): Promise<CatalogueEntry[]> {
     const listings = await this.repo.list(all);
-    const offers = await this.repo.offers(listings.map((l) => l.productId), all);
-    return Promise.all(listings.map(async (l) => ({ ...l, offers: offers.filter((o) => o.productId === l.productId),
-      release: l.releaseProduct ? await this.repo.currentRelease(l.releaseProduct) : null })));
+    const [offers, releases] = await Promise.all([this.repo.offers(listings.map((l) => l.productId), all),
+      this.repo.currentReleases(listings.flatMap((l) => (l.releaseProduct ? [l.releaseProduct] : [])))]);
+    return listings.map((l) => ({ ...l, offers: offers.filter((o) => o.productId === l.productId),
+      release: (l.releaseProduct ? releases.get(l.releaseProduct) : undefined) ?? null }));
   }
 
   /** A published product by SKU (any with `all`), or null. */
