@@ -1,5 +1,5 @@
 /**
- * Client packages bench (sixth part of `npm run bench`): the seed's "Génération rapide". One run, prints a table and
+ * Client packages bench (seventh part of `npm run bench`): the seed's "Génération rapide". One run, prints a table and
  * writes the figures as JSON. SQLite, files in a mkdtemp directory (the repository is not touched).
  *
  * A published release of artisan_nd of 100 MB (random bytes: incompressible, like a .deb) and PackagesService as the
