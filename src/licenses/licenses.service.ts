@@ -197,14 +197,18 @@ export class LicensesService {
    * recorded as a new activation while there is room, else
    * TOO_MANY_ACTIVATIONS (a machine released from the license: MACHINE_MISMATCH). Suspended licenses are valid (is_active false).
    * Counted for the statistics (batched). Never throws for a bad token.
+   * `onlyProduct` (a client API key's product code; null: any).
+   * @throws ForbiddenError when the license is of another product than `onlyProduct` (nothing counted or recorded)
    */
-  async validate(machineId: string, token: string, ip: string): Promise<Validation> {
+  async validate(machineId: string, token: string, ip: string, onlyProduct: string | null = null): Promise<Validation> {
     const found = await this.licenseOfToken(token);
     if (!found) {
       this.deps.observer?.validated(ERR.LICENSE_NOT_FOUND);
       return { valid: false, error: ERR.LICENSE_NOT_FOUND, license: null, product: null };
     }
     const { license, product, payload } = found;
+    // A client API key's product (client-key.ts): another product's license is refused before anything is counted or recorded.
+    if (onlyProduct !== null && product.code !== onlyProduct) throw new ForbiddenError(`This API key is for product ${onlyProduct}`);
     const now = this.deps.clock.now();
     let error: RefusalCode | null = null;
     if (license.state === 'revoked') error = ERR.LICENSE_REVOKED;

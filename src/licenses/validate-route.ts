@@ -34,7 +34,7 @@ import parseurl from 'parseurl';
 import { rfc3339 } from '../crypto/index.js';
 import { logRequest } from '../http/request-id.js';
 import type { Logger } from '../platform/logger.js';
-import { checkProduct, clientProduct } from './client-key.js';
+import { clientProduct } from './client-key.js';
 import type { LicensesApiDeps } from './context.js';
 import { readJsonBody } from './json-body.js';
 import { sendSignedError, validationBody } from './licenses.router.js';
@@ -89,16 +89,14 @@ export async function answerValidation(
   const allowed = headers.authorization ? await clientProduct(deps.clientKeys, headers, res) : null;
   if (version === 'compat') {
     const b = parseBody(compatValidateBody, body, 'device_id');
-    const verdict = await service.validate(b.device_id, b.key, ip);
-    checkProduct(allowed, verdict.product?.code);
+    const verdict = await service.validate(b.device_id, b.key, ip, allowed);
     const expiry = verdict.license?.expiresAt ? rfc3339(verdict.license.expiresAt) : null;
     const answer = { valid: verdict.valid, expiry, allowed: verdict.valid && verdict.license.state === 'active' };
     await sendSigned(res, keys.active, clock.now(), answer, service.signer);
     return;
   }
   const b = parseBody(validateBody, body);
-  const verdict = await service.validate(b.machine_id, b.license_key, ip);
-  checkProduct(allowed, verdict.product?.code);
+  const verdict = await service.validate(b.machine_id, b.license_key, ip, allowed);
   const now = clock.now();
   await sendSigned(res, keys.active, now, validationBody(verdict, now, config.baseUrl), service.signer);
 }

@@ -8,7 +8,7 @@ import request from 'supertest';
 import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import {
-  HIGH_LIMITS, machine, makeBatch, publishedKeys, trial, verifyResponseSignature, type PublishedKey,
+  HIGH_LIMITS, machine, makeBatch, makeProduct, publishedKeys, trial, verifyResponseSignature, type PublishedKey,
 } from '../../helpers/licenses.js';
 
 describe('license API with a client API key', function () {
@@ -65,6 +65,16 @@ describe('license API with a client API key', function () {
     verifyResponseSignature(forbidden, keys);
     const compat = await send('/api/license/validate', { device_id: other.machineId, key: other.license_key }).expect(403);
     verifyResponseSignature(compat, keys);
+    // Another product's license that runs on two machines: a new machine refused with the key is not recorded on it.
+    await makeProduct(ctx, 'deuxpostes', { max_activations: 2 });
+    const multi = await trial(ctx, machine(), 'i@acme.example', 'deuxpostes');
+    const licenseId = ((await ctx.db('licenses').where({ machine_id: multi.machineId }).first('id')) as { id: unknown }).id;
+    const machines = async () => ((await ctx.db('license_activations').where({ license_id: licenseId }).select('machine_id')) as { machine_id: string }[])
+      .map((r) => r.machine_id);
+    const before = await machines();
+    const stranger = machine();
+    await send('/api/v1/licenses/validate', { machine_id: stranger, license_key: multi.license_key }).expect(403);
+    expect(await machines()).to.deep.equal(before).and.not.include(stranger);
 
     const pkg = (await ctx.db('client_packages').where({ client_slug: 'acme' }).first('id')) as { id: number };
     expect(await ctx.handle.packages.revoke(Number(pkg.id), SYSTEM_ACTOR)).to.equal(true);
