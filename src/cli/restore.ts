@@ -15,7 +15,8 @@ let archive: string;
 let force: boolean;
 let identity: string | undefined;
 try {
-  const parsed = parseArgs({ args: process.argv.slice(2), options: { force: { type: 'boolean' }, identity: { type: 'string' } }, allowPositionals: true, strict: true });
+  const options = { force: { type: 'boolean' as const }, identity: { type: 'string' as const } };
+  const parsed = parseArgs({ args: process.argv.slice(2), options, allowPositionals: true, strict: true });
   if (parsed.positionals.length !== 1) throw new Error('one ARCHIVE is expected');
   archive = parsed.positionals[0]!;
   force = parsed.values.force === true;

@@ -146,8 +146,9 @@ function entryPath(name: string, tops: Set<string>): string {
 export interface ReadTarResult { manifest: Manifest; found: Map<string, ManifestFile> }
 
 /**
- * Read every entry of the archive `file` (decrypted with the identity in `identityFile` when it is an age file), hashing it; write it under `extractTo` when given, and always write the
- * entries `keep` names (into `extractTo`, else `scratch`). Checks the names and that each file appears once.
+ * Read every entry of the archive `file` (decrypted with the identity in `identityFile` when it is an age file),
+ * hashing it; write it under `extractTo` when given, and always write the entries `keep` names (into `extractTo`, else
+ * `scratch`). Checks the names and that each file appears once.
  * @throws ArchiveProblem naming what is wrong (encrypted without identity, wrong key, damaged, altered).
  */
 export async function readTarArchive(file: string, opts: { identityFile?: string; extractTo?: string; scratch: string; keep: string[] })

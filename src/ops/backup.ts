@@ -15,7 +15,9 @@ import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { BackupFormat, Config } from '../config/index.js';
 import { onceAcrossInstances, type Db } from '../platform/db.js';
-import { ARCHIVE_ENTRY, archiveName, copyTree, describeFiles, listFiles, MANIFEST, MANIFEST_FORMAT, PARTS, type Manifest, type ManifestFile } from './archive.js';
+import {
+  ARCHIVE_ENTRY, archiveName, copyTree, describeFiles, listFiles, MANIFEST, MANIFEST_FORMAT, PARTS, type Manifest, type ManifestFile,
+} from './archive.js';
 import { AGE_SUFFIX, TAR_SUFFIX, writeTarArchive, type TarSource } from './archive-file.js';
 import { migrationLevel, sqliteIntegrity, vacuumInto } from './ops.repository.js';
 import { pgDump } from './pg-tools.js';
