@@ -168,6 +168,18 @@ describe('npm run backup, backup:verify and restore', function () {
     fs.rmSync(tampered, { recursive: true, force: true });
   }
 
+  /** `restore` of an encrypted archive without its identity, or with another, is refused, changes nothing, shows no stack trace. */
+  async function restoreRefusesWithoutKey(archive: string, identity: Identity, env: Record<string, string>): Promise<void> {
+    const force = PG_URL ? ['--force'] : [];
+    for (const [args, message] of [[[archive, ...force], 'the archive is encrypted: give the identity file with --identity FILE'],
+      [[archive, '--identity', identity.otherFile, ...force], 'the identity does not open this archive']] as const) {
+      const res = await cli('restore.ts', [...args], env, '');
+      expect(res.code).to.equal(1);
+      expect(res.err).to.include(`Restore refused: the archive does not verify: ${message}`).and.include('Nothing was changed.').and.not.match(/\n\s+at /);
+    }
+    expect(fs.existsSync(path.join(target, 'subscription')) || fs.existsSync(path.join(target, 'files'))).to.equal(false);
+  }
+
   /** Start the restored instance's server; keytool trusts it, applies the key file signed before the backup and fetches one signed after. */
   async function keytoolAfterRestore(restoredEnv: Record<string, string>, keyFile: string, inst: TestInstallation, home: string): Promise<void> {
     const server = await startServer(restoredEnv);
@@ -213,6 +225,7 @@ describe('npm run backup, backup:verify and restore', function () {
       if (PG_URL) await credit(ctx, made.partnerId, 50);
       const restoredEnv = instanceEnv(target);
       const args = [archive, ...(kind === 'tar.gz.age' ? ['--identity', identity.file] : []), ...(PG_URL ? ['--force'] : [])];
+      if (kind === 'tar.gz.age') await restoreRefusesWithoutKey(archive, identity, restoredEnv);
       const restored = await cli('restore.ts', args, restoredEnv, '');
       expect(restored.code, restored.err).to.equal(0);
       expect(restored.out).to.include(`${listed.length} files verified`).and.include('issuer keys: 1').and.match(/migrations: already current/);
