@@ -131,11 +131,11 @@ async function openArchive(file: string, identityFile: string | undefined): Prom
   return { gzip: Readable.fromWeb(plain as unknown as WebReadableStream<Uint8Array>), encrypted: true };
 }
 
-/** `top/rel` checked: one archive folder, a relative path that stays inside it. */
+/** `top/rel` checked: one archive folder, a relative path that stays inside it ('' for the folder itself). */
 function entryPath(name: string, tops: Set<string>): string {
-  const [top, ...rest] = name.split('/');
+  const [top, ...rest] = name.replace(/\/$/, '').split('/');
   const rel = rest.join('/');
-  if (!top || !ARCHIVE_NAME.test(top) || !rel || rel !== path.posix.normalize(rel) || rel.startsWith('../') || rel.startsWith('/')) {
+  if (!top || !ARCHIVE_NAME.test(top) || (rel && (rel !== path.posix.normalize(rel) || rel.startsWith('../') || rel === '..' || rel.startsWith('/')))) {
     throw new ArchiveProblem(`${name}: an entry outside the archive folder`);
   }
   tops.add(top);
@@ -163,6 +163,12 @@ export async function readTarArchive(file: string, opts: { identityFile?: string
   try {
     for await (const entry of extract) {
       const rel = entryPath(entry.header.name, tops);
+      // Folders carry nothing (`tar -czf` of a directory archive lists them); they are made as files need them.
+      if (entry.header.type === 'directory') {
+        entry.resume();
+        continue;
+      }
+      if (!rel) throw new ArchiveProblem(`${entry.header.name}: the archive folder as a ${entry.header.type}`);
       if (entry.header.type !== 'file') throw new ArchiveProblem(`${rel}: a ${entry.header.type} entry (only files belong in an archive)`);
       if (found.has(rel) || (rel === MANIFEST && manifestText !== undefined)) throw new ArchiveProblem(`${rel}: twice in the archive`);
       if (rel === MANIFEST) {
@@ -196,15 +202,19 @@ async function consumeEntry(entry: AsyncIterable<unknown> & { header: tar.Header
   const hash = crypto.createHash('sha256');
   let size = 0;
   let out: fs.promises.FileHandle | undefined;
+  // A write that fails (a full disk) is named as such, not as a damaged archive.
+  const writing = async <T>(act: () => Promise<T>): Promise<T> => act().catch((err: Error) => {
+    throw new ArchiveProblem(`${rel}: cannot be written under ${dir} (${err.message}); set TMPDIR to a folder with room`);
+  });
   if (dir) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true, mode: 0o700 });
-    out = await fs.promises.open(path.join(dir, rel), 'wx', (entry.header.mode & 0o777) | 0o600);
+    out = await writing(() => fs.promises.open(path.join(dir, rel), 'wx', (entry.header.mode & 0o777) | 0o600));
   }
   try {
     for await (const chunk of entry) {
       hash.update(chunk as Buffer);
       size += (chunk as Buffer).length;
-      if (out) await out.write(chunk as Buffer);
+      if (out) await writing(() => out.write(chunk as Buffer));
     }
   } finally {
     await out?.close();

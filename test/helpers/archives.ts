@@ -34,10 +34,13 @@ export async function tarEntries(file: string, identity?: string): Promise<Map<s
   return out;
 }
 
-/** Write `entries` (name → bytes, mode 0644) as a `.tar.gz` at `file`. */
+/** Write `entries` (name → bytes, mode 0644; a name ending in `/` is a folder) as a `.tar.gz` at `file`. */
 export async function writeTarGz(file: string, entries: Map<string, Buffer>): Promise<void> {
   const pack = tar.pack();
-  for (const [name, body] of entries) pack.entry({ name, mode: 0o644 }, body);
+  for (const [name, body] of entries) {
+    if (name.endsWith('/')) pack.entry({ name, type: 'directory', mode: 0o755 });
+    else pack.entry({ name, mode: 0o644 }, body);
+  }
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const c of pack) chunks.push(c as Buffer);
