@@ -43,24 +43,39 @@ async function encryptedTail(gzip: zlib.Gzip, recipient: string | undefined): Pr
   return [gzip, Duplex.fromWeb({ writable: plain.writable, readable: sealed as unknown as WebReadableStream<Uint8Array> })];
 }
 
+/** Put `body` (small) as one entry; resolves once it is in the tar. */
+function addSmall(pack: tar.Pack, header: tar.Header | { name: string; mode: number; size: number }, body: Buffer): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    // An error reaches the callback; the listener keeps it from also being an unhandled 'error' event.
+    pack.entry(header, body, (err) => (err ? reject(err) : resolve())).on('error', () => undefined);
+  });
+}
+
 /** Add one file as a tar entry, hashing the bytes as they go in; exactly `size` bytes (stat before) are read. */
 async function addEntry(pack: tar.Pack, top: string, source: TarSource): Promise<ManifestFile> {
   const stat = await fs.promises.stat(source.file);
   const hash = crypto.createHash('sha256');
   const header = { name: `${top}/${source.rel}`, size: stat.size, mode: stat.mode & 0o777, mtime: stat.mtime, type: 'file' as const };
   if (stat.size === 0) {
-    await new Promise<void>((resolve, reject) => pack.entry(header, Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
-  } else {
-    let entry!: ReturnType<tar.Pack["entry"]>;
-    // The callback runs once the entry is complete in the tar (or failed: a file that shrank meanwhile gives a size mismatch).
-    const done = new Promise<void>((resolve, reject) => { entry = pack.entry(header, (err) => (err ? reject(err) : resolve())); });
-    for await (const chunk of fs.createReadStream(source.file, { start: 0, end: stat.size - 1 })) {
-      hash.update(chunk as Buffer);
-      if (!entry.write(chunk)) await new Promise<void>((resolve) => entry.once('drain', () => resolve()));
-    }
-    (entry as unknown as { end(): void }).end();
-    await done;
+    await addSmall(pack, header, Buffer.alloc(0));
+    return { path: source.rel, size: 0, sha256: hash.digest('hex') };
   }
+  let entry!: ReturnType<tar.Pack['entry']>;
+  // The callback runs once the entry is complete in the tar, or failed (the output failed, or the file shrank meanwhile).
+  const done = new Promise<void>((resolve, reject) => { entry = pack.entry(header, (err) => (err ? reject(err) : resolve())); });
+  entry.on('error', () => undefined);
+  done.catch(() => undefined); // awaited below; a failure while the file is read is not an unhandled rejection
+  const input = fs.createReadStream(source.file, { start: 0, end: stat.size - 1 });
+  try {
+    for await (const chunk of input) {
+      hash.update(chunk as Buffer);
+      if (!entry.write(chunk)) await Promise.race([new Promise<void>((resolve) => entry.once('drain', () => resolve())), done]);
+    }
+  } finally {
+    input.destroy();
+  }
+  (entry as unknown as { end(): void }).end();
+  await done;
   return { path: source.rel, size: stat.size, sha256: hash.digest('hex') };
 }
 
@@ -73,14 +88,19 @@ export async function writeTarArchive(dest: string, top: string, sources: TarSou
   const pack = tar.pack();
   const tail = await encryptedTail(zlib.createGzip({ level: 6 }), recipient);
   const written = pipeline([pack as unknown as Readable, ...tail, fs.createWriteStream(dest, { flags: 'wx', mode: 0o600 })]);
-  written.catch(() => undefined);
+  // The output failing (a full disk) ends the writing of entries at once, whatever they wait for.
+  const failed = written.then(() => new Promise<never>(() => undefined));
+  failed.catch(() => undefined);
+  const orFailed = <T>(work: Promise<T>): Promise<T> => {
+    work.catch(() => undefined); // the loser of the race may fail later: not an unhandled rejection
+    return Promise.race([work, failed]);
+  };
   try {
     const files: ManifestFile[] = [];
-    for (const source of sources) files.push(await addEntry(pack, top, source));
+    for (const source of sources) files.push(await orFailed(addEntry(pack, top, source)));
     const manifest = finish(files);
     const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
-    await new Promise<void>((resolve, reject) => pack.entry({ name: `${top}/${MANIFEST}`, mode: 0o600, size: body.length }, body,
-      (err) => (err ? reject(err) : resolve())));
+    await orFailed(addSmall(pack, { name: `${top}/${MANIFEST}`, mode: 0o600, size: body.length }, body));
     pack.finalize();
     await written;
     return manifest;

@@ -34,6 +34,11 @@ export interface RestoreOptions {
   identityFile?: string | undefined;
 }
 
+function checkNoServer(config: Readonly<Config>): void {
+  const pids = runningServers(config.paths.db);
+  if (pids.length) throw new RestoreRefused(`a server is running on this database (pid ${pids.join(', ')}, marked in ${config.paths.db}): stop it first`);
+}
+
 async function checkTarget(config: Readonly<Config>, manifest: Manifest, force: boolean): Promise<void> {
   const db = config.database;
   if (manifest.database_client !== db.client) {
@@ -42,8 +47,7 @@ async function checkTarget(config: Readonly<Config>, manifest: Manifest, force: 
   if (db.client === 'pg' && (manifest.database_schema ?? null) !== (db.schema ?? null)) {
     throw new RestoreRefused(`the archive was taken from schema ${manifest.database_schema ?? '(default)'}; DATABASE_SCHEMA is ${db.schema ?? '(default)'}`);
   }
-  const pids = runningServers(config.paths.db);
-  if (pids.length) throw new RestoreRefused(`a server is running on this database (pid ${pids.join(', ')}, marked in ${config.paths.db}): stop it first`);
+  checkNoServer(config);
   if (db.client === 'sqlite' && !fs.existsSync(db.filename)) return;
   if (db.client === 'sqlite' && await sqliteBusy(db.filename)) throw new RestoreRefused(`${db.filename} is being written by another process: stop it first`);
   const knex = createDb(db);
@@ -105,6 +109,7 @@ async function openVerified(archive: string, identityFile: string | undefined): 
 
 /** Restore `archive` (a directory, `.tar.gz` or `.tar.gz.age`) into the configured database and folders; returns the report's lines. */
 export async function restoreArchive({ config, archive, force, identityFile }: RestoreOptions): Promise<string[]> {
+  checkNoServer(config); // before unpacking a large archive for nothing; checked again with the rest below
   const { dir, staging, verified } = await openVerified(archive, identityFile);
   try {
     if (!verified.ok) throw new RestoreRefused(`the archive does not verify: ${verified.problem}`);
