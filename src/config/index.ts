@@ -121,6 +121,8 @@ const schema = z.object({
   RETENTION_WEBHOOK_DAYS: intInRange(90, 1, 3650),
   RETENTION_DOWNLOADS_DAYS: intInRange(400, 366, 3650),
   RETENTION_SESSIONS_DAYS: intInRange(90, 1, 3650),
+  PACKAGE_DOWNLOAD_DAYS: intInRange(7, 1, 365),
+  PACKAGE_KEEP_DAYS: intInRange(30, 1, 3650),
   BILLING_RUN_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM').default('06:00'),
   BILLING_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone, e.g. Europe/Paris').default('Europe/Paris'),
   STRIPE_SECRET_KEY: z.string().trim().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{1,250}$/, 'a Stripe secret key sk_test_… or sk_live_…').optional(),
@@ -209,6 +211,11 @@ export interface Config {
   monitoring: MonitoringConfig;
   /** Redis shared by the instances (rate limits) and its key prefix; undefined: limits counted in each process. */
   redis: { url: string; prefix: string } | undefined;
+  /**
+   * Client packages (src/packages): where the zips are written (`files` + `/packages`, git-ignored), days the admin page
+   * serves a new zip (PACKAGE_DOWNLOAD_DAYS) and days before the daily cleanup deletes it (PACKAGE_KEEP_DAYS; the key stays).
+   */
+  packages: { dir: string; downloadDays: number; keepDays: number };
   /** Operations (src/ops): how long each instance reuses its read of the maintenance switch; what the daily cleanup keeps. */
   ops: { maintenanceCacheSeconds: number; retention: RetentionConfig };
 }
@@ -221,6 +228,8 @@ export interface RetentionConfig {
   downloadsDays: number;
   /** Ended account sessions (the login history staff read). */
   sessionsDays: number;
+  /** Client package zips (PACKAGE_KEEP_DAYS): deleted after that many days; their rows and keys stay. */
+  packageZipDays: number;
 }
 
 /** Stripe's keys (never logged nor shown) and, for tests, the address of a local fake of its API. */
@@ -380,8 +389,12 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     shop: { refundDays: e.SHOP_REFUND_DAYS, downloadLinkMinutes: e.DOWNLOAD_LINK_MINUTES, releasesPerMonth: e.SHOP_RELEASES_PER_MONTH },
     ops: {
       maintenanceCacheSeconds: e.MAINTENANCE_CACHE_SECONDS,
-      retention: { webhookDays: e.RETENTION_WEBHOOK_DAYS, downloadsDays: e.RETENTION_DOWNLOADS_DAYS, sessionsDays: e.RETENTION_SESSIONS_DAYS },
+      retention: {
+        webhookDays: e.RETENTION_WEBHOOK_DAYS, downloadsDays: e.RETENTION_DOWNLOADS_DAYS, sessionsDays: e.RETENTION_SESSIONS_DAYS,
+        packageZipDays: e.PACKAGE_KEEP_DAYS,
+      },
     },
+    packages: { dir: path.join(files, 'packages'), downloadDays: e.PACKAGE_DOWNLOAD_DAYS, keepDays: e.PACKAGE_KEEP_DAYS },
     backup: {
       dir: e.BACKUP_DIR ? abs(e.BACKUP_DIR) : undefined, keep: e.BACKUP_KEEP, at: e.BACKUP_AT, format: e.BACKUP_FORMAT, recipient: e.BACKUP_RECIPIENT,
       identityFile: e.BACKUP_IDENTITY_FILE ? abs(e.BACKUP_IDENTITY_FILE) : undefined,

@@ -31,6 +31,7 @@ import { DAY_MS, licenseToken, wholeSeconds } from './license-token.js';
 import { LicensesRepository, type LicenseRow, type Product } from './licenses.repository.js';
 import { CryptoWorker } from './crypto-worker.js';
 import type { ProductCache } from './product-cache.js';
+import { checkProduct } from './client-key.js';
 import type { ProductsService } from './products.service.js';
 import { ValidationCounter } from './validation-counter.js';
 
@@ -128,9 +129,10 @@ export class LicensesService {
    * used (conditionally: a concurrent use loses), creates the paid license
    * (type and duration of the code's batch; lifetime never expires), records
    * the machine and the audit row `license.activated`.
-   * @throws NotFoundError INVALID_ACTIVATION_CODE (malformed, unknown, used, batch expired)
+   * With `onlyProduct` (the product of the request's client API key), a code of another product is refused first.
+   * @throws NotFoundError INVALID_ACTIVATION_CODE (malformed, unknown, used, batch expired); ForbiddenError (another product)
    */
-  async activate(input: { machineId: string; code: string; email: string }, from: Actor): Promise<IssuedLicense> {
+  async activate(input: { machineId: string; code: string; email: string; onlyProduct?: string | null }, from: Actor): Promise<IssuedLicense> {
     const code = parseActivationCode(input.code);
     if (!code) throw invalidCode();
     const now = this.deps.clock.now();
@@ -138,6 +140,7 @@ export class LicensesService {
     if (!found || found.usedAt || (found.batchExpiresAt && found.batchExpiresAt.getTime() <= now.getTime())) throw invalidCode();
     const product = await this.products.get(found.productId);
     if (!product) throw invalidCode();
+    checkProduct(input.onlyProduct ?? null, product.code);
     const issuedAt = wholeSeconds(now);
     // A key activated again after its machine was released keeps the expiry its last license had (a release is no free renewal).
     const earlier = await this.repo.lastOfCode(found.id);
@@ -346,6 +349,11 @@ export class LicensesService {
   /** How many machines were released since `since` from the licenses of activation batch `batchId` (an order's keys). */
   releasesOfBatchSince(trx: Db | null, batchId: number, since: Date): Promise<number> {
     return (trx ? this.repo.with(trx) : this.repo).releasesOfBatchSince(batchId, since);
+  }
+
+  /** How many machine releases each activation batch of `batchIds` had since `since`, by batch id (absent: none); one query. */
+  releasesOfBatchesSince(batchIds: readonly number[], since: Date): Promise<Map<number, number>> {
+    return this.repo.releasesOfBatchesSince(batchIds, since);
   }
 
   /**
