@@ -79,10 +79,16 @@ async function manifestOf({ config, db, now }: BackupDeps): Promise<(files: Mani
   return (files) => ({ ...meta, files });
 }
 
-/** The files tree minus scratch folders and an archive folder placed inside it (not copied into the next archive). */
+/**
+ * The files tree minus scratch folders, an archive folder placed inside it (not copied into the next archive) and
+ * the client packages' zips (src/packages): each holds a client's API key in clear, and a lost zip is rebuilt by
+ * resetting the client (its key's hash, kept in the database, is backed up).
+ */
 function filesSkip(config: Readonly<Config>, outDir: string): (rel: string) => boolean {
-  const inside = path.relative(config.paths.files, outDir).split(path.sep).join('/');
-  return (rel) => SCRATCH(rel) || rel === inside;
+  const relative = (dir: string) => path.relative(config.paths.files, dir).split(path.sep).join('/');
+  const inside = relative(outDir);
+  const packages = relative(config.packages.dir);
+  return (rel) => SCRATCH(rel) || rel === inside || rel === packages;
 }
 
 /** Fill the directory archive `work` with copies of everything; returns its manifest. */

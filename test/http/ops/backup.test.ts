@@ -103,6 +103,9 @@ describe('npm run backup, backup:verify and restore', function () {
     await payingPartner(ctx, 'abonne@example.fr', await paidPlan(ctx));
     fs.mkdirSync(path.join(ctx.config.courses.dir, '1'), { recursive: true });
     fs.writeFileSync(path.join(ctx.config.courses.dir, '1', 'lesson.pdf'), '%PDF-1.4 leçon 1\n');
+    // A client package's zip (its key in clear): left out of backups.
+    fs.mkdirSync(path.join(ctx.config.packages.dir, '1'), { recursive: true });
+    fs.writeFileSync(path.join(ctx.config.packages.dir, '1', 'artisan_nd-client-acme.zip'), 'PK API_KEY=sk_pro_secret');
     const chain = await ctx.handle.billing.invoices.verifyChain();
     expect(chain).to.deep.include({ ok: true });
     const { public_id: licenseId } = (await ctx.db('licenses').where({ machine_id: license.machineId }).first('public_id')) as { public_id: string };
@@ -131,6 +134,7 @@ describe('npm run backup, backup:verify and restore', function () {
     const listed = (manifest.files as { path: string }[]).map((f) => f.path);
     expect(listed).to.include.members(['db/session-secret', `subscription/encrypted_keys/${made.rechargeId}.bin`, 'files/courses/1/lesson.pdf',
       `subscription/keys/${ctx.keys.active.kid.toString('hex')}.key`, PG_URL ? 'db/database.pgdump' : 'db/database.sqlite']);
+    expect(listed.filter((f) => f.startsWith('files/packages')), 'client package zips are not backed up').to.deep.equal([]);
     // `tar -xzf` gives back the directory archive: one folder, the manifest last.
     if (entries) expect([...entries.keys()]).to.deep.equal([...listed.map((f) => `${top}/${f}`), `${top}/manifest.json`]);
     await refusesTampered(kind, archive, identity, entries);
@@ -241,7 +245,8 @@ describe('npm run backup, backup:verify and restore', function () {
         .to.deep.equal(fs.readFileSync(path.join(ctx.config.paths.keyFiles, `${made.rechargeId}.bin`)));
       expect(tree(config.paths.keys)).to.deep.equal(tree(ctx.config.paths.keys));
       expect(Object.values(tree(config.paths.keys)).map((f) => f.mode)).to.deep.equal([0o600]);
-      expect(tree(config.paths.files)).to.deep.equal(tree(ctx.config.paths.files));
+      const withoutPackages = (t: Record<string, unknown>) => Object.fromEntries(Object.entries(t).filter(([k]) => !k.startsWith('packages/')));
+      expect(tree(config.paths.files)).to.deep.equal(withoutPackages(tree(ctx.config.paths.files)));
       expect(resolveSessionSecret(config, pino({ level: 'silent' }))).to.equal(secret);
       const keys = new IssuerKeys(restoredDb, ctx.clock, config.paths.keys);
       await keys.init();
