@@ -210,11 +210,15 @@ export function createPagesAdminController(deps: AdminDeps) {
       res.render('admin/pages/versions', { title: req.t('admin-pages:versions.title', { page: req.t(`admin-pages:page.${slug}`) }), slug, page, versions });
     },
 
-    /** GET /admin/pages/:slug/diff?a=&b= */
+    /** GET /admin/pages/:slug/diff?a=&b= (without two version numbers: a page sending back to the versions) */
     diff: async (req: Request, res: Response): Promise<void> => {
       const slug = slugOf(req);
-      const a = numberOf(req.query.a);
-      const b = numberOf(req.query.b);
+      const valid = (v: unknown) => typeof v === 'string' && /^[1-9]\d{0,3}$/.test(v);
+      if (!valid(req.query.a) || !valid(req.query.b)) {
+        return res.render('admin/pages/diff', { title: req.t('admin-pages:diff.choose_title'), slug, a: 0, b: 0, text: null });
+      }
+      const a = Number(req.query.a);
+      const b = Number(req.query.b);
       const text = await pages.diff(slug, a, b);
       res.render('admin/pages/diff', { title: req.t('admin-pages:diff.title', { a, b }), slug, a, b, text });
     },
