@@ -56,7 +56,10 @@ function walk(value: unknown, path: string, key: string, out: Field[]): void {
   if (isLocal) {
     for (const lang of ['fr', 'en'] as const) out.push(leaf(`${path}.${lang}`, key, lang, obj[lang]));
   } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(obj)) walk(v, path ? `${path}.${k}` : k, key && k === 'label' ? `${key}_label` : k === 'href' && key ? `${key}_href` : k, out);
+    for (const [k, v] of Object.entries(obj)) {
+      const sub = key && (k === 'label' || k === 'href') ? `${key}_${k}` : k;
+      walk(v, path ? `${path}.${k}` : k, sub, out);
+    }
   } else {
     out.push(leaf(path, key, '', value));
   }

@@ -26,7 +26,8 @@ function mainText(html: string): string {
 /** The former template's main part in `lng` (its head and foot includes left out). */
 function formerText(view: string, lng: 'fr' | 'en'): string {
   const src = fs.readFileSync(path.join(BEFORE, `${view}.ejs`), 'utf8').replace(/<%- include\('\.\.\/partials\/(head|foot)'\) %>/g, '');
-  const html = ejs.render(src, { t: i18n.t[lng], locale: lng, plans: [], ...BILLING_VIEW_HELPERS }, { filename: path.join(REPO_ROOT, 'views', 'site', `${view}.ejs`) });
+  const html = ejs.render(src, { t: i18n.t[lng], locale: lng, plans: [], ...BILLING_VIEW_HELPERS },
+    { filename: path.join(REPO_ROOT, 'views', 'site', `${view}.ejs`) });
   return textOf(html).trim();
 }
 

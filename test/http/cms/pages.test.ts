@@ -102,13 +102,16 @@ describe('/admin/pages', function () {
     const saved = await admin.post('/admin/pages/home/sections/2').type('form').send(hostile);
     expect(saved.status, textOf(saved.text).slice(0, 300)).to.equal(303);
     await postForm(admin, '/admin/pages/home', '/admin/pages/home/seo', { 'seo.metaTitle.fr': `Accueil${SCRIPT}`, 'seo.metaTitle.en': 'Home',
-      'seo.metaDescription.fr': `"><img src=x onerror=alert(1)>`, 'seo.metaDescription.en': 'd', 'seo.ogImage': '' }).then((r) => expect(r.status).to.equal(303));
+      'seo.metaDescription.fr': `"><img src=x onerror=alert(1)>`, 'seo.metaDescription.en': 'd', 'seo.ogImage': '' })
+      .then((r) => expect(r.status).to.equal(303));
     // A link to javascript: is refused as a field error.
     const bad = await saveSection(1, { 'primary.href': 'javascript:alert(1)' });
     expect(bad.status).to.equal(422);
     expect(bad.text).to.include('id="primary-href-error"');
     await postForm(admin, '/admin/pages/home', '/admin/pages/home/publish', {});
-    for (const res of [await admin.get('/admin/pages/home/preview').expect(200), await publicHome(), await admin.get('/admin/pages/home/sections/2').expect(200)]) {
+    const pagesSeen = [await admin.get('/admin/pages/home/preview').expect(200), await publicHome(),
+      await admin.get('/admin/pages/home/sections/2').expect(200)];
+    for (const res of pagesSeen) {
       expect(res.text).not.to.include('<script');
       expect(res.text).not.to.match(/<img src=x/);
     }
