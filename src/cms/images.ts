@@ -11,18 +11,17 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import sanitizeHtml from 'sanitize-html';
+import { sniffFileType } from '../platform/file-type.js';
 
 /** Largest image accepted (bytes), raster or SVG. */
 export const IMAGE_MAX_BYTES = 2 * 1024 * 1024;
 
 export type ImageExt = 'png' | 'jpg' | 'webp' | 'svg';
 
-/** The type of raster image `bytes` start with, or null. */
+/** The type of raster image `bytes` start with (src/platform/file-type.ts), or null. */
 export function rasterType(bytes: Buffer): 'png' | 'jpg' | 'webp' | null {
-  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpg';
-  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'webp';
-  return null;
+  const type = sniffFileType(bytes.subarray(0, 12));
+  return type && (type.ext === 'png' || type.ext === 'jpg' || type.ext === 'webp') ? type.ext : null;
 }
 
 const SVG_TAGS = ['svg', 'g', 'path', 'rect', 'circle', 'ellipse', 'line', 'polyline', 'polygon', 'text', 'tspan', 'title', 'desc', 'defs',
