@@ -38,6 +38,7 @@ export function renderMarkdown(text: string): string {
  * reads as markup are escaped with a backslash.
  */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_[\]<>]/g, (c) => `\\${c}`).replace(/^(\s*)([-+]|\d+)([.)]?)(\s)/gm,
+  // `_` inside a word (artisan_nd) is never emphasis: left as typed.
+  return text.replace(/[\\`*[\]<>]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, (c) => `\\${c}`).replace(/^(\s*)([-+]|\d+)([.)]?)(\s|$)/gm,
     (m, a: string, b: string, p: string, c: string) => (/\d/.test(b) ? (p ? `${a}${b}\\${p}${c}` : m) : `${a}\\${b}${p}${c}`));
 }

@@ -36,5 +36,6 @@ export function contentDiff(aName: string, a: PageContent, bName: string, b: Pag
   const ta = contentText(a);
   const tb = contentText(b);
   if (ta === tb) return '';
-  return createTwoFilesPatch(aName, bName, ta, tb, undefined, undefined, { context: 2 });
+  // Without the `====` rule the package puts above the file names.
+  return createTwoFilesPatch(aName, bName, ta, tb, undefined, undefined, { context: 2 }).replace(/^=+\n/, '');
 }

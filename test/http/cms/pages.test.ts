@@ -13,6 +13,7 @@ import request from 'supertest';
 import { auditRows, confirm, postForm, staffAgent, textOf } from '../../helpers/billing-admin.js';
 import { csrfOf } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
+import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
 import type { Agent } from '../../helpers/forms.js';
 
 const SCRIPT = '<script>alert(1)</script>';
@@ -93,6 +94,40 @@ describe('/admin/pages', function () {
     const v3 = await ctx.db('cms_page_versions as v').join('cms_page_versions as p', 'p.id', 'v.parent_version_id').where('v.number', 3)
       .first('p.number as parent');
     expect(Number(v3.parent)).to.equal(1);
+  });
+
+  it('archives a published page after a confirmation: the public sees the shipped content until the next publication', async () => {
+    await saveSection(1, { 'title.fr': 'Titre publié' });
+    await postForm(admin, '/admin/pages/home', '/admin/pages/home/publish', {});
+    expect(textOf((await publicHome()).text)).to.include('Titre publié');
+    const ask = await postForm(admin, '/admin/pages/home', '/admin/pages/home/archive', {});
+    expect(ask.status).to.equal(200);
+    expect(textOf((await publicHome()).text)).to.include('Titre publié');
+    expect((await confirm(admin, '/admin/pages/home/archive', ask)).status).to.equal(303);
+    expect(textOf((await publicHome()).text)).not.to.include('Titre publié');
+    expect(textOf((await publicHome()).text)).to.include('Vos carnets de factures numérotés automatiquement');
+    expect(textOf((await admin.get('/admin/pages').expect(200)).text)).to.include('Archivée');
+    await postForm(admin, '/admin/pages/home', '/admin/pages/home/publish', {});
+    expect(textOf((await publicHome()).text)).to.include('Titre publié');
+  });
+
+  it('shows the billing plans in a pricing section, with the plan the section highlights (prices never copied into the page)', async () => {
+    const plan = (slug: string, price: number, highlighted: boolean) => ctx.handle.billing.plans.create({
+      slug, nameFr: `Formule ${slug}`, nameEn: `Plan ${slug}`, descriptionFr: '', descriptionEn: '', type: 'monthly', price, currency: 'EUR',
+      billingCycle: 'month', trialDays: 0, setupFee: 0, features: [], limits: { units_per_period: 10, max_installations: null }, isActive: true,
+      isPublic: true, displayOrder: price, highlighted,
+    }, SYSTEM_ACTOR);
+    const essential = await plan('essentiel', 1900, true);
+    const pro = await plan('pro', 4900, false);
+    const page = (await request(ctx.app).get('/subscription').set('Accept-Language', 'fr').expect(200)).text;
+    expect(textOf(page)).to.include('Formule essentiel').and.include('19,00').and.include('49,00');
+    expect(page).to.match(new RegExp(`class="card plan plan-featured" aria-labelledby="plan-${essential}"`));
+    expect((await saveSection(4, { highlighted: 'pro' }, 'subscription')).status).to.equal(303);
+    await postForm(admin, '/admin/pages/subscription', '/admin/pages/subscription/publish', {});
+    const after = (await request(ctx.app).get('/subscription').set('Accept-Language', 'fr').expect(200)).text;
+    expect(after).to.match(new RegExp(`class="card plan plan-featured" aria-labelledby="plan-${pro}"`));
+    expect(after).to.match(new RegExp(`class="card plan" aria-labelledby="plan-${essential}"`));
+    expect(await ctx.db('cms_page_versions').where('content', 'like', '%4900%').first()).to.equal(undefined);
   });
 
   it('never lets a script tag typed in any field reach the preview or the public page', async () => {
