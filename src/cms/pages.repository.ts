@@ -94,10 +94,10 @@ export class PagesRepository {
     await this.db('cms_pages').where({ id }).update(row);
   }
 
-  /** Versions of page `pageId`, newest first. */
-  async versions(pageId: number): Promise<VersionRow[]> {
+  /** Versions of page `pageId`, newest first, `limit` from `offset`. */
+  async versions(pageId: number, offset: number, limit: number): Promise<VersionRow[]> {
     const rows = (await this.db('cms_page_versions as v').leftJoin('cms_page_versions as p', 'p.id', 'v.parent_version_id')
-      .where('v.page_id', pageId).orderBy('v.number', 'desc').select(VERSION_COLUMNS)) as Record<string, unknown>[];
+      .where('v.page_id', pageId).orderBy('v.number', 'desc').offset(offset).limit(limit).select(VERSION_COLUMNS)) as Record<string, unknown>[];
     return rows.map(toVersion);
   }
 

@@ -156,10 +156,12 @@ export class PagesService {
     });
   }
 
-  /** The versions of `slug`, newest first (none before its first save). */
-  async versions(slug: PageSlug): Promise<PageVersion[]> {
+  /** The versions of `slug`, newest first, `limit` from `offset` (none before its first save), and how many there are. */
+  async versions(slug: PageSlug, offset = 0, limit = 50): Promise<{ rows: PageVersion[]; total: number }> {
     const row = await this.repo.pageBySlug(slug);
-    return row ? (await this.repo.versions(row.id)).map(toVersion) : [];
+    if (!row) return { rows: [], total: 0 };
+    const [rows, total] = await Promise.all([this.repo.versions(row.id, offset, limit), this.repo.lastNumber(row.id)]);
+    return { rows: rows.map(toVersion), total };
   }
 
   /** Version `number` of `slug`, or null. */

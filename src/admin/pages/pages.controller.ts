@@ -17,7 +17,7 @@ import { actorOf } from '../../http/actor.js';
 import { flash } from '../../http/flash.js';
 import { discardUploads, uploadErrorOf } from '../../http/upload.js';
 import type { AdminDeps } from '../context.js';
-import { confirmed } from '../shared.js';
+import { confirmed, pager, parseListQuery } from '../shared.js';
 import { fieldsOf, issuesOf, readForm } from './forms.js';
 import fs from 'node:fs';
 
@@ -206,8 +206,12 @@ export function createPagesAdminController(deps: AdminDeps) {
     /** GET /admin/pages/:slug/versions */
     versions: async (req: Request, res: Response): Promise<void> => {
       const slug = slugOf(req);
-      const [page, versions] = await Promise.all([pages.page(slug), pages.versions(slug)]);
-      res.render('admin/pages/versions', { title: req.t('admin-pages:versions.title', { page: req.t(`admin-pages:page.${slug}`) }), slug, page, versions });
+      const q = parseListQuery(req.query as Record<string, unknown>);
+      const [page, versions] = await Promise.all([pages.page(slug), pages.versions(slug, q.offset, q.perPage)]);
+      res.render('admin/pages/versions', {
+        title: req.t('admin-pages:versions.title', { page: req.t(`admin-pages:page.${slug}`) }), slug, page, versions: versions.rows,
+        total: versions.total, pg: pager(q, versions.total, `/admin/pages/${slug}/versions`),
+      });
     },
 
     /** GET /admin/pages/:slug/diff?a=&b= (without two version numbers: a page sending back to the versions) */
