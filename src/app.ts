@@ -26,7 +26,7 @@ import {
 } from './accounts/index.js';
 import { createAdminRouter } from './admin/index.js';
 import { createApiDocsRouter } from './api-docs/index.js';
-import { PagesService } from './cms/index.js';
+import { PagesService, uploadsDir } from './cms/index.js';
 import { CoursesService, createCoursesController, createCoursesRouter } from './courses/index.js';
 import { AuditService } from './audit/index.js';
 import { createBillingController, createBillingRouter, createBillingStack, type Billing, type BillingRun, type SubscriptionsService } from './billing/index.js';
@@ -288,6 +288,8 @@ export function createApp(deps: AppDeps): AppHandle {
   });
   app.use((req, res, next) => (req.id === undefined ? httpLog(req, res, next) : next()));
   app.use(express.static(config.paths.public, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
+  // Images uploaded for the editable pages: named by their SHA-256, so never changed once served (src/cms/images.ts).
+  app.use('/uploads', express.static(uploadsDir(config.paths.files), { maxAge: config.env === 'production' ? '30d' : 0, immutable: true, index: false }));
   app.use(
     '/vendor/chart.js',
     express.static(path.join(config.paths.root, 'node_modules', 'chart.js', 'dist'), { index: false, maxAge: config.env === 'production' ? '7d' : 0 }),

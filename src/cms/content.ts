@@ -96,6 +96,13 @@ export type Faq = z.infer<typeof faqSchema>;
 export const pageContentSchema = z.object({
   seo: z.object({ metaTitle: localText(160), metaDescription: localText(320), ogImage: image }),
   sections: z.array(sectionSchema).max(LIMITS.sections),
+}).superRefine((c, ctx) => {
+  // Anchors name the sections' headings (`<anchor>-title`): an id used twice on a page is invalid HTML.
+  const count = new Map<string, number>();
+  for (const s of c.sections) count.set(s.anchor, (count.get(s.anchor) ?? 0) + 1);
+  c.sections.forEach((s, i) => {
+    if (count.get(s.anchor)! > 1) ctx.addIssue({ code: 'custom', path: ['sections', i, 'anchor'], message: 'anchor used twice' });
+  });
 });
 export type PageContent = z.infer<typeof pageContentSchema>;
 

@@ -3,9 +3,10 @@
  * bytes (never by name or announced type), or SVG, which is rebuilt through
  * an allow-list (sanitize-html: shapes, paths, gradients, text; no script,
  * no event handler, no foreignObject, no style element, no reference to
- * anything outside the file). Stored as `<public>/uploads/<sha256>.<ext>`
- * (the same image twice is one file) and served by the static files handler
- * at `/uploads/<sha256>.<ext>`.
+ * anything outside the file). Stored as `<FILES_DIR>/uploads/<sha256>.<ext>`
+ * (the same image twice is one file; FILES_DIR because the service may write
+ * only its data folders, public/ being part of the installed code) and served
+ * at `/uploads/<sha256>.<ext>` by a static handler of that folder (src/app.ts).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -62,8 +63,11 @@ export function sanitizeSvg(text: string): string | null {
 /** What an upload became: its public path, or the i18n key of the refusal. */
 export type StoredImage = { ok: true; path: string; bytes: number } | { ok: false; error: string };
 
-/** Check `bytes` and store them under `<publicDir>/uploads/`; the same image gives the same path. */
-export async function storeImage(publicDir: string, bytes: Buffer): Promise<StoredImage> {
+/** The folder of uploaded page images under FILES_DIR. */
+export const uploadsDir = (filesDir: string): string => path.join(filesDir, 'uploads');
+
+/** Check `bytes` and store them in `dir` (uploadsDir); the same image gives the same path. */
+export async function storeImage(dir: string, bytes: Buffer): Promise<StoredImage> {
   if (bytes.length === 0) return { ok: false, error: 'admin-pages:errors.image_type' };
   if (bytes.length > IMAGE_MAX_BYTES) return { ok: false, error: 'admin-pages:errors.image_too_big' };
   let ext: ImageExt | null = rasterType(bytes);
@@ -75,7 +79,6 @@ export async function storeImage(publicDir: string, bytes: Buffer): Promise<Stor
     data = Buffer.from(svg, 'utf8');
   }
   const name = `${crypto.createHash('sha256').update(data).digest('hex')}.${ext}`;
-  const dir = path.join(publicDir, 'uploads');
   await fs.promises.mkdir(dir, { recursive: true });
   const target = path.join(dir, name);
   // Written beside, then renamed: a visitor never gets half a file.

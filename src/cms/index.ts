@@ -4,7 +4,7 @@ export {
   SERVICE_DISPLAYS, SERVICE_LAYOUTS, type LocalText, type PageContent, type PageSlug, type Section, type SectionType, type Service,
 } from './content.js';
 export { defaultContent, type Translate } from './defaults.js';
-export { IMAGE_MAX_BYTES, sanitizeSvg, storeImage } from './images.js';
+export { IMAGE_MAX_BYTES, sanitizeSvg, storeImage, uploadsDir } from './images.js';
 export { escapeMarkdown, renderMarkdown } from './markdown.js';
 export { contentDiff, contentText } from './page-text.js';
 export { PagesService, type PageState, type PageVersion, type PagesDeps } from './pages.service.js';

@@ -5,11 +5,12 @@
  * as the public would see it (never cached, not indexed); publishing makes
  * it public at once. A refused form comes back with its field errors (422).
  */
+import fs from 'node:fs';
 import type { Request, Response } from 'express';
 import { ZodError } from 'zod';
 import {
-  emptySection, emptyService, isPageSlug, needsPlans, PAGE_PATHS, pageLocals, SECTION_TYPES, storeImage, IMAGE_MAX_BYTES, type PageContent, type PageSlug,
-  type Section, type SectionType,
+  emptySection, emptyService, IMAGE_MAX_BYTES, isPageSlug, needsPlans, PAGE_PATHS, pageLocals, SECTION_TYPES, storeImage, uploadsDir,
+  type PageContent, type PageSlug, type Section, type SectionType,
 } from '../../cms/index.js';
 import { BILLING_VIEW_HELPERS } from '../../billing/index.js';
 import { NotFoundError } from '../../errors/index.js';
@@ -19,7 +20,6 @@ import { discardUploads, uploadErrorOf } from '../../http/upload.js';
 import type { AdminDeps } from '../context.js';
 import { confirmed, pager, parseListQuery } from '../shared.js';
 import { fieldsOf, issuesOf, readForm } from './forms.js';
-import fs from 'node:fs';
 
 const slugOf = (req: Request): PageSlug => {
   const slug = req.params.slug;
@@ -247,7 +247,7 @@ export function createPagesAdminController(deps: AdminDeps) {
       try {
         const uploadError = uploadErrorOf(req);
         if (uploadError || !req.file) return await editor(req, res, slug, {}, undefined, 422, { error: uploadError ?? 'admin-pages:errors.image_missing' });
-        const stored = await storeImage(deps.config.paths.public, await fs.promises.readFile(req.file.path));
+        const stored = await storeImage(uploadsDir(deps.config.paths.files), await fs.promises.readFile(req.file.path));
         if (!stored.ok) return await editor(req, res, slug, {}, undefined, 422, { error: stored.error });
         flash(req, 'success', 'admin-pages:flash.uploaded', { path: stored.path });
         res.redirect(303, `${editorOf(slug)}#images`);

@@ -139,6 +139,10 @@ describe('/admin/pages', function () {
     await postForm(admin, '/admin/pages/home', '/admin/pages/home/seo', { 'seo.metaTitle.fr': `Accueil${SCRIPT}`, 'seo.metaTitle.en': 'Home',
       'seo.metaDescription.fr': `"><img src=x onerror=alert(1)>`, 'seo.metaDescription.en': 'd', 'seo.ogImage': '' })
       .then((r) => expect(r.status).to.equal(303));
+    // An anchor another section has is refused (two headings with one id).
+    const twice = await saveSection(1, { anchor: 'why' });
+    expect(twice.status).to.equal(422);
+    expect(twice.text).to.include('id="anchor-error"');
     // A link to javascript: is refused as a field error.
     const bad = await saveSection(1, { 'primary.href': 'javascript:alert(1)' });
     expect(bad.status).to.equal(422);
@@ -176,7 +180,7 @@ describe('/admin/pages', function () {
     expect(res.status).to.equal(303);
     const flashPage = await admin.get('/admin/pages/home').expect(200);
     const stored = /\/uploads\/([0-9a-f]{64})\.svg/.exec(flashPage.text)![0];
-    const file = fs.readFileSync(path.join(ctx.config.paths.public, stored), 'utf8');
+    const file = fs.readFileSync(path.join(ctx.config.paths.files, stored), 'utf8');
     expect(file).to.include('<rect').and.not.include('script').and.not.include('onload');
     const served = await request(ctx.app).get(stored).expect(200);
     expect(served.headers['content-type']).to.match(/image\/svg\+xml/);
