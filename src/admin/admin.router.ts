@@ -16,6 +16,7 @@ import { createAdminKeysRouter } from './keys/index.js';
 import { createAdminLicensesRouter } from './licenses/index.js';
 import { createAdminMessagesRouter } from './messages/index.js';
 import { createAdminPagesRouter } from './pages/index.js';
+import { createAdminPackagesRouter } from './packages/index.js';
 import { createAdminPartnersRouter } from './partners/index.js';
 import { createAdminRechargesRouter } from './recharges/index.js';
 import { createAdminReleasesRouter } from './releases/index.js';
@@ -30,6 +31,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
     createAdminReleasesRouter, createAdminDownloadsRouter, createAdminKeysRouter, createAdminMessagesRouter, createAdminAuditRouter, createAdminLicensesRouter,
     createAdminBillingRouter, createAdminSubscriptionsRouter, createAdminCoursesRouter, createAdminShopRouter, createAdminTicketsRouter,
     createAdminPagesRouter,
+    createAdminPackagesRouter,
   ]) router.use(create(deps));
   return router;
 }
