@@ -111,6 +111,24 @@ describe('/admin/pages', function () {
     expect(textOf((await publicHome()).text)).to.include('Titre publié');
   });
 
+  it('publishes a contact section: its address and form, which hands what was typed to the contact page', async () => {
+    const add = await postForm(admin, '/admin/pages/home', '/admin/pages/home/sections', { type: 'contact' });
+    expect(add.headers.location).to.equal('/admin/pages/home/sections/6');
+    const saved = await saveSection(6, { 'title.fr': 'Écrivez-nous', 'title.en': 'Write to us', email: 'contact@artisan-nd.test', fields: 'email' });
+    expect(saved.status, textOf(saved.text).slice(0, 300)).to.equal(303);
+    await postForm(admin, '/admin/pages/home', '/admin/pages/home/publish', {});
+    const home = (await publicHome()).text;
+    expect(home).to.include('href="mailto:contact@artisan-nd.test"');
+    expect(home).to.match(/<form method="post" action="\/contact"/);
+    expect(home).to.include('name="email"').and.not.include('name="message"');
+    // A cached page carries no CSRF token: the contact page shows the typed address again and asks to send it.
+    const agent = request.agent(ctx.app);
+    const posted = await agent.post('/contact').type('form').send({ email: 'visiteur@example.fr' });
+    expect(posted.status).to.be.below(500);
+    const page = posted.status === 303 ? await agent.get(String(posted.headers.location)) : posted;
+    expect(page.text).to.include('value="visiteur@example.fr"');
+  });
+
   it('shows the billing plans in a pricing section, with the plan the section highlights (prices never copied into the page)', async () => {
     const plan = (slug: string, price: number, highlighted: boolean) => ctx.handle.billing.plans.create({
       slug, nameFr: `Formule ${slug}`, nameEn: `Plan ${slug}`, descriptionFr: '', descriptionEn: '', type: 'monthly', price, currency: 'EUR',
