@@ -26,6 +26,7 @@ import {
 } from './accounts/index.js';
 import { createAdminRouter } from './admin/index.js';
 import { createApiDocsRouter } from './api-docs/index.js';
+import { PagesService, uploadsDir } from './cms/index.js';
 import { CoursesService, createCoursesController, createCoursesRouter } from './courses/index.js';
 import { AuditService } from './audit/index.js';
 import { createBillingController, createBillingRouter, createBillingStack, type Billing, type BillingRun, type SubscriptionsService } from './billing/index.js';
@@ -134,6 +135,8 @@ export interface AppHandle {
   support: SupportService;
   /** Courses: entitlement, progress, media links, and the grant the shop writes when a course is paid (src/courses). */
   courses: CoursesService;
+  /** Editable public pages: drafts, versions, publication (src/cms). */
+  pages: PagesService;
   /** The app's Prometheus metrics (GET /metrics). */
   metrics: Metrics;
   /** Maintenance mode: the switch every instance reads (src/ops). */
@@ -222,6 +225,8 @@ export function createApp(deps: AppDeps): AppHandle {
     // A paid, unrefunded order of the product (src/shop); `shop` is built below, before any request.
     ownsProduct: (accountId, productId) => shop.orders.ownsProduct(accountId, productId) });
   const contact = new ContactService({ db, mailer, clock, logger, audit, adminEmail: config.adminEmail, baseUrl: config.baseUrl });
+  // Editable pages (src/cms): a publication or an archive clears the page cache (every instance).
+  const pages = new PagesService({ db, clock, audit, tr: (lng, key) => i18n.t[lng](key), changed: () => pageCache.clear() });
   const support = new SupportService({ db, clock, audit, logger, filesDir: config.paths.files,
     mails: new SupportMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger }) });
 
@@ -291,6 +296,8 @@ export function createApp(deps: AppDeps): AppHandle {
   });
   app.use((req, res, next) => (req.id === undefined ? httpLog(req, res, next) : next()));
   app.use(express.static(config.paths.public, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
+  // Images uploaded for the editable pages: named by their SHA-256, so never changed once served (src/cms/images.ts).
+  app.use('/uploads', express.static(uploadsDir(config.paths.files), { maxAge: config.env === 'production' ? '30d' : 0, immutable: true, index: false }));
   app.use(
     '/vendor/chart.js',
     express.static(path.join(config.paths.root, 'node_modules', 'chart.js', 'dist'), { index: false, maxAge: config.env === 'production' ? '7d' : 0 }),
@@ -310,6 +317,8 @@ export function createApp(deps: AppDeps): AppHandle {
   // Form bodies are small (16 KB); a release changelog (20,000 characters,
   // at most 6 bytes per UTF-16 unit once URL-encoded) gets its own limit.
   app.use(/^\/admin\/releases\/\d+\/changelog$/, express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 10 }));
+  // A page section's form holds a field per text and language of each of its services (src/admin/pages).
+  app.use(/^\/admin\/pages\/[a-z]+\/sections\/\d+$/, express.urlencoded({ extended: false, limit: '512kb', parameterLimit: 2000 }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(refuseControlCharacters);
   app.use(csrf.protect);
@@ -318,7 +327,8 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(staleFormRecovery(csrf.isTokenError, locals));
 
   const contactLimiter = limit('contact', { windowSeconds: 3600, limit: config.contactPerHour, methods: ['POST'], successfulOnly: true });
-  app.use(createSiteRouter(createSiteController(contact, pageCache, config.legal, () => subscriptions.publicPlans()), contactLimiter));
+  app.use(createSiteRouter(createSiteController(contact, pageCache, config.legal, () => subscriptions.publicPlans(), { pages, baseUrl: config.baseUrl }),
+    contactLimiter));
   // Releases restricted to license holders (a shop listing) are served only through signed links.
   const downloadLinks = new DownloadLinks(deps.sessionSecret, config.shop.downloadLinkMinutes);
   app.use(createDownloadsRouter(createDownloadsController(downloads, pageCache, config, logger,
@@ -353,7 +363,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
     codes, contact, support, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
-    courses, shop, packages,
+    courses, shop, pages, packages,
   }));
 
   app.use(notFound);
@@ -398,6 +408,7 @@ export function createApp(deps: AppDeps): AppHandle {
     billingRun,
     support,
     courses,
+    pages,
     metrics,
     maintenance,
     cleanup,

@@ -15,6 +15,7 @@ import { createAdminInstallationsRouter } from './installations/index.js';
 import { createAdminKeysRouter } from './keys/index.js';
 import { createAdminLicensesRouter } from './licenses/index.js';
 import { createAdminMessagesRouter } from './messages/index.js';
+import { createAdminPagesRouter } from './pages/index.js';
 import { createAdminPackagesRouter } from './packages/index.js';
 import { createAdminPartnersRouter } from './partners/index.js';
 import { createAdminRechargesRouter } from './recharges/index.js';
@@ -29,6 +30,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
     createAdminDashboardRouter, createAdminPartnersRouter, createAdminInstallationsRouter, createAdminRechargesRouter,
     createAdminReleasesRouter, createAdminDownloadsRouter, createAdminKeysRouter, createAdminMessagesRouter, createAdminAuditRouter, createAdminLicensesRouter,
     createAdminBillingRouter, createAdminSubscriptionsRouter, createAdminCoursesRouter, createAdminShopRouter, createAdminTicketsRouter,
+    createAdminPagesRouter,
     createAdminPackagesRouter,
   ]) router.use(create(deps));
   return router;

@@ -8,6 +8,7 @@ import type { AccountsService, AuthService } from '../accounts/index.js';
 import type { AuditService } from '../audit/index.js';
 import type { Billing, SubscriptionsService } from '../billing/index.js';
 import type { Config } from '../config/index.js';
+import type { PagesService } from '../cms/index.js';
 import type { CoursesService } from '../courses/index.js';
 import type { DownloadBlocksService, DownloadsService } from '../downloads/index.js';
 import type { PageCache } from '../http/page-cache.js';
@@ -64,6 +65,8 @@ export interface AdminDeps {
   shop: Shop;
   /** Courses and their lessons (src/courses): staff pages write through it. */
   courses: CoursesService;
+  /** Editable public pages (src/cms): drafts, publication, versions. */
+  pages: PagesService;
   /** Client packages and their API keys (src/packages): the admin pages write through it. */
   packages: PackagesService;
   /** CSRF check for multipart forms, to run after multer has parsed the body (src/http/csrf.ts). */

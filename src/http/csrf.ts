@@ -19,11 +19,12 @@ import { publicFormOf } from './stale-form.js';
 export const UPLOAD_ROUTES = new Set(['/subscription/recharge', '/admin/releases', '/support/tickets']);
 /**
  * Upload routes with a parameter: a course's lesson upload (POST /admin/courses/:id/lessons), a reply to a
- * support ticket (POST /support/tickets/:id/reply), a product's thumbnail (POST /admin/shop/products/:id/thumbnail);
+ * support ticket (POST /support/tickets/:id/reply), a product's thumbnail (POST /admin/shop/products/:id/thumbnail),
+ * an image for the editable pages (POST /admin/pages/:slug/images);
  * any segment, so a bad id still gets its token read (then a 404).
  */
 const UPLOAD_PATTERNS: readonly RegExp[] = [/^\/admin\/courses\/[^/]+\/lessons$/, /^\/support\/tickets\/[^/]+\/reply$/,
-  /^\/admin\/shop\/products\/[^/]+\/thumbnail$/];
+  /^\/admin\/shop\/products\/[^/]+\/thumbnail$/, /^\/admin\/pages\/[^/]+\/images$/];
 
 /** Whether `path` (lower-case, no trailing slash) is an upload route's. */
 export function isUploadPath(path: string): boolean {

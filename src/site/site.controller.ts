@@ -1,10 +1,13 @@
 /**
  * The public pages of artisan_nd's site. Plain pages go through the page
  * cache (anonymous visitors); the contact form never does (it carries a
- * CSRF token tied to the visitor's session).
+ * CSRF token tied to the visitor's session). Home, features and
+ * subscription are editable pages (src/cms): their published content, or
+ * their shipped default.
  */
 import type { Request, Response } from 'express';
 import { BILLING_VIEW_HELPERS, type Plan } from '../billing/index.js';
+import { needsPlans, pageLocals, type PageSlug, type PagesService } from '../cms/index.js';
 import type { LegalIdentity } from '../config/index.js';
 import { flash } from '../http/flash.js';
 import type { PageCache } from '../http/page-cache.js';
@@ -43,13 +46,25 @@ export function legalLocals(legal: Readonly<LegalIdentity>) {
   return { publisherRows, hostRows, controllerRows, incomplete };
 }
 
-/** `plans`: the public plans from the database, shown as cards on /subscription (cached with the page). */
+/** What the editable pages need: their service and the site's origin (Open Graph image URLs). */
+export interface SitePages {
+  pages: PagesService;
+  baseUrl: string;
+}
+
+/** `plans`: the public plans from the database, shown as cards by pricing sections (cached with the page). */
 export function createSiteController(
-  contact: ContactService, pageCache: PageCache, legal: Readonly<LegalIdentity>, plans: () => Promise<Plan[]> = async () => [],
+  contact: ContactService, pageCache: PageCache, legal: Readonly<LegalIdentity>, plans: () => Promise<Plan[]>, cms: SitePages,
 ) {
   const identity = legalLocals(legal);
   const page = (view: string, titleKey: string, locals: Record<string, unknown> = {}) => (req: Request, res: Response): void => {
     pageCache.render(req, res, view, { title: req.t(titleKey), ...locals });
+  };
+
+  const editable = (slug: PageSlug) => async (req: Request, res: Response): Promise<void> => {
+    const content = await cms.pages.publicContent(slug);
+    const view = { content, plans: needsPlans(content) ? await plans() : [], baseUrl: cms.baseUrl };
+    pageCache.render(req, res, 'cms/page', { ...pageLocals(view, req.locale), ...BILLING_VIEW_HELPERS });
   };
 
   const renderContact = (req: Request, res: Response, status: number, values: ReturnType<typeof contactValues>, errors: Record<string, string>): void => {
@@ -57,11 +72,9 @@ export function createSiteController(
   };
 
   return {
-    home: page('site/home', 'site:home.title'),
-    features: page('site/features', 'site:features.title'),
-    subscription: async (req: Request, res: Response): Promise<void> => {
-      pageCache.render(req, res, 'site/subscription', { title: req.t('site:subscription.title'), plans: await plans(), ...BILLING_VIEW_HELPERS });
-    },
+    home: editable('home'),
+    features: editable('features'),
+    subscription: editable('subscription'),
     legal: page('site/legal', 'legal:legal.title', identity),
     terms: page('site/terms', 'legal:terms.title', identity),
     privacy: page('site/privacy', 'legal:privacy.title', identity),

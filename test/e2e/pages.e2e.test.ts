@@ -533,5 +533,34 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await context.close();
       expect(findings).to.deep.equal([]);
     });
+
+    it(`editable pages: list, editor, section forms, preview, versions, diff, restore confirmation (${lang})`, async () => {
+      const findings: Findings = [];
+      const context = await contextFor(lang);
+      const page = await login(context, base, 'chef@artisan-nd.test');
+      await page.goto(`${base}/?lang=${lang}`);
+      const a = `${lang}-admin-pages`;
+      const pages: [string, string][] = [
+        ['/admin/pages', 'list'], ['/admin/pages/home', 'editor'], ['/admin/pages/home/sections/1', 'section-hero'],
+        ['/admin/pages/home/sections/2', 'section-services'], ['/admin/pages/subscription/sections/4', 'section-pricing'],
+        ['/admin/pages/subscription/sections/6', 'section-faq'], ['/admin/pages/home/preview', 'preview'],
+      ];
+      for (const [url, name] of pages) await visit(page, base + url, `${a}-${name}`, findings);
+      // A change published (version 2 over the shipped version 1), then the versions, their diff and the restore confirmation.
+      await page.goto(`${base}/admin/pages/features/sections/1`);
+      await page.fill('[name="title.fr"]', `Fonctionnalités en détail ${lang}`);
+      await page.fill('[name="title.en"]', `Features in detail ${lang}`);
+      await submit(page, '#save');
+      await submit(page, '#publish');
+      await visit(page, `${base}/admin/pages/features/versions`, `${a}-versions`, findings);
+      const newest = Number((await page.locator('#version-table tbody tr').first().getAttribute('id'))!.replace('version-', ''));
+      await visit(page, `${base}/admin/pages/features/diff?a=1&b=${newest}`, `${a}-diff`, findings);
+      await page.goto(`${base}/admin/pages/features/versions`);
+      await submit(page, '#version-1 form button[type="submit"]');
+      await look(page, `${a}-restore-confirm`, findings);
+      await visit(page, `${base}/features`, `${a}-public-features`, findings);
+      await context.close();
+      expect(findings).to.deep.equal([]);
+    });
   }
 });

@@ -337,6 +337,23 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /admin/course-lessons/:id/up': post(S, undefined),
     'POST /admin/course-lessons/:id/down': post(S, undefined),
     'POST /admin/course-lessons/:id/delete': post(S, '/admin/courses/:id', { fields: ['confirm'] }),
+    // Editable pages (the home page; section 1; before any save there is no version: restore and archive have no form yet).
+    'GET /admin/pages': get(S),
+    'GET /admin/pages/:slug': get(S),
+    'POST /admin/pages/:slug/seo': post(S, '/admin/pages/:slug'),
+    'POST /admin/pages/:slug/sections': post(S, '/admin/pages/:slug'),
+    'GET /admin/pages/:slug/sections/:n': get(S),
+    'POST /admin/pages/:slug/sections/:n': post(S, '/admin/pages/:slug/sections/:n', { fields: ['op'] }),
+    'POST /admin/pages/:slug/sections/:n/up': post(S, undefined),
+    'POST /admin/pages/:slug/sections/:n/down': post(S, '/admin/pages/:slug'),
+    'POST /admin/pages/:slug/sections/:n/delete': post(S, '/admin/pages/:slug', { fields: ['confirm'] }),
+    'GET /admin/pages/:slug/preview': get(S),
+    'POST /admin/pages/:slug/publish': post(S, '/admin/pages/:slug'),
+    'POST /admin/pages/:slug/archive': post(S, undefined, { fields: ['confirm'] }),
+    'GET /admin/pages/:slug/versions': get(S),
+    'GET /admin/pages/:slug/diff': get(S, ['a', 'b']),
+    'POST /admin/pages/:slug/versions/:n/restore': post(S, undefined, { fields: ['confirm'] }),
+    'POST /admin/pages/:slug/images': post(S, '/admin/pages/:slug', { multipart: true }),
   };
 }
 
@@ -383,7 +400,8 @@ async function courseFixtures(ctx: TestContext, partnerId: number): Promise<Reco
   fs.writeFileSync(pdf, '%PDF-1.4\n%%EOF\n');
   const lesson = await ctx.handle.courses.addLesson(course, pdf, { titleFr: 'Leçon', titleEn: 'Lesson', durationSeconds: null }, SYSTEM_ACTOR);
   const token = signMedia(mediaKey(ctx.config.sessionSecret!), lesson, partnerId, ctx.clock.now(), 60);
-  return { 'courses:id': String(course), 'course-lessons:id': String(lesson), slug: 'hostile', ':slug:id': String(lesson), 'media:token': token };
+  return { 'courses:id': String(course), 'course-lessons:id': String(lesson), slug: 'hostile', ':slug:id': String(lesson), 'media:token': token,
+    'pages:slug': 'home', 'pages:n': '1' };
 }
 
 /**

@@ -166,6 +166,23 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['POST /admin/course-lessons/:id/up', ADMIN],
   ['POST /admin/course-lessons/:id/down', ADMIN],
   ['POST /admin/course-lessons/:id/delete', ADMIN],
+  // Editable pages: admin only, reading included (the home page, its section 1, its version 1).
+  ['GET /admin/pages', ADMIN],
+  ['GET /admin/pages/:slug', ADMIN],
+  ['POST /admin/pages/:slug/seo', ADMIN],
+  ['POST /admin/pages/:slug/sections', ADMIN],
+  ['GET /admin/pages/:slug/sections/:n', ADMIN],
+  ['POST /admin/pages/:slug/sections/:n', ADMIN],
+  ['POST /admin/pages/:slug/sections/:n/up', ADMIN],
+  ['POST /admin/pages/:slug/sections/:n/down', ADMIN],
+  ['POST /admin/pages/:slug/sections/:n/delete', ADMIN],
+  ['GET /admin/pages/:slug/preview', ADMIN],
+  ['POST /admin/pages/:slug/publish', ADMIN],
+  ['POST /admin/pages/:slug/archive', ADMIN],
+  ['GET /admin/pages/:slug/versions', ADMIN],
+  ['GET /admin/pages/:slug/diff', ADMIN],
+  ['POST /admin/pages/:slug/versions/:n/restore', ADMIN],
+  ['POST /admin/pages/:slug/images', ADMIN],
 ];
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
@@ -269,7 +286,7 @@ describe('admin authorization table', function () {
 
   const concrete = (route: string): string => {
     const area = route.split('/')[2] ?? '';
-    return route.replace(':id', ids[area] ?? '0').replace(':attachmentId', ids[`${area}:attachmentId`] ?? '0');
+    return route.replace(':id', ids[area] ?? '0').replace(':attachmentId', ids[`${area}:attachmentId`] ?? '0').replace(':slug', 'home').replace(':n', '1');
   };
 
   for (const [route, expected] of TABLE) {

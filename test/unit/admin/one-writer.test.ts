@@ -99,6 +99,9 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   course_lessons: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
   lesson_completions: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
   course_grants: { repository: 'courses/courses.repository.ts', cls: 'CoursesRepository', service: 'courses/courses.service.ts' },
+  // Editable pages: drafts and versions (admins through /admin/pages).
+  cms_pages: { repository: 'cms/pages.repository.ts', cls: 'PagesRepository', service: 'cms/pages.service.ts' },
+  cms_page_versions: { repository: 'cms/pages.repository.ts', cls: 'PagesRepository', service: 'cms/pages.service.ts' },
   // The shop: catalogue (staff), orders (customers, payments, refunds), expiry reminders (daily job), courses bought alone.
   product_listings: { repository: 'shop/catalogue.repository.ts', cls: 'CatalogueRepository', service: 'shop/catalogue.service.ts' },
   product_offers: { repository: 'shop/catalogue.repository.ts', cls: 'CatalogueRepository', service: 'shop/catalogue.service.ts' },
