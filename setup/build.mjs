@@ -5,6 +5,8 @@
  *
  *   node setup/build.mjs              build dist/ (npm run build)
  *   node setup/build.mjs --if-stale   build only when dist/ is missing or older than a file of src/, db/ or this script (npm start)
+ *   node setup/build.mjs --check      build nothing; exit 1 with a message when dist/ is missing or stale (the systemd unit,
+ *                                     which may not write dist/, refuses to start code older than the sources)
  *   node setup/build.mjs --out DIR    build into DIR instead of dist/ (a deployable copy; the code takes DIR's parent for the
  *                                     project root, where it reads views/, public/, package.json and node_modules/)
  *
@@ -79,6 +81,11 @@ if (!path.relative(outDir, ROOT).startsWith('..')) {
   process.exit(2);
 }
 const sources = SOURCES.flatMap((s) => walk(s));
+if (args.includes('--check')) {
+  if (!isStale(outDir, sources)) process.exit(0);
+  console.error(`build: ${outDir} is missing or older than the sources: run \`npm run build\` (after each \`git pull\` and \`npm ci\`)`);
+  process.exit(1);
+}
 if (args.includes('--if-stale') && !isStale(outDir, sources)) process.exit(0);
 const started = Date.now();
 try {

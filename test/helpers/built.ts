@@ -1,8 +1,9 @@
 /**
- * The built portal as production runs it, for the tests that start it in a child process: setup/build.mjs writes the
- * JavaScript into `<root>/dist` of a temporary project root, whose views/, public/ and package.json are links to the
- * repository's, and whose node_modules/ holds a link to each installed package but tsx (and no .bin): the built server
- * there cannot load tsx even by mistake. Data folders (db, files, logs, subscription) are the caller's, by environment.
+ * The built portal as production runs it, for the tests that start it in a child process: a temporary project root laid
+ * out as an installation (/opt/artisan-nd): src/, db/, views/, public/, package.json and tsconfig.json are links to the
+ * repository's, setup/build.mjs a copy, and node_modules/ holds a link to each installed package but tsx (and no .bin):
+ * the built server there cannot load tsx even by mistake. `npm run build` there (the copy of setup/build.mjs) writes
+ * its dist/. Data folders (db, files, logs, subscription) are the caller's, by environment.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,16 +14,20 @@ import { PG_SCHEMA, PG_URL } from './db.js';
 import { createDb } from '../../src/platform/db.js';
 import { waitFor } from './wait.js';
 
-/** A temporary project root holding a fresh build in dist/ (see the module's comment); remove it with `fs.rm`. */
+/** A temporary installation holding a fresh build in dist/ (see the module's comment); remove it with `fs.rm`. */
 export async function builtRoot(): Promise<string> {
   const root = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'artisan-built-'));
-  for (const entry of ['views', 'public', 'package.json']) await fs.promises.symlink(path.join(REPO_ROOT, entry), path.join(root, entry));
+  for (const entry of ['src', 'db', 'views', 'public', 'package.json', 'tsconfig.json']) {
+    await fs.promises.symlink(path.join(REPO_ROOT, entry), path.join(root, entry));
+  }
+  await fs.promises.mkdir(path.join(root, 'setup'));
+  await fs.promises.copyFile(path.join(REPO_ROOT, 'setup', 'build.mjs'), path.join(root, 'setup', 'build.mjs'));
   await fs.promises.mkdir(path.join(root, 'node_modules'));
   for (const pkg of await fs.promises.readdir(path.join(REPO_ROOT, 'node_modules'))) {
     if (pkg === 'tsx' || pkg.startsWith('.')) continue;
     await fs.promises.symlink(path.join(REPO_ROOT, 'node_modules', pkg), path.join(root, 'node_modules', pkg));
   }
-  const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'setup', 'build.mjs'), '--out', path.join(root, 'dist')], { encoding: 'utf8' });
+  const build = spawnSync(process.execPath, ['setup/build.mjs'], { cwd: root, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`setup/build.mjs failed:\n${build.stdout}${build.stderr}`);
   return root;
 }
