@@ -199,7 +199,7 @@ export function createApp(deps: AppDeps): AppHandle {
     db, clock, audit, billing: config.billing, ledger, mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger,
     plansChanged: () => pageCache.clear(),
     // Renewals on a saved card are charged before their dunning steps; `payments` is built below, before any run.
-    charger: { chargeDue: (sub, today) => payments.online.chargeDue(sub, today), reconcile: () => payments.online.reconcile() },
+    charger: { chargeDue: (sub, today, unpaid) => payments.online.chargeDue(sub, today, unpaid), reconcile: () => payments.online.reconcile() },
     // The shop's license expiry reminders; `shop` is built below, before any run.
     // And the data retention cleanup (src/ops/cleanup.ts).
     jobs: [{ name: 'license_reminders', run: (today) => shop.reminders.run(today) }, cleanup.job()],

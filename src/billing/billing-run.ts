@@ -65,7 +65,8 @@ interface Work {
  * its dunning steps: a renewal paid this way is not dunned. Outside any transaction (it calls a gateway).
  */
 export interface RenewalCharger {
-  chargeDue(sub: { id: number; accountId: number }, today: string): Promise<void>;
+  /** `unpaid`: the subscription's open or overdue invoices, each with the due date staff last granted, else the printed one. */
+  chargeDue(sub: { id: number; accountId: number }, today: string, unpaid: readonly { id: number; number: string; dueDate: string }[]): Promise<void>;
   /** Settle the gateway payments whose notification never came (asked of each gateway), before the steps. */
   reconcile?(): Promise<number>;
 }
@@ -159,9 +160,12 @@ export class BillingRun {
   /** The page's unpaid renewals charged on saved cards (RenewalCharger), when online payments are set up. */
   private async charge(page: Subscription[], today: string, report: RunReport): Promise<void> {
     if (!this.deps.charger) return;
-    for (const sub of page) {
-      if (!['active', 'trialing', 'past_due', 'suspended'].includes(sub.state)) continue;
-      await this.deps.charger.chargeDue(sub, today).catch((err: unknown) => {
+    const chargeable = page.filter((sub) => ['active', 'trialing', 'past_due', 'suspended'].includes(sub.state));
+    const unpaid = await this.deps.subscriptions.steps.unpaidOf(chargeable.map((s) => s.id));
+    for (const sub of chargeable) {
+      const due = (unpaid.get(sub.id) ?? []).filter((inv) => inv.dueDate <= today);
+      if (due.length === 0) continue;
+      await this.deps.charger.chargeDue(sub, today, due).catch((err: unknown) => {
         report.errors += 1;
         this.deps.logger?.error({ err, subscription: sub.id }, 'renewal charge failed');
       });

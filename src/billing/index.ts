@@ -31,7 +31,7 @@ export { InvoicesService, dayIn, type ChainBreak, type ChainReport, type DraftLi
 export type { Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceTotals, InvoiceType } from './invoices.repository.js';
 export { MANUAL_METHODS, PaymentsService, type ManualPaymentInput, type PaymentResult } from './payments.service.js';
 export type { Payment, PaymentRefund } from './payments.repository.js';
-export type { GatewayFailure, GatewaySettlement } from './payments.online.js';
+export { assertPayable, type GatewayFailure, type GatewaySettlement } from './payments.online.js';
 export { addDays, daysBetween } from './subscriptions.periods.js';
 export { BILLING_CYCLES, isUnitPack, MAX_FEATURES, PLAN_TYPES, planErrors, PlansService, type PlanPriceHook } from './plans.service.js';
 export type { BillingCycle, Plan, PlanFeature, PlanFields, PlanLimits, PlanType } from './plans.repository.js';

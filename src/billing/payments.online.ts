@@ -60,16 +60,23 @@ export interface OnlineDeps {
 
 const PAYABLE = ['open', 'overdue'];
 
+/**
+ * `inv` when partner `accountId` (any with null) can pay it online: an invoice (not a credit note), open or overdue,
+ * with something left to pay. @throws NotFoundError (missing, another's); ValidationError {form: billing:errors.not_payable}.
+ */
+export function assertPayable(inv: Invoice | null, accountId: number | null): Invoice {
+  if (!inv || (accountId !== null && inv.accountId !== accountId)) throw new NotFoundError('no such invoice');
+  if (inv.kind !== 'invoice' || !PAYABLE.includes(inv.status) || inv.amountDue - inv.amountPaid <= 0) {
+    throw new ValidationError({ form: 'billing:errors.not_payable' });
+  }
+  return inv;
+}
+
 export class GatewayPayments {
   constructor(private readonly deps: OnlineDeps, private readonly repo: PaymentsRepository) {}
 
   private async payableIn(trx: Db, invoiceId: number, accountId: number | null): Promise<Invoice> {
-    const inv = await this.deps.invoices.lockForPayment(trx, invoiceId);
-    if (!inv || (accountId !== null && inv.accountId !== accountId)) throw new NotFoundError('no such invoice');
-    if (inv.kind !== 'invoice' || !PAYABLE.includes(inv.status) || inv.amountDue - inv.amountPaid <= 0) {
-      throw new ValidationError({ form: 'billing:errors.not_payable' });
-    }
-    return inv;
+    return assertPayable(await this.deps.invoices.lockForPayment(trx, invoiceId), accountId);
   }
 
   /**

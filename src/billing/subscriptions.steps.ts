@@ -65,6 +65,11 @@ export class SubscriptionSteps {
     return { unpaid, taken };
   }
 
+  /** The open or overdue invoices of each subscription of `ids` (at most 500), with the due dates staff last granted, by subscription id. */
+  unpaidOf(ids: readonly number[]): Promise<Map<number, OpenInvoiceRef[]>> {
+    return this.repo.unpaidInvoicesOf(ids);
+  }
+
   /** The steps due on `today` for `sub` and not taken yet, in the order they run; `known`: its page's {@link lookups}. */
   async due(sub: Subscription, today: string, known?: StepLookups): Promise<DueStep[]> {
     const out: DueStep[] = [];

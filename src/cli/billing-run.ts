@@ -40,7 +40,7 @@ try {
   const { run, billing, subscriptions } = createBillingStack({
     db: cli.db, clock, audit: cli.audit, billing: cli.config.billing, ledger: new LedgerService(cli.db, clock, cli.audit), mailer: cli.mailer, t: cli.t,
     viewsDir: cli.config.paths.views, baseUrl: cli.config.baseUrl, logger: cli.logger,
-    charger: { chargeDue: (sub, today) => late.payments!.online.chargeDue(sub, today), reconcile: () => late.payments!.online.reconcile() },
+    charger: { chargeDue: (sub, today, unpaid) => late.payments!.online.chargeDue(sub, today, unpaid), reconcile: () => late.payments!.online.reconcile() },
     jobs: [{ name: 'license_reminders', run: (today) => late.shop!.reminders.run(today) }, cleanup.job()],
   });
   const payments = late.payments = createPayments({ config: cli.config, db: cli.db, clock, audit: cli.audit, billing, subscriptions, logger: cli.logger });

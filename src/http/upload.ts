@@ -62,6 +62,8 @@ export function singleFileUpload(config: Readonly<Config>, opts: UploadOptions):
     }),
     // preservePath: the name as sent, so a hostile one ("../../x.deb") is seen and refused, not silently cut.
     preservePath: true,
+    // Browsers send file names in UTF-8 without saying so (busboy would read them as Latin-1).
+    defParamCharset: 'utf8',
     limits: { fileSize: opts.maxBytes, files: 1, fields: 10, fieldSize: 64 * 1024, parts: 12 },
   });
   return (req: Request, res: Response, next: NextFunction): void => {

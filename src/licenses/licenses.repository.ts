@@ -219,6 +219,15 @@ export class LicensesRepository {
     return Number(r?.n ?? 0);
   }
 
+  /** How many releases each activation batch of `batchIds` had since `since`, by batch id (absent: none). */
+  async releasesOfBatchesSince(batchIds: readonly number[], since: Date): Promise<Map<number, number>> {
+    if (batchIds.length === 0) return new Map();
+    const rows = (await this.db('license_releases as r').join('licenses as l', 'l.id', 'r.license_id')
+      .join('activation_codes as c', 'c.id', 'l.activation_code_id').whereIn('c.batch_id', [...new Set(batchIds)])
+      .where('r.released_at', '>=', since.toISOString()).groupBy('c.batch_id').select('c.batch_id').count({ n: '*' })) as { batch_id: unknown; n: unknown }[];
+    return new Map(rows.map((r) => [Number(r.batch_id), Number(r.n)]));
+  }
+
   /** When this machine last sent a heartbeat for this license, or null. */
   async lastHeartbeat(licenseId: number, machineId: string): Promise<Date | null> {
     const row = (await this.db('license_heartbeats')

@@ -349,6 +349,11 @@ export class LicensesService {
     return (trx ? this.repo.with(trx) : this.repo).releasesOfBatchSince(batchId, since);
   }
 
+  /** How many machine releases each activation batch of `batchIds` had since `since`, by batch id (absent: none); one query. */
+  releasesOfBatchesSince(batchIds: readonly number[], since: Date): Promise<Map<number, number>> {
+    return this.repo.releasesOfBatchesSince(batchIds, since);
+  }
+
   /**
    * An admin's state change of license `id` (revoke, suspend, reinstate:
    * LICENSE_CHANGES) with its audit row, from the row locked in the

@@ -14,7 +14,7 @@
  */
 import { SYSTEM_ACTOR, type Actor, type AuditService } from '../audit/index.js';
 import {
-  daysBetween, isHardDecline, type ChargeOutcome, type Currency, type GatewayAction, type GatewayName, type InvoicesService, type OnlineGateway,
+  assertPayable, daysBetween, isHardDecline, type ChargeOutcome, type Currency, type GatewayAction, type GatewayName, type InvoicesService, type OnlineGateway,
   type Payment, type PaymentsService, type SavedCard,
 } from '../billing/index.js';
 import { ConflictError, ERR, NotFoundError, ValidationError } from '../errors/index.js';
@@ -36,6 +36,13 @@ export const RENEWAL_CHARGE_DAYS: readonly number[] = [0, 1, 3, 7, 13];
 export interface CheckoutPages {
   back: string;
   returnTo: string;
+}
+
+/** An unpaid invoice of a subscription as the daily job passes it: `dueDate` is the one staff last granted, else the printed one. */
+export interface DueInvoice {
+  id: number;
+  number: string;
+  dueDate: string;
 }
 
 export interface OnlinePaymentsDeps {
@@ -95,6 +102,8 @@ export class OnlinePaymentsService {
   async payInvoice(gateway: GatewayName, invoiceId: number, accountId: number, locale: 'fr' | 'en', actor: Actor,
     pages: CheckoutPages = { back: '/subscription/billing', returnTo: `/subscription/invoices/${invoiceId}/return/${gateway}` }): Promise<string> {
     const g = this.gateway(gateway);
+    // Checked before the gateway is asked for a customer (checked again, locked, when the payment row is written).
+    assertPayable(await this.deps.invoices.byId(invoiceId), accountId);
     const customerRef = await this.customerFor(g, accountId);
     const { payment, invoice } = await this.deps.payments.startCheckout(invoiceId, accountId, gateway, actor);
     const lines = await this.deps.invoices.lines(invoice.id);
@@ -121,25 +130,28 @@ export class OnlinePaymentsService {
 
   /**
    * The daily job, before a subscription's dunning steps (BillingRun's RenewalCharger): each unpaid renewal invoice
-   * of `sub` due by `today` is charged off-session on the saved card at J0, J+1, J+3, J+7, J+13 — once per day
+   * of `sub` (`unpaid`: the subscription's open or overdue invoices with the due date staff last granted, else the
+   * printed one; YYYY-MM-DD) due by `today` is charged off-session on the saved card at J0, J+1, J+3, J+7, J+13 — once per day
    * (PaymentsService.claimRenewalCharge), not after a success or a payment under way, never after a hard decline.
    * A decline leaves the invoice unpaid: the dunning mails go on. Errors reaching the gateway are logged, the
    * claimed payment stays `processing` (its notification settles it).
    */
-  async chargeDue(sub: { id: number; accountId: number }, today: string): Promise<void> {
-    for (const name of this.available()) {
-      const card = await this.savedCard(sub.accountId, name);
-      if (!card) continue;
-      const unpaid = (await this.deps.invoices.ofAccount(sub.accountId, 100)).filter((i) => i.subscriptionId === sub.id && i.kind === 'invoice'
-        && (i.status === 'open' || i.status === 'overdue') && i.dueDate && i.dueDate <= today);
-      for (const inv of unpaid) {
-        const days = daysBetween(inv.dueDate!, today);
-        const offset = [...RENEWAL_CHARGE_DAYS].reverse().find((d) => d <= days);
-        if (offset === undefined) continue;
-        const past = (await this.deps.payments.ofInvoice(inv.id)).filter((p) => p.gateway === name);
-        if (past.some((p) => p.status === 'processing' || p.status === 'succeeded')) continue;
-        if (past.some((p) => p.status === 'failed' && isHardDecline(p.errorCode))) continue;
-        await this.charge(name, card, inv.id, inv.number!, offset);
+  async chargeDue(sub: { id: number; accountId: number }, today: string, unpaid: readonly DueInvoice[]): Promise<void> {
+    const due = unpaid.flatMap((inv) => {
+      const offset = inv.dueDate <= today ? [...RENEWAL_CHARGE_DAYS].reverse().find((d) => d <= daysBetween(inv.dueDate, today)) : undefined;
+      return offset === undefined ? [] : [{ ...inv, offset }];
+    });
+    if (due.length === 0) return;
+    const cards = (await Promise.all(this.available().map(async (name) => ({ name, card: await this.savedCard(sub.accountId, name) }))))
+      .filter((c): c is { name: GatewayName; card: SavedCard } => c.card !== null);
+    if (cards.length === 0) return;
+    for (const inv of due) {
+      const past = await this.deps.payments.ofInvoice(inv.id);
+      for (const { name, card } of cards) {
+        const mine = past.filter((p) => p.gateway === name);
+        if (mine.some((p) => p.status === 'processing' || p.status === 'succeeded')) continue;
+        if (mine.some((p) => p.status === 'failed' && isHardDecline(p.errorCode))) continue;
+        await this.charge(name, card, inv.id, inv.number, inv.offset);
       }
     }
   }

@@ -140,14 +140,23 @@ export class CatalogueRepository {
 
   /** The current release of `releaseProduct`: the one marked latest, else the newest published. */
   async currentRelease(releaseProduct: string): Promise<CurrentRelease | null> {
-    const r = (await this.db('releases').where({ product: releaseProduct }).whereNotNull('published_at')
-      .orderBy([{ column: 'is_latest', order: 'desc' }, { column: 'published_at', order: 'desc' }, { column: 'id', order: 'desc' }])
-      .first()) as Row | undefined;
-    if (!r) return null;
-    return {
+    return (await this.currentReleases([releaseProduct])).get(releaseProduct) ?? null;
+  }
+
+  /**
+   * The current release of each of `releaseProducts` (the latest flagged, else the last published), by product; one
+   * query (a window function, SQLite ≥ 3.25 and PostgreSQL). A product without a published release is absent.
+   */
+  async currentReleases(releaseProducts: readonly string[]): Promise<Map<string, CurrentRelease>> {
+    if (releaseProducts.length === 0) return new Map();
+    const ranked = this.db('releases').whereNotNull('published_at').whereIn('product', [...new Set(releaseProducts)])
+      .select('id', 'product', 'version', 'filename', 'size_bytes', 'sha256', 'changelog', 'published_at',
+        this.db.raw('row_number() over (partition by product order by is_latest desc, published_at desc, id desc) as rn'));
+    const rows = (await this.db.select('*').from(ranked.as('r')).where('rn', 1)) as Row[];
+    return new Map(rows.map((r) => [String(r.product), {
       id: Number(r.id), version: String(r.version), filename: String(r.filename), sizeBytes: Number(r.size_bytes), sha256: String(r.sha256),
       changelog: String(r.changelog ?? ''), publishedAt: toDateOrNull(r.published_at),
-    };
+    }]));
   }
 
   async upsertListing(productId: number, f: ListingFields, now: Date): Promise<void> {

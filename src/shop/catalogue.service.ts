@@ -14,6 +14,7 @@ import { NotFoundError, ValidationError } from '../errors/index.js';
 import { PAID_LICENSE_TYPES, type PaidLicenseType, type ProductsService } from '../licenses/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
+import { sniffFileType } from '../platform/file-type.js';
 import { CatalogueRepository, type CurrentRelease, type Listing, type ListingFields, type Offer, type OfferFields } from './catalogue.repository.js';
 
 /** Where the license API sends an expired client of a product sold in the shop (made absolute on BASE_URL). */
@@ -39,9 +40,10 @@ export class CatalogueService {
   /** Published products (all of them for staff with `all`), each with its active offers (all with `all`). */
   async list(all = false): Promise<CatalogueEntry[]> {
     const listings = await this.repo.list(all);
-    const offers = await this.repo.offers(listings.map((l) => l.productId), all);
-    return Promise.all(listings.map(async (l) => ({ ...l, offers: offers.filter((o) => o.productId === l.productId),
-      release: l.releaseProduct ? await this.repo.currentRelease(l.releaseProduct) : null })));
+    const [offers, releases] = await Promise.all([this.repo.offers(listings.map((l) => l.productId), all),
+      this.repo.currentReleases(listings.flatMap((l) => (l.releaseProduct ? [l.releaseProduct] : [])))]);
+    return listings.map((l) => ({ ...l, offers: offers.filter((o) => o.productId === l.productId),
+      release: (l.releaseProduct ? releases.get(l.releaseProduct) : undefined) ?? null }));
   }
 
   /** A published product by SKU (any with `all`), or null. */
@@ -155,12 +157,10 @@ export class CatalogueService {
 /** Largest thumbnail accepted (bytes). */
 export const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
 
-/** The extension of a PNG, JPEG or WebP image by its first bytes (magic numbers), or null. */
+/** The extension of a PNG, JPEG or WebP image by its first bytes (src/platform/file-type.ts), or null. */
 function imageType(head: Buffer): 'png' | 'jpg' | 'webp' | null {
-  if (head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
-  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpg';
-  if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP') return 'webp';
-  return null;
+  const ext = sniffFileType(head)?.ext;
+  return ext === 'png' || ext === 'jpg' || ext === 'webp' ? ext : null;
 }
 
 function checkOffer(f: OfferFields): void {

@@ -21,7 +21,7 @@ export interface DevicesDeps {
   db: Db;
   clock: Clock;
   orders: OrdersService;
-  licenses: Pick<LicensesService, 'releaseActivation' | 'releasesOfBatchSince'>;
+  licenses: Pick<LicensesService, 'releaseActivation' | 'releasesOfBatchSince' | 'releasesOfBatchesSince'>;
   /** SHOP_RELEASES_PER_MONTH. */
   perMonth: number;
 }
@@ -50,6 +50,18 @@ export class DevicesService {
     const { start, next } = this.month();
     const used = await this.deps.licenses.releasesOfBatchSince(trx, order.batchId, start);
     return { used, limit: this.deps.perMonth, left: Math.max(0, this.deps.perMonth - used), nextMonth: next };
+  }
+
+  /** {@link allowance} of each of `orders`, by order id (null: not paid), read in one query. */
+  async allowances(orders: readonly Order[]): Promise<Map<number, ReleaseAllowance | null>> {
+    const paid = orders.filter((o) => o.status === 'paid' && o.batchId);
+    const { start, next } = this.month();
+    const used = await this.deps.licenses.releasesOfBatchesSince(paid.map((o) => o.batchId!), start);
+    return new Map(orders.map((o) => {
+      if (o.status !== 'paid' || !o.batchId) return [o.id, null];
+      const n = used.get(o.batchId) ?? 0;
+      return [o.id, { used: n, limit: this.deps.perMonth, left: Math.max(0, this.deps.perMonth - n), nextMonth: next }];
+    }));
   }
 
   /**

@@ -56,7 +56,7 @@ export interface ShopDeps {
   billing: Billing;
   online: OnlinePaymentsService;
   codes: ActivationCodesService;
-  licenses: Pick<LicensesService, 'revokeIn' | 'extendIn' | 'releaseActivation' | 'releasesOfBatchSince'>;
+  licenses: Pick<LicensesService, 'revokeIn' | 'extendIn' | 'releaseActivation' | 'releasesOfBatchSince' | 'releasesOfBatchesSince'>;
   /** The courses sold alone and their grants (src/courses). */
   courses: Pick<CoursesService, 'grant' | 'sellable'>;
   /** The license server's products (a published listing sets its product's renewal_url). */

@@ -174,7 +174,8 @@ export function createOrdersController(d: OrdersPageDeps) {
     /** GET /licenses */
     licenses: async (req: Request, res: Response): Promise<void> => {
       const { rows } = await d.orders.list({ q: '', status: 'paid', accountId: req.account!.id }, 200, 0);
-      const groups = await Promise.all(rows.map(async (o) => ({ order: o, keys: await d.orders.keys(o), allowance: await d.devices.allowance(o) })));
+      const [keys, allowances] = await Promise.all([d.orders.keysOf(rows), d.devices.allowances(rows)]);
+      const groups = rows.map((o) => ({ order: o, keys: keys.get(o.id) ?? [], allowance: allowances.get(o.id) ?? null }));
       res.render('shop/licenses', { ...BILLING_VIEW_HELPERS, title: req.t('shop:licenses.title'), groups,
         releases: releasesOf(groups.map((g) => [g.order.id, g.allowance])) });
     },

@@ -160,17 +160,35 @@ export class OrdersRepository {
 
   /** The license keys of activation batch `batchId`, in creation order, with their licenses and machines. */
   async keys(batchId: number): Promise<LicenseKey[]> {
+    return (await this.keysOfBatches([batchId])).get(batchId) ?? [];
+  }
+
+  /**
+   * The license keys of each activation batch of `batchIds` (two queries whatever their number; at most a few
+   * hundred ids), each batch's in creation order with their licenses and machines; a batch without keys is absent.
+   */
+  async keysOfBatches(batchIds: readonly number[]): Promise<Map<number, LicenseKey[]>> {
+    const out = new Map<number, LicenseKey[]>();
+    if (batchIds.length === 0) return out;
     const rows = (await this.db('activation_codes as c').join('activation_batches as b', 'b.id', 'c.batch_id')
-      .leftJoin('licenses as l', 'l.id', 'c.license_id').where('c.batch_id', batchId)
-      .orderBy('c.id').select('c.code', 'c.used_at', 'c.license_id', 'b.license_type', 'l.state', 'l.expires_at')) as Row[];
+      .leftJoin('licenses as l', 'l.id', 'c.license_id').whereIn('c.batch_id', [...new Set(batchIds)])
+      .orderBy('c.id').select('c.batch_id', 'c.code', 'c.used_at', 'c.license_id', 'b.license_type', 'l.state', 'l.expires_at')) as Row[];
     const ids = rows.filter((r) => r.license_id).map((r) => Number(r.license_id));
-    const machines = ids.length ? (await this.db('license_activations').whereIn('license_id', ids).orderBy('id')
+    const machines = new Map<number, LicenseKey['machines']>();
+    const activations = ids.length ? (await this.db('license_activations').whereIn('license_id', ids).orderBy('id')
       .select('license_id', 'machine_id', 'first_seen_at', 'last_seen_at')) as Row[] : [];
-    return rows.map((r) => ({
-      code: String(r.code), usedAt: toDateOrNull(r.used_at), licenseId: r.license_id ? Number(r.license_id) : null, licenseType: String(r.license_type),
-      state: (r.state as string | null) ?? null, expiresAt: toDateOrNull(r.expires_at),
-      machines: machines.filter((m) => Number(m.license_id) === Number(r.license_id)).map((m) => ({ machineId: String(m.machine_id),
-        firstSeenAt: toDate(m.first_seen_at), lastSeenAt: toDate(m.last_seen_at) })),
-    }));
+    for (const m of activations) {
+      const list = machines.get(Number(m.license_id)) ?? [];
+      list.push({ machineId: String(m.machine_id), firstSeenAt: toDate(m.first_seen_at), lastSeenAt: toDate(m.last_seen_at) });
+      machines.set(Number(m.license_id), list);
+    }
+    for (const r of rows) {
+      const licenseId = r.license_id ? Number(r.license_id) : null;
+      const list = out.get(Number(r.batch_id)) ?? [];
+      list.push({ code: String(r.code), usedAt: toDateOrNull(r.used_at), licenseId, licenseType: String(r.license_type),
+        state: (r.state as string | null) ?? null, expiresAt: toDateOrNull(r.expires_at), machines: licenseId ? machines.get(licenseId) ?? [] : [] });
+      out.set(Number(r.batch_id), list);
+    }
+    return out;
   }
 }

@@ -304,6 +304,12 @@ export class OrdersService implements InvoicePaidHook {
     return order.batchId ? this.repo.keys(order.batchId) : Promise.resolve([]);
   }
 
+  /** The license keys of each of `orders`, by order id (an order not paid yet has none), read in one batch. */
+  async keysOf(orders: readonly Order[]): Promise<Map<number, LicenseKey[]>> {
+    const byBatch = await this.repo.keysOfBatches(orders.flatMap((o) => (o.batchId ? [o.batchId] : [])));
+    return new Map(orders.map((o) => [o.id, (o.batchId ? byBatch.get(o.batchId) : undefined) ?? []]));
+  }
+
   /** In `trx`: the order locked for a refund, and the writes refunds.ts makes through this service. */
   lockIn(trx: Db, id: number): Promise<Order | null> {
     return this.repo.with(trx).byId(id, true);

@@ -8,6 +8,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
+import { sniffFileType } from '../platform/file-type.js';
 
 export const MAX_ATTACHMENTS = 3;
 export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
@@ -20,15 +21,9 @@ export interface UploadedFile {
   bytes: Buffer;
 }
 
-/** The type of `bytes` by their signature, or null when it is none of the accepted ones. */
+/** The MIME type of `bytes` by their signature (src/platform/file-type.ts), or null when it is none of the accepted ones. */
 export function detectType(bytes: Buffer): string | null {
-  const starts = (sig: number[], at = 0): boolean => bytes.length >= at + sig.length && sig.every((b, i) => bytes[at + i] === b);
-  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
-  if (starts([0xff, 0xd8, 0xff])) return 'image/jpeg';
-  if (bytes.subarray(0, 6).toString('latin1') === 'GIF87a' || bytes.subarray(0, 6).toString('latin1') === 'GIF89a') return 'image/gif';
-  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
-  if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') return 'application/pdf';
-  return null;
+  return sniffFileType(bytes)?.mime ?? null;
 }
 
 // Control characters, path separators, characters Windows reserves, and the bidirectional controls that

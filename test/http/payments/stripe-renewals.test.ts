@@ -101,4 +101,27 @@ describe('Stripe renewals (billing:run charges the saved card; /subscription/bil
     expect(rig.fake.methods.get(card!.paymentMethodRef)).to.deep.include({ card: { brand: 'visa', last4: '5556', exp_month: 12, exp_year: 2030,
       country: 'FR', funding: 'credit' } });
   });
+  it('charges on the due date staff granted, not the printed one', async () => {
+    const { account } = await subscribedWithCard('delai@imprimerie.fr');
+    const subscription = (await rig.ctx.db('subscriptions').where({ account_id: account }).first('id')) as { id: unknown };
+    const sub = (await rig.ctx.handle.subscriptions.byId(Number(subscription.id)))!;
+    const P = sub.periodEnd!;
+    let day = rig.ctx.clock.now().toISOString().slice(0, 10);
+    const next = async () => {
+      day = addDays(day, 1);
+      rig.ctx.clock.advance(86400);
+      expect((await rig.ctx.handle.billingRun.run(day)).errors, day).to.equal(0);
+    };
+    while (day < addDays(P, -1)) await next();
+    const renewal = (await rig.ctx.handle.billing.invoices.ofAccount(account)).find((i) => i.kind === 'invoice' && i.dueDate === P)!;
+    expect(renewal.status).to.equal('open');
+    const granted = addDays(P, 5);
+    await rig.ctx.handle.subscriptions.extendDue(sub.id, { invoiceId: renewal.id, dueDate: granted, reason: 'fin de mois difficile' }, SYSTEM_ACTOR);
+    const card = (await rig.ctx.handle.payments.online.savedCard(account, 'stripe'))!;
+    while (day < addDays(granted, -1)) await next();
+    expect(charges(card.customerRef), `no charge before ${granted}`).to.have.length(0);
+    await next();
+    expect(charges(card.customerRef), `charged on ${granted}`).to.have.length(1);
+    expect((await rig.ctx.handle.billing.invoices.byId(renewal.id))!.status).to.equal('paid');
+  });
 });

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
 import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
-import { activate, machine, makeBatch, makeProduct, post } from '../../helpers/licenses.js';
+import { activate, HIGH_LIMITS, machine, makeBatch, makeProduct, post } from '../../helpers/licenses.js';
 import { listEasyFacture, type ShopFixture } from '../../helpers/shop.js';
 
 type Agent = Awaited<ReturnType<typeof loginAgent>>;
@@ -22,7 +22,7 @@ describe('POST /licenses/release and the license API\'s support_url and renewal_
   let shop: ShopFixture;
   let multiOffer: number;
   before(async () => {
-    ctx = await createTestContext();
+    ctx = await createTestContext({ env: HIGH_LIMITS });
     shop = await listEasyFacture(ctx);
     // A product that runs on two machines a license, sold in the shop too.
     const multi = await makeProduct(ctx, 'multipos', { max_activations: 2 });
@@ -119,6 +119,34 @@ describe('POST /licenses/release and the license API\'s support_url and renewal_
     const again = await loginAgent(ctx, 'limite@client.fr'); // the session has expired meanwhile
     expect((await release(again, `/orders/${order}`, order, box)).status).to.equal(303);
     expect((await validate(token, box)).body).to.include({ valid: false, error: 'LICENSE_REVOKED' });
+  });
+
+  it('shows on /licenses each order\'s own keys, machines and monthly releases when the customer has several orders', async () => {
+    const now = ctx.clock.now();
+    ctx.clock.advance((Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 8) - now.getTime()) / 1000);
+    const first = await bought('deux-commandes@client.fr');
+    const account = Number(((await ctx.db('accounts').where({ email: 'deux-commandes@client.fr' }).first('id')) as { id: unknown }).id);
+    const { order: placed } = await ctx.handle.shop.orders.place(account, shop.annual, 1, 'buy-second-order', 'fr', SYSTEM_ACTOR);
+    const inv = (await ctx.handle.billing.invoices.byId(placed.invoiceId))!;
+    await ctx.handle.billing.payments.recordManual(inv.id, { amount: inv.amountDue, method: 'bank_transfer', reference: inv.number!,
+      date: ctx.clock.now().toISOString().slice(0, 10), idempotencyKey: `devices-${placed.id}` }, SYSTEM_ACTOR);
+    const [secondKey] = await ctx.handle.shop.orders.keys((await ctx.handle.shop.orders.byId(placed.id))!);
+    let boxA = machine();
+    await activate(ctx, first.code, boxA, 'deux-commandes@client.fr');
+    for (let i = 0; i < 3; i++) {
+      expect((await release(first.agent, '/licenses', first.order, boxA)).status).to.equal(303);
+      boxA = machine();
+      await activate(ctx, first.code, boxA, 'deux-commandes@client.fr');
+    }
+    const boxB = machine();
+    await activate(ctx, secondKey!.code, boxB, 'deux-commandes@client.fr');
+    const rows = (await first.agent.get('/licenses').expect(200)).text.split('<tr>');
+    const rowA = rows.find((r) => r.includes(boxA))!;
+    const rowB = rows.find((r) => r.includes(boxB))!;
+    expect(rowA).to.contain(`href="/orders/${first.order}"`).and.contain(`value="${first.code}"`).and.contain('la limite de 3 libérations par mois')
+      .and.not.contain('name="machine_id"').and.not.contain(boxB);
+    expect(rowB).to.contain(`href="/orders/${placed.id}"`).and.contain(`value="${secondKey!.code}"`).and.contain(`name="machine_id" value="${boxB}"`)
+      .and.contain(`name="order" value="${placed.id}"`).and.not.contain('release-limit').and.not.contain(boxA);
   });
 
   it('answers 404 for another customer\'s order or a machine that is not on the order, and releases nothing', async () => {

@@ -10,7 +10,7 @@ import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
 import { createAccount, csrfOf, linkIn, loginAgent, mails, PASSWORD, request, waitMail } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { fieldValue } from '../../helpers/forms.js';
-import { activate, machine, post } from '../../helpers/licenses.js';
+import { activate, machine, makeProduct, post } from '../../helpers/licenses.js';
 import { listEasyFacture, publishRelease, type ShopFixture } from '../../helpers/shop.js';
 
 describe('the customer shop (/products, /register, /orders, /licenses)', function () {
@@ -228,5 +228,21 @@ describe('the customer shop (/products, /register, /orders, /licenses)', functio
     await createAccount(ctx, 'partenaire@imprimerie.fr');
     await (await loginAgent(ctx, 'partenaire@imprimerie.fr')).get('/orders').expect(403);
     expect((await mails(ctx)).some((m) => m.to === 'deux@client.fr')).to.equal(false);
+  });
+  it('shows each listed product\'s own current release (the one marked latest) in the catalogue list and its JSON', async () => {
+    await makeProduct(ctx, 'caisse');
+    await ctx.handle.shop.catalogue.saveListing(Number(((await ctx.db('products').where({ code: 'caisse' }).first('id')) as { id: unknown }).id), {
+      titleFr: 'Caisse', titleEn: 'Till', descriptionFr: 'Caisse', descriptionEn: 'Till', category: 'Caisse', thumbnail: null, releaseProduct: 'caisse',
+      downloadsPublic: true, published: true, displayOrder: 5 }, SYSTEM_ACTOR);
+    await publishRelease(ctx, 'easyfacture', '3.1.0');
+    await publishRelease(ctx, 'caisse', '1.2.0');
+    // Published later but not marked latest (a beta, say): not the current one.
+    const later = new Date(ctx.clock.now().getTime() + 60_000).toISOString();
+    await ctx.db('releases').insert({ product: 'caisse', version: '1.3.0-beta', channel: 'beta', filename: 'caisse_1.3.0-beta_all.deb', size_bytes: 10,
+      sha256: 'a'.repeat(64), changelog: '', published_at: later, is_latest: false, created_at: later, updated_at: later });
+    const list = (await request.agent(ctx.app).get('/api/products').expect(200)).body.data as { sku: string; release: { version: string } | null }[];
+    expect(Object.fromEntries(list.map((p) => [p.sku, p.release?.version ?? null]))).to.deep.include({ easyfacture: '3.1.0', caisse: '1.2.0' });
+    const html = (await request.agent(ctx.app).get('/products').expect(200)).text;
+    expect(html).to.contain('3.1.0').and.contain('1.2.0').and.not.contain('1.3.0-beta');
   });
 });
