@@ -52,6 +52,7 @@ import {
 import { createHealthRouter, createHttpsRedirect, createMetricsRouter, measureRequests, Metrics, type TrustFn } from './ops/index.js';
 import { createNotificationsController, createNotificationsRouter, NotificationsService } from './notifications/index.js';
 import { CleanupService, createMaintenanceGate, createMaintenanceRouter, MaintenanceService } from './ops/index.js';
+import { buildPackagesService, createClientApiRouter, type PackagesService } from './packages/index.js';
 import { createPartnersRouter } from './partners/index.js';
 import {
   createCourseOrdersController, createCustomerApiRouter, createOrdersController, createShop, createShopController, createShopRouter,
@@ -139,6 +140,8 @@ export interface AppHandle {
   maintenance: MaintenanceService;
   /** Data retention: the daily cleanup, also run by `npm run db:cleanup` (src/ops). */
   cleanup: CleanupService;
+  /** Client packages and their API keys (src/packages). */
+  packages: PackagesService;
   /** Close what the app opened (session store, log files, license statistics); not the database. */
   close(): Promise<void>;
 }
@@ -189,9 +192,11 @@ export function createApp(deps: AppDeps): AppHandle {
   const issuerKeys = new IssuerKeysService({ db, keys: deps.keys, audit });
   const installations = new InstallationsService({ db, clock, audit });
   const downloadBlocks = new DownloadBlocksService({ db, clock, audit, changed: () => downloads.blocksChanged() });
+  // Client packages: the product's current release, a new API key, the zip (src/packages).
+  const packages = buildPackagesService({ db, clock, audit, config, logger, products, downloads });
   const maintenance = new MaintenanceService({ db, clock, audit, logger, cacheSeconds: config.ops.maintenanceCacheSeconds });
   // Each kind of row is deleted by its owner; `payments` is built below, before any run.
-  const cleanup = new CleanupService({ clock, logger, retention: config.ops.retention, accounts, auth, downloads,
+  const cleanup = new CleanupService({ clock, logger, retention: config.ops.retention, accounts, auth, downloads, packages,
     inbound: { purgeHandledBefore: (before) => payments.inbound.purgeHandledBefore(before) } });
   // Billing, partner side: subscriptions over the billing services; a paid invoice activates its subscription (payment hook).
   // A plan change clears the page cache: the anonymous /subscription page lists the plans.
@@ -220,7 +225,8 @@ export function createApp(deps: AppDeps): AppHandle {
   const support = new SupportService({ db, clock, audit, logger, filesDir: config.paths.files,
     mails: new SupportMails({ mailer, t: i18n.t, viewsDir: config.paths.views, baseUrl: config.baseUrl, logger }) });
 
-  const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses, limit };
+  // Trial, activate and validate accept a client package's API key (Authorization: Bearer sk_…, src/licenses/client-key.ts).
+  const licensesApi = { config, db, clock, logger, audit, accounts, keys: deps.keys, licenses, limit, clientKeys: packages };
   // POST /api/v1/licenses/validate and /api/license/validate: the license
   // server's hot path, answered by the listener below without Express, with
   // only what it needs (its own security headers, request line, limit, body
@@ -250,6 +256,8 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createKeyfilesApiRouter(recharges, limit('keyfiles', { windowSeconds: 3600, limit: config.keyfilesPerHour })));
   // The customer API (bearer andc_ tokens): counted per IP before the token is looked up.
   app.use(createCustomerApiRouter({ orders: shop.orders, accounts, baseUrl: config.baseUrl }, limit('customer-api', { windowSeconds: 3600, limit: 600 })));
+  // Who a client package's API key belongs to (bearer sk_), counted per IP before the key is looked up.
+  app.use(createClientApiRouter(packages, limit('client-api', { windowSeconds: 3600, limit: 600 })));
   // Any other request under /api: the JSON 404 or 405 (signed on the signed routes' paths), before session and CSRF.
   app.use(createApiFallback({
     routes: () => [...routesOfApp(app), ...validate.routes],
@@ -345,7 +353,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(createAdminRouter({
     config, db, clock, logger, mailer, audit, accounts, auth, ledger, recharges, downloads, keys: deps.keys, licenses, products,
     codes, contact, support, downloadBlocks, installations, issuerKeys, pageCache, csrfAfterUpload: afterUpload, billing, subscriptions, payments,
-    courses, shop,
+    courses, shop, packages,
   }));
 
   app.use(notFound);
@@ -393,6 +401,7 @@ export function createApp(deps: AppDeps): AppHandle {
     metrics,
     maintenance,
     cleanup,
+    packages,
     close: async () => {
       await licenses.close();
       await downloads.close();

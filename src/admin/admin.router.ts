@@ -15,6 +15,7 @@ import { createAdminInstallationsRouter } from './installations/index.js';
 import { createAdminKeysRouter } from './keys/index.js';
 import { createAdminLicensesRouter } from './licenses/index.js';
 import { createAdminMessagesRouter } from './messages/index.js';
+import { createAdminPackagesRouter } from './packages/index.js';
 import { createAdminPartnersRouter } from './partners/index.js';
 import { createAdminRechargesRouter } from './recharges/index.js';
 import { createAdminReleasesRouter } from './releases/index.js';
@@ -28,6 +29,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
     createAdminDashboardRouter, createAdminPartnersRouter, createAdminInstallationsRouter, createAdminRechargesRouter,
     createAdminReleasesRouter, createAdminDownloadsRouter, createAdminKeysRouter, createAdminMessagesRouter, createAdminAuditRouter, createAdminLicensesRouter,
     createAdminBillingRouter, createAdminSubscriptionsRouter, createAdminCoursesRouter, createAdminShopRouter, createAdminTicketsRouter,
+    createAdminPackagesRouter,
   ]) router.use(create(deps));
   return router;
 }

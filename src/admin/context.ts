@@ -11,6 +11,7 @@ import type { Config } from '../config/index.js';
 import type { CoursesService } from '../courses/index.js';
 import type { DownloadBlocksService, DownloadsService } from '../downloads/index.js';
 import type { PageCache } from '../http/page-cache.js';
+import type { PackagesService } from '../packages/index.js';
 import type { Payments } from '../payments/index.js';
 import type { IssuerKeys, IssuerKeysService } from '../keys/index.js';
 import type { ActivationCodesService, LicensesService, ProductsService } from '../licenses/index.js';
@@ -63,6 +64,8 @@ export interface AdminDeps {
   shop: Shop;
   /** Courses and their lessons (src/courses): staff pages write through it. */
   courses: CoursesService;
+  /** Client packages and their API keys (src/packages): the admin pages write through it. */
+  packages: PackagesService;
   /** CSRF check for multipart forms, to run after multer has parsed the body (src/http/csrf.ts). */
   csrfAfterUpload: RequestHandler;
 }

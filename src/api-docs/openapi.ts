@@ -306,7 +306,25 @@ to an active admin.
 customer's API token, created on the customer's page \`/account/tokens\` (shown once, stored hashed,
 revocable there). No token, an unknown or revoked one: 401 \`UNAUTHORIZED\`; a staff token: 403
 \`FORBIDDEN\`. A customer token is refused by the admin API (401).
+
+## Client API keys
+
+A client package (made by the vendor on \`/admin/packages\` or with \`npm run package:create\`) holds the
+client's API key \`sk_<plan>_<22 base62 characters>\` in its \`.env\` (\`API_KEY=\`). The portal stores only its
+SHA-256. \`GET /api/v1/client/me\` says whom a key belongs to. \`POST /api/v1/licenses/trial\`, \`activate\` and
+\`validate\` (and \`/api/license/validate\`) accept it in \`Authorization: Bearer sk_…\` (optional: without it they answer as for any desktop
+client): an unknown, malformed or revoked key answers 401 \`UNAUTHORIZED\` (\`WWW-Authenticate: Bearer\`), a request
+about another product than the key's (trial's \`product\`, the activation code's product, the validated license's
+product) 403 \`FORBIDDEN\`. A key is revoked by the vendor, or replaced ("reset the client"): the old key then
+stops at once or after the grace period the vendor chose.
 `;
+
+/** The optional client API key of trial, activate and validate: no security, or the client key. */
+const CLIENT_KEY_OPTIONAL = [{}, { clientKey: [] }];
+const clientKeyRefused = json(errorOf(['UNAUTHORIZED']), 'A client API key was sent (`Bearer sk_…`) that is unknown, malformed or revoked.', {
+  'WWW-Authenticate': { description: '`Bearer`.', schema: { type: 'string' } },
+});
+const otherProduct = json(errorOf(['FORBIDDEN']), 'The client API key sent is for another product.');
 
 /** A GET of the customer API (bearer customer token) answering `{success, data: [<schema>]}`. */
 function customerGet(operationId: string, summary: string, description: string, schema: string): Record<string, unknown> {
@@ -346,6 +364,7 @@ export const openApiDocument: OpenApiDocument = {
     { name: 'key files', description: 'Delivery of recharge key files to installations. FR : livraison des fichiers de recharge.' },
     { name: 'shop', description: 'The catalogue of the customer shop. FR : catalogue de la boutique.' },
     { name: 'customer', description: 'A customer\'s licenses and orders, with a customer API token. FR : licences et commandes du client.' },
+    { name: 'client', description: 'A client package\'s API key (`sk_…`). FR : clé d\'API d\'un package client.' },
     { name: 'documentation', description: 'This document. FR : ce document.' },
   ],
   paths: {
@@ -356,7 +375,8 @@ export const openApiDocument: OpenApiDocument = {
         summary: 'Start a trial license / Démarrer un essai',
         description: 'Creates a trial of `product` for this machine, valid `trial_days` (30 by default). One trial per machine and per e-mail ' +
           'address (case-insensitive) for a product: a second one answers 409 with the existing trial\'s dates. An unknown `product` answers 400 ' +
-          '`INVALID_REQUEST` with `details: {"product":"UNKNOWN"}`. Limited to 3 per hour per IP.',
+          '`INVALID_REQUEST` with `details: {"product":"UNKNOWN"}`. Limited to 3 per hour per IP. A client API key is optional (see "Client API keys").',
+        security: CLIENT_KEY_OPTIONAL,
         requestBody: body({
           type: 'object',
           required: ['machine_id', 'email', 'product', 'version'],
@@ -382,6 +402,8 @@ export const openApiDocument: OpenApiDocument = {
             unevaluatedProperties: false,
           }, 'The trial was created.'),
           400: badRequest(),
+          401: clientKeyRefused,
+          403: otherProduct,
           409: json(errorOf(['TRIAL_ALREADY_EXISTS'], {
             existing_license: {
               type: 'object',
@@ -401,7 +423,9 @@ export const openApiDocument: OpenApiDocument = {
         operationId: 'activateLicense',
         summary: 'Activate a paid license with a code / Activer une licence payante',
         description: 'Uses an activation code `XXXX-XXXX-XXXX-XXXX` (case, spaces and dashes are forgiven) once: creates a paid license for this ' +
-          'machine, of the type of the code\'s batch (`monthly`, `annual` or `lifetime`). Limited to 10 per hour per IP.',
+          'machine, of the type of the code\'s batch (`monthly`, `annual` or `lifetime`). Limited to 10 per hour per IP. A client API key is optional ' +
+          '(see "Client API keys").',
+        security: CLIENT_KEY_OPTIONAL,
         requestBody: body({
           type: 'object',
           required: ['machine_id', 'activation_code', 'email'],
@@ -426,6 +450,8 @@ export const openApiDocument: OpenApiDocument = {
             unevaluatedProperties: false,
           }, 'The license was created.'),
           400: badRequest(),
+          401: clientKeyRefused,
+          403: otherProduct,
           404: json(errorOf(['INVALID_ACTIVATION_CODE']), 'The code is unknown, already used, or its batch expired.'),
           429: rateLimited('10 activations per hour per IP'),
           500: serverError,
@@ -441,7 +467,8 @@ export const openApiDocument: OpenApiDocument = {
           'license that cannot be used is still a 200 with `valid:false` and a code in `error`. When the license\'s expiry changed since the ' +
           'token was issued (an extension), the answer carries a fresh `license_key`: store it. A suspended license answers `valid:true, ' +
           'is_active:false`. With a product allowing several machines, a new machine is recorded as an activation while there is room. Answers ' +
-          'are signed (X-Signature). Limited to 100 per hour per IP.',
+          'are signed (X-Signature). Limited to 100 per hour per IP. A client API key is optional (see "Client API keys").',
+        security: CLIENT_KEY_OPTIONAL,
         requestBody: body({
           type: 'object',
           required: ['machine_id', 'license_key'],
@@ -454,8 +481,49 @@ export const openApiDocument: OpenApiDocument = {
             signed,
           ),
           400: withSignature(badRequest()),
+          401: withSignature(clientKeyRefused),
+          403: withSignature(otherProduct),
           429: withSignature(rateLimited('100 validations per hour per IP')),
           500: signedServerError,
+        },
+      },
+    },
+    '/api/v1/client/me': {
+      get: {
+        tags: ['client'],
+        operationId: 'clientMe',
+        summary: 'Who an API key belongs to / À qui appartient une clé d\'API',
+        description: 'The client, plan, e-mail and product of the client API key sent (`Authorization: Bearer sk_…`), and when a scheduled ' +
+          'revocation (after a reset) will refuse it. Limited to 600 requests per hour per IP.',
+        security: [{ clientKey: [] }],
+        responses: {
+          200: json({
+            type: 'object',
+            required: ['success', 'client'],
+            properties: {
+              success: { const: true },
+              client: {
+                type: 'object',
+                required: ['client', 'plan', 'email', 'product', 'created_at', 'revokes_at'],
+                properties: {
+                  client: { type: 'string', description: 'The client\'s identifier (slug).', examples: ['dupont-bakery'] },
+                  plan: { type: 'string', examples: ['pro'] },
+                  email: { type: 'string', format: 'email' },
+                  product: { type: 'string', description: 'The product code the key is for.', examples: ['artisan_nd'] },
+                  created_at: { type: 'string', format: 'date-time' },
+                  revokes_at: { type: ['string', 'null'], format: 'date-time', description: 'When the key stops (a reset\'s grace period), or `null`.' },
+                },
+                unevaluatedProperties: false,
+              },
+            },
+            unevaluatedProperties: false,
+          }, 'The key\'s owner.'),
+          400: badQuery,
+          401: json(errorOf(['UNAUTHORIZED']), 'No client API key, or one that is unknown, malformed or revoked.', {
+            'WWW-Authenticate': { description: '`Bearer`.', schema: { type: 'string' } },
+          }),
+          429: rateLimited('600 requests per hour per IP'),
+          500: serverError,
         },
       },
     },
@@ -526,7 +594,8 @@ export const openApiDocument: OpenApiDocument = {
         operationId: 'compatValidate',
         summary: 'Validate (Mastertrade clients) / Valider (clients Mastertrade)',
         description: 'The validate route in the shape Mastertrade clients expect. `key` is a license token, `device_id` the machine id. `allowed` ' +
-          '= valid and active. Signed like the v1 route, and counted in the same per-IP limit.',
+          '= valid and active. Signed like the v1 route, and counted in the same per-IP limit. A client API key is optional (see "Client API keys").',
+        security: CLIENT_KEY_OPTIONAL,
         requestBody: body({
           type: 'object',
           required: ['key', 'device_id'],
@@ -544,6 +613,8 @@ export const openApiDocument: OpenApiDocument = {
             unevaluatedProperties: false,
           }, 'The verdict; signed.', signed),
           400: withSignature(badRequest()),
+          401: withSignature(clientKeyRefused),
+          403: withSignature(otherProduct),
           429: withSignature(rateLimited('validations per hour per IP')),
           500: signedServerError,
         },
@@ -870,6 +941,12 @@ export const openApiDocument: OpenApiDocument = {
         scheme: 'bearer',
         bearerFormat: 'andc_…',
         description: 'A customer API token (the customer\'s page /account/tokens), shown once, stored hashed, revocable there.',
+      },
+      clientKey: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'sk_<plan>_<22 base62 characters>',
+        description: 'A client package\'s API key (its `.env`, `API_KEY=`), stored hashed by the portal, revocable by the vendor.',
       },
     },
   },

@@ -1,16 +1,23 @@
 /**
- * `npm run backup [-- --out DIR]`: write one archive (src/ops/backup.ts) into
- * DIR, or BACKUP_DIR when --out is not given, then keep the newest BACKUP_KEEP
- * archives there. Does not migrate the database. Exit codes: 0 written, 1 not.
+ * `npm run backup [-- --out DIR] [--format tar.gz|dir]`: write one archive
+ * (src/ops/backup.ts) into DIR, or BACKUP_DIR when --out is not given, then
+ * keep the newest BACKUP_KEEP archives there. The form is --format, else
+ * BACKUP_FORMAT (default tar.gz); a tar.gz is encrypted to BACKUP_RECIPIENT
+ * when it is set (`.tar.gz.age`). Does not migrate the database.
+ * Exit codes: 0 written, 1 not.
  */
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../config/index.js';
+import { ConfigError, loadConfig, type BackupFormat } from '../config/index.js';
 import { createBackup } from '../ops/index.js';
 import { createDb } from '../platform/db.js';
 import { cliOptions } from './context.js';
 
-const USAGE = 'npm run backup [-- --out DIR]';
-const { out } = cliOptions(['out'], USAGE);
+const USAGE = 'npm run backup [-- --out DIR] [--format tar.gz|dir]';
+const { out, format } = cliOptions(['out', 'format'], USAGE);
+if (format !== undefined && format !== 'tar.gz' && format !== 'dir') {
+  console.error(`--format: tar.gz or dir, not ${format}\nUsage: ${USAGE}`);
+  process.exit(1);
+}
 
 try {
   const config = loadConfig(process.env);
@@ -21,10 +28,11 @@ try {
   }
   const db = createDb(config.database);
   try {
-    const report = await createBackup({ config, db, now: new Date() }, dir, config.backup.keep);
+    const opts = { format: (format as BackupFormat | undefined) ?? config.backup.format, recipient: config.backup.recipient };
+    const report = await createBackup({ config, db, now: new Date() }, dir, config.backup.keep, opts);
     const bytes = report.manifest.files.reduce((n, f) => n + f.size, 0);
     console.log(`Backup written: ${report.archive} (${report.manifest.files.length} files, ${bytes} bytes, `
-      + `migration ${report.manifest.migration_level ?? 'none'}).`);
+      + `migration ${report.manifest.migration_level ?? 'none'}${opts.format !== 'dir' && opts.recipient ? `, encrypted to ${opts.recipient}` : ''}).`);
     if (report.pruned.length) console.log(`Older archives deleted (BACKUP_KEEP=${config.backup.keep}): ${report.pruned.join(', ')}`);
   } finally {
     await db.destroy();

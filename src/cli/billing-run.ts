@@ -16,6 +16,7 @@ import { ActivationCodesService, LicensesService, ProductsService } from '../lic
 import { createPayments, type Payments } from '../payments/index.js';
 import { FixedClock, systemClock } from '../platform/clock.js';
 import { CleanupService } from '../ops/index.js';
+import { buildPackagesService } from '../packages/index.js';
 import { LedgerService } from '../recharge/index.js';
 import { createShop, type Shop } from '../shop/index.js';
 import { cliOptions, openCli } from './context.js';
@@ -34,8 +35,11 @@ try {
   const clock = date ? new FixedClock(new Date(`${date}T12:00:00Z`)) : systemClock;
   const late: { payments?: Payments; shop?: Shop } = {};
   // The data retention cleanup, as in the server (src/ops/cleanup.ts).
+  const downloads = new DownloadsService({ db: cli.db, config: cli.config, clock, logger: cli.logger });
+  const packages = buildPackagesService({ db: cli.db, clock, audit: cli.audit, config: cli.config, logger: cli.logger, downloads,
+    products: new ProductsService({ db: cli.db, clock, audit: cli.audit }) });
   const cleanup = new CleanupService({ clock, logger: cli.logger, retention: cli.config.ops.retention, accounts: cli.accounts, auth: cli.auth,
-    downloads: new DownloadsService({ db: cli.db, config: cli.config, clock, logger: cli.logger }),
+    downloads, packages,
     inbound: { purgeHandledBefore: (before) => late.payments!.inbound.purgeHandledBefore(before) } });
   const { run, billing, subscriptions } = createBillingStack({
     db: cli.db, clock, audit: cli.audit, billing: cli.config.billing, ledger: new LedgerService(cli.db, clock, cli.audit), mailer: cli.mailer, t: cli.t,

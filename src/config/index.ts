@@ -11,10 +11,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CURRENCIES, type Currency } from '../billing/money.js';
+import { BACKUP_FORMATS, isAgeX25519Recipient, type BackupFormat } from './backup.js';
 import { monitoringConfig, monitoringKeys, type MonitoringConfig } from './monitoring.js';
 import { paypalConfig, paypalKeys, type PayPalConfig } from './paypal.js';
 
 export type { MonitoringConfig } from './monitoring.js';
+export { backupIdentityFile, isAgeX25519Recipient, type BackupFormat } from './backup.js';
 export type { PayPalConfig } from './paypal.js';
 
 /**
@@ -134,6 +136,8 @@ const schema = z.object({
   RETENTION_WEBHOOK_DAYS: intInRange(90, 1, 3650),
   RETENTION_DOWNLOADS_DAYS: intInRange(400, 366, 3650),
   RETENTION_SESSIONS_DAYS: intInRange(90, 1, 3650),
+  PACKAGE_DOWNLOAD_DAYS: intInRange(7, 1, 365),
+  PACKAGE_KEEP_DAYS: intInRange(30, 1, 3650),
   BILLING_RUN_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM').default('06:00'),
   BILLING_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone, e.g. Europe/Paris').default('Europe/Paris'),
   STRIPE_SECRET_KEY: z.string().trim().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{1,250}$/, 'a Stripe secret key sk_test_… or sk_live_…').optional(),
@@ -142,10 +146,15 @@ const schema = z.object({
   BACKUP_DIR: z.string().min(1).optional(),
   BACKUP_KEEP: intInRange(14, 1, 10000),
   BACKUP_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM').default('03:30'),
+  BACKUP_FORMAT: z.enum(BACKUP_FORMATS).default('tar.gz'),
+  BACKUP_RECIPIENT: z.string().trim().refine(isAgeX25519Recipient, 'an age X25519 public key age1… (npm run backup:keygen prints one)').optional(),
+  BACKUP_IDENTITY_FILE: z.string().min(1).optional(),
 }).refine((e) => e.BILLING_INVOICE_PREFIX !== e.BILLING_CREDIT_NOTE_PREFIX, {
   path: ['BILLING_CREDIT_NOTE_PREFIX'], message: 'must differ from BILLING_INVOICE_PREFIX',
 }).refine((e) => !e.STRIPE_SECRET_KEY === !e.STRIPE_WEBHOOK_SECRET, {
   path: ['STRIPE_WEBHOOK_SECRET'], message: 'STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set together (card payments need both)',
+}).refine((e) => !(e.BACKUP_RECIPIENT && e.BACKUP_FORMAT === 'dir'), {
+  path: ['BACKUP_FORMAT'], message: 'a dir archive cannot be encrypted: use tar.gz with BACKUP_RECIPIENT, or remove BACKUP_RECIPIENT',
 });
 
 /** Database connection: the embedded SQLite file or a PostgreSQL URL. */
@@ -209,13 +218,21 @@ export interface Config {
   shop: { refundDays: number; downloadLinkMinutes: number; releasesPerMonth: number };
   /**
    * Backups (`npm run backup`, src/ops): the folder receiving the archives (undefined: `--out` is required and the
-   * server schedules none), how many archives to keep there, and the daily time (HH:MM, in the billing time zone).
+   * server schedules none), how many archives to keep there, and the daily time (HH:MM, in the billing time zone);
+   * the archive's form (`tar.gz`: one file, the default; `dir`: a folder); the age X25519 public key (`age1…`) the
+   * tar.gz is encrypted to (undefined: not encrypted); the file holding the matching AGE-SECRET-KEY-1… that
+   * backup:verify and restore read when no `--identity` is given (kept off the server: usually undefined there).
    */
-  backup: { dir: string | undefined; keep: number; at: string };
+  backup: { dir: string | undefined; keep: number; at: string; format: BackupFormat; recipient: string | undefined; identityFile: string | undefined };
   /** Health, metrics and the HTTPS redirect (src/ops). */
   monitoring: MonitoringConfig;
   /** Redis shared by the instances (rate limits) and its key prefix; undefined: limits counted in each process. */
   redis: { url: string; prefix: string } | undefined;
+  /**
+   * Client packages (src/packages): where the zips are written (`files` + `/packages`, git-ignored), days the admin page
+   * serves a new zip (PACKAGE_DOWNLOAD_DAYS) and days before the daily cleanup deletes it (PACKAGE_KEEP_DAYS; the key stays).
+   */
+  packages: { dir: string; downloadDays: number; keepDays: number };
   /** Operations (src/ops): how long each instance reuses its read of the maintenance switch; what the daily cleanup keeps. */
   ops: { maintenanceCacheSeconds: number; retention: RetentionConfig };
 }
@@ -228,6 +245,8 @@ export interface RetentionConfig {
   downloadsDays: number;
   /** Ended account sessions (the login history staff read). */
   sessionsDays: number;
+  /** Client package zips (PACKAGE_KEEP_DAYS): deleted after that many days; their rows and keys stay. */
+  packageZipDays: number;
 }
 
 /** Stripe's keys (never logged nor shown) and, for tests, the address of a local fake of its API. */
@@ -388,9 +407,16 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     shop: { refundDays: e.SHOP_REFUND_DAYS, downloadLinkMinutes: e.DOWNLOAD_LINK_MINUTES, releasesPerMonth: e.SHOP_RELEASES_PER_MONTH },
     ops: {
       maintenanceCacheSeconds: e.MAINTENANCE_CACHE_SECONDS,
-      retention: { webhookDays: e.RETENTION_WEBHOOK_DAYS, downloadsDays: e.RETENTION_DOWNLOADS_DAYS, sessionsDays: e.RETENTION_SESSIONS_DAYS },
+      retention: {
+        webhookDays: e.RETENTION_WEBHOOK_DAYS, downloadsDays: e.RETENTION_DOWNLOADS_DAYS, sessionsDays: e.RETENTION_SESSIONS_DAYS,
+        packageZipDays: e.PACKAGE_KEEP_DAYS,
+      },
     },
-    backup: { dir: e.BACKUP_DIR ? abs(e.BACKUP_DIR) : undefined, keep: e.BACKUP_KEEP, at: e.BACKUP_AT },
+    packages: { dir: path.join(files, 'packages'), downloadDays: e.PACKAGE_DOWNLOAD_DAYS, keepDays: e.PACKAGE_KEEP_DAYS },
+    backup: {
+      dir: e.BACKUP_DIR ? abs(e.BACKUP_DIR) : undefined, keep: e.BACKUP_KEEP, at: e.BACKUP_AT, format: e.BACKUP_FORMAT, recipient: e.BACKUP_RECIPIENT,
+      identityFile: e.BACKUP_IDENTITY_FILE ? abs(e.BACKUP_IDENTITY_FILE) : undefined,
+    },
     monitoring: monitoringConfig(e),
   };
   return deepFreeze(config);

@@ -7,6 +7,7 @@ import type { IssuerKeys } from '../keys/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
+import type { ClientKeys } from './client-key.js';
 import type { LicensesService } from './licenses.service.js';
 
 export interface LicensesApiDeps {
@@ -21,4 +22,6 @@ export interface LicensesApiDeps {
   licenses: LicensesService;
   /** The app's rate limiters (shared by the instances through Redis when configured). */
   limit: LimiterFactory;
+  /** The client API keys (src/packages) that trial, activate and validate accept (client-key.ts). */
+  clientKeys?: ClientKeys;
 }

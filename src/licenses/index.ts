@@ -26,3 +26,4 @@ export {
 export { ProductCache, PRODUCTS_TTL_MS } from './product-cache.js';
 export { ValidationCounter, FLUSH_INTERVAL_MS } from './validation-counter.js';
 export { signResponse, responseSignedBytes, sendSigned } from './response-signature.js';
+export { clientBearer, type ClientKeys } from './client-key.js';

@@ -1,13 +1,16 @@
 /**
  * The license server's JSON API (answers documented in src/api-docs/openapi.ts):
  *
- *   POST   /api/v1/licenses/trial         201 | 400 | 409 TRIAL_ALREADY_EXISTS | 429 (per IP)
- *   POST   /api/v1/licenses/activate      200 | 400 | 404 INVALID_ACTIVATION_CODE | 429 (per IP)
- *   POST   /api/v1/licenses/validate      200 (valid true|false) | 400 | 429 (per IP)   — validate-route.ts, before Express
+ *   POST   /api/v1/licenses/trial         201 | 400 | 401 | 403 | 409 TRIAL_ALREADY_EXISTS | 429 (per IP)
+ *   POST   /api/v1/licenses/activate      200 | 400 | 401 | 403 | 404 INVALID_ACTIVATION_CODE | 429 (per IP)
+ *   POST   /api/v1/licenses/validate      200 (valid true|false) | 400 | 401 | 403 | 429 (per IP)   — validate-route.ts, before Express
  *   POST   /api/v1/licenses/heartbeat     200 | 400 | 403 LICENSE_REVOKED, LICENSE_EXPIRED | 404 LICENSE_NOT_FOUND | 429 (per license and machine, per IP)
  *   DELETE /api/v1/admin/licenses/:machine_id   Bearer token; 200 | 400 | 401 | 404
  *   POST   /api/license/validate          Mastertrade: {key, device_id} → {valid, expiry, allowed} (shares validate's limit) — validate-route.ts
  *   POST   /api/license/heartbeat         Mastertrade: {key, device_id, app_version?, os_info?} → {ok, last_check} (signed)
+ *
+ * trial, activate and validate (both versions) accept a client API key (`Authorization: Bearer sk_…`, client-key.ts):
+ * 401 when it is not valid, 403 when the request is about another product.
  *
  * Every answer of validate and heartbeat (both versions), errors included, is
  * signed (response-signature.ts).
@@ -23,6 +26,7 @@ import type { Actor } from '../audit/index.js';
 import { rfc3339 } from '../crypto/index.js';
 import { apiErrorAnswer, pathOfTarget, type ApiRequest } from '../http/error-handler.js';
 import { BadRequestError, ERR, NotFoundError, UnauthorizedError } from '../errors/index.js';
+import { checkProduct, clientProduct } from './client-key.js';
 import type { LicensesApiDeps } from './context.js';
 import { daysRemaining, TrialExistsError, type Validation } from './licenses.service.js';
 import { activateBody, compatHeartbeatBody, heartbeatBody, parseBody, parseMachineId, trialBody } from './schemas.js';
@@ -121,7 +125,9 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
   const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
 
   router.post('/api/v1/licenses/trial', trialLimit, json, async (req, res) => {
+    const allowed = await clientProduct(deps.clientKeys, req.headers, res);
     const b = parseBody(trialBody, req.body);
+    checkProduct(allowed, b.product);
     let issued;
     try {
       issued = await service.trial({ machineId: b.machine_id, email: b.email, productCode: b.product, version: b.version }, apiActor(req));
@@ -153,8 +159,9 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
   });
 
   router.post('/api/v1/licenses/activate', activateLimit, json, async (req, res) => {
+    const allowed = await clientProduct(deps.clientKeys, req.headers, res);
     const b = parseBody(activateBody, req.body);
-    const issued = await service.activate({ machineId: b.machine_id, code: b.activation_code, email: b.email }, apiActor(req));
+    const issued = await service.activate({ machineId: b.machine_id, code: b.activation_code, email: b.email, onlyProduct: allowed }, apiActor(req));
     const l = issued.license;
     noStore(res);
     res.json({

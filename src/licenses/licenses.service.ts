@@ -31,6 +31,7 @@ import { DAY_MS, licenseToken, wholeSeconds } from './license-token.js';
 import { LicensesRepository, type LicenseRow, type Product } from './licenses.repository.js';
 import { CryptoWorker } from './crypto-worker.js';
 import type { ProductCache } from './product-cache.js';
+import { checkProduct } from './client-key.js';
 import type { ProductsService } from './products.service.js';
 import { ValidationCounter } from './validation-counter.js';
 
@@ -129,9 +130,10 @@ export class LicensesService {
    * used (conditionally: a concurrent use loses), creates the paid license
    * (type and duration of the code's batch; lifetime never expires), records
    * the machine and the audit row `license.activated`.
-   * @throws NotFoundError INVALID_ACTIVATION_CODE (malformed, unknown, used, batch expired)
+   * With `onlyProduct` (the product of the request's client API key), a code of another product is refused first.
+   * @throws NotFoundError INVALID_ACTIVATION_CODE (malformed, unknown, used, batch expired); ForbiddenError (another product)
    */
-  async activate(input: { machineId: string; code: string; email: string }, from: Actor): Promise<IssuedLicense> {
+  async activate(input: { machineId: string; code: string; email: string; onlyProduct?: string | null }, from: Actor): Promise<IssuedLicense> {
     const code = parseActivationCode(input.code);
     if (!code) throw invalidCode();
     const now = this.deps.clock.now();
@@ -139,6 +141,7 @@ export class LicensesService {
     if (!found || found.usedAt || (found.batchExpiresAt && found.batchExpiresAt.getTime() <= now.getTime())) throw invalidCode();
     const product = await this.products.get(found.productId);
     if (!product) throw invalidCode();
+    checkProduct(input.onlyProduct ?? null, product.code);
     const issuedAt = wholeSeconds(now);
     // A key activated again after its machine was released keeps the expiry its last license had (a release is no free renewal).
     const earlier = await this.repo.lastOfCode(found.id);
@@ -195,14 +198,18 @@ export class LicensesService {
    * recorded as a new activation while there is room, else
    * TOO_MANY_ACTIVATIONS (a machine released from the license: MACHINE_MISMATCH). Suspended licenses are valid (is_active false).
    * Counted for the statistics (batched). Never throws for a bad token.
+   * `onlyProduct` (a client API key's product code; null: any).
+   * @throws ForbiddenError when the license is of another product than `onlyProduct` (nothing counted or recorded)
    */
-  async validate(machineId: string, token: string, ip: string): Promise<Validation> {
+  async validate(machineId: string, token: string, ip: string, onlyProduct: string | null = null): Promise<Validation> {
     const found = await this.licenseOfToken(token);
     if (!found) {
       this.deps.observer?.validated(ERR.LICENSE_NOT_FOUND);
       return { valid: false, error: ERR.LICENSE_NOT_FOUND, license: null, product: null };
     }
     const { license, product, payload } = found;
+    // A client API key's product (client-key.ts): another product's license is refused before anything is counted or recorded.
+    if (onlyProduct !== null && product.code !== onlyProduct) throw new ForbiddenError(`This API key is for product ${onlyProduct}`);
     const now = this.deps.clock.now();
     let error: RefusalCode | null = null;
     if (license.state === 'revoked') error = ERR.LICENSE_REVOKED;

@@ -10,7 +10,7 @@
  * per-IP limit (express-rate-limit, LICENSE_VALIDATIONS_PER_HOUR, both
  * routes together) → JSON body (json-body.ts: content-type, raw-body, 16 KB,
  * the reader of the other API routes too) → parseBody (zod) →
- * LicensesService.validate → sendSigned. Every answer is signed, errors
+ * (a client API key, when the request carries one: client-key.ts) → LicensesService.validate → sendSigned. Every answer is signed, errors
  * included (sendSignedError: the API's error JSON).
  *
  * Why not a route of the licenses router: the license server must serve a
@@ -28,12 +28,13 @@
  * sends the same requests here and through a plain Express route built from
  * answerValidation and compares status, headers and bodies.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Express, Request, Response } from 'express';
 import parseurl from 'parseurl';
 import { rfc3339 } from '../crypto/index.js';
 import { logRequest } from '../http/request-id.js';
 import type { Logger } from '../platform/logger.js';
+import { clientProduct } from './client-key.js';
 import type { LicensesApiDeps } from './context.js';
 import { readJsonBody } from './json-body.js';
 import { sendSignedError, validationBody } from './licenses.router.js';
@@ -80,18 +81,22 @@ export interface ValidateRoute {
  * and the contract test's Express route.
  * @throws (rejects with) BadRequestError for a body that is not the route's (parseBody).
  */
-export async function answerValidation(deps: LicensesApiDeps, version: ValidateVersion, body: unknown, ip: string, res: ServerResponse): Promise<void> {
+export async function answerValidation(
+  deps: LicensesApiDeps, version: ValidateVersion, body: unknown, ip: string, res: ServerResponse, headers: IncomingHttpHeaders = {},
+): Promise<void> {
   const { licenses: service, clock, config, keys } = deps;
+  // A client API key (client-key.ts): checked only when the request carries one.
+  const allowed = headers.authorization ? await clientProduct(deps.clientKeys, headers, res) : null;
   if (version === 'compat') {
     const b = parseBody(compatValidateBody, body, 'device_id');
-    const verdict = await service.validate(b.device_id, b.key, ip);
+    const verdict = await service.validate(b.device_id, b.key, ip, allowed);
     const expiry = verdict.license?.expiresAt ? rfc3339(verdict.license.expiresAt) : null;
     const answer = { valid: verdict.valid, expiry, allowed: verdict.valid && verdict.license.state === 'active' };
     await sendSigned(res, keys.active, clock.now(), answer, service.signer);
     return;
   }
   const b = parseBody(validateBody, body);
-  const verdict = await service.validate(b.machine_id, b.license_key, ip);
+  const verdict = await service.validate(b.machine_id, b.license_key, ip, allowed);
   const now = clock.now();
   await sendSigned(res, keys.active, now, validationBody(verdict, now, config.baseUrl), service.signer);
 }
@@ -122,7 +127,7 @@ export function createValidateRoute(deps: ValidateRouteDeps): ValidateRoute {
       // res.setHeader/headersSent here (src/http/rate-limit.ts perIpLimiter).
       void limit(req as unknown as Request, res as Response, (limited?: unknown) => {
         if (limited) return refuse(limited);
-        readJsonBody(req).then((body) => answerValidation(deps, version, body, req.ip, res)).catch(refuse);
+        readJsonBody(req).then((body) => answerValidation(deps, version, body, req.ip, res, req.headers)).catch(refuse);
       });
     },
   };

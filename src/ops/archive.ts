@@ -1,9 +1,10 @@
 /**
  * The backup archive: a directory `artisan-nd-backup-<UTC timestamp>/` holding
  * the copied files and `manifest.json` (versions, database client, migration
- * level, and the size and SHA-256 of every other file). A directory rather than
- * a tarball: it needs no dependency, `rsync`/`tar` can ship it as it is, and
- * a single damaged file stays readable beside the others.
+ * level, and the size and SHA-256 of every other file); or the same folder as
+ * one `.tar.gz` file, optionally age-encrypted (`.tar.gz.age`, ./archive-file.ts),
+ * the default. The directory form (`--format dir`) stays for hosts that ship
+ * backups with `rsync`, where a single damaged file stays readable beside the others.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -12,6 +13,8 @@ import path from 'node:path';
 export const ARCHIVE_PREFIX = 'artisan-nd-backup-';
 /** `artisan-nd-backup-20261205T033000123Z`: UTC, to the millisecond, so names sort by age. */
 export const ARCHIVE_NAME = /^artisan-nd-backup-\d{8}T\d{9}Z$/;
+/** Any archive in a backup folder: the directory, the `.tar.gz` or the `.tar.gz.age` of one backup. */
+export const ARCHIVE_ENTRY = /^artisan-nd-backup-\d{8}T\d{9}Z(\.tar\.gz(\.age)?)?$/;
 export const MANIFEST = 'manifest.json';
 export const MANIFEST_FORMAT = 1;
 
@@ -97,18 +100,23 @@ export function describeFiles(archive: string): ManifestFile[] {
   });
 }
 
-/** Read and shape-check `manifest.json`; throws a message naming what is wrong. */
-export function readManifest(archive: string): Manifest {
-  const file = path.join(archive, MANIFEST);
-  if (!fs.existsSync(file)) throw new Error(`${MANIFEST} is missing in ${archive}`);
+/** Shape-check the text of `manifest.json`; throws a message naming what is wrong. */
+export function parseManifest(text: string): Manifest {
   let m: Manifest;
   try {
-    m = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
+    m = JSON.parse(text) as Manifest;
   } catch {
     throw new Error(`${MANIFEST} is not valid JSON`);
   }
-  if (m.format !== MANIFEST_FORMAT || !Array.isArray(m.files) || (m.database_client !== 'sqlite' && m.database_client !== 'pg')) {
+  if (!m || m.format !== MANIFEST_FORMAT || !Array.isArray(m.files) || (m.database_client !== 'sqlite' && m.database_client !== 'pg')) {
     throw new Error(`${MANIFEST} is not a manifest of format ${MANIFEST_FORMAT}`);
   }
   return m;
+}
+
+/** Read and shape-check the `manifest.json` of a directory archive; throws a message naming what is wrong. */
+export function readManifest(archive: string): Manifest {
+  const file = path.join(archive, MANIFEST);
+  if (!fs.existsSync(file)) throw new Error(`${MANIFEST} is missing in ${archive}`);
+  return parseManifest(fs.readFileSync(file, 'utf8'));
 }

@@ -6,7 +6,9 @@
  *   reads "expired";
  * - ended account sessions, and sessions silent since then (AuthService), after RETENTION_SESSIONS_DAYS;
  * - handled gateway notifications and their payloads (InboundEventsService), after RETENTION_WEBHOOK_DAYS;
- * - download log rows (DownloadsService), after RETENTION_DOWNLOADS_DAYS.
+ * - download log rows (DownloadsService), after RETENTION_DOWNLOADS_DAYS;
+ * - client package zips (PackagesService: the files under files/packages, their rows marked), after PACKAGE_KEEP_DAYS;
+ *   the rows and the API keys stay.
  *
  * Rate limits are counted in memory (or in Redis, which expires its keys): no table to clean. The web session store
  * prunes its own expired rows. Never touched: the audit log, the ledger, invoices, payments, licenses.
@@ -21,14 +23,17 @@ export interface CleanupReport {
   ended_sessions: number;
   webhook_events: number;
   download_rows: number;
+  /** Client package zips deleted from disk. */
+  package_zips: number;
 }
 
-/** The owners' small retention methods the cleanup calls (AccountsService, AuthService, InboundEventsService, DownloadsService). */
+/** The owners' small retention methods the cleanup calls (AccountsService, AuthService, InboundEventsService, DownloadsService, PackagesService). */
 export interface CleanupOwners {
   accounts: { purgeExpiredTokens(before: Date): Promise<number> };
   auth: { purgeSessions(before: Date): Promise<number> };
   inbound: { purgeHandledBefore(before: Date): Promise<number> };
   downloads: { purgeLogBefore(before: Date): Promise<number> };
+  packages: { purgeZipsBefore(before: Date): Promise<number> };
 }
 
 export interface CleanupDeps extends CleanupOwners {
@@ -54,6 +59,7 @@ export class CleanupService {
       ended_sessions: await this.deps.auth.purgeSessions(daysAgo(retention.sessionsDays)),
       webhook_events: await this.deps.inbound.purgeHandledBefore(daysAgo(retention.webhookDays)),
       download_rows: await this.deps.downloads.purgeLogBefore(daysAgo(retention.downloadsDays)),
+      package_zips: await this.deps.packages.purgeZipsBefore(daysAgo(retention.packageZipDays)),
     };
     this.deps.logger?.info({ cleanup: report }, 'data retention cleanup');
     return report;

@@ -4,8 +4,11 @@
  * way) or one that already holds tables (unless `force`), then put back the
  * database, the session secret, the issuer keys (0600), the key-file copies
  * and the files tree, and run the pending migrations. Returns what it did.
+ * A `.tar.gz` (or `.tar.gz.age`) archive is first unpacked and verified in a
+ * temporary folder under TMPDIR (it needs room for the archive's files), removed afterwards.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { createDb, migrate } from '../platform/db.js';
@@ -13,7 +16,7 @@ import { copyTree, PARTS, type Manifest } from './archive.js';
 import { sqliteBusy, tableCount } from './ops.repository.js';
 import { pgRestore } from './pg-tools.js';
 import { runningServers } from './server-pid.js';
-import { verifyArchive } from './verify.js';
+import { unpackArchive, verifyArchive, type Verification } from './verify.js';
 
 /** A refusal: nothing was changed. */
 export class RestoreRefused extends Error {
@@ -27,6 +30,13 @@ export interface RestoreOptions {
   config: Readonly<Config>;
   archive: string;
   force: boolean;
+  /** The file holding the AGE-SECRET-KEY-1… an encrypted archive needs. */
+  identityFile?: string | undefined;
+}
+
+function checkNoServer(config: Readonly<Config>): void {
+  const pids = runningServers(config.paths.db);
+  if (pids.length) throw new RestoreRefused(`a server is running on this database (pid ${pids.join(', ')}, marked in ${config.paths.db}): stop it first`);
 }
 
 async function checkTarget(config: Readonly<Config>, manifest: Manifest, force: boolean): Promise<void> {
@@ -37,8 +47,7 @@ async function checkTarget(config: Readonly<Config>, manifest: Manifest, force: 
   if (db.client === 'pg' && (manifest.database_schema ?? null) !== (db.schema ?? null)) {
     throw new RestoreRefused(`the archive was taken from schema ${manifest.database_schema ?? '(default)'}; DATABASE_SCHEMA is ${db.schema ?? '(default)'}`);
   }
-  const pids = runningServers(config.paths.db);
-  if (pids.length) throw new RestoreRefused(`a server is running on this database (pid ${pids.join(', ')}, marked in ${config.paths.db}): stop it first`);
+  checkNoServer(config);
   if (db.client === 'sqlite' && !fs.existsSync(db.filename)) return;
   if (db.client === 'sqlite' && await sqliteBusy(db.filename)) throw new RestoreRefused(`${db.filename} is being written by another process: stop it first`);
   const knex = createDb(db);
@@ -86,22 +95,39 @@ function restoreFiles(config: Readonly<Config>, archive: string): string[] {
   return done;
 }
 
-/** Restore `archive` into the configured database and folders; returns the report's lines. */
-export async function restoreArchive({ config, archive, force }: RestoreOptions): Promise<string[]> {
-  const verified = await verifyArchive(archive);
-  if (!verified.ok) throw new RestoreRefused(`the archive does not verify: ${verified.problem}`);
-  const { manifest } = verified;
-  await checkTarget(config, manifest, force);
-  const report = [`archive: ${archive} (${verified.files} files verified, taken ${manifest.created_at}, portal ${manifest.portal_version}, `
-    + `migration ${manifest.migration_level ?? 'none'})`];
-  report.push(await restoreDatabase(config, archive));
-  report.push(...restoreFiles(config, archive));
-  const db = createDb(config.database);
+/** Verify `archive`; a file is unpacked into a temporary folder (`staging`, to remove) that the restore then reads. */
+async function openVerified(archive: string, identityFile: string | undefined): Promise<{ dir: string; staging?: string; verified: Verification }> {
+  if (!fs.existsSync(archive) || !fs.statSync(archive).isFile()) return { dir: archive, verified: await verifyArchive(archive) };
+  const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'artisan-restore-'));
   try {
-    const applied = await migrate(db, config.database, path.join(config.paths.root, 'db', 'migrations'));
-    report.push(applied.length ? `migrations applied: ${applied.join(', ')}` : 'migrations: already current');
-  } finally {
-    await db.destroy();
+    return { dir: staging, staging, verified: await unpackArchive(archive, staging, { identityFile }) };
+  } catch (err) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw err;
   }
-  return report;
+}
+
+/** Restore `archive` (a directory, `.tar.gz` or `.tar.gz.age`) into the configured database and folders; returns the report's lines. */
+export async function restoreArchive({ config, archive, force, identityFile }: RestoreOptions): Promise<string[]> {
+  checkNoServer(config); // before unpacking a large archive for nothing; checked again with the rest below
+  const { dir, staging, verified } = await openVerified(archive, identityFile);
+  try {
+    if (!verified.ok) throw new RestoreRefused(`the archive does not verify: ${verified.problem}`);
+    const { manifest } = verified;
+    await checkTarget(config, manifest, force);
+    const report = [`archive: ${archive} (${verified.files} files verified, taken ${manifest.created_at}, portal ${manifest.portal_version}, `
+      + `migration ${manifest.migration_level ?? 'none'})`];
+    report.push(await restoreDatabase(config, dir));
+    report.push(...restoreFiles(config, dir));
+    const db = createDb(config.database);
+    try {
+      const applied = await migrate(db, config.database, path.join(config.paths.root, 'db', 'migrations'));
+      report.push(applied.length ? `migrations applied: ${applied.join(', ')}` : 'migrations: already current');
+    } finally {
+      await db.destroy();
+    }
+    return report;
+  } finally {
+    if (staging) fs.rmSync(staging, { recursive: true, force: true });
+  }
 }

@@ -2,12 +2,15 @@
  * `verifyArchive`: the manifest is read, every file it lists must exist with
  * its size and SHA-256, no file may be there that it does not list, and a
  * SQLite database copy must pass `PRAGMA integrity_check` (run on a temporary
- * copy, so the archive itself is never opened for writing).
+ * copy, so the archive itself is never opened for writing). A `.tar.gz` (or
+ * `.tar.gz.age`, opened with an identity file) is read as one stream and each
+ * entry checked the same way (src/ops/archive-file.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { listFiles, MANIFEST, PARTS, readManifest, sha256File, type Manifest } from './archive.js';
+import { listFiles, MANIFEST, PARTS, readManifest, sha256File, type Manifest, type ManifestFile } from './archive.js';
+import { ArchiveProblem, readTarArchive } from './archive-file.js';
 import { sqliteIntegrity } from './ops.repository.js';
 
 export type Verification = { ok: true; manifest: Manifest; files: number } | { ok: false; problem: string };
@@ -40,9 +43,45 @@ async function integrityProblem(archive: string, manifest: Manifest): Promise<st
   }
 }
 
-/** Check `archive` against its manifest; the first problem found is named. */
-export async function verifyArchive(archive: string): Promise<Verification> {
-  if (!fs.existsSync(archive) || !fs.statSync(archive).isDirectory()) return { ok: false, problem: `${archive}: not an archive directory` };
+/** The first difference between the manifest and the entries found in a tar archive. */
+function tarProblem(manifest: Manifest, found: Map<string, ManifestFile>): string | undefined {
+  for (const f of manifest.files) {
+    const got = found.get(f.path);
+    if (!got) return `${f.path}: missing`;
+    if (got.size !== f.size) return `${f.path}: size ${got.size}, the manifest says ${f.size}`;
+    if (got.sha256 !== f.sha256) return `${f.path}: SHA-256 does not match the manifest`;
+  }
+  const listed = new Set(manifest.files.map((f) => f.path));
+  const extra = [...found.keys()].find((rel) => !listed.has(rel));
+  return extra ? `${extra}: not listed in the manifest` : undefined;
+}
+
+/**
+ * Check the `.tar.gz` or `.tar.gz.age` file `archive`; with `extractTo` (an empty folder), its files are also written
+ * there, forming the directory archive the restore then reads.
+ */
+async function verifyFile(archive: string, identityFile: string | undefined, extractTo?: string): Promise<Verification> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'artisan-verify-'));
+  try {
+    const { manifest, found } = await readTarArchive(archive, { identityFile, extractTo, scratch, keep: [PARTS.sqlite] });
+    const problem = tarProblem(manifest, found) ?? await integrityProblem(extractTo ?? scratch, manifest);
+    return problem ? { ok: false, problem } : { ok: true, manifest, files: manifest.files.length };
+  } catch (err) {
+    if (err instanceof ArchiveProblem) return { ok: false, problem: (err as Error).message };
+    throw err;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** What verifying may need: the file holding the AGE-SECRET-KEY-1… of an encrypted archive. */
+export interface VerifyOptions { identityFile?: string | undefined }
+
+/** Check `archive` (a directory, a `.tar.gz` or a `.tar.gz.age` file) against its manifest; the first problem found is named. */
+export async function verifyArchive(archive: string, opts: VerifyOptions = {}): Promise<Verification> {
+  if (!fs.existsSync(archive)) return { ok: false, problem: `${archive}: no such archive` };
+  if (fs.statSync(archive).isFile()) return verifyFile(archive, opts.identityFile);
+  if (!fs.statSync(archive).isDirectory()) return { ok: false, problem: `${archive}: not an archive directory or file` };
   let manifest: Manifest;
   try {
     manifest = readManifest(archive);
@@ -51,4 +90,9 @@ export async function verifyArchive(archive: string): Promise<Verification> {
   }
   const problem = firstHashProblem(archive, manifest) ?? await integrityProblem(archive, manifest);
   return problem ? { ok: false, problem } : { ok: true, manifest, files: manifest.files.length };
+}
+
+/** Verify the archive file `archive` while writing its files into the empty folder `into` (see verifyFile). */
+export function unpackArchive(archive: string, into: string, opts: VerifyOptions = {}): Promise<Verification> {
+  return verifyFile(archive, opts.identityFile, into);
 }

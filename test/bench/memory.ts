@@ -1,5 +1,5 @@
 /**
- * Memory bench (seventh part of `npm run bench`): the RSS of the server as `npm start` runs it, the JavaScript that
+ * Memory bench (eighth part of `npm run bench`): the RSS of the server as `npm start` runs it, the JavaScript that
  * setup/build.mjs writes into dist/ (node + the start script's V8 flags + dist/server.js, no tsx), against the same
  * server run from TypeScript under tsx (`node --import tsx src/server.ts`, the way `npm start` ran it before the build).
  *

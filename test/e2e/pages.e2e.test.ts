@@ -443,7 +443,7 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
         ['/admin/products', 'products'], [`/admin/products/${ids.product}`, 'product'],
         ['/admin/releases', 'releases'], [`/admin/releases/${ids.release}`, 'release'],
         ['/admin/downloads', 'downloads'], ['/admin/downloads/blocks', 'download-blocks'],
-        ['/admin/keys', 'keys'], ['/admin/api-tokens', 'api-tokens'],
+        ['/admin/keys', 'keys'], ['/admin/api-tokens', 'api-tokens'], ['/admin/packages', 'packages'], ['/admin/packages/new', 'package-new'],
         ['/admin/messages', 'messages'], [`/admin/messages/${ids.message}`, 'message'],
         ['/admin/audit', 'audit'], [`/admin/audit/${ids.audit}`, 'audit-entry'], ['/admin/maintenance', 'maintenance'],
         ['/subscription/account', 'account'], ['/notifications', 'notifications-empty'], ['/admin/partners/999999', 'error-404', 404],
@@ -516,6 +516,20 @@ describe('browser: every page at 375 px and 1366 px, in French and English, with
       await page.fill('#token-label', `Comptabilité ${lang}`);
       await submit(page, '#token-form button[type="submit"]');
       await look(page, `${a}-token-created`, findings);
+      // Client packages: the form's errors, the key shown once, the package's page and the reset's confirmation.
+      await page.goto(`${base}/admin/packages/new`);
+      await submit(page, '#package-form button[type="submit"]');
+      await look(page, `${a}-package-errors`, findings);
+      await page.fill('#package-client', `boulangerie-martin-${lang}`);
+      await page.fill('#package-plan', 'pro');
+      await page.fill('#package-email', 'contact@boulangerie-martin.fr');
+      await submit(page, '#package-form button[type="submit"]');
+      expect(await page.inputValue('#new-key')).to.match(/^sk_pro_[0-9A-Za-z]{22}$/);
+      await look(page, `${a}-package-key`, findings);
+      await Promise.all([page.waitForURL(/\/admin\/packages\/\d+$/), page.click('a.btn-secondary[href^="/admin/packages/"]')]);
+      await look(page, `${a}-package`, findings);
+      await submit(page, '#regenerate-form button[type="submit"]');
+      await look(page, `${a}-confirm-package-reset`, findings);
       await context.close();
       expect(findings).to.deep.equal([]);
     });

@@ -94,6 +94,14 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['GET /admin/api-tokens', ADMIN],
   ['POST /admin/api-tokens', ADMIN],
   ['POST /admin/api-tokens/:id/revoke', ADMIN],
+  ['GET /admin/packages', ADMIN],
+  ['GET /admin/packages/new', ADMIN],
+  ['POST /admin/packages', ADMIN],
+  ['GET /admin/packages/:id/key', ADMIN],
+  ['GET /admin/packages/:id', ADMIN],
+  ['GET /admin/packages/:id/download', ADMIN],
+  ['POST /admin/packages/:id/regenerate', ADMIN],
+  ['POST /admin/packages/:id/revoke', ADMIN],
   ['GET /admin/products', ADMIN],
   ['POST /admin/products', ADMIN],
   ['GET /admin/products/:id', ADMIN],
@@ -226,6 +234,9 @@ describe('admin authorization table', function () {
     await ctx.handle.accounts.createApiToken(tokenOwner!, 'authz fixture', { id: null, email: null, ip: null, userAgent: 'cli' });
     ids['api-tokens'] = String((await ctx.db('api_tokens').first('id')).id);
     ids.products = String(productId);
+    // A client package (its zip downloadable).
+    ids.packages = String((await ctx.handle.packages.create({ client: 'authz', plan: 'pro', email: 'authz@example.fr', product: 'artisan_nd' },
+      SYSTEM_ACTOR)).pkg.id);
     // Billing: the legacy plan, and an issued invoice (its PDF is what GET /admin/invoices/:id/pdf serves).
     const billing = createBilling({ db: ctx.db, clock: ctx.clock, audit: ctx.handle.audit, billing: ctx.config.billing });
     ids.plans = String(await billing.plans.create({ ...AUTHZ_PLAN }, SYSTEM_ACTOR));

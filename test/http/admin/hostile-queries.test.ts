@@ -17,6 +17,7 @@ const LISTS: [string, string[]][] = [
   ['/admin/releases', ['q']],
   ['/admin/downloads', ['ip', 'status', 'release']],
   ['/admin/messages', ['q']],
+  ['/admin/packages', ['q']],
   ['/admin/audit', ['actor', 'action', 'target_type', 'target_id', 'ip']],
 ];
 

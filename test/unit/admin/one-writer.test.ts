@@ -110,6 +110,8 @@ const WRITERS: Record<string, { repository: string; cls: string; service: string
   account_recovery_codes: { repository: 'accounts/totp.repository.ts', cls: 'TotpRepository', service: 'accounts/totp.service.ts' },
   // The download log: written by DownloadsService (downloads and their retention cleanup); the admin's reports read it.
   downloads: { repository: 'downloads/download-log.repository.ts', cls: 'DownloadLogRepository', service: 'downloads/downloads.service.ts' },
+  // Client packages and their API keys: the admin pages, package:create and the daily cleanup go through PackagesService.
+  client_packages: { repository: 'packages/packages.repository.ts', cls: 'PackagesRepository', service: 'packages/packages.service.ts' },
   // Maintenance mode: the one switch, set from the command line (and staff).
   maintenance_mode: { repository: 'ops/maintenance.repository.ts', cls: 'MaintenanceRepository', service: 'ops/maintenance.service.ts' },
   // In-app notifications: the copy of every mail to an account (the mailer's hook), read marks.

@@ -96,6 +96,7 @@ describe('api-docs: the OpenAPI document', () => {
       'GET /api/products/{id}',
       'GET /api/users/me/licenses',
       'GET /api/users/me/orders',
+      'GET /api/v1/client/me',
       'GET /api/v1/installations/{code}/keyfiles',
       'GET /api/v1/openapi.json',
       'POST /api/license/heartbeat',
@@ -109,7 +110,9 @@ describe('api-docs: the OpenAPI document', () => {
     ]);
     expect(paths['/api/v1/admin/licenses/{machine_id}']!.delete!.security).to.deep.equal([{ bearerAuth: [] }]);
     expect(paths['/api/users/me/licenses']!.get!.security).to.deep.equal([{ customerBearer: [] }]);
-    expect((openApiDocument.components as { securitySchemes: Json }).securitySchemes).to.have.keys('bearerAuth', 'customerBearer');
+    expect(paths['/api/v1/client/me']!.get!.security).to.deep.equal([{ clientKey: [] }]);
+    expect(paths['/api/v1/licenses/trial']!.post!.security).to.deep.equal([{}, { clientKey: [] }]);
+    expect((openApiDocument.components as { securitySchemes: Json }).securitySchemes).to.have.keys('bearerAuth', 'customerBearer', 'clientKey');
     for (const code of [
       'INVALID_REQUEST', 'MACHINE_ID_REQUIRED', 'INVALID_MACHINE_ID', 'LICENSE_NOT_FOUND', 'LICENSE_EXPIRED', 'LICENSE_REVOKED',
       'TRIAL_ALREADY_EXISTS', 'RATE_LIMIT_EXCEEDED', 'SERVER_ERROR',

@@ -1,0 +1,284 @@
+/**
+ * /admin/packages: an admin generates a client package (release + API key + README), sees the key once, downloads the
+ * zip; the portal keeps only the key's SHA-256; regeneration, revocation and the daily cleanup of old zips.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import request from 'supertest';
+import { createAccount, csrfOf, loginAgent } from '../../helpers/accounts.js';
+import { auditRows, textOf } from '../../helpers/billing-admin.js';
+import { createTestContext, DEMO_DEB, type TestContext } from '../../helpers/context.js';
+import { hiddenFields, type Agent } from '../../helpers/forms.js';
+import { HIGH_LIMITS } from '../../helpers/licenses.js';
+import { cli } from '../../helpers/cli.js';
+import { testDatabaseEnv } from '../../helpers/db.js';
+import { readZip } from '../../helpers/zip.js';
+
+const DAY_S = 86400;
+const sha256 = (b: Buffer | string) => crypto.createHash('sha256').update(b).digest('hex');
+
+/** The zip a download answers, as bytes (supertest buffers binary bodies with this parser). */
+function download(agent: Agent, url: string) {
+  return agent.get(url).buffer(true).parse((res, cb) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => cb(null, Buffer.concat(chunks)));
+  });
+}
+
+/** Create a package through the form; returns the package id and the key shown once. */
+async function createPackage(agent: Agent, fields: Record<string, string>): Promise<{ id: number; key: string; page: string }> {
+  const csrf = await csrfOf(agent, '/admin/packages/new');
+  const res = await agent.post('/admin/packages').type('form').send({ _csrf: csrf, ...fields });
+  expect(res.status, res.text).to.equal(303);
+  const m = /^\/admin\/packages\/(\d+)\/key$/.exec(res.headers.location as string);
+  expect(m, res.headers.location as string).to.not.equal(null);
+  const page = await agent.get(res.headers.location as string).expect(200);
+  expect(page.headers['cache-control']).to.equal('no-store');
+  const key = /id="new-key" type="text" readonly value="([^"]+)"/.exec(page.text)![1]!;
+  return { id: Number(m![1]), key, page: page.text };
+}
+
+/** Every text value of every row of every table, joined (to look for a secret anywhere in the database). */
+async function wholeDatabase(ctx: TestContext): Promise<string> {
+  const tables = ctx.config.database.client === 'sqlite'
+    ? ((await ctx.db.raw("select name from sqlite_master where type = 'table'")) as { name: string }[]).map((r) => r.name)
+    : ((await ctx.db.raw('select table_name as name from information_schema.tables where table_schema = current_schema()')) as { rows: { name: string }[] })
+      .rows.map((r) => r.name);
+  const parts: string[] = [];
+  for (const t of tables) parts.push(JSON.stringify(await ctx.db(t).select('*')));
+  return parts.join('\n');
+}
+
+describe('admin client packages', function () {
+  this.timeout(60000);
+  let ctx: TestContext;
+  let admin: Agent;
+  before(async () => {
+    ctx = await createTestContext({ env: HIGH_LIMITS });
+    await createAccount(ctx, 'pk-admin@example.fr', 'admin');
+    admin = await loginAgent(ctx, 'pk-admin@example.fr');
+  });
+  after(async () => ctx.close());
+
+  it('lists no package at first, with the way to create one', async () => {
+    const page = (await admin.get('/admin/packages').expect(200)).text;
+    expect(textOf(page)).to.contain('Packages clients').and.contain('Aucun package client pour l\'instant');
+    expect(page).to.contain('href="/admin/packages/new"');
+    const form = (await admin.get('/admin/packages/new?lang=en').expect(200)).text;
+    expect(form).to.contain('New client package').and.contain('<option value="artisan_nd" selected>');
+    await admin.get('/admin/packages?lang=fr').expect(200);
+  });
+
+  it('re-renders the form with its errors (422) for bad fields and writes nothing', async () => {
+    const csrf = await csrfOf(admin, '/admin/packages/new');
+    const res = await admin.post('/admin/packages').type('form')
+      .send({ _csrf: csrf, client: 'Bad Slug!', plan: 'p_1', email: 'not-an-email', product: 'artisan_nd' }).expect(422);
+    const text = textOf(res.text);
+    expect(text).to.contain('Le formulaire contient des erreurs').and.contain('minuscules, chiffres, tirets à l\'intérieur')
+      .and.contain('Une adresse e-mail valide');
+    expect(res.text).to.contain('value="Bad Slug!"');
+    const unknown = await admin.post('/admin/packages').type('form')
+      .send({ _csrf: csrf, client: 'acme', plan: 'pro', email: 'it@acme.example', product: 'nope' }).expect(422);
+    expect(textOf(unknown.text)).to.contain('Ce produit n\'existe pas');
+    const noRelease = await admin.post('/admin/packages').type('form')
+      .send({ _csrf: csrf, client: 'acme', plan: 'pro', email: 'it@acme.example', product: 'easyfacture' }).expect(422);
+    expect(textOf(noRelease.text)).to.contain('aucune version publiée');
+    expect(await ctx.db('client_packages').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
+  });
+
+  it('generates the zip with the release, .env, API_KEY.txt, a bilingual README and matching SHA256SUMS; the key is shown once', async () => {
+    const { id, key, page } = await createPackage(admin, { client: 'boulangerie-dupont', plan: 'pro', email: 'contact@dupont.example', product: 'artisan_nd' });
+    expect(key).to.match(/^sk_pro_[0-9A-Za-z]{22}$/);
+    expect(textOf(page)).to.contain('n\'est affichée qu\'une fois');
+    // A second view of the key page shows it no more.
+    const again = await admin.get(`/admin/packages/${id}/key`).expect(200);
+    expect(again.text).to.not.contain(key);
+    expect(textOf(again.text)).to.contain('La clé n\'est affichée qu\'une fois : elle est dans le zip du package.');
+    const show = (await admin.get(`/admin/packages/${id}`).expect(200)).text;
+    expect(show).to.not.contain(key);
+    expect(textOf(show)).to.contain('artisan_nd-client-boulangerie-dupont.zip').and.contain('sk_pro_…' + key.slice(-4));
+
+    const res = await download(admin, `/admin/packages/${id}/download`).expect(200);
+    expect(res.headers['content-type']).to.equal('application/zip');
+    expect(res.headers['content-disposition']).to.equal('attachment; filename=artisan_nd-client-boulangerie-dupont.zip');
+    const zipBytes = res.body as Buffer;
+    const entries = readZip(zipBytes);
+    expect([...entries.keys()]).to.deep.equal(['artisan-nd_0.1.0_all.deb', '.env', 'API_KEY.txt', 'README.md', 'SHA256SUMS']);
+    const deb = entries.get('artisan-nd_0.1.0_all.deb')!;
+    expect(deb.method, 'the .deb is stored, not deflated').to.equal(0);
+    expect(deb.data.equals(fs.readFileSync(DEMO_DEB))).to.equal(true);
+    expect(entries.get('.env')!.data.toString()).to.equal(`API_KEY=${key}\nPORTAL_URL=${ctx.config.baseUrl}\n`);
+    expect(entries.get('.env')!.mode & 0o777).to.equal(0o600);
+    expect(entries.get('API_KEY.txt')!.data.toString()).to.equal(`${key}\n`);
+    const readme = entries.get('README.md')!.data.toString();
+    expect(readme).to.contain('## Français').and.contain('## English').and.contain('sudo apt install ./artisan-nd_0.1.0_all.deb')
+      .and.contain('~/.config/artisan-nd/.env').and.contain('admin@artisan-nd.test');
+    expect(readme).to.not.contain(key);
+    const sums = entries.get('SHA256SUMS')!.data.toString();
+    const expected = ['artisan-nd_0.1.0_all.deb', '.env', 'API_KEY.txt', 'README.md'].map((n) => `${sha256(entries.get(n)!.data)}  ${n}\n`).join('');
+    expect(sums).to.equal(expected);
+    // The row records the zip's own hash and size; the file on disk is private (0600).
+    const row = await ctx.db('client_packages').where({ id }).first() as Record<string, unknown>;
+    expect(row.zip_sha256).to.equal(sha256(zipBytes));
+    expect(Number(row.zip_bytes)).to.equal(zipBytes.length);
+    const onDisk = path.join(ctx.config.packages.dir, String(id), 'artisan_nd-client-boulangerie-dupont.zip');
+    expect(fs.statSync(onDisk).mode & 0o777).to.equal(0o600);
+  });
+
+  it('stores only the key’s SHA-256: the clear key is nowhere in the database, the audit row names its last 4 characters', async () => {
+    const { id, key } = await createPackage(admin, { client: 'garage-martin', plan: 'basic', email: 'martin@garage.example', product: 'artisan_nd' });
+    const row = await ctx.db('client_packages').where({ id }).first() as Record<string, unknown>;
+    expect(row.key_hash).to.equal(sha256(key));
+    expect(row.client_slug).to.equal('garage-martin');
+    expect(row.created_by_email).to.equal('pk-admin@example.fr');
+    const everything = await wholeDatabase(ctx);
+    expect(everything).to.contain(sha256(key));
+    expect(everything).to.not.contain(key.slice(7));
+    const [audit] = await auditRows(ctx, 'client_package.created');
+    expect(audit!.summary).to.equal(`garage-martin: artisan_nd 0.1.0, plan basic, martin@garage.example, key …${key.slice(-4)}`);
+  });
+
+  it('refuses a second live package for the same client and product: that is a reset', async () => {
+    const csrf = await csrfOf(admin, '/admin/packages/new');
+    const res = await admin.post('/admin/packages').type('form')
+      .send({ _csrf: csrf, client: 'garage-martin', plan: 'pro', email: 'martin@garage.example', product: 'artisan_nd' }).expect(422);
+    expect(textOf(res.text)).to.contain('déjà une clé active pour ce produit');
+  });
+
+  it('the key answers GET /api/v1/client/me until it is revoked (after the confirmation step)', async () => {
+    const { id, key } = await createPackage(admin, { client: 'cafe-lune', plan: 'pro', email: 'lune@cafe.example', product: 'artisan_nd' });
+    const me = await request(ctx.app).get('/api/v1/client/me').set('Authorization', `Bearer ${key}`).expect(200);
+    expect(me.body.client).to.deep.include({ client: 'cafe-lune', plan: 'pro', email: 'lune@cafe.example', product: 'artisan_nd', revokes_at: null });
+    const csrf = await csrfOf(admin, `/admin/packages/${id}`);
+    const ask = await admin.post(`/admin/packages/${id}/revoke`).type('form').send({ _csrf: csrf }).expect(200);
+    expect(textOf(ask.text)).to.contain(`Révoquer maintenant la clé …${key.slice(-4)} de cafe-lune`);
+    await request(ctx.app).get('/api/v1/client/me').set('Authorization', `Bearer ${key}`).expect(200);
+    const done = await admin.post(`/admin/packages/${id}/revoke`).type('form').send(hiddenFields(ask.text)).expect(303);
+    expect(done.headers.location).to.equal(`/admin/packages/${id}`);
+    const refused = await request(ctx.app).get('/api/v1/client/me').set('Authorization', `Bearer ${key}`).expect(401);
+    expect(refused.body).to.include({ success: false, error: 'UNAUTHORIZED' });
+    expect(refused.headers['www-authenticate']).to.equal('Bearer');
+    expect(textOf((await admin.get(`/admin/packages/${id}`).expect(200)).text)).to.contain('Clé de cafe-lune révoquée').and.contain('révoquée');
+    expect((await auditRows(ctx, 'client_package.revoked'))[0]!.summary).to.equal(`cafe-lune: key …${key.slice(-4)} (artisan_nd)`);
+  });
+
+  it('resets a client: a new key and zip, the old key revoked at once', async () => {
+    const first = await createPackage(admin, { client: 'atelier-bois', plan: 'pro', email: 'bois@atelier.example', product: 'artisan_nd' });
+    const csrf = await csrfOf(admin, `/admin/packages/${first.id}`);
+    const ask = await admin.post(`/admin/packages/${first.id}/regenerate`).type('form').send({ _csrf: csrf, grace_days: '0' }).expect(200);
+    expect(textOf(ask.text)).to.contain(`révoquer tout de suite la clé …${first.key.slice(-4)}`);
+    const done = await admin.post(`/admin/packages/${first.id}/regenerate`).type('form').send(hiddenFields(ask.text)).expect(303);
+    const newId = Number(/^\/admin\/packages\/(\d+)\/key$/.exec(done.headers.location as string)![1]);
+    const page = (await admin.get(done.headers.location as string).expect(200)).text;
+    const key = /id="new-key" type="text" readonly value="([^"]+)"/.exec(page)![1]!;
+    expect(key).to.match(/^sk_pro_/);
+    expect(key).to.not.equal(first.key);
+    await request(ctx.app).get('/api/v1/client/me').set('Authorization', `Bearer ${first.key}`).expect(401);
+    await request(ctx.app).get('/api/v1/client/me').set('Authorization', `Bearer ${key}`).expect(200);
+    const zip = readZip((await download(admin, `/admin/packages/${newId}/download`).expect(200)).body as Buffer);
+    expect(zip.get('API_KEY.txt')!.data.toString()).to.equal(`${key}\n`);
+    const [reset] = await auditRows(ctx, 'client_package.regenerated');
+    expect(reset!.summary).to.match(new RegExp(`^atelier-bois: new key …${key.slice(-4)} .*old …${first.key.slice(-4)} revoked on`));
+    // The old package can no longer be reset.
+    const twice = await admin.post(`/admin/packages/${first.id}/regenerate`).type('form').send(hiddenFields(ask.text)).expect(303);
+    expect(twice.headers.location).to.equal(`/admin/packages/${first.id}`);
+  });
+
+  it('resets with a grace period: the old key works until then, and says when it stops', async () => {
+    const first = await createPackage(admin, { client: 'fleurs-rose', plan: 'pro', email: 'rose@fleurs.example', product: 'artisan_nd' });
+    const csrf = await csrfOf(admin, `/admin/packages/${first.id}`);
+    const bad = await admin.post(`/admin/packages/${first.id}/regenerate`).type('form').send({ _csrf: csrf, grace_days: '31' }).expect(422);
+    expect(textOf(bad.text)).to.contain('Un nombre de jours entre 0 et 30');
+    const ask = await admin.post(`/admin/packages/${first.id}/regenerate`).type('form').send({ _csrf: csrf, grace_days: '3' }).expect(200);
+    expect(textOf(ask.text)).to.contain('dans 3 jours');
+    await admin.post(`/admin/packages/${first.id}/regenerate`).type('form').send(hiddenFields(ask.text)).expect(303);
+    const me = await request(ctx.app).get('/api/v1/client/me').set('Authorization', `Bearer ${first.key}`).expect(200);
+    expect(me.body.client.revokes_at).to.equal(new Date(ctx.clock.now().getTime() + 3 * DAY_S * 1000).toISOString());
+    ctx.clock.advance(3 * DAY_S);
+    await request(ctx.app).get('/api/v1/client/me').set('Authorization', `Bearer ${first.key}`).expect(401);
+    ctx.clock.advance(-3 * DAY_S);
+  });
+
+  it('serves the zip for PACKAGE_DOWNLOAD_DAYS; the daily cleanup deletes it after PACKAGE_KEEP_DAYS and the key stays valid', async () => {
+    const { id, key } = await createPackage(admin, { client: 'plomberie-eau', plan: 'pro', email: 'eau@plomberie.example', product: 'artisan_nd' });
+    const folder = path.join(ctx.config.packages.dir, String(id));
+    try {
+      ctx.clock.advance(8 * DAY_S);
+      // A week on, the admin logs in again.
+      admin = await loginAgent(ctx, 'pk-admin@example.fr');
+      await admin.get(`/admin/packages/${id}/download`).expect(404);
+      expect(textOf((await admin.get(`/admin/packages/${id}`).expect(200)).text)).to.contain('Le délai de téléchargement est passé');
+      expect((await ctx.handle.cleanup.run()).package_zips).to.equal(0);
+      expect(fs.existsSync(folder)).to.equal(true);
+      ctx.clock.advance(23 * DAY_S);
+      admin = await loginAgent(ctx, 'pk-admin@example.fr');
+      const report = await ctx.handle.cleanup.run();
+      expect(report.package_zips).to.be.at.least(1);
+      expect(fs.existsSync(folder)).to.equal(false);
+      expect(textOf((await admin.get(`/admin/packages/${id}`).expect(200)).text)).to.contain('supprimé par le nettoyage quotidien');
+      await request(ctx.app).get('/api/v1/client/me').set('Authorization', `Bearer ${key}`).expect(200);
+      expect((await ctx.handle.cleanup.run()).package_zips).to.equal(0);
+    } finally {
+      ctx.clock.advance(-31 * DAY_S);
+      admin = await loginAgent(ctx, 'pk-admin@example.fr');
+    }
+  });
+
+  it('finds packages by client, e-mail, plan or product', async () => {
+    const found = textOf((await admin.get('/admin/packages?q=DUPONT').expect(200)).text);
+    expect(found).to.contain('boulangerie-dupont').and.contain('1 résultat');
+    expect(found).to.not.contain('garage-martin');
+    expect(textOf((await admin.get('/admin/packages?q=zzz').expect(200)).text)).to.contain('Aucun résultat pour ces filtres');
+  });
+
+  it('refuses to package a release whose file no longer matches its checksum (422), leaving no zip behind', async () => {
+    const file = path.join(ctx.config.paths.downloads, 'artisan-nd_0.1.0_all.deb');
+    const original = fs.readFileSync(file);
+    const before = fs.readdirSync(ctx.config.packages.dir).length;
+    fs.writeFileSync(file, Buffer.concat([original, Buffer.from('x')]));
+    try {
+      const csrf = await csrfOf(admin, '/admin/packages/new');
+      const res = await admin.post('/admin/packages').type('form')
+        .send({ _csrf: csrf, client: 'fichier-change', plan: 'pro', email: 'f@example.fr', product: 'artisan_nd' }).expect(422);
+      expect(textOf(res.text)).to.contain('ne correspond plus à son empreinte');
+      expect(fs.readdirSync(ctx.config.packages.dir).length).to.equal(before);
+      expect(await ctx.db('client_packages').where({ client_slug: 'fichier-change' }).first()).to.equal(undefined);
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+  });
+
+  it('npm run package:create writes the package, prints its path and the key, and refuses bad arguments', async () => {
+    const env = { DB_DIR: ctx.config.paths.db, LOGS_DIR: `${ctx.dir}/logs`, SUBSCRIPTION_DIR: `${ctx.dir}/subscription`, FILES_DIR: ctx.config.paths.files,
+      ...testDatabaseEnv(ctx.config.paths.db) };
+    const res = await cli('package-create.ts', ['--client', 'menuiserie-cli', '--plan', 'starter', '--email', 'cli@menuiserie.example'], env, '');
+    expect(res.code, res.err).to.equal(0);
+    const [zipPath, key] = res.out.trim().split('\n') as [string, string];
+    expect(zipPath).to.match(/\/packages\/\d+\/artisan_nd-client-menuiserie-cli\.zip$/);
+    expect(key).to.match(/^sk_starter_[0-9A-Za-z]{22}$/);
+    expect(readZip(fs.readFileSync(zipPath)).get('API_KEY.txt')!.data.toString()).to.equal(`${key}\n`);
+    const row = await ctx.db('client_packages').where({ client_slug: 'menuiserie-cli' }).first() as Record<string, unknown>;
+    expect(row.key_hash).to.equal(sha256(key));
+    expect(row.created_by_email).to.equal(null);
+    const bad = await cli('package-create.ts', ['--client', 'Bad Slug', '--plan', 'pro', '--email', 'x'], env, '');
+    expect(bad.code).to.equal(1);
+    expect(bad.err).to.contain('client: An identifier of 1 to 64 characters').and.contain('email: A valid e-mail address.');
+    const usage = await cli('package-create.ts', ['--client', 'x'], env, '');
+    expect(usage.code).to.equal(1);
+    expect(usage.err).to.contain('Usage: npm run package:create');
+  });
+
+  it('is for admins only', async () => {
+    await createAccount(ctx, 'pk-support@example.fr', 'support');
+    const support = await loginAgent(ctx, 'pk-support@example.fr');
+    await support.get('/admin/packages').expect(403);
+    await support.get('/admin/packages/1/download').expect(403);
+    const anonymous = await request(ctx.app).get('/admin/packages/new').expect(303);
+    expect(anonymous.headers.location).to.match(/^\/subscription\/login/);
+    await request(ctx.app).get('/api/v1/client/me').set('Authorization', `Bearer sk_pro_${'a'.repeat(22)}`).expect(401);
+    await request(ctx.app).get('/api/v1/client/me').expect(401);
+  });
+});
