@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'public/', 'files/', 'logs/', 'db/*.sqlite*', 'subscription/'] },
+  { ignores: ['node_modules/', 'dist/', 'public/', 'files/', 'logs/', 'db/*.sqlite*', 'subscription/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

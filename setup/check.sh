@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Check the deployment files of setup/ with the tools that will read them (CI runs this; Debian packages
 # systemd and nginx): `systemd-analyze verify` on the units and timers, `nginx -t` on the site inside a
-# minimal nginx.conf with a throw-away self-signed certificate in place of certbot's. Exit 0 when all pass.
+# minimal nginx.conf with a throw-away self-signed certificate in place of certbot's; and a build
+# (setup/build.mjs into a temporary folder) holding every file the units' ExecStart lines and the
+# Dockerfile's CMD run. Exit 0 when all pass.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d)"
@@ -22,6 +24,24 @@ if command -v systemd-analyze >/dev/null 2>&1; then
   if [ -n "$real" ]; then printf '%s\n' "$real"; fail=1; else echo "systemd-analyze verify: ok ($(ls "$work"/units | wc -l) files)"; fi
 else
   echo "systemd-analyze missing: install the systemd package"; fail=1
+fi
+
+# The scripts the units and the image run: dist/… from a fresh build, anything else from the repository.
+root="$(dirname "$here")"
+if node "$root/setup/build.mjs" --out "$work/build/dist" 2>"$work/build.log"; then
+  scripts=$(grep -hE '^ExecStart(Pre)?=' "$here"/*.service | awk '{print $2}')
+  scripts="$scripts $(sed -nE 's/^CMD \["node", "([^"]+)".*/\1/p' "$here/Dockerfile")"
+  missing=""
+  for s in $scripts; do
+    case "$s" in
+      dist/*) [ -f "$work/build/$s" ] || missing="$missing $s" ;;
+      *) [ -f "$root/$s" ] || missing="$missing $s" ;;
+    esac
+  done
+  if [ -n "$missing" ]; then echo "files the units or the Dockerfile run, missing from the build:$missing"; fail=1
+  else echo "built files the units and the Dockerfile run: ok ($(echo $scripts | wc -w) files)"; fi
+else
+  cat "$work/build.log"; echo "setup/build.mjs failed"; fail=1
 fi
 
 if command -v nginx >/dev/null 2>&1; then

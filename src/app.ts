@@ -246,7 +246,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(securityHeaders(config.secureCookies, [...(config.stripe ? [stripeCheckoutOrigin(config.stripe)] : []),
     ...(config.paypal ? [paypalApproveOrigin(config.paypal)] : [])]));
   // Health and metrics: JSON or text, no language, session or CSRF, never cached (src/ops).
-  app.use(createHealthRouter({ db, logger, migrationsDir: path.join(config.paths.root, 'db', 'migrations'),
+  app.use(createHealthRouter({ db, logger, migrationsDir: config.paths.migrations,
     dataDirs: [config.paths.db, config.paths.files], minFreeMb: config.monitoring.readyMinFreeMb }));
   app.use(createMetricsRouter(metrics, config.monitoring.metricsToken));
   // The JSON API and the public keys use no language, session, cookie, CSRF

@@ -8,7 +8,6 @@
  * session store, the download log and the database.
  */
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { createApp } from './app.js';
 import { scheduleBillingRun } from './billing/index.js';
 import { ConfigError, loadConfig } from './config/index.js';
@@ -33,7 +32,7 @@ try {
 
 const logger = createLogger(config.logLevel);
 const db = createDb(config.database);
-const applied = await migrate(db, config.database, path.join(config.paths.root, 'db', 'migrations'));
+const applied = await migrate(db, config.database, config.paths.migrations);
 if (applied.length) logger.info({ applied }, 'database migrated');
 const seeded = await seedDemoRelease(db, config.paths.downloads, systemClock.now());
 if (seeded) logger.info({ release: seeded.filename }, 'demo release registered');

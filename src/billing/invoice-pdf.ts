@@ -7,7 +7,8 @@
  * The standard Helvetica font is used (no font file to ship); it encodes
  * Windows-1252, so other characters print as "?".
  */
-import PDFDocument from 'pdfkit';
+import { createRequire } from 'node:module';
+import type PDFDocumentClass from 'pdfkit';
 import type { Invoice, InvoiceLine } from './invoices.repository.js';
 import { formatMoney, formatRate } from './money.js';
 import { billingText, type BillingLocale } from './texts.js';
@@ -49,12 +50,24 @@ function partyLines(p: Party | null, locale: BillingLocale, seller: boolean): st
   return out;
 }
 
+const requireLazily = createRequire(import.meta.url);
+let PDFDocument: typeof PDFDocumentClass | undefined;
+
+/**
+ * pdfkit (with fontkit, several MB of heap) is loaded by the first rendering, not at start: a portal that issues
+ * no invoice does not carry it. Loaded with require, synchronously: nothing is awaited inside the finalising transaction.
+ */
+function pdfDocument(): typeof PDFDocumentClass {
+  PDFDocument ??= requireLazily('pdfkit') as typeof PDFDocumentClass;
+  return PDFDocument;
+}
+
 /** Render the document; `inv` carries its final number, dates, totals and snapshots. Resolves to the PDF bytes. */
 export function renderInvoicePdf(inv: Invoice, lines: InvoiceLine[], finalisedAt: Date): Promise<Buffer> {
   const locale: BillingLocale = inv.locale === 'en' ? 'en' : 'fr';
   const t = (k: string, params: Record<string, string> = {}) => printable(billingText(locale, `pdf.${k}`, params));
   const money = (minor: number) => printable(formatMoney(minor, inv.currency, locale));
-  const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: `${inv.number}`, CreationDate: finalisedAt, ModDate: finalisedAt } });
+  const doc = new (pdfDocument())({ size: 'A4', margin: 50, info: { Title: `${inv.number}`, CreationDate: finalisedAt, ModDate: finalisedAt } });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {

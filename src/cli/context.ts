@@ -3,7 +3,6 @@
  * the account services, built as the server builds them. `close()` releases
  * the database. Bad configuration: message on stderr, exit code 1.
  */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AccountMails, AccountsService, AuthService, TotpService } from '../accounts/index.js';
 import { AuditService } from '../audit/index.js';
@@ -44,7 +43,7 @@ export async function openCli(): Promise<CliContext> {
   }
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const db = createDb(config.database);
-  await migrate(db, config.database, path.join(config.paths.root, 'db', 'migrations'));
+  await migrate(db, config.database, config.paths.migrations);
   // As in the server (app.ts): a mail to an account is kept in its notifications; `accounts` is built below.
   const notifications = new NotificationsService({ db, clock: systemClock, logger, accountOf: (email) => accounts.byEmail(email) });
   const smtp = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: config.paths.mail, logger });

@@ -19,8 +19,23 @@ export type { MonitoringConfig } from './monitoring.js';
 export { backupIdentityFile, isAgeX25519Recipient, type BackupFormat } from './backup.js';
 export type { PayPalConfig } from './paypal.js';
 
-/** Absolute path of the project root (the folder holding package.json). */
-export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * Whether this code runs compiled (the JavaScript setup/build.mjs writes into dist/, `npm start`)
+ * rather than as TypeScript under tsx (`npm run dev`, the tests, the npm CLI scripts).
+ */
+export const COMPILED = fileURLToPath(import.meta.url).endsWith('.js');
+
+/** The top of the running code's tree, two folders above this file: the project root under tsx, dist/ when compiled. */
+const CODE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * Absolute path of the project root (the folder holding package.json, views/, public/, db/): the build mirrors the
+ * root's src/ and db/ into dist/src and dist/db, so compiled code finds the root one folder above its tree.
+ */
+export const ROOT_DIR = COMPILED ? path.dirname(CODE_DIR) : CODE_DIR;
+
+/** The migrations the running code loads: db/migrations (.ts) under tsx, their compiled copies (dist/db/migrations, .js) when compiled. */
+export const MIGRATIONS_DIR = path.join(CODE_DIR, 'db', 'migrations');
 
 /** Raised when the environment does not describe a valid configuration. */
 export class ConfigError extends Error {
@@ -171,6 +186,8 @@ export interface Config {
   paths: {
     root: string; files: string; downloads: string; logs: string; mail: string; db: string; views: string; public: string;
     keys: string; keyFiles: string;
+    /** The migrations folder this code loads ({@link MIGRATIONS_DIR}). */
+    migrations: string;
   };
   /** An issuer key file given by the operator (32-byte Ed25519 seed, hex), instead of subscription/keys/. */
   issuerKeyFile: string | undefined;
@@ -357,6 +374,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       public: path.join(ROOT_DIR, 'public'),
       keys: path.join(subscription, 'keys'),
       keyFiles: path.join(subscription, 'encrypted_keys'),
+      migrations: MIGRATIONS_DIR,
     },
     issuerKeyFile: e.ISSUER_KEY_FILE ? abs(e.ISSUER_KEY_FILE) : undefined,
     keyfilesPerHour: e.KEYFILES_PER_HOUR,

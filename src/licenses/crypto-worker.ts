@@ -42,17 +42,20 @@ export class CryptoWorker {
   /** Key ids sent to the worker; and what each stands for, for the main-thread fallback. */
   private readonly keys = new Map<string, { verify?: Uint8Array; sign?: SigningKey }>();
 
+  /** `onFailure` is told once when the thread cannot start or stops on its own (the jobs then run on the main thread). */
+  constructor(private readonly onFailure: (err: Error) => void = () => {}) {}
+
   /** The worker (crypto-thread.ts), started on first use. */
   private started(): Worker | null {
     if (this.worker === undefined) {
-      // Heap limits: the thread holds tsx (which loads its module), a few keys and one batch.
+      // Heap limits: the thread holds a few keys and one batch (and, under tsx, tsx itself, which loads its module).
       const limits = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 4 };
       const worker = startTsWorker(new URL('./crypto-thread.ts', import.meta.url), null, { resourceLimits: limits });
       worker.on('message', (results: CryptoResult[]) => {
         for (const [id, value] of results) this.settle(id, value);
       });
-      worker.on('error', () => this.fallBack());
-      worker.on('exit', () => this.fallBack());
+      worker.on('error', (err: Error) => this.failed(err));
+      worker.on('exit', (code) => this.failed(new Error(`the crypto thread exited (code ${code})`)));
       // After the listeners: on Node 20 a 'message' listener added later makes the worker hold the process again.
       worker.unref();
       this.worker = worker;
@@ -112,6 +115,12 @@ export class CryptoWorker {
     this.pending.delete(id);
     if (p.job[1] === 'v') p.resolve(value === true);
     else p.resolve(value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : this.onMainThread(p.job));
+  }
+
+  /** The worker failed or exited while in use (not after close()): say so once, then finish everything here. */
+  private failed(err: Error): void {
+    if (this.worker) this.onFailure(err);
+    this.fallBack();
   }
 
   /** The worker is gone: finish everything here. */

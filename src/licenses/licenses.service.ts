@@ -70,9 +70,10 @@ export class LicensesService {
   private readonly products: ProductCache;
   private readonly counter: ValidationCounter;
   /** Ed25519 of the hot path (token verification, signed answers) on a worker thread. */
-  readonly crypto = new CryptoWorker();
+  readonly crypto: CryptoWorker;
 
   constructor(private readonly deps: LicensesServiceDeps) {
+    this.crypto = new CryptoWorker((err) => deps.logger.warn({ err }, 'license crypto worker failed: Ed25519 jobs run on the main thread'));
     this.repo = new LicensesRepository(deps.db);
     const filename = (deps.db.client.config as { connection?: { filename?: string } }).connection?.filename;
     if (isSqlite(deps.db) && filename && filename !== ':memory:') this.repo.readers = new SqliteReaders(filename, LicensesRepository.byPublicIds);

@@ -11,7 +11,8 @@
  * address instead, same path and query, directly (no proxy), so the SDK's
  * requests, authentication and answers are the ones a local fake receives.
  */
-import { Client, Environment } from '@paypal/paypal-server-sdk';
+import { createRequire } from 'node:module';
+import type { Client } from '@paypal/paypal-server-sdk';
 import type { PayPalConfig } from '../config/index.js';
 import { AppError, ERR } from '../errors/index.js';
 
@@ -29,11 +30,19 @@ export class PayPalError extends AppError {
   }
 }
 
+const requireLazily = createRequire(import.meta.url);
+
+/** The SDK (its HTTP stack, about 10 MB of heap) is loaded when a PayPal gateway is built, i.e. when PayPal is configured, not at every start. */
+export function paypalSdk(): typeof import('@paypal/paypal-server-sdk') {
+  return requireLazily('@paypal/paypal-server-sdk') as typeof import('@paypal/paypal-server-sdk');
+}
+
 /** Requests the SDK waits for at most this long (ms); its own default is no limit. */
 const TIMEOUT_MS = 20_000;
 
 /** The SDK's client for `config` (sandbox or production; PAYPAL_API_BASE reroutes it). */
 export function paypalClient(config: PayPalConfig): Client {
+  const { Client, Environment } = paypalSdk();
   return new Client({
     clientCredentialsAuthCredentials: { oAuthClientId: config.clientId, oAuthClientSecret: config.clientSecret },
     environment: config.environment === 'production' ? Environment.Production : Environment.Sandbox,

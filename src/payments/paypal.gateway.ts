@@ -25,12 +25,11 @@
  * credential nor token in them), WebhookRefused or RangeError (bad input,
  * nothing sent).
  */
-import { CheckoutPaymentIntent, OrdersController, PaymentsController, PaypalExperienceUserAction, PaypalWalletContextShippingPreference,
-  type Client, type Order } from '@paypal/paypal-server-sdk';
+import type { Client, Order, OrdersController, PaymentsController } from '@paypal/paypal-server-sdk';
 import { WebhookRefused, type ChargeOutcome, type CreatePaymentRequest, type Currency, type GatewayPayment, type OnlineGateway,
   type PaymentStatus } from '../billing/index.js';
 import type { PayPalConfig } from '../config/index.js';
-import { paypalCall, paypalClient, toPayPalError } from './paypal.client.js';
+import { paypalCall, paypalClient, paypalSdk, toPayPalError } from './paypal.client.js';
 import { customIdFor, minorFromPaypal, paypalAccepts, paypalActions, paypalValue, readCustomId, readPayPalEvent, type PayPalAction } from './paypal.events.js';
 
 /** The invoice to pay: billing's CreatePaymentRequest, the fields PayPal uses (minor units of `currency`, our ids, where the payer comes back). */
@@ -79,9 +78,12 @@ export class PayPalGateway implements OnlineGateway {
   private readonly orders: OrdersController;
   private readonly payments: PaymentsController;
 
+  /** The SDK, loaded by the first PayPal gateway built (paypal.client.ts paypalSdk). */
+  private readonly sdk = paypalSdk();
+
   constructor(private readonly config: PayPalConfig, private readonly client: Client = paypalClient(config)) {
-    this.orders = new OrdersController(client);
-    this.payments = new PaymentsController(client);
+    this.orders = new this.sdk.OrdersController(client);
+    this.payments = new this.sdk.PaymentsController(client);
   }
 
   /** Whether PayPal takes `currency` (not XOF nor XAF): the pay page offers PayPal only then. */
@@ -99,14 +101,14 @@ export class PayPalGateway implements OnlineGateway {
     if (!req.returnUrl) throw new RangeError('a PayPal payment needs a returnUrl');
     const value = paypalValue(req.amount, req.currency);
     const body = {
-      intent: CheckoutPaymentIntent.Capture,
+      intent: this.sdk.CheckoutPaymentIntent.Capture,
       purchaseUnits: [{
         referenceId: req.invoiceNumber, invoiceId: req.invoiceNumber, customId: customIdFor(req.invoiceId, req.paymentId),
         description: req.description?.slice(0, 127), amount: { currencyCode: req.currency, value },
       }],
       paymentSource: { paypal: { experienceContext: {
         returnUrl: req.returnUrl, cancelUrl: req.cancelUrl ?? req.returnUrl, locale: req.locale === 'en' ? 'en-GB' : 'fr-FR',
-        userAction: PaypalExperienceUserAction.PayNow, shippingPreference: PaypalWalletContextShippingPreference.NoShipping,
+        userAction: this.sdk.PaypalExperienceUserAction.PayNow, shippingPreference: this.sdk.PaypalWalletContextShippingPreference.NoShipping,
       } } },
     };
     const { result } = await paypalCall('create order', () => this.orders.createOrder({ body, paypalRequestId: req.idempotencyKey }));

@@ -17,12 +17,20 @@
  * Every creating call carries an idempotency key derived from our ids.
  * STRIPE_API_BASE points the SDK at a local fake of the API (tests).
  */
-import Stripe from 'stripe';
+import { createRequire } from 'node:module';
+import type Stripe from 'stripe';
 import {
   isCurrency, isHardDecline, WebhookRefused, type ChargeOutcome, type CreatePaymentRequest, type Currency, type GatewayAction, type GatewayPayment,
   type GatewayRefund, type OnlineGateway, type SavedCard, type VerifiedEvent,
 } from '../billing/index.js';
 import type { StripeConfig } from '../config/index.js';
+
+const requireLazily = createRequire(import.meta.url);
+
+/** The SDK (megabytes of heap) is loaded when a Stripe gateway is built, i.e. when Stripe is configured, not at every start. */
+function stripeSdk(): typeof Stripe {
+  return requireLazily('stripe') as typeof Stripe;
+}
 
 /** Seconds a signed notification stays acceptable (Stripe's default, against replays). */
 export const STRIPE_TOLERANCE_SECONDS = 300;
@@ -49,7 +57,7 @@ export class StripeGateway implements OnlineGateway {
   private readonly stripe: Stripe;
 
   constructor(private readonly config: StripeConfig) {
-    this.stripe = new Stripe(config.secretKey, { maxNetworkRetries: 2, timeout: 20_000, telemetry: false, ...(config.api ?? {}) });
+    this.stripe = new (stripeSdk())(config.secretKey, { maxNetworkRetries: 2, timeout: 20_000, telemetry: false, ...(config.api ?? {}) });
   }
 
   /** Stripe takes every currency of the portal (XOF and XAF as zero-decimal currencies). */
@@ -106,7 +114,7 @@ export class StripeGateway implements OnlineGateway {
       const code = pi.status === 'requires_action' ? 'authentication_required' : error?.decline_code || error?.code || pi.status;
       return { status: 'failed', reference: pi.id, code, message: error?.message ?? pi.status, hard: isHardDecline(code) };
     } catch (err) {
-      if (!(err instanceof Stripe.errors.StripeCardError)) throw err;
+      if (!(err instanceof stripeSdk().errors.StripeCardError)) throw err;
       const code = err.decline_code || err.code || 'card_declined';
       return { status: 'failed', reference: err.payment_intent?.id ?? null, code, message: err.message, hard: isHardDecline(code) };
     }

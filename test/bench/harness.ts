@@ -1,7 +1,7 @@
 /**
  * Shared machinery of the benches (test/bench/run.ts, test/bench/licenses.ts):
- * child processes started as `npm start` starts the app (node + the start
- * script's V8 flags + `--import tsx`), readiness polling, RSS (VmRSS) and CPU
+ * child processes started with the start script's V8 flags, under tsx
+ * (`--import tsx src/server.ts`) or built (dist/server.js), readiness polling, RSS (VmRSS) and CPU
  * time read from /proc, autocannon load with the server's and the other
  * processes' CPU time, the reference/app/app/reference comparison, and the
  * report table. Linux only (/proc). Not part of the application.
@@ -34,13 +34,25 @@ export interface Child {
 
 const children = new Set<Child>();
 
-/** The V8 flags `npm start` gives node before `--import tsx`, so the app is measured as it runs. */
-export const START_FLAGS: string[] = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } })
-  .scripts.start.match(/--(?!import)[a-z-]+(=\S+)?(?=.*--import)/g) ?? [];
+/**
+ * The V8 flags `npm start` gives node before dist/server.js (the start script's last command), so the app is measured
+ * with them, built or under tsx.
+ */
+export const START_FLAGS: string[] = ((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } })
+  .scripts.start.split('&&').pop() ?? '').match(/--[a-z-]+(=\S+)?(?=.*dist\/server\.js)/g) ?? [];
 
 /** Start `node [flags] --import tsx <script>` from the repository root. */
 export function startNode(name: string, script: string, env: Record<string, string>, flags: string[] = []): Child {
-  const proc = spawn(process.execPath, [...flags, '--import', 'tsx', script], {
+  return startChild(name, [...flags, '--import', 'tsx', script], env);
+}
+
+/** Start `node [flags] <script>` (a built file: dist/server.js) from the repository root, with no tsx. */
+export function startBuilt(name: string, script: string, env: Record<string, string>, flags: string[] = []): Child {
+  return startChild(name, [...flags, script], env);
+}
+
+function startChild(name: string, args: string[], env: Record<string, string>): Child {
+  const proc = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
