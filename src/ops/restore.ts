@@ -121,7 +121,7 @@ export async function restoreArchive({ config, archive, force, identityFile }: R
     report.push(...restoreFiles(config, dir));
     const db = createDb(config.database);
     try {
-      const applied = await migrate(db, config.database, path.join(config.paths.root, 'db', 'migrations'));
+      const applied = await migrate(db, config.database, config.paths.migrations);
       report.push(applied.length ? `migrations applied: ${applied.join(', ')}` : 'migrations: already current');
     } finally {
       await db.destroy();
