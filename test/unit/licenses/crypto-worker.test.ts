@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import nacl from 'tweetnacl';
 import { signingKey } from '../../../src/crypto/index.js';
 import { CryptoWorker } from '../../../src/licenses/crypto-worker.js';
+import { waitFor } from '../../helpers/wait.js';
 
 describe('licenses: CryptoWorker', () => {
   const signer = signingKey(Buffer.alloc(32, 9));
@@ -40,5 +41,24 @@ describe('licenses: CryptoWorker', () => {
     expect(b.equals(signer.sign(m))).to.equal(true);
     expect(await worker.verify(signer.publicKey, m, a)).to.equal(true);
     expect(await worker.verify(signer.publicKey, Buffer.from('other'), a)).to.equal(false);
+  });
+
+  it('stops the thread after its idle time and starts it again, with every key, for the next jobs', async function () {
+    this.timeout(20000);
+    const failures: Error[] = [];
+    const quick = new CryptoWorker((err) => failures.push(err), 0.2);
+    try {
+      const m = Buffer.from('before the pause');
+      const first = await quick.sign(signer, m);
+      expect(quick.onThread).to.equal(true);
+      await waitFor(() => !quick.onThread || null, { what: 'the idle thread stopped' });
+      // The keys known before the stop are sent to the new thread: signatures and verifications are the same.
+      const [again, verified, second] = await Promise.all([quick.sign(signer, m), quick.verify(signer.publicKey, m, first), quick.sign(other, m)]);
+      expect(quick.onThread, 'a new thread took the jobs').to.equal(true);
+      expect([again.equals(first), verified, second.equals(other.sign(m))]).to.deep.equal([true, true, true]);
+      expect(failures, 'an idle stop is not a failure').to.deep.equal([]);
+    } finally {
+      await quick.close();
+    }
   });
 });
