@@ -65,6 +65,14 @@ const legalText = z.string().trim().min(1).max(300).optional();
 const percentBp = z.string().trim().regex(/^\d{1,3}(\.\d{1,2})?$/, 'a percentage such as 20.00')
   .transform((v) => Math.round(Number(v) * 100)).refine((bp) => bp <= 10000, 'at most 100');
 
+/**
+ * A comma-separated list of product codes (as /admin/licenses creates them: a-z, 0-9, `_`, 2 to 32 characters), spaces
+ * around each allowed, duplicates dropped; empty: none.
+ */
+const productCodeList = z.string().transform((v) => v.split(',').map((c) => c.trim()).filter((c) => c !== ''))
+  .refine((codes) => codes.every((c) => /^[a-z0-9_]{2,32}$/.test(c)), 'comma-separated product codes (a-z, 0-9, _), e.g. artisan_nd,easyfacture')
+  .transform((codes) => [...new Set(codes)]).default([]);
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: intInRange(3000, 0, 65535),
@@ -138,6 +146,7 @@ const schema = z.object({
   RETENTION_SESSIONS_DAYS: intInRange(90, 1, 3650),
   PACKAGE_DOWNLOAD_DAYS: intInRange(7, 1, 365),
   PACKAGE_KEEP_DAYS: intInRange(30, 1, 3650),
+  CLIENT_KEY_REQUIRED_PRODUCTS: productCodeList,
   BILLING_RUN_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM').default('06:00'),
   BILLING_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone, e.g. Europe/Paris').default('Europe/Paris'),
   STRIPE_SECRET_KEY: z.string().trim().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{1,250}$/, 'a Stripe secret key sk_test_… or sk_live_…').optional(),
@@ -233,6 +242,11 @@ export interface Config {
    * serves a new zip (PACKAGE_DOWNLOAD_DAYS) and days before the daily cleanup deletes it (PACKAGE_KEEP_DAYS; the key stays).
    */
   packages: { dir: string; downloadDays: number; keepDays: number };
+  /**
+   * The products whose license API requests (trial, activate, validate) must carry a valid client API key
+   * (CLIENT_KEY_REQUIRED_PRODUCTS, product codes; empty: the key is optional for every product).
+   */
+  clientKeys: { requiredProducts: readonly string[] };
   /** Operations (src/ops): how long each instance reuses its read of the maintenance switch; what the daily cleanup keeps. */
   ops: { maintenanceCacheSeconds: number; retention: RetentionConfig };
 }
@@ -413,6 +427,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       },
     },
     packages: { dir: path.join(files, 'packages'), downloadDays: e.PACKAGE_DOWNLOAD_DAYS, keepDays: e.PACKAGE_KEEP_DAYS },
+    clientKeys: { requiredProducts: e.CLIENT_KEY_REQUIRED_PRODUCTS },
     backup: {
       dir: e.BACKUP_DIR ? abs(e.BACKUP_DIR) : undefined, keep: e.BACKUP_KEEP, at: e.BACKUP_AT, format: e.BACKUP_FORMAT, recipient: e.BACKUP_RECIPIENT,
       identityFile: e.BACKUP_IDENTITY_FILE ? abs(e.BACKUP_IDENTITY_FILE) : undefined,

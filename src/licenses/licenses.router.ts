@@ -26,7 +26,7 @@ import type { Actor } from '../audit/index.js';
 import { rfc3339 } from '../crypto/index.js';
 import { apiErrorAnswer, pathOfTarget, type ApiRequest } from '../http/error-handler.js';
 import { BadRequestError, ERR, NotFoundError, UnauthorizedError } from '../errors/index.js';
-import { checkProduct, clientProduct } from './client-key.js';
+import { challenged, checkProduct, clientScope } from './client-key.js';
 import type { LicensesApiDeps } from './context.js';
 import { daysRemaining, TrialExistsError, type Validation } from './licenses.service.js';
 import { activateBody, compatHeartbeatBody, heartbeatBody, parseBody, parseMachineId, trialBody } from './schemas.js';
@@ -123,11 +123,12 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
   // Heartbeats are one per machine and interval; per IP they get validate's allowance (an office of machines behind one address).
   const heartbeatLimit = limit('license-heartbeat', { windowSeconds: 3600, limit: config.licenses.validationsPerHour });
   const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
+  const keyRequired = new Set(config.clientKeys.requiredProducts);
 
   router.post('/api/v1/licenses/trial', trialLimit, json, async (req, res) => {
-    const allowed = await clientProduct(deps.clientKeys, req.headers, res);
+    const scope = await clientScope(deps.clientKeys, keyRequired, req.headers, res);
     const b = parseBody(trialBody, req.body);
-    checkProduct(allowed, b.product);
+    await challenged(res, () => checkProduct(scope, b.product));
     let issued;
     try {
       issued = await service.trial({ machineId: b.machine_id, email: b.email, productCode: b.product, version: b.version }, apiActor(req));
@@ -159,9 +160,10 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
   });
 
   router.post('/api/v1/licenses/activate', activateLimit, json, async (req, res) => {
-    const allowed = await clientProduct(deps.clientKeys, req.headers, res);
+    const scope = await clientScope(deps.clientKeys, keyRequired, req.headers, res);
     const b = parseBody(activateBody, req.body);
-    const issued = await service.activate({ machineId: b.machine_id, code: b.activation_code, email: b.email, onlyProduct: allowed }, apiActor(req));
+    const issued = await challenged(res, () => service.activate(
+      { machineId: b.machine_id, code: b.activation_code, email: b.email, client: scope }, apiActor(req)));
     const l = issued.license;
     noStore(res);
     res.json({

@@ -31,7 +31,7 @@ import { DAY_MS, licenseToken, wholeSeconds } from './license-token.js';
 import { LicensesRepository, type LicenseRow, type Product } from './licenses.repository.js';
 import { CryptoWorker } from './crypto-worker.js';
 import type { ProductCache } from './product-cache.js';
-import { checkProduct } from './client-key.js';
+import { ANY_CLIENT, checkProduct, type ClientScope } from './client-key.js';
 import type { ProductsService } from './products.service.js';
 import { ValidationCounter } from './validation-counter.js';
 
@@ -130,10 +130,12 @@ export class LicensesService {
    * used (conditionally: a concurrent use loses), creates the paid license
    * (type and duration of the code's batch; lifetime never expires), records
    * the machine and the audit row `license.activated`.
-   * With `onlyProduct` (the product of the request's client API key), a code of another product is refused first.
-   * @throws NotFoundError INVALID_ACTIVATION_CODE (malformed, unknown, used, batch expired); ForbiddenError (another product)
+   * `client` (the request's client API key, client-key.ts; default: anything goes) is checked against the code's product
+   * before anything is written.
+   * @throws NotFoundError INVALID_ACTIVATION_CODE (malformed, unknown, used, batch expired); ForbiddenError (the key is of
+   *   another product); UnauthorizedError (no key, and the product needs one: CLIENT_KEY_REQUIRED_PRODUCTS)
    */
-  async activate(input: { machineId: string; code: string; email: string; onlyProduct?: string | null }, from: Actor): Promise<IssuedLicense> {
+  async activate(input: { machineId: string; code: string; email: string; client?: ClientScope }, from: Actor): Promise<IssuedLicense> {
     const code = parseActivationCode(input.code);
     if (!code) throw invalidCode();
     const now = this.deps.clock.now();
@@ -141,7 +143,7 @@ export class LicensesService {
     if (!found || found.usedAt || (found.batchExpiresAt && found.batchExpiresAt.getTime() <= now.getTime())) throw invalidCode();
     const product = await this.products.get(found.productId);
     if (!product) throw invalidCode();
-    checkProduct(input.onlyProduct ?? null, product.code);
+    checkProduct(input.client ?? ANY_CLIENT, product.code);
     const issuedAt = wholeSeconds(now);
     // A key activated again after its machine was released keeps the expiry its last license had (a release is no free renewal).
     const earlier = await this.repo.lastOfCode(found.id);
@@ -198,18 +200,19 @@ export class LicensesService {
    * recorded as a new activation while there is room, else
    * TOO_MANY_ACTIVATIONS (a machine released from the license: MACHINE_MISMATCH). Suspended licenses are valid (is_active false).
    * Counted for the statistics (batched). Never throws for a bad token.
-   * `onlyProduct` (a client API key's product code; null: any).
-   * @throws ForbiddenError when the license is of another product than `onlyProduct` (nothing counted or recorded)
+   * `client`: the request's client API key (client-key.ts; default: anything goes).
+   * @throws ForbiddenError when the license is of another product than the client key's; UnauthorizedError when the
+   *   request carries no key and the license's product needs one (CLIENT_KEY_REQUIRED_PRODUCTS); nothing counted or recorded
    */
-  async validate(machineId: string, token: string, ip: string, onlyProduct: string | null = null): Promise<Validation> {
+  async validate(machineId: string, token: string, ip: string, client: ClientScope = ANY_CLIENT): Promise<Validation> {
     const found = await this.licenseOfToken(token);
     if (!found) {
       this.deps.observer?.validated(ERR.LICENSE_NOT_FOUND);
       return { valid: false, error: ERR.LICENSE_NOT_FOUND, license: null, product: null };
     }
     const { license, product, payload } = found;
-    // A client API key's product (client-key.ts): another product's license is refused before anything is counted or recorded.
-    if (onlyProduct !== null && product.code !== onlyProduct) throw new ForbiddenError(`This API key is for product ${onlyProduct}`);
+    // The client API key (client-key.ts): checked before anything is counted or recorded.
+    if (client !== ANY_CLIENT) checkProduct(client, product.code);
     const now = this.deps.clock.now();
     let error: RefusalCode | null = null;
     if (license.state === 'revoked') error = ERR.LICENSE_REVOKED;

@@ -10,7 +10,7 @@
  * per-IP limit (express-rate-limit, LICENSE_VALIDATIONS_PER_HOUR, both
  * routes together) → JSON body (json-body.ts: content-type, raw-body, 16 KB,
  * the reader of the other API routes too) → parseBody (zod) →
- * (a client API key, when the request carries one: client-key.ts) → LicensesService.validate → sendSigned. Every answer is signed, errors
+ * (the client API key: client-key.ts) → LicensesService.validate → sendSigned. Every answer is signed, errors
  * included (sendSignedError: the API's error JSON).
  *
  * Why not a route of the licenses router: the license server must serve a
@@ -34,7 +34,7 @@ import parseurl from 'parseurl';
 import { rfc3339 } from '../crypto/index.js';
 import { logRequest } from '../http/request-id.js';
 import type { Logger } from '../platform/logger.js';
-import { clientProduct } from './client-key.js';
+import { ANY_CLIENT, challenged, clientScope, type ClientScope } from './client-key.js';
 import type { LicensesApiDeps } from './context.js';
 import { readJsonBody } from './json-body.js';
 import { sendSignedError, validationBody } from './licenses.router.js';
@@ -85,20 +85,31 @@ export async function answerValidation(
   deps: LicensesApiDeps, version: ValidateVersion, body: unknown, ip: string, res: ServerResponse, headers: IncomingHttpHeaders = {},
 ): Promise<void> {
   const { licenses: service, clock, config, keys } = deps;
-  // A client API key (client-key.ts): checked only when the request carries one.
-  const allowed = headers.authorization ? await clientProduct(deps.clientKeys, headers, res) : null;
+  // A client API key (client-key.ts): looked up only when the request carries an Authorization header.
+  const required = requiredOf(config);
+  const scope: ClientScope = headers.authorization ? await clientScope(deps.clientKeys, required, headers, res)
+    : required.size ? { product: null, required } : ANY_CLIENT;
   if (version === 'compat') {
     const b = parseBody(compatValidateBody, body, 'device_id');
-    const verdict = await service.validate(b.device_id, b.key, ip, allowed);
+    const verdict = await challenged(res, () => service.validate(b.device_id, b.key, ip, scope));
     const expiry = verdict.license?.expiresAt ? rfc3339(verdict.license.expiresAt) : null;
     const answer = { valid: verdict.valid, expiry, allowed: verdict.valid && verdict.license.state === 'active' };
     await sendSigned(res, keys.active, clock.now(), answer, service.signer);
     return;
   }
   const b = parseBody(validateBody, body);
-  const verdict = await service.validate(b.machine_id, b.license_key, ip, allowed);
+  const verdict = await challenged(res, () => service.validate(b.machine_id, b.license_key, ip, scope));
   const now = clock.now();
   await sendSigned(res, keys.active, now, validationBody(verdict, now, config.baseUrl), service.signer);
+}
+
+const requiredSets = new WeakMap<object, ReadonlySet<string>>();
+
+/** CLIENT_KEY_REQUIRED_PRODUCTS as a set, built once per configuration (the hot path reads it per request). */
+function requiredOf(config: LicensesApiDeps['config']): ReadonlySet<string> {
+  let set = requiredSets.get(config);
+  if (!set) requiredSets.set(config, (set = new Set(config.clientKeys.requiredProducts)));
+  return set;
 }
 
 /** The route a request is for, as Express would route it: the pathname (parseurl), any case, one trailing slash. */

@@ -8,7 +8,8 @@
  * - handled gateway notifications and their payloads (InboundEventsService), after RETENTION_WEBHOOK_DAYS;
  * - download log rows (DownloadsService), after RETENTION_DOWNLOADS_DAYS;
  * - client package zips (PackagesService: the files under files/packages, their rows marked), after PACKAGE_KEEP_DAYS;
- *   the rows and the API keys stay.
+ *   the rows and the API keys stay; and the temporary zips (`files/packages/.new-*`, holding a clear key) left more
+ *   than an hour ago by a package whose row did not commit or whose zip could not be moved into place.
  *
  * Rate limits are counted in memory (or in Redis, which expires its keys): no table to clean. The web session store
  * prunes its own expired rows. Never touched: the audit log, the ledger, invoices, payments, licenses.
@@ -25,6 +26,8 @@ export interface CleanupReport {
   download_rows: number;
   /** Client package zips deleted from disk. */
   package_zips: number;
+  /** Temporary client package zips (`.new-*`) deleted from disk. */
+  package_temp_zips: number;
 }
 
 /** The owners' small retention methods the cleanup calls (AccountsService, AuthService, InboundEventsService, DownloadsService, PackagesService). */
@@ -33,7 +36,7 @@ export interface CleanupOwners {
   auth: { purgeSessions(before: Date): Promise<number> };
   inbound: { purgeHandledBefore(before: Date): Promise<number> };
   downloads: { purgeLogBefore(before: Date): Promise<number> };
-  packages: { purgeZipsBefore(before: Date): Promise<number> };
+  packages: { purgeZipsBefore(before: Date): Promise<number>; purgeTempZipsBefore(before: Date): Promise<number> };
 }
 
 export interface CleanupDeps extends CleanupOwners {
@@ -43,6 +46,8 @@ export interface CleanupDeps extends CleanupOwners {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+/** Age after which a temporary package zip is left over (writing one takes seconds). */
+const TEMP_ZIP_MS = 3600 * 1000;
 /** Days an expired mailed link is kept, so that following it says "expired" rather than "unknown". */
 export const TOKEN_GRACE_DAYS = 7;
 
@@ -60,6 +65,7 @@ export class CleanupService {
       webhook_events: await this.deps.inbound.purgeHandledBefore(daysAgo(retention.webhookDays)),
       download_rows: await this.deps.downloads.purgeLogBefore(daysAgo(retention.downloadsDays)),
       package_zips: await this.deps.packages.purgeZipsBefore(daysAgo(retention.packageZipDays)),
+      package_temp_zips: await this.deps.packages.purgeTempZipsBefore(new Date(now - TEMP_ZIP_MS)),
     };
     this.deps.logger?.info({ cleanup: report }, 'data retention cleanup');
     return report;

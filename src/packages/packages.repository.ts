@@ -124,7 +124,16 @@ export class PackagesRepository {
     return Number(r?.n ?? 0);
   }
 
-  /** Revoke at `at` unless the key is already refused by then. Returns whether the row changed. */
+  /**
+   * Schedule the revocation of a key not revoked yet (revoked_at null; a regeneration): a key already revoked or
+   * scheduled to be is left as it is, so that two regenerations of one key cannot both succeed. Returns whether the row changed.
+   */
+  async revokeLiveAt(id: number, at: Date): Promise<boolean> {
+    const n = await this.db('client_packages').where({ id }).whereNull('revoked_at').update({ revoked_at: at });
+    return n > 0;
+  }
+
+  /** Revoke at `at` unless the key is already refused by then (a revocation may cut a grace period short). Returns whether the row changed. */
   async revokeAt(id: number, at: Date): Promise<boolean> {
     const n = await this.db('client_packages').where({ id })
       .andWhere((w) => { void w.whereNull('revoked_at').orWhere('revoked_at', '>', at); }).update({ revoked_at: at });

@@ -22,7 +22,7 @@ import { z } from 'zod';
 import type { Actor, AuditService } from '../audit/index.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { Clock } from '../platform/clock.js';
-import type { Db } from '../platform/db.js';
+import { lockedTransaction, type Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { API_KEY, hashApiKey, newApiKey, SLUG } from './api-key.js';
 import { readmeText } from './package-readme.js';
@@ -30,6 +30,10 @@ import { writePackageZip } from './package-zip.js';
 import { PackagesRepository, type ClientPackage, type PackageSearch } from './packages.repository.js';
 
 const DAY_MS = 86_400_000;
+/** The name of a zip being written (files/packages/.new-<uuid>.zip) before its row commits; it holds the clear key. */
+const TEMP_PREFIX = '.new-';
+/** A temporary zip's name: `.new-<uuid>.zip`, or writePackageZip's own temporary copy of it (`..new-<uuid>.zip.<pid>.tmp`). */
+const TEMP_ZIP = /^\.?\.new-[0-9a-f-]{36}\.zip(?:\.\d+\.tmp)?$/;
 /** Longest grace period of a regeneration, days. */
 export const MAX_GRACE_DAYS = 30;
 /** A client slug: like a plan slug, up to 64 characters. */
@@ -174,11 +178,12 @@ export class PackagesService {
     const release = await this.deps.latestRelease(product.code);
     if (!release) throw new ValidationError({ product: E('no_release') });
     const now = clock.now();
+    // A first look, to spare writing a zip for nothing; the transaction below decides.
     if (!old && (await this.repo.liveFor(req.client, product.code, now)).length) throw new ValidationError({ client: E('exists') });
     const key = newApiKey(req.plan);
     const zipName = `${product.code}-client-${req.client}.zip`;
     await fs.promises.mkdir(settings.dir, { recursive: true, mode: 0o700 });
-    const tmp = path.join(settings.dir, `.new-${crypto.randomUUID()}.zip`);
+    const tmp = path.join(settings.dir, `${TEMP_PREFIX}${crypto.randomUUID()}.zip`);
     const debPackage = release.filename.split('_')[0] ?? product.code;
     const written = await writePackageZip(tmp, {
       debPath: release.path, debName: release.filename, debSha256: release.sha256, apiKey: key, portalUrl: settings.portalUrl, mtime: now,
@@ -189,21 +194,26 @@ export class PackagesService {
       this.deps.logger?.error({ err, release: release.filename }, 'client package not written: the release file cannot be read as published');
       throw new ValidationError({ product: E('release_file') });
     });
+    const facts = { client: req.client, plan: req.plan, email: req.email, product: product.code, version: release.version, key_hint: key.slice(-4) };
     let id: number;
     try {
-      id = await this.deps.db.transaction(async (trx) => {
+      // One live key per client and product: the check (or the old key's revocation) and the insert hold the write lock of
+      // that client and product, so two creations or two regenerations at once cannot both pass.
+      id = await lockedTransaction(this.deps.db, 'client_packages', `client_packages:${req.client}:${product.code}`, async (trx) => {
         const repo = this.repo.with(trx);
-        if (!old && (await repo.liveFor(req.client, product.code, now)).length) throw new ValidationError({ client: E('exists') });
+        const at = new Date(now.getTime() + graceDays * DAY_MS);
+        if (old) {
+          if (!(await repo.revokeLiveAt(old.id, at))) throw new ValidationError({ state: E('already_revoked') });
+        } else if ((await repo.liveFor(req.client, product.code, now)).length) {
+          throw new ValidationError({ client: E('exists') });
+        }
         const newId = await repo.insert({
           clientSlug: req.client, plan: req.plan, email: req.email, productCode: product.code, keyHash: hashApiKey(key), keyHint: key.slice(-4),
           releaseVersion: release.version, releaseFilename: release.filename, zipName, zipBytes: written.bytes, zipSha256: written.sha256,
           downloadUntil: new Date(now.getTime() + settings.downloadDays * DAY_MS), replacesId: old?.id ?? null,
           createdById: actor.id, createdByEmail: actor.email,
         }, now);
-        const facts = { client: req.client, plan: req.plan, email: req.email, product: product.code, version: release.version, key_hint: key.slice(-4) };
         if (old) {
-          const at = new Date(now.getTime() + graceDays * DAY_MS);
-          if (!(await repo.revokeAt(old.id, at))) throw new ValidationError({ state: E('already_revoked') });
           await this.deps.audit.record(trx, actor, 'client_package.regenerated', { type: 'client_package', id: newId },
             { ...facts, old_id: old.id, old_key_hint: old.keyHint, grace_days: graceDays, revokes_at: at.toISOString() });
         } else {
@@ -215,11 +225,33 @@ export class PackagesService {
       await fs.promises.rm(tmp, { force: true });
       throw err;
     }
-    const folder = path.join(settings.dir, String(id));
-    await fs.promises.mkdir(folder, { recursive: true, mode: 0o700 });
-    await fs.promises.rename(tmp, path.join(folder, zipName));
+    await this.place(id, tmp, zipName, actor, facts);
     this.deps.logger?.info({ package: id, client: req.client, product: product.code, bytes: written.bytes }, 'client package written');
     return { pkg: (await this.repo.byId(id))!, key };
+  }
+
+  /**
+   * Move the committed package `id`'s zip from `tmp` to files/packages/<id>/<zipName>. When that fails (disk full, a
+   * folder that cannot be written), the row's key is revoked at once (audit `client_package.revoked`, reason
+   * `zip_not_written`) and the temporary zip (which holds the clear key) deleted: no live key without its zip.
+   * @throws ValidationError {product: zip_failed}
+   */
+  private async place(id: number, tmp: string, zipName: string, actor: Actor, facts: Record<string, string>): Promise<void> {
+    const folder = path.join(this.deps.settings.dir, String(id));
+    try {
+      await fs.promises.mkdir(folder, { recursive: true, mode: 0o700 });
+      await fs.promises.rename(tmp, path.join(folder, zipName));
+      return;
+    } catch (err) {
+      this.deps.logger?.error({ err, package: id }, 'client package zip not moved into place: its key is revoked');
+    }
+    await fs.promises.rm(tmp, { force: true }).catch((err: unknown) => this.deps.logger?.error({ err, tmp }, 'temporary client package zip not deleted'));
+    await this.deps.db.transaction(async (trx) => {
+      if (!(await this.repo.with(trx).revokeAt(id, this.deps.clock.now()))) return;
+      await this.deps.audit.record(trx, actor, 'client_package.revoked', { type: 'client_package', id },
+        { client: facts.client!, product: facts.product!, key_hint: facts.key_hint!, reason: 'zip_not_written' });
+    });
+    throw new ValidationError({ product: E('zip_failed') });
   }
 
   /** Who the key `key` belongs to while it is valid, else null (malformed, unknown, revoked). */
@@ -257,6 +289,28 @@ export class PackagesService {
     const stat = await fs.promises.stat(file).catch(() => null);
     if (!stat?.isFile()) throw new NotFoundError('This package is missing on disk');
     return { path: file, name: pkg.zipName, bytes: stat.size };
+  }
+
+  /**
+   * The daily cleanup's step for zips whose row never committed or whose move failed: delete the temporary zips
+   * (`.new-<uuid>.zip` and their partial copies) of files/packages last modified before `before` (an hour ago: a
+   * package being written is never that old). Returns how many files went.
+   */
+  async purgeTempZipsBefore(before: Date): Promise<number> {
+    const dir = this.deps.settings.dir;
+    const names = await fs.promises.readdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    let removed = 0;
+    for (const name of names.filter((n) => TEMP_ZIP.test(n))) {
+      const file = path.join(dir, name);
+      const stat = await fs.promises.lstat(file).catch(() => null);
+      if (!stat?.isFile() || stat.mtimeMs >= before.getTime()) continue;
+      await fs.promises.rm(file, { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   /**

@@ -7,6 +7,7 @@
  * run beside the writer, FULL makes every committed ledger row durable.
  * PostgreSQL may be confined to one schema (`DATABASE_SCHEMA`), created when missing.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -123,4 +124,27 @@ export async function onceAcrossInstances<T>(db: Db, key: number, work: () => Pr
   } finally {
     await client.releaseConnection(conn);
   }
+}
+
+/** The 64-bit PostgreSQL advisory lock number of a lock name: the first 8 bytes of its SHA-256, signed, as text. */
+export function advisoryKey(name: string): string {
+  return crypto.createHash('sha256').update(name, 'utf8').digest().readBigInt64BE(0).toString();
+}
+
+/**
+ * Run `work` in one transaction that holds, from its first statement, the write lock named `name`, so that a check
+ * and the write it allows (no live row yet → insert one) cannot interleave with another instance's:
+ * - PostgreSQL: the transaction-level advisory lock advisoryKey(name) (pg_advisory_xact_lock, released at commit or
+ *   rollback; transactions of other names run beside it);
+ * - SQLite: the database's write lock, taken at once by an UPDATE of `table` (a table with an `id` column) that changes
+ *   nothing, as BEGIN IMMEDIATE would: another process's writer is waited for (busy_timeout) instead of failing the
+ *   transaction with SQLITE_BUSY later, and the reads that follow see what it committed. Within one process the
+ *   one-connection pool already runs transactions one at a time.
+ */
+export async function lockedTransaction<T>(db: Db, table: string, name: string, work: (trx: Db) => Promise<T>): Promise<T> {
+  return db.transaction(async (trx) => {
+    if (isSqlite(db)) await trx.raw('UPDATE ?? SET id = id WHERE 0', [table]);
+    else await trx.raw('SELECT pg_advisory_xact_lock(?::bigint)', [advisoryKey(name)]);
+    return work(trx);
+  });
 }

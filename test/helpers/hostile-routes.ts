@@ -246,7 +246,6 @@ export function routeTable(): Record<string, RouteSpec> {
     'GET /admin/packages': get(S),
     'GET /admin/packages/new': get(S, ['client', 'plan', 'email', 'product']),
     'POST /admin/packages': post(S, '/admin/packages/new'),
-    'GET /admin/packages/:id/key': get(S),
     'GET /admin/packages/:id': get(S),
     'GET /admin/packages/:id/download': get(S, [], { noPage: true }),
     'POST /admin/packages/:id/regenerate': post(S, '/admin/packages/:id', { fixed: YES }),

@@ -3,17 +3,18 @@
  *
  * - GET  /admin/packages                   every package, newest first: search (client, e-mail, plan, product), pages of 50
  * - GET  /admin/packages/new               the creation form (client, plan, e-mail, product)
- * - POST /admin/packages                   create (422: the form again with its errors) → 303 to the key page
- * - GET  /admin/packages/:id/key           the new key, shown once (a one-time session value, consumed here; no-store);
- *                                          afterwards the page says the key is in the zip
+ * - POST /admin/packages                   create (422: the form again with its errors) → 201, the key page: the new key,
+ *                                          shown once in this answer (Cache-Control: no-store), and the zip's link
  * - GET  /admin/packages/:id               one package: its facts, the download link while it lasts, regenerate, revoke
  * - GET  /admin/packages/:id/download      the zip (attachment) during PACKAGE_DOWNLOAD_DAYS, else 404
  * - POST /admin/packages/:id/regenerate    after the confirmation step (grace_days 0..30): a new key and zip, the old
- *                                          key revoked at once or after the grace period → 303 to the new key page
+ *                                          key revoked at once or after the grace period → 201, the new key page
  * - POST /admin/packages/:id/revoke        after the confirmation step: the key refused from now on
  *
  * PackagesService writes the rows, the zips and the audit rows (client_package.created / regenerated / revoked).
- * The clear key is never stored: it is in the zip and, for one page view, in the creator's session.
+ * The clear key is never stored: it is in the zip and in the one answer to the form that made it (nothing in the
+ * session; reloading that answer would submit the form again, which the browser asks to confirm).
+ * The revocation's text says for which products a request without any key is refused (CLIENT_KEY_REQUIRED_PRODUCTS).
  */
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -24,13 +25,6 @@ import { flash } from '../../http/flash.js';
 import { MAX_GRACE_DAYS, parseGraceDays, type ClientPackage } from '../../packages/index.js';
 import type { AdminDeps } from '../context.js';
 import { adminOnly, confirmed, pager, parseListQuery, routeId } from '../shared.js';
-
-declare module 'express-session' {
-  interface SessionData {
-    /** A client package's new key, shown once on /admin/packages/:id/key and removed there. */
-    packageKey?: { id: number; key: string };
-  }
-}
 
 const FIELDS = ['client', 'plan', 'email', 'product'] as const;
 const DEFAULT_PRODUCT = 'artisan_nd';
@@ -64,9 +58,19 @@ export function createAdminPackagesRouter(deps: AdminDeps): Router {
       plans: plans.map((p) => p.slug),
     });
   };
-  const showKey = (req: Request, res: Response, pkg: ClientPackage, key: string): void => {
-    req.session.packageKey = { id: pkg.id, key };
-    res.redirect(303, `/admin/packages/${pkg.id}/key`);
+  /** The key page, answering the form that made the key: the only place the clear key is ever shown. */
+  const showKey = (req: Request, res: Response, pkg: ClientPackage, key: string, notice: string): void => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).render('admin/packages/key', {
+      title: req.t('admin-packages:key.title'), pkg, key, downloadable: packages.downloadable(pkg), notice: req.t(notice, { zip: pkg.zipName }),
+    });
+  };
+  const keyRequired = new Set(deps.config.clientKeys.requiredProducts);
+  const renderShow = (req: Request, res: Response, status: number, pkg: ClientPackage, grace: string, graceError: string | null): void => {
+    res.status(status).render('admin/packages/show', {
+      title: req.t('admin-packages:show.title', { zip: pkg.zipName }), pkg, state: keyState(pkg, clock.now()), downloadable: packages.downloadable(pkg),
+      maxGrace: MAX_GRACE_DAYS, graceError, grace, keyRequired: keyRequired.has(pkg.productCode),
+    });
   };
 
   router.get('/admin/packages', adminOnly, async (req: Request, res: Response) => {
@@ -87,31 +91,15 @@ export function createAdminPackagesRouter(deps: AdminDeps): Router {
   router.post('/admin/packages', adminOnly, async (req: Request, res: Response) => {
     try {
       const { pkg, key } = await packages.create((req.body ?? {}) as Record<string, unknown>, actorOf(req));
-      flash(req, 'success', 'admin-packages:flash.created', { zip: pkg.zipName });
-      showKey(req, res, pkg, key);
+      showKey(req, res, pkg, key, 'admin-packages:flash.created');
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       await renderForm(req, res, 422, typedValues(req.body), err.fields);
     }
   });
 
-  router.get('/admin/packages/:id/key', adminOnly, async (req: Request, res: Response) => {
-    const pkg = await packageOf(req);
-    const once = req.session.packageKey;
-    res.setHeader('Cache-Control', 'no-store');
-    // Shown once: a second view (reload, back button, another admin) says where the key is instead.
-    const key = once && once.id === pkg.id ? once.key : null;
-    if (key) delete req.session.packageKey;
-    res.render('admin/packages/key', { title: req.t('admin-packages:key.title'), pkg, key, downloadable: packages.downloadable(pkg) });
-  });
-
   router.get('/admin/packages/:id', adminOnly, async (req: Request, res: Response) => {
-    const pkg = await packageOf(req);
-    const now = clock.now();
-    res.render('admin/packages/show', {
-      title: req.t('admin-packages:show.title', { zip: pkg.zipName }), pkg, state: keyState(pkg, now), downloadable: packages.downloadable(pkg),
-      maxGrace: MAX_GRACE_DAYS, graceError: null, grace: '0',
-    });
+    renderShow(req, res, 200, await packageOf(req), '0', null);
   });
 
   router.get('/admin/packages/:id/download', adminOnly, async (req: Request, res: Response) => {
@@ -142,10 +130,7 @@ export function createAdminPackagesRouter(deps: AdminDeps): Router {
       grace = parseGraceDays(body.grace_days);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      return res.status(422).render('admin/packages/show', {
-        title: req.t('admin-packages:show.title', { zip: pkg.zipName }), pkg, state: keyState(pkg, clock.now()), downloadable: packages.downloadable(pkg),
-        maxGrace: MAX_GRACE_DAYS, graceError: err.fields.grace_days, grace: typeof body.grace_days === 'string' ? body.grace_days.slice(0, 10) : '',
-      });
+      return renderShow(req, res, 422, pkg, typeof body.grace_days === 'string' ? body.grace_days.slice(0, 10) : '', err.fields.grace_days ?? null);
     }
     if (!confirmed(req, res, {
       title: 'admin-packages:regenerate.title', message: grace ? 'admin-packages:regenerate.message_grace' : 'admin-packages:regenerate.message_now',
@@ -154,8 +139,7 @@ export function createAdminPackagesRouter(deps: AdminDeps): Router {
     })) return;
     try {
       const { pkg: fresh, key } = await packages.regenerate(pkg.id, grace, actorOf(req));
-      flash(req, 'success', 'admin-packages:flash.regenerated', { zip: fresh.zipName });
-      showKey(req, res, fresh, key);
+      showKey(req, res, fresh, key, 'admin-packages:flash.regenerated');
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       flash(req, 'error', err.fields.state ?? err.fields.product ?? 'admin-packages:errors.summary');

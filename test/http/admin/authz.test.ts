@@ -97,7 +97,6 @@ const TABLE: [string, Record<Who, Answer>][] = [
   ['GET /admin/packages', ADMIN],
   ['GET /admin/packages/new', ADMIN],
   ['POST /admin/packages', ADMIN],
-  ['GET /admin/packages/:id/key', ADMIN],
   ['GET /admin/packages/:id', ADMIN],
   ['GET /admin/packages/:id/download', ADMIN],
   ['POST /admin/packages/:id/regenerate', ADMIN],

@@ -42,4 +42,13 @@ describe('config: loadConfig', () => {
   it('refuses a database URL of an unknown kind', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://root@localhost/x' })).to.throw(ConfigError, /DATABASE_URL/);
   });
+
+  it('reads CLIENT_KEY_REQUIRED_PRODUCTS as a list of product codes (empty by default) and refuses anything else', () => {
+    expect(loadConfig({}).clientKeys.requiredProducts).to.deep.equal([]);
+    expect(loadConfig({ CLIENT_KEY_REQUIRED_PRODUCTS: ' artisan_nd, easyfacture ,artisan_nd,' }).clientKeys.requiredProducts)
+      .to.deep.equal(['artisan_nd', 'easyfacture']);
+    for (const bad of ['artisan nd', 'Artisan_ND', 'a', 'x;y']) {
+      expect(() => loadConfig({ CLIENT_KEY_REQUIRED_PRODUCTS: bad }), bad).to.throw(ConfigError, /CLIENT_KEY_REQUIRED_PRODUCTS: comma-separated product codes/);
+    }
+  });
 });
