@@ -312,16 +312,19 @@ revocable there). No token, an unknown or revoked one: 401 \`UNAUTHORIZED\`; a s
 A client package (made by the vendor on \`/admin/packages\` or with \`npm run package:create\`) holds the
 client's API key \`sk_<plan>_<22 base62 characters>\` in its \`.env\` (\`API_KEY=\`). The portal stores only its
 SHA-256. \`GET /api/v1/client/me\` says whom a key belongs to. \`POST /api/v1/licenses/trial\`, \`activate\` and
-\`validate\` (and \`/api/license/validate\`) accept it in \`Authorization: Bearer sk_…\` (optional: without it they answer as for any desktop
-client): an unknown, malformed or revoked key answers 401 \`UNAUTHORIZED\` (\`WWW-Authenticate: Bearer\`), a request
-about another product than the key's (trial's \`product\`, the activation code's product, the validated license's
-product) 403 \`FORBIDDEN\`. A key is revoked by the vendor, or replaced ("reset the client"): the old key then
-stops at once or after the grace period the vendor chose.
+\`validate\` (and \`/api/license/validate\`) accept it in \`Authorization: Bearer sk_…\`: an unknown, malformed or
+revoked key answers 401 \`UNAUTHORIZED\` (\`WWW-Authenticate: Bearer\`), a request about another product than the
+key's (trial's \`product\`, the activation code's product, the validated license's product) 403 \`FORBIDDEN\`.
+Without the header, a request about a product the vendor lists in \`CLIENT_KEY_REQUIRED_PRODUCTS\` (the portal's
+configuration; empty by default) answers 401 \`UNAUTHORIZED\` (\`WWW-Authenticate: Bearer\`; validate's answer signed);
+about any other product it is answered as for any desktop client (the key is optional). A key is revoked by the
+vendor, or replaced ("reset the client"): the old key then stops at once or after the grace period the vendor chose.
 `;
 
 /** The optional client API key of trial, activate and validate: no security, or the client key. */
 const CLIENT_KEY_OPTIONAL = [{}, { clientKey: [] }];
-const clientKeyRefused = json(errorOf(['UNAUTHORIZED']), 'A client API key was sent (`Bearer sk_…`) that is unknown, malformed or revoked.', {
+const clientKeyRefused = json(errorOf(['UNAUTHORIZED']), 'A client API key was sent (`Bearer sk_…`) that is unknown, malformed or revoked; or none ' +
+  'was sent and the product needs one (`CLIENT_KEY_REQUIRED_PRODUCTS`, see "Client API keys").', {
   'WWW-Authenticate': { description: '`Bearer`.', schema: { type: 'string' } },
 });
 const otherProduct = json(errorOf(['FORBIDDEN']), 'The client API key sent is for another product.');
@@ -375,7 +378,8 @@ export const openApiDocument: OpenApiDocument = {
         summary: 'Start a trial license / Démarrer un essai',
         description: 'Creates a trial of `product` for this machine, valid `trial_days` (30 by default). One trial per machine and per e-mail ' +
           'address (case-insensitive) for a product: a second one answers 409 with the existing trial\'s dates. An unknown `product` answers 400 ' +
-          '`INVALID_REQUEST` with `details: {"product":"UNKNOWN"}`. Limited to 3 per hour per IP. A client API key is optional (see "Client API keys").',
+          '`INVALID_REQUEST` with `details: {"product":"UNKNOWN"}`. Limited to 3 per hour per IP. A client API key is optional ' +
+          'except for some products (see "Client API keys").',
         security: CLIENT_KEY_OPTIONAL,
         requestBody: body({
           type: 'object',
@@ -424,7 +428,7 @@ export const openApiDocument: OpenApiDocument = {
         summary: 'Activate a paid license with a code / Activer une licence payante',
         description: 'Uses an activation code `XXXX-XXXX-XXXX-XXXX` (case, spaces and dashes are forgiven) once: creates a paid license for this ' +
           'machine, of the type of the code\'s batch (`monthly`, `annual` or `lifetime`). Limited to 10 per hour per IP. A client API key is optional ' +
-          '(see "Client API keys").',
+          'except for some products (see "Client API keys").',
         security: CLIENT_KEY_OPTIONAL,
         requestBody: body({
           type: 'object',
@@ -467,7 +471,8 @@ export const openApiDocument: OpenApiDocument = {
           'license that cannot be used is still a 200 with `valid:false` and a code in `error`. When the license\'s expiry changed since the ' +
           'token was issued (an extension), the answer carries a fresh `license_key`: store it. A suspended license answers `valid:true, ' +
           'is_active:false`. With a product allowing several machines, a new machine is recorded as an activation while there is room. Answers ' +
-          'are signed (X-Signature). Limited to 100 per hour per IP. A client API key is optional (see "Client API keys").',
+          'are signed (X-Signature). Limited to 100 per hour per IP. A client API key is optional ' +
+          'except for some products (see "Client API keys").',
         security: CLIENT_KEY_OPTIONAL,
         requestBody: body({
           type: 'object',
@@ -594,7 +599,8 @@ export const openApiDocument: OpenApiDocument = {
         operationId: 'compatValidate',
         summary: 'Validate (Mastertrade clients) / Valider (clients Mastertrade)',
         description: 'The validate route in the shape Mastertrade clients expect. `key` is a license token, `device_id` the machine id. `allowed` ' +
-          '= valid and active. Signed like the v1 route, and counted in the same per-IP limit. A client API key is optional (see "Client API keys").',
+          '= valid and active. Signed like the v1 route, and counted in the same per-IP limit. A client API key is optional ' +
+          'except for some products (see "Client API keys").',
         security: CLIENT_KEY_OPTIONAL,
         requestBody: body({
           type: 'object',
@@ -946,7 +952,8 @@ export const openApiDocument: OpenApiDocument = {
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'sk_<plan>_<22 base62 characters>',
-        description: 'A client package\'s API key (its `.env`, `API_KEY=`), stored hashed by the portal, revocable by the vendor.',
+        description: 'A client package\'s API key (its `.env`, `API_KEY=`), stored hashed by the portal, revocable by the vendor. Optional on ' +
+          'trial, activate and validate, except for the products listed in the portal\'s CLIENT_KEY_REQUIRED_PRODUCTS (then 401 without it).',
       },
     },
   },

@@ -86,3 +86,79 @@ describe('license API with a client API key', function () {
     await request(ctx.app).post('/api/v1/licenses/validate').send({ machine_id: m, license_key: own.license_key }).expect(200);
   });
 });
+
+describe('license API with CLIENT_KEY_REQUIRED_PRODUCTS', function () {
+  this.timeout(30000);
+  let ctx: TestContext;
+  let key: string;
+  let keys: PublishedKey[];
+  const count = async (table: string) => Number(((await ctx.db(table).count({ n: '*' })) as { n: unknown }[])[0]!.n);
+  const expectKeyRequired = (res: request.Response, product: string) => {
+    expect(res.body).to.include({ success: false, error: 'UNAUTHORIZED', message: `A client API key is required for product ${product} (Authorization: Bearer sk_…)` });
+    expect(res.headers['www-authenticate']).to.equal('Bearer');
+  };
+  before(async () => {
+    ctx = await createTestContext({ env: { ...HIGH_LIMITS, CLIENT_KEY_REQUIRED_PRODUCTS: 'artisan_nd,deuxpostes' } });
+    ({ key } = await ctx.handle.packages.create({ client: 'acme', plan: 'pro', email: 'it@acme.example', product: 'artisan_nd' }, SYSTEM_ACTOR));
+    keys = await publishedKeys(ctx);
+  });
+  after(async () => ctx.close());
+
+  it('refuses a trial of a listed product without a key (401) and writes nothing; other products need none', async () => {
+    const before = await count('licenses');
+    const res = await request(ctx.app).post('/api/v1/licenses/trial')
+      .send({ machine_id: machine(), email: 'a@acme.example', product: 'artisan_nd', version: '1.0' }).expect(401);
+    expectKeyRequired(res, 'artisan_nd');
+    expect(await count('licenses')).to.equal(before);
+    await request(ctx.app).post('/api/v1/licenses/trial').set('Authorization', `Bearer ${key}`)
+      .send({ machine_id: machine(), email: 'a@acme.example', product: 'artisan_nd', version: '1.0' }).expect(201);
+    await trial(ctx, machine(), 'b@acme.example', 'easyfacture');
+  });
+
+  it('refuses the activation of a listed product’s code without a key (401), leaving the code unused', async () => {
+    const [code] = await makeBatch(ctx, 'artisan_nd', 'annual', 1);
+    const [free] = await makeBatch(ctx, 'easyfacture', 'annual', 1);
+    const res = await request(ctx.app).post('/api/v1/licenses/activate').send({ machine_id: machine(), activation_code: code, email: 'c@acme.example' })
+      .expect(401);
+    expectKeyRequired(res, 'artisan_nd');
+    expect((await ctx.db('activation_codes').where({ code }).first() as Record<string, unknown>).used_at).to.equal(null);
+    await request(ctx.app).post('/api/v1/licenses/activate').send({ machine_id: machine(), activation_code: free, email: 'c@acme.example' }).expect(200);
+    await request(ctx.app).post('/api/v1/licenses/activate').set('Authorization', `Bearer ${key}`)
+      .send({ machine_id: machine(), activation_code: code, email: 'c@acme.example' }).expect(200);
+  });
+
+  it('a revoked client that drops its key can no longer validate a listed product’s license (signed 401, nothing recorded)', async () => {
+    const m = machine();
+    const own = (await request(ctx.app).post('/api/v1/licenses/trial').set('Authorization', `Bearer ${key}`)
+      .send({ machine_id: m, email: 'd@acme.example', product: 'artisan_nd', version: '1.0' }).expect(201)).body as { license_key: string };
+    const keyless = await request(ctx.app).post('/api/v1/licenses/validate').send({ machine_id: m, license_key: own.license_key }).expect(401);
+    expectKeyRequired(keyless, 'artisan_nd');
+    verifyResponseSignature(keyless, keys);
+    const compat = await request(ctx.app).post('/api/license/validate').send({ device_id: m, key: own.license_key }).expect(401);
+    expect(compat.headers['www-authenticate']).to.equal('Bearer');
+    verifyResponseSignature(compat, keys);
+    await request(ctx.app).post('/api/v1/licenses/validate').set('Authorization', `Bearer ${key}`).send({ machine_id: m, license_key: own.license_key })
+      .expect(200);
+    // Another listed product allowing two machines: a keyless validation from a new machine is refused before it is recorded.
+    await makeProduct(ctx, 'deuxpostes', { max_activations: 2 });
+    const multi = await ctx.handle.licenses.trial({ machineId: machine(), email: 'e@acme.example', productCode: 'deuxpostes', version: '1.0' }, SYSTEM_ACTOR);
+    const stranger = machine();
+    await request(ctx.app).post('/api/v1/licenses/validate').send({ machine_id: stranger, license_key: multi.token }).expect(401);
+    expect(await ctx.db('license_activations').where({ license_id: multi.license.id, machine_id: stranger }).first()).to.equal(undefined);
+    // A product not listed validates without a key, as for the public desktop clients.
+    const other = await trial(ctx, machine(), 'f@acme.example', 'easyfacture');
+    const free = await request(ctx.app).post('/api/v1/licenses/validate').send({ machine_id: other.machineId, license_key: other.license_key }).expect(200);
+    expect(free.body).to.include({ valid: true });
+
+    const pkg = (await ctx.db('client_packages').where({ client_slug: 'acme' }).first('id')) as { id: number };
+    expect(await ctx.handle.packages.revoke(Number(pkg.id), SYSTEM_ACTOR)).to.equal(true);
+    const revoked = await request(ctx.app).post('/api/v1/licenses/validate').set('Authorization', `Bearer ${key}`)
+      .send({ machine_id: m, license_key: own.license_key }).expect(401);
+    expect(revoked.body).to.include({ error: 'UNAUTHORIZED', message: 'This API key is not valid (unknown or revoked)' });
+    verifyResponseSignature(revoked, keys);
+    // Dropping the revoked key does not help.
+    expectKeyRequired(await request(ctx.app).post('/api/v1/licenses/validate').send({ machine_id: m, license_key: own.license_key }).expect(401), 'artisan_nd');
+    await request(ctx.app).post('/api/v1/licenses/trial').send({ machine_id: machine(), email: 'g@acme.example', product: 'artisan_nd', version: '1.0' })
+      .expect(401);
+  });
+});

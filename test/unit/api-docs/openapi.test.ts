@@ -112,6 +112,10 @@ describe('api-docs: the OpenAPI document', () => {
     expect(paths['/api/users/me/licenses']!.get!.security).to.deep.equal([{ customerBearer: [] }]);
     expect(paths['/api/v1/client/me']!.get!.security).to.deep.equal([{ clientKey: [] }]);
     expect(paths['/api/v1/licenses/trial']!.post!.security).to.deep.equal([{}, { clientKey: [] }]);
+    // A client key is optional, except for the products the vendor lists (CLIENT_KEY_REQUIRED_PRODUCTS): said where the security is described.
+    const clientKey = (openApiDocument.components as { securitySchemes: Record<string, { description: string }> }).securitySchemes.clientKey!;
+    expect(clientKey.description).to.contain('CLIENT_KEY_REQUIRED_PRODUCTS');
+    expect((openApiDocument.info as { description: string }).description).to.contain('CLIENT_KEY_REQUIRED_PRODUCTS');
     expect((openApiDocument.components as { securitySchemes: Json }).securitySchemes).to.have.keys('bearerAuth', 'customerBearer', 'clientKey');
     for (const code of [
       'INVALID_REQUEST', 'MACHINE_ID_REQUIRED', 'INVALID_MACHINE_ID', 'LICENSE_NOT_FOUND', 'LICENSE_EXPIRED', 'LICENSE_REVOKED',
