@@ -13,6 +13,8 @@ import { createTestContext, DEMO_DEB, type TestContext } from '../../helpers/con
 import { hiddenFields, type Agent } from '../../helpers/forms.js';
 import { HIGH_LIMITS } from '../../helpers/licenses.js';
 import { cli } from '../../helpers/cli.js';
+import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
+import { ValidationError } from '../../../src/errors/index.js';
 import { testDatabaseEnv } from '../../helpers/db.js';
 import { readZip } from '../../helpers/zip.js';
 
@@ -28,17 +30,32 @@ function download(agent: Agent, url: string) {
   });
 }
 
-/** Create a package through the form; returns the package id and the key shown once. */
+/** The clear key of a key page, checked to appear there exactly once (the read-only field), with `Cache-Control: no-store`. */
+function keyOfPage(res: request.Response): string {
+  expect(res.status, res.text).to.equal(201);
+  expect(res.headers['cache-control']).to.equal('no-store');
+  const key = /id="new-key" type="text" readonly value="([^"]+)"/.exec(res.text)![1]!;
+  expect(res.text.split(key.slice(7)).length - 1, 'the key appears once').to.equal(1);
+  return key;
+}
+
+/** Create a package through the form: the answer itself shows the key; returns the package id and the key. */
 async function createPackage(agent: Agent, fields: Record<string, string>): Promise<{ id: number; key: string; page: string }> {
   const csrf = await csrfOf(agent, '/admin/packages/new');
   const res = await agent.post('/admin/packages').type('form').send({ _csrf: csrf, ...fields });
-  expect(res.status, res.text).to.equal(303);
-  const m = /^\/admin\/packages\/(\d+)\/key$/.exec(res.headers.location as string);
-  expect(m, res.headers.location as string).to.not.equal(null);
-  const page = await agent.get(res.headers.location as string).expect(200);
-  expect(page.headers['cache-control']).to.equal('no-store');
-  const key = /id="new-key" type="text" readonly value="([^"]+)"/.exec(page.text)![1]!;
-  return { id: Number(m![1]), key, page: page.text };
+  const key = keyOfPage(res);
+  const id = Number(/href="\/admin\/packages\/(\d+)"/.exec(res.text)![1]);
+  return { id, key, page: res.text };
+}
+
+/** The id the next client_packages row gets (no other writer runs meanwhile). */
+async function nextPackageId(ctx: TestContext): Promise<number> {
+  if (ctx.config.database.client === 'sqlite') {
+    const r = (await ctx.db('sqlite_sequence').where({ name: 'client_packages' }).first('seq')) as { seq: number } | undefined;
+    return Number(r?.seq ?? 0) + 1;
+  }
+  const r = (await ctx.db.raw("select last_value, is_called from client_packages_id_seq")) as { rows: { last_value: string; is_called: boolean }[] };
+  return Number(r.rows[0]!.last_value) + (r.rows[0]!.is_called ? 1 : 0);
 }
 
 /** Every text value of every row of every table, joined (to look for a secret anywhere in the database). */
@@ -92,11 +109,9 @@ describe('admin client packages', function () {
   it('generates the zip with the release, .env, API_KEY.txt, a bilingual README and matching SHA256SUMS; the key is shown once', async () => {
     const { id, key, page } = await createPackage(admin, { client: 'boulangerie-dupont', plan: 'pro', email: 'contact@dupont.example', product: 'artisan_nd' });
     expect(key).to.match(/^sk_pro_[0-9A-Za-z]{22}$/);
-    expect(textOf(page)).to.contain('n\'est affichée qu\'une fois');
-    // A second view of the key page shows it no more.
-    const again = await admin.get(`/admin/packages/${id}/key`).expect(200);
-    expect(again.text).to.not.contain(key);
-    expect(textOf(again.text)).to.contain('La clé n\'est affichée qu\'une fois : elle est dans le zip du package.');
+    expect(textOf(page)).to.contain('n\'est affichée qu\'une fois').and.contain('Package artisan_nd-client-boulangerie-dupont.zip généré.');
+    // No page shows it again: the key page is gone, the package's page names its last 4 characters.
+    await admin.get(`/admin/packages/${id}/key`).expect(404);
     const show = (await admin.get(`/admin/packages/${id}`).expect(200)).text;
     expect(show).to.not.contain(key);
     expect(textOf(show)).to.contain('artisan_nd-client-boulangerie-dupont.zip').and.contain('sk_pro_…' + key.slice(-4));
@@ -137,6 +152,9 @@ describe('admin client packages', function () {
     const everything = await wholeDatabase(ctx);
     expect(everything).to.contain(sha256(key));
     expect(everything).to.not.contain(key.slice(7));
+    // Nor in the sessions (PostgreSQL: the session table, read above; SQLite: their own file and its write-ahead log).
+    const sessions = path.join(ctx.config.paths.db, 'sessions.sqlite');
+    for (const f of [sessions, `${sessions}-wal`].filter((x) => fs.existsSync(x))) expect(fs.readFileSync(f).toString('latin1')).to.not.contain(key.slice(7));
     const [audit] = await auditRows(ctx, 'client_package.created');
     expect(audit!.summary).to.equal(`garage-martin: artisan_nd 0.1.0, plan basic, martin@garage.example, key …${key.slice(-4)}`);
   });
@@ -152,6 +170,12 @@ describe('admin client packages', function () {
     const { id, key } = await createPackage(admin, { client: 'cafe-lune', plan: 'pro', email: 'lune@cafe.example', product: 'artisan_nd' });
     const me = await request(ctx.app).get('/api/v1/client/me').set('Authorization', `Bearer ${key}`).expect(200);
     expect(me.body.client).to.deep.include({ client: 'cafe-lune', plan: 'pro', email: 'lune@cafe.example', product: 'artisan_nd', revokes_at: null });
+    // The page says what a revocation does and does not cut: without CLIENT_KEY_REQUIRED_PRODUCTS, keyless requests still pass.
+    expect(textOf((await admin.get(`/admin/packages/${id}`).expect(200)).text)).to.contain('L\'API refuse la clé révoquée dès maintenant')
+      .and.contain('les requêtes sans clé ne sont refusées que pour les produits listés dans CLIENT_KEY_REQUIRED_PRODUCTS, et artisan_nd n\'y figure pas');
+    expect(textOf((await admin.get(`/admin/packages/${id}?lang=en`).expect(200)).text))
+      .to.contain('requests without any key are refused only for the products listed in CLIENT_KEY_REQUIRED_PRODUCTS, and artisan_nd is not listed');
+    await admin.get('/admin/packages?lang=fr').expect(200);
     const csrf = await csrfOf(admin, `/admin/packages/${id}`);
     const ask = await admin.post(`/admin/packages/${id}/revoke`).type('form').send({ _csrf: csrf }).expect(200);
     expect(textOf(ask.text)).to.contain(`Révoquer maintenant la clé …${key.slice(-4)} de cafe-lune`);
@@ -170,10 +194,11 @@ describe('admin client packages', function () {
     const csrf = await csrfOf(admin, `/admin/packages/${first.id}`);
     const ask = await admin.post(`/admin/packages/${first.id}/regenerate`).type('form').send({ _csrf: csrf, grace_days: '0' }).expect(200);
     expect(textOf(ask.text)).to.contain(`révoquer tout de suite la clé …${first.key.slice(-4)}`);
-    const done = await admin.post(`/admin/packages/${first.id}/regenerate`).type('form').send(hiddenFields(ask.text)).expect(303);
-    const newId = Number(/^\/admin\/packages\/(\d+)\/key$/.exec(done.headers.location as string)![1]);
-    const page = (await admin.get(done.headers.location as string).expect(200)).text;
-    const key = /id="new-key" type="text" readonly value="([^"]+)"/.exec(page)![1]!;
+    const done = await admin.post(`/admin/packages/${first.id}/regenerate`).type('form').send(hiddenFields(ask.text));
+    const key = keyOfPage(done);
+    expect(textOf(done.text)).to.contain('Nouveau package artisan_nd-client-atelier-bois.zip généré.');
+    const newId = Number(/href="\/admin\/packages\/(\d+)\/download"/.exec(done.text)![1]);
+    expect(newId).to.not.equal(first.id);
     expect(key).to.match(/^sk_pro_/);
     expect(key).to.not.equal(first.key);
     await request(ctx.app).get('/api/v1/client/me').set('Authorization', `Bearer ${first.key}`).expect(401);
@@ -194,7 +219,7 @@ describe('admin client packages', function () {
     expect(textOf(bad.text)).to.contain('Un nombre de jours entre 0 et 30');
     const ask = await admin.post(`/admin/packages/${first.id}/regenerate`).type('form').send({ _csrf: csrf, grace_days: '3' }).expect(200);
     expect(textOf(ask.text)).to.contain('dans 3 jours');
-    await admin.post(`/admin/packages/${first.id}/regenerate`).type('form').send(hiddenFields(ask.text)).expect(303);
+    keyOfPage(await admin.post(`/admin/packages/${first.id}/regenerate`).type('form').send(hiddenFields(ask.text)));
     const me = await request(ctx.app).get('/api/v1/client/me').set('Authorization', `Bearer ${first.key}`).expect(200);
     expect(me.body.client.revokes_at).to.equal(new Date(ctx.clock.now().getTime() + 3 * DAY_S * 1000).toISOString());
     ctx.clock.advance(3 * DAY_S);
@@ -269,6 +294,80 @@ describe('admin client packages', function () {
     const usage = await cli('package-create.ts', ['--client', 'x'], env, '');
     expect(usage.code).to.equal(1);
     expect(usage.err).to.contain('Usage: npm run package:create');
+  });
+
+  it('two resets of one key at once: exactly one succeeds, leaving one live key', async () => {
+    const first = await createPackage(admin, { client: 'double-reset', plan: 'pro', email: 'r@double.example', product: 'artisan_nd' });
+    // A reset with a grace period and one at once, sent together: the second must not move the first's revocation.
+    const outcomes = await Promise.allSettled([
+      ctx.handle.packages.regenerate(first.id, 5, SYSTEM_ACTOR), ctx.handle.packages.regenerate(first.id, 0, SYSTEM_ACTOR),
+    ]);
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(won, 'one reset').to.have.length(1);
+    expect(lost).to.have.length(1);
+    expect(lost[0]!.reason).to.be.instanceOf(ValidationError);
+    expect((lost[0]!.reason as ValidationError).fields).to.deep.equal({ state: 'admin-packages:errors.already_revoked' });
+    const rows = await ctx.db('client_packages').where({ client_slug: 'double-reset' }).whereNull('revoked_at');
+    expect(rows, 'one key not revoked').to.have.length(1);
+    expect(fs.readdirSync(ctx.config.packages.dir).filter((n) => n.startsWith('.new-')), 'no temporary zip left').to.deep.equal([]);
+  });
+
+  it('two creations for the same client and product at once: one package, the others refused', async () => {
+    const ask = () => ctx.handle.packages.create({ client: 'double-create', plan: 'pro', email: 'c@double.example', product: 'artisan_nd' }, SYSTEM_ACTOR);
+    const outcomes = await Promise.allSettled([ask(), ask(), ask()]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled'), 'one package').to.have.length(1);
+    for (const o of outcomes.filter((x): x is PromiseRejectedResult => x.status === 'rejected')) {
+      expect((o.reason as ValidationError).fields).to.deep.equal({ client: 'admin-packages:errors.exists' });
+    }
+    expect(await ctx.db('client_packages').where({ client_slug: 'double-create' })).to.have.length(1);
+  });
+
+  it('a zip that cannot be put in place: the form says so, the new key is revoked at once (audited), no temporary zip stays', async () => {
+    // The package's folder cannot be made: a file stands where it goes.
+    const blocker = path.join(ctx.config.packages.dir, String(await nextPackageId(ctx)));
+    fs.mkdirSync(ctx.config.packages.dir, { recursive: true });
+    fs.writeFileSync(blocker, 'not a folder');
+    try {
+      const csrf = await csrfOf(admin, '/admin/packages/new');
+      const res = await admin.post('/admin/packages').type('form')
+        .send({ _csrf: csrf, client: 'disque-plein', plan: 'pro', email: 'd@plein.example', product: 'artisan_nd' }).expect(422);
+      expect(textOf(res.text)).to.contain('Le zip n\'a pas pu être rangé dans files/packages').and.contain('sa clé a été révoquée aussitôt');
+      expect(res.text).to.not.match(/sk_pro_[0-9A-Za-z]{22}/);
+      const row = await ctx.db('client_packages').where({ client_slug: 'disque-plein' }).first() as Record<string, unknown>;
+      expect(row.revoked_at, 'the key is revoked').to.not.equal(null);
+      const [audit] = await auditRows(ctx, 'client_package.revoked');
+      expect(audit!.summary).to.equal(`disque-plein: key …${String(row.key_hint)} (artisan_nd)`);
+      expect(fs.readdirSync(ctx.config.packages.dir).filter((n) => n.includes('.new-')), 'no temporary zip left').to.deep.equal([]);
+    } finally {
+      fs.rmSync(blocker, { force: true });
+    }
+    // The revoked row is no live key: the admin can make the package again once the disk is fixed.
+    const again = await createPackage(admin, { client: 'disque-plein', plan: 'pro', email: 'd@plein.example', product: 'artisan_nd' });
+    await request(ctx.app).get('/api/v1/client/me').set('Authorization', `Bearer ${again.key}`).expect(200);
+  });
+
+  it('the daily cleanup deletes the temporary zips left for more than an hour, and only those', async () => {
+    const dir = ctx.config.packages.dir;
+    fs.mkdirSync(dir, { recursive: true });
+    const now = ctx.clock.now().getTime();
+    const file = (name: string, ageMs: number) => {
+      const p = path.join(dir, name);
+      fs.writeFileSync(p, 'API_KEY=sk_pro_x');
+      fs.utimesSync(p, new Date(now - ageMs), new Date(now - ageMs));
+      return p;
+    };
+    const uuid = () => crypto.randomUUID();
+    const stale = [file(`.new-${uuid()}.zip`, 2 * 3600_000), file(`..new-${uuid()}.zip.4242.tmp`, 3 * 3600_000)];
+    const kept = [file(`.new-${uuid()}.zip`, 60_000), file('.notes-2h-old.txt', 2 * 3600_000)];
+    try {
+      expect((await ctx.handle.cleanup.run()).package_temp_zips).to.equal(2);
+      for (const p of stale) expect(fs.existsSync(p), p).to.equal(false);
+      for (const p of kept) expect(fs.existsSync(p), p).to.equal(true);
+      expect((await ctx.handle.cleanup.run()).package_temp_zips).to.equal(0);
+    } finally {
+      for (const p of kept) fs.rmSync(p, { force: true });
+    }
   });
 
   it('is for admins only', async () => {

@@ -6,6 +6,8 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
+import { createAccount, loginAgent } from '../../helpers/accounts.js';
+import { textOf } from '../../helpers/billing-admin.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import {
   HIGH_LIMITS, machine, makeBatch, makeProduct, publishedKeys, trial, verifyResponseSignature, type PublishedKey,
@@ -151,6 +153,11 @@ describe('license API with CLIENT_KEY_REQUIRED_PRODUCTS', function () {
     expect(free.body).to.include({ valid: true });
 
     const pkg = (await ctx.db('client_packages').where({ client_slug: 'acme' }).first('id')) as { id: number };
+    // The admin page says that, for this product, a request without a key is refused too.
+    await createAccount(ctx, 'ck-admin@example.fr', 'admin');
+    const admin = await loginAgent(ctx, 'ck-admin@example.fr');
+    expect(textOf((await admin.get(`/admin/packages/${pkg.id}`).expect(200)).text))
+      .to.contain('artisan_nd figure dans CLIENT_KEY_REQUIRED_PRODUCTS : ses requêtes sans clé sont refusées aussi');
     expect(await ctx.handle.packages.revoke(Number(pkg.id), SYSTEM_ACTOR)).to.equal(true);
     const revoked = await request(ctx.app).post('/api/v1/licenses/validate').set('Authorization', `Bearer ${key}`)
       .send({ machine_id: m, license_key: own.license_key }).expect(401);

@@ -58,7 +58,7 @@ const KEPT = {
   events: ['evt_keep_recent', 'evt_keep_retrying', 'evt_keep_waiting'],
   downloads: ['keep.deb'],
 };
-const REMOVED = { expired_tokens: 1, ended_sessions: 2, webhook_events: 3, download_rows: 1, package_zips: 0 };
+const REMOVED = { expired_tokens: 1, ended_sessions: 2, webhook_events: 3, download_rows: 1, package_zips: 0, package_temp_zips: 0 };
 
 describe('data retention cleanup', function () {
   this.timeout(60000);
@@ -91,7 +91,9 @@ describe('data retention cleanup', function () {
     it('reports each kind it removed when run directly, and nothing the second time', async () => {
       await seed(ctx, partnerId, ctx.clock.now());
       expect(await ctx.handle.cleanup.run()).to.deep.equal(REMOVED);
-      expect(await ctx.handle.cleanup.run()).to.deep.equal({ expired_tokens: 0, ended_sessions: 0, webhook_events: 0, download_rows: 0, package_zips: 0 });
+      expect(await ctx.handle.cleanup.run()).to.deep.equal({
+        expired_tokens: 0, ended_sessions: 0, webhook_events: 0, download_rows: 0, package_zips: 0, package_temp_zips: 0,
+      });
     });
   });
 
