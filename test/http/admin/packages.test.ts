@@ -15,6 +15,8 @@ import { HIGH_LIMITS } from '../../helpers/licenses.js';
 import { cli } from '../../helpers/cli.js';
 import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
 import { ValidationError } from '../../../src/errors/index.js';
+import { ProductsService } from '../../../src/licenses/index.js';
+import { buildPackagesService } from '../../../src/packages/index.js';
 import { testDatabaseEnv } from '../../helpers/db.js';
 import { readZip } from '../../helpers/zip.js';
 
@@ -298,24 +300,39 @@ describe('admin client packages', function () {
 
   it('two resets of one key at once: exactly one succeeds, leaving one live key', async () => {
     const first = await createPackage(admin, { client: 'double-reset', plan: 'pro', email: 'r@double.example', product: 'artisan_nd' });
-    // A reset with a grace period and one at once, sent together: the second must not move the first's revocation.
-    const outcomes = await Promise.allSettled([
-      ctx.handle.packages.regenerate(first.id, 5, SYSTEM_ACTOR), ctx.handle.packages.regenerate(first.id, 0, SYSTEM_ACTOR),
-    ]);
-    const won = outcomes.filter((o) => o.status === 'fulfilled');
-    const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
-    expect(won, 'one reset').to.have.length(1);
-    expect(lost).to.have.length(1);
-    expect(lost[0]!.reason).to.be.instanceOf(ValidationError);
-    expect((lost[0]!.reason as ValidationError).fields).to.deep.equal({ state: 'admin-packages:errors.already_revoked' });
+    // The second reset (at once) has read the old key, still live, before the first (grace of 5 days) commits; it goes on after.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    let calls = 0;
+    const downloads = {
+      latestFile: async (product: string) => {
+        if (calls++ === 1) await held;
+        return ctx.handle.downloads.latestFile(product);
+      },
+      filePath: (r: Parameters<typeof ctx.handle.downloads.filePath>[0]) => ctx.handle.downloads.filePath(r),
+    };
+    const { audit } = ctx.handle;
+    const service = buildPackagesService({ db: ctx.db, clock: ctx.clock, audit, config: ctx.config, downloads,
+      products: new ProductsService({ db: ctx.db, clock: ctx.clock, audit }) });
+    const settle = <T>(p: Promise<T>) => p.then((value) => ({ value, err: null }), (err: unknown) => ({ value: null, err }));
+    const withGrace = settle(service.regenerate(first.id, 5, SYSTEM_ACTOR));
+    const atOnce = settle(service.regenerate(first.id, 0, SYSTEM_ACTOR));
+    const a = await withGrace;
+    release();
+    const b = await atOnce;
+    expect(a.err, String(a.err)).to.equal(null);
+    expect(b.err).to.be.instanceOf(ValidationError);
+    expect((b.err as ValidationError).fields).to.deep.equal({ state: 'admin-packages:errors.already_revoked' });
+    const old = await ctx.db('client_packages').where({ id: first.id }).first() as Record<string, unknown>;
+    expect(new Date(old.revoked_at as string).getTime(), 'the first reset\'s grace period stands').to.equal(ctx.clock.now().getTime() + 5 * DAY_S * 1000);
     const rows = await ctx.db('client_packages').where({ client_slug: 'double-reset' }).whereNull('revoked_at');
     expect(rows, 'one key not revoked').to.have.length(1);
-    expect(fs.readdirSync(ctx.config.packages.dir).filter((n) => n.startsWith('.new-')), 'no temporary zip left').to.deep.equal([]);
+    expect(fs.readdirSync(ctx.config.packages.dir).filter((n) => n.includes('.new-')), 'no temporary zip left').to.deep.equal([]);
   });
 
   it('two creations for the same client and product at once: one package, the others refused', async () => {
     const ask = () => ctx.handle.packages.create({ client: 'double-create', plan: 'pro', email: 'c@double.example', product: 'artisan_nd' }, SYSTEM_ACTOR);
-    const outcomes = await Promise.allSettled([ask(), ask(), ask()]);
+    const outcomes = await Promise.allSettled([ask(), ask(), ask(), ask()]);
     expect(outcomes.filter((o) => o.status === 'fulfilled'), 'one package').to.have.length(1);
     for (const o of outcomes.filter((x): x is PromiseRejectedResult => x.status === 'rejected')) {
       expect((o.reason as ValidationError).fields).to.deep.equal({ client: 'admin-packages:errors.exists' });

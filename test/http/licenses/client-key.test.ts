@@ -96,7 +96,9 @@ describe('license API with CLIENT_KEY_REQUIRED_PRODUCTS', function () {
   let keys: PublishedKey[];
   const count = async (table: string) => Number(((await ctx.db(table).count({ n: '*' })) as { n: unknown }[])[0]!.n);
   const expectKeyRequired = (res: request.Response, product: string) => {
-    expect(res.body).to.include({ success: false, error: 'UNAUTHORIZED', message: `A client API key is required for product ${product} (Authorization: Bearer sk_…)` });
+    expect(res.body).to.include({
+      success: false, error: 'UNAUTHORIZED', message: `A client API key is required for product ${product} (Authorization: Bearer sk_…)`,
+    });
     expect(res.headers['www-authenticate']).to.equal('Bearer');
   };
   before(async () => {
