@@ -89,16 +89,18 @@ export async function answerValidation(
   const required = requiredOf(config);
   const scope: ClientScope = headers.authorization ? await clientScope(deps.clientKeys, required, headers, res)
     : required.size ? { product: null, required } : ANY_CLIENT;
+  // Only a scope with a key or a required product can refuse (401 WWW-Authenticate): the usual request skips the wrapper.
+  const check = <T>(work: () => Promise<T>): Promise<T> => (scope === ANY_CLIENT ? work() : challenged(res, work));
   if (version === 'compat') {
     const b = parseBody(compatValidateBody, body, 'device_id');
-    const verdict = await challenged(res, () => service.validate(b.device_id, b.key, ip, scope));
+    const verdict = await check(() => service.validate(b.device_id, b.key, ip, scope));
     const expiry = verdict.license?.expiresAt ? rfc3339(verdict.license.expiresAt) : null;
     const answer = { valid: verdict.valid, expiry, allowed: verdict.valid && verdict.license.state === 'active' };
     await sendSigned(res, keys.active, clock.now(), answer, service.signer);
     return;
   }
   const b = parseBody(validateBody, body);
-  const verdict = await challenged(res, () => service.validate(b.machine_id, b.license_key, ip, scope));
+  const verdict = await check(() => service.validate(b.machine_id, b.license_key, ip, scope));
   const now = clock.now();
   await sendSigned(res, keys.active, now, validationBody(verdict, now, config.baseUrl), service.signer);
 }

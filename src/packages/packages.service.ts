@@ -11,11 +11,15 @@
  * regeneration); a regeneration issues a new key and zip and revokes the old
  * key at once or after a grace period (0..30 days); the zip is served for
  * `downloadDays` and deleted by the daily cleanup after `keepDays`; the key
- * stays valid until revoked. Audit rows: `client_package.created`,
- * `client_package.regenerated`, `client_package.revoked` (never the key).
+ * stays valid until revoked. The one-live-key check (or the old key's
+ * revocation, only while it is not revoked yet) and the insert run in one
+ * transaction holding the client and product's write lock (lockedTransaction).
+ * The zip is written to a temporary name (temp-zips.ts) and moved into its
+ * folder after the row commits; a move that fails revokes the new key at once.
+ * Audit rows: `client_package.created`, `client_package.regenerated`,
+ * `client_package.revoked` (never the key).
  * This service is the only writer of `client_packages`.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -27,13 +31,10 @@ import type { Logger } from '../platform/logger.js';
 import { API_KEY, hashApiKey, newApiKey, SLUG } from './api-key.js';
 import { readmeText } from './package-readme.js';
 import { writePackageZip } from './package-zip.js';
+import { removeTempZipsBefore, tempZipPath } from './temp-zips.js';
 import { PackagesRepository, type ClientPackage, type PackageSearch } from './packages.repository.js';
 
 const DAY_MS = 86_400_000;
-/** The name of a zip being written (files/packages/.new-<uuid>.zip) before its row commits; it holds the clear key. */
-const TEMP_PREFIX = '.new-';
-/** A temporary zip's name: `.new-<uuid>.zip`, or writePackageZip's own temporary copy of it (`..new-<uuid>.zip.<pid>.tmp`). */
-const TEMP_ZIP = /^\.?\.new-[0-9a-f-]{36}\.zip(?:\.\d+\.tmp)?$/;
 /** Longest grace period of a regeneration, days. */
 export const MAX_GRACE_DAYS = 30;
 /** A client slug: like a plan slug, up to 64 characters. */
@@ -183,7 +184,7 @@ export class PackagesService {
     const key = newApiKey(req.plan);
     const zipName = `${product.code}-client-${req.client}.zip`;
     await fs.promises.mkdir(settings.dir, { recursive: true, mode: 0o700 });
-    const tmp = path.join(settings.dir, `${TEMP_PREFIX}${crypto.randomUUID()}.zip`);
+    const tmp = tempZipPath(settings.dir);
     const debPackage = release.filename.split('_')[0] ?? product.code;
     const written = await writePackageZip(tmp, {
       debPath: release.path, debName: release.filename, debSha256: release.sha256, apiKey: key, portalUrl: settings.portalUrl, mtime: now,
@@ -296,21 +297,8 @@ export class PackagesService {
    * (`.new-<uuid>.zip` and their partial copies) of files/packages last modified before `before` (an hour ago: a
    * package being written is never that old). Returns how many files went.
    */
-  async purgeTempZipsBefore(before: Date): Promise<number> {
-    const dir = this.deps.settings.dir;
-    const names = await fs.promises.readdir(dir).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return [] as string[];
-      throw err;
-    });
-    let removed = 0;
-    for (const name of names.filter((n) => TEMP_ZIP.test(n))) {
-      const file = path.join(dir, name);
-      const stat = await fs.promises.lstat(file).catch(() => null);
-      if (!stat?.isFile() || stat.mtimeMs >= before.getTime()) continue;
-      await fs.promises.rm(file, { force: true });
-      removed++;
-    }
-    return removed;
+  purgeTempZipsBefore(before: Date): Promise<number> {
+    return removeTempZipsBefore(this.deps.settings.dir, before);
   }
 
   /**
