@@ -15,6 +15,8 @@ import { csrfOf } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
 import type { Agent } from '../../helpers/forms.js';
+import { waitFor } from '../../helpers/wait.js';
+import { isSqlite } from '../../../src/platform/db.js';
 
 const SCRIPT = '<script>alert(1)</script>';
 
@@ -127,6 +129,40 @@ describe('/admin/pages', function () {
     expect(posted.status).to.be.below(500);
     const page = posted.status === 303 ? await agent.get(String(posted.headers.location)) : posted;
     expect(page.text).to.include('value="visiteur@example.fr"');
+  });
+
+  it('keeps two first saves of a page made at once (no error on either), over the shipped default recorded once', async () => {
+    // The first save's transaction is held at its audit row, its new page row not yet committed, while the second save starts.
+    const audit = ctx.handle.audit;
+    const record = audit.record.bind(audit);
+    let held = false;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    audit.record = async (...args: Parameters<typeof record>) => {
+      if (!held) {
+        held = true;
+        await gate;
+      }
+      return record(...args);
+    };
+    try {
+      const first = saveSection(1, { 'title.fr': 'Première sauvegarde' });
+      await waitFor(() => held, { what: 'the first save to hold its transaction' });
+      const second = saveSection(2, { 'title.fr': 'Seconde sauvegarde' });
+      if (!isSqlite(ctx.db)) {
+        // PostgreSQL: the second save's insert of the page row waits for the first transaction (SQLite: for the one connection).
+        await waitFor(async () => Number((await ctx.db.raw(`select count(*) as n from pg_stat_activity where wait_event_type = 'Lock'
+          and query ilike 'insert into "cms_pages"%'`)).rows[0].n) > 0, { what: 'the second save to wait for the first' });
+      }
+      release();
+      const [a, b] = await Promise.all([first, second]);
+      expect([a.status, b.status], textOf(a.text + b.text).slice(0, 500)).to.deep.equal([303, 303]);
+    } finally {
+      audit.record = record;
+    }
+    expect(textOf((await admin.get('/admin/pages/home/preview').expect(200)).text)).to.include('Première sauvegarde').and.include('Seconde sauvegarde');
+    expect((await ctx.db('cms_page_versions').select('number')).map((v) => Number(v.number))).to.deep.equal([1]);
+    expect(await auditRows(ctx, 'page.draft_saved')).to.have.length(2);
   });
 
   it('shows the billing plans in a pricing section, with the plan the section highlights (prices never copied into the page)', async () => {
