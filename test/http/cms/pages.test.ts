@@ -227,6 +227,39 @@ describe('/admin/pages', function () {
     expect(textOf((await admin.get('/admin/pages/features/preview').expect(200)).text)).not.to.include('Pourquoi ?');
   });
 
+  it('refuses a section form saved after the sections moved or one was removed (409, what was typed shown again), writing over no other section', async () => {
+    const sections = async () => (await ctx.handle.pages.page('home')).draft.sections.map((s) => `${s.anchor}:${'title' in s ? s.title.fr : ''}`);
+    const openForm = async (n: number, changes: Record<string, string>) => ({
+      ...formFields((await admin.get(`/admin/pages/home/sections/${n}`).expect(200)).text), ...changes,
+    });
+    // Moved: the form of section 3 ("how") is open while section 3 moves up.
+    const how = await openForm(3, { 'title.fr': 'Trois étapes, modifiées' });
+    expect((await postForm(admin, '/admin/pages/home', '/admin/pages/home/sections/3/up', {})).status).to.equal(303);
+    const before = await sections();
+    expect(before.map((s) => s.split(':')[0])).to.deep.equal(['hero', 'how', 'why', 'screens', 'partners']);
+    const moved = await admin.post('/admin/pages/home/sections/3').type('form').send(how);
+    expect(moved.status).to.equal(409);
+    expect(textOf(moved.text)).to.include('Le brouillon a changé entre-temps : cette section a été déplacée et porte maintenant le numéro 2.');
+    expect(moved.text).to.include('action="/admin/pages/home/sections/2"').and.include('value="Trois étapes, modifiées"');
+    expect(await sections()).to.deep.equal(before);
+    // Sent again from there, it saves section 2 (now "how") and only it.
+    const again = await admin.post('/admin/pages/home/sections/2').type('form').send(formFields(moved.text));
+    expect(again.status, textOf(again.text).slice(0, 300)).to.equal(303);
+    expect(await sections()).to.deep.equal([before[0], 'how:Trois étapes, modifiées', ...before.slice(2)]);
+
+    // Removed: the form of section 3 ("why") is open while it is removed; section 3 is "screens" now.
+    const why = await openForm(3, { 'title.fr': 'Pourquoi, modifié' });
+    const ask = await postForm(admin, '/admin/pages/home', '/admin/pages/home/sections/3/delete', {});
+    expect((await confirm(admin, '/admin/pages/home/sections/3/delete', ask)).status).to.equal(303);
+    const left = await sections();
+    const gone = await admin.post('/admin/pages/home/sections/3').type('form').send(why);
+    expect(gone.status).to.equal(409);
+    expect(textOf(gone.text)).to.include('Le brouillon a changé entre-temps : cette section a été retirée.');
+    expect(gone.text).to.include('value="Pourquoi, modifié"');
+    expect(await sections()).to.deep.equal(left);
+    expect(left[2]).to.match(/^screens:/);
+  });
+
   it('stores an uploaded image under a hashed name, sanitises an SVG and refuses other files', async () => {
     const csrf = await csrfOf(admin, '/admin/pages/home');
     const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4" onload="alert(1)"><script>alert(1)</script><rect width="4" height="4"/></svg>';
