@@ -258,6 +258,12 @@ describe('/admin/pages', function () {
     expect(gone.text).to.include('value="Pourquoi, modifié"');
     expect(await sections()).to.deep.equal(left);
     expect(left[2]).to.match(/^screens:/);
+    // A form that does not name its section (opened before these fields existed) saves nothing and asks to reload it.
+    const { _anchor: _a, ...unnamed } = await openForm(1, { 'title.fr': 'Sans ancre' });
+    const reload = await admin.post('/admin/pages/home/sections/1').type('form').send(unnamed);
+    expect([reload.status, reload.headers.location]).to.deep.equal([303, '/admin/pages/home/sections/1']);
+    expect(textOf((await admin.get('/admin/pages/home/sections/1').expect(200)).text)).to.include('Ce formulaire n’est plus à jour');
+    expect(await sections()).to.deep.equal(left);
   });
 
   it('stores an uploaded image under a hashed name, sanitises an SVG and refuses other files', async () => {
