@@ -121,9 +121,11 @@ describe('/admin/pages', function () {
     await postForm(admin, '/admin/pages/home', '/admin/pages/home/publish', {});
     const home = (await publicHome()).text;
     expect(home).to.include('href="mailto:contact@artisan-nd.test"');
-    expect(home).to.match(/<form method="post" action="\/contact"/);
+    expect(home).to.match(/<form method="post" action="\/contact" class="form" data-contact-section>\s*<input type="hidden" name="_csrf" value="">/);
+    expect(home).to.include('<script src="/js/contact-section.js"></script>');
     expect(home).to.include('name="email"').and.not.include('name="message"');
-    // A cached page carries no CSRF token: the contact page shows the typed address again and asks to send it.
+    // A cached page carries no CSRF token: its script fetches the visitor's (test/e2e/site.e2e.test.ts); without JavaScript,
+    // the contact page shows the typed address again and asks to send it.
     const agent = request.agent(ctx.app);
     const posted = await agent.post('/contact').type('form').send({ email: 'visiteur@example.fr' });
     expect(posted.status).to.be.below(500);
