@@ -31,7 +31,7 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
-const db = createDb(config.database);
+const db = createDb(config.database, 'server');
 const applied = await migrate(db, config.database, config.paths.migrations);
 if (applied.length) logger.info({ applied }, 'database migrated');
 const seeded = await seedDemoRelease(db, config.paths.downloads, systemClock.now());

@@ -3,13 +3,13 @@
  * SHA-256 against the manifest, no unlisted file, and PRAGMA integrity_check on
  * a copy of a SQLite database. ARCHIVE is a directory, a `.tar.gz` or a
  * `.tar.gz.age`; the last is opened with the AGE-SECRET-KEY-1… in FILE, else in
- * BACKUP_IDENTITY_FILE (the only configuration read). Exit codes: 0 verified,
- * 1 a problem (named) or a usage error.
+ * BACKUP_IDENTITY_FILE (the only configuration read). Its scratch copies (under TMPDIR) are removed on
+ * SIGINT/SIGTERM too. Exit codes: 0 verified, 1 a problem (named) or a usage error, 130 interrupted.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { backupIdentityFile, ROOT_DIR } from '../config/index.js';
-import { verifyArchive } from '../ops/index.js';
+import { removeScratchOnSignal, verifyArchive } from '../ops/index.js';
 
 const USAGE = 'Usage: npm run backup:verify -- ARCHIVE [--identity FILE]';
 let archive: string;
@@ -23,6 +23,7 @@ try {
   console.error(`${(err as Error).message}\n${USAGE}`);
   process.exit(1);
 }
+removeScratchOnSignal('Verification interrupted');
 const identityFile = identity ? path.resolve(identity) : backupIdentityFile(process.env, ROOT_DIR);
 const result = await verifyArchive(archive, { identityFile });
 if (result.ok) console.log(`Backup verified: ${result.files} files`);

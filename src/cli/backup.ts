@@ -4,11 +4,13 @@
  * keep the newest BACKUP_KEEP archives there. The form is --format, else
  * BACKUP_FORMAT (default tar.gz); a tar.gz is encrypted to BACKUP_RECIPIENT
  * when it is set (`.tar.gz.age`). Does not migrate the database.
- * Exit codes: 0 written, 1 not.
+ * Files deleted while the backup runs are named ("Skipped"); SIGINT/SIGTERM removes the staging folder and the
+ * partial archive, then exits with code 130.
+ * Exit codes: 0 written, 1 not, 130 interrupted.
  */
 import path from 'node:path';
 import { ConfigError, loadConfig, type BackupFormat } from '../config/index.js';
-import { createBackup } from '../ops/index.js';
+import { createBackup, removeScratchOnSignal } from '../ops/index.js';
 import { createDb } from '../platform/db.js';
 import { cliOptions } from './context.js';
 
@@ -19,6 +21,7 @@ if (format !== undefined && format !== 'tar.gz' && format !== 'dir') {
   process.exit(1);
 }
 
+removeScratchOnSignal('Backup interrupted: no archive was written');
 try {
   const config = loadConfig(process.env);
   const dir = out ? path.resolve(out) : config.backup.dir;
@@ -33,6 +36,8 @@ try {
     const bytes = report.manifest.files.reduce((n, f) => n + f.size, 0);
     console.log(`Backup written: ${report.archive} (${report.manifest.files.length} files, ${bytes} bytes, `
       + `migration ${report.manifest.migration_level ?? 'none'}${opts.format !== 'dir' && opts.recipient ? `, encrypted to ${opts.recipient}` : ''}).`);
+    if (report.swept.length) console.log(`Left by an interrupted backup, removed: ${report.swept.join(', ')}`);
+    if (report.skipped.length) console.log(`Skipped (deleted while the backup ran): ${report.skipped.join(', ')}`);
     if (report.pruned.length) console.log(`Older archives deleted (BACKUP_KEEP=${config.backup.keep}): ${report.pruned.join(', ')}`);
   } finally {
     await db.destroy();

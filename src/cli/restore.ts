@@ -3,12 +3,13 @@
  * `.tar.gz.age`, the last opened with the AGE-SECRET-KEY-1… in FILE, else in BACKUP_IDENTITY_FILE), then restore it
  * into the configured database and folders and migrate (src/ops/restore.ts).
  * Refuses a database a running server uses, and a database that is not empty
- * unless --force. Exit codes: 0 restored, 1 refused or failed (nothing or part done: the message says).
+ * unless --force. The archive is unpacked under DB_DIR; SIGINT/SIGTERM removes that staging folder and exits.
+ * Exit codes: 0 restored, 1 refused or failed (nothing or part done: the message says), 130 interrupted.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/index.js';
-import { restoreArchive, RestoreRefused } from '../ops/index.js';
+import { removeScratchOnSignal, restoreArchive, RestoreRefused } from '../ops/index.js';
 
 const USAGE = 'npm run restore -- ARCHIVE [--force] [--identity FILE]';
 let archive: string;
@@ -26,6 +27,7 @@ try {
   process.exit(1);
 }
 
+removeScratchOnSignal('Restore interrupted: if it had begun replacing the data, restore again with --force');
 try {
   const config = loadConfig(process.env);
   const identityFile = identity ? path.resolve(identity) : config.backup.identityFile;

@@ -77,11 +77,16 @@ export class PagesRepository {
     return r ? String(r.content) : null;
   }
 
-  async insertPage(p: { slug: string; draft: string; updatedBy: number | null; at: Date }): Promise<number> {
-    return insertedId(await this.db('cms_pages').insert({
+  /**
+   * Insert page `slug` unless it exists: its id, or null when another transaction has it already (on PostgreSQL a
+   * concurrent first insert makes this one wait for that transaction's end, then do nothing; no unique violation).
+   */
+  async insertPageIfAbsent(p: { slug: string; draft: string; updatedBy: number | null; at: Date }): Promise<number | null> {
+    const rows = (await this.db('cms_pages').insert({
       slug: p.slug, draft: p.draft, draft_base_version_id: null, published_version_id: null, archived_at: null, updated_by: p.updatedBy,
       created_at: p.at, updated_at: p.at,
-    }, ['id']));
+    }).onConflict('slug').ignore().returning('id')) as unknown[];
+    return rows.length > 0 ? insertedId(rows) : null;
   }
 
   async updatePage(id: number, fields: Partial<Pick<PageRow, 'draft' | 'draftBaseVersionId' | 'publishedVersionId' | 'archivedAt'>>,

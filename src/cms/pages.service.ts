@@ -178,13 +178,17 @@ export class PagesService {
     return contentDiff(`${slug} v${a}`, va.content, `${slug} v${b}`, vb.content);
   }
 
-  /** The row of `slug`, locked; created on first use with the shipped default as version 1 (published, author none). */
+  /**
+   * The row of `slug`, locked; created on first use with the shipped default as version 1 (published, author none).
+   * Two first saves at once: the second's insert waits for the first's commit and does nothing; it then locks that row.
+   */
   private async ensure(repo: PagesRepository, slug: PageSlug, actor: Actor): Promise<PageRow> {
     const found = await repo.pageBySlug(slug, true);
     if (found) return found;
     const now = this.deps.clock.now();
     const text = JSON.stringify(this.defaultOf(slug));
-    const id = await repo.insertPage({ slug, draft: text, updatedBy: actor.id, at: now });
+    const id = await repo.insertPageIfAbsent({ slug, draft: text, updatedBy: actor.id, at: now });
+    if (id === null) return (await repo.pageBySlug(slug, true))!;
     const v1 = await repo.insertVersion({ pageId: id, number: 1, parentVersionId: null, content: text, authorId: null, authorEmail: null, at: now });
     await repo.updatePage(id, { publishedVersionId: v1, draftBaseVersionId: v1 }, actor.id, now);
     return (await repo.pageBySlug(slug, true))!;

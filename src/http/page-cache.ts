@@ -16,6 +16,14 @@
  * at once when content changes here (a release published, edited or
  * removed), and, with REDIS_URL, on every instance (a Redis pub/sub message). Rendering an EJS page walks its template and partials on every
  * request; serving it from here costs a Map lookup.
+ *
+ * A render races with a change: its handler reads the data, awaits more
+ * (plans, a listing), renders, then stores; a change and its clear() in
+ * between would put the old page back for up to `ttlSeconds`. So every clear
+ * (local or heard from another instance) bumps a generation counter; a miss
+ * records the generation when it passes the request on (before any handler
+ * reads anything), and a page whose generation changed meanwhile is answered
+ * but not stored: the next request renders it afresh.
  */
 import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
@@ -35,6 +43,10 @@ export const PAGE_CACHE_MAX_BYTES = 16 * 1024 * 1024;
 
 export class PageCache {
   private readonly entries: LRUCache<string, Entry> | null;
+  /** Bumped by every clear; a render stores its page only if it is unchanged since the request's miss. */
+  private generation = 0;
+  /** The generation each request missed at (set by serve, read by render). */
+  private readonly missedAt = new WeakMap<Request, number>();
 
   constructor(
     private readonly ttlSeconds: number,
@@ -78,7 +90,10 @@ export class PageCache {
   serve = (req: Request, res: Response, next: NextFunction): void => {
     if (!this.cacheable(req)) return next();
     const entry = this.entries!.get(this.key(req));
-    if (!entry) return next();
+    if (!entry) {
+      this.missedAt.set(req, this.generation);
+      return next();
+    }
     this.logHit(req, res);
     this.send(req, res, entry);
   };
@@ -90,13 +105,14 @@ export class PageCache {
 
   /**
    * Render `view` and answer it, storing it first when the request is
-   * cacheable and its path is exactly its route's (see the module comment).
+   * cacheable, its path is exactly its route's, and no clear happened since
+   * {@link serve} passed it on (see the module comment).
    */
   render(req: Request, res: Response, view: string, locals: Record<string, unknown> = {}): void {
     const store = this.cacheable(req) && req.route?.path === req.path;
     res.render(view, locals, (err: Error | null, html: string) => {
       if (err) return req.next?.(err);
-      if (!store) {
+      if (!store || this.missedAt.get(req) !== this.generation) {
         res.send(html);
         return;
       }
@@ -130,12 +146,13 @@ export class PageCache {
    * drop theirs too.
    */
   clear(): void {
-    this.entries?.clear();
+    this.clearLocal();
     this.broadcast?.();
   }
 
-  /** Drop this instance's entries only (another instance's change, heard through Redis). */
+  /** Drop this instance's entries only (another instance's change, heard through Redis); renders under way are not stored. */
   clearLocal(): void {
+    this.generation += 1;
     this.entries?.clear();
   }
 

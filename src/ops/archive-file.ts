@@ -17,7 +17,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import zlib from 'node:zlib';
 import { Decrypter, Encrypter } from 'age-encryption';
 import tar from 'tar-stream';
-import { ARCHIVE_NAME, MANIFEST, parseManifest, type Manifest, type ManifestFile } from './archive.js';
+import { ARCHIVE_NAME, MANIFEST, parseManifest, vanished, type Manifest, type ManifestFile } from './archive.js';
 
 export const TAR_SUFFIX = '.tar.gz';
 export const AGE_SUFFIX = '.tar.gz.age';
@@ -51,9 +51,28 @@ function addSmall(pack: tar.Pack, header: tar.Header | { name: string; mode: num
   });
 }
 
-/** Add one file as a tar entry, hashing the bytes as they go in; exactly `size` bytes (stat before) are read. */
-async function addEntry(pack: tar.Pack, top: string, source: TarSource): Promise<ManifestFile> {
-  const stat = await fs.promises.stat(source.file);
+/**
+ * Add one file as a tar entry, hashing the bytes as they go in; exactly `size` bytes (fstat of the opened file) are
+ * read. The file is opened first, so once it is open its deletion no longer matters; a file already gone (ENOENT)
+ * adds nothing and answers null.
+ */
+async function addEntry(pack: tar.Pack, top: string, source: TarSource): Promise<ManifestFile | null> {
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(source.file, 'r');
+  } catch (err) {
+    if (vanished(err)) return null;
+    throw err;
+  }
+  try {
+    return await addOpened(pack, top, source, handle);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+async function addOpened(pack: tar.Pack, top: string, source: TarSource, handle: fs.promises.FileHandle): Promise<ManifestFile> {
+  const stat = await handle.stat();
   const hash = crypto.createHash('sha256');
   const header = { name: `${top}/${source.rel}`, size: stat.size, mode: stat.mode & 0o777, mtime: stat.mtime, type: 'file' as const };
   if (stat.size === 0) {
@@ -65,7 +84,7 @@ async function addEntry(pack: tar.Pack, top: string, source: TarSource): Promise
   const done = new Promise<void>((resolve, reject) => { entry = pack.entry(header, (err) => (err ? reject(err) : resolve())); });
   entry.on('error', () => undefined);
   done.catch(() => undefined); // awaited below; a failure while the file is read is not an unhandled rejection
-  const input = fs.createReadStream(source.file, { start: 0, end: stat.size - 1 });
+  const input = handle.createReadStream({ start: 0, end: stat.size - 1, autoClose: false });
   try {
     for await (const chunk of input) {
       hash.update(chunk as Buffer);
@@ -79,12 +98,16 @@ async function addEntry(pack: tar.Pack, top: string, source: TarSource): Promise
   return { path: source.rel, size: stat.size, sha256: hash.digest('hex') };
 }
 
+/** What writeTarArchive wrote: the manifest, and the sources left out because they were deleted before they could be read. */
+export interface TarWritten { manifest: Manifest; skipped: string[] }
+
 /**
  * Write `sources`, then the manifest `finish` builds from their entries, to `dest` (created, mode 0600, must not
- * exist) as a gzip tar, encrypted to the age X25519 `recipient` when given. Returns the manifest written.
+ * exist) as a gzip tar, encrypted to the age X25519 `recipient` when given. A source deleted before it is opened is
+ * left out of the tar and the manifest, and named in `skipped`. Returns the manifest written.
  */
 export async function writeTarArchive(dest: string, top: string, sources: TarSource[], finish: (files: ManifestFile[]) => Manifest,
-  recipient?: string): Promise<Manifest> {
+  recipient?: string): Promise<TarWritten> {
   const pack = tar.pack();
   const tail = await encryptedTail(zlib.createGzip({ level: 6 }), recipient);
   const written = pipeline([pack as unknown as Readable, ...tail, fs.createWriteStream(dest, { flags: 'wx', mode: 0o600 })]);
@@ -97,13 +120,18 @@ export async function writeTarArchive(dest: string, top: string, sources: TarSou
   };
   try {
     const files: ManifestFile[] = [];
-    for (const source of sources) files.push(await orFailed(addEntry(pack, top, source)));
+    const skipped: string[] = [];
+    for (const source of sources) {
+      const added = await orFailed(addEntry(pack, top, source));
+      if (added) files.push(added);
+      else skipped.push(source.rel);
+    }
     const manifest = finish(files);
     const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
     await orFailed(addSmall(pack, { name: `${top}/${MANIFEST}`, mode: 0o600, size: body.length }, body));
     pack.finalize();
     await written;
-    return manifest;
+    return { manifest, skipped };
   } catch (err) {
     pack.destroy(err as Error);
     await written.catch(() => undefined);
@@ -224,7 +252,7 @@ async function consumeEntry(entry: AsyncIterable<unknown> & { header: tar.Header
   let out: fs.promises.FileHandle | undefined;
   // A write that fails (a full disk) is named as such, not as a damaged archive.
   const writing = async <T>(act: () => Promise<T>): Promise<T> => act().catch((err: Error) => {
-    throw new ArchiveProblem(`${rel}: cannot be written under ${dir} (${err.message}); set TMPDIR to a folder with room`);
+    throw new ArchiveProblem(`${rel}: cannot be written under ${dir} (${err.message}); free room there for the archive's files`);
   });
   if (dir) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true, mode: 0o700 });

@@ -60,12 +60,28 @@ export function sha256File(file: string): string {
   return hash.digest('hex');
 }
 
-/** Every regular file under `dir`, as sorted paths relative to it with `/` separators. */
+/** True for the error of a file or folder that is no longer there (deleted while a backup reads the tree). */
+export function vanished(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/**
+ * Every regular file under `dir`, as sorted paths relative to it with `/` separators. A sub-folder deleted while the
+ * tree is walked is left out.
+ */
 export function listFiles(dir: string, skip: (rel: string) => boolean = () => false): string[] {
   if (!fs.existsSync(dir)) return [];
   const out: string[] = [];
+  const entries = (rel: string): fs.Dirent[] => {
+    try {
+      return fs.readdirSync(path.join(dir, rel), { withFileTypes: true });
+    } catch (err) {
+      if (rel && vanished(err)) return [];
+      throw err;
+    }
+  };
   const walk = (rel: string): void => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    for (const entry of entries(rel)) {
       const child = rel ? `${rel}/${entry.name}` : entry.name;
       if (skip(child)) continue;
       if (entry.isDirectory()) walk(child);
@@ -78,18 +94,35 @@ export function listFiles(dir: string, skip: (rel: string) => boolean = () => fa
 
 /**
  * Copy the regular files of `from` into `to` (created), keeping each file's
- * mode (issuer keys stay 0600); returns the relative paths copied.
+ * mode (issuer keys stay 0600); returns the relative paths copied. A file
+ * deleted between the listing and its copy is left out (see copyFiles).
  */
 export function copyTree(from: string, to: string, skip?: (rel: string) => boolean, dirMode = 0o755): string[] {
-  const files = listFiles(from, skip);
-  for (const rel of files) {
-    const src = path.join(from, rel);
+  return copyFiles(listFiles(from, skip).map((rel) => ({ rel, file: path.join(from, rel) })), to, dirMode).copied;
+}
+
+/**
+ * Copy each listed file to `to/<rel>`, keeping its mode; a file that vanished since it was listed (ENOENT) is left
+ * out and named in `skipped` (a partial copy of it is removed).
+ */
+export function copyFiles(sources: { rel: string; file: string }[], to: string, dirMode = 0o755): { copied: string[]; skipped: string[] } {
+  const copied: string[] = [];
+  const skipped: string[] = [];
+  for (const { rel, file } of sources) {
     const dst = path.join(to, rel);
     fs.mkdirSync(path.dirname(dst), { recursive: true, mode: dirMode });
-    fs.copyFileSync(src, dst);
-    fs.chmodSync(dst, fs.statSync(src).mode & 0o777);
+    try {
+      const mode = fs.statSync(file).mode & 0o777;
+      fs.copyFileSync(file, dst);
+      fs.chmodSync(dst, mode);
+      copied.push(rel);
+    } catch (err) {
+      if (!vanished(err)) throw err;
+      fs.rmSync(dst, { force: true });
+      skipped.push(rel);
+    }
   }
-  return files;
+  return { copied, skipped };
 }
 
 /** The manifest entries of every file of `archive` but the manifest itself. */

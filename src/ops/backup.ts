@@ -1,13 +1,21 @@
 /**
  * `createBackup`: one archive (src/ops/archive.ts) under `outDir`: a `.tar.gz`
  * file (`.tar.gz.age` when encrypted to an age recipient), or a directory,
- * written under a hidden `.partial` name and renamed when complete, so an
- * interrupted backup never looks like an archive. Then the archives beyond
+ * written under a hidden `.<archive>.<host>.<pid>.partial` name and renamed when
+ * complete, so an interrupted backup never looks like an archive. Then the archives beyond
  * the newest `keep` are deleted (only names matching the archive pattern,
  * files and directories counted together).
  *
+ * The database copy and the session secret of a `.tar.gz` are staged in a 0700 folder under DB_DIR
+ * (`.backup-staging-<host>.<pid>.<random>`, the database's own filesystem), never in `outDir`: an encrypted archive
+ * leaves no plaintext copy in the folder shipped off-site, even when the process dies mid-backup. Each backup first
+ * sweeps the staging folders and partial archives left by dead processes of this host (src/ops/staging.ts). A
+ * directory archive is plaintext by nature: its files go straight into its partial folder.
+ *
  * The database copy is consistent while the server runs: SQLite's
  * `VACUUM INTO` reads one snapshot; `pg_dump` runs in one transaction.
+ * A file deleted between the listing and its reading is left out and reported (`skipped`); `*.part` files (uploads
+ * and copies under way) are never archived.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,9 +24,10 @@ import type { Logger } from 'pino';
 import type { BackupFormat, Config } from '../config/index.js';
 import { onceAcrossInstances, type Db } from '../platform/db.js';
 import {
-  ARCHIVE_ENTRY, archiveName, copyTree, describeFiles, listFiles, MANIFEST, MANIFEST_FORMAT, PARTS, type Manifest, type ManifestFile,
+  ARCHIVE_ENTRY, archiveName, copyFiles, describeFiles, listFiles, MANIFEST, MANIFEST_FORMAT, PARTS, type Manifest, type ManifestFile,
 } from './archive.js';
-import { AGE_SUFFIX, TAR_SUFFIX, writeTarArchive, type TarSource } from './archive-file.js';
+import { AGE_SUFFIX, TAR_SUFFIX, writeTarArchive, type TarSource, type TarWritten } from './archive-file.js';
+import { BACKUP_STAGING, forgetScratch, makeScratch, ownerTag, registerScratch, removeScratch, scratchOwner, sweepStale } from './staging.js';
 import { migrationLevel, sqliteIntegrity, vacuumInto } from './ops.repository.js';
 import { pgDump } from './pg-tools.js';
 
@@ -26,16 +35,29 @@ export interface BackupDeps {
   config: Readonly<Config>;
   db: Db;
   now: Date;
+  /** Called once the files to archive are listed, before any is read (tests delete one there). */
+  listed?: (sources: TarSource[]) => void;
 }
 
 export interface BackupReport {
   archive: string;
   manifest: Manifest;
   pruned: string[];
+  /** Archive paths of the files deleted between the listing and their reading: not in the archive. */
+  skipped: string[];
+  /** Staging folders and partial archives of dead backups removed before this one. */
+  swept: string[];
 }
 
-/** Folders of the files tree never worth keeping: uploads under way, scratch copies. */
-const SCRATCH = (rel: string) => rel === '.tmp' || rel === 'tmp';
+/** Folders of the files tree never worth keeping (uploads under way, scratch copies), and files being written (`*.part`). */
+const SCRATCH = (rel: string) => rel === '.tmp' || rel === 'tmp' || PART_FILE.test(rel);
+const PART_FILE = /(^|\/)[^/]*\.part$/;
+/** A partial archive in the backup folder; group 1 is its owner tag (absent: a name of an older version, always stale). */
+const PARTIAL = /^\.artisan-nd-backup-\d{8}T\d{9}Z(?:\.tar\.gz(?:\.age)?)?(?:\.([A-Za-z0-9-]+\.\d+))?\.partial$/;
+const partialOwner = (name: string): string | undefined | null => {
+  const m = PARTIAL.exec(name);
+  return m ? m[1] : null;
+};
 
 function portalVersion(root: string): string {
   return (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -91,25 +113,36 @@ function filesSkip(config: Readonly<Config>, outDir: string): (rel: string) => b
   return (rel) => SCRATCH(rel) || rel === inside || rel === packages;
 }
 
-/** Fill the directory archive `work` with copies of everything; returns its manifest. */
-async function fillDirectory(deps: BackupDeps, outDir: string, work: string): Promise<Manifest> {
-  const { config } = deps;
-  copyTree(config.paths.keys, path.join(work, PARTS.keys), undefined, 0o700);
-  copyTree(config.paths.keyFiles, path.join(work, PARTS.keyFiles));
-  copyTree(config.paths.files, path.join(work, PARTS.files), filesSkip(config, outDir));
-  const manifest = (await manifestOf(deps))(describeFiles(work));
-  fs.writeFileSync(path.join(work, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-  return manifest;
+/** The issuer keys, key-file copies and files tree, listed now and read later. */
+function dataSources(config: Readonly<Config>, outDir: string): TarSource[] {
+  const under = (dir: string, part: string, skip: (rel: string) => boolean): TarSource[] =>
+    listFiles(dir, skip).map((rel) => ({ rel: `${part}/${rel}`, file: path.join(dir, rel) }));
+  const parts = (rel: string) => PART_FILE.test(rel);
+  return [...under(config.paths.keys, PARTS.keys, parts), ...under(config.paths.keyFiles, PARTS.keyFiles, parts),
+    ...under(config.paths.files, PARTS.files, filesSkip(config, outDir))];
 }
 
-/** Stream everything (the database copy and session secret from `work`, the rest from where it lives) into the tar file `dest`. */
-async function writeFile(deps: BackupDeps, outDir: string, work: string, dest: string, name: string, recipient?: string): Promise<Manifest> {
-  const { config } = deps;
-  const under = (dir: string, part: string, skip?: (rel: string) => boolean): TarSource[] =>
-    listFiles(dir, skip).map((rel) => ({ rel: `${part}/${rel}`, file: path.join(dir, rel) }));
-  const sources = [...listFiles(work).map((rel) => ({ rel, file: path.join(work, rel) })), ...under(config.paths.keys, PARTS.keys),
-    ...under(config.paths.keyFiles, PARTS.keyFiles), ...under(config.paths.files, PARTS.files, filesSkip(config, outDir))];
+/** Fill the partial directory archive `work` (the database copy already in it); returns its manifest and the files skipped. */
+async function fillDirectory(deps: BackupDeps, outDir: string, work: string): Promise<{ manifest: Manifest; skipped: string[] }> {
+  const sources = dataSources(deps.config, outDir);
+  deps.listed?.(sources);
+  const { skipped } = copyFiles(sources, work);
+  const manifest = (await manifestOf(deps))(describeFiles(work));
+  fs.writeFileSync(path.join(work, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+  return { manifest, skipped };
+}
+
+/** Stream everything (the database copy and session secret from `staging`, the rest from where it lives) into the tar file `dest`. */
+async function writeFile(deps: BackupDeps, outDir: string, staging: string, dest: string, name: string, recipient?: string): Promise<TarWritten> {
+  const sources = [...listFiles(staging).map((rel) => ({ rel, file: path.join(staging, rel) })), ...dataSources(deps.config, outDir)];
+  deps.listed?.(sources);
   return writeTarArchive(dest, name, sources, await manifestOf(deps), recipient);
+}
+
+/** Remove what dead backups of this host left: staging folders under DB_DIR, partial archives in `outDir`. */
+function sweep(config: Readonly<Config>, outDir: string): string[] {
+  return [...sweepStale(config.paths.db, scratchOwner(BACKUP_STAGING)).map((n) => path.join(config.paths.db, n)),
+    ...sweepStale(outDir, partialOwner).map((n) => path.join(outDir, n))];
 }
 
 /**
@@ -121,31 +154,34 @@ export async function createBackup(deps: BackupDeps, outDir: string, keep: numbe
   const { format, recipient } = opts ?? { format: config.backup.format, recipient: config.backup.recipient };
   if (format === 'dir' && recipient) throw new Error('a dir archive cannot be encrypted: use the tar.gz format, or remove BACKUP_RECIPIENT');
   fs.mkdirSync(outDir, { recursive: true, mode: 0o700 });
+  const swept = sweep(config, outDir);
   const name = archiveName(now);
   const final = path.join(outDir, name + (format === 'dir' ? '' : recipient ? AGE_SUFFIX : TAR_SUFFIX));
   if (fs.existsSync(final)) throw new Error(`${final} already exists`);
-  const work = path.join(outDir, `.${name}.partial`);
-  const partialFile = `${path.join(outDir, `.${path.basename(final)}`)}.partial`;
-  fs.rmSync(work, { recursive: true, force: true });
-  fs.rmSync(partialFile, { force: true });
-  fs.mkdirSync(work, { mode: 0o700 });
+  const partial = path.join(outDir, `.${path.basename(final)}.${ownerTag()}.partial`);
+  registerScratch(partial);
+  let staging: string | undefined;
   try {
-    await copyDatabase(deps, work);
-    copySessionSecret(config, work);
-    let manifest: Manifest;
+    let written: TarWritten;
     if (format === 'dir') {
-      manifest = await fillDirectory(deps, outDir, work);
-      fs.renameSync(work, final);
+      fs.mkdirSync(partial, { mode: 0o700 });
+      await copyDatabase(deps, partial);
+      copySessionSecret(config, partial);
+      written = await fillDirectory(deps, outDir, partial);
     } else {
-      manifest = await writeFile(deps, outDir, work, partialFile, name, recipient);
-      fs.renameSync(partialFile, final);
-      fs.rmSync(work, { recursive: true, force: true });
+      staging = makeScratch(config.paths.db, BACKUP_STAGING);
+      await copyDatabase(deps, staging);
+      copySessionSecret(config, staging);
+      written = await writeFile(deps, outDir, staging, partial, name, recipient);
     }
-    return { archive: final, manifest, pruned: pruneArchives(outDir, keep) };
+    fs.renameSync(partial, final);
+    forgetScratch(partial);
+    return { archive: final, manifest: written.manifest, pruned: pruneArchives(outDir, keep), skipped: written.skipped, swept };
   } catch (err) {
-    fs.rmSync(work, { recursive: true, force: true });
-    fs.rmSync(partialFile, { force: true });
+    removeScratch(partial);
     throw err;
+  } finally {
+    if (staging) removeScratch(staging);
   }
 }
 
@@ -189,7 +225,10 @@ export function scheduleBackup(config: Readonly<Config>, db: Db, logger: Logger)
       // starting once a backup of the last 12 hours is there, do nothing.
       const report = await onceAcrossInstances(db, BACKUP_LOCK_KEY, async () => (recentArchive(dir, new Date()) ? null
         : createBackup({ config, db, now: new Date() }, dir, config.backup.keep)));
-      if (report) logger.info({ archive: report.archive, files: report.manifest.files.length, pruned: report.pruned }, 'backup done');
+      if (report) {
+        const { archive, manifest, pruned, skipped, swept } = report;
+        logger.info({ archive, files: manifest.files.length, pruned, skipped, swept }, 'backup done');
+      }
     } catch (err) {
       logger.error({ err }, 'backup failed');
     }

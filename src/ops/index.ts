@@ -12,6 +12,7 @@ export { AGE_SUFFIX, ArchiveProblem, TAR_SUFFIX } from './archive-file.js';
 export { createBackup, pruneArchives, scheduleBackup, type BackupOptions, type BackupReport } from './backup.js';
 export { restoreArchive, RestoreRefused } from './restore.js';
 export { markServer, runningServers } from './server-pid.js';
+export { removeScratchOnSignal } from './staging.js';
 export { verifyArchive, type Verification, type VerifyOptions } from './verify.js';
 export { createHealthRouter, notReadyReason, READY_TIMEOUT_MS, type HealthDeps, type NotReadyReason } from './health.js';
 export { Metrics } from './metrics.js';

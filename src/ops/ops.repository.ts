@@ -1,7 +1,7 @@
 /**
  * The SQL that backups and restores run: a consistent SQLite copy
  * (`VACUUM INTO`), its integrity check, the migration level, whether a target
- * database is empty, and whether another connection is writing. SQLite and
+ * database is empty, whether another connection is writing, and whether a server is connected (PostgreSQL). SQLite and
  * PostgreSQL differ in most of these; each branch is visible.
  */
 import knexFactory from 'knex';
@@ -61,4 +61,15 @@ export async function sqliteBusy(file: string): Promise<boolean> {
   } finally {
     await db.destroy();
   }
+}
+
+/**
+ * PostgreSQL: the other backends connected to the current database under `applicationName` (a server's
+ * connections, src/platform/db.ts pgApplicationName): their pid and client address (null when hidden or local).
+ */
+export async function pgBackendsNamed(db: Db, applicationName: string): Promise<{ pid: number; client: string | null }[]> {
+  const res = (await db.raw('SELECT pid, client_addr::text AS client FROM pg_stat_activity '
+    + 'WHERE datname = current_database() AND application_name = ? AND pid <> pg_backend_pid() ORDER BY pid', [applicationName])) as
+    { rows: { pid: number; client: string | null }[] };
+  return res.rows;
 }

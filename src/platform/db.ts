@@ -5,7 +5,9 @@
  * `journal_mode=WAL`, `busy_timeout=5000` (ms), `foreign_keys=ON` and
  * `synchronous=FULL` (https://www.sqlite.org/pragma.html): WAL lets readers
  * run beside the writer, FULL makes every committed ledger row durable.
- * PostgreSQL may be confined to one schema (`DATABASE_SCHEMA`), created when missing.
+ * PostgreSQL may be confined to one schema (`DATABASE_SCHEMA`), created when missing. Its connections carry an
+ * `application_name` (pgApplicationName) telling a server from a command, so that a restore on another host sees a
+ * server still connected (pg_stat_activity); a server keeps one connection open for that (pool min 1).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -36,8 +38,20 @@ function applyPragmas(conn: SqliteConnection, done: (err: Error | null, conn: un
   next(0);
 }
 
-/** Build the knex instance for `database`; creates the SQLite file's folder. */
-export function createDb(database: DatabaseConfig): Db {
+/** Who opens the database: the server (`npm start`), or a command (CLI, test). */
+export type DbRole = 'server' | 'tool';
+
+/**
+ * The PostgreSQL `application_name` of `role`'s connections: `artisan-nd` for a server, `artisan-nd-cli` for a
+ * command, followed by `/<schema>` when DATABASE_SCHEMA is set (portals in other schemas of the same database are
+ * told apart); cut to 63 characters as PostgreSQL does (NAMEDATALEN - 1).
+ */
+export function pgApplicationName(schema: string | undefined, role: DbRole): string {
+  return `${role === 'server' ? 'artisan-nd' : 'artisan-nd-cli'}${schema ? `/${schema}` : ''}`.slice(0, 63);
+}
+
+/** Build the knex instance for `database` (opened by `role`, default a command); creates the SQLite file's folder. */
+export function createDb(database: DatabaseConfig, role: DbRole = 'tool'): Db {
   if (database.client === 'sqlite') {
     fs.mkdirSync(path.dirname(database.filename), { recursive: true });
     return knexFactory({
@@ -49,9 +63,10 @@ export function createDb(database: DatabaseConfig): Db {
   }
   return knexFactory({
     client: 'pg',
-    connection: database.url,
+    connection: { connectionString: database.url, application_name: pgApplicationName(database.schema, role) },
     searchPath: database.schema ? [database.schema] : undefined,
-    pool: { min: 0, max: 10 },
+    // A server keeps one connection even when idle, so that pg_stat_activity shows it to a restore.
+    pool: { min: role === 'server' ? 1 : 0, max: 10 },
   });
 }
 

@@ -13,6 +13,8 @@ import { createAccount, linkIn, PASSWORD, waitMail } from '../helpers/accounts.j
 import { applyAs, credit, newInstallation } from '../helpers/recharge.js';
 import { startBrowserRig, SCREENSHOTS, type BrowserRig } from '../helpers/browser.js';
 import { DEMO_DEB, type TestContext } from '../helpers/context.js';
+import { SYSTEM_ACTOR } from '../../src/audit/index.js';
+import type { Section } from '../../src/cms/index.js';
 
 
 describe('browser: a visitor downloads artisan_nd', function () {
@@ -75,6 +77,31 @@ describe('browser: a visitor downloads artisan_nd', function () {
     expect(posted.status()).to.equal(303);
     await page.waitForSelector('.flash-success');
     expect(await page.textContent('.flash-success')).to.contain('Thank you');
+    await page.close();
+  });
+
+  it('sends the contact section of a cached page in one click (its CSRF token fetched before sending)', async () => {
+    const contact: Section = { type: 'contact', anchor: 'ecrire', title: { fr: 'Écrivez-nous', en: 'Write to us' }, lead: { fr: '', en: '' },
+      email: '', fields: ['name', 'email', 'message'] };
+    await ctx.handle.pages.editDraft('home', (c) => ({ ...c, sections: [...c.sections, contact] }), SYSTEM_ACTOR);
+    await ctx.handle.pages.publish('home', SYSTEM_ACTOR);
+    // The home page is in the page cache (an anonymous visit stored it): it holds no token.
+    expect((await fetch(`${base}/`)).status).to.equal(200);
+    expect(ctx.handle.pageCache.size).to.be.greaterThan(0);
+    const page = await browser.newPage({ locale: 'fr-FR' });
+    await page.goto(`${base}/`);
+    expect(await page.inputValue('#ecrire form input[name="_csrf"]')).to.equal('');
+    await page.fill('#ecrire-name', 'Awa Diop');
+    await page.fill('#ecrire-email', 'awa@example.sn');
+    await page.fill('#ecrire-message', 'Je voudrais revendre artisan_nd.');
+    const [posted] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/contact'),
+      page.click('#ecrire button[type="submit"]'),
+    ]);
+    expect(posted.status()).to.equal(303);
+    await page.waitForSelector('.flash-success');
+    expect(await page.textContent('.flash-success')).to.contain('Merci');
+    expect(await ctx.db('contact_messages').where({ email: 'awa@example.sn' }).first('message')).to.deep.equal({ message: 'Je voudrais revendre artisan_nd.' });
     await page.close();
   });
 

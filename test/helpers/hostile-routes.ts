@@ -342,7 +342,8 @@ export function routeTable(): Record<string, RouteSpec> {
     'POST /admin/pages/:slug/seo': post(S, '/admin/pages/:slug'),
     'POST /admin/pages/:slug/sections': post(S, '/admin/pages/:slug'),
     'GET /admin/pages/:slug/sections/:n': get(S),
-    'POST /admin/pages/:slug/sections/:n': post(S, '/admin/pages/:slug/sections/:n', { fields: ['op'] }),
+    // The section the form stands for kept as shown (home's section 1), so the hostile values reach its fields.
+    'POST /admin/pages/:slug/sections/:n': post(S, '/admin/pages/:slug/sections/:n', { fields: ['op'], fixed: { _anchor: 'hero', _type: 'hero' } }),
     'POST /admin/pages/:slug/sections/:n/up': post(S, undefined),
     'POST /admin/pages/:slug/sections/:n/down': post(S, '/admin/pages/:slug'),
     'POST /admin/pages/:slug/sections/:n/delete': post(S, '/admin/pages/:slug', { fields: ['confirm'] }),

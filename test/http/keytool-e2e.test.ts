@@ -5,26 +5,15 @@
  * API (proving it holds the installation key: the file then counts as
  * delivered, which an anonymous fetch cannot do), and a replay is refused.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { expect } from 'chai';
-import { createTestContext, REPO_ROOT, type TestContext } from '../helpers/context.js';
+import { createTestContext, type TestContext } from '../helpers/context.js';
 import { createAccount, loginAgent, request } from '../helpers/accounts.js';
 import { credit, prepare } from '../helpers/recharge.js';
-
-function keytool(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/keytool/keytool.ts', ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
-}
+import { keytool } from '../helpers/archives.js';
 
 describe('end to end: keytool ⇄ portal', function () {
   this.timeout(90000);

@@ -3,13 +3,15 @@
  * and trailing-slash variants of the public pages (which Express routes to
  * the same page) are answered but never stored, the cache holds one entry per
  * (language, page), and expired entries are dropped. The shop's catalogue
- * (/products) is cached too, until the catalogue changes.
+ * (/products) is cached too, until the catalogue changes. A page rendered
+ * across a publication (read before, stored after its clear) is never stored.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import request from 'supertest';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
+import { PagesService, type PageContent } from '../../src/cms/index.js';
 import { createAccount, loginAgent } from '../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { listEasyFacture } from '../helpers/shop.js';
@@ -101,6 +103,51 @@ describe('page cache', function () {
       const mine = (await (await loginAgent(ctx, 'jean@client.fr')).get('/products').expect(200)).text;
       expect(mine).to.contain('href="/account"').and.match(/à partir de 19,00\s€ HT/);
       expect(changed.text).to.not.contain('href="/account"');
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('does not store a page whose render started before a publication cleared the cache: the next visitor sees the new content', async () => {
+    const ctx = await createTestContext();
+    try {
+      const title = (fr: string) => (c: PageContent): PageContent => ({
+        ...c, sections: c.sections.map((s, i) => (i === 0 && s.type === 'hero' ? { ...s, title: { fr, en: fr } } : s)),
+      });
+      const publicPlans = ctx.handle.subscriptions.publicPlans.bind(ctx.handle.subscriptions);
+      // The /subscription page reads its published content, then awaits the plans: hold the plans until the publication is done.
+      const raceOnce = async (clear: () => Promise<void>, before: string, after: string) => {
+        let reached = false;
+        let release!: () => void;
+        const gate = new Promise<void>((r) => { release = r; });
+        ctx.handle.subscriptions.publicPlans = async () => {
+          reached = true;
+          await gate;
+          ctx.handle.subscriptions.publicPlans = publicPlans;
+          return publicPlans();
+        };
+        ctx.handle.pageCache.clearLocal();
+        const pending = request(ctx.app).get('/subscription').set('Accept-Language', 'fr').then((r) => r);
+        await waitFor(() => reached, { what: 'the page to await its plans' });
+        await clear();
+        release();
+        // The request under way answers what it read (the old page)...
+        expect((await pending).text).to.include(before);
+        // ...but did not store it: the next visitor gets the page as it is now, and that one is stored.
+        expect((await request(ctx.app).get('/subscription').set('Accept-Language', 'fr').expect(200)).text).to.include(after).and.not.include(before);
+        expect(ctx.handle.pageCache.size).to.equal(1);
+      };
+      await ctx.handle.pages.editDraft('subscription', title('Publié avant'), SYSTEM_ACTOR);
+      await ctx.handle.pages.publish('subscription', SYSTEM_ACTOR);
+      await ctx.handle.pages.editDraft('subscription', title('Publié pendant le rendu'), SYSTEM_ACTOR);
+      await raceOnce(async () => { await ctx.handle.pages.publish('subscription', SYSTEM_ACTOR); }, 'Publié avant', 'Publié pendant le rendu');
+      // The same when another instance publishes: its clear reaches this one through Redis (clearLocal) after its commit.
+      const elsewhere = new PagesService({ db: ctx.db, clock: ctx.clock, audit: ctx.handle.audit, tr: () => '' });
+      await elsewhere.editDraft('subscription', title('Publié ailleurs'), SYSTEM_ACTOR);
+      await raceOnce(async () => {
+        await elsewhere.publish('subscription', SYSTEM_ACTOR);
+        ctx.handle.pageCache.clearLocal();
+      }, 'Publié pendant le rendu', 'Publié ailleurs');
     } finally {
       await ctx.close();
     }

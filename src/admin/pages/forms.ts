@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import {
-  BADGES, CONTACT_FIELDS, HERO_STYLES, SERVICE_DISPLAYS, SERVICE_LAYOUTS,
+  BADGES, CONTACT_FIELDS, emptySection, emptyService, HERO_STYLES, LIMITS, SERVICE_DISPLAYS, SERVICE_LAYOUTS, type Section, type SectionType,
 } from '../../cms/index.js';
 
 /** One form control. `key`: the label's i18n key suffix; `lang`: 'fr' | 'en' for a language's text. */
@@ -109,6 +109,26 @@ function read(shape: unknown, path: string, body: Record<string, unknown>): unkn
 export function readForm<T extends Record<string, unknown>>(current: T, body: unknown, prefix = ''): T {
   const b = (body ?? {}) as Record<string, unknown>;
   return Object.fromEntries(Object.entries(current).map(([k, v]) => [k, k === 'type' ? v : read(v, prefix ? `${prefix}.${k}` : k, b)])) as T;
+}
+
+/**
+ * The shape of a posted section form of `type`: an empty section with as many services (or questions) as the form
+ * posted (`services.<i>.…`, at most one beyond the limit: the schema refuses the extra one), to read the form with
+ * {@link readForm} whatever the draft holds now.
+ */
+export function sectionShape(type: SectionType, body: unknown): Section {
+  const list = type === 'services' ? 'services' : type === 'faq' ? 'items' : null;
+  const shape = emptySection(type, 1);
+  if (!list) return shape;
+  const max = (list === 'services' ? LIMITS.services : LIMITS.items) + 1;
+  const re = new RegExp(`^${list}\\.(\\d{1,3})\\.`);
+  let count = 0;
+  for (const k of Object.keys((body ?? {}) as Record<string, unknown>)) {
+    const i = Number(re.exec(k)?.[1] ?? -1);
+    if (i >= 0 && i < max) count = Math.max(count, i + 1);
+  }
+  const item = () => (list === 'services' ? emptyService(0) : { q: { fr: '', en: '' }, a: { fr: '', en: '' } });
+  return { ...shape, [list]: Array.from({ length: count }, item) } as Section;
 }
 
 /** Zod issues as field name → i18n key (the first issue of each field). */

@@ -19,7 +19,7 @@ import { flash } from '../../http/flash.js';
 import { discardUploads, uploadErrorOf } from '../../http/upload.js';
 import type { AdminDeps } from '../context.js';
 import { confirmed, pager, parseListQuery } from '../shared.js';
-import { fieldsOf, issuesOf, readForm } from './forms.js';
+import { fieldsOf, issuesOf, readForm, sectionShape } from './forms.js';
 
 const slugOf = (req: Request): PageSlug => {
   const slug = req.params.slug;
@@ -53,12 +53,28 @@ export function createPagesAdminController(deps: AdminDeps) {
     });
   };
 
-  const sectionForm = (req: Request, res: Response, slug: PageSlug, n: number, section: Section, errors: Record<string, string> = {},
-    status = 200): void => {
-    res.status(status).render('admin/pages/section', {
+  /**
+   * The form of section `n` showing `section`; `opened`: the section the form stands for (its hidden `_anchor`/`_type`,
+   * checked when it is saved); `conflict`: why a save was refused (the draft changed meanwhile), shown above the form.
+   */
+  const sectionForm = (req: Request, res: Response, slug: PageSlug, n: number, section: Section, opts: {
+    errors?: Record<string, string>; status?: number; opened?: Opened; conflict?: { key: string; n?: number };
+  } = {}): void => {
+    res.status(opts.status ?? 200).render('admin/pages/section', {
       title: req.t('admin-pages:section.title', { n, type: req.t(`admin-pages:type.${section.type}`), page: req.t(`admin-pages:page.${slug}`) }),
-      slug, n, section, groups: fieldsOf(section as unknown as Record<string, unknown>), errors,
+      slug, n, section, groups: fieldsOf(section as unknown as Record<string, unknown>), errors: opts.errors ?? {},
+      opened: opts.opened ?? { anchor: section.anchor, type: section.type }, conflict: opts.conflict ?? null,
     });
+  };
+
+  /**
+   * A save refused because section `n` of the draft is no longer the one the form was opened for (moved or removed
+   * meanwhile): 409, nothing saved, the form again with what was typed, posting to where that section is now.
+   */
+  const staleSection = async (req: Request, res: Response, slug: PageSlug, n: number, opened: Opened, typed: Section): Promise<void> => {
+    const at = (await pages.page(slug)).draft.sections.findIndex((s) => s.anchor === opened.anchor && s.type === opened.type) + 1;
+    const conflict = at ? { key: 'admin-pages:errors.section_moved', n: at } : { key: 'admin-pages:errors.section_gone' };
+    sectionForm(req, res, slug, at || n, typed, { status: 409, opened, conflict });
   };
 
   /** Run an edit of the draft; a content that does not fit comes back as field errors. */
@@ -150,20 +166,35 @@ export function createPagesAdminController(deps: AdminDeps) {
       sectionForm(req, res, slug, n, sectionAt((await pages.page(slug)).draft, n));
     },
 
-    /** POST /admin/pages/:slug/sections/:n: its fields; `op` add-item / remove-item-<i> adds or removes a service or question too. */
+    /**
+     * POST /admin/pages/:slug/sections/:n: its fields; `op` add-item / remove-item-<i> adds or removes a service or question too.
+     * The form names the section it was opened for (`_anchor`, `_type`); the save checks, in its transaction, that section
+     * `n` is still that one (sections moved or removed meanwhile: 409, see staleSection).
+     */
     saveSection: async (req: Request, res: Response): Promise<void> => {
       const slug = slugOf(req);
       const n = numberOf(req.params.n);
-      const current = sectionAt((await pages.page(slug)).draft, n);
-      let next = readForm(current as unknown as Record<string, unknown>, req.body) as unknown as Section;
-      next = applyOp(next, (req.body as Record<string, unknown>).op);
-      const errors = await edit(req, slug, (c) => {
-        sectionAt(c, n);
-        return { ...c, sections: c.sections.map((s, i) => (i === n - 1 ? next : s)) };
-      }, 'section_saved');
-      if (errors) return sectionForm(req, res, slug, n, next, stripPrefix(errors, `sections.${n - 1}.`), 422);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const opened = openedOf(body);
+      if (!opened) {
+        flash(req, 'error', 'admin-pages:errors.section_form');
+        return res.redirect(303, `${editorOf(slug)}/sections/${n}`);
+      }
+      const next = applyOp(readForm(sectionShape(opened.type, body) as unknown as Record<string, unknown>, body) as unknown as Section, body.op);
+      let errors: Record<string, string> | null;
+      try {
+        errors = await edit(req, slug, (c) => {
+          const s = c.sections[n - 1];
+          if (!s || s.anchor !== opened.anchor || s.type !== opened.type) throw new SectionChanged();
+          return { ...c, sections: c.sections.map((x, i) => (i === n - 1 ? next : x)) };
+        }, 'section_saved');
+      } catch (err) {
+        if (err instanceof SectionChanged) return staleSection(req, res, slug, n, opened, next);
+        throw err;
+      }
+      if (errors) return sectionForm(req, res, slug, n, next, { errors: stripPrefix(errors, `sections.${n - 1}.`), status: 422, opened });
       flash(req, 'success', 'admin-pages:flash.saved');
-      res.redirect(303, typeof (req.body as Record<string, unknown>).op === 'string' ? `${editorOf(slug)}/sections/${n}` : editorOf(slug));
+      res.redirect(303, typeof body.op === 'string' ? `${editorOf(slug)}/sections/${n}` : editorOf(slug));
     },
 
     /** GET /admin/pages/:slug/preview: the draft as the public would see it (this admin's language). */
@@ -256,6 +287,22 @@ export function createPagesAdminController(deps: AdminDeps) {
       }
     },
   };
+}
+
+/** The section a form was opened for: its anchor and type when it was shown. */
+interface Opened {
+  anchor: string;
+  type: SectionType;
+}
+
+/** Thrown inside the save's transaction when section n is no longer the one the form was opened for (nothing written). */
+class SectionChanged extends Error {}
+
+/** The posted `_anchor` and `_type` (null when missing or not a section type). */
+function openedOf(body: Record<string, unknown>): Opened | null {
+  const { _anchor: anchor, _type: type } = body;
+  if (typeof anchor !== 'string' || anchor.length > 40 || !(SECTION_TYPES as readonly unknown[]).includes(type)) return null;
+  return { anchor, type: type as SectionType };
 }
 
 function stripPrefix(errors: Record<string, string>, prefix: string): Record<string, string> {

@@ -15,6 +15,8 @@ import { csrfOf } from '../../helpers/accounts.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { SYSTEM_ACTOR } from '../../../src/audit/index.js';
 import type { Agent } from '../../helpers/forms.js';
+import { waitFor } from '../../helpers/wait.js';
+import { isSqlite } from '../../../src/platform/db.js';
 
 const SCRIPT = '<script>alert(1)</script>';
 
@@ -119,14 +121,50 @@ describe('/admin/pages', function () {
     await postForm(admin, '/admin/pages/home', '/admin/pages/home/publish', {});
     const home = (await publicHome()).text;
     expect(home).to.include('href="mailto:contact@artisan-nd.test"');
-    expect(home).to.match(/<form method="post" action="\/contact"/);
+    expect(home).to.match(/<form method="post" action="\/contact" class="form" data-contact-section>\s*<input type="hidden" name="_csrf" value="">/);
+    expect(home).to.include('<script src="/js/contact-section.js"></script>');
     expect(home).to.include('name="email"').and.not.include('name="message"');
-    // A cached page carries no CSRF token: the contact page shows the typed address again and asks to send it.
+    // A cached page carries no CSRF token: its script fetches the visitor's (test/e2e/site.e2e.test.ts); without JavaScript,
+    // the contact page shows the typed address again and asks to send it.
     const agent = request.agent(ctx.app);
     const posted = await agent.post('/contact').type('form').send({ email: 'visiteur@example.fr' });
     expect(posted.status).to.be.below(500);
     const page = posted.status === 303 ? await agent.get(String(posted.headers.location)) : posted;
     expect(page.text).to.include('value="visiteur@example.fr"');
+  });
+
+  it('keeps two first saves of a page made at once (no error on either), over the shipped default recorded once', async () => {
+    // The first save's transaction is held at its audit row, its new page row not yet committed, while the second save starts.
+    const audit = ctx.handle.audit;
+    const record = audit.record.bind(audit);
+    let held = false;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    audit.record = async (...args: Parameters<typeof record>) => {
+      if (!held) {
+        held = true;
+        await gate;
+      }
+      return record(...args);
+    };
+    try {
+      const first = saveSection(1, { 'title.fr': 'Première sauvegarde' });
+      await waitFor(() => held, { what: 'the first save to hold its transaction' });
+      const second = saveSection(2, { 'title.fr': 'Seconde sauvegarde' });
+      if (!isSqlite(ctx.db)) {
+        // PostgreSQL: the second save's insert of the page row waits for the first transaction (SQLite: for the one connection).
+        await waitFor(async () => Number((await ctx.db.raw(`select count(*) as n from pg_stat_activity where wait_event_type = 'Lock'
+          and query ilike 'insert into "cms_pages"%'`)).rows[0].n) > 0, { what: 'the second save to wait for the first' });
+      }
+      release();
+      const [a, b] = await Promise.all([first, second]);
+      expect([a.status, b.status], textOf(a.text + b.text).slice(0, 500)).to.deep.equal([303, 303]);
+    } finally {
+      audit.record = record;
+    }
+    expect(textOf((await admin.get('/admin/pages/home/preview').expect(200)).text)).to.include('Première sauvegarde').and.include('Seconde sauvegarde');
+    expect((await ctx.db('cms_page_versions').select('number')).map((v) => Number(v.number))).to.deep.equal([1]);
+    expect(await auditRows(ctx, 'page.draft_saved')).to.have.length(2);
   });
 
   it('shows the billing plans in a pricing section, with the plan the section highlights (prices never copied into the page)', async () => {
@@ -189,6 +227,45 @@ describe('/admin/pages', function () {
     expect(ask.status).to.equal(200);
     expect((await confirm(admin, '/admin/pages/features/sections/6/delete', ask)).status).to.equal(303);
     expect(textOf((await admin.get('/admin/pages/features/preview').expect(200)).text)).not.to.include('Pourquoi ?');
+  });
+
+  it('refuses a section form saved after the sections moved or one was removed (409, what was typed shown again), writing over no other section', async () => {
+    const sections = async () => (await ctx.handle.pages.page('home')).draft.sections.map((s) => `${s.anchor}:${'title' in s ? s.title.fr : ''}`);
+    const openForm = async (n: number, changes: Record<string, string>) => ({
+      ...formFields((await admin.get(`/admin/pages/home/sections/${n}`).expect(200)).text), ...changes,
+    });
+    // Moved: the form of section 3 ("how") is open while section 3 moves up.
+    const how = await openForm(3, { 'title.fr': 'Trois étapes, modifiées' });
+    expect((await postForm(admin, '/admin/pages/home', '/admin/pages/home/sections/3/up', {})).status).to.equal(303);
+    const before = await sections();
+    expect(before.map((s) => s.split(':')[0])).to.deep.equal(['hero', 'how', 'why', 'screens', 'partners']);
+    const moved = await admin.post('/admin/pages/home/sections/3').type('form').send(how);
+    expect(moved.status).to.equal(409);
+    expect(textOf(moved.text)).to.include('Le brouillon a changé entre-temps : cette section a été déplacée et porte maintenant le numéro 2.');
+    expect(moved.text).to.include('action="/admin/pages/home/sections/2"').and.include('value="Trois étapes, modifiées"');
+    expect(await sections()).to.deep.equal(before);
+    // Sent again from there, it saves section 2 (now "how") and only it.
+    const again = await admin.post('/admin/pages/home/sections/2').type('form').send(formFields(moved.text));
+    expect(again.status, textOf(again.text).slice(0, 300)).to.equal(303);
+    expect(await sections()).to.deep.equal([before[0], 'how:Trois étapes, modifiées', ...before.slice(2)]);
+
+    // Removed: the form of section 3 ("why") is open while it is removed; section 3 is "screens" now.
+    const why = await openForm(3, { 'title.fr': 'Pourquoi, modifié' });
+    const ask = await postForm(admin, '/admin/pages/home', '/admin/pages/home/sections/3/delete', {});
+    expect((await confirm(admin, '/admin/pages/home/sections/3/delete', ask)).status).to.equal(303);
+    const left = await sections();
+    const gone = await admin.post('/admin/pages/home/sections/3').type('form').send(why);
+    expect(gone.status).to.equal(409);
+    expect(textOf(gone.text)).to.include('Le brouillon a changé entre-temps : cette section a été retirée.');
+    expect(gone.text).to.include('value="Pourquoi, modifié"');
+    expect(await sections()).to.deep.equal(left);
+    expect(left[2]).to.match(/^screens:/);
+    // A form that does not name its section (opened before these fields existed) saves nothing and asks to reload it.
+    const { _anchor: _a, ...unnamed } = await openForm(1, { 'title.fr': 'Sans ancre' });
+    const reload = await admin.post('/admin/pages/home/sections/1').type('form').send(unnamed);
+    expect([reload.status, reload.headers.location]).to.deep.equal([303, '/admin/pages/home/sections/1']);
+    expect(textOf((await admin.get('/admin/pages/home/sections/1').expect(200)).text)).to.include('Ce formulaire n’est plus à jour');
+    expect(await sections()).to.deep.equal(left);
   });
 
   it('stores an uploaded image under a hashed name, sanitises an SVG and refuses other files', async () => {

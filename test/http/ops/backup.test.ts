@@ -7,7 +7,9 @@
  * refused, then restored into empty folders; the restored instance has the
  * same balance, invoice chain, key-file bytes, issuer keys and files, and once
  * its server is started keytool accepts the key file signed before the backup
- * and one signed after the restore. Old archives beyond BACKUP_KEEP go.
+ * and one signed after the restore; an issuer key the archive does not hold is moved out of the keys folder. Old
+ * archives beyond BACKUP_KEEP go. A restore is refused while a server runs: marked in DB_DIR, or (PostgreSQL)
+ * connected from any host under the server's application_name.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,14 +22,14 @@ import { loadConfig } from '../../../src/config/index.js';
 import { resolveSessionSecret } from '../../../src/config/session-secret.js';
 import { IssuerKeys } from '../../../src/keys/index.js';
 import { markServer } from '../../../src/ops/index.js';
-import { createDb, type Db } from '../../../src/platform/db.js';
+import { createDb, pgApplicationName, type Db } from '../../../src/platform/db.js';
 import { LedgerService } from '../../../src/recharge/index.js';
 import { pino } from 'pino';
 import { createAccount, loginAgent, PASSWORD } from '../../helpers/accounts.js';
 import { keytool, startServer, tarEntries, writeTarGz } from '../../helpers/archives.js';
 import { cli } from '../../helpers/cli.js';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
-import { PG_URL, testDatabaseEnv } from '../../helpers/db.js';
+import { PG_SCHEMA, PG_URL, testDatabaseEnv } from '../../helpers/db.js';
 import { trial } from '../../helpers/licenses.js';
 import { csrfFrom } from '../../helpers/forms.js';
 import { credit, recharge, type TestInstallation } from '../../helpers/recharge.js';
@@ -230,9 +232,16 @@ describe('npm run backup, backup:verify and restore', function () {
       const restoredEnv = instanceEnv(target);
       const args = [archive, ...(kind === 'tar.gz.age' ? ['--identity', identity.file] : []), ...(PG_URL ? ['--force'] : [])];
       if (kind === 'tar.gz.age') await restoreRefusesWithoutKey(archive, identity, restoredEnv);
+      // A key the archive does not hold (made after the backup): moved out of the keys folder, not left beside the restored ones.
+      const strayKey = path.join(target, 'subscription', 'keys', `${'ab'.repeat(8)}.key`);
+      fs.mkdirSync(path.dirname(strayKey), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(strayKey, `${'00'.repeat(32)}\n`, { mode: 0o600 });
       const restored = await cli('restore.ts', args, restoredEnv, '');
       expect(restored.code, restored.err).to.equal(0);
       expect(restored.out).to.include(`${listed.length} files verified`).and.include('issuer keys: 1').and.match(/migrations: already current/);
+      const aside = /issuer keys not in the archive: 1 moved to (\S+) /.exec(restored.out)?.[1];
+      expect(aside, restored.out).to.match(/subscription\/keys\.replaced-\d{8}T\d{9}Z$/);
+      expect(fs.readdirSync(aside!)).to.deep.equal([path.basename(strayKey)]);
 
       const config = loadConfig(restoredEnv);
       restoredDb = createDb(config.database);
@@ -274,6 +283,22 @@ describe('npm run backup, backup:verify and restore', function () {
     expect(running.code).to.equal(1);
     expect(running.err).to.include(`a server is running on this database (pid ${process.pid}`).and.include('Nothing was changed.');
     expect(fs.existsSync(path.join(target, 'subscription'))).to.equal(false);
+    if (PG_URL) {
+      // A server on another host leaves no mark here; its connections (application_name) are seen in pg_stat_activity.
+      const database = loadConfig(env).database;
+      const server = createDb(database, 'server');
+      let connected;
+      try {
+        await server.raw('SELECT 1');
+        connected = await cli('restore.ts', [archive, '--force'], env, '');
+      } finally {
+        await server.destroy();
+      }
+      expect(connected.code).to.equal(1);
+      expect(connected.err).to.match(/Restore refused: a server is connected to this database \(backend \d+/)
+        .and.include(`application_name ${pgApplicationName(PG_SCHEMA, 'server')}): stop every server first`).and.include('Nothing was changed.');
+      expect(fs.existsSync(path.join(target, 'subscription'))).to.equal(false);
+    }
     if (!PG_URL) {
       expect((await cli('restore.ts', [archive], env, '')).code).to.equal(0);
       // A write under way on the restored file (another process's transaction) is seen through BEGIN EXCLUSIVE.
