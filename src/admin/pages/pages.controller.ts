@@ -123,7 +123,7 @@ export function createPagesAdminController(deps: AdminDeps) {
         return { ...c, sections: [...c.sections, emptySection(type as SectionType, i)] };
       }, 'section_added');
       if (errors) {
-        flash(req, 'error', 'admin-pages:errors.too_many');
+        flash(req, 'error', 'admin-pages:errors.sections_full');
         return res.redirect(303, editorOf(slug));
       }
       flash(req, 'success', 'admin-pages:flash.section_added');
