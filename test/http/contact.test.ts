@@ -108,6 +108,8 @@ describe('POST /contact with SMTP_URL', () => {
     server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
+      // close() ends the mailer's idle pooled connection after 0.1 s instead of waiting 30 s for it (smtp-server's default).
+      closeTimeout: 100,
       onData(stream, session, cb) {
         let data = '';
         stream.on('data', (c: Buffer) => { data += c.toString(); });
