@@ -44,7 +44,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createDb, migrate } from '../../src/platform/db.js';
 import { seedBilling, type Seeded } from './billing-seed.js';
 import {
-  benchAppEnv, cpuSeconds, fmt, freePort, HOST, printTable, ROOT, runBench, startNode, START_FLAGS, stop, verdict, waitReady,
+  benchAppEnv, cpuSeconds, fmt, freePort, HOST, printTable, ROOT, runBench, startApp, START_FLAGS, stop, verdict, waitReady,
 } from './harness.js';
 
 const GOALS = { finalisePerSecond: 50, runSeconds: 60, dashboardMs: 500 };
@@ -241,7 +241,7 @@ async function main(): Promise<void> {
     const seeded = await seedOrReuse(tmp, appEnv, day, STRESS);
 
     console.log('bench billing: (c) GET /admin/billing, app started on the seeded database');
-    const app = startNode('app', 'src/server.ts', appEnv, START_FLAGS);
+    const app = startApp('app', appEnv);
     let page;
     try {
       await waitReady(app, `${base}/`);

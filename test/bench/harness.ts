@@ -6,7 +6,7 @@
  * processes' CPU time, the reference/app/app/reference comparison, and the
  * report table. Linux only (/proc). Not part of the application.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -49,6 +49,20 @@ export function startNode(name: string, script: string, env: Record<string, stri
 /** Start `node [flags] <script>` (a built file: dist/server.js) from the repository root, with no tsx. */
 export function startBuilt(name: string, script: string, env: Record<string, string>, flags: string[] = []): Child {
   return startChild(name, [...flags, script], env);
+}
+
+let built = false;
+
+/**
+ * Start the app as `npm start` runs it: dist/ built first when stale (setup/build.mjs --if-stale, once per bench),
+ * then `node [the start script's flags] [extra] dist/server.js`.
+ */
+export function startApp(name: string, env: Record<string, string>, extraFlags: string[] = []): Child {
+  if (!built) {
+    execFileSync(process.execPath, ['setup/build.mjs', '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
+    built = true;
+  }
+  return startBuilt(name, 'dist/server.js', env, [...START_FLAGS, ...extraFlags]);
 }
 
 function startChild(name: string, args: string[], env: Record<string, string>): Child {

@@ -10,7 +10,7 @@
  *
  * Steps:
  * 1. The app is started once as `npm start` starts it (node + the start
- *    script's V8 flags + `--import tsx src/server.ts`, NODE_ENV=production,
+ *    script's V8 flags + the built `dist/server.js`, NODE_ENV=production,
  *    LOG_LEVEL=warn) with DB_DIR, LOGS_DIR, FILES_DIR and SUBSCRIPTION_DIR
  *    in a mkdtemp directory (the repository is not touched): it migrates
  *    the SQLite database and creates the issuer key
@@ -76,8 +76,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { encodeLicensePayload, rfc3339, signingKey, signLicenseToken, type LicenseType, type SigningKey } from '../../src/crypto/index.js';
 import {
-  assertAlive, benchAppEnv, compare, fmt, freePort, HOST, load, printTable, rssMb, sampleRss, sleep, startNode, START_FLAGS, stop,
-  verdict, waitReady, withHelper,
+  assertAlive, benchAppEnv, compare, fmt, freePort, HOST, load, printTable, rssMb, sampleRss, sleep, startApp, stop, verdict, waitReady, withHelper,
   reportOtherCpu, runBench, type LoadResult, type Target,
 } from './harness.js';
 
@@ -325,7 +324,7 @@ interface Filled {
  */
 async function fillDatabase(tmp: string, dbFile: string, keysDir: string, appEnv: Record<string, string>, base: string): Promise<Filled> {
   console.log('bench licenses: first start of the app (migrations, issuer key)');
-  const first = startNode('app (first start)', 'src/server.ts', appEnv, START_FLAGS);
+  const first = startApp('app (first start)', appEnv);
   try {
     await waitReady(first, `${base}/`);
   } finally {
@@ -408,10 +407,7 @@ async function main(): Promise<void> {
 
     console.log('bench licenses: restart of the app on the filled database');
     const profileDir = process.env.BENCH_CPU_PROF;
-    const app = startNode(
-      'app', 'src/server.ts', appEnv,
-      profileDir ? [...START_FLAGS, '--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : START_FLAGS,
-    );
+    const app = startApp('app', appEnv, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : []);
     if (profileDir) console.log(`bench licenses: the app writes a CPU profile to ${path.resolve(profileDir)} when it stops (BENCH_CPU_PROF)`);
     let measured;
     try {

@@ -14,7 +14,7 @@
  *    When either does not answer, the bench says so and exits 0 (nothing
  *    measured: scaling out needs both).
  * 2. Instance A is started as `npm start` starts the app (test/bench/harness.ts
- *    startNode) and migrates the schema; TRIALS trial licenses are created
+ *    startApp: dist/server.js) and migrates the schema; TRIALS trial licenses are created
  *    through its license API (one machine and e-mail each); instance B is
  *    started on the same schema and Redis. Rate limits are raised so that no
  *    request is answered 429.
@@ -41,8 +41,7 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import knexFactory from 'knex';
 import {
-  assertAlive, benchAppEnv, cpuSeconds, fmt, freePort, HOST, machineBusySeconds, runBench, startNode, START_FLAGS,
-  stop, waitReady, type Child,
+  assertAlive, benchAppEnv, cpuSeconds, fmt, freePort, HOST, machineBusySeconds, runBench, startApp, stop, waitReady, type Child,
 } from './harness.js';
 
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -159,7 +158,7 @@ async function main(): Promise<void> {
     const ports = [await freePort(), await freePort()];
     const bases = ports.map((p) => `http://${HOST}:${p}`);
     console.log(`bench (scaling out): schema ${schema}, ${os.cpus().length} CPUs; instance A migrates`);
-    children.push(startNode('instance A', 'src/server.ts', env(ports[0]!), START_FLAGS));
+    children.push(startApp('instance A', env(ports[0]!)));
     await waitReady(children[0]!, `${bases[0]}/healthz`, 120_000);
 
     console.log(`bench (scaling out): ${TRIALS} trial licenses through the license API`);
@@ -174,7 +173,7 @@ async function main(): Promise<void> {
       if (!res.ok || !body.license_key) throw new Error(`trial ${i}: HTTP ${res.status} ${JSON.stringify(body)}`);
       bodies.push(JSON.stringify({ machine_id: machineId, license_key: body.license_key }));
     }
-    children.push(startNode('instance B', 'src/server.ts', env(ports[1]!), START_FLAGS));
+    children.push(startApp('instance B', env(ports[1]!)));
     await waitReady(children[1]!, `${bases[1]}/healthz`, 120_000);
     for (const [i, base] of bases.entries()) await waitReady(children[i]!, `${base}/`);
 

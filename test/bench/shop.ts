@@ -40,8 +40,8 @@ import { systemClock } from '../../src/platform/clock.js';
 import { createDb, insertedId, migrate, type Db } from '../../src/platform/db.js';
 import { CatalogueService } from '../../src/shop/index.js';
 import {
-  benchAppEnv, compare, fmt, freePort, HOST, MB, printTable, reportOtherCpu, ROOT, runBench, startNode, START_FLAGS, stop, verdict, waitReady,
-  withHelper, writeRandomFile, type LoadResult,
+  benchAppEnv, compare, fmt, freePort, HOST, MB, printTable, reportOtherCpu, ROOT, runBench, startApp, stop, verdict, waitReady, withHelper,
+  writeRandomFile, type LoadResult,
 } from './harness.js';
 import { checkoutBench } from './shop-checkout.js';
 
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
     const links = new DownloadLinks(appEnv.SESSION_SECRET!, loadConfig(appEnv).shop.downloadLinkMinutes);
 
     console.log('bench shop: app started on the prepared database');
-    const app = startNode('app', 'src/server.ts', appEnv, START_FLAGS);
+    const app = startApp('app', appEnv);
     let measured;
     try {
       await waitReady(app, `${base}/`);

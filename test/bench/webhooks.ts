@@ -43,7 +43,9 @@ import { loadConfig } from '../../src/config/index.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { createDb, insertedId } from '../../src/platform/db.js';
 import { LedgerService } from '../../src/recharge/index.js';
-import { benchAppEnv, fmt, freePort, runBench, sleep, startNode, START_FLAGS, stop, waitReady } from './harness.js';
+import {
+  benchAppEnv, fmt, freePort, runBench, sleep, startApp, stop, waitReady,
+} from './harness.js';
 
 const INVOICES = 100;
 const REPEAT = 5;
@@ -114,13 +116,13 @@ async function main(): Promise<void> {
   tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'artisan-nd-bench-webhooks-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const first = startNode('app (migrate)', 'src/server.ts', benchAppEnv(tmp, port), START_FLAGS);
+  const first = startApp('app (migrate)', benchAppEnv(tmp, port));
   await waitReady(first, `${base}/`);
   await stop(first);
   const dbFile = path.join(tmp, 'db', 'artisan_nd.sqlite');
   const invoices = await seed(dbFile);
 
-  const app = startNode('app', 'src/server.ts', benchAppEnv(tmp, port, { STRIPE_SECRET_KEY: 'sk_test_bench', STRIPE_WEBHOOK_SECRET: SECRET }), START_FLAGS);
+  const app = startApp('app', benchAppEnv(tmp, port, { STRIPE_SECRET_KEY: 'sk_test_bench', STRIPE_WEBHOOK_SECRET: SECRET }));
   try {
     await waitReady(app, `${base}/`);
     const events: string[] = [];
