@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { installationCode, x25519PublicKey } from '../crypto/index.js';
+import { processAlive } from '../platform/process-alive.js';
 
 /** An issuer key learnt from the portal's keys.json (spec §Keys). */
 export interface TrustedKey {
@@ -154,15 +155,6 @@ export function loadInstallation(home: string): { secret: Buffer; state: Keytool
   return { secret, state };
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Take state.lock (O_EXCL); a lock whose process is gone is removed once. @throws KeytoolError when another keytool holds it. */
 function acquireLock(lock: string): number {
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -173,7 +165,7 @@ function acquireLock(lock: string): number {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number.parseInt(fs.readFileSync(lock, 'utf8'), 10);
-      if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) break;
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) break;
       fs.rmSync(lock, { force: true });
     }
   }

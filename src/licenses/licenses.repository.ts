@@ -138,7 +138,7 @@ export class LicensesRepository {
     return row ? toLicense(row) : null;
   }
 
-  /** The trial of `productId` for this machine or this e-mail (case-insensitive), oldest first. */
+  /** The trial of `productId` for machine `machineId` or e-mail `email` (case-insensitive), oldest first. */
   async existingTrial(productId: number, machineId: string, email: string): Promise<LicenseRow | null> {
     const row = (await this.db('licenses')
       .where({ product_id: productId, license_type: 'trial' })
@@ -228,7 +228,7 @@ export class LicensesRepository {
     return new Map(rows.map((r) => [Number(r.batch_id), Number(r.n)]));
   }
 
-  /** When this machine last sent a heartbeat for this license, or null. */
+  /** When machine `machineId` last sent a heartbeat for this license, or null. */
   async lastHeartbeat(licenseId: number, machineId: string): Promise<Date | null> {
     const row = (await this.db('license_heartbeats')
       .where({ license_id: licenseId, machine_id: machineId })

@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { processAlive } from '../platform/process-alive.js';
 
 const MARK = /^server-(\d+)\.pid$/;
 
@@ -19,17 +20,8 @@ export function markServer(dbDir: string, pid = process.pid): () => void {
   return () => fs.rmSync(file, { force: true });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The pids of the live server processes marked in `dbDir`. */
 export function runningServers(dbDir: string): number[] {
   if (!fs.existsSync(dbDir)) return [];
-  return fs.readdirSync(dbDir).map((f) => MARK.exec(f)?.[1]).filter((p): p is string => p !== undefined).map(Number).filter(alive);
+  return fs.readdirSync(dbDir).map((f) => MARK.exec(f)?.[1]).filter((p): p is string => p !== undefined).map(Number).filter((pid) => processAlive(pid));
 }

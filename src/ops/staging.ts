@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive } from '../platform/process-alive.js';
 
 /** Scratch folders of the backup, under DB_DIR (the database's own filesystem, never BACKUP_DIR). */
 export const BACKUP_STAGING = '.backup-staging-';
@@ -52,13 +53,7 @@ export function forgetScratch(file: string): void {
 }
 
 function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid === process.pid || processAlive(pid);
 }
 
 /** Whether a scratch owned by `tag` (`<host>.<pid>`, undefined for names without an owner) may be removed from this host. */
