@@ -246,7 +246,7 @@ export interface Config {
    * The products whose license API requests (trial, activate, validate) must carry a valid client API key
    * (CLIENT_KEY_REQUIRED_PRODUCTS, product codes; empty: the key is optional for every product).
    */
-  clientKeys: { requiredProducts: readonly string[] };
+  clientKeys: { requiredProducts: ReadonlySet<string> };
   /** Operations (src/ops): how long each instance reuses its read of the maintenance switch; what the daily cleanup keeps. */
   ops: { maintenanceCacheSeconds: number; retention: RetentionConfig };
 }
@@ -427,7 +427,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       },
     },
     packages: { dir: path.join(files, 'packages'), downloadDays: e.PACKAGE_DOWNLOAD_DAYS, keepDays: e.PACKAGE_KEEP_DAYS },
-    clientKeys: { requiredProducts: e.CLIENT_KEY_REQUIRED_PRODUCTS },
+    clientKeys: { requiredProducts: new Set(e.CLIENT_KEY_REQUIRED_PRODUCTS) },
     backup: {
       dir: e.BACKUP_DIR ? abs(e.BACKUP_DIR) : undefined, keep: e.BACKUP_KEEP, at: e.BACKUP_AT, format: e.BACKUP_FORMAT, recipient: e.BACKUP_RECIPIENT,
       identityFile: e.BACKUP_IDENTITY_FILE ? abs(e.BACKUP_IDENTITY_FILE) : undefined,

@@ -123,7 +123,7 @@ export function createLicensesApiRouter(deps: LicensesApiDeps): Router {
   // Heartbeats are one per machine and interval; per IP they get validate's allowance (an office of machines behind one address).
   const heartbeatLimit = limit('license-heartbeat', { windowSeconds: 3600, limit: config.licenses.validationsPerHour });
   const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
-  const keyRequired = new Set(config.clientKeys.requiredProducts);
+  const keyRequired = config.clientKeys.requiredProducts;
 
   router.post('/api/v1/licenses/trial', trialLimit, json, async (req, res) => {
     const scope = await clientScope(deps.clientKeys, keyRequired, req.headers, res);

@@ -86,7 +86,7 @@ export async function answerValidation(
 ): Promise<void> {
   const { licenses: service, clock, config, keys } = deps;
   // A client API key (client-key.ts): looked up only when the request carries an Authorization header.
-  const required = requiredOf(config);
+  const required = config.clientKeys.requiredProducts;
   const scope: ClientScope = headers.authorization ? await clientScope(deps.clientKeys, required, headers, res)
     : required.size ? { product: null, required } : ANY_CLIENT;
   // Only a scope with a key or a required product can refuse (401 WWW-Authenticate): the usual request skips the wrapper.
@@ -103,15 +103,6 @@ export async function answerValidation(
   const verdict = await check(() => service.validate(b.machine_id, b.license_key, ip, scope));
   const now = clock.now();
   await sendSigned(res, keys.active, now, validationBody(verdict, now, config.baseUrl), service.signer);
-}
-
-const requiredSets = new WeakMap<object, ReadonlySet<string>>();
-
-/** CLIENT_KEY_REQUIRED_PRODUCTS as a set, built once per configuration (the hot path reads it per request). */
-function requiredOf(config: LicensesApiDeps['config']): ReadonlySet<string> {
-  let set = requiredSets.get(config);
-  if (!set) requiredSets.set(config, (set = new Set(config.clientKeys.requiredProducts)));
-  return set;
 }
 
 /** The route a request is for, as Express would route it: the pathname (parseurl), any case, one trailing slash. */

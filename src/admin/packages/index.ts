@@ -65,7 +65,7 @@ export function createAdminPackagesRouter(deps: AdminDeps): Router {
       title: req.t('admin-packages:key.title'), pkg, key, downloadable: packages.downloadable(pkg), notice: req.t(notice, { zip: pkg.zipName }),
     });
   };
-  const keyRequired = new Set(deps.config.clientKeys.requiredProducts);
+  const keyRequired = deps.config.clientKeys.requiredProducts;
   const renderShow = (req: Request, res: Response, status: number, pkg: ClientPackage, grace: string, graceError: string | null): void => {
     res.status(status).render('admin/packages/show', {
       title: req.t('admin-packages:show.title', { zip: pkg.zipName }), pkg, state: keyState(pkg, clock.now()), downloadable: packages.downloadable(pkg),

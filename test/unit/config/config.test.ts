@@ -44,8 +44,8 @@ describe('config: loadConfig', () => {
   });
 
   it('reads CLIENT_KEY_REQUIRED_PRODUCTS as a list of product codes (empty by default) and refuses anything else', () => {
-    expect(loadConfig({}).clientKeys.requiredProducts).to.deep.equal([]);
-    expect(loadConfig({ CLIENT_KEY_REQUIRED_PRODUCTS: ' artisan_nd, easyfacture ,artisan_nd,' }).clientKeys.requiredProducts)
+    expect([...loadConfig({}).clientKeys.requiredProducts]).to.deep.equal([]);
+    expect([...loadConfig({ CLIENT_KEY_REQUIRED_PRODUCTS: ' artisan_nd, easyfacture ,artisan_nd,' }).clientKeys.requiredProducts])
       .to.deep.equal(['artisan_nd', 'easyfacture']);
     for (const bad of ['artisan nd', 'Artisan_ND', 'a', 'x;y']) {
       expect(() => loadConfig({ CLIENT_KEY_REQUIRED_PRODUCTS: bad }), bad).to.throw(ConfigError, /CLIENT_KEY_REQUIRED_PRODUCTS: comma-separated product codes/);
